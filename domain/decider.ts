@@ -1,0 +1,51 @@
+/**
+ * The shape every aggregate follows: a pure decider.
+ * No I/O, no clock: the time a command happens arrives in its metadata.
+ */
+
+export interface DomainEvent<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+}
+
+export type Role = 'customer' | 'expert' | 'helpdesk' | 'admin' | 'manager' | 'system';
+
+export interface Actor {
+  userId: string;
+  role: Role;
+}
+
+export interface CommandMetadata {
+  /** Unique per intent: repeating a command id is harmless (no second set of events). */
+  commandId: string;
+  /** When the command happens; deciders never read a clock. */
+  now: Date;
+  actor: Actor;
+  /** Carried unchanged through every command and event that a request or saga run causes. */
+  correlationId?: string;
+}
+
+export interface Command<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+  metadata: CommandMetadata;
+}
+
+export interface Decider<State, C extends Command, E extends DomainEvent> {
+  initialState(): State;
+  evolve(state: State, event: E): State;
+  /** Returns the events the command causes, or throws a DomainError when a rule forbids it. */
+  decide(command: C, state: State): E[];
+}
+
+/** A business rule refused the command (maps to HTTP 422, or 404 for `not-found`). */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+  constructor(
+    /** Stable, machine-readable reason, e.g. `visit-not-en-route`. */
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

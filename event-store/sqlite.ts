@@ -1,0 +1,291 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { FSWatcher, mkdirSync, watch } from 'node:fs';
+import { dirname } from 'node:path';
+import { AppendSignal, catchUpSubscription } from './catch-up';
+import { alreadyAppended } from './idempotency';
+import {
+  AllSubscription,
+  AppendResult,
+  checkExpectedRevision,
+  EventFilter,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  START,
+  SubscribeToAllOptions,
+  WrongExpectedVersion,
+} from './port';
+
+export interface SqliteEventStoreOptions {
+  /** Database file; created with its folder when missing. */
+  path: string;
+  /** FULL (default) fsyncs every commit; NORMAL may lose the last commits on power loss. */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Wake subscriptions when another process appends to the same file (inotify, not polling). */
+  watchOtherWriters?: boolean;
+}
+
+interface PendingAppend {
+  stream: string;
+  events: readonly NewEvent[];
+  expected: ExpectedRevision;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+type Row = [number, string, string, number, string, string, string, string];
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id    TEXT    NOT NULL,
+  stream      TEXT    NOT NULL,
+  revision    INTEGER NOT NULL,
+  type        TEXT    NOT NULL,
+  data        TEXT    NOT NULL,
+  metadata    TEXT    NOT NULL,
+  recorded_at TEXT    NOT NULL,
+  UNIQUE (stream, revision)
+);
+CREATE INDEX IF NOT EXISTS events_event_id ON events (event_id);
+`;
+
+const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
+
+/**
+ * The embedded default: one SQLite file in WAL mode.
+ *
+ * Group commit: appends that arrive within one event-loop turn are written in one
+ * transaction (one fsync), and every caller is resolved only once that transaction is
+ * durable. A caller whose expected revision does not match is rejected alone: the check
+ * happens before any of its rows are written.
+ *
+ * Positions are the AUTOINCREMENT rowid, assigned inside the write transaction while the
+ * writer holds SQLite's write lock, so commits become visible in position order and a
+ * reader can never see a later position before an earlier one.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly signal = new AppendSignal();
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
+  private lastNotifiedHead: Position;
+  private watcher: FSWatcher | undefined;
+  private closed = false;
+  private readonly readAllStatements = new Map<string, Database.Statement>();
+
+  private readonly stmt: {
+    currentRevision: Database.Statement<[string], { r: number | null }>;
+    findEvent: Database.Statement<[string, string], { revision: number; position: number }>;
+    insert: Database.Statement<[string, string, number, string, string, string, string]>;
+    head: Database.Statement<[], { p: number | null }>;
+    streamForwards: Database.Statement<[string, number, number]>;
+    streamBackwards: Database.Statement<[string, number, number]>;
+  };
+
+  constructor(private readonly options: SqliteEventStoreOptions) {
+    mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    this.stmt = {
+      currentRevision: this.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
+      findEvent: this.db.prepare('SELECT revision, position FROM events WHERE event_id = ? AND stream = ?'),
+      insert: this.db.prepare(
+        'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      head: this.db.prepare('SELECT MAX(position) AS p FROM events'),
+      streamForwards: this.db
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
+        .raw(true),
+      streamBackwards: this.db
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`)
+        .raw(true),
+    };
+    this.lastNotifiedHead = this.headSync();
+    if (options.watchOtherWriters ?? true) this.watchWal();
+  }
+
+  appendToStream(
+    stream: string,
+    events: readonly NewEvent[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ stream, events, expected: options.expectedRevision ?? 'any', resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const outcomes: ({ ok: AppendResult } | { error: WrongExpectedVersion })[] = [];
+    try {
+      this.db
+        .transaction(() => {
+          for (const append of batch) {
+            try {
+              outcomes.push({ ok: this.writeAppend(append) });
+            } catch (error) {
+              if (!(error instanceof WrongExpectedVersion)) throw error;
+              outcomes.push({ error });
+            }
+          }
+        })
+        .immediate();
+    } catch (error) {
+      // The transaction rolled back (I/O error, disk full…): nobody's events were written.
+      for (const append of batch) append.reject(error);
+      return;
+    }
+    batch.forEach((append, i) => {
+      const outcome = outcomes[i]!;
+      if ('ok' in outcome) append.resolve(outcome.ok);
+      else append.reject(outcome.error);
+    });
+    this.wakeSubscribers();
+  }
+
+  /** Runs inside the group transaction; reads see the batch's earlier writes. */
+  private writeAppend({ stream, events, expected }: PendingAppend): AppendResult {
+    const r = this.stmt.currentRevision.get(stream)!.r;
+    const current = r === null ? 'no_stream' : r;
+    const found = events.map((e) => (e.id === undefined ? undefined : this.stmt.findEvent.get(e.id, stream)));
+    const repeat = alreadyAppended(stream, events, found, expected, current);
+    if (repeat) return repeat;
+    checkExpectedRevision(stream, expected, current);
+    let revision = current === 'no_stream' ? -1 : current;
+    let position = this.headSync();
+    const recordedAt = new Date().toISOString();
+    for (const e of events) {
+      revision += 1;
+      const info = this.stmt.insert.run(
+        e.id ?? randomUUID(),
+        stream,
+        revision,
+        e.type,
+        JSON.stringify(e.data),
+        JSON.stringify(e.metadata),
+        recordedAt,
+      );
+      position = Number(info.lastInsertRowid);
+    }
+    return { nextExpectedRevision: revision, position };
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const max = options.maxCount ?? -1; // LIMIT -1: no limit
+    const rows =
+      options.direction === 'backwards'
+        ? this.stmt.streamBackwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
+        : this.stmt.streamForwards.all(stream, options.fromRevision ?? 0, max);
+    return (rows as Row[]).map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options);
+  }
+
+  private readAllSync(options: ReadAllOptions): RecordedEvent[] {
+    const { sql, params } = filterSql(options.filter);
+    let statement = this.readAllStatements.get(sql);
+    if (!statement) {
+      statement = this.db
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ?${sql} ORDER BY position LIMIT ?`)
+        .raw(true);
+      this.readAllStatements.set(sql, statement);
+    }
+    const rows = statement.all(options.fromPosition ?? START, ...params, options.maxCount ?? -1) as Row[];
+    return rows.map(toRecorded);
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
+    return catchUpSubscription(
+      { readAll: (o) => this.readAll(o), headPosition: () => this.headPosition(), signal: this.signal },
+      options,
+    );
+  }
+
+  async headPosition(): Promise<Position> {
+    return this.headSync();
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.pending.length > 0) this.flush();
+    this.closed = true;
+    this.watcher?.close();
+    this.signal.notify();
+    this.db.close();
+  }
+
+  private headSync(): Position {
+    return this.stmt.head.get()!.p ?? START;
+  }
+
+  private wakeSubscribers(): void {
+    this.lastNotifiedHead = this.headSync();
+    this.signal.notify();
+  }
+
+  // Another process (a seeding script, a second worker) may append to the same file.
+  private watchWal(): void {
+    try {
+      this.watcher = watch(`${this.options.path}-wal`, () => {
+        if (this.closed) return;
+        if (this.headSync() > this.lastNotifiedHead) this.wakeSubscribers();
+      });
+      this.watcher.unref();
+      this.watcher.on('error', () => this.watcher?.close());
+    } catch {
+      // No WAL file yet or no inotify: in-process appends still wake subscribers.
+    }
+  }
+}
+
+function toRecorded(row: Row): RecordedEvent {
+  return {
+    position: row[0],
+    id: row[1],
+    stream: row[2],
+    revision: row[3],
+    type: row[4],
+    data: JSON.parse(row[5]),
+    metadata: JSON.parse(row[6]),
+    recordedAt: row[7],
+  };
+}
+
+function filterSql(filter: EventFilter | undefined): { sql: string; params: (string | number)[] } {
+  if (!filter) return { sql: '', params: [] };
+  let sql = '';
+  const params: (string | number)[] = [];
+  if (filter.eventTypes) {
+    sql += ` AND type IN (${filter.eventTypes.map(() => '?').join(', ') || 'NULL'})`;
+    params.push(...filter.eventTypes);
+  }
+  if (filter.streamPrefixes) {
+    const clauses = filter.streamPrefixes.map(() => 'substr(stream, 1, ?) = ?');
+    sql += ` AND (${clauses.join(' OR ') || '0'})`;
+    for (const p of filter.streamPrefixes) params.push(p.length, p);
+  }
+  return { sql, params };
+}
