@@ -40,7 +40,7 @@ interface PendingAppend {
 
 type Row = [number, string, string, number, string, string, string, string];
 
-const SCHEMA = `
+export const EVENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   position    INTEGER PRIMARY KEY AUTOINCREMENT,
   event_id    TEXT    NOT NULL,
@@ -94,7 +94,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
-    this.db.exec(SCHEMA);
+    this.db.exec(EVENTS_SCHEMA);
     this.stmt = {
       currentRevision: this.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
       findEvent: this.db.prepare('SELECT revision, position FROM events WHERE event_id = ? AND stream = ?'),

@@ -1,0 +1,30 @@
+import { ConfigError, loadConfig } from '../config';
+
+describe('loadConfig', () => {
+  it('defaults to the embedded stores', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', SQLITE_SYNCHRONOUS: 'FULL', PROCESS_ROLE: 'all' });
+    expect(config.EVENTSTORE_URL).toBeUndefined();
+  });
+
+  it('reads and coerces values; empty strings mean unset', () => {
+    const config = loadConfig({ PORT: '8080', EVENTSTORE_URL: 'esdb://es:2113?tls=false', MONGO_URL: '' });
+    expect(config.PORT).toBe(8080);
+    expect(config.EVENTSTORE_URL).toBe('esdb://es:2113?tls=false');
+    expect(config.MONGO_URL).toBeUndefined();
+  });
+
+  it('names every bad variable and its value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', EVENTSTORE_URL: 'http://nope', SQLITE_SYNCHRONOUS: 'OFF' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PORT="eighty"/);
+    expect(message).toMatch(/EVENTSTORE_URL="http:\/\/nope": must be an esdb/);
+    expect(message).toMatch(/SQLITE_SYNCHRONOUS="OFF"/);
+  });
+});
