@@ -29,7 +29,9 @@ export interface Scenario {
 export async function runBench(scenarios: Scenario[], options: { json: boolean; only?: string }): Promise<Metric[]> {
   const measured = new Map<string, number>();
   const all: Metric[] = [];
-  const bars = options.json ? undefined : new MultiBar({ clearOnComplete: true, hideCursor: true, format: ' {bar} {percentage}% | {label} | {value}/{total}' }, Presets.shades_grey);
+  // Bars need a terminal; elsewhere (CI logs, pipes) each measurement prints one line as it starts.
+  const tty = !options.json && process.stderr.isTTY;
+  const bars = tty ? new MultiBar({ clearOnComplete: true, hideCursor: true, format: ' {bar} {percentage}% | {label} | {value}/{total}' }, Presets.shades_grey) : undefined;
   for (const scenario of scenarios) {
     if (options.only && !scenario.name.startsWith(options.only)) continue;
     const dir = mkdtempSync(join(tmpdir(), `bench-${scenario.name}-`));
@@ -38,6 +40,7 @@ export async function runBench(scenarios: Scenario[], options: { json: boolean; 
         dir,
         measured,
         progress(label, total) {
+          if (!options.json && !bars) process.stderr.write(`  … ${label} (${total})\n`);
           const bar: SingleBar | undefined = bars?.create(total, 0, { label });
           return {
             tick: (n = 1) => bar?.increment(n),
@@ -54,7 +57,13 @@ export async function runBench(scenarios: Scenario[], options: { json: boolean; 
         measured.set(m.name, m.value);
         all.push(m);
         if (options.json) process.stdout.write(`${JSON.stringify({ name: m.name, value: round(m.value), unit: m.unit })}\n`);
-        else bars!.log(`${m.name.padEnd(32)} ${String(round(m.value)).padStart(12)} ${m.unit.padEnd(10)} ${m.note ?? ''}\n`);
+        else {
+          const line = `${m.name.padEnd(32)} ${String(round(m.value)).padStart(12)} ${m.unit.padEnd(10)} ${m.note ?? ''}\n`;
+          if (bars) {
+            bars.log(line);
+            bars.update(); // log() is only written on the next redraw
+          } else process.stdout.write(line);
+        }
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
