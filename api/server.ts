@@ -1,12 +1,21 @@
 import express, { Express } from 'express';
+import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
+import { ProjectionEngine } from '../projections/engine';
+import { Projection } from '../projections/projection';
+import { servingStatus } from '../projections/status';
 
 export interface ApiDependencies {
   eventStore: EventStore;
+  documents: DocumentStore;
+  projections: readonly Projection[];
+  /** Present when this process runs the projections (richer status: state, errors, rate). */
+  engine?: ProjectionEngine;
+  readyMaxLag: number;
 }
 
-/** The HTTP API. Resource routes arrive with their issues; probes are here from the start. */
-export function createApi({ eventStore }: ApiDependencies): Express {
+/** The HTTP API. Resource routes arrive with their issues; probes and ops status are here from the start. */
+export function createApi(deps: ApiDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
 
@@ -15,18 +24,40 @@ export function createApi({ eventStore }: ApiDependencies): Express {
     res.json({ status: 'ok' });
   });
 
-  // Readiness: the stores this process depends on are reachable.
+  // Readiness: the stores are reachable and the read models are caught up within a bound.
   app.get('/ready', async (_req, res) => {
     try {
-      await eventStore.ping();
-      res.json({ status: 'ready', eventStore: { head: await eventStore.headPosition() } });
+      await deps.eventStore.ping();
+      await deps.documents.ping();
+      const projections = await servingStatus(deps.eventStore, deps.documents, deps.projections);
+      const behind = projections.filter((p) => p.lag > deps.readyMaxLag);
+      if (behind.length > 0) {
+        res.status(503).type('application/problem+json').json({
+          type: 'about:blank',
+          title: 'Not ready',
+          status: 503,
+          detail: `read models behind by more than ${deps.readyMaxLag} events: ${behind.map((p) => `${p.name} (${p.lag})`).join(', ')}`,
+          projections,
+        });
+        return;
+      }
+      res.json({ status: 'ready', projections });
     } catch (error) {
       res.status(503).type('application/problem+json').json({
         type: 'about:blank',
         title: 'Not ready',
         status: 503,
-        detail: `event store unreachable: ${(error as Error).message}`,
+        detail: `store unreachable: ${(error as Error).message}`,
       });
+    }
+  });
+
+  // Projection status for ops: position, lag, events/s, and the last handler error if any.
+  app.get('/projections', async (_req, res, next) => {
+    try {
+      res.json({ projections: deps.engine ? await deps.engine.status() : await servingStatus(deps.eventStore, deps.documents, deps.projections) });
+    } catch (error) {
+      next(error);
     }
   });
 

@@ -4,14 +4,21 @@ import { join } from 'node:path';
 import { CommandHandler } from '../commands/handler';
 import { Config } from '../config/config';
 import { Logger } from '../config/logger';
+import { EmbeddedDocumentStore } from '../document-store/embedded';
+import { MongoDocumentStore } from '../document-store/mongodb';
+import { DocumentStore } from '../document-store/port';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb';
 import { EventStore } from '../event-store/port';
 import { SqliteEventStore } from '../event-store/sqlite';
+import { allProjections } from '../projections/catalog';
+import { ProjectionEngine } from '../projections/engine';
+import { Projection } from '../projections/projection';
+import { ReadModels } from '../read-models/read-models';
 import { TOKENS } from './tokens';
 
 /**
  * One container per process. The adapter set follows the configuration: EventStoreDB when
- * EVENTSTORE_URL is set, otherwise the embedded SQLite file under DATA_DIR.
+ * EVENTSTORE_URL is set, MongoDB when MONGO_URL is set, otherwise embedded SQLite files under DATA_DIR.
  */
 export function createContainer(config: Config, logger: Logger): Container {
   const container = new Container({ defaultScope: 'Singleton' });
@@ -21,7 +28,34 @@ export function createContainer(config: Config, logger: Logger): Container {
   container
     .bind<CommandHandler>(TOKENS.CommandHandler)
     .toDynamicValue((ctx) => new CommandHandler(ctx.get<EventStore>(TOKENS.EventStore), { maxAttempts: config.COMMAND_MAX_ATTEMPTS }));
+  container.bind<DocumentStore>(TOKENS.DocumentStore).toDynamicValue(() => createDocumentStore(config, logger));
+  container.bind<readonly Projection[]>(TOKENS.Projections).toConstantValue(allProjections);
+  container
+    .bind<ReadModels>(TOKENS.ReadModels)
+    .toDynamicValue((ctx) => new ReadModels(ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<readonly Projection[]>(TOKENS.Projections)));
+  container
+    .bind<ProjectionEngine>(TOKENS.ProjectionEngine)
+    .toDynamicValue(
+      (ctx) =>
+        new ProjectionEngine(
+          ctx.get<EventStore>(TOKENS.EventStore),
+          ctx.get<DocumentStore>(TOKENS.DocumentStore),
+          ctx.get<readonly Projection[]>(TOKENS.Projections),
+          ctx.get<ReadModels>(TOKENS.ReadModels),
+          { logger },
+        ),
+    );
   return container;
+}
+
+function createDocumentStore(config: Config, logger: Logger): DocumentStore {
+  if (config.MONGO_URL) {
+    logger.info({ adapter: 'mongodb' }, 'document store: MongoDB');
+    return new MongoDocumentStore({ url: config.MONGO_URL });
+  }
+  const path = join(config.DATA_DIR, 'documents.db');
+  logger.info({ adapter: 'embedded', path }, 'document store: embedded SQLite + mingo');
+  return new EmbeddedDocumentStore({ path });
 }
 
 function createEventStore(config: Config, logger: Logger): EventStore {

@@ -7,8 +7,12 @@ import { createApi } from '../api/server';
 import { CommandHandler } from '../commands/handler';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
+import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
+import { ProjectionEngine } from '../projections/engine';
+import { Projection } from '../projections/projection';
 import { createContainer } from './container';
+import { lockDataDir } from './data-lock';
 import { TOKENS } from './tokens';
 
 async function main(): Promise<void> {
@@ -23,13 +27,24 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config);
+  if (!config.MONGO_URL) lockDataDir(config.DATA_DIR, `npm start (${config.PROCESS_ROLE})`);
   const container = createContainer(config, logger);
   const eventStore = container.get<EventStore>(TOKENS.EventStore);
+  const documents = container.get<DocumentStore>(TOKENS.DocumentStore);
+  const projections = container.get<readonly Projection[]>(TOKENS.Projections);
   container.get<CommandHandler>(TOKENS.CommandHandler);
+  const runs = (role: typeof config.PROCESS_ROLE) => config.PROCESS_ROLE === 'all' || config.PROCESS_ROLE === role;
+
+  let engine: ProjectionEngine | undefined;
+  if (runs('projector')) {
+    engine = container.get<ProjectionEngine>(TOKENS.ProjectionEngine);
+    await engine.start();
+    logger.info({ projections: projections.map((p) => `${p.name}@v${p.version}`) }, 'projections running');
+  }
 
   let server: Server | undefined;
-  if (config.PROCESS_ROLE === 'all' || config.PROCESS_ROLE === 'api') {
-    const app = createApi({ eventStore });
+  if (runs('api')) {
+    const app = createApi({ eventStore, documents, projections, readyMaxLag: config.READY_MAX_LAG, ...(engine ? { engine } : {}) });
     server = app.listen(config.PORT, config.HOST, () => {
       logger.info({ url: `http://localhost:${config.PORT}`, role: config.PROCESS_ROLE }, 'Sysops Squad is up');
     });
@@ -41,7 +56,9 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await engine?.stop();
     await eventStore.close();
+    await documents.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -4,4 +4,8 @@ export const TOKENS = {
   Logger: Symbol.for('Logger'),
   EventStore: Symbol.for('EventStore'),
   CommandHandler: Symbol.for('CommandHandler'),
+  DocumentStore: Symbol.for('DocumentStore'),
+  Projections: Symbol.for('Projections'),
+  ReadModels: Symbol.for('ReadModels'),
+  ProjectionEngine: Symbol.for('ProjectionEngine'),
 } as const;

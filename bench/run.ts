@@ -5,9 +5,10 @@
  */
 import { runBench, Scenario } from './harness';
 import { commandsScenario } from './scenarios/commands';
+import { projectionsScenario } from './scenarios/projections';
 import { storeScenario } from './scenarios/store';
 
-const scenarios: Scenario[] = [storeScenario, commandsScenario];
+const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

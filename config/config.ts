@@ -22,6 +22,8 @@ const EnvSchema = z.object({
     .optional(),
   /** Which parts this process runs; `all` is the single-process default. */
   PROCESS_ROLE: z.enum(['all', 'api', 'projector', 'workers']).default('all'),
+  /** /ready answers 503 while any read model is more than this many events behind. */
+  READY_MAX_LAG: z.coerce.number().int().min(0).default(1000),
   /** Attempts of a command on a revision conflict before answering 409. */
   COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
 });

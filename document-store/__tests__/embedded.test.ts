@@ -1,0 +1,307 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeDocumentStoreConformance } from '../conformance';
+import { EmbeddedDocumentStore } from '../embedded';
+import { Document, DocumentStore, DuplicateKey } from '../port';
+
+describeDocumentStoreConformance('embedded', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysops-ds-'));
+  const path = join(dir, 'nested', 'documents.db');
+  return {
+    open: async () => new EmbeddedDocumentStore({ path }),
+    reopen: async (previous) => {
+      await previous.close();
+      return new EmbeddedDocumentStore({ path });
+    },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('embedded document store', () => {
+  let dir: string;
+  let path: string;
+  let store: EmbeddedDocumentStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sysops-ds-'));
+    path = join(dir, 'documents.db');
+    store = new EmbeddedDocumentStore({ path });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function reopen(): Promise<EmbeddedDocumentStore> {
+    await store.close();
+    store = new EmbeddedDocumentStore({ path });
+    return store;
+  }
+
+  const ids = (docs: Document[]) => docs.map((d) => d._id);
+
+  describe('cache isolation', () => {
+    it('changing a document after inserting, replacing or updating with it does not change the store', async () => {
+      const col = store.collection('c');
+      const doc = { _id: 'a', list: [1], nested: { x: 1 } };
+      await col.insertOne(doc);
+      doc.list.push(2);
+      doc.nested.x = 99;
+      const replacement = { _id: 'b', list: [1] };
+      await col.replaceOne({ _id: 'b' }, replacement, { upsert: true });
+      replacement.list.push(2);
+      const pushed = { deep: ['v'] };
+      await col.updateOne({ _id: 'a' }, { $set: { obj: pushed }, $push: { list: pushed } });
+      pushed.deep.push('changed');
+      expect(await col.find({}, { sort: { _id: 1 } })).toEqual([
+        { _id: 'a', list: [1, { deep: ['v'] }], nested: { x: 1 }, obj: { deep: ['v'] } },
+        { _id: 'b', list: [1] },
+      ]);
+    });
+
+    it('changing what a read, an aggregation or a search returned does not change the store', async () => {
+      const col = store.collection('kb');
+      await col.createIndex({ keys: { title: 'text' } });
+      await col.insertOne({ _id: 'a', title: 'dishwasher', tags: ['x'] });
+      (await col.findOne({ _id: 'a' }))!.title = 'changed';
+      (await col.find({ title: 'dishwasher' }, { projection: { tags: 1 } }))[0]!.tags = ['changed'];
+      ((await col.aggregate<Document>([]))[0]!.tags as string[]).push('changed');
+      ((await col.aggregate<Document>([{ $project: { tags: 1 } }]))[0]!.tags as string[]).push('changed');
+      const [group] = await col.aggregate<{ all: string[][]; first: Document }>([
+        { $group: { _id: null, all: { $push: '$tags' }, first: { $first: '$$ROOT' } } },
+      ]);
+      group!.all[0]!.push('changed');
+      group!.first.title = 'changed';
+      const [hit] = await store.search('kb', 'dishwasher');
+      (hit!.document.tags as string[]).push('changed');
+      expect(await col.findOne({ _id: 'a' })).toEqual({ _id: 'a', title: 'dishwasher', tags: ['x'] });
+    });
+  });
+
+  it('stores JSON: what is read before a reopen is what is read after it', async () => {
+    const col = store.collection('json');
+    await col.insertOne({ _id: 'a', at: new Date('2026-03-01T10:00:00.000Z'), gone: undefined, n: 1 });
+    await col.updateOne({ _id: 'a' }, { $set: { when: new Date('2026-03-02T00:00:00.000Z') } });
+    const before = await col.findOne({ _id: 'a' });
+    expect(before).toEqual({ _id: 'a', at: '2026-03-01T10:00:00.000Z', n: 1, when: '2026-03-02T00:00:00.000Z' });
+    expect(await (await reopen()).collection('json').findOne({ _id: 'a' })).toEqual(before);
+  });
+
+  it('keeps insertion order (natural order) across updates and reopening', async () => {
+    const col = store.collection('order');
+    for (const id of ['m', 'c', 'x', 'a']) await col.insertOne({ _id: id });
+    await col.updateOne({ _id: 'c' }, { $set: { v: 1 } });
+    await col.deleteOne({ _id: 'x' });
+    await col.insertOne({ _id: 'x' });
+    expect(ids(await col.find())).toEqual(['m', 'c', 'a', 'x']);
+    expect(ids(await (await reopen()).collection('order').find())).toEqual(['m', 'c', 'a', 'x']);
+  });
+
+  it("works with ':memory:'", async () => {
+    const memory = new EmbeddedDocumentStore({ path: ':memory:' });
+    try {
+      await memory.collection('m').createIndex({ keys: { body: 'text' } });
+      await memory.collection('m').insertOne({ _id: 'a', body: 'leaking pipe' });
+      expect((await memory.search('m', 'leak'))[0]!.document._id).toBe('a');
+      await memory.ping();
+    } finally {
+      await memory.close();
+    }
+  });
+
+  it('rejects writes of documents whose _id is not a string', async () => {
+    await expect(store.collection('c').insertOne({ _id: 42 } as unknown as Document)).rejects.toThrow(TypeError);
+  });
+
+  describe('indexes', () => {
+    it('a text index created after the documents back-fills the full-text table, and survives a reopen', async () => {
+      const col = store.collection('kb');
+      await col.insertOne({ _id: 'a', title: 'Leaking dishwasher', body: 'Check the gasket.', tags: ['kitchen', 'water'] });
+      await col.insertOne({ _id: 'b', title: 'Noisy dryer', body: 'Belt.', tags: ['laundry'] });
+      await col.createIndex({ keys: { title: 'text', tags: 'text' } });
+      expect(ids((await store.search('kb', 'leak')).map((h) => h.document))).toEqual(['a']);
+      expect(ids((await store.search('kb', 'laundry')).map((h) => h.document))).toEqual(['b']);
+      expect(await store.search('kb', 'gasket')).toEqual([]); // body is not in the index
+      await reopen();
+      expect(ids((await store.search('kb', 'water')).map((h) => h.document))).toEqual(['a']);
+    });
+
+    it('one text index per collection; compound text and unique text indexes are refused; same spec twice is a no-op', async () => {
+      const col = store.collection('kb');
+      await col.createIndex({ keys: { title: 'text' } });
+      await col.createIndex({ keys: { title: 'text' } });
+      await expect(col.createIndex({ keys: { body: 'text' } })).rejects.toThrow(/text index/);
+      await expect(store.collection('other').createIndex({ keys: { title: 'text', n: 1 } })).rejects.toThrow(/compound/);
+      await expect(store.collection('other').createIndex({ keys: { title: 'text' }, unique: true })).rejects.toThrow(/unique/);
+      await expect(col.createIndex({ keys: { title: 'text' }, name: 'renamed' })).rejects.toThrow(/same keys/);
+    });
+
+    it('an index name reused with other keys or options is refused; ordinary indexes are accepted and persisted', async () => {
+      const col = store.collection('people');
+      await col.createIndex({ keys: { city: 1, age: -1 } });
+      await col.createIndex({ keys: { email: 1 }, name: 'by_email' });
+      await expect(col.createIndex({ keys: { email: 1 }, name: 'by_email', unique: true })).rejects.toThrow(/different/);
+      await reopen();
+      const raw = new Database(path, { readonly: true });
+      try {
+        const specs = raw.prepare('SELECT name, spec FROM indexes WHERE collection = ? ORDER BY name').all('people');
+        expect(specs).toEqual([
+          { name: 'by_email', spec: JSON.stringify({ keys: { email: 1 }, name: 'by_email' }) },
+          { name: 'city_1_age_-1', spec: JSON.stringify({ keys: { city: 1, age: -1 }, name: 'city_1_age_-1' }) },
+        ]);
+      } finally {
+        raw.close();
+      }
+      await store.collection('people').createIndex({ keys: { city: 1, age: -1 } }); // still a no-op after reopening
+    });
+
+    it('unique keys of array fields: each element is a key; missing fields collide as null', async () => {
+      const col = store.collection('u');
+      await col.createIndex({ keys: { aliases: 1 }, unique: true });
+      await col.insertOne({ _id: 'a', aliases: ['x', 'y', 'x'] });
+      await expect(col.insertOne({ _id: 'b', aliases: ['z', 'y'] })).rejects.toBeInstanceOf(DuplicateKey);
+      await col.insertOne({ _id: 'c', aliases: 'z' });
+      await col.insertOne({ _id: 'd' });
+      const error = await col.insertOne({ _id: 'e' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DuplicateKey);
+      expect(error).toMatchObject({ collection: 'u', key: { aliases: null } });
+    });
+
+    it('collections with quotes and dots in their names get their own full-text table', async () => {
+      const odd = 'kb."odd" name';
+      await store.collection(odd).createIndex({ keys: { t: 'text' } });
+      await store.collection(odd).insertOne({ _id: 'a', t: 'leaking tap' });
+      expect((await store.search(odd, 'leak')).length).toBe(1);
+      await store.dropCollection(odd);
+      expect(await store.listCollections()).not.toContain(odd);
+      await expect(store.search(odd, 'leak')).rejects.toThrow(/text index/);
+    });
+
+    it('dropCollection removes documents, index specs and full-text rows from the file', async () => {
+      await store.collection('kb').createIndex({ keys: { t: 'text' } });
+      await store.collection('kb').createIndex({ keys: { e: 1 }, unique: true });
+      await store.collection('kb').insertOne({ _id: 'a', t: 'leak', e: 1 });
+      await store.collection('keep').insertOne({ _id: 'a' });
+      await store.dropCollection('kb');
+      await reopen();
+      expect(await store.listCollections()).toEqual(['keep']);
+      const raw = new Database(path, { readonly: true });
+      try {
+        expect(raw.prepare("SELECT count(*) AS n FROM documents WHERE collection = 'kb'").get()).toEqual({ n: 0 });
+        expect(raw.prepare("SELECT count(*) AS n FROM indexes WHERE collection = 'kb'").get()).toEqual({ n: 0 });
+        expect(raw.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name LIKE 'fts:kb%'").get()).toEqual({ n: 0 });
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
+  describe('aggregation', () => {
+    it('$lookup reads another collection; $out and $merge are refused', async () => {
+      await store.collection('techs').insertOne({ _id: 'bob', name: 'Bob' });
+      await store.collection('visits').insertOne({ _id: 'v1', tech: 'bob' });
+      const joined = await store.collection('visits').aggregate([
+        { $lookup: { from: 'techs', localField: 'tech', foreignField: '_id', as: 'who' } },
+        { $project: { _id: 1, name: { $first: '$who.name' } } },
+      ]);
+      expect(joined).toEqual([{ _id: 'v1', name: 'Bob' }]);
+      await expect(store.collection('visits').aggregate([{ $out: 'copy' }])).rejects.toThrow(/\$out/);
+      await expect(store.collection('visits').aggregate([{ $match: {} }, { $merge: { into: 'copy' } }])).rejects.toThrow(/\$merge/);
+    });
+  });
+
+  describe('transactions', () => {
+    it('run one at a time: a second transaction starts after the first commits', async () => {
+      const col = store.collection('counter');
+      await col.insertOne({ _id: 'n', value: 0 });
+      const order: string[] = [];
+      const increment = (label: string) =>
+        store.transaction(async (tx) => {
+          order.push(`${label} start`);
+          const current = (await tx.collection('counter').findOne({ _id: 'n' }))!.value as number;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await tx.collection('counter').updateOne({ _id: 'n' }, { $set: { value: current + 1 } });
+          order.push(`${label} end`);
+        });
+      await Promise.all([increment('a'), increment('b'), increment('c')]);
+      expect((await col.findOne({ _id: 'n' }))!.value).toBe(3);
+      expect(order).toEqual(['a start', 'a end', 'b start', 'b end', 'c start', 'c end']);
+    });
+
+    it('a failed transaction does not block the next one', async () => {
+      await expect(store.transaction(async () => Promise.reject(new Error('first fails')))).rejects.toThrow('first fails');
+      await expect(store.transaction(async (tx) => tx.collection('c').insertOne({ _id: 'a' }))).resolves.toBeUndefined();
+      expect(await store.collection('c').count()).toBe(1);
+    });
+
+    it('checks unique keys again at commit: a key taken outside meanwhile fails the whole transaction', async () => {
+      const col = store.collection('people');
+      await col.createIndex({ keys: { email: 1 }, unique: true });
+      const error = await store
+        .transaction(async (tx) => {
+          await tx.collection('people').insertOne({ _id: 'in-tx', email: 'a@x' });
+          await tx.collection('other').insertOne({ _id: 'side' });
+          await col.insertOne({ _id: 'outside', email: 'a@x' });
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DuplicateKey);
+      expect(ids(await col.find())).toEqual(['outside']);
+      expect(await store.collection('other').count()).toBe(0);
+    });
+
+    it('commits in one SQLite transaction: everything is in the file after a reopen', async () => {
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 50; i++) await tx.collection('many').insertOne({ _id: `d${i}`, i });
+        await tx.collection('many').updateMany({ i: { $lt: 10 } }, { $set: { low: true } });
+        await tx.collection('many').deleteMany({ i: { $gte: 40 } });
+      });
+      await reopen();
+      expect(await store.collection('many').count()).toBe(40);
+      expect(await store.collection('many').count({ low: true })).toBe(10);
+    });
+
+    it('the view is unusable once the transaction ended; it cannot drop collections or close the store', async () => {
+      let leaked: DocumentStore | undefined;
+      await store.transaction(async (tx) => {
+        leaked = tx;
+        await expect(tx.dropCollection('c')).rejects.toThrow(/transaction/);
+        await expect(tx.close()).rejects.toThrow(/transaction/);
+        await expect(tx.ping()).resolves.toBeUndefined();
+      });
+      await expect(leaked!.collection('c').insertOne({ _id: 'late' })).rejects.toThrow(/ended/);
+      await expect(leaked!.collection('c').find()).rejects.toThrow(/ended/);
+      expect(await store.collection('c').count()).toBe(0);
+    });
+
+    it('listCollections inside a transaction includes collections it created', async () => {
+      await store.collection('before').insertOne({ _id: 'a' });
+      await store.transaction(async (tx) => {
+        await tx.collection('during').insertOne({ _id: 'a' });
+        expect(await tx.listCollections()).toEqual(['before', 'during']);
+        expect(await store.listCollections()).toEqual(['before']);
+      });
+      expect(await store.listCollections()).toEqual(['before', 'during']);
+    });
+
+    it('createIndex inside a transaction applies at once; its documents are checked at commit', async () => {
+      await store.transaction(async (tx) => {
+        await tx.collection('p').insertOne({ _id: 'a', email: 'x' });
+        await tx.collection('p').createIndex({ keys: { email: 1 }, unique: true });
+        await expect(tx.collection('p').insertOne({ _id: 'b', email: 'x' })).rejects.toBeInstanceOf(DuplicateKey);
+      });
+      await expect(store.collection('p').insertOne({ _id: 'c', email: 'x' })).rejects.toBeInstanceOf(DuplicateKey);
+    });
+  });
+
+  it('rejects every call once closed', async () => {
+    await store.close();
+    await expect(store.collection('c').find()).rejects.toThrow(/closed/);
+    await expect(store.collection('c').insertOne({ _id: 'a' })).rejects.toThrow(/closed/);
+    await expect(store.ping()).rejects.toThrow(/closed/);
+    await expect(store.transaction(async () => undefined)).rejects.toThrow(/closed/);
+    store = new EmbeddedDocumentStore({ path });
+  });
+});

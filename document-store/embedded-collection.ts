@@ -1,0 +1,331 @@
+/**
+ * A collection of the embedded store: MongoDB semantics from mingo over whatever layer it is
+ * given (committed state, or a transaction's overlay). Every write runs against a scratch
+ * overlay and reaches the workspace as one batch, so a failing write changes nothing.
+ * Method bodies are synchronous: no other write can interleave with one.
+ */
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { Aggregator, ProcessingMode, Query } from 'mingo';
+import { Changes, Layer, Overlay, Workspace } from './overlay';
+import {
+  BulkOperation,
+  BulkWriteResult,
+  Collection,
+  DeleteResult,
+  Document,
+  DuplicateKey,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  PipelineStage,
+  Update,
+  UpdateOptions,
+  UpdateResult,
+} from './port';
+import { assertOperatorUpdate, assertReplacement, isPlainObject, upsertSeed } from './semantics';
+
+/**
+ * The store keeps what SQLite keeps: plain JSON (Dates become strings, undefined disappears).
+ * Also how cached documents are copied for callers: exact for JSON, and unlike structuredClone
+ * the copies belong to the caller's realm (Jest runs tests in a vm context).
+ */
+export function toJson<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+// mingo's updater module directly: the root export's `update` copies its whole operator
+// table on every call, which made each write about four times slower.
+const { update: applyUpdate } = require('mingo/updater') as typeof import('mingo/types/updater');
+
+type Modifier = Parameters<typeof applyUpdate>[1];
+
+/**
+ * `$addToSet` as MongoDB does it: appends each value the array lacks and leaves the array
+ * alone otherwise. mingo 7 de-duplicates the whole array instead (so ['c', 'c'] + 'a' is a
+ * no-op there, and existing duplicates vanish), hence this. Positional paths go to mingo.
+ */
+function addToSet(doc: Document, expr: Record<string, unknown>): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  for (const [path, spec] of Object.entries(expr)) {
+    if (path.includes('$')) {
+      rest[path] = spec;
+      continue;
+    }
+    const values = toJson(isPlainObject(spec) && Array.isArray(spec.$each) ? (spec.$each as unknown[]) : [spec]);
+    const parts = path.split('.');
+    let parent: Record<string, unknown> | unknown[] = doc;
+    for (const part of parts.slice(0, -1)) {
+      const next: unknown = Array.isArray(parent) ? parent[Number(part)] : parent[part];
+      if (typeof next === 'object' && next !== null) parent = next as Record<string, unknown> | unknown[];
+      else if (next === undefined && !Array.isArray(parent)) parent = parent[part] = {};
+      else throw new Error(`Cannot apply $addToSet to '${path}': '${part}' is not an object`);
+    }
+    const last = parts[parts.length - 1]!;
+    const container = parent as Record<string, unknown>;
+    const current = container[last];
+    if (current !== undefined && !Array.isArray(current)) throw new Error(`Cannot apply $addToSet to non-array field '${path}'`);
+    const array: unknown[] = current ?? [];
+    for (const value of values) if (!array.some((item) => isDeepStrictEqual(item, value))) array.push(value);
+    container[last] = array;
+  }
+  return rest;
+}
+
+/** Applies update operators to `doc` in place. */
+function applyModifier(doc: Document, modifier: Record<string, unknown>): void {
+  const { $addToSet, ...others } = modifier;
+  // MongoDB accepts setting _id to the value it already has (e.g. `$setOnInsert: wholeRecord`); mingo never does.
+  if (isPlainObject(others.$set) && '_id' in others.$set) {
+    const { _id, ...fields } = others.$set;
+    if (_id !== doc._id) throw new Error(`Performing an update on the path '_id' would modify the immutable field '_id'`);
+    if (Object.keys(fields).length > 0) others.$set = fields;
+    else delete others.$set;
+  }
+  if ($addToSet !== undefined) {
+    const positional = addToSet(doc, $addToSet as Record<string, unknown>);
+    if (Object.keys(positional).length > 0) others.$addToSet = positional;
+  }
+  if (Object.keys(others).length > 0) applyUpdate(doc, others as Modifier, undefined, undefined, { cloneMode: 'deep' });
+}
+
+/** Stages that would write somewhere mingo cannot reach. */
+const UNSUPPORTED_STAGES = ['$out', '$merge'];
+/**
+ * Stages that only read their input documents. Others (e.g. $addFields on a dotted path) may
+ * write into nested objects they share with the input, which here is the cache.
+ */
+const READ_ONLY_STAGES = new Set(['$match', '$group', '$sort', '$limit', '$skip', '$count', '$sortByCount']);
+
+export class EmbeddedCollection<T extends Document = Document> implements Collection<T> {
+  constructor(
+    readonly name: string,
+    private readonly workspace: Workspace,
+  ) {}
+
+  async findOne(filter: Filter, options: Pick<FindOptions, 'projection' | 'sort'> = {}): Promise<T | null> {
+    return this.findSync(filter, { ...options, limit: 1 })[0] ?? null;
+  }
+
+  async find(filter: Filter = {}, options: FindOptions = {}): Promise<T[]> {
+    return this.findSync(filter, options);
+  }
+
+  async count(filter: Filter = {}): Promise<number> {
+    let n = 0;
+    for (const _ of this.matching(this.workspace.layer, filter)) n += 1;
+    return n;
+  }
+
+  async aggregate<R = Document>(pipeline: PipelineStage[]): Promise<R[]> {
+    const layer = this.workspace.layer;
+    for (const stage of pipeline) {
+      const op = Object.keys(stage)[0];
+      if (op && UNSUPPORTED_STAGES.includes(op)) throw new Error(`${op} is not supported by the embedded document store`);
+    }
+    // Leading $match stages run here, on the shared documents; only what they keep is cloned.
+    let start = 0;
+    const matches: Filter[] = [];
+    while (start < pipeline.length && '$match' in pipeline[start]!) matches.push(pipeline[start++]!.$match as Filter);
+    const filter = matches.length === 0 ? {} : matches.length === 1 ? matches[0]! : { $and: matches };
+    const input = [...this.matching(layer, filter)];
+    const rest = pipeline.slice(start);
+    if (rest.length === 0) return input.map((doc) => toJson(doc) as R);
+    const readOnly = rest.every((stage) => READ_ONLY_STAGES.has(Object.keys(stage)[0] ?? ''));
+    const aggregator = new Aggregator(rest, {
+      // Outputs are always copied (a $group may hand back arrays of the input); inputs only when a stage might write.
+      processingMode: readOnly ? ProcessingMode.CLONE_OUTPUT : ProcessingMode.CLONE_ALL,
+      collectionResolver: (name) => [...layer.documents(name)],
+    });
+    return aggregator.run(input) as R[];
+  }
+
+  async insertOne(document: T): Promise<void> {
+    this.write((scratch) => this.insert(scratch, document));
+  }
+
+  async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.write((scratch) => this.update(scratch, filter, update, options.upsert ?? false, true));
+  }
+
+  async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.write((scratch) => this.update(scratch, filter, update, options.upsert ?? false, false));
+  }
+
+  async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.write((scratch) => this.replace(scratch, filter, replacement, options.upsert ?? false));
+  }
+
+  async deleteOne(filter: Filter): Promise<DeleteResult> {
+    return this.write((scratch) => this.delete(scratch, filter, true));
+  }
+
+  async deleteMany(filter: Filter): Promise<DeleteResult> {
+    return this.write((scratch) => this.delete(scratch, filter, false));
+  }
+
+  /**
+   * Ordered, stop at the first failure, like MongoDB: the operations before the failing one
+   * are committed (together, in one SQLite transaction), the failing one and the rest are not,
+   * and the error is rethrown.
+   */
+  async bulkWrite(operations: BulkOperation<T>[]): Promise<BulkWriteResult> {
+    const batch = new Overlay(this.workspace.layer);
+    const inBatch: Workspace = {
+      layer: batch,
+      commit: (changes: Changes) => batch.putAll(changes),
+      createIndex: (collection, spec) => this.workspace.createIndex(collection, spec),
+    };
+    const result: BulkWriteResult = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
+    const add = (r: UpdateResult) => {
+      result.matchedCount += r.matchedCount;
+      result.modifiedCount += r.modifiedCount;
+      if (r.upsertedId !== undefined) result.upsertedCount += 1;
+    };
+    try {
+      for (const op of operations) {
+        if ('insertOne' in op) {
+          this.write((s) => this.insert(s, op.insertOne.document), inBatch);
+          result.insertedCount += 1;
+        } else if ('updateOne' in op) {
+          const { filter, update, upsert } = op.updateOne;
+          add(this.write((s) => this.update(s, filter, update, upsert ?? false, true), inBatch));
+        } else if ('updateMany' in op) {
+          const { filter, update, upsert } = op.updateMany;
+          add(this.write((s) => this.update(s, filter, update, upsert ?? false, false), inBatch));
+        } else if ('replaceOne' in op) {
+          const { filter, replacement, upsert } = op.replaceOne;
+          add(this.write((s) => this.replace(s, filter, replacement, upsert ?? false), inBatch));
+        } else if ('deleteOne' in op) {
+          result.deletedCount += this.write((s) => this.delete(s, op.deleteOne.filter, true), inBatch).deletedCount;
+        } else {
+          result.deletedCount += this.write((s) => this.delete(s, op.deleteMany.filter, false), inBatch).deletedCount;
+        }
+      }
+    } finally {
+      this.workspace.commit(batch.changed());
+    }
+    return result;
+  }
+
+  async createIndex(spec: IndexSpec): Promise<void> {
+    this.workspace.createIndex(this.name, spec);
+  }
+
+  private findSync(filter: Filter, options: FindOptions): T[] {
+    const { sort, skip, limit, projection } = options;
+    const plain = !projection || Object.keys(projection).length === 0;
+    if (plain && (!sort || Object.keys(sort).length === 0)) {
+      const found: T[] = [];
+      let skipped = 0;
+      for (const doc of this.matching(this.workspace.layer, filter)) {
+        if (skipped++ < (skip ?? 0)) continue;
+        found.push(toJson(doc) as T);
+        if (limit && found.length >= limit) break;
+      }
+      return found;
+    }
+    const source = this.candidates(this.workspace.layer, filter);
+    const cursor = new Query(filter, {}).find<Document>(source, projection ?? {});
+    if (sort && Object.keys(sort).length > 0) cursor.sort(sort);
+    if (skip) cursor.skip(skip);
+    if (limit) cursor.limit(limit); // 0 means no limit, as in MongoDB
+    return cursor.all().map((doc) => toJson(doc) as T);
+  }
+
+  /** A filter on a string `_id` looks up one document instead of scanning the collection. */
+  private candidates(layer: Layer, filter: Filter): Iterable<Document> {
+    const id = filter._id;
+    if (typeof id === 'string') {
+      const doc = layer.get(this.name, id);
+      return doc ? [doc] : [];
+    }
+    return layer.documents(this.name);
+  }
+
+  private *matching(layer: Layer, filter: Filter): Iterable<Document> {
+    const keys = Object.keys(filter);
+    // `{ _id: 'x' }` alone is answered by the lookup: compiling a mingo query costs more than the write.
+    const byIdOnly = keys.length === 1 && typeof filter._id === 'string';
+    const query = keys.length > 0 && !byIdOnly ? new Query(filter, {}) : undefined;
+    for (const doc of this.candidates(layer, filter)) if (!query || query.test(doc)) yield doc;
+  }
+
+  private first(layer: Layer, filter: Filter): Document | undefined {
+    for (const doc of this.matching(layer, filter)) return doc;
+    return undefined;
+  }
+
+  private write<R>(work: (scratch: Overlay) => R, workspace: Workspace = this.workspace): R {
+    const scratch = new Overlay(workspace.layer);
+    const result = work(scratch);
+    workspace.commit(scratch.changed());
+    return result;
+  }
+
+  private insert(scratch: Overlay, document: T): void {
+    const doc = toJson(document) as Document;
+    if (typeof doc._id !== 'string') throw new TypeError(`'${this.name}': a document's _id must be a string`);
+    if (scratch.get(this.name, doc._id)) throw new DuplicateKey(this.name, { _id: doc._id });
+    scratch.put(this.name, doc._id, doc);
+  }
+
+  private update(scratch: Overlay, filter: Filter, update: Update, upsert: boolean, justOne: boolean): UpdateResult {
+    assertOperatorUpdate(update);
+    // Not cloned: a RegExp in `$pull` must stay a RegExp; mingo deep-copies the values it sets.
+    const { $setOnInsert, ...modifier } = update;
+    const hasModifier = Object.keys(modifier).length > 0;
+    const targets = justOne ? [this.first(scratch, filter)].filter((d) => d !== undefined) : [...this.matching(scratch, filter)];
+    if (targets.length > 0) {
+      let modifiedCount = 0;
+      for (const target of targets) {
+        if (!hasModifier) continue;
+        const next = toJson(target);
+        applyModifier(next, modifier);
+        if (next._id !== target._id) throw new Error(`'${this.name}': an update cannot change the immutable field _id`);
+        const normalized = toJson(next);
+        if (isDeepStrictEqual(normalized, target)) continue;
+        scratch.put(this.name, target._id, normalized);
+        modifiedCount += 1;
+      }
+      return { matchedCount: targets.length, modifiedCount };
+    }
+    if (!upsert) return { matchedCount: 0, modifiedCount: 0 };
+    const seed = upsertSeed(filter);
+    const onInsert = $setOnInsert as Record<string, unknown> | undefined;
+    // The new _id: the filter's, else one the update sets, else a fresh one.
+    const setId = onInsert?._id ?? (isPlainObject(modifier.$set) ? modifier.$set._id : undefined);
+    const id = typeof seed._id === 'string' ? seed._id : typeof setId === 'string' ? setId : randomUUID();
+    const doc = { ...seed, _id: id } as Document;
+    const insertModifier = onInsert ? { ...modifier, $set: { ...(modifier.$set as object | undefined), ...onInsert } } : modifier;
+    applyModifier(doc, insertModifier);
+    this.insert(scratch, doc as T);
+    return { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id };
+  }
+
+  private replace(scratch: Overlay, filter: Filter, replacement: T, upsert: boolean): UpdateResult {
+    assertReplacement(replacement);
+    const next = toJson(replacement) as Document;
+    const target = this.first(scratch, filter);
+    if (target) {
+      if (next._id === undefined) next._id = target._id;
+      else if (next._id !== target._id) throw new Error(`'${this.name}': a replacement cannot change the immutable field _id`);
+      if (isDeepStrictEqual(next, target)) return { matchedCount: 1, modifiedCount: 0 };
+      scratch.put(this.name, target._id, next);
+      return { matchedCount: 1, modifiedCount: 1 };
+    }
+    if (!upsert) return { matchedCount: 0, modifiedCount: 0 };
+    if (next._id === undefined) {
+      const seeded = upsertSeed(filter)._id;
+      next._id = typeof seeded === 'string' ? seeded : randomUUID();
+    }
+    this.insert(scratch, next as T);
+    return { matchedCount: 0, modifiedCount: 0, upsertedId: next._id };
+  }
+
+  private delete(scratch: Overlay, filter: Filter, justOne: boolean): DeleteResult {
+    const targets = justOne ? [this.first(scratch, filter)].filter((d) => d !== undefined) : [...this.matching(scratch, filter)];
+    for (const target of targets) scratch.put(this.name, target._id, null);
+    return { deletedCount: targets.length };
+  }
+}

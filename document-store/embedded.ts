@@ -1,0 +1,539 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { Query } from 'mingo';
+import { EmbeddedCollection, toJson } from './embedded-collection';
+import { Changes, Layer, Overlay, Workspace } from './overlay';
+import {
+  Collection,
+  Document,
+  DocumentStore,
+  DuplicateKey,
+  IndexSpec,
+  SearchHit,
+  SearchOptions,
+} from './port';
+import { describeKey, indexName, searchWords, textFields, UniqueIndex, uniqueKeys, valuesAt } from './semantics';
+
+export interface EmbeddedDocumentStoreOptions {
+  /** SQLite file, created with its folder when missing; ':memory:' for a throwaway store. */
+  path: string;
+}
+
+export const DOCUMENTS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS documents (
+  seq        INTEGER PRIMARY KEY, -- declared, so VACUUM keeps it: full-text rows use it as rowid
+  collection TEXT NOT NULL,
+  id         TEXT NOT NULL,
+  doc        TEXT NOT NULL,
+  UNIQUE (collection, id)
+);
+CREATE INDEX IF NOT EXISTS documents_in_order ON documents (collection, seq);
+CREATE TABLE IF NOT EXISTS indexes (
+  collection TEXT NOT NULL,
+  name       TEXT NOT NULL,
+  spec       TEXT NOT NULL,
+  PRIMARY KEY (collection, name)
+);
+`;
+
+const DEFAULT_SEARCH_LIMIT = 20;
+
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** One FTS5 table per text-indexed collection, so bm25 statistics are the collection's own. */
+function ftsTable(collection: string): string {
+  return quoteIdentifier(`fts:${collection}`);
+}
+
+function sameKeys(a: IndexSpec, b: IndexSpec): boolean {
+  return isDeepStrictEqual(Object.entries(a.keys), Object.entries(b.keys));
+}
+
+function textOf(doc: Document, fields: readonly string[]): string {
+  return fields
+    .flatMap((field) => valuesAt(doc, field.split('.')))
+    .filter((value): value is string => typeof value === 'string')
+    .join('\n');
+}
+
+function validateIndexSpec(collection: string, spec: IndexSpec): void {
+  const kinds = Object.values(spec.keys);
+  if (kinds.length === 0) throw new Error(`An index on '${collection}' needs at least one key`);
+  if (kinds.some((k) => k !== 1 && k !== -1 && k !== 'text')) throw new Error(`Index keys must be 1, -1 or 'text'`);
+  const text = kinds.filter((k) => k === 'text').length;
+  if (text > 0 && text < kinds.length) {
+    throw new Error(`The embedded store does not support compound text indexes (text and ordinary keys mixed)`);
+  }
+  if (text > 0 && spec.unique) throw new Error(`A text index cannot be unique`);
+}
+
+const ROLLBACK = Symbol('rollback');
+
+interface FtsStatements {
+  insert: Database.Statement<[number, string]>;
+  delete: Database.Statement<[number]>;
+  search: Database.Statement<[string], { id: string; relevance: number }>;
+}
+
+/**
+ * What has been committed: the SQLite file, and a cache of every collection read so far
+ * (documents and unique keys), loaded on first use and updated after each commit. All writes
+ * go through this instance, so the cache never goes stale.
+ */
+class CommittedState implements Layer {
+  private readonly caches = new Map<string, Map<string, Document>>();
+  /** collection → unique index → key → id. */
+  private readonly keys = new Map<string, Map<string, Map<string, string>>>();
+  private readonly specs = new Map<string, IndexSpec[]>();
+  private readonly names = new Set<string>();
+  private readonly fts = new Map<string, FtsStatements>();
+  private readonly writeTransaction: (changes: Changes) => void;
+
+  private readonly stmt: {
+    load: Database.Statement<[string], [string, string]>;
+    register: Database.Statement<[string]>;
+    upsert: Database.Statement<[string, string, string], { seq: number }>;
+    remove: Database.Statement<[string, string], { seq: number }>;
+    all: Database.Statement<[string], { seq: number; doc: string }>;
+    saveIndex: Database.Statement<[string, string, string]>;
+    ping: Database.Statement<[], unknown>;
+  };
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(DOCUMENTS_SCHEMA);
+    this.stmt = {
+      load: db.prepare<[string], [string, string]>('SELECT id, doc FROM documents WHERE collection = ? ORDER BY seq').raw(true),
+      register: db.prepare('INSERT OR IGNORE INTO collections (name) VALUES (?)'),
+      upsert: db.prepare(
+        'INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc RETURNING seq',
+      ),
+      remove: db.prepare('DELETE FROM documents WHERE collection = ? AND id = ? RETURNING seq'),
+      all: db.prepare('SELECT seq, doc FROM documents WHERE collection = ? ORDER BY seq'),
+      saveIndex: db.prepare('INSERT INTO indexes (collection, name, spec) VALUES (?, ?, ?)'),
+      ping: db.prepare('SELECT 1'),
+    };
+    for (const { name } of db.prepare<[], { name: string }>('SELECT name FROM collections').all()) this.names.add(name);
+    const saved = db.prepare<[], { collection: string; spec: string }>('SELECT collection, spec FROM indexes ORDER BY rowid');
+    for (const { collection, spec } of saved.all()) this.specsOf(collection).push(JSON.parse(spec) as IndexSpec);
+    this.writeTransaction = db.transaction((changes: Changes) => this.writeRows(changes));
+  }
+
+  get(collection: string, id: string): Document | undefined {
+    return this.load(collection).get(id);
+  }
+
+  documents(collection: string): Iterable<Document> {
+    return this.load(collection).values();
+  }
+
+  uniqueIndexes(collection: string): readonly UniqueIndex[] {
+    const specs = this.specs.get(collection);
+    if (!specs) return [];
+    return specs.filter((s) => s.unique).map((s) => ({ name: s.name!, fields: Object.keys(s.keys) }));
+  }
+
+  owner(collection: string, index: UniqueIndex, key: string): string | undefined {
+    this.load(collection);
+    return this.keys.get(collection)?.get(index.name)?.get(key);
+  }
+
+  collections(): string[] {
+    return [...this.names].sort();
+  }
+
+  /** Checks unique keys, writes everything in one SQLite transaction, then updates the cache. */
+  commit(changes: Changes): void {
+    if ([...changes.values()].every((docs) => docs.size === 0)) return;
+    new Overlay(this).putAll(changes); // throws DuplicateKey before anything is written
+    this.writeTransaction(changes);
+    for (const [collection, docs] of changes) {
+      const cache = this.load(collection);
+      const indexes = this.uniqueIndexes(collection);
+      for (const [id, doc] of docs) {
+        const previous = cache.get(id);
+        for (const index of indexes) {
+          const map = this.keyMap(collection, index.name);
+          if (previous) for (const key of uniqueKeys(previous, index)) if (map.get(key) === id) map.delete(key);
+          if (doc) for (const key of uniqueKeys(doc, index)) map.set(key, id);
+        }
+        if (doc) {
+          cache.set(id, doc);
+          this.names.add(collection);
+        } else cache.delete(id);
+      }
+    }
+  }
+
+  createIndex(collection: string, requested: IndexSpec): void {
+    validateIndexSpec(collection, requested);
+    const spec: IndexSpec = { keys: { ...requested.keys }, name: indexName(requested), ...(requested.unique ? { unique: true } : {}) };
+    const existing = this.specs.get(collection) ?? [];
+    const sameName = existing.find((s) => s.name === spec.name);
+    if (sameName) {
+      if (sameKeys(sameName, spec) && !!sameName.unique === !!spec.unique) return; // idempotent
+      throw new Error(`Index '${spec.name}' on '${collection}' already exists with different keys or options`);
+    }
+    const twin = existing.find((s) => sameKeys(s, spec));
+    if (twin) throw new Error(`An index with the same keys already exists on '${collection}' as '${twin.name}'`);
+    const fields = textFields(spec);
+    if (fields.length > 0 && existing.some((s) => textFields(s).length > 0)) {
+      throw new Error(`'${collection}' already has a text index: a collection has at most one`);
+    }
+    const cache = this.load(collection);
+    const keyMap = spec.unique ? this.buildKeyMap(collection, cache, { name: spec.name!, fields: Object.keys(spec.keys) }) : undefined;
+    this.db.transaction(() => {
+      this.stmt.register.run(collection);
+      this.stmt.saveIndex.run(collection, spec.name!, JSON.stringify(spec));
+      if (fields.length > 0) {
+        this.db.exec(`CREATE VIRTUAL TABLE ${ftsTable(collection)} USING fts5(content, tokenize = 'porter unicode61')`);
+        // Back-fill: documents written before the text index existed become searchable too.
+        const fts = this.prepareFts(collection);
+        for (const { seq, doc } of this.stmt.all.all(collection)) {
+          fts.insert.run(seq, textOf(JSON.parse(doc) as Document, fields));
+        }
+      }
+    })();
+    this.specsOf(collection).push(spec);
+    if (keyMap) this.keysOf(collection).set(spec.name!, keyMap);
+    this.names.add(collection);
+  }
+
+  drop(collection: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM documents WHERE collection = ?').run(collection);
+      this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(collection);
+      this.db.prepare('DELETE FROM collections WHERE name = ?').run(collection);
+      this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
+    })();
+    this.caches.delete(collection);
+    this.keys.delete(collection);
+    this.specs.delete(collection);
+    this.names.delete(collection);
+    this.fts.delete(collection);
+  }
+
+  /**
+   * Ranked hits from the collection's FTS5 table. `pending` are a transaction's uncommitted
+   * changes: they are written, searched and rolled back inside one synchronous SQLite
+   * transaction, so the view ranks exactly as it will after commit and nobody else sees them.
+   */
+  search<T extends Document>(
+    collection: string,
+    text: string,
+    options: SearchOptions,
+    layer: Layer,
+    pending?: Map<string, Document | null>,
+  ): SearchHit<T>[] {
+    const fts = this.ftsStatements(collection);
+    if (!fts) {
+      throw new Error(`'${collection}' has no text index: create one with createIndex({ keys: { field: 'text' } })`);
+    }
+    const words = searchWords(text);
+    if (words.length === 0) return [];
+    // Each word quoted (it holds only letters and digits), any word may match: partial matches still rank.
+    const match = words.map((w) => `"${w}"`).join(' OR ');
+    const limit = options.limit === undefined ? DEFAULT_SEARCH_LIMIT : options.limit === 0 ? Infinity : options.limit;
+    const query = options.filter && Object.keys(options.filter).length > 0 ? new Query(options.filter, {}) : undefined;
+    this.load(collection); // now, rather than from inside the FTS iteration below
+    const collect = (): SearchHit<T>[] => {
+      const hits: SearchHit<T>[] = [];
+      if (limit <= 0) return hits;
+      for (const row of fts.search.iterate(match)) {
+        const doc = layer.get(collection, row.id);
+        if (!doc || (query && !query.test(doc))) continue;
+        hits.push({ document: toJson(doc) as T, score: -row.relevance }); // bm25: lower is better
+        if (hits.length >= limit) break;
+      }
+      return hits;
+    };
+    if (!pending || pending.size === 0) return collect();
+    let hits: SearchHit<T>[] = [];
+    try {
+      this.db.transaction(() => {
+        this.writeRows(new Map([[collection, pending]]));
+        hits = collect();
+        throw ROLLBACK;
+      })();
+    } catch (error) {
+      if (error !== ROLLBACK) throw error;
+    }
+    return hits;
+  }
+
+  ping(): void {
+    this.stmt.ping.get();
+  }
+
+  private writeRows(changes: Changes): void {
+    for (const [collection, docs] of changes) {
+      const fts = this.ftsStatements(collection);
+      const fields = fts ? this.textIndexFields(collection) : [];
+      let registered = false;
+      const committed = this.caches.get(collection);
+      for (const [id, doc] of docs) {
+        if (doc) {
+          if (!registered) this.stmt.register.run(collection);
+          registered = true;
+          const { seq } = this.stmt.upsert.get(collection, id, JSON.stringify(doc))!;
+          if (fts) {
+            // Most writes (counters, statuses) leave the indexed text as it was.
+            const text = textOf(doc, fields);
+            const before = committed?.get(id);
+            if (before && textOf(before, fields) === text) continue;
+            fts.delete.run(seq);
+            fts.insert.run(seq, text);
+          }
+        } else {
+          const removed = this.stmt.remove.get(collection, id);
+          if (removed && fts) fts.delete.run(removed.seq);
+        }
+      }
+    }
+  }
+
+  private load(collection: string): Map<string, Document> {
+    let cache = this.caches.get(collection);
+    if (cache) return cache;
+    cache = new Map();
+    for (const [id, doc] of this.stmt.load.all(collection)) cache.set(id, JSON.parse(doc) as Document);
+    const keys = new Map<string, Map<string, string>>();
+    for (const index of this.uniqueIndexes(collection)) keys.set(index.name, this.buildKeyMap(collection, cache, index));
+    this.caches.set(collection, cache);
+    this.keys.set(collection, keys);
+    return cache;
+  }
+
+  private buildKeyMap(collection: string, cache: Map<string, Document>, index: UniqueIndex): Map<string, string> {
+    const map = new Map<string, string>();
+    for (const doc of cache.values()) {
+      for (const key of uniqueKeys(doc, index)) {
+        const holder = map.get(key);
+        if (holder !== undefined && holder !== doc._id) throw new DuplicateKey(collection, describeKey(index, key));
+        map.set(key, doc._id);
+      }
+    }
+    return map;
+  }
+
+  private textIndexFields(collection: string): string[] {
+    const spec = this.specs.get(collection)?.find((s) => textFields(s).length > 0);
+    return spec ? textFields(spec) : [];
+  }
+
+  private ftsStatements(collection: string): FtsStatements | undefined {
+    const ready = this.fts.get(collection);
+    if (ready) return ready;
+    if (this.textIndexFields(collection).length === 0) return undefined;
+    const statements = this.prepareFts(collection);
+    this.fts.set(collection, statements);
+    return statements;
+  }
+
+  private prepareFts(collection: string): FtsStatements {
+    const table = ftsTable(collection);
+    return {
+      insert: this.db.prepare(`INSERT INTO ${table} (rowid, content) VALUES (?, ?)`),
+      delete: this.db.prepare(`DELETE FROM ${table} WHERE rowid = ?`),
+      search: this.db.prepare(
+        `SELECT d.id AS id, bm25(${table}) AS relevance FROM ${table} JOIN documents d ON d.seq = ${table}.rowid
+         WHERE ${table} MATCH ? ORDER BY relevance`,
+      ),
+    };
+  }
+
+  private specsOf(collection: string): IndexSpec[] {
+    let specs = this.specs.get(collection);
+    if (!specs) this.specs.set(collection, (specs = []));
+    return specs;
+  }
+
+  private keysOf(collection: string): Map<string, Map<string, string>> {
+    this.load(collection);
+    return this.keys.get(collection)!;
+  }
+
+  private keyMap(collection: string, index: string): Map<string, string> {
+    const byIndex = this.keysOf(collection);
+    let map = byIndex.get(index);
+    if (!map) byIndex.set(index, (map = new Map()));
+    return map;
+  }
+}
+
+/**
+ * The embedded default: documents in one SQLite file (WAL), queried in memory with mingo
+ * (MongoDB's filter, update and aggregation language), searched with FTS5.
+ *
+ * Reads come from a per-collection cache loaded on first use; what a read returns is a copy.
+ * `transaction` is all-or-nothing: writes go to an overlay that only the transaction's view
+ * sees, and reach SQLite in one transaction when `work` resolves. Transactions run one at a
+ * time; plain writes made meanwhile are not blocked, and the transaction's unique keys are
+ * checked again at commit against them (its version of a document written by both wins).
+ * Index definitions are not transactional: `createIndex` inside a transaction applies at once.
+ */
+export class EmbeddedDocumentStore implements DocumentStore {
+  readonly atomic = true;
+  private readonly db: Database.Database;
+  private readonly state: CommittedState;
+  private readonly workspace: Workspace;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  constructor(options: EmbeddedDocumentStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // Read models can be rebuilt from the event store: losing the last commits on power loss is acceptable.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 10000');
+    this.state = new CommittedState(this.db);
+    const store = this;
+    this.workspace = {
+      get layer() {
+        store.assertOpen();
+        return store.state;
+      },
+      commit: (changes) => {
+        this.assertOpen();
+        this.state.commit(changes);
+      },
+      createIndex: (collection, spec) => {
+        this.assertOpen();
+        this.state.createIndex(collection, spec);
+      },
+    };
+  }
+
+  collection<T extends Document = Document>(name: string): Collection<T> {
+    return new EmbeddedCollection<T>(name, this.workspace);
+  }
+
+  async search<T extends Document = Document>(collection: string, text: string, options: SearchOptions = {}): Promise<SearchHit<T>[]> {
+    this.assertOpen();
+    return this.state.search<T>(collection, text, options, this.state);
+  }
+
+  transaction<R>(work: (store: DocumentStore) => Promise<R>): Promise<R> {
+    // One at a time: a transaction's overlay never interleaves with another's.
+    const run = this.queue.then(() => this.runTransaction(work));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async runTransaction<R>(work: (store: DocumentStore) => Promise<R>): Promise<R> {
+    this.assertOpen();
+    const overlay = new Overlay(this.state);
+    const view = new TransactionView(overlay, this.state, this);
+    try {
+      const result = await work(view);
+      this.assertOpen();
+      this.state.commit(overlay.changed());
+      return result;
+    } finally {
+      view.finish();
+    }
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.assertOpen();
+    return this.state.collections();
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    this.assertOpen();
+    this.state.drop(name);
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    this.state.ping();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('document store is closed');
+  }
+}
+
+/** What `work` sees inside a transaction: the committed state with the transaction's overlay on top. */
+class TransactionView implements DocumentStore {
+  readonly atomic = true;
+  private finished = false;
+  private readonly workspace: Workspace;
+
+  constructor(
+    private readonly overlay: Overlay,
+    private readonly state: CommittedState,
+    private readonly store: EmbeddedDocumentStore,
+  ) {
+    const view = this;
+    this.workspace = {
+      get layer() {
+        view.assertActive();
+        return overlay;
+      },
+      commit: (changes) => {
+        this.assertActive();
+        overlay.putAll(changes);
+      },
+      createIndex: (collection, spec) => {
+        this.assertActive();
+        state.createIndex(collection, spec);
+      },
+    };
+  }
+
+  collection<T extends Document = Document>(name: string): Collection<T> {
+    return new EmbeddedCollection<T>(name, this.workspace);
+  }
+
+  async search<T extends Document = Document>(collection: string, text: string, options: SearchOptions = {}): Promise<SearchHit<T>[]> {
+    this.assertActive();
+    return this.state.search<T>(collection, text, options, this.overlay, this.overlay.changed().get(collection));
+  }
+
+  /** Nested: runs in the same overlay, committed or discarded with the outer transaction. */
+  async transaction<R>(work: (store: DocumentStore) => Promise<R>): Promise<R> {
+    this.assertActive();
+    return work(this);
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.assertActive();
+    const names = new Set(await this.store.listCollections());
+    for (const [collection, docs] of this.overlay.changed()) {
+      if ([...docs.values()].some((doc) => doc !== null)) names.add(collection);
+    }
+    return [...names].sort();
+  }
+
+  async dropCollection(): Promise<void> {
+    throw new Error('dropCollection is not allowed inside a transaction');
+  }
+
+  async ping(): Promise<void> {
+    return this.store.ping();
+  }
+
+  async close(): Promise<void> {
+    throw new Error('close the store, not a transaction view');
+  }
+
+  finish(): void {
+    this.finished = true;
+  }
+
+  private assertActive(): void {
+    if (this.finished) throw new Error('this transaction has already ended: use the store, not its view');
+  }
+}

@@ -1,0 +1,278 @@
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedDocumentStore } from '../../document-store/embedded';
+import { Document, DocumentStore } from '../../document-store/port';
+import { InMemoryEventStore } from '../../event-store/memory';
+import { EventStore, NewEvent } from '../../event-store/port';
+import { ReadModels } from '../../read-models/read-models';
+import { activityProjection, DAILY_ACTIVITY } from '../activity/projection';
+import { applyBatch } from '../apply';
+import { AUDIT_TRAIL, auditTrailProjection } from '../audit-trail/projection';
+import { ProjectionEngine } from '../engine';
+import { Projection } from '../projection';
+import { compareTargets, rebuild, switchTo } from '../rebuild';
+import { physicalName, ProjectionRegistry, Target } from '../registry';
+import { ProjectionRunner } from '../runner';
+
+function event(type: string, at: string, data: unknown = {}): NewEvent {
+  return {
+    id: randomUUID(),
+    type,
+    data,
+    metadata: { correlationId: 'c', causationId: null, actor: { userId: 'u', role: 'helpdesk' }, timestamp: at },
+  };
+}
+
+/** Non-atomic view of the embedded store, to exercise the MongoDB idempotency path. */
+function nonAtomic(store: DocumentStore): DocumentStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'atomic') return false;
+      if (prop === 'transaction') return <R>(work: (s: DocumentStore) => Promise<R>) => work(receiver as DocumentStore);
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+async function dump(documents: DocumentStore, projection: Projection, suffix: string): Promise<Record<string, Document[]>> {
+  const out: Record<string, Document[]> = {};
+  for (const logical of Object.keys(projection.collections)) {
+    const docs = await documents.collection(physicalName(logical, suffix)).find({}, { sort: { _id: 1 } });
+    out[logical] = docs.map(({ _position, ...rest }) => rest as Document);
+  }
+  return out;
+}
+
+describe('projections', () => {
+  let dir: string;
+  let events: EventStore;
+  let documents: EmbeddedDocumentStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sysops-proj-'));
+    events = new InMemoryEventStore();
+    documents = new EmbeddedDocumentStore({ path: join(dir, 'documents.db') });
+  });
+  afterEach(async () => {
+    await documents.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function seed(n: number, day = '2026-03-0'): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await events.appendToStream(`ticket-${i % 4}`, [event(i % 3 ? 'TicketOpened' : 'TicketCancelled', `${day}${1 + (i % 3)}T10:00:00.000Z`, { i })]);
+    }
+  }
+
+  it('projects every event once, in batches, and keeps the checkpoint with the documents', async () => {
+    await seed(30);
+    const engine = new ProjectionEngine(events, documents, [activityProjection, auditTrailProjection], undefined, { batchSize: 7 });
+    await engine.start();
+    expect(await engine.waitFor(await events.headPosition(), { timeoutMs: 5000 })).toBe(true);
+    const readModels = new ReadModels(documents, [activityProjection, auditTrailProjection]);
+    expect(await (await readModels.collection(AUDIT_TRAIL)).count()).toBe(30);
+    const days = await (await readModels.collection(DAILY_ACTIVITY)).aggregate([{ $group: { _id: null, n: { $sum: '$events' } } }]);
+    expect(days).toEqual([{ _id: null, n: 30 }]);
+    const status = await engine.status();
+    expect(status.map((s) => [s.name, s.position, s.lag, s.state])).toEqual([
+      ['activity', 30, 0, 'live'],
+      ['audit-trail', 30, 0, 'live'],
+    ]);
+
+    // Live: new events arrive and are applied; waitFor is the read-your-writes helper.
+    const { position } = await events.appendToStream('ticket-9', [event('TicketOpened', '2026-03-05T00:00:00.000Z')]);
+    expect(await engine.waitFor(position, { timeoutMs: 5000 })).toBe(true);
+    expect(await (await readModels.collection(DAILY_ACTIVITY)).findOne({ _id: 'ticket:2026-03-05' })).toMatchObject({ events: 1 });
+    await engine.stop();
+  });
+
+  it('resumes from its checkpoint after a restart without applying anything twice', async () => {
+    await seed(20);
+    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    await engine.start();
+    await engine.waitFor(20, { timeoutMs: 5000 });
+    await engine.stop();
+    await documents.close();
+
+    await seed(10, '2026-04-0');
+    documents = new EmbeddedDocumentStore({ path: join(dir, 'documents.db') });
+    engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    await engine.start();
+    expect(await engine.waitFor(30, { timeoutMs: 5000 })).toBe(true);
+    const total = await documents.collection(physicalName(DAILY_ACTIVITY, 'v1')).aggregate([{ $group: { _id: null, n: { $sum: '$events' } } }]);
+    expect(total).toEqual([{ _id: null, n: 30 }]);
+    await engine.stop();
+  });
+
+  it('waitFor answers false when the position is not reached in time', async () => {
+    const engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    await engine.start();
+    expect(await engine.waitFor(99, { timeoutMs: 50 })).toBe(false);
+    await engine.stop();
+  });
+
+  it('a failing handler is retried and reported, its batch is all-or-nothing, and other projections carry on', async () => {
+    let broken = true;
+    const fragile: Projection = {
+      name: 'fragile',
+      version: 1,
+      eventTypes: '*',
+      collections: { fragile_docs: [] },
+      async handle(e, { collection }) {
+        await collection('fragile_docs').insertOne({ _id: e.id, type: e.type });
+        if (broken && (e.data as { i: number }).i === 3) throw new Error('cannot project event 3');
+      },
+    };
+    await seed(6);
+    const engine = new ProjectionEngine(events, documents, [fragile, activityProjection], undefined, { batchSize: 100 });
+    await engine.start();
+    expect(await engine.waitFor(6, { timeoutMs: 5000, projections: ['activity'] })).toBe(true);
+    await new Promise((r) => setTimeout(r, 150));
+    const [status] = await engine.status();
+    expect(status).toMatchObject({ name: 'fragile', state: 'retrying', position: 3, lag: 3 });
+    expect(status!.lastError).toMatchObject({ position: 4, type: 'TicketCancelled', message: 'cannot project event 3' });
+    // Events before the bad one landed; the bad one's partial write did not.
+    expect(await documents.collection(physicalName('fragile_docs', 'v1')).count()).toBe(3);
+
+    broken = false;
+    expect(await engine.waitFor(6, { timeoutMs: 5000, projections: ['fragile'] })).toBe(true);
+    expect(await documents.collection(physicalName('fragile_docs', 'v1')).count()).toBe(6);
+    expect((await engine.status())[0]!.lastError).toBeUndefined();
+    await engine.stop();
+  });
+
+  it('on a non-atomic store, re-applying a batch (crash before the checkpoint) changes nothing', async () => {
+    await seed(12);
+    const store = nonAtomic(documents);
+    const registry = new ProjectionRegistry(store);
+    const target: Target = { name: 'activity', version: 1, suffix: 'v1' };
+    await registry.ensureCheckpoint(target, 'live');
+    const history = await events.readAll();
+    await applyBatch(store, activityProjection, target, history.slice(0, 8));
+    const once = await dump(store, activityProjection, 'v1');
+    await applyBatch(store, activityProjection, target, history.slice(0, 8));
+    expect(await dump(store, activityProjection, 'v1')).toEqual(once);
+    await applyBatch(store, activityProjection, target, history.slice(4));
+    await applyBatch(store, auditTrailProjection, target, history);
+    const total = await store.collection(physicalName(DAILY_ACTIVITY, 'v1')).aggregate([{ $group: { _id: null, n: { $sum: '$events' } } }]);
+    expect(total).toEqual([{ _id: null, n: 12 }]);
+  });
+
+  it('a version bump rebuilds in the background, the old version serves until the switch, then is dropped', async () => {
+    await seed(10);
+    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    await engine.start();
+    await engine.waitFor(10, { timeoutMs: 5000 });
+    await engine.stop();
+
+    const v2: Projection = {
+      ...activityProjection,
+      version: 2,
+      async handle(e, context) {
+        await activityProjection.handle(e, context);
+        await context.collection(DAILY_ACTIVITY).updateOne({ _id: `${e.stream.split('-')[0]}:${e.metadata.timestamp.slice(0, 10)}` }, { $set: { v: 2 } });
+      },
+    };
+    const readModels = new ReadModels(documents, [v2], { ttlMs: 0 });
+    const before = await (await readModels.collection(DAILY_ACTIVITY)).find({});
+    expect(before.every((d) => d.v === undefined)).toBe(true);
+
+    engine = new ProjectionEngine(events, documents, [v2], readModels, { batchSize: 2 });
+    await engine.start();
+    expect(await engine.waitFor(10, { timeoutMs: 5000 })).toBe(true);
+    for (let i = 0; i < 50 && (await new ProjectionRegistry(documents).active('activity'))?.version !== 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const after = await (await readModels.collection(DAILY_ACTIVITY)).find({});
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((d) => d.v === 2)).toBe(true);
+    expect(await documents.listCollections()).not.toContain(physicalName(DAILY_ACTIVITY, 'v1'));
+    await engine.stop();
+  });
+
+  it('compareTargets reports missing, extra and different documents', async () => {
+    await seed(6);
+    const live = (await rebuild(events, documents, auditTrailProjection, 'rebuild', { label: 'a' })).target;
+    const copy = (await rebuild(events, documents, auditTrailProjection, 'verify', { until: 6 })).target;
+    expect(await compareTargets(documents, auditTrailProjection, live, copy)).toEqual([]);
+    const liveDocs = documents.collection(physicalName(AUDIT_TRAIL, live.suffix));
+    const [first, second] = await liveDocs.find({}, { sort: { position: 1 } });
+    await liveDocs.updateOne({ _id: first!._id }, { $set: { type: 'Tampered' } });
+    await liveDocs.deleteOne({ _id: second!._id });
+    await liveDocs.insertOne({ _id: 'stray' });
+    const diffs = await compareTargets(documents, auditTrailProjection, live, copy);
+    expect(diffs).toEqual(
+      expect.arrayContaining([
+        { collection: AUDIT_TRAIL, id: first!._id, kind: 'different', fields: ['type'] },
+        { collection: AUDIT_TRAIL, id: second!._id, kind: 'only-in-rebuild' },
+        { collection: AUDIT_TRAIL, id: 'stray', kind: 'missing-in-rebuild' },
+      ]),
+    );
+  });
+
+  it('an interrupted rebuild resumes from where it stopped', async () => {
+    await seed(40);
+    const target: Target = { name: 'audit-trail', version: 1, suffix: 'v1rinterrupted' };
+    const registry = new ProjectionRegistry(documents);
+    await registry.ensureCheckpoint(target, 'rebuild');
+    // The first run got to position 17 before it was stopped.
+    await new ProjectionRunner(events, documents, auditTrailProjection, target, { until: 17, stopWhenCaughtUp: true }).start();
+
+    const resumed = await rebuild(events, documents, auditTrailProjection, 'rebuild');
+    expect(resumed.target.suffix).toBe('v1rinterrupted');
+    expect(resumed.resumedFrom).toBe(17);
+    expect(resumed.position).toBe(40);
+    const clean = await rebuild(events, documents, auditTrailProjection, 'rebuild', { label: 'clean' });
+    expect(await dump(documents, auditTrailProjection, resumed.target.suffix)).toEqual(await dump(documents, auditTrailProjection, clean.target.suffix));
+    await switchTo(documents, auditTrailProjection, resumed.target, new Date('2026-01-01'));
+    expect((await registry.active('audit-trail'))?.suffix).toBe('v1rinterrupted');
+  });
+
+  it('property: rebuilt == incrementally built, replaying twice changes nothing, --until matches the past', async () => {
+    const arbEvent = fc.record({
+      stream: fc.constantFrom('ticket-a', 'ticket-b', 'visit-x', 'expert-e'),
+      type: fc.constantFrom('TicketOpened', 'SlotProposed', 'VisitFinalized', 'ExpertOnboarded'),
+      day: fc.integer({ min: 1, max: 4 }),
+      n: fc.integer(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(arbEvent, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 12 }), fc.nat(), async (appends, cut) => {
+        const store = new InMemoryEventStore();
+        const docs = new EmbeddedDocumentStore({ path: ':memory:' });
+        const projections = [activityProjection, auditTrailProjection];
+        const engine = new ProjectionEngine(store, docs, projections, undefined, { batchSize: 3 });
+        await engine.start();
+        // Incremental: appends arrive while the projections are live.
+        const positions: number[] = [];
+        for (const batch of appends) {
+          const stream = batch[0]!.stream;
+          const r = await store.appendToStream(stream, batch.map((e) => event(e.type, `2026-05-0${e.day}T12:00:00.000Z`, { n: e.n })));
+          positions.push(r.position);
+        }
+        const head = await store.headPosition();
+        expect(await engine.waitFor(head, { timeoutMs: 5000 })).toBe(true);
+        await engine.stop();
+        for (const projection of projections) {
+          const incremental = await dump(docs, projection, 'v1');
+          const first = await rebuild(store, docs, projection, 'rebuild', { label: 'one' });
+          const second = await rebuild(store, docs, projection, 'rebuild', { label: 'two' });
+          expect(await dump(docs, projection, first.target.suffix)).toEqual(incremental);
+          expect(await dump(docs, projection, second.target.suffix)).toEqual(incremental);
+          // The read model as of an earlier position equals an incremental build stopped there.
+          const until = positions[cut % positions.length]!;
+          const past = await rebuild(store, docs, projection, 'audit', { until });
+          const pastStore = new InMemoryEventStore();
+          for (const e of (await store.readAll()).filter((x) => x.position <= until)) {
+            await pastStore.appendToStream(e.stream, [{ id: e.id, type: e.type, data: e.data, metadata: e.metadata }]);
+          }
+          const pastBuild = await rebuild(pastStore, docs, projection, 'rebuild', { label: 'past' });
+          expect(await dump(docs, projection, past.target.suffix)).toEqual(await dump(docs, projection, pastBuild.target.suffix));
+        }
+        await docs.close();
+      }),
+      { numRuns: 25 },
+    );
+  });
+});

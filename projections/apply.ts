@@ -1,0 +1,161 @@
+import {
+  BulkOperation,
+  BulkWriteResult,
+  Collection,
+  DeleteResult,
+  Document,
+  DocumentStore,
+  DuplicateKey,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  PipelineStage,
+  Update,
+  UpdateOptions,
+  UpdateResult,
+} from '../document-store/port';
+import { Position, RecordedEvent } from '../event-store/port';
+import { handles, Projection, ProjectionContext } from './projection';
+import { CHECKPOINTS, checkpointId, CheckpointRecord, physicalName, Target } from './registry';
+
+/**
+ * Applies a batch of events to one target and moves its checkpoint, as one unit:
+ * - atomic stores (embedded): documents and checkpoint commit in one transaction, so each
+ *   event takes effect exactly once;
+ * - other stores (MongoDB): every written document carries `_position`, the last event applied
+ *   to it, and writes for events at or below it are skipped, so re-applying a batch after a
+ *   crash between the writes and the checkpoint changes nothing.
+ */
+export async function applyBatch(
+  store: DocumentStore,
+  projection: Projection,
+  target: Target,
+  events: readonly RecordedEvent[],
+): Promise<{ applied: number }> {
+  if (events.length === 0) return { applied: 0 };
+  const guard = !store.atomic;
+  let applied = 0;
+  await store.transaction(async (tx) => {
+    for (const event of events) {
+      if (!handles(projection, event)) continue;
+      await projection.handle(event, contextFor(tx, target, guard ? event.position : undefined));
+      applied++;
+    }
+    await tx.collection<CheckpointRecord>(CHECKPOINTS).updateOne(
+      { _id: checkpointId(target) },
+      { $set: { position: events[events.length - 1]!.position }, $inc: { eventsApplied: applied } },
+    );
+  });
+  return { applied };
+}
+
+export function contextFor(store: DocumentStore, target: Target, guardPosition?: Position): ProjectionContext {
+  return {
+    collection<T extends Document>(logical: string): Collection<T> {
+      const inner = store.collection<T>(physicalName(logical, target.suffix));
+      return guardPosition === undefined ? inner : new PositionGuardedCollection(inner, guardPosition);
+    },
+  };
+}
+
+/**
+ * Makes a handler's writes idempotent per document. Projections have one writer per target,
+ * so reading the document's `_position` before writing it is safe.
+ */
+export class PositionGuardedCollection<T extends Document> implements Collection<T> {
+  constructor(
+    private readonly inner: Collection<T>,
+    private readonly position: Position,
+  ) {}
+
+  get name(): string {
+    return this.inner.name;
+  }
+
+  findOne(filter: Filter, options?: Pick<FindOptions, 'projection' | 'sort'>): Promise<T | null> {
+    return this.inner.findOne(filter, options);
+  }
+  find(filter?: Filter, options?: FindOptions): Promise<T[]> {
+    return this.inner.find(filter, options);
+  }
+  count(filter?: Filter): Promise<number> {
+    return this.inner.count(filter);
+  }
+  aggregate<R = Document>(pipeline: PipelineStage[]): Promise<R[]> {
+    return this.inner.aggregate<R>(pipeline);
+  }
+  createIndex(spec: IndexSpec): Promise<void> {
+    return this.inner.createIndex(spec);
+  }
+
+  async insertOne(document: T): Promise<void> {
+    try {
+      await this.inner.insertOne({ ...document, _position: this.position });
+    } catch (error) {
+      if (!(error instanceof DuplicateKey)) throw error; // already inserted by this event
+    }
+  }
+
+  async updateOne(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult> {
+    if (await this.alreadyApplied(filter)) return { matchedCount: 1, modifiedCount: 0 };
+    return this.inner.updateOne(filter, this.stamp(update), options);
+  }
+
+  async updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult> {
+    const pending = { $and: [filter, this.notYetApplied()] };
+    if (options?.upsert && (await this.inner.count(filter)) === 0) {
+      return this.inner.updateMany(filter, this.stamp(update), options);
+    }
+    return this.inner.updateMany(pending, this.stamp(update));
+  }
+
+  async replaceOne(filter: Filter, replacement: T, options?: UpdateOptions): Promise<UpdateResult> {
+    if (await this.alreadyApplied(filter)) return { matchedCount: 1, modifiedCount: 0 };
+    return this.inner.replaceOne(filter, { ...replacement, _position: this.position }, options);
+  }
+
+  deleteOne(filter: Filter): Promise<DeleteResult> {
+    return this.inner.deleteOne(filter);
+  }
+  deleteMany(filter: Filter): Promise<DeleteResult> {
+    return this.inner.deleteMany(filter);
+  }
+
+  async bulkWrite(operations: BulkOperation<T>[]): Promise<BulkWriteResult> {
+    const result: BulkWriteResult = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
+    for (const op of operations) {
+      if ('insertOne' in op) {
+        await this.insertOne(op.insertOne.document);
+        result.insertedCount++;
+      } else if ('updateOne' in op || 'updateMany' in op || 'replaceOne' in op) {
+        const r =
+          'updateOne' in op
+            ? await this.updateOne(op.updateOne.filter, op.updateOne.update, { upsert: op.updateOne.upsert ?? false })
+            : 'updateMany' in op
+              ? await this.updateMany(op.updateMany.filter, op.updateMany.update, { upsert: op.updateMany.upsert ?? false })
+              : await this.replaceOne(op.replaceOne.filter, op.replaceOne.replacement, { upsert: op.replaceOne.upsert ?? false });
+        result.matchedCount += r.matchedCount;
+        result.modifiedCount += r.modifiedCount;
+        if (r.upsertedId !== undefined) result.upsertedCount++;
+      } else {
+        const r = 'deleteOne' in op ? await this.deleteOne(op.deleteOne.filter) : await this.deleteMany(op.deleteMany.filter);
+        result.deletedCount += r.deletedCount;
+      }
+    }
+    return result;
+  }
+
+  private async alreadyApplied(filter: Filter): Promise<boolean> {
+    const current = await this.inner.findOne(filter, { projection: { _position: 1 } });
+    return typeof current?._position === 'number' && current._position >= this.position;
+  }
+
+  private notYetApplied(): Filter {
+    return { $or: [{ _position: { $lt: this.position } }, { _position: { $exists: false } }] };
+  }
+
+  private stamp(update: Update): Update {
+    const set = (update.$set as Record<string, unknown> | undefined) ?? {};
+    return { ...update, $set: { ...set, _position: this.position } };
+  }
+}

@@ -1,0 +1,6 @@
+import { activityProjection } from './activity/projection';
+import { auditTrailProjection } from './audit-trail/projection';
+import { Projection } from './projection';
+
+/** Every read model of the system; the engine runs them and `npm run replay` rebuilds them. */
+export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection];

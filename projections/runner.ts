@@ -1,0 +1,220 @@
+import { Logger } from 'pino';
+import { DocumentStore } from '../document-store/port';
+import { EventStore, Position, RecordedEvent } from '../event-store/port';
+import { applyBatch } from './apply';
+import { Projection } from './projection';
+import { ProjectionRegistry, Target } from './registry';
+
+export type RunnerState = 'starting' | 'catching-up' | 'live' | 'retrying' | 'stopped' | 'done';
+
+export interface RunnerStatus {
+  name: string;
+  version: number;
+  suffix: string;
+  state: RunnerState;
+  /** Last event position applied. */
+  position: Position;
+  eventsPerSecond: number;
+  lastError?: { eventId: string; position: Position; type: string; message: string; attempts: number; at: string };
+}
+
+export interface RunnerOptions {
+  batchSize?: number;
+  /** Stop after applying this position (audits: the read model as it was then). */
+  until?: Position;
+  /** Stop once the head seen at start (or `until`) is reached, instead of staying live. */
+  stopWhenCaughtUp?: boolean;
+  logger?: Logger;
+  /** Progress after each batch (replay's progress bar). */
+  onProgress?: (position: Position, applied: number) => void;
+  maxRetryDelayMs?: number;
+}
+
+const IDLE = Symbol('idle');
+
+/**
+ * Feeds one projection target from the event store: subscribes after its checkpoint, applies
+ * events in batches (a batch grows while events arrive without waiting, so catch-up writes
+ * big batches and live events go out at once), and moves the checkpoint with each batch.
+ *
+ * A failing batch is re-applied one event at a time, so the events before the bad one land and
+ * the bad one is identified; it is then retried with backoff, logged and shown in `status()`,
+ * while other projections (other runners) carry on.
+ */
+export class ProjectionRunner {
+  private state: RunnerState = 'starting';
+  private position: Position = 0;
+  private lastError: RunnerStatus['lastError'];
+  private stopped = false;
+  private subscription: { stop(): Promise<void> } | undefined;
+  private waiters: { position: Position; resolve: () => void }[] = [];
+  private caughtUpListeners: (() => void)[] = [];
+  private rate = { windowStart: Date.now(), count: 0, perSecond: 0 };
+  private done: Promise<void> | undefined;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly documents: DocumentStore,
+    private readonly projection: Projection,
+    readonly target: Target,
+    private readonly options: RunnerOptions = {},
+  ) {}
+
+  /** Starts processing; the returned promise settles when the runner stops. */
+  start(): Promise<void> {
+    this.done ??= this.run();
+    return this.done;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.subscription?.stop();
+    await this.done?.catch(() => undefined);
+    this.state = this.state === 'done' ? 'done' : 'stopped';
+  }
+
+  status(): RunnerStatus {
+    return {
+      name: this.projection.name,
+      version: this.target.version,
+      suffix: this.target.suffix,
+      state: this.state,
+      position: this.position,
+      eventsPerSecond: this.rate.perSecond,
+      ...(this.lastError ? { lastError: this.lastError } : {}),
+    };
+  }
+
+  get checkpoint(): Position {
+    return this.position;
+  }
+
+  /** Resolves true once everything up to `position` is applied; false after `timeoutMs`. */
+  waitFor(position: Position, timeoutMs: number): Promise<boolean> {
+    if (this.position >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = { position, resolve: () => resolve(true) };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs).unref();
+    });
+  }
+
+  /** Called once, the first time the runner has applied everything up to the head. */
+  onCaughtUp(listener: () => void): void {
+    this.caughtUpListeners.push(listener);
+  }
+
+  private async run(): Promise<void> {
+    const registry = new ProjectionRegistry(this.documents);
+    const checkpoint = await registry.checkpoint(this.target);
+    if (!checkpoint) throw new Error(`no checkpoint for ${this.target.name}@${this.target.suffix}`);
+    this.position = checkpoint.position;
+    const { until } = this.options;
+    const head = await this.eventStore.headPosition();
+    const goal = until === undefined ? head : Math.min(head, until);
+    this.state = this.position >= goal ? 'live' : 'catching-up';
+    if (this.position >= goal) this.caughtUp();
+    if (this.options.stopWhenCaughtUp && this.position >= goal) return this.finish();
+
+    const subscription = this.eventStore.subscribeToAll({ fromPosition: this.position });
+    this.subscription = subscription;
+    const iterator = subscription[Symbol.asyncIterator]();
+    const batchSize = this.options.batchSize ?? 500;
+    let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
+
+    while (!this.stopped) {
+      const first = await (pending ?? iterator.next());
+      pending = undefined;
+      if (first.done) break;
+      const batch = [first.value];
+      // Keep filling while events are already there; stop at the first wait.
+      while (batch.length < batchSize) {
+        pending = iterator.next();
+        const next = await Promise.race([pending, nextTurn()]);
+        if (next === IDLE) break;
+        pending = undefined;
+        if (next.done) break;
+        batch.push(next.value);
+      }
+      const beyond = until !== undefined ? batch.findIndex((e) => e.position > until) : -1;
+      const events = beyond >= 0 ? batch.slice(0, beyond) : batch;
+      if (events.length > 0) await this.applyWithRecovery(events);
+      if (this.stopped) break;
+      if (beyond >= 0 || (this.options.stopWhenCaughtUp && this.position >= goal)) break;
+      if (this.state === 'catching-up' && this.position >= (await this.eventStore.headPosition())) {
+        this.state = 'live';
+        this.caughtUp();
+      }
+    }
+    await subscription.stop();
+    if (!this.stopped) this.finish();
+  }
+
+  private finish(): void {
+    this.state = 'done';
+    this.caughtUp();
+  }
+
+  private caughtUp(): void {
+    const listeners = this.caughtUpListeners;
+    this.caughtUpListeners = [];
+    for (const listener of listeners) listener();
+  }
+
+  private async applyWithRecovery(events: RecordedEvent[]): Promise<void> {
+    try {
+      const { applied } = await applyBatch(this.documents, this.projection, this.target, events);
+      this.advance(events[events.length - 1]!.position, applied);
+    } catch {
+      for (const event of events) {
+        if (this.stopped) return;
+        await this.applyOneUntilItWorks(event);
+      }
+    }
+  }
+
+  private async applyOneUntilItWorks(event: RecordedEvent): Promise<void> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const { applied } = await applyBatch(this.documents, this.projection, this.target, [event]);
+        this.advance(event.position, applied);
+        if (this.state === 'retrying') this.state = 'catching-up';
+        return;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.state = 'retrying';
+        this.lastError = { eventId: event.id, position: event.position, type: event.type, message, attempts: attempt, at: new Date().toISOString() };
+        this.options.logger?.error(
+          { projection: this.projection.name, suffix: this.target.suffix, event: { id: event.id, type: event.type, position: event.position, stream: event.stream }, attempt, err: error },
+          'projection handler failed; retrying',
+        );
+        const delay = Math.min(this.options.maxRetryDelayMs ?? 30_000, 50 * 2 ** attempt);
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private advance(position: Position, applied: number): void {
+    this.position = position;
+    this.lastError = undefined;
+    const now = Date.now();
+    this.rate.count += applied;
+    if (now - this.rate.windowStart >= 1000) {
+      this.rate.perSecond = Math.round((this.rate.count * 1000) / (now - this.rate.windowStart));
+      this.rate = { windowStart: now, count: 0, perSecond: this.rate.perSecond };
+    }
+    this.options.onProgress?.(position, applied);
+    const ready = this.waiters.filter((w) => w.position <= position);
+    if (ready.length > 0) {
+      this.waiters = this.waiters.filter((w) => w.position > position);
+      for (const w of ready) w.resolve();
+    }
+  }
+}
+
+function nextTurn(): Promise<typeof IDLE> {
+  return new Promise((resolve) => setImmediate(() => resolve(IDLE)));
+}

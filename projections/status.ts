@@ -1,0 +1,30 @@
+import { DocumentStore } from '../document-store/port';
+import { EventStore, Position } from '../event-store/port';
+import { Projection } from './projection';
+import { ProjectionRegistry } from './registry';
+
+export interface ServingStatus {
+  name: string;
+  version: number | null;
+  suffix: string | null;
+  position: Position;
+  head: Position;
+  lag: number;
+}
+
+/**
+ * Lag of the build serving each read model, read from the stores: works in any process,
+ * including API replicas that run no projections themselves.
+ */
+export async function servingStatus(events: EventStore, documents: DocumentStore, projections: readonly Projection[]): Promise<ServingStatus[]> {
+  const registry = new ProjectionRegistry(documents);
+  const head = await events.headPosition();
+  return Promise.all(
+    projections.map(async (p) => {
+      const active = await registry.active(p.name);
+      const checkpoint = active ? await registry.checkpoint({ name: p.name, version: active.version, suffix: active.suffix }) : null;
+      const position = checkpoint?.position ?? 0;
+      return { name: p.name, version: active?.version ?? null, suffix: active?.suffix ?? null, position, head, lag: Math.max(0, head - position) };
+    }),
+  );
+}

@@ -1,0 +1,47 @@
+import { Collection, Document, DocumentStore, SearchHit, SearchOptions } from '../document-store/port';
+import { Projection } from '../projections/projection';
+import { physicalName, ProjectionRegistry } from '../projections/registry';
+
+/**
+ * The query side's entry point: gives readers the collections of the build that currently
+ * serves each read model, so a rebuild or version bump switches them without a restart.
+ * Switches made by another process are seen within `ttlMs`.
+ */
+export class ReadModels {
+  private readonly owner = new Map<string, Projection>();
+  private readonly suffixes = new Map<string, { suffix: string; readAt: number }>();
+  private readonly registry: ProjectionRegistry;
+
+  constructor(
+    private readonly documents: DocumentStore,
+    projections: readonly Projection[],
+    private readonly options: { ttlMs?: number } = {},
+  ) {
+    this.registry = new ProjectionRegistry(documents);
+    for (const p of projections) for (const logical of Object.keys(p.collections)) this.owner.set(logical, p);
+  }
+
+  async collection<T extends Document = Document>(logical: string): Promise<Collection<T>> {
+    return this.documents.collection<T>(await this.physical(logical));
+  }
+
+  async search<T extends Document = Document>(logical: string, text: string, options?: SearchOptions): Promise<SearchHit<T>[]> {
+    return this.documents.search<T>(await this.physical(logical), text, options);
+  }
+
+  /** Forget cached switches (the engine calls this right after it switches a projection). */
+  refresh(): void {
+    this.suffixes.clear();
+  }
+
+  private async physical(logical: string): Promise<string> {
+    const projection = this.owner.get(logical);
+    if (!projection) throw new Error(`no projection owns the read model '${logical}'`);
+    const cached = this.suffixes.get(projection.name);
+    if (cached && Date.now() - cached.readAt < (this.options.ttlMs ?? 1000)) return physicalName(logical, cached.suffix);
+    const active = await this.registry.active(projection.name);
+    const suffix = active?.suffix ?? `v${projection.version}`;
+    this.suffixes.set(projection.name, { suffix, readAt: Date.now() });
+    return physicalName(logical, suffix);
+  }
+}
