@@ -34,6 +34,23 @@ export function toJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+/**
+ * The JSON text a stored document was parsed from, so the commit does not serialize it again.
+ * Only recorded for documents that are not changed after parsing (stored documents never are).
+ */
+const jsonText = new WeakMap<Document, string>();
+
+export function serialized(doc: Document): string {
+  return jsonText.get(doc) ?? JSON.stringify(doc);
+}
+
+function parsedWithText(value: unknown): Document {
+  const text = JSON.stringify(value);
+  const doc = JSON.parse(text) as Document;
+  jsonText.set(doc, text);
+  return doc;
+}
+
 // mingo's updater module directly: the root export's `update` copies its whole operator
 // table on every call, which made each write about four times slower.
 const { update: applyUpdate } = require('mingo/updater') as typeof import('mingo/types/updater');
@@ -264,7 +281,11 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   private insert(scratch: Overlay, document: T): void {
-    const doc = toJson(document) as Document;
+    this.insertCopy(scratch, parsedWithText(document));
+  }
+
+  /** Inserts a document that is already this store's own copy. */
+  private insertCopy(scratch: Overlay, doc: Document): void {
     if (typeof doc._id !== 'string') throw new TypeError(`'${this.name}': a document's _id must be a string`);
     if (scratch.get(this.name, doc._id)) throw new DuplicateKey(this.name, { _id: doc._id });
     scratch.put(this.name, doc._id, doc);
@@ -283,7 +304,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
         const next = toJson(target);
         applyModifier(next, modifier);
         if (next._id !== target._id) throw new Error(`'${this.name}': an update cannot change the immutable field _id`);
-        const normalized = toJson(next);
+        const normalized = parsedWithText(next);
         if (isDeepStrictEqual(normalized, target)) continue;
         scratch.put(this.name, target._id, normalized);
         modifiedCount += 1;
@@ -299,16 +320,16 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const doc = { ...seed, _id: id } as Document;
     const insertModifier = onInsert ? { ...modifier, $set: { ...(modifier.$set as object | undefined), ...onInsert } } : modifier;
     applyModifier(doc, insertModifier);
-    this.insert(scratch, doc as T);
+    this.insertCopy(scratch, parsedWithText(doc));
     return { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id };
   }
 
   private replace(scratch: Overlay, filter: Filter, replacement: T, upsert: boolean): UpdateResult {
     assertReplacement(replacement);
-    const next = toJson(replacement) as Document;
+    let next = parsedWithText(replacement);
     const target = this.first(scratch, filter);
     if (target) {
-      if (next._id === undefined) next._id = target._id;
+      if (next._id === undefined) next = parsedWithText({ ...next, _id: target._id });
       else if (next._id !== target._id) throw new Error(`'${this.name}': a replacement cannot change the immutable field _id`);
       if (isDeepStrictEqual(next, target)) return { matchedCount: 1, modifiedCount: 0 };
       scratch.put(this.name, target._id, next);
@@ -317,9 +338,9 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     if (!upsert) return { matchedCount: 0, modifiedCount: 0 };
     if (next._id === undefined) {
       const seeded = upsertSeed(filter)._id;
-      next._id = typeof seeded === 'string' ? seeded : randomUUID();
+      next = parsedWithText({ ...next, _id: typeof seeded === 'string' ? seeded : randomUUID() });
     }
-    this.insert(scratch, next as T);
+    this.insertCopy(scratch, next);
     return { matchedCount: 0, modifiedCount: 0, upsertedId: next._id };
   }
 

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
-import { EmbeddedCollection, toJson } from './embedded-collection';
+import { EmbeddedCollection, serialized, toJson } from './embedded-collection';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   Collection,
@@ -23,12 +23,14 @@ export interface EmbeddedDocumentStoreOptions {
 
 export const DOCUMENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY) WITHOUT ROWID;
+-- No index on (collection, id): the cache knows every document's seq, so writes address rows
+-- by seq and new rows append at the end. An index on random ids (event ids, uuids) would dirty
+-- a different page for almost every write and make rebuilds several times slower.
 CREATE TABLE IF NOT EXISTS documents (
   seq        INTEGER PRIMARY KEY, -- declared, so VACUUM keeps it: full-text rows use it as rowid
   collection TEXT NOT NULL,
   id         TEXT NOT NULL,
-  doc        TEXT NOT NULL,
-  UNIQUE (collection, id)
+  doc        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS documents_in_order ON documents (collection, seq);
 CREATE TABLE IF NOT EXISTS indexes (
@@ -74,6 +76,9 @@ function validateIndexSpec(collection: string, spec: IndexSpec): void {
 
 const ROLLBACK = Symbol('rollback');
 
+/** collection → id → row written (null: deleted). */
+type SeqChanges = Map<string, Map<string, number | null>>;
+
 interface FtsStatements {
   insert: Database.Statement<[number, string]>;
   delete: Database.Statement<[number]>;
@@ -87,18 +92,21 @@ interface FtsStatements {
  */
 class CommittedState implements Layer {
   private readonly caches = new Map<string, Map<string, Document>>();
+  /** collection → id → row (seq) of the committed document. */
+  private readonly seqs = new Map<string, Map<string, number>>();
   /** collection → unique index → key → id. */
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
   private readonly specs = new Map<string, IndexSpec[]>();
   private readonly names = new Set<string>();
   private readonly fts = new Map<string, FtsStatements>();
-  private readonly writeTransaction: (changes: Changes) => void;
+  private readonly writeTransaction: (changes: Changes) => SeqChanges;
 
   private readonly stmt: {
-    load: Database.Statement<[string], [string, string]>;
+    load: Database.Statement<[string], [number, string, string]>;
     register: Database.Statement<[string]>;
-    upsert: Database.Statement<[string, string, string], { seq: number }>;
-    remove: Database.Statement<[string, string], { seq: number }>;
+    insert: Database.Statement<[string, string, string]>;
+    update: Database.Statement<[string, number]>;
+    remove: Database.Statement<[number]>;
     all: Database.Statement<[string], { seq: number; doc: string }>;
     saveIndex: Database.Statement<[string, string, string]>;
     ping: Database.Statement<[], unknown>;
@@ -107,12 +115,11 @@ class CommittedState implements Layer {
   constructor(private readonly db: Database.Database) {
     db.exec(DOCUMENTS_SCHEMA);
     this.stmt = {
-      load: db.prepare<[string], [string, string]>('SELECT id, doc FROM documents WHERE collection = ? ORDER BY seq').raw(true),
+      load: db.prepare<[string], [number, string, string]>('SELECT seq, id, doc FROM documents WHERE collection = ? ORDER BY seq').raw(true),
       register: db.prepare('INSERT OR IGNORE INTO collections (name) VALUES (?)'),
-      upsert: db.prepare(
-        'INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?) ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc RETURNING seq',
-      ),
-      remove: db.prepare('DELETE FROM documents WHERE collection = ? AND id = ? RETURNING seq'),
+      insert: db.prepare('INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?)'),
+      update: db.prepare('UPDATE documents SET doc = ? WHERE seq = ?'),
+      remove: db.prepare('DELETE FROM documents WHERE seq = ?'),
       all: db.prepare('SELECT seq, doc FROM documents WHERE collection = ? ORDER BY seq'),
       saveIndex: db.prepare('INSERT INTO indexes (collection, name, spec) VALUES (?, ?, ?)'),
       ping: db.prepare('SELECT 1'),
@@ -150,7 +157,14 @@ class CommittedState implements Layer {
   commit(changes: Changes): void {
     if ([...changes.values()].every((docs) => docs.size === 0)) return;
     new Overlay(this).putAll(changes); // throws DuplicateKey before anything is written
-    this.writeTransaction(changes);
+    const written = this.writeTransaction(changes);
+    for (const [collection, rows] of written) {
+      const seqs = this.seqs.get(collection)!;
+      for (const [id, seq] of rows) {
+        if (seq === null) seqs.delete(id);
+        else seqs.set(id, seq);
+      }
+    }
     for (const [collection, docs] of changes) {
       const cache = this.load(collection);
       const indexes = this.uniqueIndexes(collection);
@@ -211,6 +225,7 @@ class CommittedState implements Layer {
       this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
     })();
     this.caches.delete(collection);
+    this.seqs.delete(collection);
     this.keys.delete(collection);
     this.specs.delete(collection);
     this.names.delete(collection);
@@ -269,17 +284,27 @@ class CommittedState implements Layer {
     this.stmt.ping.get();
   }
 
-  private writeRows(changes: Changes): void {
+  /** Writes rows (inside a transaction) and reports each document's row; the caller records them once committed. */
+  private writeRows(changes: Changes): SeqChanges {
+    const written: SeqChanges = new Map();
     for (const [collection, docs] of changes) {
       const fts = this.ftsStatements(collection);
       const fields = fts ? this.textIndexFields(collection) : [];
       let registered = false;
       const committed = this.caches.get(collection);
+      this.load(collection);
+      const seqs = this.seqs.get(collection)!;
+      const rows = new Map<string, number | null>();
+      written.set(collection, rows);
       for (const [id, doc] of docs) {
+        const existing = seqs.get(id);
         if (doc) {
           if (!registered) this.stmt.register.run(collection);
           registered = true;
-          const { seq } = this.stmt.upsert.get(collection, id, JSON.stringify(doc))!;
+          let seq = existing;
+          if (seq === undefined) seq = Number(this.stmt.insert.run(collection, id, serialized(doc)).lastInsertRowid);
+          else this.stmt.update.run(serialized(doc), seq);
+          rows.set(id, seq);
           if (fts) {
             // Most writes (counters, statuses) leave the indexed text as it was.
             const text = textOf(doc, fields);
@@ -288,19 +313,26 @@ class CommittedState implements Layer {
             fts.delete.run(seq);
             fts.insert.run(seq, text);
           }
-        } else {
-          const removed = this.stmt.remove.get(collection, id);
-          if (removed && fts) fts.delete.run(removed.seq);
+        } else if (existing !== undefined) {
+          this.stmt.remove.run(existing);
+          rows.set(id, null);
+          if (fts) fts.delete.run(existing);
         }
       }
     }
+    return written;
   }
 
   private load(collection: string): Map<string, Document> {
     let cache = this.caches.get(collection);
     if (cache) return cache;
     cache = new Map();
-    for (const [id, doc] of this.stmt.load.all(collection)) cache.set(id, JSON.parse(doc) as Document);
+    const seqs = new Map<string, number>();
+    for (const [seq, id, doc] of this.stmt.load.all(collection)) {
+      cache.set(id, JSON.parse(doc) as Document);
+      seqs.set(id, seq);
+    }
+    this.seqs.set(collection, seqs);
     const keys = new Map<string, Map<string, string>>();
     for (const index of this.uniqueIndexes(collection)) keys.set(index.name, this.buildKeyMap(collection, cache, index));
     this.caches.set(collection, cache);
