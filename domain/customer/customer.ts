@@ -1,0 +1,170 @@
+/**
+ * Customer: contact details, notification preference, support plans per product, the payment
+ * method (a gateway token and the last four digits, never a card number) and the date the
+ * subscription is paid until (moved by billing).
+ */
+import { Command, Decider, DomainError, DomainEvent } from '../decider';
+import { GeoPoint, isGeoPoint } from '../shared/geo';
+import { isInstant, ms } from '../shared/time';
+
+export type NotificationChannel = 'sms' | 'email';
+export type PlanTier = 'basic' | 'standard' | 'premium';
+
+export interface Address {
+  line1: string;
+  city: string;
+  postalCode: string;
+  country: string;
+  location: GeoPoint;
+}
+
+export interface Contact {
+  name: string;
+  email: string;
+  phone: string;
+  address: Address;
+}
+
+export interface SupportPlan {
+  planId: string;
+  /** The product covered, e.g. an appliance category or a catalog model id. */
+  product: string;
+  tier: PlanTier;
+  /** Monthly price in cents. */
+  monthlyPriceCents: number;
+}
+
+// ---- events -------------------------------------------------------------------------------
+
+export type CustomerEvent =
+  | DomainEvent<'CustomerRegistered', { customerId: string; contact: Contact; notifyBy: NotificationChannel; registeredAt: string }>
+  | DomainEvent<'CustomerContactUpdated', { customerId: string; contact: Contact }>
+  | DomainEvent<'NotificationPreferenceChanged', { customerId: string; notifyBy: NotificationChannel }>
+  | DomainEvent<'SupportPlanPurchased', { customerId: string; plan: SupportPlan; purchasedAt: string }>
+  | DomainEvent<'SupportPlanCancelled', { customerId: string; planId: string; cancelledAt: string }>
+  | DomainEvent<'PaymentMethodSet', { customerId: string; gatewayToken: string; last4: string }>
+  | DomainEvent<'PaidUntilAdvanced', { customerId: string; paidUntil: string; invoiceId: string }>;
+
+// ---- commands -----------------------------------------------------------------------------
+
+export type CustomerCommand =
+  | Command<'registerCustomer', { customerId: string; contact: Contact; notifyBy: NotificationChannel }>
+  | Command<'updateCustomerContact', { customerId: string; contact: Contact }>
+  | Command<'changeNotificationPreference', { customerId: string; notifyBy: NotificationChannel }>
+  | Command<'purchaseSupportPlan', { customerId: string; plan: SupportPlan }>
+  | Command<'cancelSupportPlan', { customerId: string; planId: string }>
+  | Command<'setPaymentMethod', { customerId: string; gatewayToken: string; last4: string }>
+  | Command<'advancePaidUntil', { customerId: string; paidUntil: string; invoiceId: string }>;
+
+// ---- state --------------------------------------------------------------------------------
+
+export type CustomerState =
+  | { status: 'unknown' }
+  | {
+      status: 'registered';
+      customerId: string;
+      contact: Contact;
+      notifyBy: NotificationChannel;
+      plans: Record<string, SupportPlan & { active: boolean }>;
+      paymentMethod: { gatewayToken: string; last4: string } | null;
+      paidUntil: string | null;
+      /** Invoices that already moved paidUntil: a repeated payment event moves nothing. */
+      paidInvoices: string[];
+    };
+
+type Registered = Extract<CustomerState, { status: 'registered' }>;
+
+// ---- decider ------------------------------------------------------------------------------
+
+export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEvent> = {
+  initialState: () => ({ status: 'unknown' }),
+
+  evolve(state, event) {
+    if (event.type === 'CustomerRegistered') {
+      const { customerId, contact, notifyBy } = event.data;
+      return { status: 'registered', customerId, contact, notifyBy, plans: {}, paymentMethod: null, paidUntil: null, paidInvoices: [] };
+    }
+    if (state.status !== 'registered') return state;
+    switch (event.type) {
+      case 'CustomerContactUpdated':
+        return { ...state, contact: event.data.contact };
+      case 'NotificationPreferenceChanged':
+        return { ...state, notifyBy: event.data.notifyBy };
+      case 'SupportPlanPurchased':
+        return { ...state, plans: { ...state.plans, [event.data.plan.planId]: { ...event.data.plan, active: true } } };
+      case 'SupportPlanCancelled': {
+        const plan = state.plans[event.data.planId];
+        return plan ? { ...state, plans: { ...state.plans, [event.data.planId]: { ...plan, active: false } } } : state;
+      }
+      case 'PaymentMethodSet':
+        return { ...state, paymentMethod: { gatewayToken: event.data.gatewayToken, last4: event.data.last4 } };
+      case 'PaidUntilAdvanced':
+        return { ...state, paidUntil: event.data.paidUntil, paidInvoices: [...state.paidInvoices, event.data.invoiceId] };
+    }
+  },
+
+  decide(command, state) {
+    const now = command.metadata.now.toISOString();
+    if (command.type === 'registerCustomer') {
+      if (state.status === 'registered') throw new DomainError('customer-already-registered', `customer ${command.data.customerId} is already registered`);
+      assertContact(command.data.contact);
+      return [{ type: 'CustomerRegistered', data: { ...command.data, registeredAt: now } }];
+    }
+    const customer = registered(state, command.data.customerId);
+    switch (command.type) {
+      case 'updateCustomerContact':
+        assertContact(command.data.contact);
+        return [{ type: 'CustomerContactUpdated', data: command.data }];
+      case 'changeNotificationPreference':
+        if (customer.notifyBy === command.data.notifyBy) return [];
+        return [{ type: 'NotificationPreferenceChanged', data: command.data }];
+      case 'purchaseSupportPlan': {
+        const { plan } = command.data;
+        if (customer.plans[plan.planId]) throw new DomainError('plan-already-exists', `plan ${plan.planId} already exists`);
+        const covered = Object.values(customer.plans).find((p) => p.active && p.product === plan.product);
+        if (covered) throw new DomainError('product-already-covered', `${plan.product} is already covered by plan ${covered.planId}`);
+        if (!Number.isInteger(plan.monthlyPriceCents) || plan.monthlyPriceCents <= 0) {
+          throw new DomainError('invalid-price', 'a plan costs a positive whole number of cents per month');
+        }
+        return [{ type: 'SupportPlanPurchased', data: { customerId: customer.customerId, plan, purchasedAt: now } }];
+      }
+      case 'cancelSupportPlan': {
+        const plan = customer.plans[command.data.planId];
+        if (!plan) throw new DomainError('plan-not-found', `no plan ${command.data.planId}`);
+        if (!plan.active) throw new DomainError('plan-already-cancelled', `plan ${command.data.planId} is already cancelled`);
+        return [{ type: 'SupportPlanCancelled', data: { ...command.data, cancelledAt: now } }];
+      }
+      case 'setPaymentMethod':
+        if (!/^\d{4}$/.test(command.data.last4)) throw new DomainError('invalid-last4', 'last4 must be the last four digits of the card');
+        if (command.data.gatewayToken.replace(/\D/g, '').length >= 12) {
+          // A long digit run looks like a card number: we never store those.
+          throw new DomainError('raw-card-number', 'give the payment gateway token, never the card number');
+        }
+        return [{ type: 'PaymentMethodSet', data: command.data }];
+      case 'advancePaidUntil': {
+        if (customer.paidInvoices.includes(command.data.invoiceId)) return [];
+        if (!isInstant(command.data.paidUntil)) throw new DomainError('invalid-date', 'paidUntil must be an ISO date');
+        if (customer.paidUntil && ms(command.data.paidUntil) <= ms(customer.paidUntil)) return [];
+        return [{ type: 'PaidUntilAdvanced', data: command.data }];
+      }
+    }
+  },
+};
+
+function registered(state: CustomerState, customerId: string): Registered {
+  if (state.status !== 'registered') throw new DomainError('customer-not-found', `no customer ${customerId}`);
+  return state;
+}
+
+function assertContact(contact: Contact): void {
+  if (!contact.name.trim()) throw new DomainError('invalid-contact', 'a customer needs a name');
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(contact.email)) throw new DomainError('invalid-contact', 'the e-mail address is not valid');
+  if (!/^\+?[0-9 ()-]{6,20}$/.test(contact.phone)) throw new DomainError('invalid-contact', 'the phone number is not valid');
+  if (!isGeoPoint(contact.address.location)) throw new DomainError('invalid-contact', 'the address needs coordinates');
+}
+
+/** Is the subscription paid at `at`? Unknown (null) when billing never reported. */
+export function isPaidAt(state: CustomerState, at: Date): boolean | null {
+  if (state.status !== 'registered' || state.paidUntil === null) return null;
+  return ms(state.paidUntil) >= at.getTime();
+}
