@@ -20,9 +20,20 @@ export interface AuditEntry extends Document {
 
 export const AUDIT_TRAIL = 'audit_trail';
 
+/** Secrets some events carry (a password hash, a payment gateway token): never shown in audits. */
+const SECRET_FIELDS = new Set(['passwordHash', 'gatewayToken']);
+
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, v]) => [key, SECRET_FIELDS.has(key) ? '[redacted]' : redact(v)]),
+  );
+}
+
 export const auditTrailProjection: Projection = {
   name: 'audit-trail',
-  version: 1,
+  version: 2, // v2: secrets redacted
   eventTypes: '*',
   collections: {
     [AUDIT_TRAIL]: [
@@ -47,7 +58,7 @@ export const auditTrailProjection: Projection = {
         actor: event.metadata.actor,
         correlationId: event.metadata.correlationId,
         causationId: event.metadata.causationId,
-        data: event.data,
+        data: redact(event.data),
       },
       { upsert: true },
     );

@@ -34,7 +34,7 @@ describe('npm run replay (scripts/replay.ts)', () => {
   it('rebuilds every read model with a progress bar and switches readers to the rebuild', async () => {
     const { code, out, err } = replay(dir, '--all');
     expect(code).toBe(0);
-    expect(out).toMatch(/audit-trail: rebuilt to position 300; readers now use audit_trail_v1r/);
+    expect(out).toMatch(/audit-trail: rebuilt to position 300; readers now use audit_trail_v2r/);
     expect(out).toMatch(/activity: rebuilt to position 300/);
     expect(err).toMatch(/100% \| 300\/300 events/);
     const documents = new EmbeddedDocumentStore({ path: join(dir, 'documents.db') });

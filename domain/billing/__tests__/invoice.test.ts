@@ -1,0 +1,300 @@
+import fc from 'fast-check';
+import { command, TEST_NOW } from '../../../testing/commands';
+import { specifyDecider } from '../../../testing/decider-specification';
+import { Actor, DomainError } from '../../decider';
+import {
+  ChargeOutcome,
+  InvoiceCommand,
+  invoiceDecider,
+  InvoiceEvent,
+  invoiceId,
+  InvoiceLine,
+  InvoiceState,
+  linesForActivePlans,
+  MAX_CHARGE_ATTEMPTS,
+  nextPeriod,
+  paidUntilFor,
+  periodOf,
+  periodStart,
+} from '../invoice';
+
+const SYSTEM: Actor = { userId: 'billing-saga', role: 'system' };
+const HELPDESK: Actor = { userId: 'h1', role: 'helpdesk' };
+const MANAGER: Actor = { userId: 'm1', role: 'manager' };
+const CUSTOMER: Actor = { userId: 'u-c1', role: 'customer' };
+
+const at = TEST_NOW.toISOString();
+const ID = 'c1:2026-03';
+const ref = { invoiceId: ID, customerId: 'c1', period: '2026-03' };
+const address = { customerId: 'c1', period: '2026-03' };
+const washer: InvoiceLine = { planId: 'p1', product: 'washer', tier: 'standard', amountCents: 1299 };
+const dryer: InvoiceLine = { planId: 'p2', product: 'dryer', tier: 'basic', amountCents: 799 };
+const dueAt = '2026-03-15T00:00:00.000Z';
+
+const issued: InvoiceEvent = {
+  type: 'InvoiceIssued',
+  data: { ...ref, lines: [washer, dryer], totalCents: 2098, currency: 'USD', dueAt, issuedAt: at },
+};
+const failed = (attempt: number): InvoiceEvent => ({
+  type: 'InvoiceChargeFailed',
+  data: { ...ref, attempt, reason: 'card declined', gatewayCode: 'card_declined', failedAt: at },
+});
+const retried = (attempt: number): InvoiceEvent => ({ type: 'InvoiceChargeRetried', data: { ...ref, attempt, requestedBy: 'billing-saga', requestedAt: at } });
+const paid: InvoiceEvent = {
+  type: 'InvoicePaid',
+  data: { ...ref, amountCents: 2098, gatewayReference: 'ch_1', attempt: 1, paidAt: at, paidUntil: '2026-04-01T00:00:00.000Z' },
+};
+const writtenOff: InvoiceEvent = {
+  type: 'InvoiceWrittenOff',
+  data: { ...ref, amountCents: 2098, reason: 'customer unreachable', writtenOffBy: 'h1', writtenOffAt: at },
+};
+
+const cmd = <T extends InvoiceCommand['type']>(type: T, data: Extract<InvoiceCommand, { type: T }>['data'], actor: Actor = SYSTEM) =>
+  command<InvoiceCommand>(type, data, { actor });
+const issue = (lines: InvoiceLine[] = [washer, dryer], actor: Actor = SYSTEM) => cmd('issueInvoice', { ...address, lines, currency: 'USD', dueAt }, actor);
+const succeeded = (gatewayReference = 'ch_1', amountCents = 2098, graceDays?: number): ChargeOutcome =>
+  graceDays === undefined ? { kind: 'chargeSucceeded', gatewayReference, amountCents } : { kind: 'chargeSucceeded', gatewayReference, amountCents, graceDays };
+const declined: ChargeOutcome = { kind: 'chargeFailed', reason: 'card declined', gatewayCode: 'card_declined' };
+const charge = (outcome: ChargeOutcome, actor: Actor = SYSTEM) => cmd('recordChargeAttempt', { ...address, outcome }, actor);
+
+describe('Invoice', () => {
+  const spec = specifyDecider(invoiceDecider);
+
+  describe('issueInvoice', () => {
+    it('issues an invoice with its total', () => spec.given().when(issue()).then(issued));
+    it('stores the lines in plan order', () => spec.given().when(issue([dryer, washer])).then(issued));
+    it('an identical repeat bills nothing again', () => spec.given(issued).when(issue([dryer, washer])).thenNothingHappens());
+    it('an identical repeat after payment bills nothing again', () => spec.given(issued, paid).when(issue()).thenNothingHappens());
+    it('rejects other lines for a month already billed', () => spec.given(issued).when(issue([washer])).thenFails('invoice-already-issued'));
+    it('rejects another due date for a month already billed', () =>
+      spec.given(issued).when(cmd('issueInvoice', { ...address, lines: [washer, dryer], currency: 'USD', dueAt: '2026-03-20T00:00:00.000Z' })).thenFails('invoice-already-issued'));
+    it('rejects an invoice without lines', () => spec.given().when(issue([])).thenFails('no-lines'));
+    it('rejects a zero amount', () => spec.given().when(issue([{ ...washer, amountCents: 0 }])).thenFails('invalid-amount'));
+    it('rejects a fractional amount', () => spec.given().when(issue([{ ...washer, amountCents: 12.5 }])).thenFails('invalid-amount'));
+    it('rejects a plan billed twice', () => spec.given().when(issue([washer, { ...washer, product: 'dryer' }])).thenFails('duplicate-line'));
+    it('rejects a line without a product', () => spec.given().when(issue([{ ...washer, product: ' ' }])).thenFails('invalid-line'));
+    it('rejects a malformed period', () =>
+      spec.given().when(cmd('issueInvoice', { customerId: 'c1', period: '2026-13', lines: [washer], currency: 'USD', dueAt })).thenFails('invalid-period'));
+    it('rejects a missing customer', () =>
+      spec.given().when(cmd('issueInvoice', { customerId: ' ', period: '2026-03', lines: [washer], currency: 'USD', dueAt })).thenFails('invalid-customer'));
+    it('rejects another currency', () =>
+      spec
+        .given()
+        .when(command<InvoiceCommand>('issueInvoice', { ...address, lines: [washer], currency: 'EUR', dueAt } as unknown as Extract<InvoiceCommand, { type: 'issueInvoice' }>['data'], { actor: SYSTEM }))
+        .thenFails('unsupported-currency'));
+    it('rejects a malformed due date', () =>
+      spec.given().when(cmd('issueInvoice', { ...address, lines: [washer], currency: 'USD', dueAt: 'soon' })).thenFails('invalid-date'));
+    it('is for the billing saga or an admin', () => spec.given().when(issue(undefined, CUSTOMER)).thenFails('forbidden'));
+  });
+
+  describe('recordChargeAttempt', () => {
+    it('a successful charge pays the invoice until the first instant of the next month', () => spec.given(issued).when(charge(succeeded())).then(paid));
+    it('adds the grace days to paid-until', () =>
+      spec
+        .given(issued)
+        .when(charge(succeeded('ch_1', 2098, 3)))
+        .then({ type: 'InvoicePaid', data: { ...paid.data, paidUntil: '2026-04-04T00:00:00.000Z' } } as InvoiceEvent));
+    it('a success after a retry records the attempt that succeeded', () =>
+      spec
+        .given(issued, failed(1), retried(2))
+        .when(charge(succeeded()))
+        .then({ type: 'InvoicePaid', data: { ...paid.data, attempt: 2 } } as InvoiceEvent));
+    it('a failed charge records the attempt number', () => spec.given(issued).when(charge(declined)).then(failed(1)));
+    it('the retried attempt fails with the next number', () => spec.given(issued, failed(1), retried(2)).when(charge(declined)).then(failed(2)));
+    it('records a gateway that never answered', () =>
+      spec
+        .given(issued)
+        .when(charge({ kind: 'chargeFailed', reason: 'gateway timeout', gatewayCode: null }))
+        .then({ type: 'InvoiceChargeFailed', data: { ...ref, attempt: 1, reason: 'gateway timeout', gatewayCode: null, failedAt: at } }));
+    it('the same payment reported again changes nothing', () => spec.given(issued, paid).when(charge(succeeded())).thenNothingHappens());
+    it('never pays an invoice twice', () => spec.given(issued, paid).when(charge(succeeded('ch_2'))).thenFails('invoice-already-paid'));
+    it('rejects a failure for a paid invoice', () => spec.given(issued, paid).when(charge(declined)).thenFails('invoice-already-paid'));
+    it('never pays a written-off invoice', () => spec.given(issued, writtenOff).when(charge(succeeded())).thenFails('invoice-written-off'));
+    it('rejects an outcome when no attempt is under way', () => spec.given(issued, failed(1)).when(charge(declined)).thenFails('no-charge-pending'));
+    it('rejects a success when no attempt is under way', () => spec.given(issued, failed(1)).when(charge(succeeded())).thenFails('no-charge-pending'));
+    it('rejects an amount other than the total', () => spec.given(issued).when(charge(succeeded('ch_1', 1299))).thenFails('amount-mismatch'));
+    it('rejects a success without gateway reference', () => spec.given(issued).when(charge(succeeded(' '))).thenFails('invalid-gateway-reference'));
+    it('rejects negative grace', () => spec.given(issued).when(charge(succeeded('ch_1', 2098, -1))).thenFails('invalid-grace'));
+    it('rejects a failure without reason', () =>
+      spec.given(issued).when(charge({ kind: 'chargeFailed', reason: '', gatewayCode: 'x' })).thenFails('reason-required'));
+    it('rejects an unknown invoice', () => spec.given().when(charge(succeeded())).thenFails('invoice-not-found'));
+    it('is for the billing saga or an admin', () => spec.given(issued).when(charge(succeeded(), HELPDESK)).thenFails('forbidden'));
+  });
+
+  describe('retryCharge', () => {
+    it('starts the next attempt after a failure', () => spec.given(issued, failed(1)).when(cmd('retryCharge', address)).then(retried(2)));
+    it('helpdesk may retry', () =>
+      spec
+        .given(issued, failed(1))
+        .when(cmd('retryCharge', address, HELPDESK))
+        .then({ type: 'InvoiceChargeRetried', data: { ...ref, attempt: 2, requestedBy: 'h1', requestedAt: at } }));
+    it(`stops after ${MAX_CHARGE_ATTEMPTS} attempts by default`, () =>
+      spec
+        .given(issued, failed(1), retried(2), failed(2), retried(3), failed(3), retried(4), failed(4))
+        .when(cmd('retryCharge', address))
+        .thenFails('max-attempts-reached'));
+    it('allows the fourth attempt by default', () =>
+      spec.given(issued, failed(1), retried(2), failed(2), retried(3), failed(3)).when(cmd('retryCharge', address)).then(retried(4)));
+    it('honours a maximum given in the command', () =>
+      spec.given(issued, failed(1), retried(2), failed(2)).when(cmd('retryCharge', { ...address, maxAttempts: 2 })).thenFails('max-attempts-reached'));
+    it('rejects an invalid maximum', () => spec.given(issued, failed(1)).when(cmd('retryCharge', { ...address, maxAttempts: 0 })).thenFails('invalid-max-attempts'));
+    it('rejects a retry before any failure', () => spec.given(issued).when(cmd('retryCharge', address)).thenFails('no-failed-charge'));
+    it('rejects a retry while the retried attempt is under way', () => spec.given(issued, failed(1), retried(2)).when(cmd('retryCharge', address)).thenFails('no-failed-charge'));
+    it('rejects a retry of a paid invoice', () => spec.given(issued, paid).when(cmd('retryCharge', address)).thenFails('invoice-already-paid'));
+    it('rejects a retry of a written-off invoice', () => spec.given(issued, failed(1), writtenOff).when(cmd('retryCharge', address)).thenFails('invoice-written-off'));
+    it('rejects an unknown invoice', () => spec.given().when(cmd('retryCharge', address)).thenFails('invoice-not-found'));
+    it('is not for customers', () => spec.given(issued, failed(1)).when(cmd('retryCharge', address, CUSTOMER)).thenFails('forbidden'));
+  });
+
+  describe('writeOffInvoice', () => {
+    it('helpdesk writes an unpaid invoice off', () =>
+      spec.given(issued, failed(1)).when(cmd('writeOffInvoice', { ...address, reason: 'customer unreachable' }, HELPDESK)).then(writtenOff));
+    it('a manager may write off', () =>
+      spec
+        .given(issued)
+        .when(cmd('writeOffInvoice', { ...address, reason: 'goodwill' }, MANAGER))
+        .then({ type: 'InvoiceWrittenOff', data: { ...ref, amountCents: 2098, reason: 'goodwill', writtenOffBy: 'm1', writtenOffAt: at } }));
+    it('a paid invoice cannot be written off', () =>
+      spec.given(issued, paid).when(cmd('writeOffInvoice', { ...address, reason: 'oops' }, HELPDESK)).thenFails('invoice-already-paid'));
+    it('rejects a second write-off', () =>
+      spec.given(issued, writtenOff).when(cmd('writeOffInvoice', { ...address, reason: 'again' }, HELPDESK)).thenFails('invoice-already-written-off'));
+    it('needs a reason', () => spec.given(issued).when(cmd('writeOffInvoice', { ...address, reason: ' ' }, HELPDESK)).thenFails('reason-required'));
+    it('rejects an unknown invoice', () => spec.given().when(cmd('writeOffInvoice', { ...address, reason: 'x' }, HELPDESK)).thenFails('invoice-not-found'));
+    it('is for helpdesk and managers only', () => spec.given(issued).when(cmd('writeOffInvoice', { ...address, reason: 'x' }, SYSTEM)).thenFails('forbidden'));
+  });
+
+  describe('helpers', () => {
+    it('invoiceId joins customer and period', () => expect(invoiceId('c1', '2026-03')).toBe(ID));
+    it('periodOf takes the UTC month', () => {
+      expect(periodOf(TEST_NOW)).toBe('2026-03');
+      expect(periodOf('2026-12-31T23:59:59.999Z')).toBe('2026-12');
+      expect(() => periodOf('never')).toThrow(DomainError);
+    });
+    it('nextPeriod rolls over the year', () => {
+      expect(nextPeriod('2026-03')).toBe('2026-04');
+      expect(nextPeriod('2026-12')).toBe('2027-01');
+      expect(() => nextPeriod('2026-3')).toThrow(DomainError);
+    });
+    it('paidUntilFor is the first instant of the next month plus grace', () => {
+      expect(periodStart('2026-03')).toBe('2026-03-01T00:00:00.000Z');
+      expect(paidUntilFor('2026-12')).toBe('2027-01-01T00:00:00.000Z');
+      expect(paidUntilFor('2026-01', 5)).toBe('2026-02-06T00:00:00.000Z');
+    });
+    it('linesForActivePlans bills active plans only, in plan order', () =>
+      expect(
+        linesForActivePlans([
+          { planId: 'p2', product: 'dryer', tier: 'basic', monthlyPriceCents: 799, active: true },
+          { planId: 'p3', product: 'oven', tier: 'premium', monthlyPriceCents: 2599, active: false },
+          { planId: 'p1', product: 'washer', tier: 'standard', monthlyPriceCents: 1299, active: true },
+        ]),
+      ).toEqual([washer, dryer]));
+    it('periodOf and nextPeriod agree with the calendar', () =>
+      fc.assert(
+        fc.property(fc.date({ min: new Date('1970-01-01T00:00:00.000Z'), max: new Date('9998-12-31T00:00:00.000Z'), noInvalidDate: true }), (date) => {
+          const period = periodOf(date);
+          expect(Date.parse(periodStart(period))).toBeLessThanOrEqual(date.getTime());
+          expect(Date.parse(paidUntilFor(period))).toBeGreaterThan(date.getTime());
+          expect(periodOf(paidUntilFor(period))).toBe(nextPeriod(period));
+        }),
+      ));
+  });
+
+  describe('properties', () => {
+    const arbActor = fc.constantFrom(SYSTEM, HELPDESK, MANAGER, CUSTOMER);
+    const arbCommand: fc.Arbitrary<InvoiceCommand> = fc.oneof(
+      fc.tuple(fc.constantFrom<InvoiceLine[]>([washer, dryer], [washer], [dryer, washer]), arbActor).map(([lines, actor]) => issue(lines, actor)),
+      fc
+        .tuple(fc.constantFrom('ch_1', 'ch_2'), fc.constantFrom(2098, 1299), fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined }), arbActor)
+        .map(([reference, amount, grace, actor]) => charge(succeeded(reference, amount, grace), actor)),
+      arbActor.map((actor) => charge(declined, actor)),
+      fc.tuple(fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }), arbActor).map(([max, actor]) =>
+        cmd('retryCharge', max === undefined ? address : { ...address, maxAttempts: max }, actor),
+      ),
+      fc.tuple(fc.constantFrom('goodwill', ''), arbActor).map(([reason, actor]) => cmd('writeOffInvoice', { ...address, reason }, actor)),
+    );
+    // Failures and retries dominate so that long attempt chains are explored.
+    const arbCommands = fc.array(
+      fc.oneof(
+        { arbitrary: arbCommand, weight: 3 },
+        { arbitrary: fc.constant(charge(declined)), weight: 3 },
+        { arbitrary: fc.constant(cmd('retryCharge', address)), weight: 3 },
+        { arbitrary: fc.constant(charge(succeeded())), weight: 1 },
+      ),
+      { maxLength: 30 },
+    );
+
+    function run(commands: InvoiceCommand[]) {
+      let state = invoiceDecider.initialState();
+      const history: InvoiceEvent[] = [];
+      const states: InvoiceState[] = [state];
+      for (const c of commands) {
+        try {
+          const events = invoiceDecider.decide(c, state);
+          for (const event of events) {
+            history.push(event);
+            state = invoiceDecider.evolve(state, event);
+            states.push(state);
+          }
+        } catch (error) {
+          expect(error).toBeInstanceOf(DomainError);
+        }
+      }
+      return { state, history, states };
+    }
+
+    it('no command sequence pays an invoice twice, pays a written-off one, or writes a paid one off', () =>
+      fc.assert(
+        fc.property(fc.tuple(fc.constant(issue()), arbCommands), ([first, rest]) => {
+          const { history } = run([first, ...rest]);
+          const endings = history.filter((e) => e.type === 'InvoicePaid' || e.type === 'InvoiceWrittenOff');
+          expect(endings.length).toBeLessThanOrEqual(1);
+          if (endings.length === 1) expect(history[history.length - 1]).toBe(endings[0]);
+          expect(history.filter((e) => e.type === 'InvoiceIssued')).toHaveLength(1);
+        }),
+      ));
+
+    it('the attempt count matches the failed attempts, numbered 1..n, never beyond the maximum', () =>
+      fc.assert(
+        fc.property(fc.tuple(fc.constant(issue()), arbCommands), ([first, rest]) => {
+          const { state, history } = run([first, ...rest]);
+          if (state.status === 'unknown') throw new Error('the first command issues the invoice');
+          const failures = history.filter((e): e is Extract<InvoiceEvent, { type: 'InvoiceChargeFailed' }> => e.type === 'InvoiceChargeFailed');
+          const retries = history.filter((e) => e.type === 'InvoiceChargeRetried');
+          expect(state.failedAttempts).toBe(failures.length);
+          expect(failures.map((e) => e.data.attempt)).toEqual(failures.map((_, i) => i + 1));
+          expect(state.attempts).toBe(retries.length + 1);
+          expect(state.attempts - state.failedAttempts).toBe(state.charge === 'pending' ? 1 : 0);
+          expect(state.attempts).toBeLessThanOrEqual(6);
+        }),
+      ));
+
+    it('paidUntil is set only by a successful charge, and is the end of the period plus grace', () =>
+      fc.assert(
+        fc.property(fc.tuple(fc.constant(issue()), arbCommands), ([first, rest]) => {
+          const { history, states } = run([first, ...rest]);
+          const payments = history.filter((e): e is Extract<InvoiceEvent, { type: 'InvoicePaid' }> => e.type === 'InvoicePaid');
+          for (const [i, s] of states.entries()) {
+            if (s.status === 'unknown') continue;
+            const paidSoFar = history.slice(0, i).some((e) => e.type === 'InvoicePaid');
+            expect(s.paidUntil !== null).toBe(paidSoFar);
+            expect(s.status === 'paid').toBe(paidSoFar);
+          }
+          for (const p of payments) {
+            expect(p.data.amountCents).toBe(2098);
+            expect(Date.parse(p.data.paidUntil)).toBeGreaterThanOrEqual(Date.parse('2026-04-01T00:00:00.000Z'));
+          }
+        }),
+      ));
+
+    it('folding the same history twice gives the same state', () =>
+      fc.assert(
+        fc.property(arbCommands, fc.boolean(), (rest, issueFirst) => {
+          const commands = issueFirst ? [issue(), ...rest] : rest;
+          const { history, state } = run(commands);
+          const fold = () => history.reduce(invoiceDecider.evolve, invoiceDecider.initialState());
+          expect(fold()).toEqual(fold());
+          expect(fold()).toEqual(state);
+        }),
+      ));
+  });
+});
