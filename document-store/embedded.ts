@@ -76,6 +76,41 @@ function validateIndexSpec(collection: string, spec: IndexSpec): void {
 
 const ROLLBACK = Symbol('rollback');
 
+/**
+ * A collection's committed documents. A document written and not read since is kept as its
+ * JSON text and parsed on first read: rebuilds write far more than they read, and hundreds of
+ * thousands of parsed documents would otherwise keep the garbage collector busy.
+ */
+class DocumentCache {
+  private readonly entries = new Map<string, Document | string>();
+
+  get(id: string): Document | undefined {
+    const entry = this.entries.get(id);
+    if (typeof entry !== 'string') return entry;
+    const doc = JSON.parse(entry) as Document;
+    this.entries.set(id, doc);
+    return doc;
+  }
+
+  /** Keeps documents that readers use as objects; new or unread ones as text. */
+  put(id: string, doc: Document): void {
+    const before = this.entries.get(id);
+    this.entries.set(id, before === undefined || typeof before === 'string' ? serialized(doc) : doc);
+  }
+
+  load(id: string, text: string): void {
+    this.entries.set(id, text);
+  }
+
+  delete(id: string): void {
+    this.entries.delete(id);
+  }
+
+  *values(): IterableIterator<Document> {
+    for (const id of this.entries.keys()) yield this.get(id)!;
+  }
+}
+
 /** collection → id → row written (null: deleted). */
 type SeqChanges = Map<string, Map<string, number | null>>;
 
@@ -91,7 +126,7 @@ interface FtsStatements {
  * go through this instance, so the cache never goes stale.
  */
 class CommittedState implements Layer {
-  private readonly caches = new Map<string, Map<string, Document>>();
+  private readonly caches = new Map<string, DocumentCache>();
   /** collection → id → row (seq) of the committed document. */
   private readonly seqs = new Map<string, Map<string, number>>();
   /** collection → unique index → key → id. */
@@ -176,7 +211,7 @@ class CommittedState implements Layer {
           if (doc) for (const key of uniqueKeys(doc, index)) map.set(key, id);
         }
         if (doc) {
-          cache.set(id, doc);
+          cache.put(id, doc);
           this.names.add(collection);
         } else cache.delete(id);
       }
@@ -323,13 +358,13 @@ class CommittedState implements Layer {
     return written;
   }
 
-  private load(collection: string): Map<string, Document> {
+  private load(collection: string): DocumentCache {
     let cache = this.caches.get(collection);
     if (cache) return cache;
-    cache = new Map();
+    cache = new DocumentCache();
     const seqs = new Map<string, number>();
     for (const [seq, id, doc] of this.stmt.load.all(collection)) {
-      cache.set(id, JSON.parse(doc) as Document);
+      cache.load(id, doc);
       seqs.set(id, seq);
     }
     this.seqs.set(collection, seqs);
@@ -340,7 +375,7 @@ class CommittedState implements Layer {
     return cache;
   }
 
-  private buildKeyMap(collection: string, cache: Map<string, Document>, index: UniqueIndex): Map<string, string> {
+  private buildKeyMap(collection: string, cache: DocumentCache, index: UniqueIndex): Map<string, string> {
     const map = new Map<string, string>();
     for (const doc of cache.values()) {
       for (const key of uniqueKeys(doc, index)) {
@@ -423,6 +458,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
     // Read models can be rebuilt from the event store: losing the last commits on power loss is acceptable.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 10000');
+    // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint fsyncs, and rebuilds write a lot.
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.state = new CommittedState(this.db);
     const store = this;
     this.workspace = {
