@@ -1,0 +1,461 @@
+/**
+ * Matching a group of visits ("Uber model"): experts propose start times, and the group is FULL
+ * when the proposals allow a consistent schedule. Pure: no clock, no I/O.
+ *
+ * A schedule is consistent when every visit gets a start S with [S, S + duration) inside one of its
+ * customer windows and exactly `expertsNeeded` distinct experts who each proposed S for that visit;
+ * every dependency holds (after.start - before.end within [min, max] minutes); and no expert is
+ * double-booked, neither against their bookings (except bookings of this group's own visits, so that
+ * matching an already-finalized group again gives the same schedule) nor across the group's visits.
+ * Ranges are half-open: a visit may start the minute another ends. Travel time is not modelled.
+ *
+ * FINALIZATION ORDER — a total order on consistent schedules; finalization picks the smallest.
+ *  1. Visit order: the dependency order (`dependencyOrder`): repeatedly take, among the visits whose
+ *     `before` visits are all taken, the one that comes first in the input.
+ *  2. Starts: compare the two schedules' start instants visit by visit in that order; the first
+ *     difference decides, the earlier start wins.
+ *  3. Experts (starts all equal): go through the visits in the same order; the first visit whose
+ *     crews differ decides. For each crew, list its experts by (proposedAt, expertId) ascending, where
+ *     proposedAt is the expert's earliest proposal of that start for that visit. Compare the two lists'
+ *     proposedAt instants position by position (earlier wins); if they are all equal, compare the
+ *     lists' expertIds position by position (plain code-unit order, as JavaScript's `<`).
+ * Instants compare as instants (Date.parse), never as strings. Step 3 is the same as comparing crews
+ * as index combinations, in lexicographic order, of the visit's candidates sorted by
+ * (proposedAt, expertId): that is how the search enumerates them.
+ *
+ * The result depends on the order of `visits` (tie-break of step 1) but not on the order of
+ * proposals, bookings or dependencies.
+ */
+import { DomainError } from '../decider';
+import { isInstant, isValidRange, ms, TimeRange } from '../shared/time';
+import { VisitDependency, VisitSpec } from '../shared/visit-plan';
+
+export interface Proposal {
+  visitId: string;
+  expertId: string;
+  /** The start the expert offers (ISO instant). */
+  start: string;
+  /** When the expert proposed it (ISO instant): earlier proposals have time priority. */
+  proposedAt: string;
+}
+
+/** Time an expert is not free: a finalized visit (with its visitId), another booking, or time off. */
+export interface Booking {
+  expertId: string;
+  range: TimeRange;
+  visitId?: string;
+}
+
+export interface MatchInput {
+  visits: VisitSpec[];
+  dependencies: VisitDependency[];
+  proposals: Proposal[];
+  bookings: Booking[];
+}
+
+export interface ScheduledVisit {
+  visitId: string;
+  /** Normalized ISO instants (`toISOString`). */
+  start: string;
+  end: string;
+  /** The chosen experts by time priority: (proposedAt, expertId) ascending. */
+  experts: string[];
+}
+
+export type UnfitReason =
+  /** The proposal names a visit outside this group. */
+  | 'unknown-visit'
+  /** `start` or `proposedAt` is not an ISO instant. */
+  | 'invalid-time'
+  /** [start, start + duration) fits none of the customer's windows. */
+  | 'outside-windows'
+  /** The expert has another booking or time off overlapping the visit. */
+  | 'expert-booked'
+  /** Fewer than `expertsNeeded` usable experts proposed this start. */
+  | 'too-few-experts'
+  /** No usable start of a dependent visit keeps the dependency with this start. */
+  | 'dependency-conflict'
+  /** Usable on its own, but no complete schedule includes it. */
+  | 'no-consistent-schedule';
+
+export interface UnfitProposal {
+  proposal: Proposal;
+  reason: UnfitReason;
+  /** For helpdesk, who shows these when the group is escalated. */
+  detail: string;
+}
+
+/**
+ * Full: the schedule finalization picks, in dependency order. Not full: why, and every proposal
+ * with the reason it cannot be used (when no schedule exists, none can).
+ */
+export type MatchResult = { full: true; schedule: ScheduledVisit[] } | { full: false; reason: string; unfit: UnfitProposal[] };
+
+const MINUTE = 60_000;
+
+// ---- the plan: validation and dependency order ----------------------------------------------
+
+/** Problems that make a group plan unusable (empty when it is fine); checked when a ticket opens. */
+export function validateVisitPlan(visits: VisitSpec[], dependencies: VisitDependency[]): string[] {
+  const problems: string[] = [];
+  if (visits.length === 0) problems.push('a plan needs at least one visit');
+  const seen = new Set<string>();
+  for (const visit of visits) {
+    problems.push(...visitProblems(visit));
+    if (seen.has(visit.visitId)) problems.push(`visit ${visit.visitId} appears twice`);
+    seen.add(visit.visitId);
+  }
+  for (const dep of dependencies) problems.push(...dependencyProblems(dep, seen));
+  const order = topologicalOrder(visits, dependencies);
+  // An unknown id is reported above already; a cycle is only worth reporting on known visits.
+  if ('problem' in order && order.problem.code === 'dependency-cycle') problems.push(order.problem.message);
+  return problems;
+}
+
+function visitProblems(visit: VisitSpec): string[] {
+  const problems: string[] = [];
+  const id = visit.visitId;
+  if (!id) problems.push('a visit needs an id');
+  if (!Number.isInteger(visit.expertsNeeded) || visit.expertsNeeded < 1) problems.push(`visit ${id} needs a whole number of experts, at least 1`);
+  if (!Number.isInteger(visit.durationMinutes) || visit.durationMinutes <= 0) problems.push(`visit ${id} needs a duration of whole minutes above 0`);
+  if (visit.windows.length === 0) problems.push(`visit ${id} needs at least one customer window`);
+  const valid = visit.windows.filter(isValidRange);
+  if (valid.length < visit.windows.length) problems.push(`visit ${id} has a window that is not a valid time range`);
+  if (valid.length > 0 && visit.durationMinutes > 0 && !valid.some((w) => ms(w.end) - ms(w.start) >= visit.durationMinutes * MINUTE)) {
+    problems.push(`visit ${id} fits in none of its windows`);
+  }
+  return problems;
+}
+
+function dependencyProblems(dep: VisitDependency, known: Set<string>): string[] {
+  const problems: string[] = [];
+  const name = `dependency ${dep.before} → ${dep.after}`;
+  if (!known.has(dep.before)) problems.push(`${name} names unknown visit ${dep.before}`);
+  if (!known.has(dep.after)) problems.push(`${name} names unknown visit ${dep.after}`);
+  if (!Number.isInteger(dep.minGapMinutes) || dep.minGapMinutes < 0) problems.push(`${name} needs a minimum gap of whole minutes, at least 0`);
+  if (dep.maxGapMinutes !== null && (!Number.isInteger(dep.maxGapMinutes) || dep.maxGapMinutes < dep.minGapMinutes)) {
+    problems.push(`${name} needs a maximum gap of whole minutes, at least the minimum`);
+  }
+  return problems;
+}
+
+/**
+ * The visits in dependency order: repeatedly the first visit (in input order) whose `before` visits
+ * all came already. Throws `unknown-visit` or `dependency-cycle`.
+ */
+export function dependencyOrder(visits: VisitSpec[], dependencies: VisitDependency[]): VisitSpec[] {
+  const result = topologicalOrder(visits, dependencies);
+  if ('problem' in result) throw new DomainError(result.problem.code, result.problem.message);
+  return result.order;
+}
+
+type OrderResult = { order: VisitSpec[] } | { problem: { code: 'unknown-visit' | 'dependency-cycle'; message: string } };
+
+function topologicalOrder(visits: VisitSpec[], dependencies: VisitDependency[]): OrderResult {
+  const ids = new Set(visits.map((v) => v.visitId));
+  const unknown = dependencies.flatMap((d) => [d.before, d.after]).find((id) => !ids.has(id));
+  if (unknown !== undefined) return { problem: { code: 'unknown-visit', message: `dependency names unknown visit ${unknown}` } };
+  const order: VisitSpec[] = [];
+  const placed = new Set<string>();
+  let remaining = visits;
+  while (remaining.length > 0) {
+    const ready = remaining.find((v) => dependencies.every((d) => d.after !== v.visitId || placed.has(d.before)));
+    if (!ready) {
+      const stuck = remaining.map((v) => v.visitId).join(', ');
+      return { problem: { code: 'dependency-cycle', message: `the dependencies between visits ${stuck} form a cycle` } };
+    }
+    order.push(ready);
+    placed.add(ready.visitId);
+    remaining = remaining.filter((v) => v !== ready);
+  }
+  return { order };
+}
+
+// ---- matching -----------------------------------------------------------------------------
+
+/** An expert who proposed a start; `proposedAt` (ms) is their earliest proposal of it. */
+interface Candidate {
+  expertId: string;
+  proposedAt: number;
+}
+
+/** A start of a visit (ms) with enough usable candidates, sorted by time priority. */
+interface Slot {
+  start: number;
+  end: number;
+  candidates: Candidate[];
+}
+
+/** A dependency between positions in the dependency order (before < after), gaps in ms. */
+interface Edge {
+  before: number;
+  after: number;
+  min: number;
+  max: number | null;
+}
+
+type Verdict = { usable: true; position: number; start: number; proposedAt: number } | { usable: false; reason: UnfitReason; detail: string };
+
+/** Is the group full, and with which schedule? Throws `invalid-visit-plan` for a plan that fails validation. */
+export function matchGroup(input: MatchInput): MatchResult {
+  const problems = validateVisitPlan(input.visits, input.dependencies);
+  if (problems.length > 0) throw new DomainError('invalid-visit-plan', problems.join('; '));
+  const visits = dependencyOrder(input.visits, input.dependencies);
+  const position = new Map(visits.map((v, i) => [v.visitId, i]));
+  const edges = toEdges(input.dependencies, position);
+  const busy = bookingsOutsideGroup(input.bookings, position);
+
+  const judged = input.proposals.map((proposal) => ({ proposal, verdict: judge(proposal, visits, position, busy) }));
+  const { domains, tooFew } = slotsPerVisit(visits, judged);
+  const { consistent, conflicts } = enforceDependencies(visits, domains, edges);
+
+  const found = consistent.every((d) => d.length > 0) ? search(visits, edges, consistent) : null;
+  if (found) {
+    return {
+      full: true,
+      schedule: visits.map((visit, i) => ({
+        visitId: visit.visitId,
+        start: iso(found.slots[i].start),
+        end: iso(found.slots[i].end),
+        experts: found.crews[i].map((c) => c.expertId),
+      })),
+    };
+  }
+
+  const unfit = judged.map(({ proposal, verdict }): UnfitProposal => {
+    if (!verdict.usable) return { proposal, reason: verdict.reason, detail: verdict.detail };
+    const key = slotKey(verdict.position, verdict.start);
+    const few = tooFew.get(key);
+    if (few !== undefined) return { proposal, reason: 'too-few-experts', detail: few };
+    const conflict = conflicts.get(key);
+    if (conflict !== undefined) return { proposal, reason: 'dependency-conflict', detail: conflict };
+    return {
+      proposal,
+      reason: 'no-consistent-schedule',
+      detail: `${iso(verdict.start)} leaves the other visits no schedule that keeps every dependency without double-booking an expert`,
+    };
+  });
+  unfit.sort((a, b) => compareProposals(a.proposal, b.proposal, position));
+  return { full: false, reason: whyNotFull(visits, input.proposals, domains, consistent), unfit };
+}
+
+function toEdges(dependencies: VisitDependency[], position: Map<string, number>): Edge[] {
+  const edges = dependencies.map((d) => ({
+    before: position.get(d.before) as number,
+    after: position.get(d.after) as number,
+    min: d.minGapMinutes * MINUTE,
+    max: d.maxGapMinutes === null ? null : d.maxGapMinutes * MINUTE,
+  }));
+  // Sorted so that the first dependency to rule a start out (named in `unfit`) never depends on input order.
+  return edges.sort((a, b) => a.before - b.before || a.after - b.after || a.min - b.min || compareNumbers(a.max ?? Infinity, b.max ?? Infinity));
+}
+
+/** Each expert's bookings, earliest first, without the bookings of this group's own visits. */
+function bookingsOutsideGroup(bookings: Booking[], position: Map<string, number>): Map<string, TimeRange[]> {
+  const byExpert = new Map<string, TimeRange[]>();
+  for (const b of bookings) {
+    if (b.visitId !== undefined && position.has(b.visitId)) continue;
+    // A malformed range blocks nothing (and would make the order below depend on the input).
+    if (!isValidRange(b.range)) continue;
+    byExpert.set(b.expertId, [...(byExpert.get(b.expertId) ?? []), b.range]);
+  }
+  for (const ranges of byExpert.values()) ranges.sort((a, b) => ms(a.start) - ms(b.start) || ms(a.end) - ms(b.end));
+  return byExpert;
+}
+
+/** What can be said about a proposal on its own. */
+function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, busy: Map<string, TimeRange[]>): Verdict {
+  const at = position.get(p.visitId);
+  if (at === undefined) return { usable: false, reason: 'unknown-visit', detail: `visit ${p.visitId} is not part of this group` };
+  if (!isInstant(p.start) || !isInstant(p.proposedAt)) return { usable: false, reason: 'invalid-time', detail: 'start and proposedAt must be ISO-8601 instants' };
+  const visit = visits[at];
+  const start = ms(p.start);
+  const end = start + visit.durationMinutes * MINUTE;
+  if (!visit.windows.some((w) => ms(w.start) <= start && end <= ms(w.end))) {
+    return { usable: false, reason: 'outside-windows', detail: `${iso(start)}–${iso(end)} is outside the customer's windows` };
+  }
+  const clash = (busy.get(p.expertId) ?? []).find((r) => ms(r.start) < end && start < ms(r.end));
+  if (clash) return { usable: false, reason: 'expert-booked', detail: `${p.expertId} is already booked ${clash.start}–${clash.end}` };
+  return { usable: true, position: at, start, proposedAt: ms(p.proposedAt) };
+}
+
+function slotKey(position: number, start: number): string {
+  return `${position}@${start}`;
+}
+
+/**
+ * Per visit, the starts that enough usable experts proposed, earliest first. Duplicate proposals
+ * (same visit, expert and start) count once, with the earliest proposedAt.
+ */
+function slotsPerVisit(visits: VisitSpec[], judged: { proposal: Proposal; verdict: Verdict }[]): { domains: Slot[][]; tooFew: Map<string, string> } {
+  const byStart = visits.map(() => new Map<number, Map<string, number>>());
+  for (const { proposal: p, verdict: v } of judged) {
+    if (!v.usable) continue;
+    const experts = byStart[v.position].get(v.start) ?? new Map<string, number>();
+    experts.set(p.expertId, Math.min(experts.get(p.expertId) ?? Infinity, v.proposedAt));
+    byStart[v.position].set(v.start, experts);
+  }
+  const tooFew = new Map<string, string>();
+  const domains = visits.map((visit, i) => {
+    const slots: Slot[] = [];
+    for (const [start, experts] of byStart[i]) {
+      const candidates = [...experts].map(([expertId, proposedAt]) => ({ expertId, proposedAt })).sort(byPriority);
+      if (candidates.length >= visit.expertsNeeded) {
+        slots.push({ start, end: start + visit.durationMinutes * MINUTE, candidates });
+      } else {
+        tooFew.set(slotKey(i, start), `only ${candidates.length} of the ${visit.expertsNeeded} experts needed can come at ${iso(start)}`);
+      }
+    }
+    return slots.sort((a, b) => a.start - b.start);
+  });
+  return { domains, tooFew };
+}
+
+function byPriority(a: Candidate, b: Candidate): number {
+  return a.proposedAt - b.proposedAt || (a.expertId < b.expertId ? -1 : a.expertId > b.expertId ? 1 : 0);
+}
+
+function gapHolds(edge: Edge, before: Slot, after: Slot): boolean {
+  const gap = after.start - before.end;
+  return gap >= edge.min && (edge.max === null || gap <= edge.max);
+}
+
+/**
+ * Drops starts that no start of a dependent visit can pair with, until nothing changes (arc
+ * consistency): cheap, and it names the dependency that rules a start out.
+ */
+function enforceDependencies(visits: VisitSpec[], domains: Slot[][], edges: Edge[]): { consistent: Slot[][]; conflicts: Map<string, string> } {
+  const consistent = domains.map((d) => [...d]);
+  const conflicts = new Map<string, string>();
+  const drop = (position: number, keep: (s: Slot) => boolean, detail: (s: Slot) => string): boolean => {
+    const kept = consistent[position].filter(keep);
+    for (const s of consistent[position]) if (!kept.includes(s)) conflicts.set(slotKey(position, s.start), detail(s));
+    const changed = kept.length < consistent[position].length;
+    consistent[position] = kept;
+    return changed;
+  };
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const e of edges) {
+      const gap = `${e.min / MINUTE}–${e.max === null ? '∞' : e.max / MINUTE} minutes`;
+      const [before, after] = [visits[e.before].visitId, visits[e.after].visitId];
+      changed =
+        drop(e.before, (s) => consistent[e.after].some((t) => gapHolds(e, s, t)), (s) => `no usable start of visit ${after} is ${gap} after ${iso(s.end)}`) || changed;
+      changed =
+        drop(e.after, (t) => consistent[e.before].some((s) => gapHolds(e, s, t)), (t) => `no usable end of visit ${before} is ${gap} before ${iso(t.start)}`) || changed;
+    }
+  }
+  return { consistent, conflicts };
+}
+
+/**
+ * The first consistent schedule in finalization order. Starts are chosen visit by visit in
+ * dependency order, earliest first, so the first complete choice is the earliest for the customer;
+ * its crews are then the first staffing found with crews enumerated in time-priority order. After
+ * each choice, every later visit keeps only the starts that satisfy the dependencies with it and
+ * that can still be staffed together with the visits chosen so far: a later dead end is found at once.
+ */
+function search(visits: VisitSpec[], edges: Edge[], domains: Slot[][]): { slots: Slot[]; crews: Candidate[][] } | null {
+  const chosen: Slot[] = [];
+  const go = (remaining: Slot[][]): Candidate[][] | null => {
+    const depth = chosen.length;
+    if (depth === visits.length) return staff(chosen.map((slot, i) => ({ slot, needed: visits[i].expertsNeeded })));
+    for (const slot of remaining[depth]) {
+      chosen.push(slot);
+      const next = narrow(remaining, depth);
+      const crews = next && go(next);
+      if (crews) return crews;
+      chosen.pop();
+    }
+    return null;
+  };
+  const narrow = (remaining: Slot[][], depth: number): Slot[][] | null => {
+    const next = [...remaining];
+    const prefix = chosen.map((slot, i) => ({ slot, needed: visits[i].expertsNeeded }));
+    for (let j = depth + 1; j < visits.length; j++) {
+      const linked = edges.filter((e) => e.before === depth && e.after === j);
+      next[j] = remaining[j].filter(
+        (s) => linked.every((e) => gapHolds(e, chosen[depth], s)) && staff([...prefix, { slot: s, needed: visits[j].expertsNeeded }]) !== null,
+      );
+      if (next[j].length === 0) return null;
+    }
+    return next;
+  };
+  const crews = go(domains);
+  return crews ? { slots: chosen, crews } : null;
+}
+
+/**
+ * The best crews for visits at fixed starts (in the given order), or null when they cannot be
+ * staffed without putting an expert on two overlapping visits.
+ */
+function staff(items: { slot: Slot; needed: number }[]): Candidate[][] | null {
+  const crews: Candidate[][] = [];
+  const isBusy = (expertId: string, i: number) =>
+    crews.some((crew, j) => items[j].slot.start < items[i].slot.end && items[i].slot.start < items[j].slot.end && crew.some((c) => c.expertId === expertId));
+  const freeFor = (i: number) => items[i].slot.candidates.filter((c) => !isBusy(c.expertId, i));
+  const go = (i: number): boolean => {
+    if (i === items.length) return true;
+    for (const crew of combinations(freeFor(i), items[i].needed)) {
+      crews.push(crew);
+      // Cheap look-ahead: every later visit still has enough free candidates.
+      let viable = true;
+      for (let k = i + 1; k < items.length && viable; k++) viable = freeFor(k).length >= items[k].needed;
+      if (viable && go(i + 1)) return true;
+      crews.pop();
+    }
+    return false;
+  };
+  return go(0) ? crews : null;
+}
+
+/** k-element combinations in lexicographic order of indices (the finalization order for crews). */
+function* combinations<T>(items: readonly T[], k: number, from = 0): Generator<T[]> {
+  if (k === 0) {
+    yield [];
+    return;
+  }
+  for (let i = from; i <= items.length - k; i++) {
+    for (const rest of combinations(items, k - 1, i + 1)) yield [items[i], ...rest];
+  }
+}
+
+function whyNotFull(visits: VisitSpec[], proposals: Proposal[], domains: Slot[][], consistent: Slot[][]): string {
+  for (const [i, visit] of visits.entries()) {
+    if (!proposals.some((p) => p.visitId === visit.visitId)) return `visit ${visit.visitId} has no proposals yet`;
+    if (domains[i].length === 0) {
+      return `visit ${visit.visitId} has no proposed start with ${visit.expertsNeeded} available expert(s) inside the customer's windows`;
+    }
+  }
+  const starved = visits.find((_, i) => consistent[i].length === 0);
+  if (starved) return `no proposed start of visit ${starved.visitId} satisfies its dependencies`;
+  return 'no combination of the proposed starts keeps every dependency without double-booking an expert';
+}
+
+/** Unfit proposals are listed by visit (dependency order, unknown visits last), start, expert, proposedAt. */
+function compareProposals(a: Proposal, b: Proposal, position: Map<string, number>): number {
+  const rank = (p: Proposal) => position.get(p.visitId) ?? position.size;
+  const instant = (s: string) => (isInstant(s) ? ms(s) : Infinity);
+  return (
+    rank(a) - rank(b) ||
+    compareStrings(a.visitId, b.visitId) ||
+    compareNumbers(instant(a.start), instant(b.start)) ||
+    compareStrings(a.start, b.start) ||
+    compareStrings(a.expertId, b.expertId) ||
+    compareNumbers(instant(a.proposedAt), instant(b.proposedAt)) ||
+    compareStrings(a.proposedAt, b.proposedAt)
+  );
+}
+
+function compareNumbers(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function iso(instant: number): string {
+  return new Date(instant).toISOString();
+}
