@@ -1,0 +1,95 @@
+import { DocumentStore } from '../document-store/port';
+
+/**
+ * Durable timers, kept as documents (`_deadlines`) rather than events: they are scheduling
+ * state of the sagas, not business facts, and the facts they lead to (an escalation, a released
+ * expert) are recorded as events by the commands the deadline sends. Documents survive restarts;
+ * a deadline whose time passed while nothing ran fires at the next start: late rather than never.
+ */
+export interface Deadline {
+  _id: string;
+  saga: string;
+  kind: string;
+  dueAt: string;
+  payload: Record<string, unknown>;
+  status: 'pending' | 'fired' | 'cancelled';
+  createdAt: string;
+  /** After a failed attempt: when to try again. */
+  retryAt?: string;
+  attempts: number;
+  lastError?: string;
+  firedAt?: string;
+  [field: string]: unknown;
+}
+
+export const DEADLINES = '_deadlines';
+
+export function deadlineId(saga: string, kind: string, key: string): string {
+  return `${saga}:${kind}:${key}`;
+}
+
+export class Deadlines {
+  private listeners: (() => void)[] = [];
+
+  constructor(private readonly documents: DocumentStore) {}
+
+  /**
+   * Schedules a deadline once: scheduling the same (saga, kind, key) again changes nothing, so
+   * re-handling the event that scheduled it is harmless. Use a new key for a new occurrence.
+   */
+  async schedule(saga: string, kind: string, key: string, dueAt: Date, payload: Record<string, unknown>, now: Date): Promise<void> {
+    const deadline: Deadline = {
+      _id: deadlineId(saga, kind, key),
+      saga,
+      kind,
+      dueAt: dueAt.toISOString(),
+      payload,
+      status: 'pending',
+      createdAt: now.toISOString(),
+      attempts: 0,
+    };
+    await this.documents.collection<Deadline>(DEADLINES).updateOne({ _id: deadline._id }, { $setOnInsert: deadline }, { upsert: true });
+    for (const wake of this.listeners) wake();
+  }
+
+  /** The situation resolved: a pending deadline will not fire. */
+  async cancel(saga: string, kind: string, key: string): Promise<boolean> {
+    const r = await this.documents
+      .collection<Deadline>(DEADLINES)
+      .updateOne({ _id: deadlineId(saga, kind, key), status: 'pending' }, { $set: { status: 'cancelled' } });
+    return r.modifiedCount > 0;
+  }
+
+  get(saga: string, kind: string, key: string): Promise<Deadline | null> {
+    return this.documents.collection<Deadline>(DEADLINES).findOne({ _id: deadlineId(saga, kind, key) });
+  }
+
+  /** Pending deadlines due at `now` (and not waiting for a retry), earliest first. */
+  async due(now: Date): Promise<Deadline[]> {
+    const at = now.toISOString();
+    return this.documents.collection<Deadline>(DEADLINES).find(
+      { status: 'pending', dueAt: { $lte: at }, $or: [{ retryAt: { $exists: false } }, { retryAt: { $lte: at } }] },
+      { sort: { dueAt: 1, _id: 1 } },
+    );
+  }
+
+  /** When the next pending deadline is due, if any. */
+  async next(): Promise<Date | null> {
+    const [first] = await this.documents.collection<Deadline>(DEADLINES).find({ status: 'pending' }, { sort: { dueAt: 1 }, limit: 1 });
+    if (!first) return null;
+    return new Date(Math.max(Date.parse(first.dueAt), first.retryAt ? Date.parse(first.retryAt) : 0));
+  }
+
+  async markFired(id: string, now: Date): Promise<void> {
+    await this.documents.collection<Deadline>(DEADLINES).updateOne({ _id: id, status: 'pending' }, { $set: { status: 'fired', firedAt: now.toISOString() } });
+  }
+
+  async markFailed(id: string, error: string, retryAt: Date): Promise<void> {
+    await this.documents.collection<Deadline>(DEADLINES).updateOne({ _id: id }, { $set: { lastError: error, retryAt: retryAt.toISOString() }, $inc: { attempts: 1 } });
+  }
+
+  /** In-process wake-up when something is scheduled (the scheduler re-plans its timer). */
+  onScheduled(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+}
