@@ -24,6 +24,31 @@ const EnvSchema = z.object({
   PROCESS_ROLE: z.enum(['all', 'api', 'projector', 'workers']).default('all'),
   /** /ready answers 503 while any read model is more than this many events behind. */
   READY_MAX_LAG: z.coerce.number().int().min(0).default(1000),
+  /** Public base URL of the web app, for links in messages (survey links). */
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  /** Twilio SMS: all three set → real SMS; otherwise the development outbox records them. */
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
+  TWILIO_FROM: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number like +15550100').optional(),
+  /** SendGrid e-mail: both set → real e-mail; otherwise the development outbox records them. */
+  SENDGRID_API_KEY: z.string().startsWith('SG.', 'must start with SG.').optional(),
+  SENDGRID_FROM: z.string().email().optional(),
+  /** Where helpdesk alerts (flags, escalations, parked messages) are e-mailed. */
+  HELPDESK_EMAIL: z.string().email().default('helpdesk@sysops-squad.local'),
+  /** Minutes a group may wait for a match before it is escalated to helpdesk, per ticket priority. */
+  MATCH_TIMEOUT_URGENT_MIN: z.coerce.number().int().min(1).default(30),
+  MATCH_TIMEOUT_HIGH_MIN: z.coerce.number().int().min(1).default(120),
+  MATCH_TIMEOUT_NORMAL_MIN: z.coerce.number().int().min(1).default(480),
+  MATCH_TIMEOUT_LOW_MIN: z.coerce.number().int().min(1).default(1440),
+  /** Minutes an expert waits at a locked door before being released. */
+  NO_ACCESS_WAIT_MIN: z.coerce.number().int().min(1).default(20),
+  /** Minutes a flagged ticket may stay untouched before helpdesk is reminded. */
+  FLAG_REMINDER_MIN: z.coerce.number().int().min(1).default(60),
+  /** How many best-ranked experts hear about a new visit first; the rest after FEED_WIDEN_MIN. */
+  NOTIFY_FIRST_EXPERTS: z.coerce.number().int().min(1).default(5),
+  FEED_WIDEN_MIN: z.coerce.number().int().min(1).default(15),
+  /** Delivery attempts of a message before it is parked for helpdesk. */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
   /** Attempts of a command on a revision conflict before answering 409. */
   COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
 });
