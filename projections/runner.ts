@@ -1,6 +1,7 @@
 import { Logger } from 'pino';
 import { DocumentStore } from '../document-store/port';
 import { EventStore, Position, RecordedEvent } from '../event-store/port';
+import { PositionWaiters } from '../event-store/position-waiters';
 import { applyBatch } from './apply';
 import { Projection } from './projection';
 import { ProjectionRegistry, Target } from './registry';
@@ -47,7 +48,7 @@ export class ProjectionRunner {
   private lastError: RunnerStatus['lastError'];
   private stopped = false;
   private subscription: { stop(): Promise<void> } | undefined;
-  private waiters: { position: Position; resolve: () => void }[] = [];
+  private readonly waiters = new PositionWaiters();
   private caughtUpListeners: (() => void)[] = [];
   private rate = { windowStart: Date.now(), count: 0, perSecond: 0 };
   private done: Promise<void> | undefined;
@@ -91,15 +92,7 @@ export class ProjectionRunner {
 
   /** Resolves true once everything up to `position` is applied; false after `timeoutMs`. */
   waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (this.position >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = { position, resolve: () => resolve(true) };
-      this.waiters.push(waiter);
-      setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs).unref();
-    });
+    return this.waiters.wait(this.position, position, timeoutMs);
   }
 
   /** Called once, the first time the runner has applied everything up to the head. */
@@ -207,11 +200,7 @@ export class ProjectionRunner {
       this.rate = { windowStart: now, count: 0, perSecond: this.rate.perSecond };
     }
     this.options.onProgress?.(position, applied);
-    const ready = this.waiters.filter((w) => w.position <= position);
-    if (ready.length > 0) {
-      this.waiters = this.waiters.filter((w) => w.position > position);
-      for (const w of ready) w.resolve();
-    }
+    this.waiters.release(position);
   }
 }
 

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/decider';
-import { EventStore, Position, RecordedEvent } from '../event-store/port';
+import { Position, RecordedEvent } from '../event-store/port';
+import { PositionWaiters } from '../event-store/position-waiters';
 import { ProcessManager, sagaContext, SagaDependencies } from './process-manager';
 
 export const SAGA_CHECKPOINTS = '_saga_checkpoints';
@@ -37,7 +38,7 @@ export class SagaRunner {
   private stopped = false;
   private subscription: { stop(): Promise<void> } | undefined;
   private done: Promise<void> | undefined;
-  private waiters: { position: Position; resolve: () => void }[] = [];
+  private readonly waiters = new PositionWaiters();
   private statusValue: SagaStatus;
 
   constructor(
@@ -64,15 +65,7 @@ export class SagaRunner {
   }
 
   waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (this.position >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = { position, resolve: () => resolve(true) };
-      this.waiters.push(waiter);
-      setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs).unref();
-    });
+    return this.waiters.wait(this.position, position, timeoutMs);
   }
 
   private async run(): Promise<void> {
@@ -89,7 +82,7 @@ export class SagaRunner {
       if (this.stopped) break;
       this.position = event.position;
       if (relevant || this.position - this.persisted >= SKIP_PERSIST_EVERY) await this.persist();
-      this.release();
+      this.waiters.release(this.position);
     }
   }
 
@@ -98,13 +91,6 @@ export class SagaRunner {
       .collection<CheckpointDoc>(SAGA_CHECKPOINTS)
       .updateOne({ _id: this.saga.name }, { $set: { position: this.position } }, { upsert: true });
     this.persisted = this.position;
-  }
-
-  private release(): void {
-    const ready = this.waiters.filter((w) => w.position <= this.position);
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => w.position > this.position);
-    for (const w of ready) w.resolve();
   }
 
   private async handleUntilDone(event: RecordedEvent): Promise<void> {
