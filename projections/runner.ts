@@ -123,10 +123,11 @@ export class ProjectionRunner {
       pending = undefined;
       if (first.done) break;
       const batch = [first.value];
-      // Keep filling while events are already there; stop at the first wait.
+      // Keep filling while events are already there (this turn of the event loop); stop at the first wait.
+      const idle = nextTurn();
       while (batch.length < batchSize) {
         pending = iterator.next();
-        const next = await Promise.race([pending, nextTurn()]);
+        const next = await Promise.race([pending, idle]);
         if (next === IDLE) break;
         pending = undefined;
         if (next.done) break;
