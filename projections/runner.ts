@@ -111,11 +111,22 @@ export class ProjectionRunner {
     this.state = this.position >= goal ? 'live' : 'catching-up';
     if (this.position >= goal) this.caughtUp();
     if (this.options.stopWhenCaughtUp && this.position >= goal) return this.finish();
+    const batchSize = this.options.batchSize ?? 500;
+
+    // Catch up with plain page reads (no per-event async hand-off), then go live.
+    while (!this.stopped && this.position < goal) {
+      const page = await this.eventStore.readAll({ fromPosition: this.position, maxCount: batchSize });
+      const events = page.filter((e) => e.position <= goal);
+      if (events.length === 0) break;
+      await this.applyWithRecovery(events);
+    }
+    if (this.stopped) return;
+    if (this.options.stopWhenCaughtUp && this.position >= goal) return this.finish();
+    await this.goLiveIfCaughtUp();
 
     const subscription = this.eventStore.subscribeToAll({ fromPosition: this.position });
     this.subscription = subscription;
     const iterator = subscription[Symbol.asyncIterator]();
-    const batchSize = this.options.batchSize ?? 500;
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
 
     while (!this.stopped) {
@@ -138,13 +149,17 @@ export class ProjectionRunner {
       if (events.length > 0) await this.applyWithRecovery(events);
       if (this.stopped) break;
       if (beyond >= 0 || (this.options.stopWhenCaughtUp && this.position >= goal)) break;
-      if (this.state === 'catching-up' && this.position >= (await this.eventStore.headPosition())) {
-        this.state = 'live';
-        this.caughtUp();
-      }
+      await this.goLiveIfCaughtUp();
     }
     await subscription.stop();
     if (!this.stopped) this.finish();
+  }
+
+  private async goLiveIfCaughtUp(): Promise<void> {
+    if (this.state === 'catching-up' && this.position >= (await this.eventStore.headPosition())) {
+      this.state = 'live';
+      this.caughtUp();
+    }
   }
 
   private finish(): void {
