@@ -1,0 +1,276 @@
+/**
+ * The outbox kept as documents (collection `notifications`), one per message.
+ *
+ * - Deduplication: the `_id` is a hash of (causedBy, recipient, template) — the recipient being
+ *   `recipient.kind:id` when given, else `channel:to` — so enqueueing the same message again (a
+ *   replayed or re-delivered event) is a no-op, even if the customer's address or preferred
+ *   channel changed in between.
+ * - The message is rendered when enqueued: the stored subject/body is exactly what is sent and
+ *   what the API shows. A message whose template cannot render (a missing parameter) is stored
+ *   parked with the error, and helpdesk is alerted, rather than blocking the saga that sent it.
+ * - Lifecycle: pending → sent, or pending → (retries) → parked; parked → pending again when
+ *   helpdesk retries it (`requeue`).
+ *
+ * The survey e-mail's body holds its survey link: whoever reads this collection can read the
+ * link of a survey not yet answered (the `survey_tokens` collection itself only holds hashes).
+ */
+import { createHash } from 'node:crypto';
+import { Logger } from 'pino';
+import { Document, DocumentStore, DuplicateKey } from '../document-store/port';
+import { Channel, MessageRequest, Outbox, TemplateName } from './outbox';
+import { render, RenderedMessage, TemplateError } from './templates';
+
+export const NOTIFICATIONS = 'notifications';
+
+export type NotificationStatus = 'pending' | 'sent' | 'parked';
+
+export interface NotificationDoc extends Document {
+  _id: string;
+  causedBy: string;
+  channel: Channel;
+  to: string;
+  template: TemplateName;
+  params: Record<string, string | number | null>;
+  subject: string | null;
+  body: string;
+  status: NotificationStatus;
+  /** Delivery attempts made (the successful one included). */
+  attempts: number;
+  /** When the dispatcher may try (again); null once sent or parked. */
+  nextAttemptAt: string | null;
+  createdAt: string;
+  /** Creation order: createdAt plus an in-process counter (ties within a millisecond). */
+  seq: string;
+  sentAt: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+  parkedAt: string | null;
+  /** How many times the message was parked (a retried message may park again). */
+  parkedCount: number;
+  ticketId: string | null;
+  visitId: string | null;
+  recipient: { kind: 'customer' | 'expert' | 'helpdesk'; id: string } | null;
+}
+
+export interface DocumentOutboxOptions {
+  /** Where alerts about parked messages go. */
+  helpdeskEmail: string;
+  clock?: () => Date;
+  logger?: Logger;
+}
+
+export interface ListOptions {
+  limit?: number;
+  skip?: number;
+}
+
+/** Deterministic message id: the deduplication key. */
+export function notificationId(message: Pick<MessageRequest, 'causedBy' | 'channel' | 'to' | 'template' | 'recipient'>): string {
+  const who = message.recipient ? `${message.recipient.kind}:${message.recipient.id}` : `${message.channel}:${message.to}`;
+  return createHash('sha1').update(`${message.causedBy}\u0000${who}\u0000${message.template}`).digest('hex');
+}
+
+/** Alerts go to helpdesk; an undeliverable alert is only logged (no alert about an alert). */
+export function isHelpdeskAlert(doc: Pick<NotificationDoc, 'template' | 'recipient'>): boolean {
+  return doc.recipient?.kind === 'helpdesk' || doc.template.startsWith('helpdesk-');
+}
+
+let sequence = 0;
+
+export class DocumentOutbox implements Outbox {
+  private readonly clock: () => Date;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly documents: DocumentStore,
+    private readonly options: DocumentOutboxOptions,
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  private get collection() {
+    return this.documents.collection<NotificationDoc>(NOTIFICATIONS);
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.collection.createIndex({ keys: { status: 1, nextAttemptAt: 1 }, name: 'due' });
+    await this.collection.createIndex({ keys: { ticketId: 1, seq: 1 }, name: 'by_ticket' });
+    await this.collection.createIndex({ keys: { seq: -1 }, name: 'recent' });
+  }
+
+  /** In-process wake-up for the dispatcher. */
+  onEnqueued(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  enqueue(message: MessageRequest): Promise<boolean> {
+    return this.enqueueAt(message, this.clock());
+  }
+
+  /** `enqueue` at a given time (the dispatcher's, for the alerts it raises). */
+  async enqueueAt(message: MessageRequest, now: Date): Promise<boolean> {
+    const id = notificationId(message);
+    const base = {
+      _id: id,
+      causedBy: message.causedBy,
+      channel: message.channel,
+      to: message.to.trim(),
+      template: message.template,
+      params: { ...message.params },
+      attempts: 0,
+      createdAt: now.toISOString(),
+      seq: `${now.toISOString()}#${String(++sequence).padStart(10, '0')}`,
+      sentAt: null,
+      provider: null,
+      providerMessageId: null,
+      parkedCount: 0,
+      ticketId: message.ticketId ?? null,
+      visitId: message.visitId ?? null,
+      recipient: message.recipient ?? null,
+    };
+    let problem: string | null = null;
+    let rendered: RenderedMessage | null = null;
+    if (!base.to) problem = `no ${message.channel === 'sms' ? 'phone number' : 'e-mail address'} to send to`;
+    else {
+      try {
+        rendered = render(message.template, message.params, message.channel);
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+        problem = `template: ${error.message}`;
+      }
+    }
+    const doc: NotificationDoc = rendered
+      ? { ...base, subject: rendered.subject ?? null, body: rendered.body, status: 'pending', nextAttemptAt: now.toISOString(), lastError: null, parkedAt: null }
+      : { ...base, subject: null, body: '', status: 'parked', nextAttemptAt: null, lastError: problem, parkedAt: now.toISOString(), parkedCount: 1 };
+    try {
+      await this.collection.insertOne(doc);
+    } catch (error) {
+      if (error instanceof DuplicateKey) return false;
+      throw error;
+    }
+    if (problem !== null) {
+      this.options.logger?.error({ notification: id, template: message.template, causedBy: message.causedBy, problem }, 'message cannot be sent; parked');
+      await this.alert(doc, now);
+    } else {
+      for (const wake of this.listeners) wake();
+    }
+    return true;
+  }
+
+  get(id: string): Promise<NotificationDoc | null> {
+    return this.collection.findOne({ _id: id });
+  }
+
+  /** Every message about a ticket, oldest first. */
+  listByTicket(ticketId: string, options: ListOptions = {}): Promise<NotificationDoc[]> {
+    return this.collection.find({ ticketId }, { sort: { seq: 1 }, limit: options.limit ?? 200, skip: options.skip ?? 0 });
+  }
+
+  /** Messages waiting for helpdesk, most recently parked first. */
+  listParked(options: ListOptions = {}): Promise<NotificationDoc[]> {
+    return this.collection.find({ status: 'parked' }, { sort: { parkedAt: -1, seq: -1 }, limit: options.limit ?? 100, skip: options.skip ?? 0 });
+  }
+
+  /** Latest messages first, optionally of one status. */
+  listRecent(options: ListOptions & { status?: NotificationStatus } = {}): Promise<NotificationDoc[]> {
+    const filter = options.status ? { status: options.status } : {};
+    return this.collection.find(filter, { sort: { seq: -1 }, limit: options.limit ?? 100, skip: options.skip ?? 0 });
+  }
+
+  countByStatus(status: NotificationStatus): Promise<number> {
+    return this.collection.count({ status });
+  }
+
+  /** Pending messages whose time has come, in creation order. */
+  due(now: Date, limit: number): Promise<NotificationDoc[]> {
+    return this.collection.find({ status: 'pending', nextAttemptAt: { $lte: now.toISOString() } }, { sort: { seq: 1 }, limit });
+  }
+
+  /** When the earliest pending message becomes due (null: nothing pending). */
+  async nextDue(): Promise<Date | null> {
+    const [first] = await this.collection.find({ status: 'pending' }, { sort: { nextAttemptAt: 1 }, limit: 1 });
+    return first?.nextAttemptAt ? new Date(first.nextAttemptAt) : null;
+  }
+
+  /**
+   * Takes a due message for one delivery attempt: moves its next attempt to `leaseUntil`, only
+   * if nobody else did since it was read. Another dispatcher (a second worker process) then
+   * skips it; if this one crashes mid-attempt, the message is due again when the lease ends.
+   */
+  async claim(doc: NotificationDoc, leaseUntil: Date): Promise<boolean> {
+    const r = await this.collection.updateOne(
+      { _id: doc._id, status: 'pending', attempts: doc.attempts, nextAttemptAt: doc.nextAttemptAt },
+      { $set: { nextAttemptAt: leaseUntil.toISOString() } },
+    );
+    return r.modifiedCount === 1;
+  }
+
+  async markSent(id: string, delivery: { provider: string; providerMessageId: string }, now: Date): Promise<void> {
+    await this.collection.updateOne(
+      { _id: id, status: 'pending' },
+      { $set: { status: 'sent', sentAt: now.toISOString(), nextAttemptAt: null, provider: delivery.provider, providerMessageId: delivery.providerMessageId }, $inc: { attempts: 1 } },
+    );
+  }
+
+  async scheduleRetry(id: string, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.collection.updateOne({ _id: id, status: 'pending' }, { $set: { lastError: error, nextAttemptAt: nextAttemptAt.toISOString() }, $inc: { attempts: 1 } });
+  }
+
+  /** Parks a pending message after a failed attempt and alerts helpdesk (unless it is an alert itself). */
+  async park(id: string, error: string, now: Date): Promise<void> {
+    const r = await this.collection.updateOne(
+      { _id: id, status: 'pending' },
+      { $set: { status: 'parked', lastError: error, nextAttemptAt: null, parkedAt: now.toISOString() }, $inc: { attempts: 1, parkedCount: 1 } },
+    );
+    if (r.modifiedCount === 0) return;
+    const doc = await this.get(id);
+    if (doc) await this.alert(doc, now);
+  }
+
+  /**
+   * Helpdesk retries a parked message, optionally to a corrected address: it is rendered again
+   * (a template fixed since, or a message that could not render) and delivered with a fresh set
+   * of attempts. Returns false when the message is not parked, or still cannot render.
+   */
+  async requeue(id: string, now: Date, options: { to?: string } = {}): Promise<boolean> {
+    const doc = await this.get(id);
+    if (!doc || doc.status !== 'parked') return false;
+    const to = options.to?.trim() || doc.to;
+    let rendered: RenderedMessage;
+    try {
+      rendered = render(doc.template, doc.params, doc.channel);
+    } catch (error) {
+      if (error instanceof TemplateError) {
+        await this.collection.updateOne({ _id: id }, { $set: { lastError: `template: ${error.message}` } });
+        return false;
+      }
+      throw error;
+    }
+    const r = await this.collection.updateOne(
+      { _id: id, status: 'parked' },
+      { $set: { status: 'pending', to, subject: rendered.subject ?? null, body: rendered.body, attempts: 0, nextAttemptAt: now.toISOString(), parkedAt: null } },
+    );
+    if (r.modifiedCount === 0) return false;
+    for (const wake of this.listeners) wake();
+    return true;
+  }
+
+  private async alert(doc: NotificationDoc, now: Date): Promise<void> {
+    if (isHelpdeskAlert(doc)) {
+      this.options.logger?.error({ notification: doc._id, template: doc.template, to: doc.to, error: doc.lastError }, 'helpdesk alert could not be delivered; parked');
+      return;
+    }
+    this.options.logger?.warn({ notification: doc._id, template: doc.template, error: doc.lastError, attempts: doc.attempts }, 'message parked; helpdesk alerted');
+    await this.enqueueAt({
+      causedBy: `parked:${doc._id}:${doc.parkedCount}`,
+      channel: 'email',
+      to: this.options.helpdeskEmail,
+      template: 'helpdesk-message-parked',
+      params: { messageId: doc._id, template: doc.template, channel: doc.channel, to: doc.to || '(none)', error: doc.lastError ?? 'unknown', ticketId: doc.ticketId, attempts: doc.attempts },
+      ...(doc.ticketId ? { ticketId: doc.ticketId } : {}),
+      ...(doc.visitId ? { visitId: doc.visitId } : {}),
+      recipient: { kind: 'helpdesk', id: 'helpdesk' },
+    }, now);
+  }
+}
