@@ -1,4 +1,6 @@
 import express, { Express } from 'express';
+import { z } from 'zod';
+import { listDevOutbox } from '../notifications/dev-outbox';
 import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
 import { ProjectionEngine } from '../projections/engine';
@@ -56,6 +58,32 @@ export function createApi(deps: ApiDependencies): Express {
   app.get('/projections', async (_req, res, next) => {
     try {
       res.json({ projections: deps.engine ? await deps.engine.status() : await servingStatus(deps.eventStore, deps.documents, deps.projections) });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Development outbox: every SMS and e-mail recorded instead of sent (no Twilio/SendGrid credentials).
+  const DevOutboxQuery = z.object({
+    ticketId: z.string().min(1).max(200).optional(),
+    to: z.string().min(1).max(200).optional(),
+    channel: z.enum(['sms', 'email']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  });
+  app.get('/notifications/dev-outbox', async (req, res, next) => {
+    const query = DevOutboxQuery.safeParse(req.query);
+    if (!query.success) {
+      res.status(400).type('application/problem+json').json({
+        type: 'about:blank',
+        title: 'Invalid query',
+        status: 400,
+        errors: query.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+      });
+      return;
+    }
+    try {
+      const { ticketId, to, channel, limit } = query.data;
+      res.json({ messages: await listDevOutbox(deps.documents, { limit, ...(ticketId ? { ticketId } : {}), ...(to ? { to } : {}), ...(channel ? { channel } : {}) }) });
     } catch (error) {
       next(error);
     }

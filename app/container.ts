@@ -14,6 +14,17 @@ import { allProjections } from '../projections/catalog';
 import { ProjectionEngine } from '../projections/engine';
 import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';
+import { ReadModelExpertDirectory } from '../flows/expert-directory';
+import { chooseChannels } from '../notifications/dev-outbox';
+import { OutboxDispatcher } from '../notifications/dispatcher';
+import { DocumentOutbox } from '../notifications/outbox-store';
+import { SurveyTokens } from '../notifications/survey-tokens';
+import { Deadlines } from '../sagas/deadlines';
+import { SagaEngine } from '../sagas/engine';
+import { matchingSaga } from '../sagas/matching';
+import { notificationsSaga } from '../sagas/notifications';
+import { Clock } from '../sagas/process-manager';
+import { secretOrDevelopmentDefault } from './secrets';
 import { TOKENS } from './tokens';
 
 /**
@@ -45,6 +56,41 @@ export function createContainer(config: Config, logger: Logger): Container {
           { logger },
         ),
     );
+  container.bind<Clock>(TOKENS.Clock).toConstantValue(() => new Date());
+  container
+    .bind<DocumentOutbox>(TOKENS.Outbox)
+    .toDynamicValue((ctx) => new DocumentOutbox(ctx.get<DocumentStore>(TOKENS.DocumentStore), { helpdeskEmail: config.HELPDESK_EMAIL, logger }));
+  container.bind<OutboxDispatcher>(TOKENS.OutboxDispatcher).toDynamicValue((ctx) => {
+    const documents = ctx.get<DocumentStore>(TOKENS.DocumentStore);
+    return new OutboxDispatcher(ctx.get<DocumentOutbox>(TOKENS.Outbox), chooseChannels(config, documents, logger), {
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      logger,
+    });
+  });
+  container.bind<SurveyTokens>(TOKENS.SurveyTokens).toDynamicValue((ctx) => {
+    const secret = secretOrDevelopmentDefault('SURVEY_TOKEN_SECRET', config.SURVEY_TOKEN_SECRET, {
+      dataDir: config.DATA_DIR,
+      production: config.NODE_ENV === 'production',
+      logger,
+    });
+    return new SurveyTokens(ctx.get<DocumentStore>(TOKENS.DocumentStore), secret);
+  });
+  container.bind<SagaEngine>(TOKENS.SagaEngine).toDynamicValue((ctx) => {
+    const documents = ctx.get<DocumentStore>(TOKENS.DocumentStore);
+    const outbox = ctx.get<DocumentOutbox>(TOKENS.Outbox);
+    const sagas = [
+      matchingSaga({ config, outbox, experts: new ReadModelExpertDirectory(ctx.get<ReadModels>(TOKENS.ReadModels)) }),
+      notificationsSaga({ outbox, surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens), helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL }),
+    ];
+    return new SagaEngine(sagas, {
+      events: ctx.get<EventStore>(TOKENS.EventStore),
+      documents,
+      commands: ctx.get<CommandHandler>(TOKENS.CommandHandler),
+      deadlines: new Deadlines(documents),
+      clock: ctx.get<Clock>(TOKENS.Clock),
+      logger,
+    });
+  });
   return container;
 }
 

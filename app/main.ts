@@ -9,7 +9,10 @@ import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
 import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
+import { OutboxDispatcher } from '../notifications/dispatcher';
+import { DocumentOutbox } from '../notifications/outbox-store';
 import { ProjectionEngine } from '../projections/engine';
+import { SagaEngine } from '../sagas/engine';
 import { Projection } from '../projections/projection';
 import { createContainer } from './container';
 import { lockDataDir } from './data-lock';
@@ -42,6 +45,17 @@ async function main(): Promise<void> {
     logger.info({ projections: projections.map((p) => `${p.name}@v${p.version}`) }, 'projections running');
   }
 
+  let sagas: SagaEngine | undefined;
+  let dispatcher: OutboxDispatcher | undefined;
+  if (runs('workers')) {
+    await container.get<DocumentOutbox>(TOKENS.Outbox).ensureIndexes();
+    sagas = container.get<SagaEngine>(TOKENS.SagaEngine);
+    sagas.start();
+    dispatcher = container.get<OutboxDispatcher>(TOKENS.OutboxDispatcher);
+    dispatcher.start();
+    logger.info({ sagas: sagas.status().map((s) => s.name) }, 'sagas and notification delivery running');
+  }
+
   let server: Server | undefined;
   if (runs('api')) {
     const app = createApi({ eventStore, documents, projections, readyMaxLag: config.READY_MAX_LAG, ...(engine ? { engine } : {}) });
@@ -56,6 +70,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await dispatcher?.stop();
+    await sagas?.stop();
     await engine?.stop();
     await eventStore.close();
     await documents.close();

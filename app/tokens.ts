@@ -8,4 +8,9 @@ export const TOKENS = {
   Projections: Symbol.for('Projections'),
   ReadModels: Symbol.for('ReadModels'),
   ProjectionEngine: Symbol.for('ProjectionEngine'),
+  Clock: Symbol.for('Clock'),
+  Outbox: Symbol.for('Outbox'),
+  OutboxDispatcher: Symbol.for('OutboxDispatcher'),
+  SurveyTokens: Symbol.for('SurveyTokens'),
+  SagaEngine: Symbol.for('SagaEngine'),
 } as const;

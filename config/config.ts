@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   /** SendGrid e-mail: both set → real e-mail; otherwise the development outbox records them. */
   SENDGRID_API_KEY: z.string().startsWith('SG.', 'must start with SG.').optional(),
   SENDGRID_FROM: z.string().email().optional(),
+  /** Signs survey links (HMAC). Required in production; a development secret is generated under DATA_DIR otherwise. */
+  SURVEY_TOKEN_SECRET: z.string().min(16).optional(),
   /** Where helpdesk alerts (flags, escalations, parked messages) are e-mailed. */
   HELPDESK_EMAIL: z.string().email().default('helpdesk@sysops-squad.local'),
   /** Minutes a group may wait for a match before it is escalated to helpdesk, per ticket priority. */

@@ -1,6 +1,8 @@
 import { activityProjection } from './activity/projection';
 import { auditTrailProjection } from './audit-trail/projection';
+import { expertsProjection } from './experts/projection';
+import { paidCustomersProjection } from './paid-customers/projection';
 import { Projection } from './projection';
 
 /** Every read model of the system; the engine runs them and `npm run replay` rebuilds them. */
-export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection];
+export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection, expertsProjection, paidCustomersProjection];

@@ -18,6 +18,7 @@ export class SagaEngine {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = true;
+  private manual = false;
 
   constructor(
     private readonly sagas: readonly ProcessManager[],
@@ -31,6 +32,7 @@ export class SagaEngine {
   /** Starts the event runners and (unless `manualDeadlines`, for tests) the deadline timer. */
   start(options: { manualDeadlines?: boolean } = {}): void {
     this.stopped = false;
+    this.manual = options.manualDeadlines ?? false;
     for (const runner of this.runners) {
       runner.start().catch((error) => this.deps.logger?.error({ err: error }, 'saga runner stopped'));
     }
@@ -87,7 +89,7 @@ export class SagaEngine {
   }
 
   private plan(delayMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.manual) return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.tick(), delayMs);
     this.timer.unref();

@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { z } from 'zod';
+import { Role } from '../../domain/decider';
+import { DocumentStore } from '../../document-store/port';
+import { AuthUser } from '../http/route';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_TTL_DAYS = 7;
+const REFRESH_TOKENS = 'refresh_tokens';
+
+const Claims = z.object({
+  sub: z.string().min(1),
+  role: z.enum(['customer', 'expert', 'helpdesk', 'admin', 'manager']),
+  cid: z.string().optional(),
+  eid: z.string().optional(),
+});
+
+interface RefreshDoc {
+  _id: string; // sha256 of the token: a leaked database does not leak working tokens
+  userId: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  [field: string]: unknown;
+}
+
+/**
+ * Short-lived JWT access tokens (HS256, 15 minutes) and opaque refresh tokens (7 days, stored
+ * hashed, rotated at every use: a refresh token works once).
+ */
+export class TokenService {
+  constructor(
+    private readonly secret: string,
+    private readonly documents: DocumentStore,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  issueAccess(user: AuthUser): { accessToken: string; expiresIn: number } {
+    const claims = { role: user.role, ...(user.customerId ? { cid: user.customerId } : {}), ...(user.expertId ? { eid: user.expertId } : {}) };
+    const accessToken = jwt.sign(claims, this.secret, {
+      algorithm: 'HS256',
+      subject: user.userId,
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+      issuer: 'sysops-squad',
+    });
+    return { accessToken, expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+  }
+
+  /** The caller of a request, or null for a missing, expired or forged token. */
+  verifyAccess(token: string): AuthUser | null {
+    try {
+      const payload = jwt.verify(token, this.secret, { algorithms: ['HS256'], issuer: 'sysops-squad', clock: this.now().getTime() / 1000 } as jwt.VerifyOptions);
+      const claims = Claims.parse(payload);
+      return { userId: claims.sub, role: claims.role as Role, ...(claims.cid ? { customerId: claims.cid } : {}), ...(claims.eid ? { expertId: claims.eid } : {}) };
+    } catch {
+      return null;
+    }
+  }
+
+  async issueRefresh(userId: string): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(this.now().getTime() + REFRESH_TOKEN_TTL_DAYS * 86_400_000).toISOString();
+    await this.documents.collection<RefreshDoc>(REFRESH_TOKENS).insertOne({ _id: digest(token), userId, expiresAt, revokedAt: null });
+    return token;
+  }
+
+  /** Uses up a refresh token: returns its user, or null if unknown, expired or already used. */
+  async redeemRefresh(token: string): Promise<string | null> {
+    const now = this.now().toISOString();
+    const used = await this.documents
+      .collection<RefreshDoc>(REFRESH_TOKENS)
+      .updateOne({ _id: digest(token), revokedAt: null, expiresAt: { $gt: now } }, { $set: { revokedAt: now } });
+    if (used.modifiedCount === 0) return null;
+    const doc = await this.documents.collection<RefreshDoc>(REFRESH_TOKENS).findOne({ _id: digest(token) });
+    return doc?.userId ?? null;
+  }
+
+  async revokeAll(userId: string): Promise<void> {
+    await this.documents.collection<RefreshDoc>(REFRESH_TOKENS).updateMany({ userId, revokedAt: null }, { $set: { revokedAt: this.now().toISOString() } });
+  }
+}
+
+function digest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}

@@ -1,0 +1,90 @@
+import { ErrorRequestHandler } from 'express';
+import { ZodError } from 'zod';
+import { ConcurrencyConflict, PreconditionFailed } from '../../commands/handler';
+import { DomainError } from '../../domain/decider';
+import { DocumentStoreUnavailable, DuplicateKey } from '../../document-store/port';
+import { EventStoreUnavailable, WrongExpectedVersion } from '../../event-store/port';
+
+/** An RFC 9457 problem document. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** An error that already knows its HTTP answer (401, 403, 404, 429 …). */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail?: string,
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+const TYPE_BASE = 'https://sysops-squad.dev/problems/';
+
+/** Maps every error the layers below can throw to a problem; unknown errors are 500s. */
+export function toProblem(error: unknown): Problem {
+  if (error instanceof HttpProblem) {
+    return { type: `${TYPE_BASE}${slug(error.title)}`, title: error.title, status: error.status, detail: error.message, ...error.extensions };
+  }
+  if (error instanceof ZodError) {
+    return {
+      type: `${TYPE_BASE}invalid-request`,
+      title: 'Invalid request',
+      status: 400,
+      detail: 'Some fields are missing or not valid.',
+      errors: error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    };
+  }
+  if (error instanceof DomainError) {
+    const status = error.code === 'forbidden' ? 403 : error.code.endsWith('-not-found') ? 404 : 422;
+    return { type: `${TYPE_BASE}${error.code}`, title: titleOf(error.code), status, detail: error.message, code: error.code };
+  }
+  if (error instanceof PreconditionFailed) {
+    return { type: `${TYPE_BASE}precondition-failed`, title: 'Precondition failed', status: 412, detail: 'The resource changed since you read it (If-Match).', currentRevision: error.actual };
+  }
+  if (error instanceof ConcurrencyConflict || error instanceof WrongExpectedVersion) {
+    return { type: `${TYPE_BASE}conflict`, title: 'Conflict', status: 409, detail: 'The resource kept changing concurrently; try again.' };
+  }
+  if (error instanceof DuplicateKey) {
+    return { type: `${TYPE_BASE}duplicate`, title: 'Already exists', status: 409, detail: error.message };
+  }
+  if (error instanceof EventStoreUnavailable || error instanceof DocumentStoreUnavailable) {
+    return { type: `${TYPE_BASE}unavailable`, title: 'Service unavailable', status: 503, detail: 'A store is unreachable; try again shortly.' };
+  }
+  if (isBodyParserError(error)) {
+    return { type: `${TYPE_BASE}invalid-body`, title: 'Invalid request body', status: error.status, detail: error.message };
+  }
+  return { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side; it has been logged.' };
+}
+
+/** The last Express middleware: every error becomes application/problem+json. */
+export function problemHandler(log: (error: unknown, problem: Problem) => void): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const problem = { ...toProblem(error), instance: req.originalUrl };
+    log(error, problem);
+    if (res.headersSent) return;
+    res.status(problem.status).type('application/problem+json').json(problem);
+  };
+}
+
+function isBodyParserError(error: unknown): error is { status: number; message: string; type: string } {
+  const e = error as { status?: unknown; type?: unknown };
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string';
+}
+
+function titleOf(code: string): string {
+  const words = code.replace(/-/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+function slug(title: string): string {
+  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}

@@ -1,0 +1,139 @@
+import { randomUUID } from 'node:crypto';
+import { Express, NextFunction, Request, Response } from 'express';
+import { z, ZodType } from 'zod';
+import { CommandMetadata, Role } from '../../domain/decider';
+import { Position } from '../../event-store/port';
+import { HttpProblem } from './problem';
+
+/** Who is calling, from a verified access token. */
+export interface AuthUser {
+  userId: string;
+  role: Role;
+  customerId?: string;
+  expertId?: string;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Global position of the last event the request wrote: the response waits (bounded) for read models to reach it. */
+  position?: Position;
+}
+
+export interface RouteRequest<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  user: AuthUser;
+  /** Metadata for the commands this request sends (the Idempotency-Key becomes the command id). */
+  command(): CommandMetadata;
+  /** Revision from If-Match, for optimistic concurrency on aggregate resources. */
+  ifMatch: number | undefined;
+  correlationId: string;
+}
+
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express-style path, e.g. `/tickets/:ticketId`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Roles that may call the route ('public': no token needed). Ownership is checked by the handler. */
+  roles: readonly Role[] | 'public';
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  /** Commands accept Idempotency-Key: a retried request gets the first answer and writes nothing. */
+  idempotent?: boolean;
+  /** Status of a successful answer, for the OpenAPI document. */
+  success: number;
+  handler(request: RouteRequest<P, Q, B>, services: S): Promise<RouteResult>;
+}
+
+export function route<P, Q, B, S>(spec: RouteSpec<P, Q, B, S>): RouteSpec<P, Q, B, S> {
+  return spec;
+}
+
+export interface RouterHooks {
+  authenticate(req: Request): AuthUser | null;
+  /** Replays a stored answer for (user, key), or null. */
+  recall(userId: string, key: string, fingerprint: string): Promise<RouteResult | null>;
+  remember(userId: string, key: string, fingerprint: string, result: RouteResult): Promise<void>;
+  waitForReadModels(position: Position): Promise<void>;
+  now(): Date;
+}
+
+const IdempotencyKey = z.string().min(8).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+
+/** Mounts route specs on Express: validation, authentication, roles, idempotency, read-your-writes. */
+export function mountRoutes<S>(app: Express, routes: readonly RouteSpec<never, never, never, S>[], services: S, hooks: RouterHooks): void {
+  for (const spec of routes as unknown as RouteSpec<unknown, unknown, unknown, S>[]) {
+    app[spec.method](spec.path, (req: Request, res: Response, next: NextFunction) => {
+      handle(spec, req, res, services, hooks).catch(next);
+    });
+  }
+}
+
+async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Request, res: Response, services: S, hooks: RouterHooks): Promise<void> {
+  const user = hooks.authenticate(req);
+  if (spec.roles !== 'public') {
+    if (!user) throw new HttpProblem(401, 'Unauthorized', 'Send a valid access token: Authorization: Bearer <token> (POST /auth/login).');
+    if (!spec.roles.includes(user.role)) throw new HttpProblem(403, 'Forbidden', `This needs one of the roles: ${spec.roles.join(', ')}.`);
+  }
+  const params = spec.params ? spec.params.parse(req.params) : {};
+  const query = spec.query ? spec.query.parse(req.query) : {};
+  const body = spec.body ? spec.body.parse(req.body ?? {}) : {};
+  const correlationId = headerId(req, 'x-correlation-id') ?? randomUUID();
+  res.setHeader('X-Correlation-Id', correlationId);
+
+  const keyHeader = req.header('idempotency-key');
+  const key = spec.idempotent && keyHeader !== undefined ? IdempotencyKey.parse(keyHeader) : undefined;
+  const caller = user ?? { userId: 'anonymous', role: 'customer' as const };
+  const fingerprint = `${spec.method} ${req.path} ${JSON.stringify(body)}`;
+  if (key) {
+    const earlier = await hooks.recall(caller.userId, key, fingerprint);
+    if (earlier) return send(res, { ...earlier, headers: { ...earlier.headers, 'Idempotent-Replayed': 'true' } });
+  }
+
+  const ifMatchHeader = req.header('if-match');
+  const ifMatch = ifMatchHeader === undefined ? undefined : parseEtag(ifMatchHeader);
+  const commandId = key ? `${caller.userId}:${key}` : randomUUID();
+  const result = await spec.handler(
+    {
+      params,
+      query,
+      body,
+      user: caller,
+      ifMatch,
+      correlationId,
+      command: () => ({ commandId, now: hooks.now(), actor: { userId: caller.userId, role: caller.role }, correlationId }),
+    },
+    services,
+  );
+  if (result.position !== undefined && result.position > 0) await hooks.waitForReadModels(result.position);
+  if (key && result.status < 500) await hooks.remember(caller.userId, key, fingerprint, result);
+  send(res, result);
+}
+
+function send(res: Response, result: RouteResult): void {
+  for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
+  if (result.body === undefined) res.status(result.status).end();
+  else res.status(result.status).json(result.body);
+}
+
+function headerId(req: Request, name: string): string | undefined {
+  const value = req.header(name);
+  return value && /^[A-Za-z0-9_.:-]{1,100}$/.test(value) ? value : undefined;
+}
+
+/** `"3"` or `W/"3"` → 3. */
+function parseEtag(value: string): number {
+  const match = /^(?:W\/)?"(-?\d+)"$/.exec(value.trim());
+  if (!match) throw new HttpProblem(400, 'Invalid If-Match', 'If-Match must be an ETag this API returned, e.g. "3".');
+  return Number(match[1]);
+}
+
+export function etag(revision: number | 'no_stream'): string {
+  return `"${revision === 'no_stream' ? -1 : revision}"`;
+}

@@ -1,0 +1,78 @@
+import { CommandHandler } from '../../commands/handler';
+import { DomainError } from '../../domain/decider';
+import { InMemoryEventStore } from '../../event-store/memory';
+import { HOME, range, visitSpec } from '../../sagas/__tests__/matching-harness';
+import { DEFAULT_LOOKUP_TIMEOUT_MS, openTicket, OpenTicketRequest } from '../open-ticket';
+import { PaymentStatus, PaymentStatusLookup } from '../payment-status';
+
+const now = new Date('2026-03-02T08:00:00.000Z');
+
+function request(ticketId: string, overridePayment = false): OpenTicketRequest {
+  return {
+    data: {
+      ticketId,
+      customerId: 'c1',
+      applianceModelId: 'wx-100',
+      problem: 'drum does not spin',
+      priority: 'normal',
+      location: HOME,
+      visits: [visitSpec('v1', ['washer'], [range(1, '09:00', '12:00')])],
+      dependencies: [],
+      ...(overridePayment ? { overridePayment } : {}),
+    },
+    metadata: { commandId: `open-${ticketId}`, now, actor: overridePayment ? { userId: 'hd', role: 'helpdesk' } : { userId: 'c1', role: 'customer' } },
+  };
+}
+
+const answering = (status: PaymentStatus): PaymentStatusLookup => ({ statusOf: async () => status });
+
+describe('openTicket flow', () => {
+  let events: InMemoryEventStore;
+  let commands: CommandHandler;
+  beforeEach(() => {
+    events = new InMemoryEventStore();
+    commands = new CommandHandler(events);
+  });
+
+  const types = async (id: string) => (await events.readStream(`ticket-${id}`)).map((e) => e.type);
+
+  it('releases a paid customer’s ticket to matching', async () => {
+    const outcome = await openTicket({ commands, payments: answering('paid') }, request('t1'));
+    expect(outcome).toMatchObject({ paymentStatus: 'paid', lookup: 'answered', result: { repeated: false } });
+    expect(await types('t1')).toEqual(['TicketOpened', 'TicketReleasedToMatching']);
+  });
+
+  it('refuses a known unpaid customer unless helpdesk overrides', async () => {
+    await expect(openTicket({ commands, payments: answering('unpaid') }, request('t1'))).rejects.toMatchObject({ code: 'customer-not-paid' });
+    await expect(openTicket({ commands, payments: answering('unpaid') }, request('t1'))).rejects.toBeInstanceOf(DomainError);
+    const outcome = await openTicket({ commands, payments: answering('unpaid') }, request('t2', true));
+    expect(outcome.paymentStatus).toBe('unpaid');
+    expect(await types('t2')).toEqual(['TicketOpened', 'TicketReleasedToMatching']);
+  });
+
+  it('creates the ticket on hold, flagged for helpdesk, when the payment side throws', async () => {
+    const down: PaymentStatusLookup = { statusOf: () => Promise.reject(new Error('ECONNREFUSED payments:5432')) };
+    const outcome = await openTicket({ commands, payments: down }, request('t1'));
+    expect(outcome).toMatchObject({ paymentStatus: 'unknown', lookup: 'failed' });
+    expect(await types('t1')).toEqual(['TicketOpened', 'TicketFlaggedForHelpdesk']);
+    expect((await events.readStream('ticket-t1'))[1]!.data).toMatchObject({ reason: 'payment-status-unknown' });
+  });
+
+  it('does not wait longer than the bound when the payment side hangs', async () => {
+    const hanging: PaymentStatusLookup = { statusOf: () => new Promise<PaymentStatus>(() => undefined) };
+    const started = Date.now();
+    const outcome = await openTicket({ commands, payments: hanging }, request('t1'));
+    const took = Date.now() - started;
+    expect(outcome).toMatchObject({ paymentStatus: 'unknown', lookup: 'timed-out' });
+    expect(took).toBeGreaterThanOrEqual(DEFAULT_LOOKUP_TIMEOUT_MS - 20);
+    expect(took).toBeLessThan(DEFAULT_LOOKUP_TIMEOUT_MS + 1000);
+    expect(await types('t1')).toEqual(['TicketOpened', 'TicketFlaggedForHelpdesk']);
+  });
+
+  it('a customer not in the cache is unknown: created and flagged; the same request again creates nothing more', async () => {
+    await openTicket({ commands, payments: answering('unknown') }, request('t1'));
+    const again = await openTicket({ commands, payments: answering('paid') }, request('t1'));
+    expect(again.result.repeated).toBe(true);
+    expect(await types('t1')).toEqual(['TicketOpened', 'TicketFlaggedForHelpdesk']);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * What a flow needs to act: the time, a way to send commands that is idempotent per step, and
+ * a way to read an aggregate's current state. A saga's `SagaContext` is one (steps derive from
+ * the trigger); `requestContext` makes one for an API request or a helpdesk action (steps derive
+ * from the request id), so the same flow code serves both.
+ */
+import { Aggregate, send } from '../commands/aggregate';
+import { CommandHandler, CommandResult, deterministicUuid } from '../commands/handler';
+import { Actor, Command, DomainError, DomainEvent } from '../domain/decider';
+import { EventStore } from '../event-store/port';
+import { streamName } from '../event-store/streams';
+
+export interface FlowContext {
+  readonly now: Date;
+  send<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, type: C['type'], data: C['data'], step: string): Promise<CommandResult<S>>;
+  load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string): Promise<S>;
+}
+
+/** The data of command `T` of a command union. */
+export type CommandData<C extends Command, T extends C['type']> = Extract<C, { type: T }>['data'];
+
+/** `ctx.send` with the data checked against the command's own type. */
+export function sendCommand<S, C extends Command, E extends DomainEvent, T extends C['type']>(
+  ctx: FlowContext,
+  aggregate: Aggregate<S, C, E>,
+  type: T,
+  data: CommandData<C, T>,
+  step: string,
+): Promise<CommandResult<S>> {
+  return ctx.send(aggregate, type, data, step);
+}
+
+export interface RequestInfo {
+  /** Unique per user intent (an HTTP request id, an Idempotency-Key): repeating it repeats nothing. */
+  requestId: string;
+  actor: Actor;
+  now: Date;
+  correlationId?: string;
+}
+
+/** A FlowContext for a request: every step's command id derives from the request id and the step. */
+export function requestContext(deps: { commands: CommandHandler; events: EventStore }, request: RequestInfo): FlowContext {
+  const { requestId, actor, now } = request;
+  const correlationId = request.correlationId ?? requestId;
+  return {
+    now,
+    send<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, type: C['type'], data: C['data'], step: string) {
+      const commandId = deterministicUuid(`request\u0000${requestId}\u0000${step}`);
+      const command = { type, data, metadata: { commandId, now, actor, correlationId } } as C;
+      return send(deps.commands, aggregate, command);
+    },
+    async load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string) {
+      const history = await deps.events.readStream(streamName(aggregate.category, id));
+      let state = aggregate.decider.initialState();
+      for (const e of history) state = aggregate.decider.evolve(state, e as unknown as E);
+      return state;
+    },
+  };
+}
+
+/** Generations of one step before `ensure` gives up: each re-delivery of a trigger may add one. */
+export const MAX_GENERATIONS = 32;
+
+export interface Ensured<S> {
+  state: S;
+  /**
+   * True when this step's command (any generation) made the change; false when the state
+   * already held without it (someone else's doing — not ours to undo).
+   */
+  mine: boolean;
+}
+
+/**
+ * Sends a command until its effect holds in the aggregate's current state.
+ *
+ * Step ids make commands idempotent, but a repeated command id returns the FIRST result without
+ * deciding again, even when its effect was undone since (a booking this trigger made, released
+ * by the same trigger's later step, is needed again after a re-delivery). So the effect is
+ * checked on the current state, and a repeated step whose effect no longer holds is sent again
+ * under the next generation of the step name (`step#1`, `step#2`…): replaying the same trigger
+ * walks the same generations and repeats nothing that still holds.
+ */
+export async function ensure<S, C extends Command, E extends DomainEvent, T extends C['type']>(
+  ctx: FlowContext,
+  aggregate: Aggregate<S, C, E>,
+  type: T,
+  data: CommandData<C, T>,
+  step: string,
+  holds: (state: S) => boolean,
+): Promise<Ensured<S>> {
+  for (let generation = 0; generation < MAX_GENERATIONS; generation++) {
+    const result = await ctx.send(aggregate, type, data, generation === 0 ? step : `${step}#${generation}`);
+    if (holds(result.state)) return { state: result.state, mine: result.repeated || result.events.length > 0 };
+    if (!result.repeated) throw new Error(`${type} (${step}) was accepted but its effect does not hold`);
+  }
+  throw new Error(`${type} (${step}): gave up after ${MAX_GENERATIONS} generations`);
+}
+
+/** Is `error` a business-rule refusal with one of `codes`? */
+export function isRefusal(error: unknown, ...codes: string[]): error is DomainError {
+  return error instanceof DomainError && (codes.length === 0 || codes.includes(error.code));
+}
