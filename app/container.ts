@@ -25,6 +25,9 @@ import { matchingSaga } from '../sagas/matching';
 import { notificationsSaga } from '../sagas/notifications';
 import { Clock } from '../sagas/process-manager';
 import { secretOrDevelopmentDefault } from './secrets';
+import { TokenService } from '../api/auth/tokens';
+import { ApiServices } from '../api/services';
+import { PaidCustomersCache } from '../flows/payment-status';
 import { TOKENS } from './tokens';
 
 /**
@@ -90,6 +93,32 @@ export function createContainer(config: Config, logger: Logger): Container {
       clock: ctx.get<Clock>(TOKENS.Clock),
       logger,
     });
+  });
+  container.bind<TokenService>(TOKENS.TokenService).toDynamicValue((ctx) => {
+    const secret = secretOrDevelopmentDefault('JWT_SECRET', config.JWT_SECRET, {
+      dataDir: config.DATA_DIR,
+      production: config.NODE_ENV === 'production',
+      logger,
+    });
+    return new TokenService(secret, ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<Clock>(TOKENS.Clock));
+  });
+  container.bind<ApiServices>(TOKENS.ApiServices).toDynamicValue((ctx) => {
+    const readModels = ctx.get<ReadModels>(TOKENS.ReadModels);
+    return {
+      commands: ctx.get<CommandHandler>(TOKENS.CommandHandler),
+      events: ctx.get<EventStore>(TOKENS.EventStore),
+      documents: ctx.get<DocumentStore>(TOKENS.DocumentStore),
+      readModels,
+      projections: ctx.get<readonly Projection[]>(TOKENS.Projections),
+      outbox: ctx.get<DocumentOutbox>(TOKENS.Outbox),
+      surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens),
+      tokens: ctx.get<TokenService>(TOKENS.TokenService),
+      payments: new PaidCustomersCache(readModels),
+      experts: new ReadModelExpertDirectory(readModels),
+      clock: ctx.get<Clock>(TOKENS.Clock),
+      logger,
+      readyMaxLag: config.READY_MAX_LAG,
+    };
   });
   return container;
 }

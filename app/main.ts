@@ -3,7 +3,8 @@
  * stores; PROCESS_ROLE selects a part when the production stack runs them separately.
  */
 import { Server } from 'node:http';
-import { createApi } from '../api/server';
+import { createApi } from '../api/app';
+import { ApiServices } from '../api/services';
 import { CommandHandler } from '../commands/handler';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
@@ -58,7 +59,8 @@ async function main(): Promise<void> {
 
   let server: Server | undefined;
   if (runs('api')) {
-    const app = createApi({ eventStore, documents, projections, readyMaxLag: config.READY_MAX_LAG, ...(engine ? { engine } : {}) });
+    const services = container.get<ApiServices>(TOKENS.ApiServices);
+    const app = createApi(engine ? { ...services, engine } : services, { devOutbox: config.NODE_ENV !== 'production', publicUrl: config.PUBLIC_URL });
     server = app.listen(config.PORT, config.HOST, () => {
       logger.info({ url: `http://localhost:${config.PORT}`, role: config.PROCESS_ROLE }, 'Sysops Squad is up');
     });

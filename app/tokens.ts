@@ -13,4 +13,6 @@ export const TOKENS = {
   OutboxDispatcher: Symbol.for('OutboxDispatcher'),
   SurveyTokens: Symbol.for('SurveyTokens'),
   SagaEngine: Symbol.for('SagaEngine'),
+  TokenService: Symbol.for('TokenService'),
+  ApiServices: Symbol.for('ApiServices'),
 } as const;

@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   /** SendGrid e-mail: both set → real e-mail; otherwise the development outbox records them. */
   SENDGRID_API_KEY: z.string().startsWith('SG.', 'must start with SG.').optional(),
   SENDGRID_FROM: z.string().email().optional(),
+  /** Signs access tokens (HS256). Required in production; a development secret is generated under DATA_DIR otherwise. */
+  JWT_SECRET: z.string().min(32, 'use at least 32 random characters').optional(),
   /** Signs survey links (HMAC). Required in production; a development secret is generated under DATA_DIR otherwise. */
   SURVEY_TOKEN_SECRET: z.string().min(16).optional(),
   /** Where helpdesk alerts (flags, escalations, parked messages) are e-mailed. */

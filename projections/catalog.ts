@@ -2,7 +2,8 @@ import { activityProjection } from './activity/projection';
 import { auditTrailProjection } from './audit-trail/projection';
 import { expertsProjection } from './experts/projection';
 import { paidCustomersProjection } from './paid-customers/projection';
+import { usersProjection } from './users/projection';
 import { Projection } from './projection';
 
 /** Every read model of the system; the engine runs them and `npm run replay` rebuilds them. */
-export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection, expertsProjection, paidCustomersProjection];
+export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection, expertsProjection, paidCustomersProjection, usersProjection];

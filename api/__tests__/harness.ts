@@ -1,0 +1,211 @@
+/**
+ * A whole system in one test process: in-memory event store, embedded document store, every
+ * projection and saga, and the HTTP API on an ephemeral port. Tests drive it over real HTTP.
+ */
+import { AddressInfo } from 'node:net';
+import { Server } from 'node:http';
+import pino from 'pino';
+import { send } from '../../commands/aggregate';
+import { customers } from '../../commands/customer';
+import { experts } from '../../commands/expert';
+import { CommandHandler } from '../../commands/handler';
+import { userAccounts } from '../../commands/user-account';
+import { loadConfig } from '../../config/config';
+import { UserRole } from '../../domain/user-account/user-account';
+import { EmbeddedDocumentStore } from '../../document-store/embedded';
+import { InMemoryEventStore } from '../../event-store/memory';
+import { PaidCustomersCache } from '../../flows/payment-status';
+import { ReadModelExpertDirectory } from '../../flows/expert-directory';
+import { OutboxDispatcher } from '../../notifications/dispatcher';
+import { DevOutboxChannel } from '../../notifications/dev-outbox';
+import { DocumentOutbox } from '../../notifications/outbox-store';
+import { SurveyTokens } from '../../notifications/survey-tokens';
+import { allProjections } from '../../projections/catalog';
+import { ProjectionEngine } from '../../projections/engine';
+import { ReadModels } from '../../read-models/read-models';
+import { Deadlines } from '../../sagas/deadlines';
+import { SagaEngine } from '../../sagas/engine';
+import { matchingSaga } from '../../sagas/matching';
+import { notificationsSaga } from '../../sagas/notifications';
+import { createApi } from '../app';
+import { hashPassword } from '../auth/passwords';
+import { TokenService } from '../auth/tokens';
+import { ApiServices } from '../services';
+
+export const PASSWORD = 'correct horse battery staple';
+
+export interface TestSystem {
+  url: string;
+  services: ApiServices & { engine: ProjectionEngine };
+  sagas: SagaEngine;
+  dispatcher: OutboxDispatcher;
+  /** A fixed, movable clock shared by API, sagas and deadlines. */
+  clock: { now: Date; set(iso: string): void; advanceMinutes(minutes: number): void };
+  /** One account per role (customer and expert with their aggregates), password PASSWORD. */
+  accounts: Record<UserRole, { userId: string; email: string; customerId?: string; expertId?: string }>;
+  token(role: UserRole): Promise<string>;
+  /** fetch against the API; JSON in and out. */
+  call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /** Waits until projections and sagas have handled everything written so far. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestSystem(options: { start?: string } = {}): Promise<TestSystem> {
+  const clock = {
+    now: new Date(options.start ?? '2026-03-02T08:00:00.000Z'),
+    set(iso: string) {
+      this.now = new Date(iso);
+    },
+    advanceMinutes(minutes: number) {
+      this.now = new Date(this.now.getTime() + minutes * 60_000);
+    },
+  };
+  const now = () => clock.now;
+  const logger = pino({ level: 'silent' });
+  const config = loadConfig({ NODE_ENV: 'test' });
+  const events = new InMemoryEventStore();
+  const documents = new EmbeddedDocumentStore({ path: ':memory:' });
+  const commands = new CommandHandler(events);
+  const readModels = new ReadModels(documents, allProjections, { ttlMs: 0 });
+  const engine = new ProjectionEngine(events, documents, allProjections, readModels, { logger });
+  await engine.start();
+  const outbox = new DocumentOutbox(documents, { helpdeskEmail: config.HELPDESK_EMAIL, logger, clock: now });
+  await outbox.ensureIndexes();
+  const surveyTokens = new SurveyTokens(documents, 'test-survey-secret-0123456789');
+  const expertDirectory = new ReadModelExpertDirectory(readModels);
+  const sagas = new SagaEngine(
+    [
+      matchingSaga({ config, outbox, experts: expertDirectory }),
+      notificationsSaga({ outbox, surveyTokens, helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL }),
+    ],
+    { events, documents, commands, deadlines: new Deadlines(documents), clock: now, logger },
+  );
+  sagas.start({ manualDeadlines: true });
+  const devChannel = (channel: 'sms' | 'email') => new DevOutboxChannel(documents, channel);
+  const dispatcher = new OutboxDispatcher(outbox, { sms: devChannel('sms'), email: devChannel('email') }, { maxAttempts: 3, logger });
+  const services = {
+    commands,
+    events,
+    documents,
+    readModels,
+    projections: allProjections,
+    engine,
+    outbox,
+    surveyTokens,
+    tokens: new TokenService('test-jwt-secret-0123456789-0123456789', documents, now),
+    payments: new PaidCustomersCache(readModels),
+    experts: expertDirectory,
+    clock: now,
+    logger,
+    readyMaxLag: 1000,
+  };
+  const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: 1000 });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const settle = async () => {
+    for (let i = 0; i < 5; i++) {
+      const head = await events.headPosition();
+      await engine.waitFor(head, { timeoutMs: 5000 });
+      await sagas.waitFor(head, 5000);
+      if ((await events.headPosition()) === head) return;
+    }
+  };
+
+  const accounts = await createAccounts(commands, now);
+  await settle();
+
+  const call: TestSystem['call'] = async (method, path, opts = {}) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+        ...opts.headers,
+      },
+      ...(opts.body !== undefined ? { body: typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body) } : {}),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: response.status, body, headers: response.headers };
+  };
+  const tokens = new Map<UserRole, string>();
+  return {
+    url,
+    services,
+    sagas,
+    dispatcher,
+    clock,
+    accounts,
+    call,
+    settle,
+    async token(role) {
+      if (!tokens.has(role)) {
+        const r = await call('POST', '/auth/login', { body: { email: accounts[role].email, password: PASSWORD } });
+        if (r.status !== 200) throw new Error(`login as ${role} failed: ${JSON.stringify(r.body)}`);
+        tokens.set(role, r.body.accessToken);
+      }
+      return tokens.get(role)!;
+    },
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await dispatcher.stop();
+      await sagas.stop();
+      await engine.stop();
+      await documents.close();
+    },
+  };
+}
+
+async function createAccounts(commands: CommandHandler, now: () => Date): Promise<TestSystem['accounts']> {
+  const system = { userId: 'test-setup', role: 'system' as const };
+  const meta = (id: string) => ({ commandId: `setup-${id}`, now: now(), actor: system });
+  const passwordHash = await hashPassword(PASSWORD);
+  const location = { lat: 42.1015, lon: -72.5898 };
+  await send(commands, customers, {
+    type: 'registerCustomer',
+    data: {
+      customerId: 'cust-test',
+      contact: { name: 'Casey Customer', email: 'customer@test.local', phone: '+15550100001', address: { line1: '1 Main St', city: 'Springfield', postalCode: '01103', country: 'US', location } },
+      notifyBy: 'email',
+    },
+    metadata: meta('customer'),
+  });
+  await send(commands, experts, {
+    type: 'onboardExpert',
+    data: {
+      expertId: 'exp-test',
+      name: 'Eli Expert',
+      contact: { email: 'expert@test.local', phone: '+15550100002' },
+      locale: 'en-US',
+      homeLocation: location,
+      serviceArea: { kind: 'radius', radiusKm: 30 },
+      skills: ['plumbing', 'washer'],
+      availability: { timeZone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6].map((d) => (d === 0 || d === 6 ? [] : [{ from: '08:00', to: '18:00' }])) },
+      feePerVisitCents: 8000,
+    },
+    metadata: meta('expert'),
+  });
+  const roles: UserRole[] = ['customer', 'expert', 'helpdesk', 'admin', 'manager'];
+  const accounts = {} as TestSystem['accounts'];
+  for (const role of roles) {
+    const link = role === 'customer' ? { customerId: 'cust-test' } : role === 'expert' ? { expertId: 'exp-test' } : {};
+    const userId = `user-${role}`;
+    const email = `${role}@test.local`;
+    await send(commands, userAccounts, {
+      type: 'registerUser',
+      data: { userId, email, role, passwordHash, ...link },
+      metadata: meta(`user-${role}`),
+    });
+    accounts[role] = { userId, email, ...link };
+  }
+  return accounts;
+}

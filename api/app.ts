@@ -1,0 +1,209 @@
+import express, { Express, Request } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
+import { z } from 'zod';
+import { listDevOutbox } from '../notifications/dev-outbox';
+import { servingStatus } from '../projections/status';
+import { HttpProblem, problemHandler, toProblem } from './http/problem';
+import { AuthUser, mountRoutes, RouteResult, RouterHooks } from './http/route';
+import { docsPage, openApiDocument } from './openapi';
+import { allRoutes } from './routes';
+import { ApiServices } from './services';
+
+const IDEMPOTENCY = '_idempotency';
+const READ_YOUR_WRITES_MS = 2000;
+
+interface IdempotencyDoc {
+  _id: string;
+  fingerprint: string;
+  result: RouteResult;
+  createdAt: string;
+  [field: string]: unknown;
+}
+
+export interface ApiOptions {
+  /** Serve the development outbox (never in production). */
+  devOutbox: boolean;
+  publicUrl: string;
+  /** Login attempts per IP and minute. */
+  loginLimitPerMinute?: number;
+}
+
+/** The HTTP API: every resource route comes from the route table (`api/routes`). */
+export function createApi(services: ApiServices, options: ApiOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: services.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-correlation-id'];
+        const id = typeof given === 'string' && /^[A-Za-z0-9_.:-]{1,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Correlation-Id', id);
+        return id;
+      },
+      customProps: (req) => ({ correlationId: req.id }),
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+    }),
+  );
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
+  app.use(express.json({ limit: '100kb' }));
+
+  const loginLimit = rateLimit({
+    windowMs: 60_000,
+    limit: options.loginLimitPerMinute ?? 10,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new HttpProblem(429, 'Too many attempts', 'Too many login attempts; wait a minute and try again.')),
+  });
+  app.use(['/auth/login', '/auth/register', '/auth/refresh'], loginLimit);
+
+  mountProbes(app, services);
+  if (options.devOutbox) mountDevOutbox(app, services);
+
+  const document = openApiDocument(allRoutes, { version: '1.0.0', serverUrl: options.publicUrl });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage());
+  });
+
+  mountRoutes(app, allRoutes, services, routerHooks(services));
+
+  app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}; see /docs.`)));
+  app.use(
+    problemHandler((error, problem) => {
+      if (problem.status >= 500) services.logger.error({ err: error, problem }, 'request failed');
+    }),
+  );
+  return app;
+}
+
+function routerHooks(services: ApiServices): RouterHooks {
+  const store = () => services.documents.collection<IdempotencyDoc>(IDEMPOTENCY);
+  return {
+    authenticate(req: Request): AuthUser | null {
+      const header = req.header('authorization');
+      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      return match ? services.tokens.verifyAccess(match[1]!) : null;
+    },
+    async recall(userId, key, fingerprint) {
+      const doc = await store().findOne({ _id: `${userId}:${key}` });
+      if (!doc) return null;
+      if (doc.fingerprint !== fingerprint) {
+        throw new HttpProblem(422, 'Idempotency key reused', 'This Idempotency-Key was used for a different request.');
+      }
+      return doc.result;
+    },
+    async remember(userId, key, fingerprint, result) {
+      await store().updateOne(
+        { _id: `${userId}:${key}` },
+        { $setOnInsert: { fingerprint, result: JSON.parse(JSON.stringify(result)), createdAt: services.clock().toISOString() } },
+        { upsert: true },
+      );
+    },
+    async waitForReadModels(position) {
+      if (services.engine) {
+        await services.engine.waitFor(position, { timeoutMs: READ_YOUR_WRITES_MS });
+        return;
+      }
+      // API-only process: the projector runs elsewhere; watch the checkpoints (bounded).
+      const deadline = Date.now() + READ_YOUR_WRITES_MS;
+      while (Date.now() < deadline) {
+        const status = await servingStatus(services.events, services.documents, services.projections);
+        if (status.every((s) => s.position >= position)) return;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    now: services.clock,
+  };
+}
+
+function mountProbes(app: Express, services: ApiServices): void {
+  // Liveness: the process answers.
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  // Readiness: the stores are reachable and the read models are caught up within a bound.
+  app.get('/ready', async (_req, res) => {
+    try {
+      await services.events.ping();
+      await services.documents.ping();
+      const projections = await servingStatus(services.events, services.documents, services.projections);
+      const behind = projections.filter((p) => p.lag > services.readyMaxLag);
+      if (behind.length > 0) {
+        res.status(503).type('application/problem+json').json({
+          type: 'about:blank',
+          title: 'Not ready',
+          status: 503,
+          detail: `read models behind by more than ${services.readyMaxLag} events: ${behind.map((p) => `${p.name} (${p.lag})`).join(', ')}`,
+          projections,
+        });
+        return;
+      }
+      res.json({ status: 'ready', projections });
+    } catch (error) {
+      res.status(503).type('application/problem+json').json({ ...toProblem(error), title: 'Not ready', status: 503 });
+    }
+  });
+
+  // Projection status for ops: position, lag, events/s, and the last handler error if any.
+  app.get('/projections', async (_req, res, next) => {
+    try {
+      res.json({ projections: services.engine ? await services.engine.status() : await servingStatus(services.events, services.documents, services.projections) });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Prometheus metrics: read-model lag and the notification outbox.
+  app.get('/metrics', async (_req, res, next) => {
+    try {
+      const status = await servingStatus(services.events, services.documents, services.projections);
+      const lines = [
+        '# HELP sysops_event_store_head_position Global position of the last event.',
+        '# TYPE sysops_event_store_head_position gauge',
+        `sysops_event_store_head_position ${status[0]?.head ?? (await services.events.headPosition())}`,
+        '# HELP sysops_projection_lag_events Events not yet applied by the read model that serves readers.',
+        '# TYPE sysops_projection_lag_events gauge',
+        ...status.map((s) => `sysops_projection_lag_events{projection="${s.name}"} ${s.lag}`),
+        '# HELP sysops_projection_position Last event position applied by the serving read model.',
+        '# TYPE sysops_projection_position gauge',
+        ...status.map((s) => `sysops_projection_position{projection="${s.name}"} ${s.position}`),
+      ];
+      lines.push('# HELP sysops_notifications Messages in the outbox by status.', '# TYPE sysops_notifications gauge');
+      for (const state of ['pending', 'sent', 'parked'] as const) {
+        lines.push(`sysops_notifications{status="${state}"} ${await services.outbox.countByStatus(state)}`);
+      }
+      res.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+    } catch (error) {
+      next(error);
+    }
+  });
+}
+
+function mountDevOutbox(app: Express, services: ApiServices): void {
+  // Development outbox: every SMS and e-mail recorded instead of sent (no Twilio/SendGrid credentials).
+  const Query = z.object({
+    ticketId: z.string().min(1).max(200).optional(),
+    to: z.string().min(1).max(200).optional(),
+    channel: z.enum(['sms', 'email']).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+  });
+  app.get('/notifications/dev-outbox', async (req, res, next) => {
+    try {
+      const { ticketId, to, channel, limit } = Query.parse(req.query);
+      res.json({ messages: await listDevOutbox(services.documents, { limit, ...(ticketId ? { ticketId } : {}), ...(to ? { to } : {}), ...(channel ? { channel } : {}) }) });
+    } catch (error) {
+      next(error);
+    }
+  });
+}

@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { send } from '../../commands/aggregate';
+import { customers } from '../../commands/customer';
+import { userAccounts } from '../../commands/user-account';
+import { DuplicateKey } from '../../document-store/port';
+import { UserDoc, USERS } from '../../projections/users/projection';
+import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/passwords';
+import { AuthUser, route } from '../http/route';
+import { HttpProblem } from '../http/problem';
+import { ApiServices } from '../services';
+
+const ALL_ROLES = ['customer', 'expert', 'helpdesk', 'admin', 'manager'] as const;
+const Email = z.string().trim().toLowerCase().email().max(254);
+const Password = z.string().min(10, 'at least 10 characters').max(200);
+export const EMAIL_RESERVATIONS = 'email_reservations';
+
+export const GeoPointSchema = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
+export const AddressSchema = z.object({
+  line1: z.string().trim().min(1).max(200),
+  city: z.string().trim().min(1).max(100),
+  postalCode: z.string().trim().min(1).max(20),
+  country: z.string().trim().length(2),
+  location: GeoPointSchema,
+});
+export const ContactSchema = z.object({
+  name: z.string().trim().min(1).max(200),
+  email: Email,
+  phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number such as +1 555 0100'),
+  address: AddressSchema,
+});
+
+function toAuthUser(user: UserDoc): AuthUser {
+  return { userId: user._id, role: user.role, ...(user.customerId ? { customerId: user.customerId } : {}), ...(user.expertId ? { expertId: user.expertId } : {}) };
+}
+
+async function session(services: ApiServices, user: UserDoc) {
+  const auth = toAuthUser(user);
+  const access = services.tokens.issueAccess(auth);
+  return { ...access, tokenType: 'Bearer', refreshToken: await services.tokens.issueRefresh(user._id), user: { ...auth, email: user.email } };
+}
+
+async function userByEmail(services: ApiServices, email: string): Promise<UserDoc | null> {
+  return (await services.readModels.collection<UserDoc>(USERS)).findOne({ email });
+}
+
+/** Reserves an e-mail for one account: the unique `_id` makes a second reservation fail. */
+export async function reserveEmail(services: ApiServices, email: string, userId: string): Promise<void> {
+  try {
+    await services.documents.collection(EMAIL_RESERVATIONS).insertOne({ _id: email, userId });
+  } catch (error) {
+    if (!(error instanceof DuplicateKey)) throw error;
+    const held = await services.documents.collection(EMAIL_RESERVATIONS).findOne({ _id: email });
+    if (held?.userId !== userId) throw new HttpProblem(409, 'E-mail already registered', 'An account with this e-mail exists; log in instead.');
+  }
+}
+
+export const authRoutes = [
+  route({
+    method: 'post',
+    path: '/auth/login',
+    summary: 'Log in with e-mail and password; returns a 15-minute access token and a refresh token',
+    tag: 'Auth',
+    roles: 'public',
+    body: z.object({ email: Email, password: z.string().min(1).max(200) }),
+    success: 200,
+    async handler({ body }, services: ApiServices) {
+      const user = await userByEmail(services, body.email);
+      // Verify against a dummy hash for unknown e-mails: same time, no account enumeration.
+      const ok = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
+      if (!user || !ok) throw new HttpProblem(401, 'Invalid credentials', 'E-mail or password is wrong.');
+      if (user.disabled) throw new HttpProblem(403, 'Account disabled', 'This account is disabled; contact helpdesk.');
+      return { status: 200, body: await session(services, user) };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/auth/refresh',
+    summary: 'Trade a refresh token (single use) for a new access and refresh token',
+    tag: 'Auth',
+    roles: 'public',
+    body: z.object({ refreshToken: z.string().min(20).max(200) }),
+    success: 200,
+    async handler({ body }, services: ApiServices) {
+      const userId = await services.tokens.redeemRefresh(body.refreshToken);
+      const user = userId ? await (await services.readModels.collection<UserDoc>(USERS)).findOne({ _id: userId }) : null;
+      if (!user || user.disabled) throw new HttpProblem(401, 'Invalid refresh token', 'Log in again.');
+      return { status: 200, body: await session(services, user) };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/auth/logout',
+    summary: 'Revoke every refresh token of the caller',
+    tag: 'Auth',
+    roles: ALL_ROLES,
+    success: 204,
+    async handler({ user }, services: ApiServices) {
+      await services.tokens.revokeAll(user.userId);
+      return { status: 204 };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/auth/me',
+    summary: 'Who am I',
+    tag: 'Auth',
+    roles: ALL_ROLES,
+    success: 200,
+    async handler({ user }, services: ApiServices) {
+      const doc = await (await services.readModels.collection<UserDoc>(USERS)).findOne({ _id: user.userId });
+      if (!doc) throw new HttpProblem(404, 'Not found', 'This account no longer exists.');
+      return { status: 200, body: { ...toAuthUser(doc), email: doc.email, disabled: doc.disabled } };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/auth/register',
+    summary: 'Sign up as a customer: creates the customer profile and its login',
+    tag: 'Auth',
+    roles: 'public',
+    idempotent: true,
+    body: z.object({ contact: ContactSchema, notifyBy: z.enum(['sms', 'email']), password: Password }),
+    success: 201,
+    async handler(request, services: ApiServices) {
+      const { body } = request;
+      const userId = randomUUID();
+      const customerId = randomUUID();
+      const email = body.contact.email;
+      await reserveEmail(services, email, userId);
+      const metadata = request.command();
+      const actor = { userId, role: 'customer' as const };
+      await send(services.commands, customers, {
+        type: 'registerCustomer',
+        data: { customerId, contact: body.contact, notifyBy: body.notifyBy },
+        metadata: { ...metadata, commandId: `${metadata.commandId}:customer`, actor },
+      });
+      const registered = await send(services.commands, userAccounts, {
+        type: 'registerUser',
+        data: { userId, email, role: 'customer', customerId, passwordHash: await hashPassword(body.password) },
+        metadata: { ...metadata, commandId: `${metadata.commandId}:user`, actor },
+      });
+      return { status: 201, body: { userId, customerId, email }, position: registered.position, headers: { Location: `/customers/${customerId}` } };
+    },
+  }),
+];

@@ -1,0 +1,28 @@
+import { RouteSpec } from '../http/route';
+import { ApiServices } from '../services';
+import { authRoutes } from './auth';
+import { catalogRoutes } from './catalog';
+import { customerRoutes } from './customers';
+import { expertRoutes } from './experts';
+import { helpdeskRoutes } from './helpdesk';
+import { knowledgeBaseRoutes } from './knowledge-base';
+import { opsRoutes } from './ops';
+import { surveyRoutes } from './surveys';
+import { ticketRoutes } from './tickets';
+import { userRoutes } from './users';
+import { visitRoutes } from './visits';
+
+/** The route table: validation, authorization, OpenAPI and the authorization-matrix test all read it. */
+export const allRoutes: readonly RouteSpec<never, never, never, ApiServices>[] = [
+  ...authRoutes,
+  ...customerRoutes,
+  ...catalogRoutes,
+  ...expertRoutes,
+  ...userRoutes,
+  ...knowledgeBaseRoutes,
+  ...ticketRoutes,
+  ...visitRoutes,
+  ...helpdeskRoutes,
+  ...surveyRoutes,
+  ...opsRoutes,
+] as unknown as readonly RouteSpec<never, never, never, ApiServices>[];

@@ -1,0 +1,31 @@
+import { Logger } from 'pino';
+import { CommandHandler } from '../commands/handler';
+import { DocumentStore } from '../document-store/port';
+import { EventStore } from '../event-store/port';
+import { ExpertDirectory } from '../flows/expert-directory';
+import { PaymentStatusLookup } from '../flows/payment-status';
+import { DocumentOutbox } from '../notifications/outbox-store';
+import { SurveyTokens } from '../notifications/survey-tokens';
+import { ProjectionEngine } from '../projections/engine';
+import { Projection } from '../projections/projection';
+import { ReadModels } from '../read-models/read-models';
+import { TokenService } from './auth/tokens';
+
+/** Everything route handlers may use. Built once per process by the composition root. */
+export interface ApiServices {
+  commands: CommandHandler;
+  events: EventStore;
+  documents: DocumentStore;
+  readModels: ReadModels;
+  projections: readonly Projection[];
+  /** Present when this process runs the projections. */
+  engine?: ProjectionEngine;
+  outbox: DocumentOutbox;
+  surveyTokens: SurveyTokens;
+  tokens: TokenService;
+  payments: PaymentStatusLookup;
+  experts: ExpertDirectory;
+  clock: () => Date;
+  logger: Logger;
+  readyMaxLag: number;
+}
