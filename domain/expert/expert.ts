@@ -50,21 +50,23 @@ export const MAX_RADIUS_KM = 500;
 
 // ---- events -------------------------------------------------------------------------------
 
+/** What admin enters to onboard an expert (the command), and what the event records. */
+export interface Onboarding {
+  expertId: string;
+  name: string;
+  contact: ExpertContact;
+  locale: string;
+  homeLocation: GeoPoint;
+  serviceArea: ServiceArea;
+  skills: string[];
+  availability: WeeklyAvailability;
+  feePerVisitCents: number;
+}
+
 export type ExpertEvent =
   | DomainEvent<
       'ExpertOnboarded',
-      {
-        expertId: string;
-        name: string;
-        contact: ExpertContact;
-        locale: string;
-        homeLocation: GeoPoint;
-        serviceArea: ServiceArea;
-        skills: string[];
-        availability: WeeklyAvailability;
-        feePerVisitCents: number;
-        onboardedAt: string;
-      }
+      Onboarding & { onboardedAt: string }
     >
   | DomainEvent<'ExpertProfileUpdated', { expertId: string; name: string; contact: ExpertContact; locale: string; feePerVisitCents: number }>
   | DomainEvent<'ExpertSkillsUpdated', { expertId: string; skills: string[] }>
@@ -84,17 +86,7 @@ export type ExpertEvent =
 export type ExpertCommand =
   | Command<
       'onboardExpert',
-      {
-        expertId: string;
-        name: string;
-        contact: ExpertContact;
-        locale: string;
-        homeLocation: GeoPoint;
-        serviceArea: ServiceArea;
-        skills: string[];
-        availability: WeeklyAvailability;
-        feePerVisitCents: number;
-      }
+      Onboarding
     >
   | Command<'updateExpertProfile', { expertId: string; name: string; contact: ExpertContact; locale: string; feePerVisitCents: number }>
   | Command<'updateSkills', { expertId: string; skills: string[] }>
