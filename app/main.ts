@@ -4,6 +4,7 @@
  */
 import { Server } from 'node:http';
 import { createApi } from '../api/app';
+import { LiveGateway, startLiveGateway } from '../api/live';
 import { ApiServices } from '../api/services';
 import { CommandHandler } from '../commands/handler';
 import { ConfigError, loadConfig } from '../config/config';
@@ -18,6 +19,8 @@ import { Projection } from '../projections/projection';
 import { createContainer } from './container';
 import { lockDataDir } from './data-lock';
 import { TOKENS } from './tokens';
+import { seedDemo } from '../seed/demo';
+import { seedSystemFrom } from '../seed/system';
 
 async function main(): Promise<void> {
   let config;
@@ -46,6 +49,17 @@ async function main(): Promise<void> {
     logger.info({ projections: projections.map((p) => `${p.name}@v${p.version}`) }, 'projections running');
   }
 
+  // Demo data on an empty store (all-in-one process only): runs before the sagas start, with the
+  // seed's own saga engine and clock; the app's sagas then resume from its checkpoints.
+  if (engine && runs('workers') && process.env.SEED_DEMO !== 'false' && (await eventStore.headPosition()) === 0) {
+    logger.info('the event store is empty: writing demo data (npm run seed); set SEED_DEMO=false to skip');
+    const seedSystem = await seedSystemFrom(container, engine);
+    const started = Date.now();
+    const summary = await seedDemo(seedSystem);
+    await seedSystem.stop();
+    logger.info({ seconds: Math.round((Date.now() - started) / 1000), tickets: summary.tickets, logins: summary.logins }, 'demo data written');
+  }
+
   let sagas: SagaEngine | undefined;
   let dispatcher: OutboxDispatcher | undefined;
   if (runs('workers')) {
@@ -58,12 +72,15 @@ async function main(): Promise<void> {
   }
 
   let server: Server | undefined;
+  let live: LiveGateway | undefined;
   if (runs('api')) {
     const services = container.get<ApiServices>(TOKENS.ApiServices);
     const app = createApi(engine ? { ...services, engine } : services, { devOutbox: config.NODE_ENV !== 'production', publicUrl: config.PUBLIC_URL });
     server = app.listen(config.PORT, config.HOST, () => {
       logger.info({ url: `http://localhost:${config.PORT}`, role: config.PROCESS_ROLE }, 'Sysops Squad is up');
     });
+    // socket.io live updates on the same server (several API instances: see api/live.ts for the adapter)
+    live = await startLiveGateway(server, engine ? { ...services, engine } : services);
   }
 
   let stopping = false;
@@ -71,6 +88,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await live?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await dispatcher?.stop();
     await sagas?.stop();

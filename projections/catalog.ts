@@ -1,3 +1,9 @@
+import { ticketsProjection } from './tickets/projection';
+import { visitsProjection } from './visits/projection';
+import { articlesProjection } from './articles/projection';
+import { catalogProjection } from './catalog/projection';
+import { customersProjection } from './customers/projection';
+import { invoicesProjection } from './invoices/projection';
 import { activityProjection } from './activity/projection';
 import { auditTrailProjection } from './audit-trail/projection';
 import { expertsProjection } from './experts/projection';
@@ -6,4 +12,11 @@ import { usersProjection } from './users/projection';
 import { Projection } from './projection';
 
 /** Every read model of the system; the engine runs them and `npm run replay` rebuilds them. */
-export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection, expertsProjection, paidCustomersProjection, usersProjection];
+export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection, expertsProjection, paidCustomersProjection, usersProjection,
+  customersProjection,
+  invoicesProjection,
+  catalogProjection,
+  articlesProjection,
+  ticketsProjection,
+  visitsProjection,
+];

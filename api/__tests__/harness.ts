@@ -28,6 +28,7 @@ import { SagaEngine } from '../../sagas/engine';
 import { matchingSaga } from '../../sagas/matching';
 import { notificationsSaga } from '../../sagas/notifications';
 import { createApi } from '../app';
+import { LiveGateway, startLiveGateway } from '../live';
 import { hashPassword } from '../auth/passwords';
 import { TokenService } from '../auth/tokens';
 import { ApiServices } from '../services';
@@ -49,9 +50,11 @@ export interface TestSystem {
   /** Waits until projections and sagas have handled everything written so far. */
   settle(): Promise<void>;
   stop(): Promise<void>;
+  /** The socket.io live gateway, when started with `{ live: true }`. */
+  live?: LiveGateway;
 }
 
-export async function startTestSystem(options: { start?: string } = {}): Promise<TestSystem> {
+export async function startTestSystem(options: { start?: string; live?: boolean } = {}): Promise<TestSystem> {
   const clock = {
     now: new Date(options.start ?? '2026-03-02T08:00:00.000Z'),
     set(iso: string) {
@@ -105,6 +108,7 @@ export async function startTestSystem(options: { start?: string } = {}): Promise
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const live = options.live ? await startLiveGateway(server, services, { dashboardMs: 50 }) : undefined;
 
   const settle = async () => {
     for (let i = 0; i < 5; i++) {
@@ -147,6 +151,7 @@ export async function startTestSystem(options: { start?: string } = {}): Promise
     accounts,
     call,
     settle,
+    ...(live ? { live } : {}),
     async token(role) {
       if (!tokens.has(role)) {
         const r = await call('POST', '/auth/login', { body: { email: accounts[role].email, password: PASSWORD } });
@@ -156,6 +161,7 @@ export async function startTestSystem(options: { start?: string } = {}): Promise
       return tokens.get(role)!;
     },
     async stop() {
+      await live?.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await dispatcher.stop();
       await sagas.stop();

@@ -1,5 +1,160 @@
-import { RouteSpec } from '../http/route';
+import { z } from 'zod';
+import { send } from '../../commands/aggregate';
+import { applianceModels } from '../../commands/catalog';
+import { matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
+import { etag, route } from '../http/route';
+import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 
-// Filled in by the issue-6 work on this resource.
-export const catalogRoutes: RouteSpec<never, never, never, ApiServices>[] = [];
+const STAFF = ['helpdesk', 'admin', 'manager'] as const;
+const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const ModelParams = z.object({ modelId: Id });
+const Name = z.string().trim().min(1).max(100).refine((s) => matchKey(s).length > 0, 'must contain letters or digits');
+const Skills = z.array(z.string().trim().min(1).max(100)).min(1).max(30);
+const Aliases = z.array(z.string().trim().min(1).max(100).refine((s) => matchKey(s).length > 0, 'must contain letters or digits')).max(30);
+const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+function view(doc: CatalogModelDoc) {
+  const { _id, revision: _r, ...rest } = doc;
+  return rest;
+}
+
+async function models(services: ApiServices) {
+  return services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS);
+}
+
+export const catalogRoutes = [
+  route({
+    method: 'get',
+    path: '/catalog/models',
+    summary: 'The appliance models for the ticket form (cacheable); retired ones only for staff with includeRetired=true',
+    tag: 'Catalog',
+    roles: 'public',
+    query: z.object({
+      category: z.string().trim().min(1).max(100).optional(),
+      includeRetired: Bool.optional(),
+    }),
+    success: 200,
+    async handler({ query, user }, services: ApiServices) {
+      const staff = user.userId !== 'anonymous' && (STAFF as readonly string[]).includes(user.role);
+      if (query.includeRetired && !staff) throw new HttpProblem(403, 'Forbidden', 'Only staff may list retired models.');
+      const filter = { ...(query.includeRetired ? {} : { retired: false }), ...(query.category ? { category: query.category.toLowerCase().replace(/\s+/g, '-') } : {}) };
+      const docs = await (await models(services)).find(filter, { sort: { brand: 1, model: 1, _id: 1 } });
+      const headers: Record<string, string> = query.includeRetired ? { 'Cache-Control': 'private, no-store' } : { 'Cache-Control': 'public, max-age=60' };
+      return { status: 200, body: { models: docs.map(view) }, headers };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/catalog/models/match',
+    summary: "Free text (a customer's spelling of a model) → the best listed catalog models, best first",
+    tag: 'Catalog',
+    roles: 'public',
+    query: z.object({ text: z.string().trim().min(1).max(500), limit: z.coerce.number().int().min(1).max(50).default(5) }),
+    success: 200,
+    async handler({ query }, services: ApiServices) {
+      const docs = await (await models(services)).find({ retired: false });
+      const byId = new Map(docs.map((d) => [d.modelId, d]));
+      const matches = matchFreeText(docs, query.text)
+        .slice(0, query.limit)
+        .map((m) => ({ ...m, model: view(byId.get(m.modelId)!) }));
+      return { status: 200, body: { text: query.text, matches } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/catalog/models/:modelId',
+    summary: 'One appliance model',
+    tag: 'Catalog',
+    roles: 'public',
+    params: ModelParams,
+    success: 200,
+    async handler({ params }, services: ApiServices) {
+      const doc = await (await models(services)).findOne({ _id: params.modelId });
+      if (!doc) throw new HttpProblem(404, 'Not found', `No appliance model ${params.modelId}.`);
+      return { status: 200, body: view(doc), headers: { ETag: etag(doc.revision) } };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/catalog/models',
+    summary: 'Add an appliance model (id derived from brand and model, so a duplicate is refused)',
+    tag: 'Catalog',
+    roles: ['admin'],
+    body: z.object({ brand: Name, model: Name, category: z.string().trim().min(1).max(100), requiredSkills: Skills, aliases: Aliases.optional() }),
+    idempotent: true,
+    success: 201,
+    async handler(request, services: ApiServices) {
+      const { body } = request;
+      const modelId = suggestModelId(body.brand, body.model);
+      const result = await send(services.commands, applianceModels, {
+        type: 'addApplianceModel',
+        data: { modelId, brand: body.brand, model: body.model, category: body.category, requiredSkills: body.requiredSkills, aliases: body.aliases ?? [] },
+        metadata: request.command(),
+      });
+      const state = result.state;
+      return {
+        status: 201,
+        body: state.status === 'unknown' ? { modelId } : { modelId, brand: state.brand, model: state.model, category: state.category, requiredSkills: state.requiredSkills, aliases: state.aliases, retired: state.status === 'retired' },
+        headers: { Location: `/catalog/models/${modelId}`, ETag: etag(result.revision) },
+        position: result.position,
+      };
+    },
+  }),
+  route({
+    method: 'patch',
+    path: '/catalog/models/:modelId',
+    summary: 'Change the required skills and/or aliases of a model (If-Match optional)',
+    tag: 'Catalog',
+    roles: ['admin'],
+    params: ModelParams,
+    body: z
+      .object({ requiredSkills: Skills.optional(), aliases: Aliases.optional() })
+      .refine((b) => b.requiredSkills !== undefined || b.aliases !== undefined, 'give requiredSkills, aliases or both'),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      const result = await send(
+        services.commands,
+        applianceModels,
+        {
+          type: 'updateApplianceModel',
+          data: { modelId: params.modelId, ...(body.requiredSkills ? { requiredSkills: body.requiredSkills } : {}), ...(body.aliases ? { aliases: body.aliases } : {}) },
+          metadata: request.command(),
+        },
+        request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch },
+      );
+      const s = result.state;
+      return {
+        status: 200,
+        body: s.status === 'unknown' ? { modelId: params.modelId } : { modelId: s.modelId, requiredSkills: s.requiredSkills, aliases: s.aliases, retired: s.status === 'retired' },
+        headers: { ETag: etag(result.revision) },
+        position: result.position,
+      };
+    },
+  }),
+  ...(['retire', 'reinstate'] as const).map((action) =>
+    route({
+      method: 'post',
+      path: `/catalog/models/:modelId/${action}`,
+      summary: action === 'retire' ? 'Retire a model: new tickets can no longer pick it' : 'Reinstate a retired model',
+      tag: 'Catalog',
+      roles: ['admin'],
+      params: ModelParams,
+      idempotent: true,
+      success: 200,
+      async handler(request, services: ApiServices) {
+        const { params } = request;
+        const result = await send(services.commands, applianceModels, {
+          type: action === 'retire' ? 'retireApplianceModel' : 'reinstateApplianceModel',
+          data: { modelId: params.modelId },
+          metadata: request.command(),
+        });
+        return { status: 200, body: { modelId: params.modelId, retired: result.state.status === 'retired' }, headers: { ETag: etag(result.revision) }, position: result.position };
+      },
+    }),
+  ),
+];
+

@@ -1,5 +1,243 @@
-import { RouteSpec } from '../http/route';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { send } from '../../commands/aggregate';
+import { customers } from '../../commands/customer';
+import { PlanTier } from '../../domain/customer/customer';
+import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
+import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
+import { AuthUser, etag, route } from '../http/route';
+import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { ContactSchema } from './auth';
 
-// Filled in by the issue-6 work on this resource.
-export const customerRoutes: RouteSpec<never, never, never, ApiServices>[] = [];
+const STAFF = ['helpdesk', 'admin', 'manager'] as const;
+const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const CustomerParams = z.object({ customerId: Id });
+
+/** Monthly price of a support plan per tier, in cents (USD). */
+export const PLAN_PRICES_CENTS: Record<PlanTier, number> = { basic: 999, standard: 1999, premium: 3999 };
+
+/** A customer only reaches their own customer; the given roles reach any. */
+function assertAccess(user: AuthUser, customerId: string, roles: readonly string[]): void {
+  if (user.role === 'customer') {
+    if (user.customerId !== customerId) throw new HttpProblem(403, 'Forbidden', 'You can only access your own customer profile.');
+    return;
+  }
+  if (!roles.includes(user.role)) throw new HttpProblem(403, 'Forbidden', `A ${user.role} may not do this for a customer.`);
+}
+
+async function customerDoc(services: ApiServices, customerId: string): Promise<CustomerDoc> {
+  const doc = await (await services.readModels.collection<CustomerDoc>(CUSTOMERS)).findOne({ _id: customerId });
+  if (!doc) throw new HttpProblem(404, 'Not found', `No customer ${customerId}.`);
+  return doc;
+}
+
+function view(doc: CustomerDoc) {
+  const { _id, nameLower: _n, revision: _r, ...rest } = doc;
+  return { ...rest, activePlans: doc.plans.filter((p) => p.active) };
+}
+
+function written(revision: number | 'no_stream'): Record<string, string> {
+  return { ETag: etag(revision) };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export const customerRoutes = [
+  route({
+    method: 'get',
+    path: '/customers/me',
+    summary: "The calling customer's profile, preference, plans and paid-until date",
+    tag: 'Customers',
+    roles: ['customer'],
+    success: 200,
+    async handler({ user }, services: ApiServices) {
+      if (!user.customerId) throw new HttpProblem(404, 'Not found', 'This account is not linked to a customer.');
+      const doc = await customerDoc(services, user.customerId);
+      return { status: 200, body: view(doc), headers: { ETag: etag(doc.revision) } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/customers',
+    summary: 'Search customers by name or e-mail (staff)',
+    tag: 'Customers',
+    roles: STAFF,
+    query: z.object({
+      q: z.string().trim().min(1).max(200).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      skip: z.coerce.number().int().min(0).max(100_000).default(0),
+    }),
+    success: 200,
+    async handler({ query }, services: ApiServices) {
+      const collection = await services.readModels.collection<CustomerDoc>(CUSTOMERS);
+      const pattern = query.q ? escapeRegex(query.q.toLowerCase()) : undefined;
+      const filter = pattern ? { $or: [{ nameLower: { $regex: pattern } }, { email: { $regex: pattern } }] } : {};
+      const docs = await collection.find(filter, { sort: { nameLower: 1, _id: 1 }, limit: query.limit, skip: query.skip });
+      return { status: 200, body: { customers: docs.map(view), total: await collection.count(filter) } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/customers/:customerId',
+    summary: 'A customer profile (the customer themself or staff); ETag = stream revision',
+    tag: 'Customers',
+    roles: ['customer', ...STAFF],
+    params: CustomerParams,
+    success: 200,
+    async handler({ params, user }, services: ApiServices) {
+      assertAccess(user, params.customerId, STAFF);
+      const doc = await customerDoc(services, params.customerId);
+      return { status: 200, body: view(doc), headers: { ETag: etag(doc.revision) } };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/customers/:customerId/contact',
+    summary: 'Replace the contact details (If-Match: the ETag you read)',
+    tag: 'Customers',
+    roles: ['customer', 'helpdesk', 'admin'],
+    params: CustomerParams,
+    body: ContactSchema,
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, user, body } = request;
+      assertAccess(user, params.customerId, ['helpdesk', 'admin']);
+      const result = await send(
+        services.commands,
+        customers,
+        { type: 'updateCustomerContact', data: { customerId: params.customerId, contact: body }, metadata: request.command() },
+        request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch },
+      );
+      return { status: 200, body: { customerId: params.customerId, contact: body }, headers: written(result.revision), position: result.position };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/customers/:customerId/notification-preference',
+    summary: 'Choose how the customer is notified (sms or email)',
+    tag: 'Customers',
+    roles: ['customer', 'helpdesk', 'admin'],
+    params: CustomerParams,
+    body: z.object({ notifyBy: z.enum(['sms', 'email']) }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, user, body } = request;
+      assertAccess(user, params.customerId, ['helpdesk', 'admin']);
+      const result = await send(
+        services.commands,
+        customers,
+        { type: 'changeNotificationPreference', data: { customerId: params.customerId, notifyBy: body.notifyBy }, metadata: request.command() },
+        request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch },
+      );
+      return { status: 200, body: { customerId: params.customerId, notifyBy: body.notifyBy }, headers: written(result.revision), position: result.position };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/customers/:customerId/plans',
+    summary: `Buy a support plan for a product; monthly price by tier (cents): ${JSON.stringify(PLAN_PRICES_CENTS)}`,
+    tag: 'Customers',
+    roles: ['customer', 'helpdesk', 'admin'],
+    params: CustomerParams,
+    body: z.object({ product: z.string().trim().min(1).max(200), tier: z.enum(['basic', 'standard', 'premium']) }),
+    idempotent: true,
+    success: 201,
+    async handler(request, services: ApiServices) {
+      const { params, user, body } = request;
+      assertAccess(user, params.customerId, ['helpdesk', 'admin']);
+      const plan = { planId: randomUUID(), product: body.product, tier: body.tier, monthlyPriceCents: PLAN_PRICES_CENTS[body.tier] };
+      const result = await send(services.commands, customers, {
+        type: 'purchaseSupportPlan',
+        data: { customerId: params.customerId, plan },
+        metadata: request.command(),
+      });
+      // A repeated command returns the plan it recorded the first time.
+      const recorded = result.events.find((e) => e.type === 'SupportPlanPurchased');
+      const body201 = recorded ? (recorded.data as { plan: typeof plan }).plan : plan;
+      return {
+        status: 201,
+        body: { customerId: params.customerId, ...body201, active: true },
+        headers: { ...written(result.revision), Location: `/customers/${params.customerId}/plans/${body201.planId}` },
+        position: result.position,
+      };
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/customers/:customerId/plans/:planId',
+    summary: 'Cancel a support plan',
+    tag: 'Customers',
+    roles: ['customer', 'helpdesk', 'admin'],
+    params: z.object({ customerId: Id, planId: Id }),
+    idempotent: true,
+    success: 204,
+    async handler(request, services: ApiServices) {
+      const { params, user } = request;
+      assertAccess(user, params.customerId, ['helpdesk', 'admin']);
+      const result = await send(services.commands, customers, {
+        type: 'cancelSupportPlan',
+        data: { customerId: params.customerId, planId: params.planId },
+        metadata: request.command(),
+      });
+      return { status: 204, headers: written(result.revision), position: result.position };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/customers/:customerId/payment-method',
+    summary: 'Set the payment method: the payment gateway token and the last four card digits (never the card number)',
+    tag: 'Customers',
+    roles: ['customer'],
+    params: CustomerParams,
+    body: z.object({
+      gatewayToken: z.string().trim().min(4).max(200).regex(/^[A-Za-z0-9_:-]+$/, 'a payment gateway token such as tok_1AbC'),
+      last4: z.string().regex(/^\d{4}$/, 'the last four digits of the card'),
+    }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, user, body } = request;
+      assertAccess(user, params.customerId, []);
+      const result = await send(services.commands, customers, {
+        type: 'setPaymentMethod',
+        data: { customerId: params.customerId, gatewayToken: body.gatewayToken, last4: body.last4 },
+        metadata: request.command(),
+      });
+      return { status: 200, body: { customerId: params.customerId, paymentMethod: { last4: body.last4 } }, headers: written(result.revision), position: result.position };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/customers/:customerId/invoices',
+    summary: 'Billing history and statements of a customer, newest period first',
+    tag: 'Customers',
+    roles: ['customer', ...STAFF],
+    params: CustomerParams,
+    query: z.object({
+      status: z.enum(['open', 'paid', 'written-off']).optional(),
+      limit: z.coerce.number().int().min(1).max(120).default(24),
+      skip: z.coerce.number().int().min(0).max(10_000).default(0),
+    }),
+    success: 200,
+    async handler({ params, query, user }, services: ApiServices) {
+      assertAccess(user, params.customerId, STAFF);
+      await customerDoc(services, params.customerId);
+      const collection = await services.readModels.collection<InvoiceDoc>(INVOICES);
+      const filter = { customerId: params.customerId, ...(query.status ? { status: query.status } : {}) };
+      const docs = await collection.find(filter, { sort: { period: -1 }, limit: query.limit, skip: query.skip });
+      const all = await collection.find({ customerId: params.customerId });
+      const summary = {
+        invoices: all.length,
+        paidCents: all.filter((i) => i.status === 'paid').reduce((s, i) => s + i.totalCents, 0),
+        openCents: all.filter((i) => i.status === 'open').reduce((s, i) => s + i.totalCents, 0),
+        writtenOffCents: all.filter((i) => i.status === 'written-off').reduce((s, i) => s + i.totalCents, 0),
+      };
+      return { status: 200, body: { customerId: params.customerId, invoices: docs.map(({ _id, ...rest }) => rest), summary } };
+    },
+  }),
+];

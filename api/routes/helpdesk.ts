@@ -1,5 +1,185 @@
-import { RouteSpec } from '../http/route';
+import { z } from 'zod';
+import { send } from '../../commands/aggregate';
+import { tickets } from '../../commands/ticket';
+import { visits } from '../../commands/visit';
+import { FLAG_REASONS, FlagReason } from '../../domain/ticket/ticket';
+import { unfitProposals } from '../../domain/visit/visit';
+import { requestContext } from '../../flows/context';
+import { replaceExpert } from '../../flows/replace-expert';
+import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projection';
+import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
+import { etag, route, RouteRequest, RouteSpec } from '../http/route';
+import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { STAFF, TicketParams, ticketDoc, WindowSchema } from './tickets';
+import { expertDoc, VisitParams, visitDoc, visitView } from './visits';
 
-// Filled in by the issue-6 work on this resource.
-export const helpdeskRoutes: RouteSpec<never, never, never, ApiServices>[] = [];
+const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const Instant = z.string().datetime({ offset: true });
+const Windows = z.array(WindowSchema).min(1).max(20);
+
+async function existingVisit(services: ApiServices, visitId: string): Promise<VisitDoc> {
+  const doc = await visitDoc(services, visitId);
+  if (!doc) throw new HttpProblem(404, 'Not found', `No visit ${visitId}.`);
+  return doc;
+}
+
+function options(request: RouteRequest<unknown, unknown, unknown>) {
+  return request.ifMatch !== undefined ? { expectedRevision: request.ifMatch } : {};
+}
+
+export const helpdeskRoutes = [
+  route({
+    method: 'get',
+    path: '/helpdesk/queue',
+    summary: 'Flagged and escalated tickets, with their open visits and the proposals that did not fit',
+    tag: 'Helpdesk',
+    roles: STAFF,
+    query: z.object({ reason: z.enum(FLAG_REASONS as [FlagReason, ...FlagReason[]]).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    success: 200,
+    async handler({ query }, services: ApiServices) {
+      const filter: Record<string, unknown> = { $or: [{ flagged: true }, { escalated: true }] };
+      if (query.reason) Object.assign(filter, { 'flags.reason': query.reason });
+      const docs = await (await services.readModels.collection<TicketDoc>(TICKETS)).find(filter, { sort: { openedAt: 1 }, limit: query.limit });
+      const visitCol = await services.readModels.collection<VisitDoc>(VISITS);
+      const items = [];
+      for (const doc of docs) {
+        const ticketVisits = await visitCol.find({ ticketId: doc.ticketId });
+        items.push({
+          ticket: ticketView(doc),
+          visits: ticketVisits.map((v) => ({ ...visitView(v), unfitProposals: unfitProposals(stateOf(v)) })),
+          unfitProposals: doc.escalation?.unfitProposals ?? [],
+        });
+      }
+      return { status: 200, body: { queue: items } };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/helpdesk/visits/:visitId/windows',
+    summary: "Set an open visit's windows (agreed with the customer)",
+    tag: 'Helpdesk',
+    roles: STAFF,
+    params: VisitParams,
+    body: z.object({ windows: Windows }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      await existingVisit(services, params.visitId);
+      const result = await send(services.commands, visits, { type: 'updateWindows', data: { visitId: params.visitId, windows: body.windows }, metadata: request.command() }, options(request));
+      return { status: 200, body: { visitId: params.visitId, windows: result.state.status === 'none' ? [] : result.state.windows }, headers: { ETag: etag(result.revision) }, position: result.position };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/helpdesk/visits/:visitId/assign',
+    summary: 'Assign an expert to an open visit at a start directly (matching finalizes it)',
+    tag: 'Helpdesk',
+    roles: STAFF,
+    params: VisitParams,
+    body: z.object({ expertId: Id, start: Instant }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      await existingVisit(services, params.visitId);
+      const expert = await expertDoc(services, body.expertId);
+      if (!expert) throw new HttpProblem(404, 'Not found', `No expert ${body.expertId}.`);
+      const result = await send(
+        services.commands,
+        visits,
+        { type: 'assignExpert', data: { visitId: params.visitId, expertId: body.expertId, expertSkills: expert.skills, start: body.start }, metadata: request.command() },
+        options(request),
+      );
+      return { status: 200, body: { visitId: params.visitId, expertId: body.expertId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/helpdesk/visits/:visitId/replace',
+    summary: 'Replace an expert on a scheduled visit (by the given expert, or the best free one)',
+    tag: 'Helpdesk',
+    roles: STAFF,
+    params: VisitParams,
+    body: z.object({ outExpertId: Id, inExpertId: Id.optional() }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      await existingVisit(services, params.visitId);
+      const metadata = request.command();
+      const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
+      const outcome = await replaceExpert(ctx, services.experts, { visitId: params.visitId, outExpertId: body.outExpertId, ...(body.inExpertId ? { candidates: [body.inExpertId] } : {}) });
+      if (outcome.status === 'nobody-free') {
+        throw new HttpProblem(409, 'Nobody free', body.inExpertId ? `Expert ${body.inExpertId} cannot cover the visit.` : 'No qualified expert is free for the visit.', { tried: outcome.tried });
+      }
+      return { status: 200, body: { visitId: params.visitId, ...outcome }, position: await services.events.headPosition() };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/helpdesk/visits/:visitId/reschedule',
+    summary: 'Reschedule a scheduled visit to new windows (open for matching again)',
+    tag: 'Helpdesk',
+    roles: STAFF,
+    params: VisitParams,
+    body: z.object({ windows: Windows, reason: z.string().trim().min(1).max(1000).default('rescheduled by helpdesk') }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      await existingVisit(services, params.visitId);
+      const result = await send(
+        services.commands,
+        visits,
+        { type: 'rescheduleVisit', data: { visitId: params.visitId, windows: body.windows, reason: body.reason }, metadata: request.command() },
+        options(request),
+      );
+      return { status: 200, body: { visitId: params.visitId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/helpdesk/tickets/:ticketId/flags/:reason/resolve',
+    summary: 'Resolve an open flag: released (payment flags), handled, or cancelled (cancels the ticket)',
+    tag: 'Helpdesk',
+    roles: STAFF,
+    params: TicketParams.extend({ reason: z.enum(FLAG_REASONS as [FlagReason, ...FlagReason[]]) }),
+    body: z.object({ resolution: z.enum(['released', 'handled', 'cancelled']), note: z.string().trim().max(2000).default(''), visitId: Id.optional() }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      if (!(await ticketDoc(services, params.ticketId))) throw new HttpProblem(404, 'Not found', `No ticket ${params.ticketId}.`);
+      const result = await send(
+        services.commands,
+        tickets,
+        {
+          type: 'resolveFlag',
+          data: { ticketId: params.ticketId, reason: params.reason, resolution: body.resolution, note: body.note, ...(body.visitId ? { visitId: body.visitId } : {}) },
+          metadata: request.command(),
+        },
+        options(request),
+      );
+      return { status: 200, body: { ticketId: params.ticketId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/helpdesk/tickets/:ticketId/model',
+    summary: "Map a free-text appliance to a catalog model",
+    tag: 'Helpdesk',
+    roles: ['helpdesk', 'admin'],
+    params: TicketParams,
+    body: z.object({ applianceModelId: Id }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      if (!(await ticketDoc(services, params.ticketId))) throw new HttpProblem(404, 'Not found', `No ticket ${params.ticketId}.`);
+      const result = await send(services.commands, tickets, { type: 'mapApplianceModel', data: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, metadata: request.command() }, options(request));
+      return { status: 200, body: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, headers: { ETag: etag(result.revision) }, position: result.position };
+    },
+  }),
+] as unknown as RouteSpec<never, never, never, ApiServices>[];

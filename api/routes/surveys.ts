@@ -1,5 +1,82 @@
-import { RouteSpec } from '../http/route';
+import { z } from 'zod';
+import { send } from '../../commands/aggregate';
+import { tickets } from '../../commands/ticket';
+import { DomainError } from '../../domain/decider';
+import { UserDoc, USERS } from '../../projections/users/projection';
+import { SurveyTokenClaims } from '../../notifications/survey-tokens';
+import { route, RouteSpec } from '../http/route';
+import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { ticketDoc } from './tickets';
 
-// Filled in by the issue-6 work on this resource.
-export const surveyRoutes: RouteSpec<never, never, never, ApiServices>[] = [];
+const TokenParams = z.object({ token: z.string().min(20).max(100).regex(/^[A-Za-z0-9_-]+$/, 'a survey link token') });
+
+/** Survey token refusals as HTTP: unknown 404, used 409, expired 410. */
+async function claims(work: () => Promise<SurveyTokenClaims>): Promise<SurveyTokenClaims> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DomainError) {
+      if (error.code === 'survey-token-unknown') throw new HttpProblem(404, 'Not found', error.message);
+      if (error.code === 'survey-token-used') throw new HttpProblem(409, 'Survey already answered', error.message);
+      if (error.code === 'survey-token-expired') throw new HttpProblem(410, 'Survey link expired', error.message);
+    }
+    throw error;
+  }
+}
+
+export const surveyRoutes = [
+  route({
+    method: 'get',
+    path: '/survey/:token',
+    summary: 'What a survey link is about (public: the link is the credential)',
+    tag: 'Surveys',
+    roles: 'public',
+    params: TokenParams,
+    success: 200,
+    async handler({ params }, services: ApiServices) {
+      const { ticketId } = await claims(() => services.surveyTokens.verify(params.token, services.clock()));
+      const doc = await ticketDoc(services, ticketId);
+      if (!doc) throw new HttpProblem(404, 'Not found', 'This survey link is not valid.');
+      return {
+        status: 200,
+        body: {
+          ticketId,
+          problem: doc.problem,
+          appliance: doc.appliance,
+          completedAt: doc.completedAt,
+          resolution: doc.resolution,
+          answered: doc.survey !== null,
+          questions: { rating: 'How satisfied are you, from 1 (not at all) to 5 (very)?', comments: 'Anything to tell us?' },
+        },
+      };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/survey/:token',
+    summary: 'Answer the survey once (public: the single-use link is the credential)',
+    tag: 'Surveys',
+    roles: 'public',
+    params: TokenParams,
+    body: z.object({ rating: z.number().int().min(1).max(5), comments: z.string().trim().max(4000).default('') }),
+    success: 201,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      const now = services.clock();
+      const verified = await claims(() => services.surveyTokens.verify(params.token, now));
+      const doc = await ticketDoc(services, verified.ticketId);
+      if (!doc) throw new HttpProblem(404, 'Not found', 'This survey link is not valid.');
+      if (doc.survey) throw new HttpProblem(409, 'Survey already answered', 'this survey was already answered');
+      const { ticketId, customerId } = await claims(() => services.surveyTokens.redeem(params.token, now));
+      const user = await (await services.readModels.collection<UserDoc>(USERS)).findOne({ customerId });
+      const metadata = request.command();
+      const result = await send(services.commands, tickets, {
+        type: 'recordSurvey',
+        data: { ticketId, rating: body.rating, comments: body.comments },
+        metadata: { ...metadata, commandId: `survey:${ticketId}`, actor: { userId: user?._id ?? `customer:${customerId}`, role: 'customer' } },
+      });
+      return { status: 201, body: { ticketId, rating: body.rating, thanks: 'Thank you for your feedback.' }, position: result.position };
+    },
+  }),
+] as unknown as RouteSpec<never, never, never, ApiServices>[];

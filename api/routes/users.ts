@@ -1,5 +1,165 @@
-import { RouteSpec } from '../http/route';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { send } from '../../commands/aggregate';
+import { userAccounts } from '../../commands/user-account';
+import { UserDoc, USERS } from '../../projections/users/projection';
+import { hashPassword, verifyPassword } from '../auth/passwords';
+import { route } from '../http/route';
+import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { EMAIL_RESERVATIONS, reserveEmail } from './auth';
 
-// Filled in by the issue-6 work on this resource.
-export const userRoutes: RouteSpec<never, never, never, ApiServices>[] = [];
+const ALL_ROLES = ['customer', 'expert', 'helpdesk', 'admin', 'manager'] as const;
+const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const UserParams = z.object({ userId: Id });
+const Email = z.string().trim().toLowerCase().email().max(254);
+const Password = z.string().min(10, 'at least 10 characters').max(200);
+
+function view(doc: UserDoc) {
+  const { _id, passwordHash: _h, ...rest } = doc;
+  return { userId: _id, ...rest };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+async function userDoc(services: ApiServices, userId: string): Promise<UserDoc | null> {
+  return (await services.readModels.collection<UserDoc>(USERS)).findOne({ _id: userId });
+}
+
+export const userRoutes = [
+  route({
+    method: 'get',
+    path: '/users',
+    summary: 'List login accounts (admin), by role, disabled flag or e-mail fragment',
+    tag: 'Users',
+    roles: ['admin'],
+    query: z.object({
+      role: z.enum(ALL_ROLES).optional(),
+      disabled: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+      q: z.string().trim().min(1).max(200).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      skip: z.coerce.number().int().min(0).max(100_000).default(0),
+    }),
+    success: 200,
+    async handler({ query }, services: ApiServices) {
+      const collection = await services.readModels.collection<UserDoc>(USERS);
+      const filter = {
+        ...(query.role ? { role: query.role } : {}),
+        ...(query.disabled !== undefined ? { disabled: query.disabled } : {}),
+        ...(query.q ? { email: { $regex: escapeRegex(query.q.toLowerCase()) } } : {}),
+      };
+      const docs = await collection.find(filter, { sort: { email: 1 }, limit: query.limit, skip: query.skip });
+      return { status: 200, body: { users: docs.map(view), total: await collection.count(filter) } };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/users',
+    summary: 'Create a staff account (helpdesk, manager or admin) with a password (admin)',
+    tag: 'Users',
+    roles: ['admin'],
+    body: z.object({ email: Email, role: z.enum(['helpdesk', 'manager', 'admin']), password: Password }),
+    idempotent: true,
+    success: 201,
+    async handler(request, services: ApiServices) {
+      const { body } = request;
+      const userId = randomUUID();
+      await reserveEmail(services, body.email, userId);
+      try {
+        const result = await send(services.commands, userAccounts, {
+          type: 'registerUser',
+          data: { userId, email: body.email, role: body.role, passwordHash: await hashPassword(body.password) },
+          metadata: request.command(),
+        });
+        return { status: 201, body: { userId, email: body.email, role: body.role }, headers: { Location: `/users/${userId}` }, position: result.position };
+      } catch (error) {
+        await services.documents.collection(EMAIL_RESERVATIONS).deleteOne({ _id: body.email, userId });
+        throw error;
+      }
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/users/me/password',
+    summary: 'Change your own password (current password required); signs out other sessions',
+    tag: 'Users',
+    roles: ALL_ROLES,
+    body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: Password }),
+    success: 204,
+    async handler(request, services: ApiServices) {
+      const { user, body } = request;
+      const doc = await userDoc(services, user.userId);
+      if (!doc || doc.disabled) throw new HttpProblem(401, 'Unauthorized', 'This account cannot change its password.');
+      if (!(await verifyPassword(body.currentPassword, doc.passwordHash))) throw new HttpProblem(403, 'Invalid credentials', 'The current password is wrong.');
+      if (body.currentPassword === body.newPassword) throw new HttpProblem(422, 'Same password', 'Choose a password different from the current one.');
+      const result = await send(services.commands, userAccounts, {
+        type: 'changePassword',
+        data: { userId: user.userId, passwordHash: await hashPassword(body.newPassword) },
+        metadata: request.command(),
+      });
+      await services.tokens.revokeAll(user.userId);
+      return { status: 204, position: result.position };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/users/:userId/disable',
+    summary: 'Disable an account: it can no longer log in or refresh (admin)',
+    tag: 'Users',
+    roles: ['admin'],
+    params: UserParams,
+    body: z.object({ reason: z.string().trim().min(1).max(500) }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { userId } = request.params;
+      const result = await send(services.commands, userAccounts, { type: 'disableUser', data: { userId, reason: request.body.reason }, metadata: request.command() });
+      await services.tokens.revokeAll(userId);
+      return { status: 200, body: { userId, disabled: true }, position: result.position };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/users/:userId/enable',
+    summary: 'Enable a disabled account (admin)',
+    tag: 'Users',
+    roles: ['admin'],
+    params: UserParams,
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { userId } = request.params;
+      const result = await send(services.commands, userAccounts, { type: 'enableUser', data: { userId }, metadata: request.command() });
+      return { status: 200, body: { userId, disabled: false }, position: result.position };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/users/:userId/role',
+    summary: "Change an account's role (customer needs customerId, expert needs expertId) (admin)",
+    tag: 'Users',
+    roles: ['admin'],
+    params: UserParams,
+    body: z
+      .object({ role: z.enum(ALL_ROLES), customerId: Id.optional(), expertId: Id.optional() })
+      .refine((b) => (b.role === 'customer') === (b.customerId !== undefined), { message: 'customerId is given exactly for role customer', path: ['customerId'] })
+      .refine((b) => (b.role === 'expert') === (b.expertId !== undefined), { message: 'expertId is given exactly for role expert', path: ['expertId'] }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { userId } = request.params;
+      const { role, customerId, expertId } = request.body;
+      if (userId === request.user.userId) throw new HttpProblem(422, 'Cannot change own role', 'An admin cannot change their own role.');
+      const result = await send(services.commands, userAccounts, {
+        type: 'changeRole',
+        data: { userId, role, ...(customerId ? { customerId } : {}), ...(expertId ? { expertId } : {}) },
+        metadata: request.command(),
+      });
+      // Tokens carry the role: make the account log in again.
+      await services.tokens.revokeAll(userId);
+      return { status: 200, body: { userId, role, customerId: customerId ?? null, expertId: expertId ?? null }, position: result.position };
+    },
+  }),
+];

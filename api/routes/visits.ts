@@ -1,5 +1,233 @@
-import { RouteSpec } from '../http/route';
+import { z } from 'zod';
+import { send } from '../../commands/aggregate';
+import { visits } from '../../commands/visit';
+import { servesLocation } from '../../domain/expert/expert';
+import { hasSkills } from '../../domain/visit/plan-rules';
+import { VisitCommand } from '../../domain/visit/visit';
+import { requestContext } from '../../flows/context';
+import { requestExtension } from '../../flows/extend-visit';
+import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
+import { VISITS, VisitDoc } from '../../projections/visits/projection';
+import { AuthUser, etag, route, RouteRequest, RouteSpec } from '../http/route';
+import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { isStaff, metadataFor, STAFF } from './tickets';
 
-// Filled in by the issue-6 work on this resource.
-export const visitRoutes: RouteSpec<never, never, never, ApiServices>[] = [];
+const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const Instant = z.string().datetime({ offset: true });
+export const VisitParams = z.object({ visitId: Id });
+
+export function visitView(doc: VisitDoc) {
+  const { _id, proposals: _p, assignments, ...view } = doc;
+  return { ...view, proposals: doc.proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
+}
+
+export async function expertDoc(services: ApiServices, expertId: string): Promise<ExpertDoc | null> {
+  return (await services.readModels.collection<ExpertDoc>(EXPERTS)).findOne({ _id: expertId });
+}
+
+export async function visitDoc(services: ApiServices, visitId: string): Promise<VisitDoc | null> {
+  return (await services.readModels.collection<VisitDoc>(VISITS)).findOne({ _id: visitId });
+}
+
+/** Is the open visit in the expert's feed: their skills cover it and it is inside their service area. */
+export function inFeed(visit: VisitDoc, expert: ExpertDoc): boolean {
+  return visit.status === 'open' && expert.active && hasSkills(visit.skills, expert.skills) && servesLocation({ homeLocation: expert.home, serviceArea: expert.serviceArea }, { location: visit.location });
+}
+
+function expertIdOf(user: AuthUser): string {
+  if (!user.expertId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to an expert profile.');
+  return user.expertId;
+}
+
+/** The visit, if the caller may see it: staff, its customer, an expert on it, proposing for it, or whose feed holds it; else 404. */
+export async function visibleVisit(services: ApiServices, user: AuthUser, visitId: string): Promise<VisitDoc> {
+  const doc = await visitDoc(services, visitId);
+  let ok = false;
+  if (doc) {
+    if (isStaff(user)) ok = true;
+    else if (user.role === 'customer') ok = user.customerId !== undefined && doc.customerId === user.customerId;
+    else if (user.role === 'expert' && user.expertId) {
+      const me = user.expertId;
+      ok = doc.experts.includes(me) || doc.proposals[me] !== undefined || doc.assignments[me] !== undefined;
+      if (!ok) {
+        const expert = await expertDoc(services, me);
+        ok = expert !== null && inFeed(doc, expert);
+      }
+    }
+  }
+  if (!doc || !ok) throw new HttpProblem(404, 'Not found', `No visit ${visitId}.`);
+  return doc;
+}
+
+/** The visit, if the calling expert is on it (404 if they cannot see it, 403 if they can but are not on it). */
+async function myVisit(services: ApiServices, user: AuthUser, visitId: string): Promise<VisitDoc> {
+  const doc = await visibleVisit(services, user, visitId);
+  if (!doc.experts.includes(expertIdOf(user))) throw new HttpProblem(403, 'Forbidden', `You are not on visit ${visitId}.`);
+  return doc;
+}
+
+type StepType = 'markEnRoute' | 'markArrived' | 'markStarted' | 'reportCantArrive' | 'reportCantEnter' | 'completeVisit' | 'closeIncomplete';
+
+async function step(request: RouteRequest<{ visitId: string }, unknown, unknown>, services: ApiServices, type: StepType, data: Record<string, unknown>) {
+  const { params, user } = request;
+  await myVisit(services, user, params.visitId);
+  const command = { type, data: { visitId: params.visitId, expertId: expertIdOf(user), ...data }, metadata: metadataFor(request) } as VisitCommand;
+  const result = await send(services.commands, visits, command, request.ifMatch !== undefined ? { expectedRevision: request.ifMatch } : {});
+  const status = result.state.status;
+  return { status: 200, body: { visitId: params.visitId, status }, headers: { ETag: etag(result.revision) }, position: result.position };
+}
+
+function stepRoute<B>(path: string, summary: string, type: StepType, body: z.ZodType<B>, toData: (b: B) => Record<string, unknown>) {
+  return route({
+    method: 'post',
+    path: `/visits/:visitId/${path}`,
+    summary,
+    tag: 'Visits',
+    roles: ['expert'],
+    params: VisitParams,
+    body,
+    idempotent: true,
+    success: 200,
+    handler: (request, services: ApiServices) => step(request, services, type, toData(request.body)),
+  });
+}
+
+const Empty = z.object({}).strict();
+
+export const visitRoutes = [
+  route({
+    method: 'get',
+    path: '/visits/feed',
+    summary: "Open visits the expert can take: their skills cover the visit's and it is in their service area",
+    tag: 'Visits',
+    roles: ['expert'],
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    success: 200,
+    async handler({ user, query }, services: ApiServices) {
+      const expert = await expertDoc(services, expertIdOf(user));
+      if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
+      const open = await (await services.readModels.collection<VisitDoc>(VISITS)).find({ status: 'open' }, { sort: { plannedAt: 1 }, limit: 5000 });
+      const feed = open.filter((v) => inFeed(v, expert)).slice(0, query.limit);
+      return { status: 200, body: { visits: feed.map(visitView) } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/visits/mine',
+    summary: "The expert's schedule: visits they are on, and open visits they proposed for",
+    tag: 'Visits',
+    roles: ['expert'],
+    query: z.object({ includeClosed: z.enum(['true', 'false']).default('false') }),
+    success: 200,
+    async handler({ user, query }, services: ApiServices) {
+      const me = expertIdOf(user);
+      const col = await services.readModels.collection<VisitDoc>(VISITS);
+      const assigned = await col.find({ experts: me }, { sort: { start: 1 }, limit: 1000 });
+      const closed = ['completed', 'closed-incomplete', 'cancelled'];
+      const scheduled = query.includeClosed === 'true' ? assigned : assigned.filter((v) => !closed.includes(v.status));
+      const proposed = (await col.find({ status: 'open' }, { limit: 5000 })).filter((v) => v.proposals[me] !== undefined || v.assignments[me] !== undefined);
+      return { status: 200, body: { scheduled: scheduled.map(visitView), proposed: proposed.map(visitView) } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/visits/:visitId',
+    summary: 'A visit (an expert on it or whose feed holds it, its customer, staff)',
+    tag: 'Visits',
+    roles: ['customer', 'expert', ...STAFF],
+    params: VisitParams,
+    success: 200,
+    async handler({ params, user }, services: ApiServices) {
+      const doc = await visibleVisit(services, user, params.visitId);
+      let view: Record<string, unknown> = visitView(doc);
+      if (user.role === 'customer') {
+        // The customer sees the schedule, not who competed for it.
+        const { proposals: _p, assignments: _a, ...rest } = view;
+        view = rest;
+      } else if (user.role === 'expert' && !doc.experts.includes(user.expertId!)) {
+        view = { ...view, proposals: doc.proposalList.filter((p) => p.expertId === user.expertId), assignments: [] };
+      }
+      return { status: 200, body: view, headers: { ETag: etag(doc.revision) } };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/visits/:visitId/proposals',
+    summary: 'Propose every start that suits you (replaces your earlier list; keeps time priority of starts that stay)',
+    tag: 'Visits',
+    roles: ['expert'],
+    params: VisitParams,
+    body: z.object({ starts: z.array(Instant).min(1).max(50) }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, user, body } = request;
+      await visibleVisit(services, user, params.visitId);
+      const expertId = expertIdOf(user);
+      const expert = await expertDoc(services, expertId);
+      if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
+      const result = await send(services.commands, visits, {
+        type: 'proposeSlot',
+        data: { visitId: params.visitId, expertId, expertSkills: expert.skills, starts: body.starts },
+        metadata: metadataFor(request),
+      });
+      const slots = result.state.status === 'none' ? [] : (result.state.proposals[expertId] ?? []);
+      return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) }, position: result.position };
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/visits/:visitId/proposals',
+    summary: 'Withdraw your proposals (all, or the starts given as ?start=…)',
+    tag: 'Visits',
+    roles: ['expert'],
+    params: VisitParams,
+    query: z.object({ start: z.union([Instant, z.array(Instant).max(50)]).optional() }),
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, user, query } = request;
+      await visibleVisit(services, user, params.visitId);
+      const starts = query.start === undefined ? undefined : Array.isArray(query.start) ? query.start : [query.start];
+      const result = await send(services.commands, visits, {
+        type: 'withdrawProposal',
+        data: { visitId: params.visitId, expertId: expertIdOf(user), ...(starts ? { starts } : {}) },
+        metadata: metadataFor(request),
+      });
+      const slots = result.state.status === 'none' ? [] : (result.state.proposals[expertIdOf(user)] ?? []);
+      return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) }, position: result.position };
+    },
+  }),
+  stepRoute('en-route', 'You are on your way (with your ETA)', 'markEnRoute', z.object({ eta: Instant }), (b) => ({ eta: b.eta })),
+  stepRoute('arrived', 'You arrived at the customer', 'markArrived', Empty, () => ({})),
+  stepRoute('started', 'You started the work', 'markStarted', Empty, () => ({})),
+  stepRoute('cant-arrive', 'You cannot make it (helpdesk replaces or reschedules)', 'reportCantArrive', z.object({ reason: z.string().trim().min(1).max(1000) }), (b) => ({ reason: b.reason })),
+  stepRoute('cant-enter', 'Nobody lets you in', 'reportCantEnter', z.object({ note: z.string().trim().max(1000).default('') }), (b) => ({ note: b.note })),
+  stepRoute('complete', 'The work of this visit is done', 'completeVisit', z.object({ notes: z.string().trim().max(4000).default('') }), (b) => ({ notes: b.notes })),
+  stepRoute(
+    'close-incomplete',
+    'Close the visit unfinished (needs parts / more time): a follow-up visit is planned',
+    'closeIncomplete',
+    z.object({ reason: z.enum(['needs-parts', 'needs-more-time']), note: z.string().trim().max(1000).default('') }),
+    (b) => ({ reason: b.reason, note: b.note }),
+  ),
+  route({
+    method: 'post',
+    path: '/visits/:visitId/extension',
+    summary: 'Ask for more time: extended if every expert is free, else closed incomplete with a follow-up visit',
+    tag: 'Visits',
+    roles: ['expert'],
+    params: VisitParams,
+    body: z.object({ minutes: z.number().int().min(5).max(8 * 60) }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, user, body } = request;
+      await myVisit(services, user, params.visitId);
+      const metadata = metadataFor(request);
+      const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
+      const outcome = await requestExtension(ctx, { visitId: params.visitId, expertId: expertIdOf(user), minutes: body.minutes });
+      return { status: 200, body: { visitId: params.visitId, ...outcome }, position: await services.events.headPosition() };
+    },
+  }),
+] as unknown as RouteSpec<never, never, never, ApiServices>[];

@@ -25,7 +25,7 @@ describe('npm run replay (scripts/replay.ts)', () => {
     const events = new SqliteEventStore({ path: join(dir, 'events.db') });
     for (let i = 0; i < 300; i++) {
       await events.appendToStream(`ticket-${i % 30}`, [
-        { type: i % 3 ? 'TicketOpened' : 'VisitFinalized', data: { i }, metadata: { correlationId: `c${i}`, causationId: null, actor: { userId: 'u', role: 'customer' }, timestamp: '2026-02-01T08:00:00.000Z' } },
+        { type: i % 3 ? 'ProbePinged' : 'ProbeReset', data: { i }, metadata: { correlationId: `c${i}`, causationId: null, actor: { userId: 'u', role: 'customer' }, timestamp: '2026-02-01T08:00:00.000Z' } },
       ]);
     }
     await events.close();

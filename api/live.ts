@@ -1,0 +1,202 @@
+/**
+ * Live updates over socket.io, fed FROM THE PROJECTIONS: the gateway follows the event store and,
+ * once the projection engine has applied an event (`engine.waitFor(position)`), tells the rooms
+ * that care. Clients authenticate the handshake with their access token (`auth: { token }`).
+ *
+ * Rooms: `user:<userId>`, `role:<role>`, `customer:<customerId>`, `expert:<expertId>`.
+ * Events:
+ * - `ticket.updated` {ticketId, status, event} → `customer:<customerId>` of the ticket;
+ * - `visit.eta` {ticketId, visitId, expertId, eta} → the ticket's customer, on VisitEnRoute;
+ * - `feed.visit-opened` / `feed.visit-taken` → experts whose skills cover the visit's skills;
+ * - `helpdesk.flagged` / `helpdesk.escalated` → `role:helpdesk`;
+ * - `dashboard.open-tickets` {byStatus, total, at} → `role:manager` and `role:helpdesk`,
+ *   throttled with rxjs `auditTime` (one message per second at most, carrying the latest counts).
+ *
+ * Several API instances: a client is connected to one instance, but a room broadcast must reach
+ * sockets on every instance. Use a socket.io adapter so `io.to(room)` and `fetchSockets()` span the
+ * cluster: `@socket.io/mongo-adapter` (we already run MongoDB in production; a capped collection)
+ * or `@socket.io/redis-adapter` (Redis pub/sub): `io.adapter(createAdapter(...))` right after
+ * `new Server(...)`, plus sticky sessions (or `transports: ['websocket']`) at the load balancer.
+ * With an adapter, let ONE instance follow the store and emit (`emit: false` on the others),
+ * otherwise each event is broadcast once per instance. Not installed here: a single process
+ * needs no adapter.
+ */
+import { Server as HttpServer } from 'node:http';
+import { Subject, Subscription, auditTime } from 'rxjs';
+import { Server, Socket } from 'socket.io';
+import { tickets } from '../commands/ticket';
+import { hasAllSkills } from '../domain/expert/skills';
+import { TicketEvent, TicketState } from '../domain/ticket/ticket';
+import { AllSubscription, RecordedEvent } from '../event-store/port';
+import { AuthUser } from './http/route';
+import { ApiServices } from './services';
+
+export interface LiveGatewayOptions {
+  /** Throttle window of the dashboard counter (ms). */
+  dashboardMs?: number;
+  /** How long to wait for the projections before emitting anyway (ms). */
+  projectionWaitMs?: number;
+  /** socket.io CORS origin(s); none by default (same origin). */
+  corsOrigin?: string | string[];
+  /** Follow the store and emit (false on secondary instances behind a shared adapter). */
+  emit?: boolean;
+}
+
+export interface LiveGateway {
+  io: Server;
+  /** Resolves when every event up to `position` has been emitted. */
+  waitFor(position: number, timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+interface VisitInfo {
+  ticketId: string;
+  skills: string[];
+}
+
+type Services = Pick<ApiServices, 'events' | 'tokens' | 'experts' | 'logger' | 'engine'>;
+
+export function ticketRoom(customerId: string): string {
+  return `customer:${customerId}`;
+}
+
+export async function startLiveGateway(server: HttpServer, services: Services, options: LiveGatewayOptions = {}): Promise<LiveGateway> {
+  const io = new Server(server, { path: '/socket.io', serveClient: false, ...(options.corsOrigin ? { cors: { origin: options.corsOrigin } } : {}) });
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const user = typeof token === 'string' ? services.tokens.verifyAccess(token) : null;
+    if (!user) return next(new Error('unauthorized'));
+    socket.data.user = user;
+    next();
+  });
+
+  io.on('connection', async (socket: Socket) => {
+    const user = socket.data.user as AuthUser;
+    const rooms = [`user:${user.userId}`, `role:${user.role}`];
+    if (user.customerId) rooms.push(ticketRoom(user.customerId));
+    if (user.expertId) rooms.push(`expert:${user.expertId}`);
+    await socket.join(rooms);
+    if (user.expertId) {
+      try {
+        const expert = await services.experts.get(user.expertId);
+        socket.data.skills = expert?.skills ?? [];
+      } catch {
+        socket.data.skills = [];
+      }
+    }
+    socket.emit('ready', { rooms });
+    if (user.role === 'manager' || user.role === 'helpdesk') socket.emit('dashboard.open-tickets', dashboard());
+  });
+
+  // --- state the gateway needs to address events (ticket → customer, visit → ticket/skills) ---
+  const ticketStates = new Map<string, TicketState>();
+  const visits = new Map<string, VisitInfo>();
+  const dashboard = () => {
+    const byStatus: Record<string, number> = {};
+    for (const t of ticketStates.values()) if (t.status !== 'none') byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
+    const total = (byStatus['open'] ?? 0) + (byStatus['on-hold'] ?? 0);
+    return { byStatus, total, at: new Date().toISOString() };
+  };
+  const dashboardTicks = new Subject<void>();
+  const dashboardSub: Subscription = dashboardTicks.pipe(auditTime(options.dashboardMs ?? 1000)).subscribe(() => {
+    io.to(['role:manager', 'role:helpdesk']).emit('dashboard.open-tickets', dashboard());
+  });
+
+  const emitToSkilled = async (name: string, skills: readonly string[], payload: unknown) => {
+    const sockets = await io.in('role:expert').fetchSockets();
+    for (const s of sockets) if (hasAllSkills((s.data.skills as string[] | undefined) ?? [], skills)) s.emit(name, payload);
+  };
+
+  const startHead = await services.events.headPosition();
+  let emitted = startHead;
+  const waiters: { position: number; resolve: (ok: boolean) => void }[] = [];
+
+  const apply = (event: RecordedEvent) => {
+    if (event.stream.startsWith('ticket-')) {
+      const data = event.data as { ticketId: string };
+      const before = ticketStates.get(data.ticketId) ?? tickets.decider.initialState();
+      ticketStates.set(data.ticketId, tickets.decider.evolve(before, event as unknown as TicketEvent));
+    } else if (event.type === 'VisitPlanned') {
+      const d = event.data as { visitId: string; ticketId: string; skills: string[] };
+      visits.set(d.visitId, { ticketId: d.ticketId, skills: d.skills });
+    }
+  };
+
+  const publish = async (event: RecordedEvent) => {
+    if (options.emit === false) return;
+    if (services.engine) await services.engine.waitFor(event.position, { timeoutMs: options.projectionWaitMs ?? 2000 });
+    if (event.stream.startsWith('ticket-')) {
+      const data = event.data as { ticketId: string; reason?: string };
+      const ticket = ticketStates.get(data.ticketId);
+      if (ticket && ticket.status !== 'none') {
+        io.to(ticketRoom(ticket.customerId)).emit('ticket.updated', { ticketId: data.ticketId, status: ticket.status, event: event.type });
+      }
+      if (event.type === 'TicketFlaggedForHelpdesk') io.to('role:helpdesk').emit('helpdesk.flagged', { ...(event.data as object) });
+      if (event.type === 'TicketEscalated') io.to('role:helpdesk').emit('helpdesk.escalated', { ...(event.data as object) });
+      dashboardTicks.next();
+      return;
+    }
+    if (event.stream.startsWith('visit-')) {
+      const d = event.data as { visitId: string; ticketId: string; expertId?: string; eta?: string; experts?: string[] };
+      const info = visits.get(d.visitId);
+      if (event.type === 'VisitPlanned' && info) await emitToSkilled('feed.visit-opened', info.skills, { visitId: d.visitId, ticketId: d.ticketId, skills: info.skills });
+      if ((event.type === 'VisitFinalized' || event.type === 'VisitExpertAssigned') && info) {
+        await emitToSkilled('feed.visit-taken', info.skills, { visitId: d.visitId, ticketId: d.ticketId });
+        for (const expertId of d.experts ?? (d.expertId ? [d.expertId] : [])) io.to(`expert:${expertId}`).emit('visit.assigned', { visitId: d.visitId, ticketId: d.ticketId });
+      }
+      if (event.type === 'VisitEnRoute') {
+        const ticket = ticketStates.get(d.ticketId);
+        if (ticket && ticket.status !== 'none') io.to(ticketRoom(ticket.customerId)).emit('visit.eta', { ticketId: d.ticketId, visitId: d.visitId, expertId: d.expertId, eta: d.eta });
+      }
+    }
+  };
+
+  // Catch up the addressing state from the start (no emits), then follow live from the head.
+  const subscription: AllSubscription = services.events.subscribeToAll({ filter: { streamPrefixes: ['ticket-', 'visit-'] } });
+  let stopped = false;
+  const loop = (async () => {
+    try {
+      for await (const event of subscription) {
+        if (stopped) break;
+        apply(event);
+        if (event.position > startHead) {
+          try {
+            await publish(event);
+          } catch (error) {
+            services.logger.warn({ err: error, position: event.position }, 'live gateway: emit failed');
+          }
+        }
+        emitted = Math.max(emitted, event.position);
+        for (let i = waiters.length - 1; i >= 0; i--) {
+          if (waiters[i]!.position <= emitted) waiters.splice(i, 1)[0]!.resolve(true);
+        }
+      }
+    } catch (error) {
+      if (!stopped) services.logger.error({ err: error }, 'live gateway: subscription failed');
+    }
+  })();
+
+  return {
+    io,
+    async waitFor(position, timeoutMs = 5000) {
+      if (emitted >= position) return true;
+      return new Promise<boolean>((resolve) => {
+        const entry = { position, resolve };
+        waiters.push(entry);
+        setTimeout(() => {
+          const i = waiters.indexOf(entry);
+          if (i >= 0) waiters.splice(i, 1);
+          resolve(false);
+        }, timeoutMs).unref();
+      });
+    },
+    async close() {
+      stopped = true;
+      dashboardSub.unsubscribe();
+      await subscription.stop();
+      await loop.catch(() => undefined);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+    },
+  };
+}

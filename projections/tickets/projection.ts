@@ -1,0 +1,177 @@
+import { Document } from '../../document-store/port';
+import { FlagReason, Priority, Ticket, ticketDecider, TicketEvent, TicketState, UnfitProposal } from '../../domain/ticket/ticket';
+import { VisitEvent, VisitStatus } from '../../domain/visit/visit';
+import { Projection } from '../projection';
+
+export interface TicketVisitSummary {
+  visitId: string;
+  status: VisitStatus | 'planning';
+  skills: string[];
+  start: string | null;
+  end: string | null;
+  experts: string[];
+  followUpOf: string | null;
+  outcome: string | null;
+}
+
+/** The `tickets` read model: one document per ticket, what the customer and helpdesk see. */
+export interface TicketDoc extends Document {
+  ticketId: string;
+  customerId: string;
+  status: Ticket['status'];
+  priority: Priority;
+  appliance: { modelId: string | null; text: string | null };
+  problem: string;
+  paymentStatus: Ticket['paymentStatus'];
+  paymentOverridden: boolean;
+  flags: { reason: FlagReason; visitId: string | null; note: string; flaggedAt: string }[];
+  flagged: boolean;
+  escalated: boolean;
+  escalation: { visitIds: string[]; unfitProposals: UnfitProposal[]; escalatedAt: string } | null;
+  visits: TicketVisitSummary[];
+  openedBy: Ticket['openedBy'];
+  openedAt: string;
+  completedAt: string | null;
+  cancelledAt: string | null;
+  resolution: string | null;
+  survey: Ticket['survey'];
+  /** Ticket stream revision: the ETag. */
+  revision: number;
+  updatedAt: string;
+  /** The Ticket state, folded with the decider's evolve. */
+  state: Ticket;
+}
+
+export const TICKETS = 'tickets';
+
+const TICKET_EVENTS: readonly TicketEvent['type'][] = [
+  'TicketOpened',
+  'TicketReleasedToMatching',
+  'TicketFlaggedForHelpdesk',
+  'TicketFlagResolved',
+  'TicketEscalated',
+  'TicketApplianceModelMapped',
+  'TicketVisitOutcomeRecorded',
+  'TicketFollowUpVisitAdded',
+  'TicketCancelled',
+  'TicketCompleted',
+  'TicketSurveyRecorded',
+];
+
+const VISIT_STATUS: Partial<Record<VisitEvent['type'], VisitStatus>> = {
+  VisitPlanned: 'open',
+  VisitFinalized: 'finalized',
+  VisitEnRoute: 'en-route',
+  VisitArrived: 'arrived',
+  VisitStarted: 'started',
+  VisitCantArrive: 'cant-arrive',
+  VisitCantEnter: 'cant-enter',
+  VisitRescheduled: 'open',
+  VisitClosedIncomplete: 'closed-incomplete',
+  VisitCompleted: 'completed',
+  VisitCancelled: 'cancelled',
+};
+
+export const ticketsProjection: Projection = {
+  name: 'tickets',
+  version: 1,
+  eventTypes: [...TICKET_EVENTS, ...(Object.keys(VISIT_STATUS) as VisitEvent['type'][]), 'VisitExpertReplaced'],
+  collections: {
+    [TICKETS]: [
+      { keys: { customerId: 1, openedAt: -1 }, name: 'by_customer' },
+      { keys: { status: 1, openedAt: -1 }, name: 'by_status' },
+      { keys: { flagged: 1 }, name: 'by_flagged' },
+      { keys: { 'visits.visitId': 1 }, name: 'by_visit' },
+    ],
+  },
+  async handle(event, { collection }) {
+    const tickets = collection<TicketDoc>(TICKETS);
+    if (event.type.startsWith('Ticket')) {
+      const e = event as unknown as TicketEvent;
+      const current = await tickets.findOne({ _id: e.data.ticketId });
+      if (current && current.revision >= event.revision) return;
+      const before: TicketState = current ? current.state : { status: 'none' };
+      const state = ticketDecider.evolve(before, e);
+      if (state.status === 'none') return;
+      let escalation = current?.escalation ?? null;
+      if (e.type === 'TicketEscalated') {
+        const { visitIds, unfitProposals, escalatedAt } = e.data;
+        escalation = {
+          visitIds: [...new Set([...(escalation?.visitIds ?? []), ...visitIds])],
+          unfitProposals: [...(escalation?.unfitProposals ?? []), ...unfitProposals],
+          escalatedAt,
+        };
+      }
+      if (state.escalatedVisits.length === 0) escalation = null;
+      const summaries = new Map((current?.visits ?? []).map((v) => [v.visitId, v]));
+      const visits: TicketVisitSummary[] = state.visits.map((v) => {
+        const known = summaries.get(v.spec.visitId);
+        return {
+          visitId: v.spec.visitId,
+          status: known?.status ?? 'planning',
+          skills: v.spec.skills,
+          start: known?.start ?? null,
+          end: known?.end ?? null,
+          experts: v.experts.length > 0 ? v.experts : (known?.experts ?? []),
+          followUpOf: v.followUpOf,
+          outcome: v.outcome,
+        };
+      });
+      await tickets.replaceOne({ _id: state.ticketId }, toDoc(state, visits, escalation, event.revision, (e.data as { [k: string]: unknown }) ), { upsert: true });
+      return;
+    }
+    const e = event as unknown as VisitEvent;
+    const current = await tickets.findOne({ _id: e.data.ticketId });
+    if (!current) return;
+    const visits = current.visits.map((v) => {
+      if (v.visitId !== e.data.visitId) return v;
+      const next = { ...v };
+      const status = VISIT_STATUS[e.type];
+      if (status) next.status = status;
+      if (e.type === 'VisitFinalized') Object.assign(next, { start: e.data.start, end: e.data.end, experts: e.data.experts });
+      if (e.type === 'VisitRescheduled') Object.assign(next, { start: null, end: null, experts: [] });
+      if (e.type === 'VisitExtended') next.end = e.data.end;
+      if (e.type === 'VisitExpertReplaced') {
+        next.experts = next.experts.map((x) => (x === e.data.outExpertId ? e.data.inExpertId : x));
+        if (next.status === 'cant-arrive') next.status = 'finalized';
+      }
+      return next;
+    });
+    await tickets.replaceOne({ _id: current._id }, { ...current, visits });
+  },
+};
+
+function toDoc(state: Ticket, visits: TicketVisitSummary[], escalation: TicketDoc['escalation'], revision: number, data: Record<string, unknown>): TicketDoc {
+  const at = Object.entries(data).find(([k, v]) => k.endsWith('At') && typeof v === 'string')?.[1] as string | undefined;
+  return {
+    _id: state.ticketId,
+    ticketId: state.ticketId,
+    customerId: state.customerId,
+    status: state.status,
+    priority: state.priority,
+    appliance: { modelId: state.applianceModelId, text: state.applianceModelText },
+    problem: state.problem,
+    paymentStatus: state.paymentStatus,
+    paymentOverridden: state.paymentOverridden,
+    flags: state.flags,
+    flagged: state.flags.length > 0,
+    escalated: state.escalatedVisits.length > 0,
+    escalation,
+    visits,
+    openedBy: state.openedBy,
+    openedAt: state.openedAt,
+    completedAt: state.completedAt,
+    cancelledAt: state.cancelledAt,
+    resolution: state.resolution,
+    survey: state.survey,
+    revision,
+    updatedAt: at ?? state.openedAt,
+    state,
+  };
+}
+
+/** The public view of a ticket document (without the folded state). */
+export function ticketView(doc: TicketDoc): Omit<TicketDoc, 'state' | '_id'> {
+  const { _id, state: _s, ...view } = doc;
+  return view;
+}

@@ -1,0 +1,108 @@
+import { Document } from '../../document-store/port';
+import { TicketEvent } from '../../domain/ticket/ticket';
+import { Visit, visitDecider, VisitEvent, VisitState } from '../../domain/visit/visit';
+import { Projection } from '../projection';
+
+/**
+ * The `visits` read model: one document per visit — the Visit's own state (folded with the
+ * Visit decider's pure `evolve`, so domain helpers such as `unfitProposals` work on it) plus what
+ * readers need besides: the ticket's customer, a flat list of proposals, the latest ETA and the
+ * stream revision. Serves the expert's feed and schedule, the visit page and helpdesk's queue.
+ */
+export type VisitDoc = Document &
+  Visit & {
+    customerId: string | null;
+    /** Flat view of `proposals`: who proposed which starts. */
+    proposalList: { expertId: string; starts: string[] }[];
+    /** The latest ETA reported (any expert), null when none. */
+    eta: string | null;
+    plannedAt: string;
+    updatedAt: string;
+    revision: number;
+  };
+
+/** ticketId → customerId, so a visit knows whose it is (VisitPlanned does not carry the customer). */
+export interface VisitTicketDoc extends Document {
+  customerId: string;
+}
+
+export const VISITS = 'visits';
+export const VISIT_TICKETS = 'visit_tickets';
+
+const VISIT_EVENTS: readonly VisitEvent['type'][] = [
+  'VisitPlanned',
+  'VisitSlotsProposed',
+  'VisitProposalWithdrawn',
+  'VisitExpertAssigned',
+  'VisitFinalized',
+  'VisitWindowsUpdated',
+  'VisitEnRoute',
+  'VisitArrived',
+  'VisitStarted',
+  'VisitCantArrive',
+  'VisitCantEnter',
+  'VisitExpertReplaced',
+  'VisitRescheduled',
+  'VisitExtended',
+  'VisitClosedIncomplete',
+  'VisitCompleted',
+  'VisitCancelled',
+];
+
+/** The time a visit event happened (every visit event carries one `…At` field). */
+export function visitEventTime(e: VisitEvent): string {
+  const d = e.data as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(d)) if (key.endsWith('At') && typeof value === 'string') return value;
+  return '';
+}
+
+export const visitsProjection: Projection = {
+  name: 'visits',
+  version: 1,
+  eventTypes: [...VISIT_EVENTS, 'TicketOpened'],
+  collections: {
+    [VISITS]: [
+      { keys: { status: 1 }, name: 'by_status' },
+      { keys: { ticketId: 1 }, name: 'by_ticket' },
+      { keys: { experts: 1 }, name: 'by_expert' },
+      { keys: { customerId: 1 }, name: 'by_customer' },
+    ],
+    [VISIT_TICKETS]: [],
+  },
+  async handle(event, { collection }) {
+    if (event.type === 'TicketOpened') {
+      const d = (event as unknown as Extract<TicketEvent, { type: 'TicketOpened' }>).data;
+      await collection<VisitTicketDoc>(VISIT_TICKETS).replaceOne({ _id: d.ticketId }, { _id: d.ticketId, customerId: d.customerId }, { upsert: true });
+      return;
+    }
+    const e = event as unknown as VisitEvent;
+    const visits = collection<VisitDoc>(VISITS);
+    const id = e.data.visitId;
+    const current = await visits.findOne({ _id: id });
+    if (!current && e.type !== 'VisitPlanned') return;
+    if (current && current.revision >= event.revision) return; // already applied
+    const before: VisitState = current ? stateOf(current) : { status: 'none' };
+    const after = visitDecider.evolve(before, e);
+    if (after.status === 'none') return;
+    const customerId = current?.customerId ?? (await collection<VisitTicketDoc>(VISIT_TICKETS).findOne({ _id: e.data.ticketId }))?.customerId ?? null;
+    const at = visitEventTime(e);
+    const etas = Object.entries(after.etas).sort((a, b) => (a[1] < b[1] ? 1 : -1));
+    const doc: VisitDoc = {
+      ...after,
+      _id: id,
+      customerId,
+      proposalList: Object.entries(after.proposals).map(([expertId, slots]) => ({ expertId, starts: slots.map((s) => s.start) })),
+      eta: etas[0]?.[1] ?? null,
+      plannedAt: current?.plannedAt ?? at,
+      updatedAt: at,
+      revision: event.revision,
+    };
+    await visits.replaceOne({ _id: id }, doc, { upsert: true });
+  },
+};
+
+/** The Visit state inside a visit document. */
+export function stateOf(doc: VisitDoc): Visit {
+  const { _id, customerId: _c, proposalList: _p, eta: _e, plannedAt: _pa, updatedAt: _u, revision: _r, ...state } = doc;
+  return state as unknown as Visit;
+}

@@ -1,0 +1,41 @@
+import { startTestSystem, TestSystem } from '../../api/__tests__/harness';
+import { tickets } from '../../commands/ticket';
+import { TicketEvent, TicketState } from '../../domain/ticket/ticket';
+import { DEMO_LOGINS, seedDemo, SeedSystem } from '../demo';
+
+describe('demo seed (tiny)', () => {
+  let sys: TestSystem;
+  let seedSys: SeedSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    seedSys = { commands: sys.services.commands, events: sys.services.events, clock: sys.clock, settle: sys.settle, fireDueDeadlines: () => sys.sagas.fireDueDeadlines() };
+  });
+  afterAll(() => sys.stop());
+
+  const ticketStatus = async (ticketId: string) => {
+    const history = await sys.services.events.readStream(`ticket-${ticketId}`);
+    return history.reduce<TicketState>((s, e) => tickets.decider.evolve(s, e as unknown as TicketEvent), tickets.decider.initialState());
+  };
+
+  it('writes tickets in several states through the commands, and a second run writes nothing', async () => {
+    const now = new Date('2026-03-18T15:00:00.000Z');
+    const summary = await seedDemo(seedSys, { experts: 6, customers: 5, tickets: 10, now });
+    expect(summary.failureSamples).toEqual([]);
+    const types = new Set((await sys.services.events.readAll()).map((e) => e.type));
+    for (const t of ['TicketOpened', 'VisitFinalized', 'TicketEscalated', 'VisitEnRoute', 'VisitStarted', 'VisitCompleted', 'TicketCompleted', 'TicketSurveyRecorded', 'TicketCancelled', 'PaidUntilAdvanced']) {
+      expect(types).toContain(t);
+    }
+    const statuses = new Set<string>();
+    for (let i = 1; i <= 10; i++) statuses.add((await ticketStatus(`tkt-${String(i).padStart(5, '0')}`)).status);
+    expect(statuses).toEqual(new Set(['open', 'completed', 'cancelled', 'on-hold']));
+
+    const login = await sys.call('POST', '/auth/login', { body: DEMO_LOGINS.manager });
+    expect(login.status).toBe(200);
+
+    const head = await sys.services.events.headPosition();
+    const again = await seedDemo(seedSys, { experts: 6, customers: 5, tickets: 10, now });
+    expect(again.skippedTickets).toBe(10);
+    await sys.settle();
+    expect(await sys.services.events.headPosition()).toBe(head);
+  }, 60_000);
+});

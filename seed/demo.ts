@@ -1,0 +1,536 @@
+/**
+ * Demo data, written THROUGH THE COMMANDS (never as documents): an appliance catalog, experts
+ * around Springfield, customers with plans, payment tokens and paid-until dates, one login per
+ * role, and tickets in every state, driven through the real sagas (matching finalizes the
+ * proposals, match-timeouts escalate) with a clock the generator controls.
+ *
+ * Deterministic: a seeded PRNG and ids/command ids derived from it, so running it twice writes
+ * nothing new (commands are idempotent by command id; existing tickets are skipped).
+ */
+import { send } from '../commands/aggregate';
+import { applianceModels } from '../commands/catalog';
+import { customers } from '../commands/customer';
+import { experts } from '../commands/expert';
+import { CommandHandler } from '../commands/handler';
+import { tickets } from '../commands/ticket';
+import { userAccounts } from '../commands/user-account';
+import { visits } from '../commands/visit';
+import { Actor, CommandMetadata } from '../domain/decider';
+import { hasAllSkills } from '../domain/expert/skills';
+import { PlanTier } from '../domain/customer/customer';
+import { Priority } from '../domain/ticket/ticket';
+import { UserRole } from '../domain/user-account/user-account';
+import { EventStore } from '../event-store/port';
+import { hashPassword } from '../api/auth/passwords';
+
+export interface SeedSize {
+  customers: number;
+  experts: number;
+  tickets: number;
+}
+export const DEFAULT_SIZE: SeedSize = { customers: 500, experts: 50, tickets: 3000 };
+
+/** Demo logins, one per role (printed by `npm run seed`). */
+export const DEMO_LOGINS: Record<UserRole, { email: string; password: string }> = {
+  customer: { email: 'customer@demo.sysops.local', password: 'demo-customer-pass' },
+  expert: { email: 'expert@demo.sysops.local', password: 'demo-expert-pass' },
+  helpdesk: { email: 'helpdesk@demo.sysops.local', password: 'demo-helpdesk-pass' },
+  admin: { email: 'admin@demo.sysops.local', password: 'demo-admin-pass' },
+  manager: { email: 'manager@demo.sysops.local', password: 'demo-manager-pass' },
+};
+
+export interface SeedSystem {
+  commands: CommandHandler;
+  events: EventStore;
+  /** Waits until projections and sagas have handled everything written so far. */
+  settle(): Promise<void>;
+  /** The clock the sagas read; the generator moves it. */
+  clock: { now: Date };
+  /** Fires the saga deadlines due at `clock.now`. */
+  fireDueDeadlines(): Promise<number>;
+}
+
+export interface SeedOptions extends Partial<SeedSize> {
+  seed?: number;
+  /** "Now" of the demo (defaults to the current time); history is placed before it. */
+  now?: Date;
+  onProgress?(phase: string, done: number, total: number): void;
+}
+
+export type TicketPlan = 'completed' | 'matched' | 'en-route' | 'started' | 'escalated' | 'open' | 'on-hold' | 'cancelled';
+
+export interface SeedSummary {
+  size: SeedSize;
+  catalogModels: number;
+  tickets: Record<TicketPlan, number>;
+  skippedTickets: number;
+  failures: number;
+  failureSamples: string[];
+  logins: typeof DEMO_LOGINS;
+}
+
+// ---- deterministic random -------------------------------------------------------------------
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Rng {
+  constructor(private readonly next: () => number) {}
+  float(): number {
+    return this.next();
+  }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+  sample<T>(items: readonly T[], n: number): T[] {
+    const copy = [...items];
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(this.next() * (i + 1));
+      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
+    }
+    return copy.slice(0, n);
+  }
+}
+
+// ---- catalog ---------------------------------------------------------------------------------
+
+const CATEGORIES: { category: string; skills: string[][]; brands: string[]; models: string[] }[] = [
+  { category: 'washer', skills: [['washer', 'plumbing']], brands: ['Whirlpool', 'LG', 'Samsung', 'Maytag'], models: ['WTW5000', 'WM3400CW', 'WF45T6000', 'MVW6230'] },
+  { category: 'dryer', skills: [['dryer', 'electrical'], ['dryer', 'gas']], brands: ['Whirlpool', 'LG', 'Samsung'], models: ['WED5000', 'DLE3400W', 'DVG45T6000'] },
+  { category: 'dishwasher', skills: [['dishwasher', 'plumbing']], brands: ['Bosch', 'KitchenAid', 'GE', 'Miele'], models: ['SHX78B75', 'KDTM404K', 'GDT665SSN', 'G7156'] },
+  { category: 'refrigerator', skills: [['refrigeration'], ['refrigeration', 'electrical']], brands: ['Frigidaire', 'GE', 'Samsung', 'LG', 'Sub-Zero'], models: ['FFTR1835', 'GTE18GMN', 'RF28R7351', 'LRMVS3006', 'BI-36U'] },
+  { category: 'oven', skills: [['oven', 'electrical'], ['oven', 'gas']], brands: ['Wolf', 'GE', 'Frigidaire', 'Bosch'], models: ['SO30TE', 'JB645RK', 'FCRG3052', 'HBL8453'] },
+  { category: 'hvac', skills: [['hvac', 'refrigeration'], ['hvac', 'electrical']], brands: ['Carrier', 'Trane', 'Lennox', 'Daikin'], models: ['24ACC6', 'XR14', 'ML14XC1', 'DX16SA'] },
+  { category: 'water-heater', skills: [['water heater', 'plumbing'], ['water heater', 'gas']], brands: ['Rheem', 'A.O. Smith', 'Bradford White'], models: ['XE50T10', 'GCR-50', 'RE250T6'] },
+  { category: 'microwave', skills: [['microwave', 'electrical']], brands: ['Panasonic', 'Sharp'], models: ['NN-SN966S', 'SMD2470AS'] },
+];
+
+interface Model {
+  modelId: string;
+  brand: string;
+  model: string;
+  category: string;
+  requiredSkills: string[];
+}
+
+function buildCatalog(): Model[] {
+  const out: Model[] = [];
+  for (const c of CATEGORIES) {
+    c.models.forEach((model, i) => {
+      const brand = c.brands[i % c.brands.length]!;
+      out.push({ modelId: `mdl-${c.category}-${model.toLowerCase().replace(/[^a-z0-9]+/g, '')}`, brand, model, category: c.category, requiredSkills: c.skills[i % c.skills.length]! });
+    });
+  }
+  return out;
+}
+
+const SKILL_POOL = [...new Set(CATEGORIES.flatMap((c) => c.skills.flat()))];
+const FIRST = ['Alex', 'Sam', 'Jordan', 'Taylor', 'Morgan', 'Riley', 'Casey', 'Jamie', 'Avery', 'Quinn', 'Drew', 'Robin', 'Maria', 'Wei', 'Priya', 'Omar', 'Lena', 'Diego', 'Hana', 'Noah'];
+const LAST = ['Smith', 'Johnson', 'Garcia', 'Nguyen', 'Patel', 'Kim', 'Brown', 'Lopez', 'Murphy', 'Rossi', 'Cohen', 'Okafor', 'Silva', 'Walsh', 'Dubois', 'Novak'];
+const STREETS = ['Main St', 'State St', 'Maple Ave', 'Oak St', 'Sumner Ave', 'Dickinson St', 'Boston Rd', 'Allen St', 'Carew St', 'Liberty St', 'Wilbraham Rd', 'Page Blvd'];
+const PROBLEMS: Record<string, string[]> = {
+  washer: ['leaks water during the spin cycle', 'does not drain', 'drum does not turn', 'shows error code E21'],
+  dryer: ['runs but does not heat', 'makes a loud squeaking noise', 'stops after a few minutes'],
+  dishwasher: ['dishes come out dirty', 'water stays at the bottom', 'leaks from the door'],
+  refrigerator: ['not cooling', 'ice maker stopped working', 'freezer builds up frost', 'compressor clicks constantly'],
+  oven: ['does not reach temperature', 'igniter clicks but no flame', 'display is dead'],
+  hvac: ['blows warm air', 'short cycles', 'thermostat not responding', 'outdoor unit is noisy'],
+  'water-heater': ['no hot water', 'pilot light keeps going out', 'leaks at the bottom'],
+  microwave: ['does not heat', 'turntable does not spin', 'sparks inside'],
+};
+
+const CENTER = { lat: 42.1015, lon: -72.5898 };
+function around(rng: Rng, maxKm: number): { lat: number; lon: number } {
+  const r = maxKm * Math.sqrt(rng.float());
+  const theta = rng.float() * 2 * Math.PI;
+  const dLat = (r * Math.cos(theta)) / 111.32;
+  const dLon = (r * Math.sin(theta)) / (111.32 * Math.cos((CENTER.lat * Math.PI) / 180));
+  return { lat: Math.round((CENTER.lat + dLat) * 1e5) / 1e5, lon: Math.round((CENTER.lon + dLon) * 1e5) / 1e5 };
+}
+function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 2 * 6371 * Math.asin(Math.sqrt(h));
+}
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const MIN = 60_000;
+
+// ---- the generator ----------------------------------------------------------------------------
+
+interface ExpertSeed {
+  expertId: string;
+  home: { lat: number; lon: number };
+  radiusKm: number;
+  skills: string[];
+}
+interface CustomerSeed {
+  customerId: string;
+  location: { lat: number; lon: number };
+}
+
+export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Promise<SeedSummary> {
+  const size: SeedSize = {
+    customers: options.customers ?? DEFAULT_SIZE.customers,
+    experts: options.experts ?? DEFAULT_SIZE.experts,
+    tickets: options.tickets ?? DEFAULT_SIZE.tickets,
+  };
+  const rng = new Rng(mulberry32(options.seed ?? 20260302));
+  const realNow = options.now ?? new Date();
+  const today = Math.floor(realNow.getTime() / DAY) * DAY;
+  /** Day the demo history starts: tickets opened then, completed visits in the days after. */
+  const t0 = today - 12 * DAY;
+  const progress = options.onProgress ?? (() => undefined);
+  const system: Actor = { userId: 'seed', role: 'system' };
+  const failures: string[] = [];
+  let failureCount = 0;
+  const meta = (commandId: string, at: number, actor: Actor = system): CommandMetadata => ({ commandId: `seed:${commandId}`, now: new Date(at), actor, correlationId: `seed:${commandId.split(':')[0]}` });
+  const attempt = async (what: string, effect: () => Promise<unknown>): Promise<boolean> => {
+    try {
+      await effect();
+      return true;
+    } catch (error) {
+      failureCount++;
+      if (failures.length < 10) failures.push(`${what}: ${(error as Error).message}`);
+      return false;
+    }
+  };
+  const inChunks = async <T>(phase: string, items: readonly T[], each: (item: T, i: number) => Promise<unknown>, width = 16) => {
+    progress(phase, 0, items.length);
+    for (let i = 0; i < items.length; i += width) {
+      await Promise.all(items.slice(i, i + width).map((item, k) => each(item, i + k)));
+      progress(phase, Math.min(items.length, i + width), items.length);
+    }
+  };
+  sys.clock.now = new Date(t0 + 7 * HOUR);
+  const setupAt = t0 + 7 * HOUR;
+
+  // catalog
+  const models = buildCatalog();
+  await inChunks('catalog', models, (m) =>
+    attempt(`model ${m.modelId}`, () => send(sys.commands, applianceModels, { type: 'addApplianceModel', data: { ...m, aliases: [`${m.brand} ${m.model}`] }, metadata: meta(`model:${m.modelId}`, setupAt) })),
+  );
+
+  // experts: every category covered by several experts
+  const expertSeeds: ExpertSeed[] = [];
+  for (let i = 0; i < size.experts; i++) {
+    const primary = CATEGORIES[i % CATEGORIES.length]!;
+    const skills = new Set<string>(primary.skills.flat());
+    for (const s of rng.sample(SKILL_POOL, rng.int(1, 3))) skills.add(s);
+    expertSeeds.push({ expertId: `exp-${pad(i + 1, 3)}`, home: around(rng, 15), radiusKm: rng.int(10, 25), skills: [...skills].sort() });
+  }
+  await inChunks('experts', expertSeeds, (e, i) => {
+    const name = `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]}`;
+    return attempt(`expert ${e.expertId}`, () =>
+      send(sys.commands, experts, {
+        type: 'onboardExpert',
+        data: {
+          expertId: e.expertId,
+          name,
+          contact: { email: `${e.expertId}@experts.demo.sysops.local`, phone: `+1413555${pad(1000 + i, 4)}` },
+          locale: 'en-US',
+          homeLocation: e.home,
+          serviceArea: { kind: 'radius', radiusKm: e.radiusKm },
+          skills: e.skills,
+          availability: { timeZone: 'America/New_York', days: [0, 1, 2, 3, 4, 5, 6].map((d) => (d === 0 || d === 6 ? [] : [{ from: '08:00', to: '18:00' }])) },
+          feePerVisitCents: rng.int(60, 140) * 100,
+        },
+        metadata: meta(`expert:${e.expertId}`, setupAt),
+      }),
+    );
+  });
+
+  // customers: contact, plan(s), payment token, paid-until
+  const customerSeeds: CustomerSeed[] = [];
+  for (let i = 0; i < size.customers; i++) customerSeeds.push({ customerId: `cust-${pad(i + 1, 4)}`, location: around(rng, 15) });
+  const tiers: { tier: PlanTier; cents: number }[] = [
+    { tier: 'basic', cents: 999 },
+    { tier: 'standard', cents: 1999 },
+    { tier: 'premium', cents: 3499 },
+  ];
+  const customerDetails = customerSeeds.map((c, i) => ({
+    name: `${rng.pick(FIRST)} ${rng.pick(LAST)}`,
+    street: `${rng.int(1, 1999)} ${rng.pick(STREETS)}`,
+    notifyBy: rng.float() < 0.6 ? ('email' as const) : ('sms' as const),
+    plans: rng.sample(CATEGORIES, rng.int(1, 3)).map((c2) => ({ product: c2.category, ...rng.pick(tiers) })),
+    last4: pad(rng.int(0, 9999), 4),
+    paidDays: rng.int(20, 365),
+    index: i,
+  }));
+  await inChunks('customers', customerSeeds, async (c, i) => {
+    const d = customerDetails[i]!;
+    const at = setupAt + i * 1000;
+    const ok = await attempt(`customer ${c.customerId}`, () =>
+      send(sys.commands, customers, {
+        type: 'registerCustomer',
+        data: {
+          customerId: c.customerId,
+          contact: { name: d.name, email: `${c.customerId}@customers.demo.sysops.local`, phone: `+1413556${pad(i % 10000, 4)}`, address: { line1: d.street, city: 'Springfield', postalCode: `011${pad(i % 100, 2)}`, country: 'US', location: c.location } },
+          notifyBy: d.notifyBy,
+        },
+        metadata: meta(`customer:${c.customerId}`, at),
+      }),
+    );
+    if (!ok) return;
+    for (const [k, p] of d.plans.entries()) {
+      await attempt(`plan ${c.customerId}`, () =>
+        send(sys.commands, customers, {
+          type: 'purchaseSupportPlan',
+          data: { customerId: c.customerId, plan: { planId: `plan-${c.customerId}-${k + 1}`, product: p.product, tier: p.tier, monthlyPriceCents: p.cents } },
+          metadata: meta(`plan:${c.customerId}:${k}`, at),
+        }),
+      );
+    }
+    await attempt(`payment ${c.customerId}`, () =>
+      send(sys.commands, customers, { type: 'setPaymentMethod', data: { customerId: c.customerId, gatewayToken: `tok_demo_${c.customerId}`, last4: d.last4 }, metadata: meta(`pm:${c.customerId}`, at) }),
+    );
+    await attempt(`paid-until ${c.customerId}`, () =>
+      send(sys.commands, customers, {
+        type: 'advancePaidUntil',
+        data: { customerId: c.customerId, paidUntil: new Date(today + d.paidDays * DAY).toISOString(), invoiceId: `inv-demo-${c.customerId}` },
+        metadata: meta(`paid:${c.customerId}`, at),
+      }),
+    );
+  });
+
+  // logins, one per role
+  const roles = Object.keys(DEMO_LOGINS) as UserRole[];
+  progress('logins', 0, roles.length);
+  for (const [i, role] of roles.entries()) {
+    const link = role === 'customer' && customerSeeds[0] ? { customerId: customerSeeds[0].customerId } : role === 'expert' && expertSeeds[0] ? { expertId: expertSeeds[0].expertId } : {};
+    const userId = `user-demo-${role}`;
+    const existing = await sys.events.readStream(`user-${userId}`).catch(() => []);
+    if (existing.length === 0) {
+      const passwordHash = await hashPassword(DEMO_LOGINS[role].password);
+      await attempt(`login ${role}`, () =>
+        send(sys.commands, userAccounts, { type: 'registerUser', data: { userId, email: DEMO_LOGINS[role].email, role, passwordHash, ...link }, metadata: meta(`user:${userId}`, setupAt) }),
+      );
+    }
+    progress('logins', i + 1, roles.length);
+  }
+  await sys.settle();
+
+  // ---- tickets --------------------------------------------------------------------------------
+  const weekdaysFrom = (from: number, to: number) => {
+    const days: number[] = [];
+    for (let d = from; d <= to; d += DAY) {
+      const wd = new Date(d).getUTCDay();
+      if (wd !== 0 && wd !== 6) days.push(d);
+    }
+    return days;
+  };
+  const pastDays = weekdaysFrom(t0 + DAY, today - DAY);
+  const lastWeekday = pastDays[pastDays.length - 1] ?? t0 + DAY;
+  const futureDays = weekdaysFrom(today + DAY, today + 21 * DAY);
+  /** 2-hour slots inside 08:00–18:00 New York time (13:00–21:00 UTC in winter, 12:00–20:00 in summer). */
+  const SLOT_HOURS = [13, 15, 17];
+  const booked = new Set<string>();
+
+  const plans: TicketPlan[] = [];
+  const mix: [TicketPlan, number][] = [
+    ['completed', 0.35],
+    ['matched', 0.18],
+    ['en-route', 0.05],
+    ['started', 0.05],
+    ['escalated', 0.1],
+    ['open', 0.14],
+    ['on-hold', 0.06],
+    ['cancelled', 0.07],
+  ];
+  for (let i = 0; i < size.tickets; i++) {
+    // round-robin over the mix for tiny sizes, weighted random for the rest
+    if (i < mix.length) plans.push(mix[i]![0]);
+    else {
+      let r = rng.float();
+      const found = mix.find(([, w]) => (r -= w) < 0);
+      plans.push(found ? found[0] : 'open');
+    }
+  }
+
+  interface TicketSeed {
+    ticketId: string;
+    visitId: string;
+    plan: TicketPlan;
+    customer: CustomerSeed;
+    model: Model;
+    priority: Priority;
+    openedAt: number;
+    day: number;
+    durationMinutes: number;
+    expert?: ExpertSeed;
+    start?: number;
+    problem: string;
+  }
+  const seeds: TicketSeed[] = plans.map((plan, i) => {
+    const customer = rng.pick(customerSeeds);
+    const model = rng.pick(models);
+    const needsExpert = plan === 'completed' || plan === 'matched' || plan === 'en-route' || plan === 'started';
+    let day = plan === 'completed' ? rng.pick(pastDays) : plan === 'en-route' || plan === 'started' ? lastWeekday : rng.pick(futureDays);
+    const durationMinutes = rng.pick([60, 90, 120]);
+    let expert: ExpertSeed | undefined;
+    let start: number | undefined;
+    if (needsExpert) {
+      const fit = expertSeeds.filter((e) => hasAllSkills(e.skills, model.requiredSkills) && distanceKm(e.home, customer.location) <= e.radiusKm);
+      const candidates = rng.sample(fit, fit.length);
+      const dayChoices = plan === 'completed' ? rng.sample(pastDays, pastDays.length) : plan === 'matched' ? rng.sample(futureDays, futureDays.length) : [lastWeekday];
+      search: for (const d of dayChoices) {
+        for (const e of candidates) {
+          for (const h of rng.sample(SLOT_HOURS, SLOT_HOURS.length)) {
+            const key = `${e.expertId}:${d}:${h}`;
+            if (!booked.has(key)) {
+              booked.add(key);
+              expert = e;
+              start = d + h * HOUR;
+              day = d;
+              break search;
+            }
+          }
+        }
+      }
+    }
+    const actual: TicketPlan = needsExpert && !expert ? 'open' : plan;
+    if (actual !== plan) day = rng.pick(futureDays);
+    const openedAt = actual === 'open' ? realNow.getTime() - rng.int(10, 300) * MIN : t0 + 8 * HOUR + i * 1000;
+    const priority: Priority = actual === 'escalated' ? 'urgent' : actual === 'open' ? rng.pick(['normal', 'low'] as const) : rng.pick(['normal', 'normal', 'high', 'low'] as const);
+    return {
+      ticketId: `tkt-${pad(i + 1, 5)}`,
+      visitId: `vis-${pad(i + 1, 5)}-1`,
+      plan: actual,
+      customer,
+      model,
+      priority,
+      openedAt,
+      day,
+      durationMinutes,
+      ...(expert ? { expert } : {}),
+      ...(start !== undefined ? { start } : {}),
+      problem: `${model.brand} ${model.model}: ${rng.pick(PROBLEMS[model.category] ?? ['not working'])}`,
+    };
+  });
+
+  const counts = Object.fromEntries(mix.map(([p]) => [p, 0])) as Record<TicketPlan, number>;
+  let skipped = 0;
+  const fresh: TicketSeed[] = [];
+  await inChunks('check tickets', seeds, async (t) => {
+    const existing = await sys.events.readStream(`ticket-${t.ticketId}`, { maxCount: 1 }).catch(() => []);
+    if (existing.length > 0) skipped++;
+    else fresh.push(t);
+  }, 64);
+  fresh.sort((a, b) => a.ticketId.localeCompare(b.ticketId));
+  const is = (...p: TicketPlan[]) => fresh.filter((t) => p.includes(t.plan));
+
+  const openOne = (t: TicketSeed) => {
+    const windowStart = t.day + 12 * HOUR;
+    return attempt(`open ${t.ticketId}`, () =>
+      send(sys.commands, tickets, {
+        type: 'openTicket',
+        data: {
+          ticketId: t.ticketId,
+          customerId: t.customer.customerId,
+          applianceModelId: t.model.modelId,
+          problem: t.problem,
+          priority: t.priority,
+          location: t.customer.location,
+          visits: [{ visitId: t.visitId, skills: t.model.requiredSkills, expertsNeeded: 1, durationMinutes: t.durationMinutes, windows: [{ start: new Date(windowStart).toISOString(), end: new Date(windowStart + 10 * HOUR).toISOString() }] }],
+          dependencies: [],
+          paymentStatus: t.plan === 'on-hold' ? 'unknown' : 'paid',
+        },
+        metadata: meta(`open:${t.ticketId}`, t.openedAt, { userId: `customer:${t.customer.customerId}`, role: 'customer' }),
+      }),
+    );
+  };
+
+  // 1. open the historical tickets (the matching saga plans their visits and starts match clocks)
+  sys.clock.now = new Date(t0 + 8 * HOUR);
+  await inChunks('open tickets', is('completed', 'matched', 'en-route', 'started', 'escalated', 'on-hold', 'cancelled'), openOne);
+  await sys.settle();
+
+  // 2. nobody proposes for the urgent ones: their match-timeout fires, the ticket escalates
+  progress('escalations', 0, 1);
+  sys.clock.now = new Date(t0 + 8 * HOUR + (size.tickets + 60) * 1000 + 45 * MIN);
+  await sys.fireDueDeadlines();
+  await sys.settle();
+  await sys.fireDueDeadlines();
+  await sys.settle();
+  progress('escalations', 1, 1);
+
+  // 3. experts propose; the matching saga books calendars and finalizes
+  const proposeAt = sys.clock.now.getTime() + 30 * MIN;
+  sys.clock.now = new Date(proposeAt);
+  const matched = is('completed', 'matched', 'en-route', 'started');
+  await inChunks('proposals', matched, (t) =>
+    attempt(`propose ${t.ticketId}`, () =>
+      send(sys.commands, visits, {
+        type: 'proposeSlot',
+        data: { visitId: t.visitId, expertId: t.expert!.expertId, expertSkills: t.expert!.skills, starts: [new Date(t.start!).toISOString()] },
+        metadata: meta(`propose:${t.visitId}`, proposeAt, { userId: t.expert!.expertId, role: 'expert' }),
+      }),
+    ),
+  );
+  await sys.settle();
+
+  // 4. cancellations
+  await inChunks('cancellations', is('cancelled'), (t) =>
+    attempt(`cancel ${t.ticketId}`, () =>
+      send(sys.commands, tickets, { type: 'cancelTicket', data: { ticketId: t.ticketId, reason: 'customer fixed it themselves' }, metadata: meta(`cancel:${t.ticketId}`, proposeAt + HOUR) }),
+    ),
+  );
+
+  // 5. execution: en route, arrived, started, completed
+  const step = (t: TicketSeed, type: 'markEnRoute' | 'markArrived' | 'markStarted' | 'completeVisit', at: number, extra: Record<string, string> = {}) =>
+    send(sys.commands, visits, {
+      type,
+      data: { visitId: t.visitId, expertId: t.expert!.expertId, ...extra },
+      metadata: meta(`${type}:${t.visitId}`, at, { userId: t.expert!.expertId, role: 'expert' }),
+    } as Parameters<typeof send<never, never, never>>[2]);
+  await inChunks('visits', is('completed', 'en-route', 'started'), (t) =>
+    attempt(`execute ${t.ticketId}`, async () => {
+      const start = t.start!;
+      await step(t, 'markEnRoute', start - 30 * MIN, { eta: new Date(start).toISOString() });
+      if (t.plan === 'en-route') return;
+      await step(t, 'markArrived', start - 2 * MIN);
+      await step(t, 'markStarted', start);
+      if (t.plan === 'started') return;
+      await step(t, 'completeVisit', start + t.durationMinutes * MIN, { notes: rng.pick(['replaced the pump', 'cleaned the filter and tested', 'replaced the control board', 'replaced a worn belt', 'recharged refrigerant, no leaks found']) });
+    }),
+  );
+  await sys.settle();
+
+  // 6. the tickets whose visit is done are completed, most get a survey
+  await inChunks('surveys', is('completed'), (t, i) =>
+    attempt(`complete ${t.ticketId}`, async () => {
+      const end = t.start! + t.durationMinutes * MIN;
+      await send(sys.commands, tickets, { type: 'completeTicket', data: { ticketId: t.ticketId, resolution: 'repaired on site' }, metadata: meta(`complete:${t.ticketId}`, end + 15 * MIN, { userId: t.expert!.expertId, role: 'expert' }) });
+      if (i % 5 !== 4) {
+        const rating = [5, 5, 4, 5, 3, 4, 5, 2, 4, 5][i % 10]!;
+        await send(sys.commands, tickets, {
+          type: 'recordSurvey',
+          data: { ticketId: t.ticketId, rating, comments: rating >= 4 ? 'quick and friendly' : 'took longer than expected' },
+          metadata: meta(`survey:${t.ticketId}`, end + DAY),
+        });
+      }
+    }),
+  );
+
+  // 7. fresh tickets still waiting for proposals (their match clocks run in real time)
+  sys.clock.now = new Date(realNow.getTime());
+  await inChunks('open tickets (today)', is('open'), openOne);
+  await sys.settle();
+
+  for (const t of fresh) counts[t.plan]++;
+  return { size, catalogModels: models.length, tickets: counts, skippedTickets: skipped, failures: failureCount, failureSamples: failures, logins: DEMO_LOGINS };
+}
