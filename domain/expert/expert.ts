@@ -102,17 +102,8 @@ export type ExpertCommand =
 
 // ---- state --------------------------------------------------------------------------------
 
-export interface ExpertProfile {
-  expertId: string;
-  name: string;
-  contact: ExpertContact;
-  locale: string;
-  homeLocation: GeoPoint;
-  serviceArea: ServiceArea;
-  skills: string[];
-  availability: WeeklyAvailability;
-  feePerVisitCents: number;
-}
+/** The profile in state is exactly what onboarding records (later updates replace parts of it). */
+export type ExpertProfile = Onboarding;
 
 export type ExpertState =
   | { status: 'unknown' }
