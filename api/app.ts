@@ -5,8 +5,9 @@ import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
 import { listDevOutbox } from '../notifications/dev-outbox';
 import { servingStatus } from '../projections/status';
+import { authenticateBearer } from './auth/accounts';
 import { HttpProblem, problemHandler, toProblem } from './http/problem';
-import { AuthUser, mountRoutes, RouteResult, RouterHooks } from './http/route';
+import { mountRoutes, RouteResult, RouterHooks } from './http/route';
 import { docsPage, openApiDocument } from './openapi';
 import { allRoutes } from './routes';
 import { ApiServices } from './services';
@@ -89,10 +90,10 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
 function routerHooks(services: ApiServices): RouterHooks {
   const store = () => services.documents.collection<IdempotencyDoc>(IDEMPOTENCY);
   return {
-    authenticate(req: Request): AuthUser | null {
+    authenticate(req: Request) {
       const header = req.header('authorization');
       const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-      return match ? services.tokens.verifyAccess(match[1]!) : null;
+      return authenticateBearer(services, match?.[1]);
     },
     async recall(userId, key, fingerprint) {
       const doc = await store().findOne({ _id: `${userId}:${key}` });

@@ -28,6 +28,7 @@ import { tickets } from '../commands/ticket';
 import { hasAllSkills } from '../domain/expert/skills';
 import { TicketEvent, TicketState } from '../domain/ticket/ticket';
 import { AllSubscription, RecordedEvent } from '../event-store/port';
+import { authenticateBearer } from './auth/accounts';
 import { AuthUser } from './http/route';
 import { ApiServices } from './services';
 
@@ -54,7 +55,7 @@ interface VisitInfo {
   skills: string[];
 }
 
-type Services = Pick<ApiServices, 'events' | 'tokens' | 'experts' | 'logger' | 'engine'>;
+type Services = Pick<ApiServices, 'events' | 'tokens' | 'readModels' | 'experts' | 'logger' | 'engine'>;
 
 export function ticketRoom(customerId: string): string {
   return `customer:${customerId}`;
@@ -65,10 +66,14 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
 
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    const user = typeof token === 'string' ? services.tokens.verifyAccess(token) : null;
-    if (!user) return next(new Error('unauthorized'));
-    socket.data.user = user;
-    next();
+    authenticateBearer(services, typeof token === 'string' ? token : undefined).then(
+      (authentication) => {
+        if (!authentication.user) return next(new Error(authentication.why === 'disabled' ? 'account disabled' : 'unauthorized'));
+        socket.data.user = authentication.user;
+        next();
+      },
+      (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
+    );
   });
 
   io.on('connection', async (socket: Socket) => {

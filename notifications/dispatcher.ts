@@ -16,7 +16,7 @@
 import { Logger } from 'pino';
 import { describeFailure, DeliveryError, isPermanentFailure, MessageChannel } from './channels';
 import { Channel } from './outbox';
-import { DocumentOutbox, NotificationDoc } from './outbox-store';
+import { DocumentOutbox, NotificationDoc, RequeueOutcome } from './outbox-store';
 
 export interface DispatchCounts {
   sent: number;
@@ -98,7 +98,7 @@ export class OutboxDispatcher {
   }
 
   /** Helpdesk: deliver a parked message again (optionally to a corrected address). */
-  retryParked(id: string, options: { to?: string } = {}): Promise<boolean> {
+  retryParked(id: string, options: { to?: string } = {}): Promise<RequeueOutcome> {
     return this.outbox.requeue(id, this.clock(), options);
   }
 

@@ -24,6 +24,11 @@ export const NOTIFICATIONS = 'notifications';
 
 export type NotificationStatus = 'pending' | 'sent' | 'parked';
 
+export type RequeueOutcome =
+  | { requeued: true }
+  | { requeued: false; reason: 'not-found' | 'not-parked' }
+  | { requeued: false; reason: 'cannot-render'; error: string };
+
 export interface NotificationDoc extends Document {
   _id: string;
   causedBy: string;
@@ -231,11 +236,12 @@ export class DocumentOutbox implements Outbox {
   /**
    * Helpdesk retries a parked message, optionally to a corrected address: it is rendered again
    * (a template fixed since, or a message that could not render) and delivered with a fresh set
-   * of attempts. Returns false when the message is not parked, or still cannot render.
+   * of attempts. Says why not when the message is unknown, not parked, or still cannot render.
    */
-  async requeue(id: string, now: Date, options: { to?: string } = {}): Promise<boolean> {
+  async requeue(id: string, now: Date, options: { to?: string } = {}): Promise<RequeueOutcome> {
     const doc = await this.get(id);
-    if (!doc || doc.status !== 'parked') return false;
+    if (!doc) return { requeued: false, reason: 'not-found' };
+    if (doc.status !== 'parked') return { requeued: false, reason: 'not-parked' };
     const to = options.to?.trim() || doc.to;
     let rendered: RenderedMessage;
     try {
@@ -243,7 +249,7 @@ export class DocumentOutbox implements Outbox {
     } catch (error) {
       if (error instanceof TemplateError) {
         await this.collection.updateOne({ _id: id }, { $set: { lastError: `template: ${error.message}` } });
-        return false;
+        return { requeued: false, reason: 'cannot-render', error: error.message };
       }
       throw error;
     }
@@ -251,9 +257,10 @@ export class DocumentOutbox implements Outbox {
       { _id: id, status: 'parked' },
       { $set: { status: 'pending', to, subject: rendered.subject ?? null, body: rendered.body, attempts: 0, nextAttemptAt: now.toISOString(), parkedAt: null } },
     );
-    if (r.modifiedCount === 0) return false;
+    // Another helpdesk user retried it first.
+    if (r.modifiedCount === 0) return { requeued: false, reason: 'not-parked' };
     for (const wake of this.listeners) wake();
-    return true;
+    return { requeued: true };
   }
 
   private async alert(doc: NotificationDoc, now: Date): Promise<void> {

@@ -231,13 +231,25 @@ describe('accounts, catalog and knowledge base over HTTP', () => {
     expect(JSON.stringify(users.body)).not.toContain('passwordHash');
     expect((await sys.call('GET', '/users', { token: await sys.token('manager') })).status).toBe(403);
 
+    const hana = (await sys.call('POST', '/auth/login', { body: { email: 'hana@test.local', password: 'hana password 123' } })).body.accessToken;
+    expect((await sys.call('GET', '/helpdesk/queue', { token: hana })).status).toBe(200);
+
     expect((await sys.call('POST', `/users/${created.body.userId}/disable`, { token: admin, body: { reason: 'left the company' } })).status).toBe(200);
     expect((await sys.call('POST', '/auth/login', { body: { email: 'hana@test.local', password: 'hana password 123' } })).status).toBe(403);
+    // Her unexpired access token stops working at once.
+    const refused = await sys.call('GET', '/helpdesk/queue', { token: hana });
+    expect(refused.status).toBe(401);
+    expect(refused.body.title).toBe('Account disabled');
     expect((await sys.call('POST', `/users/${created.body.userId}/enable`, { token: admin })).status).toBe(200);
     expect((await sys.call('POST', '/auth/login', { body: { email: 'hana@test.local', password: 'hana password 123' } })).status).toBe(200);
 
     const role = await sys.call('PUT', `/users/${created.body.userId}/role`, { token: admin, body: { role: 'manager' } });
     expect(role.status).toBe(200);
+    // The token issued while she was helpdesk now acts as manager.
+    expect((await sys.call('GET', '/auth/me', { token: hana })).body.role).toBe('manager');
+    const asManager = await sys.call('PUT', '/customers/zz-none/contact', { token: hana, body: {} });
+    expect(asManager.status).toBe(403); // helpdesk may change a caller's contact, a manager may not
+    expect(asManager.body.detail).toMatch(/needs one of the roles/);
     expect((await sys.call('PUT', `/users/${created.body.userId}/role`, { token: admin, body: { role: 'expert' } })).status).toBe(400);
   });
 

@@ -55,8 +55,11 @@ export function route<P, Q, B, S>(spec: RouteSpec<P, Q, B, S>): RouteSpec<P, Q, 
   return spec;
 }
 
+/** The caller, or why there is none. */
+export type Authentication = { user: AuthUser } | { user: null; why: 'missing' | 'invalid' | 'disabled' };
+
 export interface RouterHooks {
-  authenticate(req: Request): AuthUser | null;
+  authenticate(req: Request): Promise<Authentication>;
   /** Replays a stored answer for (user, key), or null. */
   recall(userId: string, key: string, fingerprint: string): Promise<RouteResult | null>;
   remember(userId: string, key: string, fingerprint: string, result: RouteResult): Promise<void>;
@@ -76,9 +79,13 @@ export function mountRoutes<S>(app: Express, routes: readonly RouteSpec<never, n
 }
 
 async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Request, res: Response, services: S, hooks: RouterHooks): Promise<void> {
-  const user = hooks.authenticate(req);
+  const authentication = await hooks.authenticate(req);
+  const user = authentication.user;
   if (spec.roles !== 'public') {
-    if (!user) throw new HttpProblem(401, 'Unauthorized', 'Send a valid access token: Authorization: Bearer <token> (POST /auth/login).');
+    if (!user) {
+      if ('why' in authentication && authentication.why === 'disabled') throw new HttpProblem(401, 'Account disabled', 'This account is disabled; contact helpdesk.');
+      throw new HttpProblem(401, 'Unauthorized', 'Send a valid access token: Authorization: Bearer <token> (POST /auth/login).');
+    }
     if (!spec.roles.includes(user.role)) throw new HttpProblem(403, 'Forbidden', `This needs one of the roles: ${spec.roles.join(', ')}.`);
   }
   const params = spec.params ? spec.params.parse(req.params) : {};

@@ -5,12 +5,13 @@ import { customers } from '../../commands/customer';
 import { userAccounts } from '../../commands/user-account';
 import { DuplicateKey } from '../../document-store/port';
 import { UserDoc, USERS } from '../../projections/users/projection';
+import { accountOf, toAuthUser } from '../auth/accounts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/passwords';
-import { AuthUser, route } from '../http/route';
+import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { ALL_ROLES } from './roles';
 
-const ALL_ROLES = ['customer', 'expert', 'helpdesk', 'admin', 'manager'] as const;
 const Email = z.string().trim().toLowerCase().email().max(254);
 const Password = z.string().min(10, 'at least 10 characters').max(200);
 export const EMAIL_RESERVATIONS = 'email_reservations';
@@ -29,10 +30,6 @@ export const ContactSchema = z.object({
   phone: z.string().trim().regex(/^\+?[0-9 ()-]{6,20}$/, 'a phone number such as +1 555 0100'),
   address: AddressSchema,
 });
-
-function toAuthUser(user: UserDoc): AuthUser {
-  return { userId: user._id, role: user.role, ...(user.customerId ? { customerId: user.customerId } : {}), ...(user.expertId ? { expertId: user.expertId } : {}) };
-}
 
 async function session(services: ApiServices, user: UserDoc) {
   const auth = toAuthUser(user);
@@ -83,7 +80,7 @@ export const authRoutes = [
     success: 200,
     async handler({ body }, services: ApiServices) {
       const userId = await services.tokens.redeemRefresh(body.refreshToken);
-      const user = userId ? await (await services.readModels.collection<UserDoc>(USERS)).findOne({ _id: userId }) : null;
+      const user = userId ? await accountOf(services, userId) : null;
       if (!user || user.disabled) throw new HttpProblem(401, 'Invalid refresh token', 'Log in again.');
       return { status: 200, body: await session(services, user) };
     },
@@ -108,7 +105,7 @@ export const authRoutes = [
     roles: ALL_ROLES,
     success: 200,
     async handler({ user }, services: ApiServices) {
-      const doc = await (await services.readModels.collection<UserDoc>(USERS)).findOne({ _id: user.userId });
+      const doc = await accountOf(services, user.userId);
       if (!doc) throw new HttpProblem(404, 'Not found', 'This account no longer exists.');
       return { status: 200, body: { ...toAuthUser(doc), email: doc.email, disabled: doc.disabled } };
     },

@@ -6,8 +6,8 @@ import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/proje
 import { etag, route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { STAFF } from './roles';
 
-const STAFF = ['helpdesk', 'admin', 'manager'] as const;
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const ModelParams = z.object({ modelId: Id });
 const Name = z.string().trim().min(1).max(100).refine((s) => matchKey(s).length > 0, 'must contain letters or digits');

@@ -9,8 +9,8 @@ import { AuthUser, etag, route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { ContactSchema } from './auth';
+import { STAFF } from './roles';
 
-const STAFF = ['helpdesk', 'admin', 'manager'] as const;
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const CustomerParams = z.object({ customerId: Id });
 

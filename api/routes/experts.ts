@@ -11,8 +11,8 @@ import { AuthUser, etag, route, RouteRequest } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { EMAIL_RESERVATIONS, GeoPointSchema, reserveEmail } from './auth';
+import { STAFF } from './roles';
 
-const STAFF = ['helpdesk', 'admin', 'manager'] as const;
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const ExpertParams = z.object({ expertId: Id });
 const Email = z.string().trim().toLowerCase().email().max(254);

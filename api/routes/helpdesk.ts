@@ -11,7 +11,8 @@ import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { etag, route, RouteRequest, RouteSpec } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { STAFF, TicketParams, ticketDoc, WindowSchema } from './tickets';
+import { STAFF } from './roles';
+import { TicketParams, ticketDoc, WindowSchema } from './tickets';
 import { expertDoc, VisitParams, visitDoc, visitView } from './visits';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');

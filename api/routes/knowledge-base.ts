@@ -6,8 +6,8 @@ import { ArticleDoc, ARTICLES } from '../../projections/articles/projection';
 import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { ALL_ROLES } from './roles';
 
-const ALL_ROLES = ['customer', 'expert', 'helpdesk', 'admin', 'manager'] as const;
 const WRITERS = ['expert', 'helpdesk', 'admin'] as const;
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const ArticleParams = z.object({ articleId: Id });

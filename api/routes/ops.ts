@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { route, RouteSpec } from '../http/route';
+import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { STAFF } from './tickets';
+import { STAFF } from './roles';
+
+const MessageParams = z.object({ messageId: z.string().regex(/^[a-f0-9]{8,128}$/, 'a message id from /notifications/parked') });
+const Email = z.email();
+const Phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +15550100');
 
 export const opsRoutes = [
   route({
@@ -31,6 +36,33 @@ export const opsRoutes = [
           })),
         },
       };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/notifications/parked/:messageId/retry',
+    summary: 'Deliver a parked message again, optionally to a corrected address (rendered afresh, attempts start over)',
+    tag: 'Ops',
+    roles: STAFF,
+    params: MessageParams,
+    body: z.object({ to: z.string().trim().min(3).max(200).optional() }),
+    success: 202,
+    async handler({ params, body }, services: ApiServices) {
+      const doc = await services.outbox.get(params.messageId);
+      if (!doc) throw new HttpProblem(404, 'Not found', `No message ${params.messageId}.`);
+      if (body.to !== undefined) {
+        // A corrected address must fit the message's channel; the dispatcher would only park it again.
+        const check = (doc.channel === 'email' ? Email : Phone).safeParse(body.to);
+        if (!check.success) throw new HttpProblem(400, 'Invalid request', `"to" must be ${doc.channel === 'email' ? 'an e-mail address' : 'an E.164 phone number such as +15550100'} for a ${doc.channel} message.`, { errors: [{ field: 'to', message: check.error.issues[0]?.message ?? 'invalid' }] });
+      }
+      const outcome = await services.outbox.requeue(params.messageId, services.clock(), body.to !== undefined ? { to: body.to } : {});
+      if (!outcome.requeued) {
+        if (outcome.reason === 'cannot-render') throw new HttpProblem(422, 'Cannot render', `The message still cannot be rendered: ${outcome.error}`);
+        if (outcome.reason === 'not-found') throw new HttpProblem(404, 'Not found', `No message ${params.messageId}.`);
+        throw new HttpProblem(409, 'Not parked', 'The message is not parked (already retried or sent).');
+      }
+      const after = await services.outbox.get(params.messageId);
+      return { status: 202, body: { id: params.messageId, status: after?.status ?? 'pending', to: after?.to ?? doc.to, nextAttemptAt: after?.nextAttemptAt ?? null } };
     },
   }),
 ] as unknown as RouteSpec<never, never, never, ApiServices>[];

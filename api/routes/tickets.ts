@@ -11,8 +11,8 @@ import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projec
 import { AuthUser, etag, route, RouteRequest, RouteSpec } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { STAFF } from './roles';
 
-export const STAFF = ['helpdesk', 'admin', 'manager'] as const;
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
 export const WindowSchema = z.object({ start: Instant, end: Instant });

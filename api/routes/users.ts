@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { userAccounts } from '../../commands/user-account';
 import { UserDoc, USERS } from '../../projections/users/projection';
+import { accountOf } from '../auth/accounts';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { EMAIL_RESERVATIONS, reserveEmail } from './auth';
+import { ALL_ROLES } from './roles';
 
-const ALL_ROLES = ['customer', 'expert', 'helpdesk', 'admin', 'manager'] as const;
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const UserParams = z.object({ userId: Id });
 const Email = z.string().trim().toLowerCase().email().max(254);
@@ -24,9 +25,6 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-async function userDoc(services: ApiServices, userId: string): Promise<UserDoc | null> {
-  return (await services.readModels.collection<UserDoc>(USERS)).findOne({ _id: userId });
-}
 
 export const userRoutes = [
   route({
@@ -90,7 +88,7 @@ export const userRoutes = [
     success: 204,
     async handler(request, services: ApiServices) {
       const { user, body } = request;
-      const doc = await userDoc(services, user.userId);
+      const doc = await accountOf(services, user.userId);
       if (!doc || doc.disabled) throw new HttpProblem(401, 'Unauthorized', 'This account cannot change its password.');
       if (!(await verifyPassword(body.currentPassword, doc.passwordHash))) throw new HttpProblem(403, 'Invalid credentials', 'The current password is wrong.');
       if (body.currentPassword === body.newPassword) throw new HttpProblem(422, 'Same password', 'Choose a password different from the current one.');

@@ -11,7 +11,8 @@ import { VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteSpec } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { isStaff, metadataFor, STAFF } from './tickets';
+import { STAFF } from './roles';
+import { isStaff, metadataFor } from './tickets';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });

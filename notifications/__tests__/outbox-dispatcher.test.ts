@@ -244,11 +244,11 @@ describe('outbox and dispatcher', () => {
     await outbox.enqueue(scheduled('e1'));
     const id = notificationId(scheduled('e1'));
     await dispatcher.dispatchDue(T0);
-    expect(await dispatcher.retryParked('nope')).toBe(false);
+    expect(await dispatcher.retryParked('nope')).toEqual({ requeued: false, reason: 'not-found' });
 
     now = at(600);
-    expect(await dispatcher.retryParked(id, { to: '+15550199' })).toBe(true);
-    expect(await dispatcher.retryParked(id)).toBe(false); // not parked any more
+    expect(await dispatcher.retryParked(id, { to: '+15550199' })).toEqual({ requeued: true });
+    expect(await dispatcher.retryParked(id)).toEqual({ requeued: false, reason: 'not-parked' });
     expect(await outbox.get(id)).toMatchObject({ status: 'pending', attempts: 0, to: '+15550199', nextAttemptAt: at(600).toISOString() });
     expect(await dispatcher.dispatchDue(now)).toEqual({ sent: 1, retried: 0, parked: 0 });
     expect(sms.delivered.map((m) => m.to)).toEqual(['+15550199']);
@@ -268,7 +268,7 @@ describe('outbox and dispatcher', () => {
   it('a message that could not render can be retried once the template gets what it needs (still parked if not)', async () => {
     await outbox.enqueue(scheduled('e1', { params: { customerName: 'Dana', expertName: 'Sam' } }));
     const id = notificationId(scheduled('e1'));
-    expect(await dispatcher.retryParked(id)).toBe(false);
+    expect(await dispatcher.retryParked(id)).toMatchObject({ requeued: false, reason: 'cannot-render' });
     expect(await outbox.get(id)).toMatchObject({ status: 'parked' });
   });
 
