@@ -29,6 +29,11 @@ export interface ApiOptions {
   publicUrl: string;
   /** Login attempts per IP and minute. */
   loginLimitPerMinute?: number;
+  /**
+   * While this returns a reason (demo data being written on first start), the API answers 503
+   * with Retry-After instead of serving; /health, /ready, /docs and /openapi.json still answer.
+   */
+  warmingUp?: () => string | null;
 }
 
 /** The HTTP API: every resource route comes from the route table (`api/routes`). */
@@ -65,7 +70,16 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   });
   app.use(['/auth/login', '/auth/register', '/auth/refresh'], loginLimit);
 
-  mountProbes(app, services);
+  mountProbes(app, services, options.warmingUp);
+  if (options.warmingUp) {
+    const warmingUp = options.warmingUp;
+    app.use((req, res, next) => {
+      const reason = req.path === '/docs' || req.path === '/openapi.json' ? null : warmingUp();
+      if (!reason) return next();
+      res.setHeader('Retry-After', '5');
+      next(new HttpProblem(503, 'Starting up', reason));
+    });
+  }
   if (options.devOutbox) mountDevOutbox(app, services);
 
   const document = openApiDocument(allRoutes, { version: '1.0.0', serverUrl: options.publicUrl });
@@ -127,7 +141,7 @@ function routerHooks(services: ApiServices): RouterHooks {
   };
 }
 
-function mountProbes(app: Express, services: ApiServices): void {
+function mountProbes(app: Express, services: ApiServices, warmingUp: () => string | null = () => null): void {
   // Liveness: the process answers.
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -136,6 +150,11 @@ function mountProbes(app: Express, services: ApiServices): void {
   // Readiness: the stores are reachable and the read models are caught up within a bound.
   app.get('/ready', async (_req, res) => {
     try {
+      const reason = warmingUp();
+      if (reason) {
+        res.status(503).setHeader('Retry-After', '5').type('application/problem+json').json({ type: 'about:blank', title: 'Not ready', status: 503, detail: reason });
+        return;
+      }
       await services.events.ping();
       await services.documents.ping();
       const projections = await servingStatus(services.events, services.documents, services.projections);

@@ -19,7 +19,7 @@ import { Projection } from '../projections/projection';
 import { createContainer } from './container';
 import { lockDataDir } from './data-lock';
 import { TOKENS } from './tokens';
-import { seedDemo } from '../seed/demo';
+import { SeedInterrupted, seedDemo } from '../seed/demo';
 import { seedSystemFrom } from '../seed/system';
 
 async function main(): Promise<void> {
@@ -49,33 +49,24 @@ async function main(): Promise<void> {
     logger.info({ projections: projections.map((p) => `${p.name}@v${p.version}`) }, 'projections running');
   }
 
-  // Demo data on an empty store (all-in-one process only): runs before the sagas start, with the
-  // seed's own saga engine and clock; the app's sagas then resume from its checkpoints.
-  if (engine && runs('workers') && process.env.SEED_DEMO !== 'false' && (await eventStore.headPosition()) === 0) {
-    logger.info('the event store is empty: writing demo data (npm run seed); set SEED_DEMO=false to skip');
-    const seedSystem = await seedSystemFrom(container, engine);
-    const started = Date.now();
-    const summary = await seedDemo(seedSystem);
-    await seedSystem.stop();
-    logger.info({ seconds: Math.round((Date.now() - started) / 1000), tickets: summary.tickets, logins: summary.logins }, 'demo data written');
-  }
-
-  let sagas: SagaEngine | undefined;
-  let dispatcher: OutboxDispatcher | undefined;
-  if (runs('workers')) {
-    await container.get<DocumentOutbox>(TOKENS.Outbox).ensureIndexes();
-    sagas = container.get<SagaEngine>(TOKENS.SagaEngine);
-    sagas.start();
-    dispatcher = container.get<OutboxDispatcher>(TOKENS.OutboxDispatcher);
-    dispatcher.start();
-    logger.info({ sagas: sagas.status().map((s) => s.name) }, 'sagas and notification delivery running');
-  }
+  // Demo data on an empty store (all-in-one process only). The API serves at once and answers
+  // 503 "starting up" with the progress until the seed is done; the seed drives its own saga
+  // engine and clock, and the app's sagas start afterwards, resuming from its checkpoints.
+  // A seed interrupted (Ctrl-C) is finished on the next start: its commands are idempotent.
+  const seedMarker = documents.collection<{ _id: string; status: 'running' | 'done' }>('_system');
+  const seedWanted = engine && runs('workers') && process.env.SEED_DEMO !== 'false' && ((await eventStore.headPosition()) === 0 || (await seedMarker.findOne({ _id: 'demo-seed' }))?.status === 'running');
+  const seeding = seedWanted ? { phase: 'starting', done: 0, total: 1 } : null;
+  let warming: string | null = seeding ? 'Writing demo data on first start' : null;
 
   let server: Server | undefined;
   let live: LiveGateway | undefined;
   if (runs('api')) {
     const services = container.get<ApiServices>(TOKENS.ApiServices);
-    const app = createApi(engine ? { ...services, engine } : services, { devOutbox: config.NODE_ENV !== 'production', publicUrl: config.PUBLIC_URL });
+    const app = createApi(engine ? { ...services, engine } : services, {
+      devOutbox: config.NODE_ENV !== 'production',
+      publicUrl: config.PUBLIC_URL,
+      warmingUp: () => warming && seeding && `${warming}: ${seeding.phase} ${seeding.done}/${seeding.total}; the API opens when it is done (SEED_DEMO=false skips it).`,
+    });
     server = app.listen(config.PORT, config.HOST, () => {
       logger.info({ url: `http://localhost:${config.PORT}`, role: config.PROCESS_ROLE }, 'Sysops Squad is up');
     });
@@ -83,6 +74,8 @@ async function main(): Promise<void> {
     live = await startLiveGateway(server, engine ? { ...services, engine } : services);
   }
 
+  let sagas: SagaEngine | undefined;
+  let dispatcher: OutboxDispatcher | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -99,6 +92,47 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (seeding && engine) {
+    logger.info('the event store is empty: writing demo data (as npm run seed does); set SEED_DEMO=false to skip');
+    await seedMarker.updateOne({ _id: 'demo-seed' }, { $set: { status: 'running' } }, { upsert: true });
+    const seedSystem = await seedSystemFrom(container, engine);
+    const started = Date.now();
+    let logged = '';
+    const summary = await seedDemo(seedSystem, {
+      // Ctrl-C mid-seed closes the stores under it: stop quietly; the next start finishes the seed.
+      shouldStop: () => stopping,
+      onProgress(phase, done, total) {
+        Object.assign(seeding, { phase, done, total });
+        // One log line per phase and per quarter of it: progress without flooding the log.
+        const step = `${phase}:${Math.floor((4 * done) / Math.max(1, total))}`;
+        if (step !== logged) {
+          logged = step;
+          logger.info({ phase, done, total }, 'writing demo data');
+        }
+      },
+    }).catch((error: unknown) => {
+      if (error instanceof SeedInterrupted || stopping) return null;
+      throw error;
+    });
+    if (!summary) return; // interrupted by shutdown
+    await seedSystem.stop();
+    await seedMarker.updateOne({ _id: 'demo-seed' }, { $set: { status: 'done' } });
+    logger.info({ seconds: Math.round((Date.now() - started) / 1000), tickets: summary.tickets, logins: summary.logins }, 'demo data written');
+  }
+
+  if (runs('workers')) {
+    await container.get<DocumentOutbox>(TOKENS.Outbox).ensureIndexes();
+    sagas = container.get<SagaEngine>(TOKENS.SagaEngine);
+    sagas.start();
+    dispatcher = container.get<OutboxDispatcher>(TOKENS.OutboxDispatcher);
+    dispatcher.start();
+    logger.info({ sagas: sagas.status().map((s) => s.name) }, 'sagas and notification delivery running');
+  }
+  if (warming) {
+    warming = null;
+    logger.info({ url: `http://localhost:${config.PORT}` }, 'demo data ready; the API is open');
+  }
 }
 
 main().catch((error) => {

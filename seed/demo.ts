@@ -55,6 +55,14 @@ export interface SeedOptions extends Partial<SeedSize> {
   /** "Now" of the demo (defaults to the current time); history is placed before it. */
   now?: Date;
   onProgress?(phase: string, done: number, total: number): void;
+  /** Asked between steps: true ends the seed with `SeedInterrupted` (it can be run again to finish). */
+  shouldStop?(): boolean;
+}
+
+export class SeedInterrupted extends Error {
+  constructor() {
+    super('demo seed interrupted; run it again to finish (it is idempotent)');
+  }
 }
 
 export type TicketPlan = 'completed' | 'matched' | 'en-route' | 'started' | 'escalated' | 'open' | 'on-hold' | 'cancelled';
@@ -194,7 +202,10 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
   const today = Math.floor(realNow.getTime() / DAY) * DAY;
   /** Day the demo history starts: tickets opened then, completed visits in the days after. */
   const t0 = today - 12 * DAY;
-  const progress = options.onProgress ?? (() => undefined);
+  const progress = (phase: string, done: number, total: number) => {
+    if (options.shouldStop?.()) throw new SeedInterrupted();
+    options.onProgress?.(phase, done, total);
+  };
   const system: Actor = { userId: 'seed', role: 'system' };
   const failures: string[] = [];
   let failureCount = 0;
