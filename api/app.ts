@@ -61,14 +61,19 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   });
   app.use(express.json({ limit: '100kb' }));
 
-  const loginLimit = rateLimit({
-    windowMs: 60_000,
-    limit: options.loginLimitPerMinute ?? 10,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => next(new HttpProblem(429, 'Too many attempts', 'Too many login attempts; wait a minute and try again.')),
-  });
-  app.use(['/auth/login', '/auth/register', '/auth/refresh'], loginLimit);
+  // Failed logins and refreshes count against the limit (password guessing), successful ones do
+  // not: a user signing in several times a minute is not an attack. Every sign-up counts.
+  const limiter = (skipSuccessfulRequests: boolean) =>
+    rateLimit({
+      windowMs: 60_000,
+      limit: options.loginLimitPerMinute ?? 10,
+      skipSuccessfulRequests,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => next(new HttpProblem(429, 'Too many attempts', 'Too many attempts; wait a minute and try again.')),
+    });
+  app.use(['/auth/login', '/auth/refresh'], limiter(true));
+  app.use('/auth/register', limiter(false));
 
   mountProbes(app, services, options.warmingUp);
   if (options.warmingUp) {
@@ -95,7 +100,8 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}; see /docs.`)));
   app.use(
     problemHandler((error, problem) => {
-      if (problem.status >= 500) services.logger.error({ err: error, problem }, 'request failed');
+      // Deliberate answers (503 while starting up) are not failures; anything else at 5xx is.
+      if (problem.status >= 500 && !(error instanceof HttpProblem)) services.logger.error({ err: error, problem }, 'request failed');
     }),
   );
   return app;

@@ -24,8 +24,8 @@ const EnvSchema = z.object({
   PROCESS_ROLE: z.enum(['all', 'api', 'projector', 'workers']).default('all'),
   /** /ready answers 503 while any read model is more than this many events behind. */
   READY_MAX_LAG: z.coerce.number().int().min(0).default(1000),
-  /** Public base URL of the web app, for links in messages (survey links). */
-  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  /** Public base URL of the web app, for links in messages (survey links); default http://localhost:PORT. */
+  PUBLIC_URL: z.string().url().optional(),
   /** Twilio SMS: all three set → real SMS; otherwise the development outbox records them. */
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional(),
   TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
@@ -57,7 +57,8 @@ const EnvSchema = z.object({
   COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
 });
 
-export type Config = z.infer<typeof EnvSchema>;
+/** The settings, with defaults that depend on other settings filled in. */
+export type Config = z.infer<typeof EnvSchema> & { PUBLIC_URL: string };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -67,7 +68,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) return { ...parsed.data, PUBLIC_URL: parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}` };
   const lines = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.');
     return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;

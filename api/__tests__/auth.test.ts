@@ -61,3 +61,23 @@ describe('auth over HTTP', () => {
     expect(await sys.services.events.headPosition()).toBe(head);
   });
 });
+
+describe('login rate limit', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ loginLimitPerMinute: 3 });
+  });
+  afterAll(() => sys.stop());
+
+  it('counts failed logins, not successful ones; after the limit even the right password waits (429 problem)', async () => {
+    const login = (password: string) => sys.call('POST', '/auth/login', { body: { email: 'admin@test.local', password } });
+    for (let i = 0; i < 5; i++) expect((await login(PASSWORD)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await login('wrong password guess')).status).toBe(401);
+    const limited = await login(PASSWORD);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Other routes are not limited.
+    expect((await sys.call('GET', '/health')).status).toBe(200);
+  });
+});

@@ -54,7 +54,7 @@ export interface TestSystem {
   live?: LiveGateway;
 }
 
-export async function startTestSystem(options: { start?: string; live?: boolean } = {}): Promise<TestSystem> {
+export async function startTestSystem(options: { start?: string; live?: boolean; loginLimitPerMinute?: number } = {}): Promise<TestSystem> {
   const clock = {
     now: new Date(options.start ?? '2026-03-02T08:00:00.000Z'),
     set(iso: string) {
@@ -103,7 +103,7 @@ export async function startTestSystem(options: { start?: string; live?: boolean 
     logger,
     readyMaxLag: 1000,
   };
-  const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: 1000 });
+  const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000 });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

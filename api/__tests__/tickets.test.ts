@@ -1,19 +1,7 @@
-import { send } from '../../commands/aggregate';
-import { customers } from '../../commands/customer';
 import { startTestSystem, TestSystem } from './harness';
+import { markPaid, openTicket as open, ticketBody, WINDOW } from './scenario';
 
-const WINDOW = { start: '2026-03-03T09:00:00.000Z', end: '2026-03-03T12:00:00.000Z' };
 const START = '2026-03-03T09:00:00.000Z';
-
-function ticketBody(extra: Record<string, unknown> = {}) {
-  return {
-    applianceModelText: 'Acme washer 3000',
-    problem: 'The washer leaks water on the floor',
-    priority: 'normal',
-    visits: [{ skills: ['washer'], expertsNeeded: 1, durationMinutes: 60, windows: [WINDOW] }],
-    ...extra,
-  };
-}
 
 describe('tickets over HTTP', () => {
   let sys: TestSystem;
@@ -23,24 +11,14 @@ describe('tickets over HTTP', () => {
 
   beforeAll(async () => {
     sys = await startTestSystem();
-    await send(sys.services.commands, customers, {
-      type: 'advancePaidUntil',
-      data: { customerId: 'cust-test', paidUntil: '2026-12-31T00:00:00.000Z', invoiceId: 'inv-test-1' },
-      metadata: { commandId: 'setup-paid', now: sys.clock.now, actor: { userId: 'test-setup', role: 'system' } },
-    });
-    await sys.settle();
+    await markPaid(sys, 'cust-test');
     customer = await sys.token('customer');
     expert = await sys.token('expert');
     helpdesk = await sys.token('helpdesk');
   });
   afterAll(() => sys.stop());
 
-  async function openTicket(token = customer, extra: Record<string, unknown> = {}) {
-    const r = await sys.call('POST', '/tickets', { token, body: ticketBody(extra) });
-    expect(r.status).toBe(201);
-    await sys.settle();
-    return r.body as { ticketId: string; visitIds: string[]; status: string };
-  }
+  const openTicket = (token = customer, extra: Record<string, unknown> = {}) => open(sys, token, ticketBody(extra));
 
   it('walks a ticket from creation to survey the way clients do', async () => {
     const opened = await openTicket();

@@ -6,6 +6,7 @@ import { FLAG_REASONS, FlagReason } from '../../domain/ticket/ticket';
 import { unfitProposals } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { replaceExpert } from '../../flows/replace-expert';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { etag, route, RouteRequest, RouteSpec } from '../http/route';
@@ -13,7 +14,7 @@ import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
 import { TicketParams, ticketDoc, WindowSchema } from './tickets';
-import { expertDoc, VisitParams, visitDoc, visitView } from './visits';
+import { assertVisitRevision, expertDoc, VisitParams, visitDoc, visitView } from './visits';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
@@ -99,7 +100,7 @@ export const helpdeskRoutes = [
   route({
     method: 'post',
     path: '/helpdesk/visits/:visitId/replace',
-    summary: 'Replace an expert on a scheduled visit (by the given expert, or the best free one)',
+    summary: 'Replace an expert on a scheduled visit (by the given expert, or the best free one); If-Match supported',
     tag: 'Helpdesk',
     roles: STAFF,
     params: VisitParams,
@@ -109,6 +110,7 @@ export const helpdeskRoutes = [
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       await existingVisit(services, params.visitId);
+      await assertVisitRevision(services, params.visitId, request.ifMatch);
       const metadata = request.command();
       const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
       const outcome = await replaceExpert(ctx, services.experts, { visitId: params.visitId, outExpertId: body.outExpertId, ...(body.inExpertId ? { candidates: [body.inExpertId] } : {}) });
@@ -179,6 +181,9 @@ export const helpdeskRoutes = [
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       if (!(await ticketDoc(services, params.ticketId))) throw new HttpProblem(404, 'Not found', `No ticket ${params.ticketId}.`);
+      // Only a model the catalog has (a retired one too: customers keep appliances no longer sold).
+      const model = await (await services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS)).findOne({ _id: body.applianceModelId });
+      if (!model) throw new HttpProblem(422, 'Unknown appliance model', `The catalog has no model ${body.applianceModelId}.`, { code: 'unknown-appliance-model' });
       const result = await send(services.commands, tickets, { type: 'mapApplianceModel', data: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, metadata: request.command() }, options(request));
       return { status: 200, body: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, headers: { ETag: etag(result.revision) }, position: result.position };
     },

@@ -6,6 +6,8 @@ import { hasSkills } from '../../domain/visit/plan-rules';
 import { VisitCommand } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { requestExtension } from '../../flows/extend-visit';
+import { PreconditionFailed } from '../../commands/handler';
+import { streamName } from '../../event-store/streams';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteSpec } from '../http/route';
@@ -29,6 +31,18 @@ export async function expertDoc(services: ApiServices, expertId: string): Promis
 
 export async function visitDoc(services: ApiServices, visitId: string): Promise<VisitDoc | null> {
   return (await services.readModels.collection<VisitDoc>(VISITS)).findOne({ _id: visitId });
+}
+
+/**
+ * If-Match for an action that runs a flow over several aggregates (no single append to
+ * condition): the visit must still be at the revision the caller read, else 412.
+ */
+export async function assertVisitRevision(services: ApiServices, visitId: string, ifMatch: number | undefined): Promise<void> {
+  if (ifMatch === undefined) return;
+  const stream = streamName(visits.category, visitId);
+  const history = await services.events.readStream(stream);
+  const revision = history.length === 0 ? -1 : history[history.length - 1]!.revision;
+  if (revision !== ifMatch) throw new PreconditionFailed(stream, ifMatch, revision === -1 ? 'no_stream' : revision);
 }
 
 /** Is the open visit in the expert's feed: their skills cover it and it is inside their service area. */
@@ -215,7 +229,7 @@ export const visitRoutes = [
   route({
     method: 'post',
     path: '/visits/:visitId/extension',
-    summary: 'Ask for more time: extended if every expert is free, else closed incomplete with a follow-up visit',
+    summary: 'Ask for more time: extended if every expert is free, else closed incomplete with a follow-up visit; If-Match supported',
     tag: 'Visits',
     roles: ['expert'],
     params: VisitParams,
@@ -225,6 +239,7 @@ export const visitRoutes = [
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       await myVisit(services, user, params.visitId);
+      await assertVisitRevision(services, params.visitId, request.ifMatch);
       const metadata = metadataFor(request);
       const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
       const outcome = await requestExtension(ctx, { visitId: params.visitId, expertId: expertIdOf(user), minutes: body.minutes });

@@ -37,6 +37,12 @@ export interface TicketDoc extends Document {
   survey: Ticket['survey'];
   /** Ticket stream revision: the ETag. */
   revision: number;
+  /**
+   * Per visit, the experts who reported en route (as the Visit's `etas`), so a replacement mirrors
+   * the Visit: an en-route visit whose only traveller is swapped out is finalized again. Internal
+   * (a list, not a map: visit ids contain dots, which MongoDB field names should not).
+   */
+  enRoute: { visitId: string; experts: string[] }[];
   updatedAt: string;
   /** The Ticket state, folded with the decider's evolve. */
   state: Ticket;
@@ -74,8 +80,10 @@ const VISIT_STATUS: Partial<Record<VisitEvent['type'], VisitStatus>> = {
 
 export const ticketsProjection: Projection = {
   name: 'tickets',
-  version: 1,
-  eventTypes: [...TICKET_EVENTS, ...(Object.keys(VISIT_STATUS) as VisitEvent['type'][]), 'VisitExpertReplaced'],
+  // v2: follows VisitExtended (a visit summary's end moves with extensions) and who is en route
+  // (a replacement of the only expert en route puts the visit back to finalized); rebuilt on upgrade.
+  version: 2,
+  eventTypes: [...TICKET_EVENTS, ...(Object.keys(VISIT_STATUS) as VisitEvent['type'][]), 'VisitExpertReplaced', 'VisitExtended'],
   collections: {
     [TICKETS]: [
       { keys: { customerId: 1, openedAt: -1 }, name: 'by_customer' },
@@ -117,12 +125,19 @@ export const ticketsProjection: Projection = {
           outcome: v.outcome,
         };
       });
-      await tickets.replaceOne({ _id: state.ticketId }, toDoc(state, visits, escalation, event.revision, (e.data as { [k: string]: unknown }) ), { upsert: true });
+      await tickets.replaceOne({ _id: state.ticketId }, toDoc(state, visits, escalation, event.revision, current?.enRoute ?? [], e.data as { [k: string]: unknown }), { upsert: true });
       return;
     }
     const e = event as unknown as VisitEvent;
     const current = await tickets.findOne({ _id: e.data.ticketId });
     if (!current) return;
+    const visitId = e.data.visitId;
+    let travelling = (current.enRoute ?? []).find((r) => r.visitId === visitId)?.experts ?? [];
+    if (e.type === 'VisitEnRoute' && !travelling.includes(e.data.expertId)) travelling = [...travelling, e.data.expertId];
+    if (e.type === 'VisitExpertReplaced') travelling = travelling.filter((x) => x !== e.data.outExpertId);
+    if (e.type === 'VisitRescheduled') travelling = [];
+    const others = (current.enRoute ?? []).filter((r) => r.visitId !== visitId);
+    const enRoute = travelling.length > 0 ? [...others, { visitId, experts: travelling }] : others;
     const visits = current.visits.map((v) => {
       if (v.visitId !== e.data.visitId) return v;
       const next = { ...v };
@@ -133,15 +148,16 @@ export const ticketsProjection: Projection = {
       if (e.type === 'VisitExtended') next.end = e.data.end;
       if (e.type === 'VisitExpertReplaced') {
         next.experts = next.experts.map((x) => (x === e.data.outExpertId ? e.data.inExpertId : x));
-        if (next.status === 'cant-arrive') next.status = 'finalized';
+        // As the Visit decides: back to finalized unless another expert on it is still on the way.
+        if (next.status === 'cant-arrive' || (next.status === 'en-route' && travelling.length === 0)) next.status = 'finalized';
       }
       return next;
     });
-    await tickets.replaceOne({ _id: current._id }, { ...current, visits });
+    await tickets.replaceOne({ _id: current._id }, { ...current, visits, enRoute });
   },
 };
 
-function toDoc(state: Ticket, visits: TicketVisitSummary[], escalation: TicketDoc['escalation'], revision: number, data: Record<string, unknown>): TicketDoc {
+function toDoc(state: Ticket, visits: TicketVisitSummary[], escalation: TicketDoc['escalation'], revision: number, enRoute: TicketDoc['enRoute'], data: Record<string, unknown>): TicketDoc {
   const at = Object.entries(data).find(([k, v]) => k.endsWith('At') && typeof v === 'string')?.[1] as string | undefined;
   return {
     _id: state.ticketId,
@@ -166,12 +182,13 @@ function toDoc(state: Ticket, visits: TicketVisitSummary[], escalation: TicketDo
     survey: state.survey,
     revision,
     updatedAt: at ?? state.openedAt,
+    enRoute,
     state,
   };
 }
 
 /** The public view of a ticket document (without the folded state). */
-export function ticketView(doc: TicketDoc): Omit<TicketDoc, 'state' | '_id'> {
-  const { _id, state: _s, ...view } = doc;
+export function ticketView(doc: TicketDoc): Omit<TicketDoc, 'state' | '_id' | 'enRoute'> {
+  const { _id, state: _s, enRoute: _e, ...view } = doc;
   return view;
 }
