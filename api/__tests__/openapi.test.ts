@@ -1,0 +1,57 @@
+/**
+ * The OpenAPI document served at /openapi.json describes every route of the route table, from
+ * the same zod schemas the routes validate with; /docs renders it.
+ */
+import { allRoutes } from '../routes';
+import { startTestSystem, TestSystem } from './harness';
+
+describe('OpenAPI over HTTP', () => {
+  let sys: TestSystem;
+  let doc: any;
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    const r = await sys.call('GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    doc = r.body;
+  });
+  afterAll(() => sys.stop());
+
+  it('is OpenAPI 3.1 with bearer security by default', () => {
+    expect(doc.openapi).toMatch(/^3\.1\./);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.security).toEqual([{ bearer: [] }]);
+  });
+
+  it.each(allRoutes.map((r) => [r.method.toUpperCase(), r.path, r] as const))('%s %s is documented', (_m, _p, route) => {
+    const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
+    const op = doc.paths[path]?.[route.method];
+    expect(op).toBeDefined();
+    expect(op.summary).toBe(route.summary);
+    if (route.roles === 'public') expect(op.security).toEqual([]);
+    // every path parameter is declared, required, in the path
+    const names = [...route.path.matchAll(/:([A-Za-z_]+)/g)].map((m) => m[1]);
+    const declared = (op.parameters ?? []).filter((p: { in: string }) => p.in === 'path').map((p: { name: string; required: boolean }) => [p.name, p.required]);
+    expect(declared).toEqual(names.map((n) => [n, true]));
+    if (route.body) expect(op.requestBody.content['application/json'].schema).toEqual(expect.objectContaining({ type: 'object' }));
+    expect(op.responses[String(route.success)]).toBeDefined();
+    expect(op.responses['4XX'].content['application/problem+json']).toBeDefined();
+  });
+
+  it('lists nothing the route table does not have, and every $ref resolves', () => {
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
+    const routes = allRoutes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    expect(documented.sort()).toEqual([...new Set(routes)].sort());
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
+    for (const ref of refs) {
+      const target = ref.split('/').reduce((node: any, key) => node?.[key], doc);
+      expect([ref, target]).toEqual([ref, expect.anything()]);
+    }
+  });
+
+  it('/docs is an HTML page reading /openapi.json', async () => {
+    const r = await sys.call('GET', '/docs');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/text\/html/);
+    expect(r.body).toContain('/openapi.json');
+  });
+});
