@@ -2,6 +2,7 @@ import { io as connect, Socket } from 'socket.io-client';
 import { send } from '../../commands/aggregate';
 import { tickets } from '../../commands/ticket';
 import { startTestSystem, TestSystem } from './harness';
+import { markPaid, openTicket, propose, ticketBody, walk, WINDOW } from './scenario';
 
 function once<T>(socket: Socket, event: string, timeoutMs = 5000): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -75,5 +76,41 @@ describe('live gateway (socket.io)', () => {
     await sys.settle();
     expect(await sys.live!.waitFor(await sys.services.events.headPosition())).toBe(true);
     expect(managerGotTicket).toBe(false);
+  });
+
+  it('an expert’s feed hears a matching visit open and then taken; the customer hears the ETA', async () => {
+    await markPaid(sys, 'cust-test');
+    const customerToken = await sys.token('customer');
+    const expertToken = await sys.token('expert');
+    const expert = open(expertToken);
+    await once(expert, 'ready');
+    const customer = open(customerToken);
+    await once(customer, 'ready');
+
+    const opened = new Promise<{ visitId: string; skills: string[] }>((resolve) => expert.on('feed.visit-opened', resolve));
+    const { visitIds } = await openTicket(sys, customerToken, ticketBody());
+    const visitId = visitIds[0]!;
+    expect(await opened).toMatchObject({ visitId, skills: ['washer'] });
+
+    const taken = once<{ visitId: string }>(expert, 'feed.visit-taken');
+    const assigned = once<{ visitId: string }>(expert, 'visit.assigned');
+    await propose(sys, expertToken, visitId, [WINDOW.start]);
+    expect(await taken).toMatchObject({ visitId });
+    expect(await assigned).toMatchObject({ visitId });
+
+    const eta = once<{ visitId: string; eta: string }>(customer, 'visit.eta');
+    await walk(sys, expertToken, visitId, [['en-route', { eta: '2026-03-03T09:20:00.000Z' }]]);
+    expect(await eta).toMatchObject({ visitId, eta: '2026-03-03T09:20:00.000Z', expertId: 'exp-test' });
+  });
+
+  it('a disabled account cannot open a socket, even with an unexpired token', async () => {
+    const manager = await sys.token('manager');
+    const admin = await sys.token('admin');
+    expect((await sys.call('POST', `/users/${sys.accounts.manager.userId}/disable`, { token: admin, body: { reason: 'left' } })).status).toBe(200);
+    const socket = open(manager);
+    expect((await once<Error>(socket, 'connect_error')).message).toBe('account disabled');
+    expect((await sys.call('POST', `/users/${sys.accounts.manager.userId}/enable`, { token: admin })).status).toBe(200);
+    const again = open(manager);
+    await once(again, 'ready');
   });
 });
