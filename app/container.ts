@@ -62,7 +62,7 @@ export function createContainer(config: Config, logger: Logger): Container {
   container.bind<Clock>(TOKENS.Clock).toConstantValue(() => new Date());
   container
     .bind<DocumentOutbox>(TOKENS.Outbox)
-    .toDynamicValue((ctx) => new DocumentOutbox(ctx.get<DocumentStore>(TOKENS.DocumentStore), { helpdeskEmail: config.HELPDESK_EMAIL, logger }));
+    .toDynamicValue((ctx) => new DocumentOutbox(ctx.get<DocumentStore>(TOKENS.DocumentStore), { helpdeskEmail: config.HELPDESK_EMAIL, timeZone: config.SERVICE_TIME_ZONE, logger }));
   container.bind<OutboxDispatcher>(TOKENS.OutboxDispatcher).toDynamicValue((ctx) => {
     const documents = ctx.get<DocumentStore>(TOKENS.DocumentStore);
     return new OutboxDispatcher(ctx.get<DocumentOutbox>(TOKENS.Outbox), chooseChannels(config, documents, logger), {
@@ -83,7 +83,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     const outbox = ctx.get<DocumentOutbox>(TOKENS.Outbox);
     const sagas = [
       matchingSaga({ config, outbox, experts: new ReadModelExpertDirectory(ctx.get<ReadModels>(TOKENS.ReadModels)) }),
-      notificationsSaga({ outbox, surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens), helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL }),
+      notificationsSaga({ outbox, surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens), helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL, timeZone: config.SERVICE_TIME_ZONE }),
     ];
     return new SagaEngine(sagas, {
       events: ctx.get<EventStore>(TOKENS.EventStore),

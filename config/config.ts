@@ -1,5 +1,15 @@
 import { z } from 'zod';
 
+/** Whether the runtime knows `timeZone` as an IANA zone ("America/New_York", "UTC"). */
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every setting comes from the environment and is validated once, at start-up. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -24,6 +34,8 @@ const EnvSchema = z.object({
   PROCESS_ROLE: z.enum(['all', 'api', 'projector', 'workers']).default('all'),
   /** /ready answers 503 while any read model is more than this many events behind. */
   READY_MAX_LAG: z.coerce.number().int().min(0).default(1000),
+  /** IANA time zone of the service area: times in SMS and e-mails are shown in it (with its abbreviation). */
+  SERVICE_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York or UTC').default('America/New_York'),
   /** Public base URL of the web app, for links in messages (survey links); default http://localhost:PORT. */
   PUBLIC_URL: z.string().url().optional(),
   /** Twilio SMS: all three set → real SMS; otherwise the development outbox records them. */

@@ -61,6 +61,8 @@ export interface NotificationDoc extends Document {
 export interface DocumentOutboxOptions {
   /** Where alerts about parked messages go. */
   helpdeskEmail: string;
+  /** Times in messages are shown in this IANA zone (SERVICE_TIME_ZONE); default UTC. */
+  timeZone?: string;
   clock?: () => Date;
   logger?: Logger;
 }
@@ -139,7 +141,7 @@ export class DocumentOutbox implements Outbox {
     if (!base.to) problem = `no ${message.channel === 'sms' ? 'phone number' : 'e-mail address'} to send to`;
     else {
       try {
-        rendered = render(message.template, message.params, message.channel);
+        rendered = render(message.template, message.params, message.channel, this.renderOptions());
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
         problem = `template: ${error.message}`;
@@ -245,7 +247,7 @@ export class DocumentOutbox implements Outbox {
     const to = options.to?.trim() || doc.to;
     let rendered: RenderedMessage;
     try {
-      rendered = render(doc.template, doc.params, doc.channel);
+      rendered = render(doc.template, doc.params, doc.channel, this.renderOptions());
     } catch (error) {
       if (error instanceof TemplateError) {
         await this.collection.updateOne({ _id: id }, { $set: { lastError: `template: ${error.message}` } });
@@ -261,6 +263,10 @@ export class DocumentOutbox implements Outbox {
     if (r.modifiedCount === 0) return { requeued: false, reason: 'not-parked' };
     for (const wake of this.listeners) wake();
     return { requeued: true };
+  }
+
+  private renderOptions(): { timeZone?: string } {
+    return this.options.timeZone ? { timeZone: this.options.timeZone } : {};
   }
 
   private async alert(doc: NotificationDoc, now: Date): Promise<void> {

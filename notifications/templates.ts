@@ -3,8 +3,9 @@
  * SMS bodies are short (at most 320 characters: two concatenated segments); e-mails have a
  * subject and a plain-text body (the SendGrid adapter derives the HTML part from it).
  *
- * Times arrive as ISO-8601 instants and are shown in UTC ("Tue 3 Mar 2026, 09:00 UTC"): the
- * system keeps no per-customer time zone yet, and UTC is at least unambiguous.
+ * Times arrive as ISO-8601 instants and are shown in the service area's time zone with its
+ * abbreviation ("Tue 3 Mar 2026, 04:00 EST"; `SERVICE_TIME_ZONE`, UTC when not given): customers
+ * and experts read local wall-clock time, and the abbreviation keeps it unambiguous.
  *
  * Every template declares its required and optional parameters (`TEMPLATE_PARAMS`); a missing
  * required parameter (absent, null or empty) throws a TemplateError naming it.
@@ -58,7 +59,7 @@ export const TEMPLATE_PARAMS: Readonly<Record<TemplateName, { required: readonly
 export const TEMPLATE_NAMES = Object.keys(TEMPLATE_PARAMS) as TemplateName[];
 
 /** Renders one message; throws TemplateError for a missing or malformed parameter. */
-export function render(template: TemplateName, params: TemplateParams, channel: Channel): RenderedMessage {
+export function render(template: TemplateName, params: TemplateParams, channel: Channel, options: { timeZone?: string } = {}): RenderedMessage {
   const spec = TEMPLATE_PARAMS[template];
   if (!spec) throw new TemplateError(template, '', `unknown template '${String(template)}'`);
   for (const name of spec.required) {
@@ -67,7 +68,7 @@ export function render(template: TemplateName, params: TemplateParams, channel: 
       throw new TemplateError(template, name, `template '${template}' needs the parameter '${name}'`);
     }
   }
-  const p = new Params(template, params);
+  const p = new Params(template, params, options.timeZone ?? 'UTC');
   const message = TEMPLATES[template](p);
   if (channel === 'sms') return { body: fitSms(message.sms) };
   return { subject: message.subject, body: `${message.email.trim()}\n\n— Sysops Squad, Penultimate Electronics\n` };
@@ -245,6 +246,7 @@ class Params {
   constructor(
     private readonly template: TemplateName,
     private readonly values: TemplateParams,
+    private readonly timeZone: string,
   ) {}
 
   has(name: string): boolean {
@@ -276,12 +278,13 @@ class Params {
 
   /** "Tue 3 Mar 2026, 09:00 UTC" */
   time(name: string): string {
-    return formatUtc(this.date(name).toISOString());
+    return formatTime(this.date(name).toISOString(), this.timeZone);
   }
 
   /** "09:00 UTC" */
   clock(name: string): string {
-    return `${hhmm(this.date(name))} UTC`;
+    const { hour, minute, zone } = wallClock(this.date(name), this.timeZone);
+    return `${hour}:${minute} ${zone}`;
   }
 
   money(name: string, currency: string): string {
@@ -313,18 +316,27 @@ class Params {
   }
 }
 
-/** "Tue 3 Mar 2026, 09:00 UTC" for an ISO-8601 instant (for parameters that are prose already). */
-export function formatUtc(iso: string): string {
+/** "Tue 3 Mar 2026, 09:00 UTC" for an ISO-8601 instant in `timeZone` (for parameters that are prose already). */
+export function formatTime(iso: string, timeZone = 'UTC'): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return `${DAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hhmm(d)} UTC`;
+  const w = wallClock(d, timeZone);
+  return `${w.weekday} ${w.day} ${w.month} ${w.year}, ${w.hour}:${w.minute} ${w.zone}`;
 }
 
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
 
-function hhmm(d: Date): string {
-  return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+function wallClock(d: Date, timeZone: string) {
+  const parts = Object.fromEntries(formatter(timeZone).formatToParts(d).map((p) => [p.type, p.value]));
+  return { weekday: parts.weekday!, day: parts.day!, month: parts.month!, year: parts.year!, hour: parts.hour!, minute: parts.minute!, zone: parts.timeZoneName! };
 }
 
 /** Whitespace collapsed; cut at SMS_MAX_LENGTH, keeping a trailing link whole when there is one. */

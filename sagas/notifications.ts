@@ -42,7 +42,7 @@ import { VisitEvent } from '../domain/visit/visit';
 import { RecordedEvent } from '../event-store/port';
 import { toE164 } from '../notifications/channels';
 import { Channel, MessageRequest, Outbox, TemplateName } from '../notifications/outbox';
-import { formatUtc } from '../notifications/templates';
+import { formatTime } from '../notifications/templates';
 import { ProcessManager, SagaContext } from './process-manager';
 
 export const NOTIFICATIONS_SAGA = 'notifications';
@@ -54,6 +54,8 @@ export interface NotificationsSagaOptions {
   helpdeskEmail: string;
   /** Base of links in messages (PUBLIC_URL), e.g. the survey link `${publicUrl}/survey/${token}`. */
   publicUrl: string;
+  /** Zone of times written into message parameters as prose (SERVICE_TIME_ZONE); default UTC. */
+  timeZone?: string;
   /** The helpdesk's page for a ticket, linked from helpdesk e-mails. Default `${publicUrl}/tickets/${ticketId}`. */
   ticketLink?: (ticketId: string) => string;
   /** Events older than this (by their timestamp) are not notified. Default 48 h. */
@@ -228,7 +230,7 @@ export function notificationsSaga(options: NotificationsSagaOptions): ProcessMan
           const lines: string[] = [];
           for (const proposal of unfitProposals) {
             const expert = await expertContact(ctx, proposal.expertId);
-            lines.push(`- visit ${proposal.visitId}: ${expert.name} could start ${proposal.starts.map(formatUtc).join('; ')}`);
+            lines.push(`- visit ${proposal.visitId}: ${expert.name} could start ${proposal.starts.map((start) => formatTime(start, options.timeZone)).join('; ')}`);
           }
           await helpdesk(
             'helpdesk-escalation',

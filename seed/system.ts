@@ -39,7 +39,7 @@ export async function seedSystemFrom(container: Container, engine: ProjectionEng
   const sagas = new SagaEngine(
     [
       matchingSaga({ config, outbox, experts: new ReadModelExpertDirectory(container.get<ReadModels>(TOKENS.ReadModels)) }),
-      notificationsSaga({ outbox, surveyTokens: container.get<SurveyTokens>(TOKENS.SurveyTokens), helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL }),
+      notificationsSaga({ outbox, surveyTokens: container.get<SurveyTokens>(TOKENS.SurveyTokens), helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL, timeZone: config.SERVICE_TIME_ZONE }),
     ],
     { events, documents, commands, deadlines: new Deadlines(documents), clock: () => clock.now, logger },
   );

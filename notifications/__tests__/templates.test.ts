@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { TemplateName } from '../outbox';
-import { formatUtc, render, SMS_MAX_LENGTH, TEMPLATE_NAMES, TEMPLATE_PARAMS, TemplateError, TemplateParams } from '../templates';
+import { formatTime, render, SMS_MAX_LENGTH, TEMPLATE_NAMES, TEMPLATE_PARAMS, TemplateError, TemplateParams } from '../templates';
 
 const TIME_PARAMS = new Set(['start', 'end', 'eta', 'previousStart', 'windowStart', 'windowEnd', 'flaggedAt', 'firstWindowStart']);
 const NUMBER_PARAMS: Record<string, number> = { amountCents: 2599, durationMinutes: 90, waitedMinutes: 75, attempts: 6, expertsNeeded: 2, windows: 3 };
@@ -94,11 +94,17 @@ describe('templates', () => {
     });
   });
 
-  it('shows times in a readable UTC form', () => {
+  it('shows times in a readable form, in UTC or in the service area’s zone', () => {
     const r = render('visit-scheduled', { customerName: 'Dana', start: '2026-03-03T09:00:00.000Z', end: '2026-03-03T10:00:00.000Z', experts: 'Sam Ortiz' }, 'email');
     expect(r.subject).toBe('Your visit is scheduled for Tue 3 Mar 2026, 09:00 UTC');
     expect(r.body).toContain('Tue 3 Mar 2026, 09:00 UTC until 10:00 UTC');
-    expect(formatUtc('2026-12-31T23:05:00Z')).toBe('Thu 31 Dec 2026, 23:05 UTC');
+    expect(formatTime('2026-12-31T23:05:00Z')).toBe('Thu 31 Dec 2026, 23:05 UTC');
+    // In the service area's zone, across a date line and with daylight saving time.
+    expect(formatTime('2026-12-31T23:05:00Z', 'America/New_York')).toBe('Thu 31 Dec 2026, 18:05 EST');
+    expect(formatTime('2027-01-01T03:30:00Z', 'America/New_York')).toBe('Thu 31 Dec 2026, 22:30 EST');
+    expect(formatTime('2026-07-04T13:00:00Z', 'America/New_York')).toBe('Sat 4 Jul 2026, 09:00 EDT');
+    const local = render('visit-scheduled', { customerName: 'Dana', start: '2026-03-03T14:00:00.000Z', end: '2026-03-03T15:00:00.000Z', experts: 'Sam Ortiz' }, 'sms', { timeZone: 'America/New_York' });
+    expect(local.body).toContain('Tue 3 Mar 2026, 09:00 EST until 10:00 EST');
   });
 
   it('an SMS is one short line', () => {
