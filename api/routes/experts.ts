@@ -149,6 +149,31 @@ export const expertRoutes = [
   }),
   route({
     method: 'put',
+    path: '/experts/:expertId/profile',
+    summary: "Replace an expert's name, contact details (where messages go; the login e-mail is unchanged), locale and fee per visit (admin)",
+    tag: 'Experts',
+    roles: ['admin'],
+    params: ExpertParams,
+    body: z.object({
+      name: z.string().trim().min(1).max(200),
+      email: Email,
+      phone: Phone,
+      locale: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a locale such as 'en-US'"),
+      feePerVisitCents: z.number().int().positive().max(10_000_000),
+    }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { expertId } = request.params;
+      const { name, email, phone, locale, feePerVisitCents } = request.body;
+      const result = await command(request, services, { type: 'updateExpertProfile', data: { expertId, name, contact: { email, phone }, locale, feePerVisitCents } });
+      const a = await answer(services, expertId, result);
+      const s = result.state;
+      return { ...a, body: s.status === 'unknown' ? a.body : { ...a.body, name: s.name, contact: s.contact, locale: s.locale, feePerVisitCents: s.feePerVisitCents } };
+    },
+  }),
+  route({
+    method: 'put',
     path: '/experts/:expertId/skills',
     summary: "Replace an expert's skills (admin)",
     tag: 'Experts',

@@ -1,6 +1,7 @@
 import { RouteSpec } from '../http/route';
 import { ApiServices } from '../services';
 import { authRoutes } from './auth';
+import { billingRoutes } from './billing';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
 import { expertRoutes } from './experts';
@@ -16,6 +17,7 @@ import { visitRoutes } from './visits';
 export const allRoutes: readonly RouteSpec<never, never, never, ApiServices>[] = [
   ...authRoutes,
   ...customerRoutes,
+  ...billingRoutes,
   ...catalogRoutes,
   ...expertRoutes,
   ...userRoutes,
