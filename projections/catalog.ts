@@ -8,6 +8,7 @@ import { activityProjection } from './activity/projection';
 import { auditTrailProjection } from './audit-trail/projection';
 import { expertsProjection } from './experts/projection';
 import { paidCustomersProjection } from './paid-customers/projection';
+import { reportsProjection } from './reports/projection';
 import { usersProjection } from './users/projection';
 import { Projection } from './projection';
 
@@ -19,4 +20,5 @@ export const allProjections: readonly Projection[] = [auditTrailProjection, acti
   articlesProjection,
   ticketsProjection,
   visitsProjection,
+  reportsProjection,
 ];

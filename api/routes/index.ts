@@ -8,6 +8,7 @@ import { expertRoutes } from './experts';
 import { helpdeskRoutes } from './helpdesk';
 import { knowledgeBaseRoutes } from './knowledge-base';
 import { opsRoutes } from './ops';
+import { reportRoutes } from './reports';
 import { surveyRoutes } from './surveys';
 import { ticketRoutes } from './tickets';
 import { userRoutes } from './users';
@@ -27,4 +28,5 @@ export const allRoutes: readonly RouteSpec<never, never, never, ApiServices>[] =
   ...helpdeskRoutes,
   ...surveyRoutes,
   ...opsRoutes,
+  ...reportRoutes,
 ] as unknown as readonly RouteSpec<never, never, never, ApiServices>[];

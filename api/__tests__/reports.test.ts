@@ -1,0 +1,194 @@
+import { startTestSystem, TestSystem } from './harness';
+import { expectProblem, markPaid, openTicket, propose, ticketBody, walk } from './scenario';
+
+const DONE = [
+  ['en-route', { eta: '2026-03-03T09:05:00.000Z' }],
+  ['arrived', {}],
+  ['started', {}],
+  ['complete', { notes: 'replaced the hose' }],
+] as const;
+
+describe('manager reports over HTTP', () => {
+  let sys: TestSystem;
+  let customer: string;
+  let expert: string;
+  let manager: string;
+  let fay: { expertId: string; token: string };
+
+  /** The expert proposes `start` (the visit is finalized with them) and does the visit. */
+  async function doVisit(token: string, visitId: string, start: string): Promise<void> {
+    await propose(sys, token, visitId, [start]);
+    await walk(sys, token, visitId, DONE);
+  }
+
+  async function completeTicket(token: string, ticketId: string, rating?: number): Promise<void> {
+    expect((await sys.call('POST', `/tickets/${ticketId}/complete`, { token, body: { resolution: 'fixed' } })).status).toBe(200);
+    await sys.settle();
+    if (rating === undefined) return;
+    const notes = await sys.call('GET', `/tickets/${ticketId}/notifications`, { token: customer });
+    const invitation = notes.body.messages.find((m: { template: string }) => m.template === 'ticket-completed-survey');
+    const surveyToken = /\/survey\/([A-Za-z0-9_-]+)/.exec(invitation.body)![1]!;
+    expect((await sys.call('POST', `/survey/${surveyToken}`, { body: { rating, comments: '' } })).status).toBe(201);
+    await sys.settle();
+  }
+
+  beforeAll(async () => {
+    sys = await startTestSystem(); // the clock starts at 2026-03-02T08:00Z
+    await markPaid(sys, 'cust-test');
+    customer = await sys.token('customer');
+    expert = await sys.token('expert');
+    manager = await sys.token('manager');
+    const onboarded = await sys.call('POST', '/experts', {
+      token: await sys.token('admin'),
+      body: {
+        name: 'Fay Fixer',
+        email: 'fay@test.local',
+        phone: '+15550100009',
+        homeLocation: { lat: 42.1015, lon: -72.5898 },
+        serviceArea: { kind: 'radius', radiusKm: 30 },
+        skills: ['washer'],
+        availability: { timeZone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6].map(() => [{ from: '08:00', to: '18:00' }]) },
+        feePerVisitCents: 7000,
+        password: 'fay long password',
+      },
+    });
+    expect(onboarded.status).toBe(201);
+    await sys.settle();
+    fay = { expertId: onboarded.body.expertId, token: (await sys.call('POST', '/auth/login', { body: { email: 'fay@test.local', password: 'fay long password' } })).body.accessToken };
+
+    // 1. Matched 45 minutes after opening; the visit is closed incomplete, the follow-up is done,
+    //    and the ticket completed 60 minutes after the match, rated 4.
+    const first = await openTicket(sys, customer, ticketBody());
+    sys.clock.advanceMinutes(45);
+    await propose(sys, expert, first.visitIds[0]!, ['2026-03-03T09:00:00.000Z']);
+    sys.clock.advanceMinutes(60);
+    await walk(sys, expert, first.visitIds[0]!, [...DONE.slice(0, 3), ['close-incomplete', { reason: 'needs-parts', note: 'pump on order' }]]);
+    const followUp = await sys.call('GET', `/visits/${first.visitIds[0]}-followup`, { token: expert });
+    expect(followUp.body).toMatchObject({ status: 'open', windows: [{ start: '2026-03-04T09:00:00.000Z' }, expect.anything(), expect.anything()] });
+    await doVisit(expert, followUp.body.visitId, '2026-03-04T09:00:00.000Z');
+    await completeTicket(expert, first.ticketId, 4);
+
+    // 2. and 3. Matched and done at once: by Fay (rated 5), and by the test expert (no survey).
+    const second = await openTicket(sys, customer, ticketBody());
+    await doVisit(fay.token, second.visitIds[0]!, '2026-03-03T09:00:00.000Z');
+    await completeTicket(fay.token, second.ticketId, 5);
+    const third = await openTicket(sys, customer, ticketBody());
+    await doVisit(expert, third.visitIds[0]!, '2026-03-03T11:00:00.000Z');
+    await completeTicket(expert, third.ticketId);
+
+    // 4. Urgent, nobody proposes: escalated after the match timeout.
+    const escalated = await openTicket(sys, customer, ticketBody({ priority: 'urgent' }));
+    sys.clock.advanceMinutes(31);
+    await sys.sagas.fireDueDeadlines();
+    await sys.settle();
+    expect((await sys.call('GET', `/tickets/${escalated.ticketId}`, { token: manager })).body).toMatchObject({ escalated: true });
+
+    // 5. Cancelled by the customer.
+    const gone = await openTicket(sys, customer, ticketBody());
+    expect((await sys.call('POST', `/tickets/${gone.ticketId}/cancel`, { token: customer, body: { reason: 'fixed it myself' } })).status).toBe(200);
+    await sys.settle();
+  });
+  afterAll(() => sys.stop());
+
+  it('summarizes the day: counts, times to match and resolve, rates, ratings and tickets by status now', async () => {
+    const r = await sys.call('GET', '/reports/summary?from=2026-03-02&to=2026-03-02', { token: manager });
+    expect(r.status).toBe(200);
+    const expected = {
+      opened: 5,
+      openedByPriority: { low: 0, normal: 4, high: 0, urgent: 1 },
+      matched: 3,
+      escalated: 1,
+      completed: 3,
+      cancelled: 1,
+      visitsCompleted: 3,
+      visitsIncomplete: 1,
+      followUps: 1,
+      surveys: 2,
+      averageTimeToMatchMinutes: 15, // (45 + 0 + 0) / 3
+      averageResolutionMinutes: 35, // (105 + 0 + 0) / 3
+      escalationRate: 0.2,
+      firstTimeFixRate: 0.75,
+      averageRating: 4.5,
+      ratingDistribution: { '1': 0, '2': 0, '3': 0, '4': 1, '5': 1 },
+    };
+    expect(r.body).toMatchObject({ from: '2026-03-02', to: '2026-03-02', totals: expected, days: [{ day: '2026-03-02', ...expected }] });
+    expect(r.body.current).toEqual({ ticketsByStatus: { 'on-hold': 0, open: 1, completed: 3, cancelled: 1 }, escalated: 1, flagged: 1 });
+  });
+
+  it('defaults to the last 30 days up to today, one row per day, empty days as zeros', async () => {
+    const r = await sys.call('GET', '/reports/summary', { token: await sys.token('helpdesk') });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ from: '2026-02-01', to: '2026-03-02', totals: { opened: 5, completed: 3, cancelled: 1 } });
+    expect(r.body.days).toHaveLength(30);
+    expect(r.body.days[0]).toMatchObject({ day: '2026-02-01', opened: 0, averageTimeToMatchMinutes: null, escalationRate: null, averageRating: null });
+    expect(r.body.days[29]).toMatchObject({ day: '2026-03-02', opened: 5 });
+    const later = await sys.call('GET', '/reports/summary?from=2026-03-03&to=2026-03-10', { token: manager });
+    expect(later.body.totals).toMatchObject({ opened: 0, completed: 0, surveys: 0 });
+    expect(later.body.days).toHaveLength(8);
+  });
+
+  it('ranks experts by rating or by visits, with their names', async () => {
+    const byRating = await sys.call('GET', '/reports/experts', { token: manager });
+    expect(byRating.status).toBe(200);
+    expect(byRating.body).toEqual({
+      sort: 'rating',
+      total: 2,
+      experts: [
+        {
+          rank: 1,
+          expertId: fay.expertId,
+          name: 'Fay Fixer',
+          active: true,
+          visitsCompleted: 1,
+          visitsIncomplete: 0,
+          firstTimeFixRate: 1,
+          surveys: 1,
+          averageRating: 5,
+          ratingDistribution: { '1': 0, '2': 0, '3': 0, '4': 0, '5': 1 },
+        },
+        {
+          rank: 2,
+          expertId: 'exp-test',
+          name: 'Eli Expert',
+          active: true,
+          visitsCompleted: 2,
+          visitsIncomplete: 1,
+          firstTimeFixRate: 0.6667,
+          surveys: 1,
+          averageRating: 4,
+          ratingDistribution: { '1': 0, '2': 0, '3': 0, '4': 1, '5': 0 },
+        },
+      ],
+    });
+    const byVisits = await sys.call('GET', '/reports/experts?sort=visits', { token: manager });
+    expect(byVisits.body.experts.map((e: { expertId: string; rank: number }) => [e.rank, e.expertId])).toEqual([
+      [1, 'exp-test'],
+      [2, fay.expertId],
+    ]);
+    const top = await sys.call('GET', '/reports/experts?sort=visits&limit=1', { token: manager });
+    expect(top.body).toMatchObject({ total: 2, experts: [{ expertId: 'exp-test' }] });
+    expect(top.body.experts).toHaveLength(1);
+  });
+
+  it('is for staff only, and refuses bad ranges with field errors', async () => {
+    for (const token of [customer, expert]) {
+      expectProblem(await sys.call('GET', '/reports/summary', { token }), 403);
+      expectProblem(await sys.call('GET', '/reports/experts', { token }), 403);
+    }
+    expect((await sys.call('GET', '/reports/summary')).status).toBe(401);
+    const bad = async (query: string, field: string) => {
+      const r = await sys.call('GET', `/reports/summary?${query}`, { token: manager });
+      expectProblem(r, 400);
+      expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    };
+    await bad('from=2026-03-05&to=2026-03-01', 'from');
+    await bad('from=2026-03-05', 'from'); // after today, the default `to`
+    await bad('from=2025-01-01&to=2026-03-02', 'to');
+    await bad('from=2026-02-30', 'from');
+    await bad('to=yesterday', 'to');
+    expectProblem(await sys.call('GET', '/reports/experts?sort=fastest', { token: manager }), 400);
+    expectProblem(await sys.call('GET', '/reports/experts?limit=0', { token: manager }), 400);
+    // A full leap year is allowed.
+    expect((await sys.call('GET', '/reports/summary?from=2024-01-01&to=2024-12-31', { token: manager })).status).toBe(200);
+  });
+});
