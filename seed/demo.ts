@@ -510,13 +510,16 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
     } as Parameters<typeof send<never, never, never>>[2]);
   await inChunks('visits', is('completed', 'en-route', 'started'), (t) =>
     attempt(`execute ${t.ticketId}`, async () => {
+      // Random draws before the first await: the chunk's visits run concurrently, and drawing in
+      // completion order would make the demo data differ from run to run.
+      const notes = rng.pick(['replaced the pump', 'cleaned the filter and tested', 'replaced the control board', 'replaced a worn belt', 'recharged refrigerant, no leaks found']);
       const start = t.start!;
       await step(t, 'markEnRoute', start - 30 * MIN, { eta: new Date(start).toISOString() });
       if (t.plan === 'en-route') return;
       await step(t, 'markArrived', start - 2 * MIN);
       await step(t, 'markStarted', start);
       if (t.plan === 'started') return;
-      await step(t, 'completeVisit', start + t.durationMinutes * MIN, { notes: rng.pick(['replaced the pump', 'cleaned the filter and tested', 'replaced the control board', 'replaced a worn belt', 'recharged refrigerant, no leaks found']) });
+      await step(t, 'completeVisit', start + t.durationMinutes * MIN, { notes });
     }),
   );
   await sys.settle();
@@ -524,10 +527,11 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
   // 6. the tickets whose visit is done are completed, most get a survey
   await inChunks('surveys', is('completed'), (t, i) =>
     attempt(`complete ${t.ticketId}`, async () => {
+      // Drawn before the first await (see above). Mostly happy customers, a few unhappy ones.
+      const rating = rng.pick([5, 5, 5, 5, 4, 4, 4, 3, 3, 2, 1]);
       const end = t.start! + t.durationMinutes * MIN;
       await send(sys.commands, tickets, { type: 'completeTicket', data: { ticketId: t.ticketId, resolution: 'repaired on site' }, metadata: meta(`complete:${t.ticketId}`, end + 15 * MIN, { userId: t.expert!.expertId, role: 'expert' }) });
       if (i % 5 !== 4) {
-        const rating = [5, 5, 4, 5, 3, 4, 5, 2, 4, 5][i % 10]!;
         await send(sys.commands, tickets, {
           type: 'recordSurvey',
           data: { ticketId: t.ticketId, rating, comments: rating >= 4 ? 'quick and friendly' : 'took longer than expected' },
