@@ -1,6 +1,7 @@
 /**
  * Fuzzing every route that takes a body (generated from `allRoutes`): random JSON values, wrong
- * types, huge strings, deep nesting and invalid JSON text, posted as an authorized role.
+ * types, huge strings, deep nesting and invalid JSON text, posted as an authorized role; and every
+ * route's query string and path parameters (random, repeated, encoded and oversized values).
  * Never a 5xx, /health keeps answering, and a rejected (4xx) request writes no event.
  */
 import fc from 'fast-check';
@@ -82,6 +83,53 @@ describe('fuzzing request bodies (from allRoutes)', () => {
         expect(health.status).toBeLessThan(500);
       }),
       { numRuns: RUNS, seed: 4242 },
+    );
+  }, 120_000);
+});
+
+/** A query string as a client might mangle it: random keys and values, repeats, arrays, encodings. */
+const queryKeys = (names: string[]) => fc.oneof(fc.constantFrom(...names, 'limit', 'skip', 'from', 'to', 'q'), fc.string({ maxLength: 20 }));
+const queryValue = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.constantFrom('-1', '0', '1e309', 'NaN', 'true', '2026-02-30', '9999-99-99', '%', '%zz', '[]', '{}', '__proto__', 'x'.repeat(5000)),
+  fc.integer().map(String),
+  fc.double().map(String),
+);
+const queryArb = (names: string[]) =>
+  fc.array(fc.tuple(queryKeys(names), queryValue, fc.boolean()), { maxLength: 6 }).map((pairs) =>
+    pairs.map(([k, v, asArray]) => `${encodeURIComponent(k)}${asArray ? '[]' : ''}=${encodeURIComponent(v)}`).join('&'),
+  );
+const pathValue = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('..', '%2e%2e', '%00', 'a'.repeat(3000), '2026-13-01', ' '));
+
+describe('fuzzing query strings and path parameters (from allRoutes)', () => {
+  let sys: TestSystem;
+  const tokens = new Map<string, string>();
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    for (const role of ROLES) tokens.set(role, await sys.token(role));
+  });
+  afterAll(() => sys.stop());
+
+  it.each(allRoutes.map((r) => ({ method: r.method, path: r.path, roles: r.roles, query: r.query })))('$method $path', async ({ method, path, roles, query }) => {
+    const role = roles === 'public' ? undefined : roles[0];
+    const token = role ? tokens.get(role) : undefined;
+    const names = query && 'shape' in query ? Object.keys((query as unknown as { shape: Record<string, unknown> }).shape) : [];
+    await fc.assert(
+      fc.asyncProperty(queryArb(names), fc.array(pathValue, { minLength: 4, maxLength: 4 }), async (qs, values) => {
+        await sys.settle();
+        const head = await sys.services.events.headPosition();
+        let i = 0;
+        const filled = path.replace(/:([A-Za-z0-9_]+)/g, () => encodeURIComponent(values[i++ % values.length]!));
+        const hasBody = method !== 'get' && method !== 'delete';
+        const r = await sys.call(method.toUpperCase(), `${filled}${qs ? `?${qs}` : ''}`, { token, ...(hasBody ? { body: {} } : {}) });
+        expect(r.status).toBeLessThan(500);
+        if (r.status >= 400) {
+          await sys.settle();
+          expect(await sys.services.events.headPosition()).toBe(head);
+        }
+        expect((await sys.call('GET', '/health')).status).toBe(200);
+      }),
+      { numRuns: Math.max(5, Math.round(RUNS / 2)), seed: 4343 },
     );
   }, 120_000);
 });
