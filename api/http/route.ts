@@ -30,6 +30,8 @@ export interface RouteRequest<P, Q, B> {
   command(): CommandMetadata;
   /** Revision from If-Match, for optimistic concurrency on aggregate resources. */
   ifMatch: number | undefined;
+  /** The If-Match revision as the command handler's option (empty without If-Match). */
+  expected: { expectedRevision?: number };
   correlationId: string;
 }
 
@@ -113,6 +115,7 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
       body,
       user: caller,
       ifMatch,
+      expected: ifMatch === undefined ? {} : { expectedRevision: ifMatch },
       correlationId,
       command: () => ({ commandId, now: hooks.now(), actor: { userId: caller.userId, role: caller.role }, correlationId }),
     },

@@ -34,7 +34,7 @@ const ChargeOutcomeSchema = z.discriminatedUnion('kind', [
 ]);
 
 async function invoiceCommand(request: RouteRequest<unknown, unknown, unknown>, services: ApiServices, c: Omit<InvoiceCommand, 'metadata'>, status = 200) {
-  const result = await send(services.commands, invoices, { ...c, metadata: request.command() } as InvoiceCommand, request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch });
+  const result = await send(services.commands, invoices, { ...c, metadata: request.command() } as InvoiceCommand, request.expected);
   return { status, body: invoiceView(result.state), headers: { ETag: etag(result.revision) }, position: result.position };
 }
 

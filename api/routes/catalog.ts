@@ -124,7 +124,7 @@ export const catalogRoutes = [
           data: { modelId: params.modelId, ...(body.requiredSkills ? { requiredSkills: body.requiredSkills } : {}), ...(body.aliases ? { aliases: body.aliases } : {}) },
           metadata: request.command(),
         },
-        request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch },
+        request.expected,
       );
       const s = result.state;
       return {

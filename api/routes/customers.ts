@@ -110,7 +110,7 @@ export const customerRoutes = [
         services.commands,
         customers,
         { type: 'updateCustomerContact', data: { customerId: params.customerId, contact: body }, metadata: request.command() },
-        request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch },
+        request.expected,
       );
       return { status: 200, body: { customerId: params.customerId, contact: body }, headers: written(result.revision), position: result.position };
     },
@@ -132,7 +132,7 @@ export const customerRoutes = [
         services.commands,
         customers,
         { type: 'changeNotificationPreference', data: { customerId: params.customerId, notifyBy: body.notifyBy }, metadata: request.command() },
-        request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch },
+        request.expected,
       );
       return { status: 200, body: { customerId: params.customerId, notifyBy: body.notifyBy }, headers: written(result.revision), position: result.position };
     },

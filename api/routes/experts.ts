@@ -44,7 +44,7 @@ function view(doc: ExpertDoc) {
 }
 
 async function command(request: RouteRequest<unknown, unknown, unknown>, services: ApiServices, c: Omit<ExpertCommand, 'metadata'>) {
-  return send(services.commands, experts, { ...c, metadata: request.command() } as ExpertCommand, request.ifMatch === undefined ? {} : { expectedRevision: request.ifMatch });
+  return send(services.commands, experts, { ...c, metadata: request.command() } as ExpertCommand, request.expected);
 }
 
 async function answer(services: ApiServices, expertId: string, result: Awaited<ReturnType<typeof command>>, status = 200) {

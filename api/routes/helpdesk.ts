@@ -9,7 +9,7 @@ import { replaceExpert } from '../../flows/replace-expert';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
-import { etag, route, RouteRequest, RouteSpec } from '../http/route';
+import { etag, route, RouteSpec } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -24,10 +24,6 @@ async function existingVisit(services: ApiServices, visitId: string): Promise<Vi
   const doc = await visitDoc(services, visitId);
   if (!doc) throw new HttpProblem(404, 'Not found', `No visit ${visitId}.`);
   return doc;
-}
-
-function options(request: RouteRequest<unknown, unknown, unknown>) {
-  return request.ifMatch !== undefined ? { expectedRevision: request.ifMatch } : {};
 }
 
 export const helpdeskRoutes = [
@@ -69,7 +65,7 @@ export const helpdeskRoutes = [
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       await existingVisit(services, params.visitId);
-      const result = await send(services.commands, visits, { type: 'updateWindows', data: { visitId: params.visitId, windows: body.windows }, metadata: request.command() }, options(request));
+      const result = await send(services.commands, visits, { type: 'updateWindows', data: { visitId: params.visitId, windows: body.windows }, metadata: request.command() }, request.expected);
       return { status: 200, body: { visitId: params.visitId, windows: result.state.status === 'none' ? [] : result.state.windows }, headers: { ETag: etag(result.revision) }, position: result.position };
     },
   }),
@@ -92,7 +88,7 @@ export const helpdeskRoutes = [
         services.commands,
         visits,
         { type: 'assignExpert', data: { visitId: params.visitId, expertId: body.expertId, expertSkills: expert.skills, start: body.start }, metadata: request.command() },
-        options(request),
+        request.expected,
       );
       return { status: 200, body: { visitId: params.visitId, expertId: body.expertId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
     },
@@ -137,7 +133,7 @@ export const helpdeskRoutes = [
         services.commands,
         visits,
         { type: 'rescheduleVisit', data: { visitId: params.visitId, windows: body.windows, reason: body.reason }, metadata: request.command() },
-        options(request),
+        request.expected,
       );
       return { status: 200, body: { visitId: params.visitId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
     },
@@ -163,7 +159,7 @@ export const helpdeskRoutes = [
           data: { ticketId: params.ticketId, reason: params.reason, resolution: body.resolution, note: body.note, ...(body.visitId ? { visitId: body.visitId } : {}) },
           metadata: request.command(),
         },
-        options(request),
+        request.expected,
       );
       return { status: 200, body: { ticketId: params.ticketId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
     },
@@ -184,7 +180,7 @@ export const helpdeskRoutes = [
       // Only a model the catalog has (a retired one too: customers keep appliances no longer sold).
       const model = await (await services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS)).findOne({ _id: body.applianceModelId });
       if (!model) throw new HttpProblem(422, 'Unknown appliance model', `The catalog has no model ${body.applianceModelId}.`, { code: 'unknown-appliance-model' });
-      const result = await send(services.commands, tickets, { type: 'mapApplianceModel', data: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, metadata: request.command() }, options(request));
+      const result = await send(services.commands, tickets, { type: 'mapApplianceModel', data: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, metadata: request.command() }, request.expected);
       return { status: 200, body: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, headers: { ETag: etag(result.revision) }, position: result.position };
     },
   }),

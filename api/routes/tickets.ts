@@ -201,7 +201,7 @@ export const ticketRoutes = [
         services.commands,
         tickets,
         { type: 'cancelTicket', data: { ticketId: params.ticketId, reason: body.reason }, metadata: request.command() },
-        request.ifMatch !== undefined ? { expectedRevision: request.ifMatch } : {},
+        request.expected,
       );
       return { status: 200, body: { ticketId: params.ticketId, status: 'cancelled' }, headers: { ETag: etag(result.revision) }, position: result.position };
     },
@@ -223,7 +223,7 @@ export const ticketRoutes = [
         services.commands,
         tickets,
         { type: 'completeTicket', data: { ticketId: params.ticketId, resolution: body.resolution }, metadata: metadataFor(request) },
-        request.ifMatch !== undefined ? { expectedRevision: request.ifMatch } : {},
+        request.expected,
       );
       return { status: 200, body: { ticketId: params.ticketId, status: 'completed' }, headers: { ETag: etag(result.revision) }, position: result.position };
     },

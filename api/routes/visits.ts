@@ -88,7 +88,7 @@ async function step(request: RouteRequest<{ visitId: string }, unknown, unknown>
   const { params, user } = request;
   await myVisit(services, user, params.visitId);
   const command = { type, data: { visitId: params.visitId, expertId: expertIdOf(user), ...data }, metadata: metadataFor(request) } as VisitCommand;
-  const result = await send(services.commands, visits, command, request.ifMatch !== undefined ? { expectedRevision: request.ifMatch } : {});
+  const result = await send(services.commands, visits, command, request.expected);
   const status = result.state.status;
   return { status: 200, body: { visitId: params.visitId, status }, headers: { ETag: etag(result.revision) }, position: result.position };
 }
