@@ -1,12 +1,15 @@
 /**
  * A collection of the embedded store: MongoDB semantics from mingo over whatever layer it is
  * given (committed state, or a transaction's overlay). Every write runs against a scratch
- * overlay and reaches the workspace as one batch, so a failing write changes nothing.
+ * overlay and reaches the workspace as one batch, so a failing write changes nothing; writes
+ * of one document by `_id` (insertOne, replaceOne by `_id`, the way projections write) skip
+ * the scratch overlay and keep the document as its JSON text until someone reads it.
  * Method bodies are synchronous: no other write can interleave with one.
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Aggregator, ProcessingMode, Query } from 'mingo';
+import { knownText, parsedWithText, parseStored } from './json-text';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   BulkOperation,
@@ -34,21 +37,11 @@ export function toJson<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/**
- * The JSON text a stored document was parsed from, so the commit does not serialize it again.
- * Only recorded for documents that are not changed after parsing (stored documents never are).
- */
-const jsonText = new WeakMap<Document, string>();
+export { serialized } from './json-text';
 
-export function serialized(doc: Document): string {
-  return jsonText.get(doc) ?? JSON.stringify(doc);
-}
-
-function parsedWithText(value: unknown): Document {
-  const text = JSON.stringify(value);
-  const doc = JSON.parse(text) as Document;
-  jsonText.set(doc, text);
-  return doc;
+/** A caller's object whose JSON text is just its fields (no `toJSON` hook can change `_id`). */
+function plainForJson(value: object): boolean {
+  return typeof (value as { toJSON?: unknown }).toJSON !== 'function';
 }
 
 // mingo's updater module directly: the root export's `update` copies its whole operator
@@ -158,7 +151,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   async insertOne(document: T): Promise<void> {
-    this.write((scratch) => this.insert(scratch, document));
+    this.insertOneIn(this.workspace, document);
   }
 
   async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
@@ -170,7 +163,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.write((scratch) => this.replace(scratch, filter, replacement, options.upsert ?? false));
+    return this.replaceOneIn(this.workspace, filter, replacement, options.upsert ?? false);
   }
 
   async deleteOne(filter: Filter): Promise<DeleteResult> {
@@ -191,6 +184,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const inBatch: Workspace = {
       layer: batch,
       commit: (changes: Changes) => batch.putAll(changes),
+      commitOne: (collection, id, doc) => batch.put(collection, id, doc),
       createIndex: (collection, spec) => this.workspace.createIndex(collection, spec),
     };
     const result: BulkWriteResult = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
@@ -202,7 +196,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     try {
       for (const op of operations) {
         if ('insertOne' in op) {
-          this.write((s) => this.insert(s, op.insertOne.document), inBatch);
+          this.insertOneIn(inBatch, op.insertOne.document);
           result.insertedCount += 1;
         } else if ('updateOne' in op) {
           const { filter, update, upsert } = op.updateOne;
@@ -212,7 +206,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
           add(this.write((s) => this.update(s, filter, update, upsert ?? false, false), inBatch));
         } else if ('replaceOne' in op) {
           const { filter, replacement, upsert } = op.replaceOne;
-          add(this.write((s) => this.replace(s, filter, replacement, upsert ?? false), inBatch));
+          add(this.replaceOneIn(inBatch, filter, replacement, upsert ?? false));
         } else if ('deleteOne' in op) {
           result.deletedCount += this.write((s) => this.delete(s, op.deleteOne.filter, true), inBatch).deletedCount;
         } else {
@@ -280,8 +274,47 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     return result;
   }
 
-  private insert(scratch: Overlay, document: T): void {
-    this.insertCopy(scratch, parsedWithText(document));
+  /**
+   * One document, one change: no scratch overlay needed (a put that breaks a unique key throws
+   * before changing anything). The document is kept as its JSON text until someone reads it.
+   */
+  private insertOneIn(workspace: Workspace, document: T): void {
+    if (!plainForJson(document)) {
+      this.write((scratch) => this.insertCopy(scratch, parsedWithText(document)), workspace);
+      return;
+    }
+    const id = document._id;
+    if (typeof id !== 'string') throw new TypeError(`'${this.name}': a document's _id must be a string`);
+    const text = JSON.stringify(document);
+    if (workspace.layer.has(this.name, id)) throw new DuplicateKey(this.name, { _id: id });
+    workspace.commitOne(this.name, id, text);
+  }
+
+  /** `replaceOne({ _id }, replacement)`, the way projections write, without a scratch overlay; otherwise as `replace`. */
+  private replaceOneIn(workspace: Workspace, filter: Filter, replacement: T, upsert: boolean): UpdateResult {
+    const id = filter._id;
+    const byId =
+      typeof id === 'string' &&
+      replacement !== null &&
+      typeof replacement === 'object' &&
+      replacement._id === id &&
+      plainForJson(replacement) &&
+      Object.keys(filter).length === 1;
+    if (!byId) return this.write((scratch) => this.replace(scratch, filter, replacement, upsert), workspace);
+    assertReplacement(replacement);
+    const text = JSON.stringify(replacement);
+    const layer = workspace.layer;
+    if (!layer.has(this.name, id)) {
+      if (!upsert) return { matchedCount: 0, modifiedCount: 0 };
+      workspace.commitOne(this.name, id, text);
+      return { matchedCount: 0, modifiedCount: 0, upsertedId: id };
+    }
+    const target = layer.get(this.name, id)!;
+    if (knownText(target) === text) return { matchedCount: 1, modifiedCount: 0 };
+    const next = parseStored(text);
+    if (isDeepStrictEqual(next, target)) return { matchedCount: 1, modifiedCount: 0 };
+    workspace.commitOne(this.name, id, next);
+    return { matchedCount: 1, modifiedCount: 1 };
   }
 
   /** Inserts a document that is already this store's own copy. */

@@ -3,7 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
-import { EmbeddedCollection, serialized, toJson } from './embedded-collection';
+import { EmbeddedCollection, toJson } from './embedded-collection';
+import { BackgroundWriter } from './embedded-writer';
+import { parsed, parseStored, serialized, Stored } from './json-text';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   Collection,
@@ -19,7 +21,25 @@ import { describeKey, indexName, searchWords, textFields, UniqueIndex, uniqueKey
 export interface EmbeddedDocumentStoreOptions {
   /** SQLite file, created with its folder when missing; ':memory:' for a throwaway store. */
   path: string;
+  /**
+   * A transaction writing at least this many documents (a projection rebuild's batch) is
+   * committed by a second connection on a worker thread while the main thread goes on with
+   * the next one; smaller ones are committed on the spot. Default 256; Infinity: never.
+   * Only for files, and only for collections without unique or text indexes.
+   */
+  backgroundCommitRows?: number;
 }
+
+const DEFAULT_BACKGROUND_COMMIT_ROWS = 256;
+
+const PRAGMAS = [
+  'journal_mode = WAL',
+  // Read models can be rebuilt from the event store: losing the last commits on power loss is acceptable.
+  'synchronous = NORMAL',
+  'busy_timeout = 10000',
+  // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint fsyncs, and rebuilds write a lot.
+  'wal_autocheckpoint = 10000',
+];
 
 export const DOCUMENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS collections (name TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -76,43 +96,112 @@ function validateIndexSpec(collection: string, spec: IndexSpec): void {
 
 const ROLLBACK = Symbol('rollback');
 
+/** Reads committed rows back from the file, for documents the cache does not hold. */
+interface RowReader {
+  row(seq: number): string | undefined;
+  rows(collection: string): Map<number, string>;
+  /** Waits for the commits under way (their rows may be missing from the file until then). */
+  settle(): void;
+}
+
 /**
  * A collection's committed documents. A document written and not read since is kept as its
- * JSON text and parsed on first read: rebuilds write far more than they read, and hundreds of
- * thousands of parsed documents would otherwise keep the garbage collector busy.
+ * JSON text and parsed on first read; one written by the background writer (a rebuild's
+ * batch) is not kept at all until someone reads it: it is read back from the file. Rebuilds
+ * write far more than they read, and hundreds of thousands of documents kept in memory would
+ * otherwise keep the garbage collector busy.
  */
 class DocumentCache {
-  private readonly entries = new Map<string, Document | string>();
+  /** id → the document's row (seq) and the document, its text until first read, or undefined: only in the file. */
+  private readonly entries = new Map<string, { seq: number; doc: Document | string | undefined }>();
+  /** How many entries are only in the file. */
+  private unloaded = 0;
+
+  constructor(
+    private readonly collection: string,
+    private readonly reader: RowReader,
+  ) {}
 
   get(id: string): Document | undefined {
     const entry = this.entries.get(id);
-    if (typeof entry !== 'string') return entry;
-    const doc = JSON.parse(entry) as Document;
-    this.entries.set(id, doc);
-    return doc;
+    if (!entry) return undefined;
+    if (entry.doc === undefined) {
+      const text = this.reader.row(entry.seq);
+      if (text === undefined) {
+        // Deleted or moved by a commit under way that the cache has not seen yet.
+        this.reader.settle();
+        if (this.entries.get(id) === entry && entry.doc === undefined) {
+          throw new Error(`document store: '${this.collection}' has no row ${entry.seq} for '${id}' (was the file changed by another process?)`);
+        }
+        return this.get(id);
+      }
+      this.unloaded--;
+      return (entry.doc = parseStored(text));
+    }
+    if (typeof entry.doc !== 'string') return entry.doc;
+    return (entry.doc = parseStored(entry.doc));
   }
 
-  /** Keeps documents that readers use as objects; new or unread ones as text. */
-  put(id: string, doc: Document): void {
-    const before = this.entries.get(id);
-    this.entries.set(id, before === undefined || typeof before === 'string' ? serialized(doc) : doc);
+  has(id: string): boolean {
+    return this.entries.has(id);
   }
 
-  load(id: string, text: string): void {
-    this.entries.set(id, text);
+  seq(id: string): number | undefined {
+    return this.entries.get(id)?.seq;
+  }
+
+  /**
+   * Keeps documents that readers use as objects; new or unread ones as text, or not at all
+   * (`inFile`: a background commit wrote them) when they are still text.
+   */
+  put(id: string, seq: number, doc: Stored, inFile = false): void {
+    const entry = this.entries.get(id);
+    const unread = !entry || typeof entry.doc !== 'object' || typeof doc === 'string';
+    const next = !unread ? doc : inFile && typeof doc === 'string' ? undefined : serialized(doc);
+    if (!entry) this.entries.set(id, { seq, doc: next });
+    else {
+      if (entry.doc === undefined) this.unloaded--;
+      entry.seq = seq;
+      entry.doc = next;
+    }
+    if (next === undefined) this.unloaded++;
   }
 
   delete(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry?.doc === undefined && entry) this.unloaded--;
     this.entries.delete(id);
   }
 
   *values(): IterableIterator<Document> {
-    for (const id of this.entries.keys()) yield this.get(id)!;
+    if (this.unloaded > 0) this.loadAll();
+    for (const id of this.entries.keys()) {
+      const doc = this.get(id);
+      if (doc) yield doc;
+    }
+  }
+
+  /** Reads every document the cache does not hold, in one pass over the collection's rows. */
+  private loadAll(): void {
+    const texts = this.reader.rows(this.collection);
+    for (const entry of this.entries.values()) {
+      if (entry.doc !== undefined) continue;
+      const text = texts.get(entry.seq);
+      if (text === undefined) continue; // get() settles and retries
+      entry.doc = text;
+      this.unloaded--;
+    }
   }
 }
 
 /** collection → id → row written (null: deleted). */
 type SeqChanges = Map<string, Map<string, number | null>>;
+
+/** A transaction handed to the background writer and not committed yet. */
+interface InFlight {
+  changes: Changes;
+  rows: SeqChanges;
+}
 
 interface FtsStatements {
   insert: Database.Statement<[number, string]>;
@@ -122,40 +211,57 @@ interface FtsStatements {
 
 /**
  * What has been committed: the SQLite file, and a cache of every collection read so far
- * (documents and unique keys), loaded on first use and updated after each commit. All writes
- * go through this instance, so the cache never goes stale.
+ * (documents with their row, and unique keys), loaded on first use and updated after each
+ * commit. All writes go through this instance (rows get their seq here, including those the
+ * background writer writes), so the cache never goes stale.
  */
 class CommittedState implements Layer {
   private readonly caches = new Map<string, DocumentCache>();
-  /** collection → id → row (seq) of the committed document. */
-  private readonly seqs = new Map<string, Map<string, number>>();
   /** collection → unique index → key → id. */
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
   private readonly specs = new Map<string, IndexSpec[]>();
+  /** collection → its unique indexes, derived from `specs`. */
+  private readonly unique = new Map<string, readonly UniqueIndex[]>();
   private readonly names = new Set<string>();
   private readonly fts = new Map<string, FtsStatements>();
   private readonly writeTransaction: (changes: Changes) => SeqChanges;
+  /** The next row's seq: assigned here, so rows can be written by the background writer too. */
+  private nextSeq: number;
+  private writer: BackgroundWriter | undefined;
+  /** Oldest first: sent to the writer, not reported committed yet. */
+  private readonly inflight: InFlight[] = [];
+  /** This state with the in-flight transactions on top: what the next transaction builds on. */
+  private pending: Layer = this;
+  /** Incremented when a background commit fails: transactions built on it must not commit. */
+  private failures = 0;
 
   private readonly stmt: {
     load: Database.Statement<[string], [number, string, string]>;
     register: Database.Statement<[string]>;
-    insert: Database.Statement<[string, string, string]>;
+    insert: Database.Statement<[number, string, string, string]>;
     update: Database.Statement<[string, number]>;
     remove: Database.Statement<[number]>;
     all: Database.Statement<[string], { seq: number; doc: string }>;
+    row: Database.Statement<[number], { doc: string }>;
+    rows: Database.Statement<[string], [number, string]>;
     saveIndex: Database.Statement<[string, string, string]>;
     ping: Database.Statement<[], unknown>;
   };
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly background: { path: string; rows: number } | undefined,
+  ) {
     db.exec(DOCUMENTS_SCHEMA);
     this.stmt = {
       load: db.prepare<[string], [number, string, string]>('SELECT seq, id, doc FROM documents WHERE collection = ? ORDER BY seq').raw(true),
       register: db.prepare('INSERT OR IGNORE INTO collections (name) VALUES (?)'),
-      insert: db.prepare('INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?)'),
+      insert: db.prepare('INSERT INTO documents (seq, collection, id, doc) VALUES (?, ?, ?, ?)'),
       update: db.prepare('UPDATE documents SET doc = ? WHERE seq = ?'),
       remove: db.prepare('DELETE FROM documents WHERE seq = ?'),
       all: db.prepare('SELECT seq, doc FROM documents WHERE collection = ? ORDER BY seq'),
+      row: db.prepare('SELECT doc FROM documents WHERE seq = ?'),
+      rows: db.prepare<[string], [number, string]>('SELECT seq, doc FROM documents WHERE collection = ?').raw(true),
       saveIndex: db.prepare('INSERT INTO indexes (collection, name, spec) VALUES (?, ?, ?)'),
       ping: db.prepare('SELECT 1'),
     };
@@ -163,10 +269,130 @@ class CommittedState implements Layer {
     const saved = db.prepare<[], { collection: string; spec: string }>('SELECT collection, spec FROM indexes ORDER BY rowid');
     for (const { collection, spec } of saved.all()) this.specsOf(collection).push(JSON.parse(spec) as IndexSpec);
     this.writeTransaction = db.transaction((changes: Changes) => this.writeRows(changes));
+    this.nextSeq = (db.prepare<[], { m: number | null }>('SELECT MAX(seq) AS m FROM documents').get()!.m ?? 0) + 1;
+  }
+
+  private readonly rowReader: RowReader = {
+    row: (seq) => this.stmt.row.get(seq)?.doc,
+    rows: (collection) => new Map(this.stmt.rows.all(collection)),
+    settle: () => this.settle(),
+  };
+
+  /** What a new transaction reads: the committed documents and those of transactions still being committed. */
+  pendingLayer(): Layer {
+    return this.pending;
+  }
+
+  /** Changes whenever a background commit fails. */
+  get failureCount(): number {
+    return this.failures;
+  }
+
+  get committing(): boolean {
+    return this.inflight.length > 0;
+  }
+
+  /**
+   * Commits a transaction's changes: big ones through the background writer (the promise
+   * settles once they are committed and cached), others at once, like `commit`.
+   * `builtOn`: the failure count when the transaction started on top of commits under way;
+   * if one of them has failed since, nothing is committed.
+   */
+  commitTransaction(changes: Changes, builtOn: number | undefined): Promise<void> | undefined {
+    const writer = this.backgroundWriterFor(changes);
+    if (!writer) this.settle();
+    if (builtOn !== undefined && builtOn !== this.failures) {
+      throw new Error('transaction not committed: a transaction committed before it, which it read from, failed');
+    }
+    if (!writer) {
+      this.commit(changes);
+      return undefined;
+    }
+    const rows: SeqChanges = new Map();
+    const batch = writer.batch();
+    for (const [collection, docs] of changes) {
+      this.load(collection);
+      const index = batch.collections.push(collection) - 1;
+      const written = new Map<string, number | null>();
+      rows.set(collection, written);
+      let registered = false;
+      for (const [id, doc] of docs) {
+        const existing = this.seqOf(collection, id);
+        if (doc) {
+          if (!registered) batch.registers.push(collection);
+          registered = true;
+          if (existing === undefined) {
+            const seq = this.nextSeq++;
+            batch.insert(seq, index, id, serialized(doc));
+            written.set(id, seq);
+          } else {
+            batch.update(existing, serialized(doc));
+            written.set(id, existing);
+          }
+        } else if (existing !== undefined) {
+          batch.deletes.push(existing);
+          written.set(id, null);
+        }
+      }
+    }
+    const entry: InFlight = { changes, rows };
+    this.inflight.push(entry);
+    this.restack();
+    return new Promise<void>((resolve, reject) => {
+      writer.write(batch, (error) => {
+        // Settled in sending order: this is the oldest in flight.
+        this.inflight.splice(this.inflight.indexOf(entry), 1);
+        if (error) this.failures++;
+        else this.applyCommitted(changes, rows, true);
+        this.restack();
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  }
+
+  /** Waits (blocking) until every transaction handed to the background writer is committed or failed. */
+  settle(): void {
+    this.writer?.drain();
+  }
+
+  async closeWriter(): Promise<void> {
+    await this.writer?.close();
+  }
+
+  private backgroundWriterFor(changes: Changes): BackgroundWriter | undefined {
+    if (!this.background || (this.writer && !this.writer.alive)) return undefined;
+    let rows = 0;
+    for (const [collection, docs] of changes) {
+      if (docs.size === 0) continue;
+      if (this.uniqueIndexes(collection).length > 0 || this.textIndexFields(collection).length > 0) return undefined;
+      rows += docs.size;
+    }
+    if (rows === 0 || rows < this.background.rows) return undefined;
+    this.writer ??= new BackgroundWriter(this.background.path, PRAGMAS);
+    return this.writer;
+  }
+
+  private seqOf(collection: string, id: string): number | undefined {
+    for (let i = this.inflight.length - 1; i >= 0; i--) {
+      const rows = this.inflight[i]!.rows.get(collection);
+      if (rows?.has(id)) return rows.get(id) ?? undefined;
+    }
+    return this.caches.get(collection)?.seq(id);
+  }
+
+  private restack(): void {
+    let layer: Layer = this;
+    for (const { changes } of this.inflight) layer = new Overlay(layer, changes);
+    this.pending = layer;
   }
 
   get(collection: string, id: string): Document | undefined {
     return this.load(collection).get(id);
+  }
+
+  has(collection: string, id: string): boolean {
+    return this.load(collection).has(id);
   }
 
   documents(collection: string): Iterable<Document> {
@@ -174,9 +400,12 @@ class CommittedState implements Layer {
   }
 
   uniqueIndexes(collection: string): readonly UniqueIndex[] {
-    const specs = this.specs.get(collection);
-    if (!specs) return [];
-    return specs.filter((s) => s.unique).map((s) => ({ name: s.name!, fields: Object.keys(s.keys) }));
+    const known = this.unique.get(collection);
+    if (known) return known;
+    const specs = this.specs.get(collection) ?? [];
+    const indexes = specs.filter((s) => s.unique).map((s) => ({ name: s.name!, fields: Object.keys(s.keys) }));
+    this.unique.set(collection, indexes);
+    return indexes;
   }
 
   owner(collection: string, index: UniqueIndex, key: string): string | undefined {
@@ -191,27 +420,32 @@ class CommittedState implements Layer {
   /** Checks unique keys, writes everything in one SQLite transaction, then updates the cache. */
   commit(changes: Changes): void {
     if ([...changes.values()].every((docs) => docs.size === 0)) return;
-    new Overlay(this).putAll(changes); // throws DuplicateKey before anything is written
+    this.settle(); // after what is being committed in the background
+    // Throws DuplicateKey before anything is written.
+    if ([...changes.keys()].some((collection) => this.uniqueIndexes(collection).length > 0)) new Overlay(this).putAll(changes);
     const written = this.writeTransaction(changes);
-    for (const [collection, rows] of written) {
-      const seqs = this.seqs.get(collection)!;
-      for (const [id, seq] of rows) {
-        if (seq === null) seqs.delete(id);
-        else seqs.set(id, seq);
-      }
-    }
+    this.applyCommitted(changes, written);
+  }
+
+  /** Brings the cache up to date with committed changes. */
+  private applyCommitted(changes: Changes, written: SeqChanges, inFile = false): void {
     for (const [collection, docs] of changes) {
       const cache = this.load(collection);
       const indexes = this.uniqueIndexes(collection);
-      for (const [id, doc] of docs) {
-        const previous = cache.get(id);
-        for (const index of indexes) {
-          const map = this.keyMap(collection, index.name);
-          if (previous) for (const key of uniqueKeys(previous, index)) if (map.get(key) === id) map.delete(key);
-          if (doc) for (const key of uniqueKeys(doc, index)) map.set(key, id);
+      const rows = written.get(collection);
+      for (const [id, stored] of docs) {
+        if (indexes.length > 0) {
+          const previous = cache.get(id);
+          const doc = stored === null ? null : parsed(stored);
+          for (const index of indexes) {
+            const map = this.keyMap(collection, index.name);
+            if (previous) for (const key of uniqueKeys(previous, index)) if (map.get(key) === id) map.delete(key);
+            if (doc) for (const key of uniqueKeys(doc, index)) map.set(key, id);
+          }
         }
-        if (doc) {
-          cache.put(id, doc);
+        const seq = rows?.get(id);
+        if (stored && seq != null) {
+          cache.put(id, seq, stored, inFile);
           this.names.add(collection);
         } else cache.delete(id);
       }
@@ -220,6 +454,7 @@ class CommittedState implements Layer {
 
   createIndex(collection: string, requested: IndexSpec): void {
     validateIndexSpec(collection, requested);
+    this.settle();
     const spec: IndexSpec = { keys: { ...requested.keys }, name: indexName(requested), ...(requested.unique ? { unique: true } : {}) };
     const existing = this.specs.get(collection) ?? [];
     const sameName = existing.find((s) => s.name === spec.name);
@@ -248,11 +483,13 @@ class CommittedState implements Layer {
       }
     })();
     this.specsOf(collection).push(spec);
+    this.unique.delete(collection);
     if (keyMap) this.keysOf(collection).set(spec.name!, keyMap);
     this.names.add(collection);
   }
 
   drop(collection: string): void {
+    this.settle();
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM documents WHERE collection = ?').run(collection);
       this.db.prepare('DELETE FROM indexes WHERE collection = ?').run(collection);
@@ -260,9 +497,9 @@ class CommittedState implements Layer {
       this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
     })();
     this.caches.delete(collection);
-    this.seqs.delete(collection);
     this.keys.delete(collection);
     this.specs.delete(collection);
+    this.unique.delete(collection);
     this.names.delete(collection);
     this.fts.delete(collection);
   }
@@ -277,7 +514,7 @@ class CommittedState implements Layer {
     text: string,
     options: SearchOptions,
     layer: Layer,
-    pending?: Map<string, Document | null>,
+    pending?: Map<string, Stored | null>,
   ): SearchHit<T>[] {
     const fts = this.ftsStatements(collection);
     if (!fts) {
@@ -285,6 +522,7 @@ class CommittedState implements Layer {
     }
     const words = searchWords(text);
     if (words.length === 0) return [];
+    this.settle(); // FTS rows are read from the file
     // Each word quoted (it holds only letters and digits), any word may match: partial matches still rank.
     const match = words.map((w) => `"${w}"`).join(' OR ');
     const limit = options.limit === undefined ? DEFAULT_SEARCH_LIMIT : options.limit === 0 ? Infinity : options.limit;
@@ -326,25 +564,23 @@ class CommittedState implements Layer {
       const fts = this.ftsStatements(collection);
       const fields = fts ? this.textIndexFields(collection) : [];
       let registered = false;
-      const committed = this.caches.get(collection);
-      this.load(collection);
-      const seqs = this.seqs.get(collection)!;
+      const committed = this.load(collection);
       const rows = new Map<string, number | null>();
       written.set(collection, rows);
       for (const [id, doc] of docs) {
-        const existing = seqs.get(id);
+        const existing = committed.seq(id);
         if (doc) {
           if (!registered) this.stmt.register.run(collection);
           registered = true;
+          // Read before the row changes: the cache may have to read it back from the file.
+          const before = fts && existing !== undefined ? committed.get(id) : undefined;
           let seq = existing;
-          if (seq === undefined) seq = Number(this.stmt.insert.run(collection, id, serialized(doc)).lastInsertRowid);
+          if (seq === undefined) this.stmt.insert.run((seq = this.nextSeq++), collection, id, serialized(doc));
           else this.stmt.update.run(serialized(doc), seq);
           rows.set(id, seq);
           if (fts) {
             // Most writes (counters, statuses) leave the indexed text as it was.
-            const text = textOf(doc, fields);
-            const before = committed?.get(id);
-            if (before && textOf(before, fields) === text) continue;
+            const text = textOf(parsed(doc), fields);
             fts.delete.run(seq);
             fts.insert.run(seq, text);
           }
@@ -361,13 +597,8 @@ class CommittedState implements Layer {
   private load(collection: string): DocumentCache {
     let cache = this.caches.get(collection);
     if (cache) return cache;
-    cache = new DocumentCache();
-    const seqs = new Map<string, number>();
-    for (const [seq, id, doc] of this.stmt.load.all(collection)) {
-      cache.load(id, doc);
-      seqs.set(id, seq);
-    }
-    this.seqs.set(collection, seqs);
+    cache = new DocumentCache(collection, this.rowReader);
+    for (const [seq, id, doc] of this.stmt.load.all(collection)) cache.put(id, seq, doc);
     const keys = new Map<string, Map<string, string>>();
     for (const index of this.uniqueIndexes(collection)) keys.set(index.name, this.buildKeyMap(collection, cache, index));
     this.caches.set(collection, cache);
@@ -442,6 +673,13 @@ class CommittedState implements Layer {
  * time; plain writes made meanwhile are not blocked, and the transaction's unique keys are
  * checked again at commit against them (its version of a document written by both wins).
  * Index definitions are not transactional: `createIndex` inside a transaction applies at once.
+ *
+ * Big transactions (`backgroundCommitRows`, e.g. a rebuild's batches) are committed by a
+ * second connection on a worker thread (embedded-writer.ts). The next transaction starts as
+ * soon as one is handed over, on top of it; its promise resolves once it is committed, and
+ * its writes become visible to plain reads then. If a background commit fails, the
+ * transactions built on it fail too. Plain writes, index changes, searches and `close` first
+ * wait (blocking) for the commits under way, so the file is only ever written in order.
  */
 export class EmbeddedDocumentStore implements DocumentStore {
   readonly atomic = true;
@@ -454,13 +692,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
   constructor(options: EmbeddedDocumentStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    // Read models can be rebuilt from the event store: losing the last commits on power loss is acceptable.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 10000');
-    // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint fsyncs, and rebuilds write a lot.
-    this.db.pragma('wal_autocheckpoint = 10000');
-    this.state = new CommittedState(this.db);
+    for (const pragma of PRAGMAS) this.db.pragma(pragma);
+    const backgroundRows = options.backgroundCommitRows ?? DEFAULT_BACKGROUND_COMMIT_ROWS;
+    const background = options.path !== ':memory:' && Number.isFinite(backgroundRows) ? { path: options.path, rows: backgroundRows } : undefined;
+    this.state = new CommittedState(this.db, background);
     const store = this;
     this.workspace = {
       get layer() {
@@ -470,6 +705,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
       commit: (changes) => {
         this.assertOpen();
         this.state.commit(changes);
+      },
+      commitOne: (collection, id, doc) => {
+        this.assertOpen();
+        this.state.commit(new Map([[collection, new Map([[id, doc]])]]));
       },
       createIndex: (collection, spec) => {
         this.assertOpen();
@@ -488,23 +727,38 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   transaction<R>(work: (store: DocumentStore) => Promise<R>): Promise<R> {
-    // One at a time: a transaction's overlay never interleaves with another's.
-    const run = this.queue.then(() => this.runTransaction(work));
-    this.queue = run.catch(() => undefined);
+    // One at a time: a transaction's overlay never interleaves with another's. The next one
+    // starts once this one's changes are handed over for commit (big ones commit in the
+    // background), on top of them.
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    const run = this.queue.then(() => this.runTransaction(work, release));
+    this.queue = turn;
+    run.catch(() => undefined);
     return run;
   }
 
-  private async runTransaction<R>(work: (store: DocumentStore) => Promise<R>): Promise<R> {
-    this.assertOpen();
-    const overlay = new Overlay(this.state);
-    const view = new TransactionView(overlay, this.state, this);
+  private async runTransaction<R>(work: (store: DocumentStore) => Promise<R>, release: () => void): Promise<R> {
     try {
-      const result = await work(view);
       this.assertOpen();
-      this.state.commit(overlay.changed());
+      // Built on transactions still being committed: if one of them fails, so does this one.
+      const failures = this.state.committing ? this.state.failureCount : undefined;
+      const overlay = new Overlay(this.state.pendingLayer());
+      const view = new TransactionView(overlay, this.state, this);
+      let committed: Promise<void> | undefined;
+      let result: R;
+      try {
+        result = await work(view);
+        this.assertOpen();
+        committed = this.state.commitTransaction(overlay.changed(), failures);
+      } finally {
+        view.finish();
+        release();
+      }
+      if (committed) await committed;
       return result;
     } finally {
-      view.finish();
+      release();
     }
   }
 
@@ -526,6 +780,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.state.closeWriter();
     this.db.close();
   }
 
@@ -554,6 +809,10 @@ class TransactionView implements DocumentStore {
       commit: (changes) => {
         this.assertActive();
         overlay.putAll(changes);
+      },
+      commitOne: (collection, id, doc) => {
+        this.assertActive();
+        overlay.put(collection, id, doc);
       },
       createIndex: (collection, spec) => {
         this.assertActive();

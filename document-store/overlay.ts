@@ -4,15 +4,21 @@
  * per bulkWrite, one per write operation). An overlay checks unique keys as writes arrive, so
  * a write that would break one fails without touching anything below.
  */
+import { parseStored, Stored } from './json-text';
 import { Document, DuplicateKey, IndexSpec } from './port';
 import { describeKey, UniqueIndex, uniqueKeys } from './semantics';
 
-/** Per collection: id → new version of the document, or null for a deletion. */
-export type Changes = Map<string, Map<string, Document | null>>;
+/**
+ * Per collection: id → new version of the document (possibly still its JSON text, see
+ * json-text.ts), or null for a deletion.
+ */
+export type Changes = Map<string, Map<string, Stored | null>>;
 
 export interface Layer {
   /** The current version, or undefined. Shared with the layer: never mutate it. */
   get(collection: string, id: string): Document | undefined;
+  /** Whether a current version exists (without parsing it). */
+  has(collection: string, id: string): boolean;
   /** Every document of the collection in natural (insertion) order. Never mutate them. */
   documents(collection: string): Iterable<Document>;
   uniqueIndexes(collection: string): readonly UniqueIndex[];
@@ -24,20 +30,31 @@ export interface Layer {
 export interface Workspace {
   readonly layer: Layer;
   commit(changes: Changes): void;
+  /** `commit` of a single change. */
+  commitOne(collection: string, id: string, doc: Stored | null): void;
   createIndex(collection: string, spec: IndexSpec): void;
 }
 
 export class Overlay implements Layer {
-  private readonly changes: Changes = new Map();
   /** collection → index → key → id, for the documents this overlay wrote. */
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
 
-  constructor(private readonly parent: Layer) {}
+  /** `changes`: start from these (the overlay then owns them). */
+  constructor(
+    private readonly parent: Layer,
+    private readonly changes: Changes = new Map(),
+  ) {}
 
   get(collection: string, id: string): Document | undefined {
     const own = this.changes.get(collection);
-    if (own?.has(id)) return own.get(id) ?? undefined;
+    if (own?.has(id)) return this.own(own, id) ?? undefined;
     return this.parent.get(collection, id);
+  }
+
+  has(collection: string, id: string): boolean {
+    const own = this.changes.get(collection);
+    if (own?.has(id)) return own.get(id) !== null;
+    return this.parent.has(collection, id);
   }
 
   *documents(collection: string): Iterable<Document> {
@@ -51,11 +68,15 @@ export class Overlay implements Layer {
       below.add(doc._id);
       if (!own.has(doc._id)) yield doc;
       else {
-        const mine = own.get(doc._id);
+        const mine = this.own(own, doc._id);
         if (mine) yield mine;
       }
     }
-    for (const [id, doc] of own) if (doc && !below.has(id)) yield doc;
+    for (const id of [...own.keys()]) {
+      if (below.has(id)) continue;
+      const mine = this.own(own, id);
+      if (mine) yield mine;
+    }
   }
 
   uniqueIndexes(collection: string): readonly UniqueIndex[] {
@@ -72,8 +93,16 @@ export class Overlay implements Layer {
   }
 
   /** Records a new version (null: deletion). Throws DuplicateKey, changing nothing, when a unique key is taken. */
-  put(collection: string, id: string, doc: Document | null): void {
+  put(collection: string, id: string, stored: Stored | null): void {
     const indexes = this.uniqueIndexes(collection);
+    let own = this.changes.get(collection);
+    if (indexes.length === 0) {
+      // Nothing to check or to keep track of: the common case, kept cheap.
+      if (!own) this.changes.set(collection, (own = new Map()));
+      own.set(id, stored);
+      return;
+    }
+    const doc = typeof stored === 'string' ? parseStored(stored) : stored;
     const next = doc ? indexes.map((index) => uniqueKeys(doc, index)) : [];
     indexes.forEach((index, i) => {
       for (const key of next[i] ?? []) {
@@ -81,9 +110,8 @@ export class Overlay implements Layer {
         if (holder !== undefined && holder !== id) throw new DuplicateKey(collection, describeKey(index, key));
       }
     });
-    let own = this.changes.get(collection);
     if (!own) this.changes.set(collection, (own = new Map()));
-    const previous = own.get(id);
+    const previous = own.has(id) ? this.own(own, id) : undefined;
     indexes.forEach((index, i) => {
       const map = this.keyMap(collection, index);
       if (previous) for (const key of uniqueKeys(previous, index)) if (map.get(key) === id) map.delete(key);
@@ -107,10 +135,21 @@ export class Overlay implements Layer {
     let map = byIndex.get(index.name);
     if (!map) {
       byIndex.set(index.name, (map = new Map()));
-      for (const [id, doc] of this.changes.get(collection) ?? []) {
+      const own = this.changes.get(collection);
+      for (const id of own ? [...own.keys()] : []) {
+        const doc = this.own(own!, id);
         if (doc) for (const key of uniqueKeys(doc, index)) map.set(key, id);
       }
     }
     return map;
+  }
+
+  /** This overlay's version of a document, parsed on first use. */
+  private own(own: Map<string, Stored | null>, id: string): Document | null | undefined {
+    const entry = own.get(id);
+    if (typeof entry !== 'string') return entry;
+    const doc = parseStored(entry);
+    own.set(id, doc);
+    return doc;
   }
 }

@@ -31,29 +31,55 @@ export async function applyBatch(
   projection: Projection,
   target: Target,
   events: readonly RecordedEvent[],
+  options: ApplyOptions = {},
 ): Promise<{ applied: number }> {
   if (events.length === 0) return { applied: 0 };
   const guard = !store.atomic;
   let applied = 0;
   await store.transaction(async (tx) => {
+    const context = guard ? undefined : contextFor(tx, target);
     for (const event of events) {
       if (!handles(projection, event)) continue;
-      await projection.handle(event, contextFor(tx, target, guard ? event.position : undefined));
+      await projection.handle(event, context ?? contextFor(tx, target, event.position));
       applied++;
     }
-    await tx.collection<CheckpointRecord>(CHECKPOINTS).updateOne(
-      { _id: checkpointId(target) },
-      { $set: { position: events[events.length - 1]!.position }, $inc: { eventsApplied: applied } },
-    );
+    const checkpoint = { _id: checkpointId(target), ...(options.expectFrom !== undefined ? { position: options.expectFrom } : {}) };
+    const { matchedCount } = await tx
+      .collection<CheckpointRecord>(CHECKPOINTS)
+      .updateOne(checkpoint, { $set: { position: events[events.length - 1]!.position }, $inc: { eventsApplied: applied } });
+    if (options.expectFrom !== undefined && matchedCount === 0) throw new CheckpointMoved(target, options.expectFrom);
   });
   return { applied };
 }
 
+export interface ApplyOptions {
+  /**
+   * The checkpoint the batch follows. When the stored checkpoint is elsewhere (an earlier
+   * batch was not committed), nothing of this batch is: the runner applies several batches at
+   * once during catch-up, each on top of the one before.
+   */
+  expectFrom?: Position;
+}
+
+/** A batch was applied on top of a checkpoint the target does not have. */
+export class CheckpointMoved extends Error {
+  override readonly name = 'CheckpointMoved';
+  constructor(target: Target, expected: Position) {
+    super(`checkpoint of ${checkpointId(target)} is not at ${expected}: batch not applied`);
+  }
+}
+
 export function contextFor(store: DocumentStore, target: Target, guardPosition?: Position): ProjectionContext {
+  const plain = new Map<string, Collection>();
   return {
     collection<T extends Document>(logical: string): Collection<T> {
-      const inner = store.collection<T>(physicalName(logical, target.suffix));
-      return guardPosition === undefined ? inner : new PositionGuardedCollection(inner, guardPosition);
+      if (guardPosition === undefined) {
+        // One collection object per name for the whole batch.
+        let known = plain.get(logical);
+        if (!known) plain.set(logical, (known = store.collection(physicalName(logical, target.suffix))));
+        return known as unknown as Collection<T>;
+      }
+      return new PositionGuardedCollection(store.collection<T>(physicalName(logical, target.suffix)), guardPosition);
     },
   };
 }

@@ -15,7 +15,16 @@ export interface RebuildOptions {
   onProgress?: (position: Position) => void;
   /** Names a new rebuild target; defaults to the current time, base 36. */
   label?: string;
+  /**
+   * Attempts at an event the handler fails on before the rebuild gives up and rejects with a
+   * ProjectionFailed (default 5). A rebuild never retries forever: nobody watches its status.
+   */
+  maxAttempts?: number;
+  /** Longest pause between two attempts (default 1 s). */
+  maxRetryDelayMs?: number;
 }
+
+export const DEFAULT_REBUILD_ATTEMPTS = 5;
 
 export interface RebuildResult {
   target: Target;
@@ -44,8 +53,10 @@ export async function rebuild(
   }
   const runner = new ProjectionRunner(eventStore, documents, projection, target, {
     stopWhenCaughtUp: true,
-    ...(options.until !== undefined ? { until: options.until } : {}),
+    maxAttempts: options.maxAttempts ?? DEFAULT_REBUILD_ATTEMPTS,
+    maxRetryDelayMs: options.maxRetryDelayMs ?? 1000,
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.until !== undefined ? { until: options.until } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.onProgress ? { onProgress: (position: Position) => options.onProgress!(position) } : {}),
   });

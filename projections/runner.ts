@@ -29,6 +29,30 @@ export interface RunnerOptions {
   /** Progress after each batch (replay's progress bar). */
   onProgress?: (position: Position, applied: number) => void;
   maxRetryDelayMs?: number;
+  /**
+   * Give up on an event the handler keeps failing on after this many attempts: the runner
+   * stops and `start()` rejects with a ProjectionFailed. Rebuilds set it; live runners keep
+   * retrying (default: no limit), showing the failure in `status()`.
+   */
+  maxAttempts?: number;
+}
+
+/** A projection handler failed on an event `maxAttempts` times in a row: the runner stopped. */
+export class ProjectionFailed extends Error {
+  override readonly name = 'ProjectionFailed';
+  constructor(
+    readonly projection: string,
+    readonly suffix: string,
+    readonly event: { id: string; position: Position; type: string; stream: string },
+    readonly attempts: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `projection ${projection} (${suffix}) failed on event at position ${event.position} ` +
+        `(type ${event.type}, stream ${event.stream}, id ${event.id}) after ${attempts} attempt(s): ` +
+        (cause instanceof Error ? cause.message : String(cause)),
+    );
+  }
 }
 
 const IDLE = Symbol('idle');
@@ -40,7 +64,12 @@ const IDLE = Symbol('idle');
  *
  * A failing batch is re-applied one event at a time, so the events before the bad one land and
  * the bad one is identified; it is then retried with backoff, logged and shown in `status()`,
- * while other projections (other runners) carry on.
+ * while other projections (other runners) carry on; with `maxAttempts`, the runner gives up
+ * after that many attempts and `start()` rejects with a ProjectionFailed.
+ *
+ * During catch-up on an atomic store, the next batch is applied while the previous one is
+ * being committed (the embedded store commits big batches on a writer thread), each batch on
+ * top of the one before and committed only if that one was.
  */
 export class ProjectionRunner {
   private state: RunnerState = 'starting';
@@ -114,12 +143,7 @@ export class ProjectionRunner {
     const batchSize = this.options.batchSize ?? 500;
 
     // Catch up with plain page reads (no per-event async hand-off), then go live.
-    while (!this.stopped && this.position < goal) {
-      const page = await this.eventStore.readAll({ fromPosition: this.position, maxCount: batchSize });
-      const events = page.filter((e) => e.position <= goal);
-      if (events.length === 0) break;
-      await this.applyWithRecovery(events);
-    }
+    await this.catchUp(goal, batchSize);
     if (this.stopped) return;
     if (this.options.stopWhenCaughtUp && this.position >= goal) return this.finish();
     await this.goLiveIfCaughtUp();
@@ -129,29 +153,32 @@ export class ProjectionRunner {
     const iterator = subscription[Symbol.asyncIterator]();
     let pending: Promise<IteratorResult<RecordedEvent>> | undefined;
 
-    while (!this.stopped) {
-      const first = await (pending ?? iterator.next());
-      pending = undefined;
-      if (first.done) break;
-      const batch = [first.value];
-      // Keep filling while events are already there (this turn of the event loop); stop at the first wait.
-      const idle = nextTurn();
-      while (batch.length < batchSize) {
-        pending = iterator.next();
-        const next = await Promise.race([pending, idle]);
-        if (next === IDLE) break;
+    try {
+      while (!this.stopped) {
+        const first = await (pending ?? iterator.next());
         pending = undefined;
-        if (next.done) break;
-        batch.push(next.value);
+        if (first.done) break;
+        const batch = [first.value];
+        // Keep filling while events are already there (this turn of the event loop); stop at the first wait.
+        const idle = nextTurn();
+        while (batch.length < batchSize) {
+          pending = iterator.next();
+          const next = await Promise.race([pending, idle]);
+          if (next === IDLE) break;
+          pending = undefined;
+          if (next.done) break;
+          batch.push(next.value);
+        }
+        const beyond = until !== undefined ? batch.findIndex((e) => e.position > until) : -1;
+        const events = beyond >= 0 ? batch.slice(0, beyond) : batch;
+        if (events.length > 0) await this.applyWithRecovery(events);
+        if (this.stopped) break;
+        if (beyond >= 0 || (this.options.stopWhenCaughtUp && this.position >= goal)) break;
+        await this.goLiveIfCaughtUp();
       }
-      const beyond = until !== undefined ? batch.findIndex((e) => e.position > until) : -1;
-      const events = beyond >= 0 ? batch.slice(0, beyond) : batch;
-      if (events.length > 0) await this.applyWithRecovery(events);
-      if (this.stopped) break;
-      if (beyond >= 0 || (this.options.stopWhenCaughtUp && this.position >= goal)) break;
-      await this.goLiveIfCaughtUp();
+    } finally {
+      await subscription.stop();
     }
-    await subscription.stop();
     if (!this.stopped) this.finish();
   }
 
@@ -171,6 +198,64 @@ export class ProjectionRunner {
     const listeners = this.caughtUpListeners;
     this.caughtUpListeners = [];
     for (const listener of listeners) listener();
+  }
+
+  /**
+   * Applies everything up to `goal`. On an atomic store two batches are under way at once: one
+   * being committed, the next being applied on top of it (see `applyBatch`'s `expectFrom`).
+   */
+  private async catchUp(goal: Position, batchSize: number): Promise<void> {
+    const depth = this.documents.atomic ? 2 : 1;
+    const underWay: { events: RecordedEvent[]; result: Promise<{ applied: number }> }[] = [];
+    let readFrom = this.position;
+    let exhausted = false;
+    while (!this.stopped) {
+      if (!exhausted && underWay.length < depth) {
+        const page = await this.eventStore.readAll({ fromPosition: readFrom, maxCount: batchSize });
+        const events = page.filter((e) => e.position <= goal);
+        if (events.length === 0) exhausted = true;
+        else {
+          const from = readFrom;
+          readFrom = events[events.length - 1]!.position;
+          if (readFrom >= goal) exhausted = true;
+          if (depth === 1) {
+            await this.applyWithRecovery(events);
+            continue;
+          }
+          const result = applyBatch(this.documents, this.projection, this.target, events, { expectFrom: from });
+          result.catch(() => undefined); // awaited below, in order
+          underWay.push({ events, result });
+          continue;
+        }
+      }
+      const oldest = underWay.shift();
+      if (!oldest) break;
+      try {
+        const { applied } = await oldest.result;
+        this.advance(oldest.events[oldest.events.length - 1]!.position, applied);
+      } catch {
+        // The batches after it were applied on top of it: none of them is committed either.
+        await Promise.allSettled(underWay.map((batch) => batch.result));
+        underWay.length = 0;
+        const checkpoint = await new ProjectionRegistry(this.documents).checkpoint(this.target);
+        if (checkpoint) this.position = checkpoint.position;
+        for (const event of oldest.events) {
+          if (this.stopped) return;
+          if (event.position > this.position) await this.applyOneUntilItWorks(event);
+        }
+        readFrom = this.position;
+        exhausted = readFrom >= goal;
+      }
+    }
+    // Stopped: what is under way still lands (or not); keep the position in step with it.
+    for (const batch of underWay) {
+      try {
+        const { applied } = await batch.result;
+        this.advance(batch.events[batch.events.length - 1]!.position, applied);
+      } catch {
+        break;
+      }
+    }
   }
 
   private async applyWithRecovery(events: RecordedEvent[]): Promise<void> {
@@ -196,10 +281,15 @@ export class ProjectionRunner {
         const message = error instanceof Error ? error.message : String(error);
         this.state = 'retrying';
         this.lastError = { eventId: event.id, position: event.position, type: event.type, message, attempts: attempt, at: new Date().toISOString() };
+        const giveUp = this.options.maxAttempts !== undefined && attempt >= this.options.maxAttempts;
         this.options.logger?.error(
           { projection: this.projection.name, suffix: this.target.suffix, event: { id: event.id, type: event.type, position: event.position, stream: event.stream }, attempt, err: error },
-          'projection handler failed; retrying',
+          giveUp ? 'projection handler failed; giving up' : 'projection handler failed; retrying',
         );
+        if (giveUp) {
+          this.state = 'stopped';
+          throw new ProjectionFailed(this.projection.name, this.target.suffix, { id: event.id, position: event.position, type: event.type, stream: event.stream }, attempt, error);
+        }
         const delay = Math.min(this.options.maxRetryDelayMs ?? 30_000, 50 * 2 ** attempt);
         await new Promise((r) => setTimeout(r, delay));
       }

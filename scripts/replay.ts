@@ -9,6 +9,10 @@
  *
  * Interrupted runs resume where they stopped when the same command is run again. Works against
  * the embedded stores and against EventStoreDB + MongoDB (EVENTSTORE_URL / MONGO_URL) alike.
+ *
+ * An event a read model's handler keeps failing on is retried a few times (--max-attempts),
+ * then that read model's rebuild stops (readers keep the read model they had), the event is
+ * reported, and the command exits 2 once the other read models are done.
  */
 import { SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
@@ -23,8 +27,9 @@ import { positionAt } from '../event-store/position-at';
 import { EventStore, Position } from '../event-store/port';
 import { allProjections } from '../projections/catalog';
 import { Projection } from '../projections/projection';
-import { compareTargets, rebuild, switchTo } from '../projections/rebuild';
+import { compareTargets, DEFAULT_REBUILD_ATTEMPTS, rebuild, switchTo } from '../projections/rebuild';
 import { physicalName, ProjectionRegistry } from '../projections/registry';
+import { ProjectionFailed } from '../projections/runner';
 
 const Args = z
   .object({
@@ -35,12 +40,21 @@ const Args = z
       .refine((v) => /^\d+$/.test(v) || !Number.isNaN(Date.parse(v)), 'must be an event position (a whole number) or an ISO date')
       .optional(),
     verify: z.boolean().default(false),
+    'max-attempts': z
+      .string()
+      .regex(/^[1-9]\d*$/, 'must be a whole number of at least 1')
+      .transform(Number)
+      .default(DEFAULT_REBUILD_ATTEMPTS),
     help: z.boolean().default(false),
   })
   .refine((a) => a.help || a.all || a.projection.length > 0, { message: 'name a read model with --projection NAME, or use --all' })
   .refine((a) => !(a.verify && a.until), { message: '--verify compares with the live read model; it cannot be combined with --until' });
 
-const USAGE = `usage: npm run replay -- (--projection NAME ... | --all) [--until POSITION|ISO-DATE] [--verify]
+const USAGE = `usage: npm run replay -- (--projection NAME ... | --all) [--until POSITION|ISO-DATE] [--verify] [--max-attempts N]
+  --max-attempts N  attempts at an event a read model's handler fails on before its rebuild
+                    gives up (default ${DEFAULT_REBUILD_ATTEMPTS}); the other read models are still rebuilt
+exit codes: 0 done (and --verify found no difference), 1 --verify found differences,
+            2 bad arguments, or a rebuild failed (a handler kept failing on an event, a store error)
 read models: ${allProjections.map((p) => p.name).join(', ')}`;
 
 async function main(): Promise<number> {
@@ -50,6 +64,7 @@ async function main(): Promise<number> {
       all: { type: 'boolean' },
       until: { type: 'string' },
       verify: { type: 'boolean' },
+      'max-attempts': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -81,11 +96,27 @@ async function main(): Promise<number> {
   try {
     const until = args.until === undefined ? undefined : /^\d+$/.test(args.until) ? Number(args.until) : await positionAt(eventStore, new Date(args.until));
     if (args.until !== undefined) console.log(`--until ${args.until} → position ${until}`);
+    const maxAttempts = args['max-attempts'];
     let differences = 0;
+    const failed: string[] = [];
     for (const projection of selected) {
-      if (args.verify) differences += await verify(eventStore, documents, projection);
-      else if (until !== undefined) await audit(eventStore, documents, projection, until);
-      else await replace(eventStore, documents, projection);
+      try {
+        if (args.verify) differences += await verify(eventStore, documents, projection, maxAttempts);
+        else if (until !== undefined) await audit(eventStore, documents, projection, until, maxAttempts);
+        else await replace(eventStore, documents, projection, maxAttempts);
+      } catch (error) {
+        if (!(error instanceof ProjectionFailed)) throw error;
+        failed.push(projection.name);
+        console.error(
+          `error: ${error.projection}: the handler failed ${error.attempts} time(s) on the event at position ${error.event.position} ` +
+            `(type ${error.event.type}, stream ${error.event.stream}, id ${error.event.id}): ${describe(error.cause)}\n` +
+            `  ${error.projection}: the rebuild stopped before that event (running the command again resumes it); readers keep the read model they had`,
+        );
+      }
+    }
+    if (failed.length > 0) {
+      console.error(`error: not rebuilt: ${failed.join(', ')}`);
+      return 2;
     }
     return differences > 0 ? 1 : 0;
   } finally {
@@ -94,9 +125,11 @@ async function main(): Promise<number> {
   }
 }
 
-async function replace(eventStore: EventStore, documents: DocumentStore, projection: Projection): Promise<void> {
+async function replace(eventStore: EventStore, documents: DocumentStore, projection: Projection, maxAttempts: number): Promise<void> {
   const head = await eventStore.headPosition();
-  const result = await withProgress(projection.name, head, (onProgress) => rebuild(eventStore, documents, projection, 'rebuild', { onProgress }));
+  const result = await withProgress(projection.name, head, (onProgress) =>
+    rebuild(eventStore, documents, projection, 'rebuild', { onProgress, maxAttempts }),
+  );
   const old = await switchTo(documents, projection, result.target, new Date());
   console.log(
     `${projection.name}: rebuilt to position ${result.position}${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}; ` +
@@ -104,12 +137,14 @@ async function replace(eventStore: EventStore, documents: DocumentStore, project
   );
 }
 
-async function audit(eventStore: EventStore, documents: DocumentStore, projection: Projection, until: Position): Promise<void> {
-  const result = await withProgress(projection.name, until, (onProgress) => rebuild(eventStore, documents, projection, 'audit', { until, onProgress }));
+async function audit(eventStore: EventStore, documents: DocumentStore, projection: Projection, until: Position, maxAttempts: number): Promise<void> {
+  const result = await withProgress(projection.name, until, (onProgress) =>
+    rebuild(eventStore, documents, projection, 'audit', { until, onProgress, maxAttempts }),
+  );
   console.log(`${projection.name}: as of position ${result.position} in ${names(projection, result.target.suffix)} (live read model untouched)`);
 }
 
-async function verify(eventStore: EventStore, documents: DocumentStore, projection: Projection): Promise<number> {
+async function verify(eventStore: EventStore, documents: DocumentStore, projection: Projection, maxAttempts: number): Promise<number> {
   const registry = new ProjectionRegistry(documents);
   const active = await registry.active(projection.name);
   if (!active) {
@@ -119,7 +154,7 @@ async function verify(eventStore: EventStore, documents: DocumentStore, projecti
   const live = { name: projection.name, version: active.version, suffix: active.suffix };
   const checkpoint = (await registry.checkpoint(live))?.position ?? 0;
   const result = await withProgress(projection.name, checkpoint, (onProgress) =>
-    rebuild(eventStore, documents, projection, 'verify', { until: checkpoint, onProgress }),
+    rebuild(eventStore, documents, projection, 'verify', { until: checkpoint, onProgress, maxAttempts }),
   );
   const differences = await compareTargets(documents, projection, live, result.target);
   await registry.drop(result.target, Object.keys(projection.collections));
@@ -158,6 +193,10 @@ async function withProgress<R>(label: string, goal: Position, work: (onProgress:
   }
 }
 
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 function names(projection: Projection, suffix: string): string {
   return Object.keys(projection.collections).map((logical) => physicalName(logical, suffix)).join(', ');
 }
@@ -165,7 +204,7 @@ function names(projection: Projection, suffix: string): string {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    console.error(`error: ${describe(error)}`);
+    process.exit(2);
   },
 );

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,170 @@ describeDocumentStoreConformance('embedded', () => {
     },
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
+});
+
+// The same suite with every transaction committed by the background writer thread.
+describeDocumentStoreConformance('embedded, transactions committed in the background', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysops-ds-bg-'));
+  const path = join(dir, 'documents.db');
+  return {
+    open: async () => new EmbeddedDocumentStore({ path, backgroundCommitRows: 1 }),
+    reopen: async (previous) => {
+      await previous.close();
+      return new EmbeddedDocumentStore({ path, backgroundCommitRows: 1 });
+    },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('embedded document store: big transactions committed by the background writer', () => {
+  let dir: string;
+  let path: string;
+  let store: EmbeddedDocumentStore;
+  const open = () => new EmbeddedDocumentStore({ path, backgroundCommitRows: 10 });
+  const ids = (docs: Document[]) => docs.map((d) => d._id);
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sysops-ds-bg-'));
+    path = join(dir, 'documents.db');
+    store = open();
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const batch = (prefix: string, n: number, extra: Record<string, unknown> = {}) =>
+    Array.from({ length: n }, (_, i) => ({ _id: `${prefix}${String(i).padStart(3, '0')}`, i, ...extra }));
+
+  it('a transaction started while the previous one is being committed sees it; both land in order and persist', async () => {
+    const first = store.transaction(async (tx) => {
+      for (const doc of batch('a', 50)) await tx.collection('docs').insertOne(doc);
+      await tx.collection('meta').replaceOne({ _id: 'cp' }, { _id: 'cp', at: 50 }, { upsert: true });
+    });
+    const second = store.transaction(async (tx) => {
+      // Built on the first one, which may not be committed yet.
+      expect(await tx.collection('meta').findOne({ _id: 'cp' })).toEqual({ _id: 'cp', at: 50 });
+      expect(await tx.collection('docs').count()).toBe(50);
+      await tx.collection('docs').updateMany({ i: { $lt: 5 } }, { $set: { touched: true } });
+      await tx.collection('docs').deleteOne({ _id: 'a049' });
+      for (const doc of batch('b', 20)) await tx.collection('docs').insertOne(doc);
+      await tx.collection('meta').replaceOne({ _id: 'cp' }, { _id: 'cp', at: 70 }, { upsert: true });
+    });
+    await Promise.all([first, second]);
+    const expected = async (s: EmbeddedDocumentStore) => {
+      expect(await s.collection('docs').count()).toBe(69);
+      expect(await s.collection('docs').count({ touched: true })).toBe(5);
+      expect(await s.collection('docs').findOne({ _id: 'a049' })).toBeNull();
+      expect(await s.collection('meta').findOne({ _id: 'cp' })).toEqual({ _id: 'cp', at: 70 });
+      expect(ids(await s.collection('docs').find({}, { limit: 3 }))).toEqual(['a000', 'a001', 'a002']);
+      expect((await s.collection('docs').find()).at(-1)!._id).toBe('b019');
+    };
+    await expected(store);
+    // Written rows are addressed by the seq the main thread gave them: later plain writes reach the right rows.
+    await store.collection('docs').updateOne({ _id: 'b003' }, { $set: { late: 1 } });
+    await store.collection('docs').deleteOne({ _id: 'a010' });
+    await store.collection('docs').insertOne({ _id: 'a010', back: true });
+    await store.close();
+    store = open();
+    expect(await store.collection('docs').count()).toBe(69);
+    expect(await store.collection('docs').findOne({ _id: 'b003' })).toEqual({ _id: 'b003', i: 3, late: 1 });
+    expect((await store.collection('docs').find()).at(-1)).toEqual({ _id: 'a010', back: true });
+    expect(await store.collection('meta').findOne({ _id: 'cp' })).toEqual({ _id: 'cp', at: 70 });
+  });
+
+  it('a failed background commit fails the transactions built on it and leaves the store as committed', async () => {
+    await store.collection('docs').insertOne({ _id: 'keep', n: 1 });
+    const db = new Database(path);
+    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON documents WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END;`);
+    db.close();
+    const failing = store.transaction(async (tx) => {
+      for (const doc of batch('a', 20)) await tx.collection('docs').insertOne(doc);
+      await tx.collection('docs').insertOne({ _id: 'poison' });
+      await tx.collection('docs').updateOne({ _id: 'keep' }, { $inc: { n: 1 } });
+    });
+    const builtOnIt = store.transaction(async (tx) => {
+      expect(await tx.collection('docs').findOne({ _id: 'keep' })).toEqual({ _id: 'keep', n: 2 });
+      for (const doc of batch('b', 20)) await tx.collection('docs').insertOne(doc);
+    });
+    const smallOnTop = store.transaction(async (tx) => {
+      expect(await tx.collection('docs').count()).toBe(42);
+      await tx.collection('docs').insertOne({ _id: 'small' }); // committed on the spot, were it not built on a failure
+    });
+    await expect(failing).rejects.toThrow(/poisoned row/);
+    await expect(builtOnIt).rejects.toThrow();
+    await expect(smallOnTop).rejects.toThrow(/failed/);
+    const check = async (s: EmbeddedDocumentStore) => {
+      expect(await s.collection('docs').find()).toEqual([{ _id: 'keep', n: 1 }]);
+    };
+    await check(store);
+    // Afterwards transactions commit normally, on top of what is really there.
+    await store.transaction(async (tx) => {
+      expect(await tx.collection('docs').count()).toBe(1);
+      for (const doc of batch('c', 20)) await tx.collection('docs').insertOne(doc);
+    });
+    expect(await store.collection('docs').count()).toBe(21);
+    await store.close();
+    store = open();
+    expect(await store.collection('docs').count()).toBe(21);
+    expect(await store.collection('docs').findOne({ _id: 'keep' })).toEqual({ _id: 'keep', n: 1 });
+  });
+
+  it('property: what the cache shows after pipelined transactions and plain writes is what the file holds', async () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('upsert' as const), id: fc.integer({ min: 0, max: 30 }), v: fc.integer() }),
+      fc.record({ kind: fc.constant('inc' as const), id: fc.integer({ min: 0, max: 30 }) }),
+      fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 30 }) }),
+    );
+    const run = fc.array(fc.record({ plain: fc.boolean(), ops: fc.array(op, { minLength: 1, maxLength: 25 }) }), { minLength: 1, maxLength: 8 });
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(run, async (steps) => {
+        const name = `prop${round++}`;
+        const apply = async (s: DocumentStore, ops: typeof steps[number]['ops']) => {
+          const col = s.collection(name);
+          for (const o of ops) {
+            const _id = `d${o.id}`;
+            if (o.kind === 'upsert') await col.replaceOne({ _id }, { _id, v: o.v, big: 'x'.repeat(o.id) }, { upsert: true });
+            else if (o.kind === 'inc') await col.updateOne({ _id }, { $inc: { n: 1 } }, { upsert: true });
+            else await col.deleteOne({ _id });
+          }
+        };
+        const all = steps.map(async (step) => {
+          if (!step.plain) return store.transaction((tx) => apply(tx, step.ops));
+          // Plain reads and writes while transactions are being committed (documents read back from the file).
+          await store.collection(name).findOne({ _id: `d${step.ops[0]!.id}` });
+          await store.collection(name).count({ v: { $gt: 0 } });
+          await apply(store, step.ops);
+        });
+        await Promise.all(all);
+        const seen = await store.collection(name).find();
+        await store.close();
+        store = open();
+        expect(await store.collection(name).find()).toEqual(seen);
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('plain writes, indexes and searches wait for the commits under way; small transactions commit on the spot', async () => {
+    const pending = store.transaction(async (tx) => {
+      for (const doc of batch('a', 30, { title: 'washer' })) await tx.collection('docs').insertOne(doc);
+    });
+    await new Promise((r) => setImmediate(r));
+    await store.collection('docs').updateOne({ _id: 'a001' }, { $set: { title: 'dryer' } }, { upsert: true });
+    await store.collection('docs').createIndex({ keys: { title: 'text' } });
+    await pending;
+    expect(ids((await store.search('docs', 'dryer')).map((h) => h.document))).toEqual(['a001']);
+    expect(await store.collection('docs').count()).toBe(30);
+    // Rows the background writer wrote are read back from the file: the full-text index follows their updates.
+    await store.collection('docs').updateOne({ _id: 'a002' }, { $set: { title: 'oven' } });
+    expect(ids((await store.search('docs', 'oven')).map((h) => h.document))).toEqual(['a002']);
+    expect(ids((await store.search('docs', 'washer', { limit: 0 })).map((h) => h.document))).not.toContain('a002');
+    expect(await store.collection('docs').findOne({ _id: 'a003' })).toEqual({ _id: 'a003', i: 3, title: 'washer' });
+    await store.transaction(async (tx) => tx.collection('docs').insertOne({ _id: 'small' }));
+    expect(await store.collection('docs').count()).toBe(31);
+  });
 });
 
 describe('embedded document store', () => {

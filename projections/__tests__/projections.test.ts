@@ -15,7 +15,7 @@ import { ProjectionEngine } from '../engine';
 import { Projection } from '../projection';
 import { compareTargets, rebuild, switchTo } from '../rebuild';
 import { physicalName, ProjectionRegistry, Target } from '../registry';
-import { ProjectionRunner } from '../runner';
+import { ProjectionFailed, ProjectionRunner } from '../runner';
 
 function event(type: string, at: string, data: unknown = {}): NewEvent {
   return {
@@ -210,6 +210,76 @@ describe('projections', () => {
         { collection: AUDIT_TRAIL, id: 'stray', kind: 'missing-in-rebuild' },
       ]),
     );
+  });
+
+  describe('rebuilds: the next batch is applied while the previous one commits (background writer)', () => {
+    let bg: EmbeddedDocumentStore;
+    beforeEach(() => {
+      bg = new EmbeddedDocumentStore({ path: join(dir, 'background.db'), backgroundCommitRows: 1 });
+    });
+    afterEach(() => bg.close());
+
+    const failing = (fails: (i: number, attempt: number) => boolean): Projection => {
+      const attempts = new Map<number, number>();
+      return {
+        name: 'fragile',
+        version: 1,
+        eventTypes: '*',
+        collections: { fragile_docs: [] },
+        async handle(e, { collection }) {
+          const i = (e.data as { i: number }).i;
+          await collection('fragile_docs').insertOne({ _id: e.id, i });
+          const attempt = (attempts.get(i) ?? 0) + 1;
+          attempts.set(i, attempt);
+          if (fails(i, attempt)) throw new Error(`cannot project event ${i}`);
+        },
+      };
+    };
+
+    it('transient failures: every event lands exactly once, the checkpoint counts each once', async () => {
+      await seed(60);
+      const flaky = failing((i, attempt) => (i === 12 || i === 43) && attempt === 1);
+      const result = await rebuild(events, bg, flaky, 'rebuild', { batchSize: 5, maxRetryDelayMs: 5 });
+      expect(result.position).toBe(60);
+      const docs = await bg.collection(physicalName('fragile_docs', result.target.suffix)).find({}, { sort: { i: 1 } });
+      expect(docs.map((d) => d.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+      expect(await new ProjectionRegistry(bg).checkpoint(result.target)).toMatchObject({ position: 60, eventsApplied: 60, complete: true });
+    });
+
+    it('an event that keeps failing stops the rebuild after maxAttempts, naming it; what came before is committed', async () => {
+      await seed(60);
+      const broken = failing((i) => i === 37);
+      const error = await rebuild(events, bg, broken, 'rebuild', { batchSize: 5, maxAttempts: 3, maxRetryDelayMs: 5, label: 'broken' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProjectionFailed);
+      const failed = error as ProjectionFailed;
+      expect(failed).toMatchObject({ projection: 'fragile', attempts: 3, event: { position: 38, type: 'TicketOpened', stream: 'ticket-1' } });
+      expect(failed.message).toMatch(/position 38 .*cannot project event 37/);
+      const target: Target = { name: 'fragile', version: 1, suffix: 'v1rbroken' };
+      expect(await bg.collection(physicalName('fragile_docs', target.suffix)).count()).toBe(37);
+      expect(await new ProjectionRegistry(bg).checkpoint(target)).toMatchObject({ position: 37, eventsApplied: 37, complete: false });
+    });
+  });
+
+  it('live runners keep retrying a failing event (no attempt limit)', async () => {
+    let calls = 0;
+    const stubborn: Projection = {
+      name: 'stubborn',
+      version: 1,
+      eventTypes: '*',
+      collections: { stubborn_docs: [] },
+      async handle() {
+        calls++;
+        throw new Error('never');
+      },
+    };
+    await seed(2);
+    const engine = new ProjectionEngine(events, documents, [stubborn], undefined);
+    await engine.start();
+    await new Promise((r) => setTimeout(r, 400));
+    const [status] = await engine.status();
+    expect(status).toMatchObject({ state: 'retrying', lastError: { position: 1 } });
+    expect(calls).toBeGreaterThanOrEqual(3);
+    await engine.stop();
   });
 
   it('an interrupted rebuild resumes from where it stopped', async () => {

@@ -69,3 +69,48 @@ describe('npm run replay (scripts/replay.ts)', () => {
     expect(replay(dir, '--all', '--until', '5', '--verify')).toMatchObject({ code: 2 });
   });
 });
+
+describe('npm run replay on a history with an event a handler cannot project', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysops-replay-poison-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const metadata = (i: number) => ({ correlationId: `c${i}`, causationId: null, actor: { userId: 'u', role: 'customer' }, timestamp: '2026-02-01T08:00:00.000Z' });
+
+  beforeAll(async () => {
+    const events = new SqliteEventStore({ path: join(dir, 'events.db') });
+    for (let i = 1; i <= 40; i++) {
+      // Position 25 lacks its timestamp: the activity read model files events by day and cannot place it.
+      const { timestamp, ...undated } = metadata(i);
+      await events.appendToStream(`ticket-${i % 7}`, [
+        { type: 'ProbePinged', data: { i }, metadata: (i === 25 ? undated : { ...undated, timestamp }) as ReturnType<typeof metadata> },
+      ]);
+    }
+    await events.close();
+  });
+
+  it('gives up after --max-attempts, names the projection, event and error, rebuilds the others and exits 2', () => {
+    const started = Date.now();
+    const run = spawnSync(process.execPath, ['--import', 'tsx', script, '--all', '--max-attempts', '2'], {
+      env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent', NODE_ENV: 'test' },
+      encoding: 'utf8',
+      timeout: 25_000, // a replay that retries forever is killed here and the test fails
+    });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/error: activity: the handler failed 2 time\(s\) on the event at position 25 \(type ProbePinged, stream ticket-4, id [0-9a-f-]{36}\): .*slice/);
+    expect(run.stderr).toMatch(/error: not rebuilt: activity$/m);
+    expect(run.stdout).toMatch(/audit-trail: rebuilt to position 40; readers now use audit_trail_v2r/);
+    expect(run.stdout).not.toMatch(/activity: rebuilt/);
+    expect(Date.now() - started).toBeLessThan(25_000);
+  });
+
+  it('retries 5 times by default, and documents the flag and the exit codes in --help', () => {
+    const failing = replay(dir, '--projection', 'activity');
+    expect(failing.code).toBe(2);
+    expect(failing.err).toMatch(/activity: the handler failed 5 time\(s\) on the event at position 25/);
+    const help = replay(dir, '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/--max-attempts N/);
+    expect(help.out).toMatch(/exit codes: 0 .*1 --verify found differences,\s+2 bad arguments, or a rebuild failed/s);
+    expect(replay(dir, '--all', '--max-attempts', '0')).toMatchObject({ code: 2, err: expect.stringMatching(/--max-attempts: must be a whole number/) });
+  });
+});
