@@ -24,10 +24,25 @@ export const AUDIT_TRAIL = 'audit_trail';
 const SECRET_FIELDS = new Set(['passwordHash', 'gatewayToken']);
 
 export function redact(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redact);
+  // Almost no event carries a secret: hand those back as they are instead of copying every one
+  // (a rebuild redacts hundreds of thousands of events).
+  return holdsSecret(value) ? redactCopy(value) : value;
+}
+
+function holdsSecret(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(holdsSecret);
+  for (const key in value as Record<string, unknown>) {
+    if (SECRET_FIELDS.has(key) || holdsSecret((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
+}
+
+function redactCopy(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactCopy);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>).map(([key, v]) => [key, SECRET_FIELDS.has(key) ? '[redacted]' : redact(v)]),
+    Object.entries(value as Record<string, unknown>).map(([key, v]) => [key, SECRET_FIELDS.has(key) ? '[redacted]' : redactCopy(v)]),
   );
 }
 
