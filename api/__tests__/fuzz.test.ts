@@ -42,51 +42,6 @@ const bodyArb = fc.oneof(
   invalidJsonText.map((t) => ({ raw: true as const, value: t as unknown })),
 );
 
-const bodyRoutes = allRoutes.filter((r) => r.body !== undefined && r.method !== 'get');
-
-describe('fuzzing request bodies (from allRoutes)', () => {
-  let sys: TestSystem;
-  const tokens = new Map<string, string>();
-  beforeAll(async () => {
-    sys = await startTestSystem();
-    for (const role of ROLES) tokens.set(role, await sys.token(role));
-  });
-  afterAll(() => sys.stop());
-
-  it('there are routes with a body to fuzz', () => {
-    expect(bodyRoutes.length).toBeGreaterThan(0);
-  });
-
-  it.each(bodyRoutes.map((r) => ({ method: r.method, path: r.path, roles: r.roles })))('$method $path', async ({ method, path, roles }) => {
-    const role = roles === 'public' ? undefined : roles[0];
-    const token = role ? tokens.get(role) : undefined;
-    await fc.assert(
-      fc.asyncProperty(bodyArb, async (body) => {
-        await sys.settle();
-        const head = await sys.services.events.headPosition();
-        let serialized: string;
-        if (body.raw) serialized = body.value as string;
-        else {
-          try {
-            serialized = JSON.stringify(body.value) ?? 'null';
-          } catch {
-            serialized = '{"unserializable":true}';
-          }
-        }
-        const r = await sys.call(method.toUpperCase(), fillPath(path), { token, body: serialized });
-        expect(r.status).toBeLessThan(500);
-        if (r.status >= 400) {
-          await sys.settle();
-          expect(await sys.services.events.headPosition()).toBe(head);
-        }
-        const health = await sys.call('GET', '/health');
-        expect(health.status).toBeLessThan(500);
-      }),
-      { numRuns: RUNS, seed: 4242 },
-    );
-  }, 120_000);
-});
-
 /** A query string as a client might mangle it: random keys and values, repeats, arrays, encodings. */
 const queryKeys = (names: string[]) => fc.oneof(fc.constantFrom(...names, 'limit', 'skip', 'from', 'to', 'q'), fc.string({ maxLength: 20 }));
 const queryValue = fc.oneof(
@@ -101,7 +56,9 @@ const queryArb = (names: string[]) =>
   );
 const pathValue = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('..', '%2e%2e', '%00', 'a'.repeat(3000), '2026-13-01', ' '));
 
-describe('fuzzing query strings and path parameters (from allRoutes)', () => {
+const bodyRoutes = allRoutes.filter((r) => r.body !== undefined && r.method !== 'get');
+
+describe('fuzzing (from allRoutes)', () => {
   let sys: TestSystem;
   const tokens = new Map<string, string>();
   beforeAll(async () => {
@@ -110,26 +67,63 @@ describe('fuzzing query strings and path parameters (from allRoutes)', () => {
   });
   afterAll(() => sys.stop());
 
-  it.each(allRoutes.map((r) => ({ method: r.method, path: r.path, roles: r.roles, query: r.query })))('$method $path', async ({ method, path, roles, query }) => {
-    const role = roles === 'public' ? undefined : roles[0];
-    const token = role ? tokens.get(role) : undefined;
-    const names = query && 'shape' in query ? Object.keys((query as unknown as { shape: Record<string, unknown> }).shape) : [];
-    await fc.assert(
-      fc.asyncProperty(queryArb(names), fc.array(pathValue, { minLength: 4, maxLength: 4 }), async (qs, values) => {
-        await sys.settle();
-        const head = await sys.services.events.headPosition();
-        let i = 0;
-        const filled = path.replace(/:([A-Za-z0-9_]+)/g, () => encodeURIComponent(values[i++ % values.length]!));
-        const hasBody = method !== 'get' && method !== 'delete';
-        const r = await sys.call(method.toUpperCase(), `${filled}${qs ? `?${qs}` : ''}`, { token, ...(hasBody ? { body: {} } : {}) });
-        expect(r.status).toBeLessThan(500);
-        if (r.status >= 400) {
+  describe('request bodies', () => {
+    it('there are routes with a body to fuzz', () => {
+      expect(bodyRoutes.length).toBeGreaterThan(0);
+    });
+
+    it.each(bodyRoutes.map((r) => ({ method: r.method, path: r.path, roles: r.roles })))('$method $path', async ({ method, path, roles }) => {
+      const role = roles === 'public' ? undefined : roles[0];
+      const token = role ? tokens.get(role) : undefined;
+      await fc.assert(
+        fc.asyncProperty(bodyArb, async (body) => {
           await sys.settle();
-          expect(await sys.services.events.headPosition()).toBe(head);
-        }
-        expect((await sys.call('GET', '/health')).status).toBe(200);
-      }),
-      { numRuns: Math.max(5, Math.round(RUNS / 2)), seed: 4343 },
-    );
-  }, 120_000);
+          const head = await sys.services.events.headPosition();
+          let serialized: string;
+          if (body.raw) serialized = body.value as string;
+          else {
+            try {
+              serialized = JSON.stringify(body.value) ?? 'null';
+            } catch {
+              serialized = '{"unserializable":true}';
+            }
+          }
+          const r = await sys.call(method.toUpperCase(), fillPath(path), { token, body: serialized });
+          expect(r.status).toBeLessThan(500);
+          if (r.status >= 400) {
+            await sys.settle();
+            expect(await sys.services.events.headPosition()).toBe(head);
+          }
+          const health = await sys.call('GET', '/health');
+          expect(health.status).toBeLessThan(500);
+        }),
+        { numRuns: RUNS, seed: 4242 },
+      );
+    }, 120_000);
+  });
+
+  describe('query strings and path parameters', () => {
+    it.each(allRoutes.map((r) => ({ method: r.method, path: r.path, roles: r.roles, query: r.query })))('$method $path', async ({ method, path, roles, query }) => {
+      const role = roles === 'public' ? undefined : roles[0];
+      const token = role ? tokens.get(role) : undefined;
+      const names = query && 'shape' in query ? Object.keys((query as unknown as { shape: Record<string, unknown> }).shape) : [];
+      await fc.assert(
+        fc.asyncProperty(queryArb(names), fc.array(pathValue, { minLength: 4, maxLength: 4 }), async (qs, values) => {
+          await sys.settle();
+          const head = await sys.services.events.headPosition();
+          let i = 0;
+          const filled = path.replace(/:([A-Za-z0-9_]+)/g, () => encodeURIComponent(values[i++ % values.length]!));
+          const hasBody = method !== 'get' && method !== 'delete';
+          const r = await sys.call(method.toUpperCase(), `${filled}${qs ? `?${qs}` : ''}`, { token, ...(hasBody ? { body: {} } : {}) });
+          expect(r.status).toBeLessThan(500);
+          if (r.status >= 400) {
+            await sys.settle();
+            expect(await sys.services.events.headPosition()).toBe(head);
+          }
+          expect((await sys.call('GET', '/health')).status).toBe(200);
+        }),
+        { numRuns: Math.max(5, Math.round(RUNS / 2)), seed: 4343 },
+      );
+    }, 120_000);
+  });
 });

@@ -6,7 +6,7 @@
  * one shared expert's calendar does not couple them.
  */
 import { startTestSystem, TestSystem } from './harness';
-import { at, expectProblem, markPaid, openTicket, propose, scheduledVisit, ticketBody, walk, windowOn } from './scenario';
+import { at, expectProblem, markPaid, onboardExpert, openTicket, propose, scheduledVisit, ticketBody, walk, windowOn } from './scenario';
 
 type QueueItem = {
   ticket: { ticketId: string; escalated: boolean; flagged: boolean; flags: { reason: string; visitId: string | null; note: string }[] };
@@ -31,27 +31,14 @@ describe('helpdesk and expert scenarios over HTTP', () => {
     expert = await sys.token('expert');
     helpdesk = await sys.token('helpdesk');
     admin = await sys.token('admin');
-    const weekdays = [0, 1, 2, 3, 4, 5, 6].map((d) => (d === 0 || d === 6 ? [] : [{ from: '08:00', to: '18:00' }]));
-    const onboarded = await sys.call('POST', '/experts', {
-      token: admin,
-      body: {
-        name: 'Rita Replacement',
-        email: 'rita@test.local',
-        phone: '+1 555 0103',
-        homeLocation: { lat: 42.11, lon: -72.58 },
-        serviceArea: { kind: 'radius', radiusKm: 25 },
-        skills: ['washer', 'plumbing'],
-        availability: { timeZone: 'UTC', days: weekdays },
-        feePerVisitCents: 7500,
-        password: 'rita has a long password',
-      },
-    });
-    expect(onboarded.status).toBe(201);
-    rita = onboarded.body.expertId;
-    await sys.settle();
-    const login = await sys.call('POST', '/auth/login', { body: { email: 'rita@test.local', password: 'rita has a long password' } });
-    expect(login.status).toBe(200);
-    ritaToken = login.body.accessToken;
+    ({ expertId: rita, token: ritaToken } = await onboardExpert(sys, admin, {
+      name: 'Rita Replacement',
+      email: 'rita@test.local',
+      phone: '+1 555 0103',
+      password: 'rita has a long password',
+      location: { lat: 42.11, lon: -72.58 },
+      skills: ['washer', 'plumbing'],
+    }));
   });
   afterAll(() => sys.stop());
 

@@ -1,5 +1,5 @@
 import { startTestSystem, TestSystem } from './harness';
-import { expectProblem, markPaid, openTicket, propose, ticketBody, walk } from './scenario';
+import { expectProblem, markPaid, onboardExpert, openTicket, propose, ticketBody, walk } from './scenario';
 
 const DONE = [
   ['en-route', { eta: '2026-03-03T09:05:00.000Z' }],
@@ -38,23 +38,7 @@ describe('manager reports over HTTP', () => {
     customer = await sys.token('customer');
     expert = await sys.token('expert');
     manager = await sys.token('manager');
-    const onboarded = await sys.call('POST', '/experts', {
-      token: await sys.token('admin'),
-      body: {
-        name: 'Fay Fixer',
-        email: 'fay@test.local',
-        phone: '+15550100009',
-        homeLocation: { lat: 42.1015, lon: -72.5898 },
-        serviceArea: { kind: 'radius', radiusKm: 30 },
-        skills: ['washer'],
-        availability: { timeZone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6].map(() => [{ from: '08:00', to: '18:00' }]) },
-        feePerVisitCents: 7000,
-        password: 'fay long password',
-      },
-    });
-    expect(onboarded.status).toBe(201);
-    await sys.settle();
-    fay = { expertId: onboarded.body.expertId, token: (await sys.call('POST', '/auth/login', { body: { email: 'fay@test.local', password: 'fay long password' } })).body.accessToken };
+    fay = await onboardExpert(sys, await sys.token('admin'), { name: 'Fay Fixer', email: 'fay@test.local', phone: '+15550100009', password: 'fay long password', radiusKm: 30, everyDay: true, feePerVisitCents: 7000 });
 
     // 1. Matched 45 minutes after opening; the visit is closed incomplete, the follow-up is done,
     //    and the ticket completed 60 minutes after the match, rated 4.

@@ -98,3 +98,31 @@ export function expectProblem(r: { status: number; body: any; headers: Headers }
   expect(r.body).toMatchObject({ status, title: expect.any(String), type: expect.any(String) });
   if (code !== undefined) expect(r.body.code).toBe(code);
 }
+
+/** Admin onboards a washer expert over HTTP (Mon–Fri 08–18 UTC unless told); returns their id and a login token. */
+export async function onboardExpert(
+  sys: TestSystem,
+  adminToken: string,
+  who: { name: string; email: string; phone: string; password: string; skills?: string[]; location?: { lat: number; lon: number }; radiusKm?: number; everyDay?: boolean; feePerVisitCents?: number },
+): Promise<{ expertId: string; token: string }> {
+  const days = [0, 1, 2, 3, 4, 5, 6].map((d) => (!who.everyDay && (d === 0 || d === 6) ? [] : [{ from: '08:00', to: '18:00' }]));
+  const onboarded = await sys.call('POST', '/experts', {
+    token: adminToken,
+    body: {
+      name: who.name,
+      email: who.email,
+      phone: who.phone,
+      homeLocation: who.location ?? { lat: 42.1015, lon: -72.5898 },
+      serviceArea: { kind: 'radius', radiusKm: who.radiusKm ?? 25 },
+      skills: who.skills ?? ['washer'],
+      availability: { timeZone: 'UTC', days },
+      feePerVisitCents: who.feePerVisitCents ?? 7500,
+      password: who.password,
+    },
+  });
+  expect([onboarded.status, onboarded.body]).toEqual([201, expect.anything()]);
+  await sys.settle();
+  const login = await sys.call('POST', '/auth/login', { body: { email: who.email, password: who.password } });
+  expect(login.status).toBe(200);
+  return { expertId: onboarded.body.expertId, token: login.body.accessToken };
+}
