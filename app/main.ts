@@ -20,7 +20,7 @@ import { createContainer } from './container';
 import { lockDataDir } from './data-lock';
 import { TOKENS } from './tokens';
 import { SeedInterrupted, seedDemo } from '../seed/demo';
-import { seedSystemFrom } from '../seed/system';
+import { RunningSeedSystem, seedSystemFrom } from '../seed/system';
 
 async function main(): Promise<void> {
   let config;
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   // engine and clock, and the app's sagas start afterwards, resuming from its checkpoints.
   // A seed interrupted (Ctrl-C) is finished on the next start: its commands are idempotent.
   const seedMarker = documents.collection<{ _id: string; status: 'running' | 'done' }>('_system');
-  const seedWanted = engine && runs('workers') && process.env.SEED_DEMO !== 'false' && ((await eventStore.headPosition()) === 0 || (await seedMarker.findOne({ _id: 'demo-seed' }))?.status === 'running');
+  const interrupted = (await seedMarker.findOne({ _id: 'demo-seed' }))?.status === 'running';
+  const seedWanted = engine && runs('workers') && process.env.SEED_DEMO !== 'false' && ((await eventStore.headPosition()) === 0 || interrupted);
   const seeding = seedWanted ? { phase: 'starting', done: 0, total: 1 } : null;
   let warming: string | null = seeding ? 'Writing demo data on first start' : null;
 
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
 
   let sagas: SagaEngine | undefined;
   let dispatcher: OutboxDispatcher | undefined;
+  let seedSystem: RunningSeedSystem | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     await live?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await dispatcher?.stop();
+    await seedSystem?.stop();
     await sagas?.stop();
     await engine?.stop();
     await eventStore.close();
@@ -94,12 +97,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   if (seeding && engine) {
-    logger.info('the event store is empty: writing demo data (as npm run seed does); set SEED_DEMO=false to skip');
+    logger.info(interrupted ? 'finishing the demo data interrupted on the last start' : 'the event store is empty: writing demo data (as npm run seed does); set SEED_DEMO=false to skip');
     await seedMarker.updateOne({ _id: 'demo-seed' }, { $set: { status: 'running' } }, { upsert: true });
-    const seedSystem = await seedSystemFrom(container, engine);
+    seedSystem = await seedSystemFrom(container, engine);
     const started = Date.now();
     let logged = '';
     const summary = await seedDemo(seedSystem, {
+      resume: interrupted,
       // Ctrl-C mid-seed closes the stores under it: stop quietly; the next start finishes the seed.
       shouldStop: () => stopping,
       onProgress(phase, done, total) {
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
     });
     if (!summary) return; // interrupted by shutdown
     await seedSystem.stop();
+    seedSystem = undefined;
     await seedMarker.updateOne({ _id: 'demo-seed' }, { $set: { status: 'done' } });
     logger.info({ seconds: Math.round((Date.now() - started) / 1000), tickets: summary.tickets, logins: summary.logins }, 'demo data written');
   }

@@ -55,8 +55,13 @@ export interface SeedOptions extends Partial<SeedSize> {
   /** "Now" of the demo (defaults to the current time); history is placed before it. */
   now?: Date;
   onProgress?(phase: string, done: number, total: number): void;
-  /** Asked between steps: true ends the seed with `SeedInterrupted` (it can be run again to finish). */
+  /** Asked between steps: true ends the seed with `SeedInterrupted` (run it again with `resume`). */
   shouldStop?(): boolean;
+  /**
+   * Finish an interrupted seed: walk every ticket through every step again instead of skipping
+   * the tickets that exist (each command's id is deterministic, so what was done is not redone).
+   */
+  resume?: boolean;
 }
 
 export class SeedInterrupted extends Error {
@@ -437,7 +442,7 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
   let skipped = 0;
   const fresh: TicketSeed[] = [];
   await inChunks('check tickets', seeds, async (t) => {
-    const existing = await sys.events.readStream(`ticket-${t.ticketId}`, { maxCount: 1 }).catch(() => []);
+    const existing = options.resume ? [] : await sys.events.readStream(`ticket-${t.ticketId}`, { maxCount: 1 }).catch(() => []);
     if (existing.length > 0) skipped++;
     else fresh.push(t);
   }, 64);

@@ -1,7 +1,7 @@
 import { startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { tickets } from '../../commands/ticket';
 import { TicketEvent, TicketState } from '../../domain/ticket/ticket';
-import { DEMO_LOGINS, seedDemo, SeedSystem } from '../demo';
+import { DEMO_LOGINS, seedDemo, SeedInterrupted, SeedSystem } from '../demo';
 
 describe('demo seed (tiny)', () => {
   let sys: TestSystem;
@@ -41,10 +41,21 @@ describe('demo seed (tiny)', () => {
 
   it('is deterministic: two fresh systems seeded alike hold the same facts, stream by stream', async () => {
     const now = new Date('2026-03-18T15:00:00.000Z');
-    const facts = async () => {
+    const facts = async (interruptAt?: string) => {
       const other = await startTestSystem();
       try {
-        await seedDemo({ commands: other.services.commands, events: other.services.events, clock: other.clock, settle: other.settle, fireDueDeadlines: () => other.sagas.fireDueDeadlines() }, { experts: 6, customers: 8, tickets: 40, now });
+        const target = { commands: other.services.commands, events: other.services.events, clock: other.clock, settle: other.settle, fireDueDeadlines: () => other.sagas.fireDueDeadlines() };
+        const size = { experts: 6, customers: 8, tickets: 40, now };
+        if (interruptAt) {
+          // Interrupted (Ctrl-C on the first start) when a phase begins, then finished with `resume`.
+          let phase = '';
+          const interrupted = seedDemo(target, { ...size, onProgress: (p) => (phase = p), shouldStop: () => phase === interruptAt });
+          await expect(interrupted).rejects.toBeInstanceOf(SeedInterrupted);
+          await other.settle();
+          await seedDemo(target, { ...size, resume: true });
+        } else {
+          await seedDemo(target, size);
+        }
         const byStream = new Map<string, string[]>();
         // Password hashes are salted, and the order across streams depends on concurrency: compare each stream's own facts.
         for (const e of await other.services.events.readAll()) {
@@ -59,5 +70,7 @@ describe('demo seed (tiny)', () => {
     const first = await facts();
     expect(Object.keys(first).length).toBeGreaterThan(40);
     expect(await facts()).toEqual(first);
-  }, 60_000);
+    // A seed interrupted half-way and resumed ends with the same facts as one never interrupted.
+    expect(await facts('visits')).toEqual(first);
+  }, 90_000);
 });
