@@ -20,6 +20,7 @@ import { createContainer } from './container';
 import { lockDataDir } from './data-lock';
 import { TOKENS } from './tokens';
 import { SeedInterrupted, seedDemo } from '../seed/demo';
+import { SeedProgress } from '../seed/marker';
 import { RunningSeedSystem, seedSystemFrom } from '../seed/system';
 
 async function main(): Promise<void> {
@@ -53,8 +54,8 @@ async function main(): Promise<void> {
   // 503 "starting up" with the progress until the seed is done; the seed drives its own saga
   // engine and clock, and the app's sagas start afterwards, resuming from its checkpoints.
   // A seed interrupted (Ctrl-C) is finished on the next start: its commands are idempotent.
-  const seedMarker = documents.collection<{ _id: string; status: 'running' | 'done' }>('_system');
-  const interrupted = (await seedMarker.findOne({ _id: 'demo-seed' }))?.status === 'running';
+  const seedProgress = new SeedProgress(documents);
+  const interrupted = await seedProgress.interrupted();
   const seedWanted = engine && runs('workers') && process.env.SEED_DEMO !== 'false' && ((await eventStore.headPosition()) === 0 || interrupted);
   const seeding = seedWanted ? { phase: 'starting', done: 0, total: 1 } : null;
   let warming: string | null = seeding ? 'Writing demo data on first start' : null;
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
 
   if (seeding && engine) {
     logger.info(interrupted ? 'finishing the demo data interrupted on the last start' : 'the event store is empty: writing demo data (as npm run seed does); set SEED_DEMO=false to skip');
-    await seedMarker.updateOne({ _id: 'demo-seed' }, { $set: { status: 'running' } }, { upsert: true });
+    await seedProgress.running();
     seedSystem = await seedSystemFrom(container, engine);
     const started = Date.now();
     let logged = '';
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
     if (!summary) return; // interrupted by shutdown
     await seedSystem.stop();
     seedSystem = undefined;
-    await seedMarker.updateOne({ _id: 'demo-seed' }, { $set: { status: 'done' } });
+    await seedProgress.done();
     logger.info({ seconds: Math.round((Date.now() - started) / 1000), tickets: summary.tickets, logins: summary.logins }, 'demo data written');
   }
 

@@ -1,7 +1,8 @@
 /**
  * `npm run seed [-- --customers 500 --experts 50 --tickets 2000 --seed 20260302]`
  * Writes the demo data through the commands into the configured stores (DATA_DIR, or Mongo /
- * EventStoreDB when configured). Idempotent: a second run writes nothing new.
+ * EventStoreDB when configured). Idempotent: a second run writes nothing new; a run after an
+ * interrupted one finishes it.
  * Stop the app first when it runs on the embedded stores (they are locked to one process).
  */
 import { SingleBar, Presets } from 'cli-progress';
@@ -14,6 +15,7 @@ import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
 import { ProjectionEngine } from '../projections/engine';
 import { DEFAULT_SIZE, seedDemo } from '../seed/demo';
+import { SeedProgress } from '../seed/marker';
 import { seedSystemFrom } from '../seed/system';
 
 function arg(name: string, fallback: number): number {
@@ -36,6 +38,10 @@ async function main(): Promise<void> {
   const container = createContainer(config, logger);
   const engine = container.get<ProjectionEngine>(TOKENS.ProjectionEngine);
   await engine.start();
+  const progress = new SeedProgress(container.get<DocumentStore>(TOKENS.DocumentStore));
+  const resume = await progress.interrupted();
+  if (resume) console.log('An earlier seed was interrupted: finishing it.');
+  await progress.running();
   const sys = await seedSystemFrom(container, engine);
   const bar = new SingleBar({ format: '{phase} |{bar}| {value}/{total}', hideCursor: true }, Presets.shades_classic);
   let phase = '';
@@ -45,6 +51,7 @@ async function main(): Promise<void> {
     experts: arg('experts', DEFAULT_SIZE.experts),
     tickets: arg('tickets', DEFAULT_SIZE.tickets),
     seed: arg('seed', 20260302),
+    resume,
     onProgress(p, done, total) {
       if (p !== phase) {
         if (phase) bar.stop();
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
   });
   bar.stop();
   await sys.stop();
+  await progress.done();
   await engine.stop();
   await container.get<EventStore>(TOKENS.EventStore).close();
   await container.get<DocumentStore>(TOKENS.DocumentStore).close();
