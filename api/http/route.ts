@@ -144,6 +144,14 @@ function parseEtag(value: string): number {
   return Number(match[1]);
 }
 
+/**
+ * The answer to a command on an aggregate resource: the body, the stream's new revision as the
+ * ETag, and the position read-your-writes waits for.
+ */
+export function written<B = undefined>(result: { revision: number | 'no_stream'; position: Position }, body?: B, status = 200): RouteResult & { body: B; headers: Record<string, string> } {
+  return { status, body: body as B, headers: { ETag: etag(result.revision) }, position: result.position };
+}
+
 export function etag(revision: number | 'no_stream'): string {
   return `"${revision === 'no_stream' ? -1 : revision}"`;
 }

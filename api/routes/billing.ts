@@ -10,7 +10,7 @@ import { invoices } from '../../commands/invoice';
 import { InvoiceCommand, invoiceId, InvoiceState } from '../../domain/billing/invoice';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
-import { etag, route, RouteRequest, RouteSpec } from '../http/route';
+import { route, RouteRequest, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 
@@ -35,7 +35,7 @@ const ChargeOutcomeSchema = z.discriminatedUnion('kind', [
 
 async function invoiceCommand(request: RouteRequest<unknown, unknown, unknown>, services: ApiServices, c: Omit<InvoiceCommand, 'metadata'>, status = 200) {
   const result = await send(services.commands, invoices, { ...c, metadata: request.command() } as InvoiceCommand, request.expected);
-  return { status, body: invoiceView(result.state), headers: { ETag: etag(result.revision) }, position: result.position };
+  return written(result, invoiceView(result.state), status);
 }
 
 function invoiceView(state: InvoiceState) {

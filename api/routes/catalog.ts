@@ -3,7 +3,7 @@ import { send } from '../../commands/aggregate';
 import { applianceModels } from '../../commands/catalog';
 import { matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
-import { etag, route } from '../http/route';
+import { etag, route, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -152,7 +152,7 @@ export const catalogRoutes = [
           data: { modelId: params.modelId },
           metadata: request.command(),
         });
-        return { status: 200, body: { modelId: params.modelId, retired: result.state.status === 'retired' }, headers: { ETag: etag(result.revision) }, position: result.position };
+        return written(result, { modelId: params.modelId, retired: result.state.status === 'retired' });
       },
     }),
   ),

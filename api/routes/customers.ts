@@ -5,7 +5,7 @@ import { customers } from '../../commands/customer';
 import { PlanTier } from '../../domain/customer/customer';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
-import { AuthUser, etag, route } from '../http/route';
+import { AuthUser, etag, route, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { ContactSchema } from './auth';
@@ -35,10 +35,6 @@ async function customerDoc(services: ApiServices, customerId: string): Promise<C
 function view(doc: CustomerDoc) {
   const { _id, nameLower: _n, revision: _r, ...rest } = doc;
   return { ...rest, activePlans: doc.plans.filter((p) => p.active) };
-}
-
-function written(revision: number | 'no_stream'): Record<string, string> {
-  return { ETag: etag(revision) };
 }
 
 function escapeRegex(text: string): string {
@@ -112,7 +108,7 @@ export const customerRoutes = [
         { type: 'updateCustomerContact', data: { customerId: params.customerId, contact: body }, metadata: request.command() },
         request.expected,
       );
-      return { status: 200, body: { customerId: params.customerId, contact: body }, headers: written(result.revision), position: result.position };
+      return written(result, { customerId: params.customerId, contact: body });
     },
   }),
   route({
@@ -134,7 +130,7 @@ export const customerRoutes = [
         { type: 'changeNotificationPreference', data: { customerId: params.customerId, notifyBy: body.notifyBy }, metadata: request.command() },
         request.expected,
       );
-      return { status: 200, body: { customerId: params.customerId, notifyBy: body.notifyBy }, headers: written(result.revision), position: result.position };
+      return written(result, { customerId: params.customerId, notifyBy: body.notifyBy });
     },
   }),
   route({
@@ -162,7 +158,7 @@ export const customerRoutes = [
       return {
         status: 201,
         body: { customerId: params.customerId, ...body201, active: true },
-        headers: { ...written(result.revision), Location: `/customers/${params.customerId}/plans/${body201.planId}` },
+        headers: { ETag: etag(result.revision), Location: `/customers/${params.customerId}/plans/${body201.planId}` },
         position: result.position,
       };
     },
@@ -184,7 +180,7 @@ export const customerRoutes = [
         data: { customerId: params.customerId, planId: params.planId },
         metadata: request.command(),
       });
-      return { status: 204, headers: written(result.revision), position: result.position };
+      return written(result, undefined, 204);
     },
   }),
   route({
@@ -208,7 +204,7 @@ export const customerRoutes = [
         data: { customerId: params.customerId, gatewayToken: body.gatewayToken, last4: body.last4 },
         metadata: request.command(),
       });
-      return { status: 200, body: { customerId: params.customerId, paymentMethod: { last4: body.last4 } }, headers: written(result.revision), position: result.position };
+      return written(result, { customerId: params.customerId, paymentMethod: { last4: body.last4 } });
     },
   }),
   route({

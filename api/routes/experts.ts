@@ -7,7 +7,7 @@ import { isTimeZone } from '../../domain/expert/availability';
 import { ExpertCommand } from '../../domain/expert/expert';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { hashPassword } from '../auth/passwords';
-import { AuthUser, etag, route, RouteRequest } from '../http/route';
+import { AuthUser, route, RouteRequest, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { EMAIL_RESERVATIONS, GeoPointSchema, reserveEmail } from './auth';
@@ -50,7 +50,7 @@ async function command(request: RouteRequest<unknown, unknown, unknown>, service
 async function answer(services: ApiServices, expertId: string, result: Awaited<ReturnType<typeof command>>, status = 200) {
   const s = result.state;
   const body = s.status === 'unknown' ? { expertId } : { expertId, status: s.status, skills: s.skills, serviceArea: s.serviceArea, homeLocation: s.homeLocation, availability: s.availability, timeOff: s.timeOff };
-  return { status, body, headers: { ETag: etag(result.revision) }, position: result.position };
+  return written(result, body, status);
 }
 
 export const expertRoutes = [
@@ -254,7 +254,7 @@ export const expertRoutes = [
       const { expertId, timeOffId } = request.params;
       assertSelfOr(request.user, expertId, ['helpdesk', 'admin']);
       const result = await command(request, services, { type: 'removeTimeOff', data: { expertId, timeOffId } });
-      return { status: 204, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, undefined, 204);
     },
   }),
   route({

@@ -9,7 +9,7 @@ import { replaceExpert } from '../../flows/replace-expert';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
-import { etag, route, RouteSpec } from '../http/route';
+import { route, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -66,7 +66,7 @@ export const helpdeskRoutes = [
       const { params, body } = request;
       await existingVisit(services, params.visitId);
       const result = await send(services.commands, visits, { type: 'updateWindows', data: { visitId: params.visitId, windows: body.windows }, metadata: request.command() }, request.expected);
-      return { status: 200, body: { visitId: params.visitId, windows: result.state.status === 'none' ? [] : result.state.windows }, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, { visitId: params.visitId, windows: result.state.status === 'none' ? [] : result.state.windows });
     },
   }),
   route({
@@ -90,7 +90,7 @@ export const helpdeskRoutes = [
         { type: 'assignExpert', data: { visitId: params.visitId, expertId: body.expertId, expertSkills: expert.skills, start: body.start }, metadata: request.command() },
         request.expected,
       );
-      return { status: 200, body: { visitId: params.visitId, expertId: body.expertId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, { visitId: params.visitId, expertId: body.expertId, status: result.state.status });
     },
   }),
   route({
@@ -135,7 +135,7 @@ export const helpdeskRoutes = [
         { type: 'rescheduleVisit', data: { visitId: params.visitId, windows: body.windows, reason: body.reason }, metadata: request.command() },
         request.expected,
       );
-      return { status: 200, body: { visitId: params.visitId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, { visitId: params.visitId, status: result.state.status });
     },
   }),
   route({
@@ -161,7 +161,7 @@ export const helpdeskRoutes = [
         },
         request.expected,
       );
-      return { status: 200, body: { ticketId: params.ticketId, status: result.state.status }, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, { ticketId: params.ticketId, status: result.state.status });
     },
   }),
   route({
@@ -181,7 +181,7 @@ export const helpdeskRoutes = [
       const model = await (await services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS)).findOne({ _id: body.applianceModelId });
       if (!model) throw new HttpProblem(422, 'Unknown appliance model', `The catalog has no model ${body.applianceModelId}.`, { code: 'unknown-appliance-model' });
       const result = await send(services.commands, tickets, { type: 'mapApplianceModel', data: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, metadata: request.command() }, request.expected);
-      return { status: 200, body: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, { ticketId: params.ticketId, applianceModelId: body.applianceModelId });
     },
   }),
 ] as unknown as RouteSpec<never, never, never, ApiServices>[];

@@ -8,7 +8,7 @@ import { openTicket } from '../../flows/open-ticket';
 import { requestContext } from '../../flows/context';
 import { AUDIT_TRAIL, AuditEntry } from '../../projections/audit-trail/projection';
 import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projection';
-import { AuthUser, etag, route, RouteRequest, RouteSpec } from '../http/route';
+import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -203,7 +203,7 @@ export const ticketRoutes = [
         { type: 'cancelTicket', data: { ticketId: params.ticketId, reason: body.reason }, metadata: request.command() },
         request.expected,
       );
-      return { status: 200, body: { ticketId: params.ticketId, status: 'cancelled' }, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, { ticketId: params.ticketId, status: 'cancelled' });
     },
   }),
   route({
@@ -225,7 +225,7 @@ export const ticketRoutes = [
         { type: 'completeTicket', data: { ticketId: params.ticketId, resolution: body.resolution }, metadata: metadataFor(request) },
         request.expected,
       );
-      return { status: 200, body: { ticketId: params.ticketId, status: 'completed' }, headers: { ETag: etag(result.revision) }, position: result.position };
+      return written(result, { ticketId: params.ticketId, status: 'completed' });
     },
   }),
   route({

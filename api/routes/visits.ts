@@ -10,7 +10,7 @@ import { PreconditionFailed } from '../../commands/handler';
 import { streamName } from '../../event-store/streams';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { VISITS, VisitDoc } from '../../projections/visits/projection';
-import { AuthUser, etag, route, RouteRequest, RouteSpec } from '../http/route';
+import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -90,7 +90,7 @@ async function step(request: RouteRequest<{ visitId: string }, unknown, unknown>
   const command = { type, data: { visitId: params.visitId, expertId: expertIdOf(user), ...data }, metadata: metadataFor(request) } as VisitCommand;
   const result = await send(services.commands, visits, command, request.expected);
   const status = result.state.status;
-  return { status: 200, body: { visitId: params.visitId, status }, headers: { ETag: etag(result.revision) }, position: result.position };
+  return written(result, { visitId: params.visitId, status });
 }
 
 function stepRoute<B>(path: string, summary: string, type: StepType, body: z.ZodType<B>, toData: (b: B) => Record<string, unknown>) {
