@@ -26,6 +26,7 @@ import {
   UpdateOptions,
   UpdateResult,
 } from './port';
+import { applyTopLevel, matchesTopLevel } from './top-level-update';
 import { assertOperatorUpdate, assertReplacement, isPlainObject, upsertSeed } from './semantics';
 
 /**
@@ -329,6 +330,10 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     // Not cloned: a RegExp in `$pull` must stay a RegExp; mingo deep-copies the values it sets.
     const { $setOnInsert, ...modifier } = update;
     const hasModifier = Object.keys(modifier).length > 0;
+    if (justOne && hasModifier && typeof filter._id === 'string') {
+      const quick = this.updateTopLevel(scratch, filter as Filter & { _id: string }, modifier);
+      if (quick) return quick;
+    }
     const targets = justOne ? [this.first(scratch, filter)].filter((d) => d !== undefined) : [...this.matching(scratch, filter)];
     if (targets.length > 0) {
       let modifiedCount = 0;
@@ -355,6 +360,17 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     applyModifier(doc, insertModifier);
     this.insertCopy(scratch, parsedWithText(doc));
     return { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id };
+  }
+
+  /** The top-level fast path (top-level-update.ts) for the document with the filter's `_id`; undefined: take the general path. */
+  private updateTopLevel(scratch: Overlay, filter: Filter & { _id: string }, modifier: Record<string, unknown>): UpdateResult | undefined {
+    const target = scratch.get(this.name, filter._id);
+    if (!target || matchesTopLevel(target, filter) !== true) return undefined;
+    const next = applyTopLevel(target, modifier);
+    if (next === undefined) return undefined;
+    if (next === null) return { matchedCount: 1, modifiedCount: 0 };
+    scratch.put(this.name, target._id, next);
+    return { matchedCount: 1, modifiedCount: 1 };
   }
 
   private replace(scratch: Overlay, filter: Filter, replacement: T, upsert: boolean): UpdateResult {

@@ -28,17 +28,25 @@ export interface EmbeddedDocumentStoreOptions {
    * Only for files, and only for collections without unique or text indexes.
    */
   backgroundCommitRows?: number;
+  /**
+   * While the background writer runs, a third thread checkpoints the WAL each time about this
+   * many pages were appended to it (default 4000, about 16 MB), instead of commits doing it.
+   */
+  checkpointEveryPages?: number;
 }
 
 const DEFAULT_BACKGROUND_COMMIT_ROWS = 256;
+const DEFAULT_CHECKPOINT_EVERY_PAGES = 4000;
+
+// Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint fsyncs, and rebuilds write a lot.
+const AUTOCHECKPOINT = 'wal_autocheckpoint = 10000';
 
 const PRAGMAS = [
   'journal_mode = WAL',
   // Read models can be rebuilt from the event store: losing the last commits on power loss is acceptable.
   'synchronous = NORMAL',
   'busy_timeout = 10000',
-  // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint fsyncs, and rebuilds write a lot.
-  'wal_autocheckpoint = 10000',
+  AUTOCHECKPOINT,
 ];
 
 export const DOCUMENTS_SCHEMA = `
@@ -112,8 +120,12 @@ interface RowReader {
  * otherwise keep the garbage collector busy.
  */
 class DocumentCache {
-  /** id → the document's row (seq) and the document, its text until first read, or undefined: only in the file. */
-  private readonly entries = new Map<string, { seq: number; doc: Document | string | undefined }>();
+  /**
+   * id → the document's row (seq) alone when the document is only in the file (no object per
+   * entry: a rebuild adds hundreds of thousands), else its row and the document, kept as its
+   * text until first read.
+   */
+  private readonly entries = new Map<string, number | { seq: number; doc: Document | string }>();
   /** How many entries are only in the file. */
   private unloaded = 0;
 
@@ -124,19 +136,21 @@ class DocumentCache {
 
   get(id: string): Document | undefined {
     const entry = this.entries.get(id);
-    if (!entry) return undefined;
-    if (entry.doc === undefined) {
-      const text = this.reader.row(entry.seq);
+    if (entry === undefined) return undefined;
+    if (typeof entry === 'number') {
+      const text = this.reader.row(entry);
       if (text === undefined) {
         // Deleted or moved by a commit under way that the cache has not seen yet.
         this.reader.settle();
-        if (this.entries.get(id) === entry && entry.doc === undefined) {
-          throw new Error(`document store: '${this.collection}' has no row ${entry.seq} for '${id}' (was the file changed by another process?)`);
+        if (this.entries.get(id) === entry) {
+          throw new Error(`document store: '${this.collection}' has no row ${entry} for '${id}' (was the file changed by another process?)`);
         }
         return this.get(id);
       }
       this.unloaded--;
-      return (entry.doc = parseStored(text));
+      const doc = parseStored(text);
+      this.entries.set(id, { seq: entry, doc });
+      return doc;
     }
     if (typeof entry.doc !== 'string') return entry.doc;
     return (entry.doc = parseStored(entry.doc));
@@ -147,7 +161,8 @@ class DocumentCache {
   }
 
   seq(id: string): number | undefined {
-    return this.entries.get(id)?.seq;
+    const entry = this.entries.get(id);
+    return typeof entry === 'number' ? entry : entry?.seq;
   }
 
   /**
@@ -156,20 +171,25 @@ class DocumentCache {
    */
   put(id: string, seq: number, doc: Stored, inFile = false): void {
     const entry = this.entries.get(id);
-    const unread = !entry || typeof entry.doc !== 'object' || typeof doc === 'string';
-    const next = !unread ? doc : inFile && typeof doc === 'string' ? undefined : serialized(doc);
-    if (!entry) this.entries.set(id, { seq, doc: next });
-    else {
-      if (entry.doc === undefined) this.unloaded--;
+    const read = typeof entry === 'object' && typeof entry.doc === 'object' && typeof doc === 'object';
+    if (typeof entry === 'number') this.unloaded--;
+    if (inFile && typeof doc === 'string' && !read) {
+      this.entries.set(id, seq);
+      this.unloaded++;
+    } else if (typeof entry === 'object') {
       entry.seq = seq;
-      entry.doc = next;
-    }
-    if (next === undefined) this.unloaded++;
+      entry.doc = read ? doc : serialized(doc);
+    } else this.entries.set(id, { seq, doc: serialized(doc) });
+  }
+
+  /** `put` of a row the background writer has just inserted, for an id this cache does not hold. */
+  putNew(id: string, seq: number): void {
+    this.entries.set(id, seq);
+    this.unloaded++;
   }
 
   delete(id: string): void {
-    const entry = this.entries.get(id);
-    if (entry?.doc === undefined && entry) this.unloaded--;
+    if (typeof this.entries.get(id) === 'number') this.unloaded--;
     this.entries.delete(id);
   }
 
@@ -184,11 +204,11 @@ class DocumentCache {
   /** Reads every document the cache does not hold, in one pass over the collection's rows. */
   private loadAll(): void {
     const texts = this.reader.rows(this.collection);
-    for (const entry of this.entries.values()) {
-      if (entry.doc !== undefined) continue;
-      const text = texts.get(entry.seq);
+    for (const [id, entry] of this.entries) {
+      if (typeof entry !== 'number') continue;
+      const text = texts.get(entry);
       if (text === undefined) continue; // get() settles and retries
-      entry.doc = text;
+      this.entries.set(id, { seq: entry, doc: text });
       this.unloaded--;
     }
   }
@@ -232,6 +252,8 @@ class CommittedState implements Layer {
   private readonly inflight: InFlight[] = [];
   /** This state with the in-flight transactions on top: what the next transaction builds on. */
   private pending: Layer = this;
+  /** Whether this connection leaves checkpoints to the background writer's checkpointer. */
+  private checkpointsLeft = false;
   /** Incremented when a background commit fails: transactions built on it must not commit. */
   private failures = 0;
 
@@ -250,7 +272,7 @@ class CommittedState implements Layer {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly background: { path: string; rows: number } | undefined,
+    private readonly background: { path: string; rows: number; checkpointEveryPages: number } | undefined,
   ) {
     db.exec(DOCUMENTS_SCHEMA);
     this.stmt = {
@@ -309,6 +331,7 @@ class CommittedState implements Layer {
       return undefined;
     }
     const rows: SeqChanges = new Map();
+    const firstNewSeq = this.nextSeq;
     const batch = writer.batch();
     for (const [collection, docs] of changes) {
       this.load(collection);
@@ -343,7 +366,7 @@ class CommittedState implements Layer {
         // Settled in sending order: this is the oldest in flight.
         this.inflight.splice(this.inflight.indexOf(entry), 1);
         if (error) this.failures++;
-        else this.applyCommitted(changes, rows, true);
+        else this.applyCommitted(changes, rows, firstNewSeq);
         this.restack();
         if (error) reject(error);
         else resolve();
@@ -369,7 +392,7 @@ class CommittedState implements Layer {
       rows += docs.size;
     }
     if (rows === 0 || rows < this.background.rows) return undefined;
-    this.writer ??= new BackgroundWriter(this.background.path, PRAGMAS);
+    this.writer ??= new BackgroundWriter(this.background.path, PRAGMAS, this.background.checkpointEveryPages);
     return this.writer;
   }
 
@@ -423,16 +446,37 @@ class CommittedState implements Layer {
     this.settle(); // after what is being committed in the background
     // Throws DuplicateKey before anything is written.
     if ([...changes.keys()].some((collection) => this.uniqueIndexes(collection).length > 0)) new Overlay(this).putAll(changes);
+    this.leaveCheckpointsToWriter();
     const written = this.writeTransaction(changes);
     this.applyCommitted(changes, written);
+    let rows = 0;
+    for (const docs of changes.values()) rows += docs.size;
+    this.writer?.appended(rows); // a page per row at most
   }
 
-  /** Brings the cache up to date with committed changes. */
-  private applyCommitted(changes: Changes, written: SeqChanges, inFile = false): void {
+  /**
+   * While the background writer's checkpointer thread runs, this connection does not
+   * checkpoint inside its commits either (SQLite's default); if it stops, it does again.
+   */
+  private leaveCheckpointsToWriter(): void {
+    const leave = this.writer?.checkpointing ?? false;
+    if (leave === this.checkpointsLeft) return;
+    this.checkpointsLeft = leave;
+    this.db.pragma(leave ? 'wal_autocheckpoint = 0' : AUTOCHECKPOINT);
+  }
+
+  /**
+   * Brings the cache up to date with committed changes. `inFileFrom`: the background writer
+   * committed them, and rows from this seq on are new (ids the cache does not hold).
+   */
+  private applyCommitted(changes: Changes, written: SeqChanges, inFileFrom?: number): void {
+    const inFile = inFileFrom !== undefined;
+    const newFrom = inFileFrom ?? Infinity;
     for (const [collection, docs] of changes) {
       const cache = this.load(collection);
       const indexes = this.uniqueIndexes(collection);
       const rows = written.get(collection);
+      let kept = false;
       for (const [id, stored] of docs) {
         if (indexes.length > 0) {
           const previous = cache.get(id);
@@ -444,11 +488,15 @@ class CommittedState implements Layer {
           }
         }
         const seq = rows?.get(id);
-        if (stored && seq != null) {
-          cache.put(id, seq, stored, inFile);
-          this.names.add(collection);
-        } else cache.delete(id);
+        if (!stored || seq == null) {
+          cache.delete(id);
+          continue;
+        }
+        kept = true;
+        if (seq >= newFrom && typeof stored === 'string') cache.putNew(id, seq);
+        else cache.put(id, seq, stored, inFile);
       }
+      if (kept) this.names.add(collection);
     }
   }
 
@@ -694,7 +742,10 @@ export class EmbeddedDocumentStore implements DocumentStore {
     this.db = new Database(options.path);
     for (const pragma of PRAGMAS) this.db.pragma(pragma);
     const backgroundRows = options.backgroundCommitRows ?? DEFAULT_BACKGROUND_COMMIT_ROWS;
-    const background = options.path !== ':memory:' && Number.isFinite(backgroundRows) ? { path: options.path, rows: backgroundRows } : undefined;
+    const background =
+      options.path !== ':memory:' && Number.isFinite(backgroundRows)
+        ? { path: options.path, rows: backgroundRows, checkpointEveryPages: options.checkpointEveryPages ?? DEFAULT_CHECKPOINT_EVERY_PAGES }
+        : undefined;
     this.state = new CommittedState(this.db, background);
     const store = this;
     this.workspace = {

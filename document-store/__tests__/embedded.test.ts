@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDocumentStoreConformance } from '../conformance';
@@ -162,6 +162,42 @@ describe('embedded document store: big transactions committed by the background 
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('a checkpointer thread copies the WAL back into the file while background commits go on; close waits for it', async () => {
+    await store.close();
+    const walOf = () => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
+    const measure = async (checkpointEveryPages: number) => {
+      rmSync(path, { force: true });
+      rmSync(`${path}-wal`, { force: true });
+      rmSync(`${path}-shm`, { force: true });
+      store = new EmbeddedDocumentStore({ path, backgroundCommitRows: 10, checkpointEveryPages });
+      const sizes: number[] = [];
+      for (let round = 0; round < 12; round++) {
+        await store.transaction(async (tx) => {
+          for (const doc of batch(`r${round}-`, 200, { text: 'x'.repeat(500) })) await tx.collection('docs').insertOne(doc);
+        });
+        // The checkpointer runs on its own thread: give it a moment (it is waiting for nobody).
+        await new Promise((r) => setTimeout(r, 20));
+        sizes.push(statSync(path).size);
+      }
+      const wal = walOf();
+      await store.close();
+      const reopened = new EmbeddedDocumentStore({ path });
+      const count = await reopened.collection('docs').count();
+      await reopened.close();
+      store = open();
+      return { fileDuring: sizes[sizes.length - 1]!, wal, count };
+    };
+    // Every ~100 kB appended: the database file grows during the writes and the WAL is reused.
+    const often = await measure(25);
+    // Never during the writes: everything stays in the WAL until close.
+    const never = await measure(1_000_000);
+    expect(often.count).toBe(2400);
+    expect(never.count).toBe(2400);
+    expect(often.fileDuring).toBeGreaterThan(1_000_000);
+    expect(never.fileDuring).toBeLessThan(100_000);
+    expect(often.wal).toBeLessThan(never.wal);
   });
 
   it('plain writes, indexes and searches wait for the commits under way; small transactions commit on the spot', async () => {

@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { EmbeddedDocumentStore } from '../embedded';
+import { Document, Filter, Update } from '../port';
+import { applyTopLevel, matchesTopLevel } from '../top-level-update';
+
+describe('updates of top-level fields without mingo', () => {
+  const fields = ['a', 'b', 'n', 'c.d', '$x', 'toString', '__proto__'];
+  const value = fc.oneof(
+    fc.integer({ min: -5, max: 5 }),
+    fc.double({ noNaN: false }),
+    fc.constantFrom('x', 'y', '', null, true, false, -0),
+    fc.constant(undefined),
+    fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+    fc.record({ d: fc.integer({ min: 0, max: 3 }) }),
+  );
+  const doc = fc.oneof(
+    fc.record({ a: fc.constantFrom('x', 1), n: fc.integer({ min: 0, max: 9 }) }),
+    fc.dictionary(fc.constantFrom('a', 'b', 'n', 'c'), value.filter((v) => v !== undefined), { maxKeys: 4 }),
+  );
+  const operator = fc.constantFrom('$set', '$unset', '$inc', '$push', '$max');
+  const anyModifier = fc.dictionary(operator, fc.dictionary(fc.constantFrom(...fields), value, { maxKeys: 3 }), { minKeys: 1, maxKeys: 3 });
+  // Mostly updates the fast path takes: plain values on top-level fields.
+  const plainModifier = fc.record(
+    {
+      $set: fc.dictionary(fc.constantFrom('a', 'b'), fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom('x', 'y', null, true)), { maxKeys: 2 }),
+      $inc: fc.dictionary(fc.constantFrom('n', 'c'), fc.integer({ min: -2, max: 2 }), { maxKeys: 2 }),
+      $unset: fc.dictionary(fc.constantFrom('b', 'c'), fc.constant(''), { maxKeys: 1 }),
+    },
+    { requiredKeys: [] },
+  ).filter((m) => Object.keys(m).length > 0);
+  const modifier = fc.oneof({ arbitrary: plainModifier, weight: 3 }, { arbitrary: anyModifier, weight: 1 });
+  const conditions = fc.oneof(
+    fc.constant({}),
+    fc.dictionary(fc.constantFrom('a', 'b', 'n', 'c.d'), value.filter((v) => v !== undefined), { maxKeys: 2 }),
+  );
+
+  it('property: an update by _id gives what the general (mingo) path gives, result and document alike', async () => {
+    const store = new EmbeddedDocumentStore({ path: ':memory:' });
+    let round = 0;
+    await fc.assert(
+      fc.asyncProperty(doc, modifier, conditions, async (fieldsOf, update, extra) => {
+        const _id = `d${round++}`;
+        const stored = { ...JSON.parse(JSON.stringify(fieldsOf)), _id } as Document;
+        const fast = store.collection('fast');
+        const general = store.collection('general');
+        await fast.insertOne(stored);
+        await general.insertOne(stored);
+        const outcome = async (run: () => Promise<unknown>) => {
+          try {
+            return { result: await run() };
+          } catch (error) {
+            return { error: true };
+          }
+        };
+        // `{ _id: { $eq } }` is not a plain id lookup: the general path.
+        const viaFast = await outcome(() => fast.updateOne({ _id, ...extra } as Filter, update as Update));
+        const viaGeneral = await outcome(() => general.updateOne({ _id: { $eq: _id }, ...extra } as Filter, update as Update));
+        expect(viaFast).toEqual(viaGeneral);
+        expect(await fast.findOne({ _id })).toEqual(await general.findOne({ _id }));
+      }),
+      { numRuns: 1500 },
+    );
+    await store.close();
+  });
+
+  it('hands back a new object and never touches the stored one; null when nothing changes', () => {
+    const target = { _id: 'a', n: 1, s: 'x', nested: { k: 1 } };
+    const next = applyTopLevel(target, { $inc: { n: 2 }, $set: { s: 'y', added: true }, $unset: { nested: '' } });
+    expect(next).toEqual({ _id: 'a', n: 3, s: 'y', added: true });
+    expect(target).toEqual({ _id: 'a', n: 1, s: 'x', nested: { k: 1 } });
+    expect(applyTopLevel(target, { $set: { s: 'x' }, $inc: { n: 0 }, $unset: { missing: '' } })).toBeNull();
+  });
+
+  it('leaves to the general path what it does not decide', () => {
+    const target = { _id: 'a', n: 'text', list: [1, 2] };
+    expect(applyTopLevel(target, { $inc: { n: 1 } })).toBeUndefined(); // MongoDB's error, not ours
+    expect(applyTopLevel(target, { $set: { 'a.b': 1 } })).toBeUndefined();
+    expect(applyTopLevel(target, { $set: { o: { k: 1 } } })).toBeUndefined();
+    expect(applyTopLevel(target, { $set: { n: 1 }, $unset: { n: '' } })).toBeUndefined(); // a conflict
+    expect(applyTopLevel(target, { $push: { list: 3 } })).toBeUndefined();
+    expect(matchesTopLevel(target, { _id: 'a', list: 1 })).toBeUndefined(); // equality on an array matches elements
+    expect(matchesTopLevel(target, { _id: 'a', n: null })).toBeUndefined(); // null also matches a missing field
+    expect(matchesTopLevel(target, { _id: 'a', n: 'text' })).toBe(true);
+    expect(matchesTopLevel(target, { _id: 'a', n: 'other' })).toBe(false);
+  });
+});
