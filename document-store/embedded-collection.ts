@@ -185,7 +185,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const inBatch: Workspace = {
       layer: batch,
       commit: (changes: Changes) => batch.putAll(changes),
-      commitOne: (collection, id, doc) => batch.put(collection, id, doc),
+      commitOne: (collection, id, doc, absent) => batch.put(collection, id, doc, absent),
       createIndex: (collection, spec) => this.workspace.createIndex(collection, spec),
     };
     const result: BulkWriteResult = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
@@ -288,7 +288,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     if (typeof id !== 'string') throw new TypeError(`'${this.name}': a document's _id must be a string`);
     const text = JSON.stringify(document);
     if (workspace.layer.has(this.name, id)) throw new DuplicateKey(this.name, { _id: id });
-    workspace.commitOne(this.name, id, text);
+    workspace.commitOne(this.name, id, text, true);
   }
 
   /** `replaceOne({ _id }, replacement)`, the way projections write, without a scratch overlay; otherwise as `replace`. */
@@ -307,7 +307,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const layer = workspace.layer;
     if (!layer.has(this.name, id)) {
       if (!upsert) return { matchedCount: 0, modifiedCount: 0 };
-      workspace.commitOne(this.name, id, text);
+      workspace.commitOne(this.name, id, text, true);
       return { matchedCount: 0, modifiedCount: 0, upsertedId: id };
     }
     const target = layer.get(this.name, id)!;

@@ -313,6 +313,7 @@ class CommittedState implements Layer {
   private readonly inflight: InFlight[] = [];
   /** This state with the in-flight transactions on top: what the next transaction builds on. */
   private pending: Layer = this;
+  private plainCommits = 0;
   /** Whether this connection leaves checkpoints to the background writer's checkpointer. */
   private checkpointsLeft = false;
   /** Incremented when a background commit fails: transactions built on it must not commit. */
@@ -381,7 +382,7 @@ class CommittedState implements Layer {
    * `builtOn`: the failure count when the transaction started on top of commits under way;
    * if one of them has failed since, nothing is committed.
    */
-  commitTransaction(changes: Changes, builtOn: number | undefined): Promise<void> | undefined {
+  commitTransaction(changes: Changes, builtOn: number | undefined, fresh?: Pick<Overlay, 'isNew'>): Promise<void> | undefined {
     const writer = this.backgroundWriterFor(changes);
     if (!writer) this.settle();
     if (builtOn !== undefined && builtOn !== this.failures) {
@@ -400,7 +401,8 @@ class CommittedState implements Layer {
       entry.rows.set(collection, written);
       let registered = false;
       for (const [id, doc] of docs) {
-        const existing = this.seqOf(collection, id);
+        // A new document needs no lookup (in a rebuild, nearly all are new).
+        const existing = fresh?.isNew(collection, id) ? undefined : this.seqOf(collection, id);
         if (doc) {
           if (!registered) batch.registers.push(collection);
           registered = true;
@@ -506,9 +508,15 @@ class CommittedState implements Layer {
     return [...this.names].sort();
   }
 
+  /** Plain (non-transaction) commits so far: a transaction's view of which ids are new holds until the next one. */
+  get plainCommitCount(): number {
+    return this.plainCommits;
+  }
+
   /** Checks unique keys, writes everything in one SQLite transaction, then updates the cache. */
   commit(changes: Changes): void {
     if ([...changes.values()].every((docs) => docs.size === 0)) return;
+    this.plainCommits++;
     this.settle(); // after what is being committed in the background
     // Throws DuplicateKey before anything is written.
     if ([...changes.keys()].some((collection) => this.uniqueIndexes(collection).length > 0)) new Overlay(this).putAll(changes);
@@ -877,6 +885,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
       this.assertOpen();
       // Built on transactions still being committed: if one of them fails, so does this one.
       const failures = this.state.committing ? this.state.failureCount : undefined;
+      const plainCommits = this.state.plainCommitCount;
       const overlay = new Overlay(this.state.pendingLayer());
       const view = new TransactionView(overlay, this.state, this);
       let committed: Promise<void> | undefined;
@@ -884,7 +893,9 @@ export class EmbeddedDocumentStore implements DocumentStore {
       try {
         result = await work(view);
         this.assertOpen();
-        committed = this.state.commitTransaction(overlay.changed(), failures);
+        // What the overlay saw as new is still new unless a plain write has committed since.
+        const fresh = this.state.plainCommitCount === plainCommits ? overlay : undefined;
+        committed = this.state.commitTransaction(overlay.changed(), failures, fresh);
       } finally {
         view.finish();
         release();
@@ -944,9 +955,9 @@ class TransactionView implements DocumentStore {
         this.assertActive();
         overlay.putAll(changes);
       },
-      commitOne: (collection, id, doc) => {
+      commitOne: (collection, id, doc, absent) => {
         this.assertActive();
-        overlay.put(collection, id, doc);
+        overlay.put(collection, id, doc, absent);
       },
       createIndex: (collection, spec) => {
         this.assertActive();

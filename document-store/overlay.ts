@@ -30,14 +30,16 @@ export interface Layer {
 export interface Workspace {
   readonly layer: Layer;
   commit(changes: Changes): void;
-  /** `commit` of a single change. */
-  commitOne(collection: string, id: string, doc: Stored | null): void;
+  /** `commit` of a single change; `absent`: the caller has just seen that no layer holds the id. */
+  commitOne(collection: string, id: string, doc: Stored | null, absent?: boolean): void;
   createIndex(collection: string, spec: IndexSpec): void;
 }
 
 export class Overlay implements Layer {
   /** collection → index → key → id, for the documents this overlay wrote. */
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
+  /** collection → ids of documents this overlay wrote that no layer below held (new documents). */
+  private readonly fresh = new Map<string, Set<string>>();
 
   /** `changes`: start from these (the overlay then owns them). */
   constructor(
@@ -92,10 +94,19 @@ export class Overlay implements Layer {
     return below;
   }
 
-  /** Records a new version (null: deletion). Throws DuplicateKey, changing nothing, when a unique key is taken. */
-  put(collection: string, id: string, stored: Stored | null): void {
+  /**
+   * Records a new version (null: deletion). Throws DuplicateKey, changing nothing, when a
+   * unique key is taken. `absent`: the caller has just seen that no layer holds the id.
+   */
+  put(collection: string, id: string, stored: Stored | null, absent = false): void {
     const indexes = this.uniqueIndexes(collection);
     let own = this.changes.get(collection);
+    // Unless this overlay deleted it: then the id may still be below.
+    if (absent && !own?.has(id)) {
+      let ids = this.fresh.get(collection);
+      if (!ids) this.fresh.set(collection, (ids = new Set()));
+      ids.add(id);
+    }
     if (indexes.length === 0) {
       // Nothing to check or to keep track of: the common case, kept cheap.
       if (!own) this.changes.set(collection, (own = new Map()));
@@ -126,6 +137,11 @@ export class Overlay implements Layer {
 
   changed(): Changes {
     return this.changes;
+  }
+
+  /** Whether no layer below held the document when this overlay first wrote it. */
+  isNew(collection: string, id: string): boolean {
+    return this.fresh.get(collection)?.has(id) ?? false;
   }
 
   /** Built from this overlay's documents on first use: the index may be newer than they are. */

@@ -166,6 +166,23 @@ describe('embedded document store: big transactions committed by the background 
     );
   });
 
+  it('a document new to a transaction but written by a plain write meanwhile is updated, not inserted twice', async () => {
+    await store.transaction(async (tx) => {
+      for (const doc of batch('a', 20)) await tx.collection('docs').insertOne(doc);
+      await tx.collection('docs').replaceOne({ _id: 'x' }, { _id: 'x', by: 'transaction' }, { upsert: true });
+      // Not in the transaction: committed at once, while the transaction still runs.
+      await store.collection('docs').insertOne({ _id: 'x', by: 'plain write' });
+    });
+    expect(await store.collection('docs').findOne({ _id: 'x' })).toEqual({ _id: 'x', by: 'transaction' });
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM documents WHERE id = 'x'`).get()).toEqual({ n: 1 });
+    db.close();
+    store = open();
+    expect(await store.collection('docs').findOne({ _id: 'x' })).toEqual({ _id: 'x', by: 'transaction' });
+    expect(await store.collection('docs').count()).toBe(21);
+  });
+
   it('a checkpointer thread copies the WAL back into the file while background commits go on; close waits for it', async () => {
     await store.close();
     const walOf = () => (existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0);
