@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { SqliteEventStore } from '../../event-store/sqlite';
@@ -10,42 +11,68 @@ import { rawInsert, sampleData, sampleMetadata } from './store';
 const REPLAY_EVENTS = 200_000;
 const LIVE_RATE = 1000; // appends per second
 const LIVE_SECONDS = 10;
+const REPLAY_ROUNDS = 3;
 
 export const projectionsScenario: Scenario = {
   name: 'projections',
   async run(ctx) {
     const metrics: Metric[] = [];
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const eventsPath = join(ctx.dir, 'events.db');
     let bar = ctx.progress('filling 200k events to replay', REPLAY_EVENTS);
     rawInsert(eventsPath, REPLAY_EVENTS, 1000, (n) => bar.tick(n));
     bar.done();
     const events = new SqliteEventStore({ path: eventsPath, watchOtherWriters: false });
 
-    // The reference, measured here so the ratio comes from one run: reading every event.
-    let start = process.hrtime.bigint();
-    let position = 0;
-    for (;;) {
-      const page = await events.readAll({ fromPosition: position, maxCount: 1000 });
-      if (page.length === 0) break;
-      position = page[page.length - 1]!.position;
+    // The reference, measured here so the ratio comes from one run: reading every event. This
+    // machine's speed drifts within seconds, so the replay is measured REPLAY_ROUNDS times, each
+    // between two reference passes, and the median of the rounds is reported.
+    const readAllOnce = async (): Promise<number> => {
+      const start = process.hrtime.bigint();
+      let position = 0;
+      for (;;) {
+        const page = await events.readAll({ fromPosition: position, maxCount: 1000 });
+        if (page.length === 0) break;
+        position = page[page.length - 1]!.position;
+      }
+      return perSecond(REPLAY_EVENTS, start);
+    };
+    const rounds: { readAll: number; replay: number }[] = [];
+    let before = await readAllOnce();
+    for (let round = 1; round <= REPLAY_ROUNDS; round++) {
+      // Rebuild a projection that writes one document per event (the audit trail), into a fresh file.
+      const path = join(ctx.dir, `documents-${round}.db`);
+      const documents = new EmbeddedDocumentStore({ path });
+      bar = ctx.progress(`replaying into the audit trail (${round}/${REPLAY_ROUNDS})`, REPLAY_EVENTS);
+      let last = 0;
+      const start = process.hrtime.bigint();
+      await rebuild(events, documents, auditTrailProjection, 'rebuild', {
+        onProgress: (p) => {
+          bar.tick(p - last);
+          last = p;
+        },
+      });
+      const replay = perSecond(REPLAY_EVENTS, start);
+      bar.done();
+      await documents.close();
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+      const after = await readAllOnce();
+      rounds.push({ readAll: (before + after) / 2, replay });
+      before = after;
     }
-    const readAll = { name: 'store.read_all', value: perSecond(REPLAY_EVENTS, start), unit: 'events/s' };
-
-    // Rebuild a projection that writes one document per event (the audit trail).
-    const documents = new EmbeddedDocumentStore({ path: join(ctx.dir, 'documents.db') });
-    bar = ctx.progress('replaying into the audit trail', REPLAY_EVENTS);
-    let last = 0;
-    start = process.hrtime.bigint();
-    await rebuild(events, documents, auditTrailProjection, 'rebuild', {
-      onProgress: (p) => {
-        bar.tick(p - last);
-        last = p;
-      },
-    });
-    const replay = { name: 'projections.replay', value: perSecond(REPLAY_EVENTS, start), unit: 'events/s', note: 'audit trail (1 document/event), embedded store, 200k events' };
-    bar.done();
-    metrics.push(replay, ratio('projections.replay_ratio', replay, readAll, 'replay / read_all of the same events, this run (target >= 0.3)'));
-    await documents.close();
+    const ratios = rounds.map((r) => r.replay / r.readAll);
+    const chosen = rounds[ratios.indexOf(median(ratios))]!;
+    const readAll = { name: 'store.read_all', value: chosen.readAll, unit: 'events/s' };
+    const replay = {
+      name: 'projections.replay',
+      value: chosen.replay,
+      unit: 'events/s',
+      note: `audit trail (1 document/event), embedded store, 200k events; median of ${REPLAY_ROUNDS} rounds (ratios ${ratios.map((r) => r.toFixed(3)).join(', ')})`,
+    };
+    metrics.push(
+      replay,
+      ratio('projections.replay_ratio', replay, readAll, 'replay / read_all of the same events, read just before and after it (target >= 0.3)'),
+    );
     await events.close();
 
     // Live lag: steady appends, time from the append call to the document being committed.
