@@ -34,22 +34,46 @@ export async function applyBatch(
   options: ApplyOptions = {},
 ): Promise<{ applied: number }> {
   if (events.length === 0) return { applied: 0 };
+  const { applied } = await applyPage(store, projection, target, async () => ({ events, ...options }));
+  return { applied };
+}
+
+/** Events to apply, and the checkpoint they follow (see `ApplyOptions.expectFrom`). */
+export interface Page extends ApplyOptions {
+  events: readonly RecordedEvent[];
+}
+
+/**
+ * `applyBatch` of a page read inside the transaction: when the store runs transactions one
+ * after the other, the page is read only once the transactions before it have been applied, so
+ * a runner can queue the next batch without holding its events in memory meanwhile.
+ * `last`: the position of the page's last event (none for an empty page).
+ */
+export async function applyPage(
+  store: DocumentStore,
+  projection: Projection,
+  target: Target,
+  read: () => Promise<Page>,
+): Promise<{ applied: number; last?: Position }> {
   const guard = !store.atomic;
-  let applied = 0;
-  await store.transaction(async (tx) => {
+  return store.transaction(async (tx) => {
+    const { events, expectFrom } = await read();
+    if (events.length === 0) return { applied: 0 };
+    let applied = 0;
     const context = guard ? undefined : contextFor(tx, target);
     for (const event of events) {
       if (!handles(projection, event)) continue;
       await projection.handle(event, context ?? contextFor(tx, target, event.position));
       applied++;
     }
-    const checkpoint = { _id: checkpointId(target), ...(options.expectFrom !== undefined ? { position: options.expectFrom } : {}) };
+    const last = events[events.length - 1]!.position;
+    const checkpoint = { _id: checkpointId(target), ...(expectFrom !== undefined ? { position: expectFrom } : {}) };
     const { matchedCount } = await tx
       .collection<CheckpointRecord>(CHECKPOINTS)
-      .updateOne(checkpoint, { $set: { position: events[events.length - 1]!.position }, $inc: { eventsApplied: applied } });
-    if (options.expectFrom !== undefined && matchedCount === 0) throw new CheckpointMoved(target, options.expectFrom);
+      .updateOne(checkpoint, { $set: { position: last }, $inc: { eventsApplied: applied } });
+    if (expectFrom !== undefined && matchedCount === 0) throw new CheckpointMoved(target, expectFrom);
+    return { applied, last };
   });
-  return { applied };
 }
 
 export interface ApplyOptions {

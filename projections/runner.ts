@@ -2,7 +2,7 @@ import { Logger } from 'pino';
 import { DocumentStore } from '../document-store/port';
 import { EventStore, Position, RecordedEvent } from '../event-store/port';
 import { PositionWaiters } from '../event-store/position-waiters';
-import { applyBatch } from './apply';
+import { applyBatch, applyPage } from './apply';
 import { Projection } from './projection';
 import { ProjectionRegistry, Target } from './registry';
 
@@ -56,6 +56,9 @@ export class ProjectionFailed extends Error {
 }
 
 const IDLE = Symbol('idle');
+
+/** Batches under way at once during catch-up on an atomic store: one committing, one being applied. */
+const PIPELINE_DEPTH = 2;
 
 /**
  * Feeds one projection target from the event store: subscribes after its checkpoint, applies
@@ -203,45 +206,57 @@ export class ProjectionRunner {
   /**
    * Applies everything up to `goal`. On an atomic store two batches are under way at once: one
    * being committed, the next being applied on top of it (see `applyBatch`'s `expectFrom`).
+   * Each batch reads its page inside its transaction, once the batch before has been applied,
+   * so only one page of events is in memory at a time: a rebuild is bound by memory traffic.
    */
   private async catchUp(goal: Position, batchSize: number): Promise<void> {
-    const depth = this.documents.atomic ? 2 : 1;
-    const underWay: { events: RecordedEvent[]; result: Promise<{ applied: number }> }[] = [];
+    if (!this.documents.atomic) {
+      while (!this.stopped && this.position < goal) {
+        const events = await this.readPage(this.position, goal, batchSize);
+        if (events.length === 0) return;
+        await this.applyWithRecovery(events);
+      }
+      return;
+    }
     let readFrom = this.position;
-    let exhausted = false;
-    while (!this.stopped) {
-      if (!exhausted && underWay.length < depth) {
-        const page = await this.eventStore.readAll({ fromPosition: readFrom, maxCount: batchSize });
-        const events = page.filter((e) => e.position <= goal);
+    let exhausted = readFrom >= goal;
+    const underWay: { last?: Position; result: Promise<{ applied: number; last?: Position }> }[] = [];
+    const startBatch = () => {
+      const batch: (typeof underWay)[number] = { result: Promise.resolve({ applied: 0 }) };
+      batch.result = applyPage(this.documents, this.projection, this.target, async () => {
+        if (exhausted || this.stopped) return { events: [] };
+        const from = readFrom;
+        const events = await this.readPage(from, goal, batchSize);
         if (events.length === 0) exhausted = true;
         else {
-          const from = readFrom;
-          readFrom = events[events.length - 1]!.position;
+          readFrom = batch.last = events[events.length - 1]!.position;
           if (readFrom >= goal) exhausted = true;
-          if (depth === 1) {
-            await this.applyWithRecovery(events);
-            continue;
-          }
-          const result = applyBatch(this.documents, this.projection, this.target, events, { expectFrom: from });
-          result.catch(() => undefined); // awaited below, in order
-          underWay.push({ events, result });
-          continue;
         }
+        return { events, expectFrom: from };
+      });
+      batch.result.catch(() => undefined); // awaited below, in order
+      return batch;
+    };
+    while (!this.stopped) {
+      if (!exhausted && underWay.length < PIPELINE_DEPTH) {
+        underWay.push(startBatch());
+        continue;
       }
       const oldest = underWay.shift();
       if (!oldest) break;
       try {
-        const { applied } = await oldest.result;
-        this.advance(oldest.events[oldest.events.length - 1]!.position, applied);
+        const { applied, last } = await oldest.result;
+        if (last !== undefined) this.advance(last, applied);
       } catch {
         // The batches after it were applied on top of it: none of them is committed either.
         await Promise.allSettled(underWay.map((batch) => batch.result));
         underWay.length = 0;
         const checkpoint = await new ProjectionRegistry(this.documents).checkpoint(this.target);
         if (checkpoint) this.position = checkpoint.position;
-        for (const event of oldest.events) {
+        // Its events again, one at a time: the ones before the bad one land, the bad one is named.
+        for (const event of await this.readPage(this.position, oldest.last ?? goal, batchSize)) {
           if (this.stopped) return;
-          if (event.position > this.position) await this.applyOneUntilItWorks(event);
+          await this.applyOneUntilItWorks(event);
         }
         readFrom = this.position;
         exhausted = readFrom >= goal;
@@ -250,12 +265,17 @@ export class ProjectionRunner {
     // Stopped: what is under way still lands (or not); keep the position in step with it.
     for (const batch of underWay) {
       try {
-        const { applied } = await batch.result;
-        this.advance(batch.events[batch.events.length - 1]!.position, applied);
+        const { applied, last } = await batch.result;
+        if (last !== undefined) this.advance(last, applied);
       } catch {
         break;
       }
     }
+  }
+
+  private async readPage(from: Position, until: Position, batchSize: number): Promise<RecordedEvent[]> {
+    const page = await this.eventStore.readAll({ fromPosition: from, maxCount: batchSize });
+    return page.filter((e) => e.position <= until);
   }
 
   private async applyWithRecovery(events: RecordedEvent[]): Promise<void> {
