@@ -133,7 +133,7 @@ port.on('message', (m) => {
   try {
     write(m.batch);
     reply({ id: m.id });
-    Atomics.add(wal, 0, Math.ceil(m.batch.used / 4096)); // about the pages this commit appended
+    Atomics.add(wal, 0, Math.ceil(m.batch.used / 1024)); // about the kibibytes this commit appended
     Atomics.notify(wal, 0);
     if (Atomics.load(wal, 2) === 1 && !checkpointsOnCommit) {
       // The checkpointer stopped: checkpoint inside commits again, as SQLite does by default.
@@ -151,12 +151,13 @@ port.on('message', (m) => {
  * Checkpoints the WAL on its own connection and thread while the writer goes on committing:
  * SQLite's automatic checkpoint runs inside a commit, and copying tens of megabytes back into
  * the database file held up a rebuild for about 100 ms every 40 MB. A PASSIVE checkpoint
- * blocks neither readers nor the writer. `wal[0]`: pages appended so far (roughly);
- * `wal[1]`: 1 when closing.
+ * blocks neither readers nor the writer. `wal[0]`: kibibytes appended so far (roughly);
+ * `wal[1]`: 1 when closing; `wal[2]`: 1 once it has stopped (connections then checkpoint
+ * inside their commits again).
  */
 const CHECKPOINTER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { driver, path, pragmas, everyPages } = workerData;
+const { driver, path, pragmas, everyKiB } = workerData;
 const wal = new Int32Array(workerData.wal);
 function run() {
   const Database = require(driver);
@@ -166,7 +167,7 @@ function run() {
   let checkpointed = Atomics.load(wal, 0);
   while (Atomics.load(wal, 1) === 0) {
     const appended = Atomics.load(wal, 0);
-    if (appended - checkpointed >= everyPages) {
+    if (((appended - checkpointed) | 0) >= everyKiB) { // int32 arithmetic: the counter may wrap
       checkpointed = appended;
       db.pragma('wal_checkpoint(PASSIVE)');
     } else Atomics.wait(wal, 0, appended);
@@ -195,7 +196,7 @@ export class BackgroundWriter {
   /** Shared buffers the worker is done with. */
   private readonly buffers: Buffer[] = [];
 
-  constructor(path: string, pragmas: readonly string[], checkpointEveryPages: number) {
+  constructor(path: string, pragmas: readonly string[], checkpointEveryKiB: number) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {
@@ -210,7 +211,7 @@ export class BackgroundWriter {
     this.worker.on('exit', () => this.die(new Error('the document store writer thread stopped')));
     this.checkpointer = new Worker(CHECKPOINTER_SOURCE, {
       eval: true,
-      workerData: { driver: require.resolve('better-sqlite3'), path, pragmas, wal: this.wal.buffer, everyPages: checkpointEveryPages },
+      workerData: { driver: require.resolve('better-sqlite3'), path, pragmas, wal: this.wal.buffer, everyKiB: checkpointEveryKiB },
     });
     this.checkpointer.unref();
     // Without it, connections go back to checkpointing inside their commits.
@@ -225,9 +226,9 @@ export class BackgroundWriter {
     return Atomics.load(this.wal, 2) === 0;
   }
 
-  /** Another connection (the main thread's) appended about this many pages to the WAL. */
-  appended(pages: number): void {
-    Atomics.add(this.wal, 0, pages);
+  /** Another connection (the main thread's) appended about this many kibibytes to the WAL. */
+  appended(kib: number): void {
+    Atomics.add(this.wal, 0, kib);
     Atomics.notify(this.wal, 0);
   }
 

@@ -30,14 +30,14 @@ export interface EmbeddedDocumentStoreOptions {
   backgroundCommitRows?: number;
   /**
    * While the background writer runs, a third thread checkpoints the WAL each time about this
-   * many pages were appended to it (default 4000, about 16 MB), instead of commits doing it.
+   * many kibibytes were appended to it (default 16384: 16 MiB), instead of commits doing it.
    */
-  checkpointEveryPages?: number;
+  checkpointEveryKiB?: number;
 }
 
 const DEFAULT_BACKGROUND_COMMIT_ROWS = 256;
 const PAGE_SIZE = 16384;
-const DEFAULT_CHECKPOINT_EVERY_PAGES = 4000;
+const DEFAULT_CHECKPOINT_EVERY_KIB = 16 * 1024;
 
 // Checkpoint every ~40 MB of WAL instead of 4 MB: each checkpoint fsyncs, and rebuilds write a lot.
 const AUTOCHECKPOINT = 'wal_autocheckpoint = 10000';
@@ -334,7 +334,7 @@ class CommittedState implements Layer {
 
   constructor(
     private readonly db: Database.Database,
-    private readonly background: { path: string; rows: number; checkpointEveryPages: number } | undefined,
+    private readonly background: { path: string; rows: number; checkpointEveryKiB: number } | undefined,
   ) {
     db.exec(DOCUMENTS_SCHEMA);
     this.stmt = {
@@ -460,7 +460,7 @@ class CommittedState implements Layer {
       rows += docs.size;
     }
     if (rows === 0 || rows < this.background.rows) return undefined;
-    this.writer ??= new BackgroundWriter(this.background.path, PRAGMAS, this.background.checkpointEveryPages);
+    this.writer ??= new BackgroundWriter(this.background.path, PRAGMAS, this.background.checkpointEveryKiB);
     return this.writer;
   }
 
@@ -525,7 +525,7 @@ class CommittedState implements Layer {
     this.applyCommitted(changes, written);
     let rows = 0;
     for (const docs of changes.values()) rows += docs.size;
-    this.writer?.appended(rows); // a page per row at most
+    this.writer?.appended(rows); // about a kibibyte per document
   }
 
   /**
@@ -835,7 +835,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
     const backgroundRows = options.backgroundCommitRows ?? DEFAULT_BACKGROUND_COMMIT_ROWS;
     const background =
       options.path !== ':memory:' && Number.isFinite(backgroundRows)
-        ? { path: options.path, rows: backgroundRows, checkpointEveryPages: options.checkpointEveryPages ?? DEFAULT_CHECKPOINT_EVERY_PAGES }
+        ? { path: options.path, rows: backgroundRows, checkpointEveryKiB: options.checkpointEveryKiB ?? DEFAULT_CHECKPOINT_EVERY_KIB }
         : undefined;
     this.state = new CommittedState(this.db, background);
     const store = this;
