@@ -246,6 +246,17 @@ describe('projections', () => {
       expect(await new ProjectionRegistry(bg).checkpoint(result.target)).toMatchObject({ position: 60, eventsApplied: 60, complete: true });
     });
 
+    it('on a non-atomic store (the MongoDB path: no transaction, batches one at a time), transient failures land every event once', async () => {
+      await seed(60);
+      const flaky = failing((i, attempt) => (i === 7 || i === 31) && attempt === 1);
+      const store = nonAtomic(bg);
+      const result = await rebuild(events, store, flaky, 'rebuild', { batchSize: 5, maxRetryDelayMs: 5 });
+      expect(result.position).toBe(60);
+      const docs = await store.collection(physicalName('fragile_docs', result.target.suffix)).find({}, { sort: { i: 1 } });
+      expect(docs.map((d) => d.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+      expect(await new ProjectionRegistry(store).checkpoint(result.target)).toMatchObject({ position: 60, complete: true });
+    });
+
     it('an event that keeps failing stops the rebuild after maxAttempts, naming it; what came before is committed', async () => {
       await seed(60);
       const broken = failing((i) => i === 37);
