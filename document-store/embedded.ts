@@ -882,27 +882,34 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   private async runTransaction<R>(work: (store: DocumentStore) => Promise<R>, release: () => void): Promise<R> {
     try {
-      this.assertOpen();
-      // Built on transactions still being committed: if one of them fails, so does this one.
-      const failures = this.state.committing ? this.state.failureCount : undefined;
-      const plainCommits = this.state.plainCommitCount;
-      const overlay = new Overlay(this.state.pendingLayer());
-      const view = new TransactionView(overlay, this.state, this);
-      let committed: Promise<void> | undefined;
-      let result: R;
-      try {
-        result = await work(view);
-        this.assertOpen();
-        // What the overlay saw as new is still new unless a plain write has committed since.
-        const fresh = this.state.plainCommitCount === plainCommits ? overlay : undefined;
-        committed = this.state.commitTransaction(overlay.changed(), failures, fresh);
-      } finally {
-        view.finish();
-        release();
-      }
+      const { result, committed } = await this.handOver(work, release);
       if (committed) await committed;
       return result;
     } finally {
+      release();
+    }
+  }
+
+  /**
+   * Runs `work` on a fresh overlay and hands its changes over for commit. Its own frame, so that
+   * nothing of the overlay (hundreds of documents in a rebuild's batch) outlives the hand-over
+   * while a background commit runs: it would be copied by every garbage collection meanwhile.
+   */
+  private async handOver<R>(work: (store: DocumentStore) => Promise<R>, release: () => void): Promise<{ result: R; committed: Promise<void> | undefined }> {
+    this.assertOpen();
+    // Built on transactions still being committed: if one of them fails, so does this one.
+    const failures = this.state.committing ? this.state.failureCount : undefined;
+    const plainCommits = this.state.plainCommitCount;
+    const overlay = new Overlay(this.state.pendingLayer());
+    const view = new TransactionView(overlay, this.state, this);
+    try {
+      const result = await work(view);
+      this.assertOpen();
+      // What the overlay saw as new is still new unless a plain write has committed since.
+      const fresh = this.state.plainCommitCount === plainCommits ? overlay : undefined;
+      return { result, committed: this.state.commitTransaction(overlay.changed(), failures, fresh) };
+    } finally {
+      view.finish();
       release();
     }
   }
