@@ -222,66 +222,12 @@ class DocumentCache {
 /** collection → id → row written (null: deleted). */
 type SeqChanges = Map<string, Map<string, number | null>>;
 
-/**
- * A transaction handed to the background writer and not committed yet: the rows it writes,
- * and those of its documents that are objects (the others are text the writer now has).
- */
+/** A transaction handed to the background writer and not committed yet. */
 interface InFlight {
+  changes: Changes;
   rows: SeqChanges;
-  objects: Map<string, Map<string, Document>>;
   /** Rows from this seq on are new: ids the cache does not hold. */
   firstNewSeq: number;
-  failed?: boolean;
-}
-
-/**
- * A transaction being committed by the background writer, as the transactions after it see
- * it: which documents it writes or deletes, without their text. Keeping hundreds of
- * documents' text alive until the commit is reported cost the garbage collector more than
- * reading back the rare one asked for: that waits for the commit and reads the committed state.
- */
-class CommittingLayer implements Layer {
-  constructor(
-    private readonly parent: Layer,
-    private readonly batch: InFlight,
-    private readonly state: CommittedState,
-  ) {}
-
-  get(collection: string, id: string): Document | undefined {
-    const rows = this.batch.rows.get(collection);
-    if (!rows?.has(id)) return this.parent.get(collection, id);
-    if (rows.get(id) === null) return undefined;
-    const kept = this.batch.objects.get(collection)?.get(id);
-    if (kept) return kept;
-    this.settle();
-    return this.state.get(collection, id);
-  }
-
-  has(collection: string, id: string): boolean {
-    const rows = this.batch.rows.get(collection);
-    if (!rows?.has(id)) return this.parent.has(collection, id);
-    return rows.get(id) !== null;
-  }
-
-  documents(collection: string): Iterable<Document> {
-    if (!this.batch.rows.get(collection)?.size) return this.parent.documents(collection);
-    this.settle();
-    return this.state.documents(collection);
-  }
-
-  /** Waits for the commit; what it wrote is then in the committed state, unless it failed. */
-  private settle(): void {
-    this.state.settle();
-    if (this.batch.failed) throw new Error(BUILT_ON_FAILURE);
-  }
-
-  uniqueIndexes(collection: string): readonly UniqueIndex[] {
-    return this.parent.uniqueIndexes(collection);
-  }
-
-  owner(collection: string, index: UniqueIndex, key: string): string | undefined {
-    return this.parent.owner(collection, index, key);
-  }
 }
 
 interface FtsStatements {
@@ -392,7 +338,7 @@ class CommittedState implements Layer {
       this.commit(changes);
       return undefined;
     }
-    const entry: InFlight = { rows: new Map(), objects: new Map(), firstNewSeq: this.nextSeq };
+    const entry: InFlight = { changes, rows: new Map(), firstNewSeq: this.nextSeq };
     const batch = writer.batch();
     for (const [collection, docs] of changes) {
       this.load(collection);
@@ -406,11 +352,6 @@ class CommittedState implements Layer {
         if (doc) {
           if (!registered) batch.registers.push(collection);
           registered = true;
-          if (typeof doc === 'object') {
-            let objects = entry.objects.get(collection);
-            if (!objects) entry.objects.set(collection, (objects = new Map()));
-            objects.set(id, doc);
-          }
           if (existing === undefined) {
             const seq = this.nextSeq++;
             batch.insert(seq, index, id, serialized(doc));
@@ -431,10 +372,8 @@ class CommittedState implements Layer {
       writer.write(batch, (error) => {
         // Settled in sending order: this is the oldest in flight.
         this.inflight.splice(this.inflight.indexOf(entry), 1);
-        if (error) {
-          this.failures++;
-          entry.failed = true;
-        } else this.applyWritten(entry);
+        if (error) this.failures++;
+        else this.applyWritten(entry);
         this.restack();
         if (error) reject(error);
         else resolve();
@@ -474,7 +413,7 @@ class CommittedState implements Layer {
 
   private restack(): void {
     let layer: Layer = this;
-    for (const batch of this.inflight) layer = new CommittingLayer(layer, batch, this);
+    for (const { changes } of this.inflight) layer = new Overlay(layer, changes);
     this.pending = layer;
   }
 
@@ -540,10 +479,10 @@ class CommittedState implements Layer {
   }
 
   /** Brings the cache up to date with what the background writer has committed. */
-  private applyWritten({ rows, objects, firstNewSeq }: InFlight): void {
+  private applyWritten({ changes, rows, firstNewSeq }: InFlight): void {
     for (const [collection, written] of rows) {
       const cache = this.load(collection);
-      const kept = objects.get(collection);
+      const docs = changes.get(collection);
       let any = false;
       for (const [id, seq] of written) {
         if (seq === null) {
@@ -551,8 +490,9 @@ class CommittedState implements Layer {
           continue;
         }
         any = true;
-        const object = kept?.get(id);
-        if (object) cache.put(id, seq, object);
+        // Documents someone has read (parsed) stay objects; text the writer had goes to the file.
+        const doc = docs?.get(id);
+        if (typeof doc === 'object' && doc !== null) cache.put(id, seq, doc);
         else if (seq >= firstNewSeq) cache.putNew(id, seq);
         else cache.putInFile(id, seq);
       }
@@ -882,34 +822,27 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   private async runTransaction<R>(work: (store: DocumentStore) => Promise<R>, release: () => void): Promise<R> {
     try {
-      const { result, committed } = await this.handOver(work, release);
+      this.assertOpen();
+      // Built on transactions still being committed: if one of them fails, so does this one.
+      const failures = this.state.committing ? this.state.failureCount : undefined;
+      const plainCommits = this.state.plainCommitCount;
+      const overlay = new Overlay(this.state.pendingLayer());
+      const view = new TransactionView(overlay, this.state, this);
+      let committed: Promise<void> | undefined;
+      let result: R;
+      try {
+        result = await work(view);
+        this.assertOpen();
+        // What the overlay saw as new is still new unless a plain write has committed since.
+        const fresh = this.state.plainCommitCount === plainCommits ? overlay : undefined;
+        committed = this.state.commitTransaction(overlay.changed(), failures, fresh);
+      } finally {
+        view.finish();
+        release();
+      }
       if (committed) await committed;
       return result;
     } finally {
-      release();
-    }
-  }
-
-  /**
-   * Runs `work` on a fresh overlay and hands its changes over for commit. Its own frame, so that
-   * nothing of the overlay (hundreds of documents in a rebuild's batch) outlives the hand-over
-   * while a background commit runs: it would be copied by every garbage collection meanwhile.
-   */
-  private async handOver<R>(work: (store: DocumentStore) => Promise<R>, release: () => void): Promise<{ result: R; committed: Promise<void> | undefined }> {
-    this.assertOpen();
-    // Built on transactions still being committed: if one of them fails, so does this one.
-    const failures = this.state.committing ? this.state.failureCount : undefined;
-    const plainCommits = this.state.plainCommitCount;
-    const overlay = new Overlay(this.state.pendingLayer());
-    const view = new TransactionView(overlay, this.state, this);
-    try {
-      const result = await work(view);
-      this.assertOpen();
-      // What the overlay saw as new is still new unless a plain write has committed since.
-      const fresh = this.state.plainCommitCount === plainCommits ? overlay : undefined;
-      return { result, committed: this.state.commitTransaction(overlay.changed(), failures, fresh) };
-    } finally {
-      view.finish();
       release();
     }
   }
