@@ -40,6 +40,13 @@ export function toJson<T>(value: T): T {
 
 export { serialized } from './json-text';
 
+/** Whether the filter has exactly one field (its `_id`, checked by the caller), without building an array of keys. */
+function onlyKey(filter: Filter): boolean {
+  let keys = 0;
+  for (const key in filter) if (Object.hasOwn(filter, key) && ++keys > 1) return false;
+  return keys === 1;
+}
+
 /** A caller's object whose JSON text is just its fields (no `toJSON` hook can change `_id`). */
 function plainForJson(value: object): boolean {
   return typeof (value as { toJSON?: unknown }).toJSON !== 'function';
@@ -300,7 +307,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       typeof replacement === 'object' &&
       replacement._id === id &&
       plainForJson(replacement) &&
-      Object.keys(filter).length === 1;
+      onlyKey(filter);
     if (!byId) return this.write((scratch) => this.replace(scratch, filter, replacement, upsert), workspace);
     assertReplacement(replacement);
     const text = JSON.stringify(replacement);

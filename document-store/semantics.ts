@@ -61,8 +61,12 @@ export function assertOperatorUpdate(update: Update): void {
 }
 
 export function assertReplacement(replacement: object): void {
-  const operator = Object.keys(replacement).find((k) => k.startsWith('$'));
-  if (operator) throw new Error(`A replacement document cannot contain update operators (${operator})`);
+  // A plain loop: projections replace a document per event, and this runs on every one.
+  for (const key in replacement) {
+    if (key.charCodeAt(0) === 36 /* $ */ && Object.hasOwn(replacement, key)) {
+      throw new Error(`A replacement document cannot contain update operators (${key})`);
+    }
+  }
 }
 
 /** MongoDB's default index name: `email_1`, `title_text_body_text`. */
