@@ -216,9 +216,13 @@ export class BackgroundWriter {
     this.checkpointer.unref();
     // Without it, connections go back to checkpointing inside their commits.
     this.checkpointer.on('error', () => undefined); // seen as its exit
-    this.checkpointerExited = once(this.checkpointer, 'exit').then(() => {
-      Atomics.store(this.wal, 2, 1);
-    });
+    // Not events.once: that rejects on an 'error' event, and the exit that follows must still count.
+    this.checkpointerExited = new Promise<void>((resolve) =>
+      this.checkpointer.once('exit', () => {
+        Atomics.store(this.wal, 2, 1);
+        resolve();
+      }),
+    );
   }
 
   /** Whether the checkpointer thread runs: while it does, connections leave checkpoints to it. */

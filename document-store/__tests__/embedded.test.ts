@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDocumentStoreConformance } from '../conformance';
 import { EmbeddedDocumentStore } from '../embedded';
+import { BackgroundWriter } from '../embedded-writer';
+import { Worker } from 'node:worker_threads';
 import { Document, DocumentStore, DuplicateKey } from '../port';
 
 describeDocumentStoreConformance('embedded', () => {
@@ -216,6 +218,22 @@ describe('embedded document store: big transactions committed by the background 
     expect(often.fileDuring).toBeGreaterThan(1_000_000);
     expect(never.fileDuring).toBeLessThan(100_000);
     expect(often.wal).toBeLessThan(never.wal);
+  });
+
+  it('if the checkpointer thread fails, commits go on (checkpointing inside commits again) and close still returns', async () => {
+    const writer = new BackgroundWriter(join(dir, 'alone.db'), ['journal_mode = WAL', 'wal_autocheckpoint = 1000'], 16);
+    const checkpointer = (writer as unknown as { checkpointer: Worker }).checkpointer;
+    expect(writer.checkpointing).toBe(true);
+    checkpointer.emit('error', new Error('checkpointer failed'));
+    await checkpointer.terminate();
+    await new Promise((r) => setImmediate(r));
+    expect(writer.checkpointing).toBe(false);
+    await writer.close();
+    // The store itself: a failed checkpointer does not stop big transactions.
+    await store.transaction(async (tx) => {
+      for (const doc of batch('after', 30)) await tx.collection('docs').insertOne(doc);
+    });
+    expect(await store.collection('docs').count()).toBe(30);
   });
 
   it('plain writes, indexes and searches wait for the commits under way; small transactions commit on the spot', async () => {
