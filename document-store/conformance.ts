@@ -328,6 +328,23 @@ export function describeDocumentStoreConformance(name: string, harness: () => Do
         await rejection(col.replaceOne({ _id: 'r1' }, { _id: 'r1', $set: { e: 5 } }));
         expect(await col.findOne({ _id: 'r1' })).toEqual({ _id: 'r1', c: 3 });
       });
+
+      it('a replacement is stored as given, field order included, and each read is a copy of its own', async () => {
+        const col = store.collection(c('replace_order'));
+        await col.insertOne({ _id: 'o1', a: 1, b: { x: [1, 2] } });
+        await col.replaceOne({ _id: 'o1' }, { _id: 'o1', b: { x: [1, 2] }, a: 1 });
+        const read = (await col.findOne({ _id: 'o1' }))!;
+        expect(Object.keys(read)).toEqual(['_id', 'b', 'a']);
+        (read.b as { x: number[] }).x.push(3); // a caller changing what it read changes nothing stored
+        const again = (await col.findOne({ _id: 'o1' }))!;
+        expect(again).toEqual({ _id: 'o1', b: { x: [1, 2] }, a: 1 });
+        expect(again).not.toBe(read);
+        const [listed] = await col.find({ a: 1 });
+        (listed!.b as { x: number[] }).x.length = 0;
+        expect(await col.find({ _id: 'o1' })).toEqual([{ _id: 'o1', b: { x: [1, 2] }, a: 1 }]);
+        expect(await col.replaceOne({ _id: 'o1' }, { _id: 'o1', b: { x: [1, 2] }, a: 2 })).toEqual({ matchedCount: 1, modifiedCount: 1 });
+        expect(await col.findOne({ _id: 'o1' })).toEqual({ _id: 'o1', b: { x: [1, 2] }, a: 2 });
+      });
     });
 
     describe('deleting', () => {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Aggregator, ProcessingMode, Query } from 'mingo';
-import { knownText, parsedWithText, parseStored } from './json-text';
+import { copyOf, knownText, parsedWithText, parseStored } from './json-text';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   BulkOperation,
@@ -148,7 +148,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const filter = matches.length === 0 ? {} : matches.length === 1 ? matches[0]! : { $and: matches };
     const input = [...this.matching(layer, filter)];
     const rest = pipeline.slice(start);
-    if (rest.length === 0) return input.map((doc) => toJson(doc) as R);
+    if (rest.length === 0) return input.map((doc) => copyOf(doc) as unknown as R);
     const readOnly = rest.every((stage) => READ_ONLY_STAGES.has(Object.keys(stage)[0] ?? ''));
     const aggregator = new Aggregator(rest, {
       // Outputs are always copied (a $group may hand back arrays of the input); inputs only when a stage might write.
@@ -239,7 +239,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       let skipped = 0;
       for (const doc of this.matching(this.workspace.layer, filter)) {
         if (skipped++ < (skip ?? 0)) continue;
-        found.push(toJson(doc) as T);
+        found.push(copyOf(doc) as T);
         if (limit && found.length >= limit) break;
       }
       return found;
@@ -249,7 +249,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     if (sort && Object.keys(sort).length > 0) cursor.sort(sort);
     if (skip) cursor.skip(skip);
     if (limit) cursor.limit(limit); // 0 means no limit, as in MongoDB
-    return cursor.all().map((doc) => toJson(doc) as T);
+    return cursor.all().map((doc) => copyOf(doc) as T);
   }
 
   /** A filter on a string `_id` looks up one document instead of scanning the collection. */
@@ -318,7 +318,15 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       return { matchedCount: 0, modifiedCount: 0, upsertedId: id };
     }
     const target = layer.get(this.name, id)!;
-    if (knownText(target) === text) return { matchedCount: 1, modifiedCount: 0 };
+    const before = knownText(target);
+    if (before === text) return { matchedCount: 1, modifiedCount: 0 };
+    if (before !== undefined) {
+      // Other text, so another document (MongoDB, too, compares stored bytes, field order
+      // included). Kept as text until someone reads it: a rebuild replacing a document per
+      // event would otherwise parse each one only to drop it at the next event.
+      workspace.commitOne(this.name, id, text);
+      return { matchedCount: 1, modifiedCount: 1 };
+    }
     const next = parseStored(text);
     if (isDeepStrictEqual(next, target)) return { matchedCount: 1, modifiedCount: 0 };
     workspace.commitOne(this.name, id, next);
@@ -346,7 +354,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       let modifiedCount = 0;
       for (const target of targets) {
         if (!hasModifier) continue;
-        const next = toJson(target);
+        const next = copyOf(target);
         applyModifier(next, modifier);
         if (next._id !== target._id) throw new Error(`'${this.name}': an update cannot change the immutable field _id`);
         const normalized = parsedWithText(next);

@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
-import { EmbeddedCollection, toJson } from './embedded-collection';
+import { EmbeddedCollection } from './embedded-collection';
 import { BackgroundWriter } from './embedded-writer';
-import { parsed, parseStored, serialized, Stored } from './json-text';
+import { copyOf, parsed, parseStored, serialized, Stored } from './json-text';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   Collection,
@@ -611,7 +611,7 @@ class CommittedState implements Layer {
       for (const row of fts.search.iterate(match)) {
         const doc = layer.get(collection, row.id);
         if (!doc || (query && !query.test(doc))) continue;
-        hits.push({ document: toJson(doc) as T, score: -row.relevance }); // bm25: lower is better
+        hits.push({ document: copyOf(doc) as T, score: -row.relevance }); // bm25: lower is better
         if (hits.length >= limit) break;
       }
       return hits;
