@@ -321,8 +321,8 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const before = knownText(target);
     if (before === text) return { matchedCount: 1, modifiedCount: 0 };
     if (before !== undefined) {
-      // Other text, so another document (MongoDB, too, compares stored bytes, field order
-      // included). Kept as text until someone reads it: a rebuild replacing a document per
+      // Other text, so another document: the replacement is stored as given, field order
+      // included. Kept as text until someone reads it: a rebuild replacing a document per
       // event would otherwise parse each one only to drop it at the next event.
       workspace.commitOne(this.name, id, text);
       return { matchedCount: 1, modifiedCount: 1 };
