@@ -29,12 +29,30 @@ export class RowBatch {
   readonly updates: number[] = [];
   readonly deletes: number[] = [];
   private readonly updated: string[] = [];
+  /** Where each insert's document starts in `text`. */
+  private readonly starts: number[] = [];
   private used = 0;
+  private released = false;
 
   constructor(private text: Buffer) {}
 
   insert(seq: number, collection: number, id: string, doc: string): void {
-    this.inserts.push(seq, collection, this.append(id), this.append(doc));
+    const idBytes = this.append(id);
+    this.starts.push(this.used);
+    this.inserts.push(seq, collection, idBytes, this.append(doc));
+  }
+
+  /** The document of the `row`th insert; undefined once the writer has committed it and its memory is reused. */
+  insertedText(row: number): string | undefined {
+    if (this.released) return undefined;
+    const start = this.starts[row]!;
+    return this.text.toString('utf8', start, start + this.inserts[4 * row + 3]!);
+  }
+
+  /** The shared memory goes to another batch: `insertedText` answers no more. */
+  release(): Buffer {
+    this.released = true;
+    return this.text;
   }
 
   update(seq: number, doc: string): void {
@@ -42,11 +60,11 @@ export class RowBatch {
     this.updates.push(seq, 0);
   }
 
-  /** What the worker reads, and the shared buffer to reuse once it has answered. */
-  finish(): { message: object; buffer: Buffer } {
+  /** What the worker reads. */
+  finish(): { message: object } {
     for (let i = 0; i < this.updated.length; i++) this.updates[2 * i + 1] = this.append(this.updated[i]!);
     const { registers, collections, inserts, updates, deletes, text, used } = this;
-    return { message: { registers, collections, inserts, updates, deletes, text: text.buffer, used }, buffer: text };
+    return { message: { registers, collections, inserts, updates, deletes, text: text.buffer, used } };
   }
 
   private append(value: string): number {
@@ -246,7 +264,7 @@ export class BackgroundWriter {
    * the main thread, in sending order: without an error once the batch is committed.
    */
   write(batch: RowBatch, settle: (error?: Error) => void): void {
-    const { message, buffer } = batch.finish();
+    const { message } = batch.finish();
     if (this.dead) {
       settle(this.dead);
       return;
@@ -257,7 +275,8 @@ export class BackgroundWriter {
     this.pending.push({
       id,
       settle: (error) => {
-        if (this.buffers.length < 4) this.buffers.push(buffer);
+        // A failed batch keeps its memory: transactions built on it may still read from it.
+        if (!error && this.buffers.length < 4) this.buffers.push(batch.release());
         settle(error);
       },
     });

@@ -6,7 +6,7 @@ import { Query } from 'mingo';
 import { EmbeddedCollection } from './embedded-collection';
 import { BackgroundWriter } from './embedded-writer';
 import { copyOf, parsed, parseStored, serialized, Stored } from './json-text';
-import { Changes, Layer, Overlay, Workspace } from './overlay';
+import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, Workspace } from './overlay';
 import {
   Collection,
   Document,
@@ -224,10 +224,12 @@ type SeqChanges = Map<string, Map<string, number | null>>;
 
 /** A transaction handed to the background writer and not committed yet. */
 interface InFlight {
-  changes: Changes;
+  changes: CommittingChanges;
   rows: SeqChanges;
   /** Rows from this seq on are new: ids the cache does not hold. */
   firstNewSeq: number;
+  /** The text of a new document that `changes` holds by its row. */
+  heldText: (seq: number) => string;
 }
 
 interface FtsStatements {
@@ -338,9 +340,21 @@ class CommittedState implements Layer {
       this.commit(changes);
       return undefined;
     }
-    const entry: InFlight = { changes, rows: new Map(), firstNewSeq: this.nextSeq };
     const batch = writer.batch();
+    const firstNewSeq = this.nextSeq;
+    const entry: InFlight = {
+      changes,
+      rows: new Map(),
+      firstNewSeq,
+      heldText: (seq) => {
+        // From the batch until the writer has committed it, then from the file.
+        const text = batch.insertedText(seq - firstNewSeq) ?? this.rowReader.row(seq);
+        if (text === undefined) throw new Error(`document store: row ${seq} is missing (was the file changed by another process?)`);
+        return text;
+      },
+    };
     for (const [collection, docs] of changes) {
+      const held: CommittingVersions = docs;
       this.load(collection);
       const index = batch.collections.push(collection) - 1;
       const written = new Map<string, number | null>();
@@ -356,6 +370,8 @@ class CommittedState implements Layer {
             const seq = this.nextSeq++;
             batch.insert(seq, index, id, serialized(doc));
             written.set(id, seq);
+            // The batch has the text now (documents someone has read stay objects, for the cache).
+            if (typeof doc === 'string') held.set(id, seq);
           } else {
             batch.update(existing, serialized(doc));
             written.set(id, existing);
@@ -413,7 +429,7 @@ class CommittedState implements Layer {
 
   private restack(): void {
     let layer: Layer = this;
-    for (const { changes } of this.inflight) layer = new Overlay(layer, changes);
+    for (const { changes, heldText } of this.inflight) layer = new Overlay(layer, changes, heldText);
     this.pending = layer;
   }
 

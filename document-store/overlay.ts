@@ -14,6 +14,16 @@ import { describeKey, UniqueIndex, uniqueKeys } from './semantics';
  */
 export type Changes = Map<string, Map<string, Stored | null>>;
 
+/**
+ * The changes of a transaction handed to the background writer. Once a new document's text
+ * has been copied into the batch sent to the writer, the transaction keeps only its row (a
+ * number), and reads the text back if anyone asks: a rebuild's texts would otherwise stay in
+ * memory until the commit, long enough for the garbage collector to copy each of them twice.
+ */
+export type CommittingChanges = Map<string, CommittingVersions>;
+/** id → new version, the row holding its text, or null for a deletion. */
+export type CommittingVersions = Map<string, Stored | number | null>;
+
 export interface Layer {
   /** The current version, or undefined. Shared with the layer: never mutate it. */
   get(collection: string, id: string): Document | undefined;
@@ -41,10 +51,14 @@ export class Overlay implements Layer {
   /** collection → ids of documents this overlay wrote that no layer below held (new documents). */
   private readonly fresh = new Map<string, Set<string>>();
 
-  /** `changes`: start from these (the overlay then owns them). */
+  /**
+   * `changes`: start from these (the overlay then owns them). `heldText`: the text of a
+   * document held by its row (see CommittingChanges).
+   */
   constructor(
     private readonly parent: Layer,
-    private readonly changes: Changes = new Map(),
+    private readonly changes: CommittingChanges = new Map(),
+    private readonly heldText?: (row: number) => string,
   ) {}
 
   get(collection: string, id: string): Document | undefined {
@@ -136,7 +150,8 @@ export class Overlay implements Layer {
   }
 
   changed(): Changes {
-    return this.changes;
+    if (this.heldText) throw new Error('the changes of a transaction being committed are not handed over again');
+    return this.changes as Changes; // only committing transactions hold rows
   }
 
   /** Whether no layer below held the document when this overlay first wrote it. */
@@ -161,10 +176,10 @@ export class Overlay implements Layer {
   }
 
   /** This overlay's version of a document, parsed on first use. */
-  private own(own: Map<string, Stored | null>, id: string): Document | null | undefined {
+  private own(own: CommittingVersions, id: string): Document | null | undefined {
     const entry = own.get(id);
-    if (typeof entry !== 'string') return entry;
-    const doc = parseStored(entry);
+    if (typeof entry === 'object' || entry === undefined) return entry;
+    const doc = parseStored(typeof entry === 'string' ? entry : this.heldText!(entry));
     own.set(id, doc);
     return doc;
   }

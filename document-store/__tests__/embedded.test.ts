@@ -92,6 +92,27 @@ describe('embedded document store: big transactions committed by the background 
     expect(await store.collection('meta').findOne({ _id: 'cp' })).toEqual({ _id: 'cp', at: 70 });
   });
 
+  it('documents of a transaction being committed read back exactly, before and after its commit (non-ASCII text included)', async () => {
+    const docs = batch('u', 30, { name: 'Zoë Ångström — 🚀 naïve', nested: { tags: ['é', '日本'] } });
+    const first = store.transaction(async (tx) => {
+      for (const doc of docs) await tx.collection('docs').insertOne(doc);
+    });
+    const second = store.transaction(async (tx) => {
+      // The first transaction's texts went to the writer's batch: read back from there (or the file).
+      expect(await tx.collection('docs').findOne({ _id: 'u017' })).toEqual(docs[17]);
+      expect(await tx.collection('docs').find()).toEqual(docs);
+      await tx.collection('docs').updateOne({ _id: 'u000' }, { $set: { seen: true } });
+      for (const doc of batch('v', 15)) await tx.collection('docs').insertOne(doc);
+    });
+    await Promise.all([first, second]);
+    expect(await store.collection('docs').findOne({ _id: 'u029' })).toEqual(docs[29]);
+    expect(await store.collection('docs').findOne({ _id: 'u000' })).toEqual({ ...docs[0], seen: true });
+    await store.close();
+    store = open();
+    expect(await store.collection('docs').count()).toBe(45);
+    expect(await store.collection('docs').findOne({ _id: 'u005' })).toEqual(docs[5]);
+  });
+
   it('a failed background commit fails the transactions built on it and leaves the store as committed', async () => {
     await store.collection('docs').insertOne({ _id: 'keep', n: 1 });
     const db = new Database(path);
