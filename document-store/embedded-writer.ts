@@ -182,7 +182,7 @@ function run() {
   const db = new Database(path);
   for (const pragma of pragmas) db.pragma(pragma);
   db.pragma('wal_autocheckpoint = 0');
-  let checkpointed = Atomics.load(wal, 0);
+  let checkpointed = 0; // nobody checkpointed before it started
   while (Atomics.load(wal, 1) === 0) {
     const appended = Atomics.load(wal, 0);
     if (((appended - checkpointed) | 0) >= everyKiB) { // int32 arithmetic: the counter may wrap
@@ -202,8 +202,8 @@ export class BackgroundWriter {
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
-  private readonly checkpointer: Worker;
-  private readonly checkpointerExited: Promise<void>;
+  private checkpointer: Worker | undefined;
+  private checkpointerExited: Promise<void> = Promise.resolve();
   private readonly wal = new Int32Array(new SharedArrayBuffer(12));
   /** Sent and not answered yet, in sending order. */
   private readonly pending: { id: number; settle: (error?: Error) => void }[] = [];
@@ -214,7 +214,11 @@ export class BackgroundWriter {
   /** Shared buffers the worker is done with. */
   private readonly buffers: Buffer[] = [];
 
-  constructor(path: string, pragmas: readonly string[], checkpointEveryKiB: number) {
+  constructor(
+    private readonly path: string,
+    private readonly pragmas: readonly string[],
+    private readonly checkpointEveryKiB: number,
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(WORKER_SOURCE, {
@@ -227,23 +231,12 @@ export class BackgroundWriter {
     this.port.unref();
     this.worker.on('error', (error) => this.die(error));
     this.worker.on('exit', () => this.die(new Error('the document store writer thread stopped')));
-    this.checkpointer = new Worker(CHECKPOINTER_SOURCE, {
-      eval: true,
-      workerData: { driver: require.resolve('better-sqlite3'), path, pragmas, wal: this.wal.buffer, everyKiB: checkpointEveryKiB },
-    });
-    this.checkpointer.unref();
-    // Without it, connections go back to checkpointing inside their commits.
-    this.checkpointer.on('error', () => undefined); // seen as its exit
-    // Not events.once: that rejects on an 'error' event, and the exit that follows must still count.
-    this.checkpointerExited = new Promise<void>((resolve) =>
-      this.checkpointer.once('exit', () => {
-        Atomics.store(this.wal, 2, 1);
-        resolve();
-      }),
-    );
   }
 
-  /** Whether the checkpointer thread runs: while it does, connections leave checkpoints to it. */
+  /**
+   * Whether the checkpointer thread runs or will start when due: meanwhile connections leave
+   * checkpoints to it.
+   */
   get checkpointing(): boolean {
     return Atomics.load(this.wal, 2) === 0;
   }
@@ -252,6 +245,7 @@ export class BackgroundWriter {
   appended(kib: number): void {
     Atomics.add(this.wal, 0, kib);
     Atomics.notify(this.wal, 0);
+    this.startCheckpointerWhenDue();
   }
 
   /** False once the worker has stopped: callers commit on their own connection instead. */
@@ -269,6 +263,7 @@ export class BackgroundWriter {
       settle(this.dead);
       return;
     }
+    this.startCheckpointerWhenDue();
     const id = this.nextId++;
     // Keeps the process alive while a commit is on its way; idle, the writer does not.
     if (this.pending.length === 0) this.port.ref();
@@ -320,13 +315,38 @@ export class BackgroundWriter {
     this.drain();
     Atomics.store(this.wal, 1, 1);
     Atomics.notify(this.wal, 0);
-    this.checkpointer.ref(); // until it has closed its connection
+    this.checkpointer?.ref(); // until it has closed its connection
     await this.checkpointerExited;
     if (this.dead) return;
     const exited = once(this.worker, 'exit');
     this.worker.ref(); // until it has closed its connection
     this.port.postMessage({ close: true });
     await exited;
+  }
+
+  /**
+   * The checkpointer starts once half a checkpoint's worth of WAL has been appended, not with
+   * the writer: a rebuild waits for the writer's first commit, and two threads starting at once
+   * took twice as long.
+   */
+  private startCheckpointerWhenDue(): void {
+    if (this.checkpointer || Atomics.load(this.wal, 0) < this.checkpointEveryKiB / 2) return;
+    const { path, pragmas, checkpointEveryKiB: everyKiB } = this;
+    const checkpointer = new Worker(CHECKPOINTER_SOURCE, {
+      eval: true,
+      workerData: { driver: require.resolve('better-sqlite3'), path, pragmas, wal: this.wal.buffer, everyKiB },
+    });
+    this.checkpointer = checkpointer;
+    checkpointer.unref();
+    // Without it, connections go back to checkpointing inside their commits.
+    checkpointer.on('error', () => undefined); // seen as its exit
+    // Not events.once: that rejects on an 'error' event, and the exit that follows must still count.
+    this.checkpointerExited = new Promise<void>((resolve) =>
+      checkpointer.once('exit', () => {
+        Atomics.store(this.wal, 2, 1);
+        resolve();
+      }),
+    );
   }
 
   private receive(reply: Reply): void {

@@ -243,7 +243,13 @@ describe('embedded document store: big transactions committed by the background 
 
   it('if the checkpointer thread fails, commits go on (checkpointing inside commits again) and close still returns', async () => {
     const writer = new BackgroundWriter(join(dir, 'alone.db'), ['journal_mode = WAL', 'wal_autocheckpoint = 1000'], 16);
-    const checkpointer = (writer as unknown as { checkpointer: Worker }).checkpointer;
+    const checkpointerOf = () => (writer as unknown as { checkpointer?: Worker }).checkpointer;
+    // It starts once half a checkpoint's worth of WAL has been appended, not with the writer.
+    writer.appended(7);
+    expect(checkpointerOf()).toBeUndefined();
+    writer.appended(1);
+    const checkpointer = checkpointerOf()!;
+    expect(checkpointer).toBeDefined();
     expect(writer.checkpointing).toBe(true);
     checkpointer.emit('error', new Error('checkpointer failed'));
     await checkpointer.terminate();
