@@ -302,6 +302,9 @@ class CommittedState implements Layer {
     for (const { collection, spec } of saved.all()) this.specsOf(collection).push(JSON.parse(spec) as IndexSpec);
     this.writeTransaction = db.transaction((changes: Changes) => this.writeRows(changes));
     this.nextSeq = (db.prepare<[], { m: number | null }>('SELECT MAX(seq) AS m FROM documents').get()!.m ?? 0) + 1;
+    // Started now, not at the first big commit: the thread takes about 50 ms to start, which
+    // would otherwise hold up the first batch of a rebuild (and compete with it for a core).
+    if (background) this.writer = new BackgroundWriter(background.path, PRAGMAS, background.checkpointEveryKiB);
   }
 
   private readonly rowReader: RowReader = {
