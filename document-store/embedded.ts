@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
 import { EmbeddedCollection } from './embedded-collection';
 import { BackgroundWriter } from './embedded-writer';
+import { IdFilter } from './id-filter';
 import { copyOf, parsed, parseStored, serialized, Stored } from './json-text';
 import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, Workspace } from './overlay';
 import {
@@ -129,6 +130,8 @@ class DocumentCache {
    * text until first read.
    */
   private readonly entries = new Map<string, number | { seq: number; doc: Document | string }>();
+  /** Answers most lookups of ids the cache does not hold (a rebuild's new documents) before `entries` does. */
+  private readonly held = new IdFilter(() => this.entries.keys());
   /** How many entries are only in the file. */
   private unloaded = 0;
 
@@ -138,7 +141,7 @@ class DocumentCache {
   ) {}
 
   get(id: string): Document | undefined {
-    const entry = this.entries.get(id);
+    const entry = this.entry(id);
     if (entry === undefined) return undefined;
     if (typeof entry === 'number') {
       const text = this.reader.row(entry);
@@ -160,17 +163,17 @@ class DocumentCache {
   }
 
   has(id: string): boolean {
-    return this.entries.has(id);
+    return this.held.mayHold(id) && this.entries.has(id);
   }
 
   seq(id: string): number | undefined {
-    const entry = this.entries.get(id);
+    const entry = this.entry(id);
     return typeof entry === 'number' ? entry : entry?.seq;
   }
 
   /** Keeps documents that readers use as objects, new or unread ones as text. */
   put(id: string, seq: number, doc: Stored): void {
-    const entry = this.entries.get(id);
+    const entry = this.entry(id);
     const read = typeof entry === 'object' && typeof entry.doc === 'object' && typeof doc === 'object';
     if (typeof entry === 'object') {
       entry.seq = seq;
@@ -178,24 +181,28 @@ class DocumentCache {
       return;
     }
     if (typeof entry === 'number') this.unloaded--;
+    else this.held.add(id);
     this.entries.set(id, { seq, doc: serialized(doc) });
   }
 
   /** A document the background writer has written: only in the file until someone reads it. */
   putInFile(id: string, seq: number): void {
-    if (typeof this.entries.get(id) !== 'number') this.unloaded++;
+    const entry = this.entry(id);
+    if (entry === undefined) this.held.add(id);
+    if (typeof entry !== 'number') this.unloaded++;
     this.entries.set(id, seq);
   }
 
   /** `putInFile` of a row the background writer has just inserted, for an id this cache does not hold. */
   putNew(id: string, seq: number): void {
+    this.held.add(id);
     this.entries.set(id, seq);
     this.unloaded++;
   }
 
   delete(id: string): void {
-    if (typeof this.entries.get(id) === 'number') this.unloaded--;
-    this.entries.delete(id);
+    if (typeof this.entry(id) === 'number') this.unloaded--;
+    this.entries.delete(id); // its bits stay until the filter grows: a "maybe" more
   }
 
   *values(): IterableIterator<Document> {
@@ -204,6 +211,10 @@ class DocumentCache {
       const doc = this.get(id);
       if (doc) yield doc;
     }
+  }
+
+  private entry(id: string): number | { seq: number; doc: Document | string } | undefined {
+    return this.held.mayHold(id) ? this.entries.get(id) : undefined;
   }
 
   /** Reads every document the cache does not hold, in one pass over the collection's rows. */
