@@ -234,6 +234,13 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   private findSync(filter: Filter, options: FindOptions): T[] {
     const { sort, skip, limit, projection } = options;
     const plain = !projection || Object.keys(projection).length === 0;
+    if (plain && !skip && typeof filter._id === 'string' && onlyKey(filter)) {
+      // One document by id (read-modify-write projections, once per event): the caller's copy
+      // is parsed from the stored text, which the store keeps as it is, so it is parsed once.
+      const stored = this.workspace.layer.stored(this.name, filter._id);
+      if (stored === undefined) return [];
+      return [(typeof stored === 'string' ? JSON.parse(stored) : copyOf(stored)) as T];
+    }
     if (plain && (!sort || Object.keys(sort).length === 0)) {
       const found: T[] = [];
       let skipped = 0;
@@ -311,14 +318,13 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     if (!byId) return this.write((scratch) => this.replace(scratch, filter, replacement, upsert), workspace);
     assertReplacement(replacement);
     const text = JSON.stringify(replacement);
-    const layer = workspace.layer;
-    if (!layer.has(this.name, id)) {
+    const stored = workspace.layer.stored(this.name, id);
+    if (stored === undefined) {
       if (!upsert) return { matchedCount: 0, modifiedCount: 0 };
       workspace.commitOne(this.name, id, text, true);
       return { matchedCount: 0, modifiedCount: 0, upsertedId: id };
     }
-    const target = layer.get(this.name, id)!;
-    const before = knownText(target);
+    const before = typeof stored === 'string' ? stored : knownText(stored);
     if (before === text) return { matchedCount: 1, modifiedCount: 0 };
     if (before !== undefined) {
       // Other text, so another document: the replacement is stored as given, field order
@@ -328,7 +334,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       return { matchedCount: 1, modifiedCount: 1 };
     }
     const next = parseStored(text);
-    if (isDeepStrictEqual(next, target)) return { matchedCount: 1, modifiedCount: 0 };
+    if (isDeepStrictEqual(next, stored)) return { matchedCount: 1, modifiedCount: 0 };
     workspace.commitOne(this.name, id, next);
     return { matchedCount: 1, modifiedCount: 1 };
   }

@@ -141,25 +141,15 @@ class DocumentCache {
   ) {}
 
   get(id: string): Document | undefined {
-    const entry = this.entry(id);
+    const entry = this.current(id);
     if (entry === undefined) return undefined;
-    if (typeof entry === 'number') {
-      const text = this.reader.row(entry);
-      if (text === undefined) {
-        // Deleted or moved by a commit under way that the cache has not seen yet.
-        this.reader.settle();
-        if (this.entries.get(id) === entry) {
-          throw new Error(`document store: '${this.collection}' has no row ${entry} for '${id}' (was the file changed by another process?)`);
-        }
-        return this.get(id);
-      }
-      this.unloaded--;
-      const doc = parseStored(text);
-      this.entries.set(id, { seq: entry, doc });
-      return doc;
-    }
     if (typeof entry.doc !== 'string') return entry.doc;
     return (entry.doc = parseStored(entry.doc));
+  }
+
+  /** The document or, if nobody has parsed it yet, its text (left as it is). */
+  stored(id: string): Stored | undefined {
+    return this.current(id)?.doc;
   }
 
   has(id: string): boolean {
@@ -215,6 +205,29 @@ class DocumentCache {
 
   private entry(id: string): number | { seq: number; doc: Document | string } | undefined {
     return this.held.mayHold(id) ? this.entries.get(id) : undefined;
+  }
+
+  /** The entry of a document, read from the file (as text) if it is only there. */
+  private current(id: string): { seq: number; doc: Document | string } | undefined {
+    const entry = this.entry(id);
+    return typeof entry === 'number' ? this.fromFile(id, entry) : entry;
+  }
+
+  private fromFile(id: string, seq: number): { seq: number; doc: Document | string } | undefined {
+    const text = this.reader.row(seq);
+    if (text === undefined) {
+      // Deleted or moved by a commit under way that the cache has not seen yet.
+      this.reader.settle();
+      const now = this.entry(id);
+      if (now === seq) {
+        throw new Error(`document store: '${this.collection}' has no row ${seq} for '${id}' (was the file changed by another process?)`);
+      }
+      return typeof now === 'number' ? this.fromFile(id, now) : now;
+    }
+    this.unloaded--;
+    const entry = { seq, doc: text };
+    this.entries.set(id, entry);
+    return entry;
   }
 
   /** Reads every document the cache does not hold, in one pass over the collection's rows. */
@@ -453,6 +466,10 @@ class CommittedState implements Layer {
 
   has(collection: string, id: string): boolean {
     return this.load(collection).has(id);
+  }
+
+  stored(collection: string, id: string): Stored | undefined {
+    return this.load(collection).stored(id);
   }
 
   documents(collection: string): Iterable<Document> {

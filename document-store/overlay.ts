@@ -29,6 +29,11 @@ export interface Layer {
   get(collection: string, id: string): Document | undefined;
   /** Whether a current version exists (without parsing it). */
   has(collection: string, id: string): boolean;
+  /**
+   * The current version as kept: the document, or its JSON text when nobody has parsed it
+   * (nothing is parsed here). Shared with the layer: never mutate it.
+   */
+  stored(collection: string, id: string): Stored | undefined;
   /** Every document of the collection in natural (insertion) order. Never mutate them. */
   documents(collection: string): Iterable<Document>;
   uniqueIndexes(collection: string): readonly UniqueIndex[];
@@ -71,6 +76,13 @@ export class Overlay implements Layer {
     const own = this.changes.get(collection);
     if (own?.has(id)) return own.get(id) !== null;
     return this.parent.has(collection, id);
+  }
+
+  stored(collection: string, id: string): Stored | undefined {
+    const own = this.changes.get(collection);
+    if (!own?.has(id)) return this.parent.stored(collection, id);
+    const entry = own.get(id)!;
+    return entry === null ? undefined : typeof entry === 'number' ? this.heldText!(entry) : entry;
   }
 
   *documents(collection: string): Iterable<Document> {

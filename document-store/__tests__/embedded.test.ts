@@ -8,6 +8,7 @@ import { EmbeddedDocumentStore } from '../embedded';
 import { BackgroundWriter } from '../embedded-writer';
 import { Worker } from 'node:worker_threads';
 import { Document, DocumentStore, DuplicateKey } from '../port';
+import { Layer } from '../overlay';
 
 describeDocumentStoreConformance('embedded', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sysops-ds-'));
@@ -343,6 +344,29 @@ describe('embedded document store', () => {
       (hit!.document.tags as string[]).push('changed');
       expect(await col.findOne({ _id: 'a' })).toEqual({ _id: 'a', title: 'dishwasher', tags: ['x'] });
     });
+  });
+
+  it('a document read by id is parsed from its stored text, which stays text (one parse per read-modify-write, not two)', async () => {
+    const kept = (name: string, id: string) => (store as unknown as { state: Layer }).state.stored(name, id);
+    const col = store.collection('docs');
+    await col.insertOne({ _id: 'x', n: 1, tags: ['a'] });
+    const copy = (await col.findOne({ _id: 'x' }))!;
+    expect(typeof kept('docs', 'x')).toBe('string');
+    (copy.tags as string[]).push('mutated');
+    expect(await col.findOne({ _id: 'x' })).toEqual({ _id: 'x', n: 1, tags: ['a'] });
+    await store.transaction(async (tx) => {
+      const mine = tx.collection('docs');
+      const current = (await mine.findOne({ _id: 'x' }))!;
+      await mine.replaceOne({ _id: 'x' }, { ...current, n: 2 });
+      expect(await mine.findOne({ _id: 'x' })).toEqual({ _id: 'x', n: 2, tags: ['a'] });
+      // Replacing with the same text changes nothing, read or not.
+      expect(await mine.replaceOne({ _id: 'x' }, { _id: 'x', n: 2, tags: ['a'] })).toEqual({ matchedCount: 1, modifiedCount: 0 });
+    });
+    expect(typeof kept('docs', 'x')).toBe('string');
+    // Other reads parse it once for the cache, and keep the object.
+    expect(await col.find({ n: 2 })).toEqual([{ _id: 'x', n: 2, tags: ['a'] }]);
+    expect(typeof kept('docs', 'x')).toBe('object');
+    expect(await col.findOne({ _id: 'x' })).toEqual({ _id: 'x', n: 2, tags: ['a'] });
   });
 
   it('stores JSON: what is read before a reopen is what is read after it', async () => {
