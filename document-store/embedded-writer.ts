@@ -61,13 +61,13 @@ export class RowBatch {
   }
 
   /** What the worker reads. */
-  finish(): { message: object } {
+  finish(): object {
     for (let i = 0; i < this.updated.length; i++) this.updates[2 * i + 1] = this.append(this.updated[i]!);
     const { registers, collections, updates, deletes, text, used } = this;
     // A typed array crosses as one block of bytes: a plain one is copied number by number
     // (which cost the main thread as much as writing the documents' text).
     const inserts = Float64Array.from(this.inserts);
-    return { message: { registers, collections, inserts, updates, deletes, text: text.buffer, used } };
+    return { registers, collections, inserts, updates, deletes, text: text.buffer, used };
   }
 
   private append(value: string): number {
@@ -261,7 +261,7 @@ export class BackgroundWriter {
    * the main thread, in sending order: without an error once the batch is committed.
    */
   write(batch: RowBatch, settle: (error?: Error) => void): void {
-    const { message } = batch.finish();
+    const message = batch.finish();
     if (this.dead) {
       settle(this.dead);
       return;

@@ -381,7 +381,7 @@ class CommittedState implements Layer {
       },
     };
     for (const [collection, docs] of changes) {
-      const held: CommittingVersions = docs;
+      const versions: CommittingVersions = docs;
       this.load(collection);
       const index = batch.collections.push(collection) - 1;
       const written = new Map<string, number | null>();
@@ -398,7 +398,7 @@ class CommittedState implements Layer {
             batch.insert(seq, index, id, serialized(doc));
             written.set(id, seq);
             // The batch has the text now (documents someone has read stay objects, for the cache).
-            if (typeof doc === 'string') held.set(id, seq);
+            if (typeof doc === 'string') versions.set(id, seq);
           } else {
             batch.update(existing, serialized(doc));
             written.set(id, existing);
