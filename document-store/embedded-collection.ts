@@ -29,15 +29,6 @@ import {
 import { applyTopLevel, matchesTopLevel } from './top-level-update';
 import { assertOperatorUpdate, assertReplacement, isPlainObject, upsertSeed } from './semantics';
 
-/**
- * The store keeps what SQLite keeps: plain JSON (Dates become strings, undefined disappears).
- * Also how cached documents are copied for callers: exact for JSON, and unlike structuredClone
- * the copies belong to the caller's realm (Jest runs tests in a vm context).
- */
-export function toJson<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
 export { serialized } from './json-text';
 
 /** Whether the filter has exactly one field (its `_id`, checked by the caller), without building an array of keys. */
@@ -70,7 +61,7 @@ function addToSet(doc: Document, expr: Record<string, unknown>): Record<string, 
       rest[path] = spec;
       continue;
     }
-    const values = toJson(isPlainObject(spec) && Array.isArray(spec.$each) ? (spec.$each as unknown[]) : [spec]);
+    const values = copyOf(isPlainObject(spec) && Array.isArray(spec.$each) ? (spec.$each as unknown[]) : [spec]);
     const parts = path.split('.');
     let parent: Record<string, unknown> | unknown[] = doc;
     for (const part of parts.slice(0, -1)) {

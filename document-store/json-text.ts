@@ -32,9 +32,10 @@ export function parseStored(text: string): Document {
 }
 
 /**
- * A caller's own copy of a stored document: parsed afresh from the text it was stored as when
- * that is known, which skips half of a round trip through JSON (reads copy every document they
- * return, and read-modify-write projections read one per event).
+ * A copy as plain JSON (Dates become strings, undefined disappears), in the caller's realm
+ * (unlike structuredClone: Jest runs tests in a vm context). A stored document is parsed
+ * afresh from the text it was stored as when that is known, which skips half of a round trip
+ * through JSON (reads copy every document they return).
  */
 export function copyOf<T>(doc: T): T {
   const text = typeof doc === 'object' && doc !== null ? jsonText.get(doc as unknown as Document) : undefined;
