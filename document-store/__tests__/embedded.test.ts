@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDocumentStoreConformance } from '../conformance';
@@ -240,6 +240,24 @@ describe('embedded document store: big transactions committed by the background 
     expect(often.fileDuring).toBeGreaterThan(1_000_000);
     expect(never.fileDuring).toBeLessThan(100_000);
     expect(often.wal).toBeLessThan(never.wal);
+  });
+
+  it('background commits write about what the WAL grows by: statement journals stay in memory, not in temporary files', async () => {
+    await store.close();
+    store = new EmbeddedDocumentStore({ path, backgroundCommitRows: 10, checkpointEveryKiB: 1_000_000 });
+    // Bytes this process has handed to write() (Linux): the writer thread's included.
+    const written = () => Number(/wchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
+    const commit = (round: number) =>
+      store.transaction(async (tx) => {
+        for (const doc of batch(`w${round}-`, 500, { text: 'x'.repeat(600) })) await tx.collection('docs').insertOne(doc);
+      });
+    await commit(0); // the file and its first pages
+    const wal = statSync(`${path}-wal`).size;
+    const before = written();
+    for (let round = 1; round <= 4; round++) await commit(round);
+    const growth = statSync(`${path}-wal`).size - wal;
+    expect(growth).toBeGreaterThan(4 * 500 * 600);
+    expect(written() - before).toBeLessThan(1.3 * growth);
   });
 
   it('if the checkpointer thread fails, commits go on (checkpointing inside commits again) and close still returns', async () => {
