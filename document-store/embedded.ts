@@ -246,10 +246,23 @@ class DocumentCache {
 /** collection → id → row written (null: deleted). */
 type SeqChanges = Map<string, Map<string, number | null>>;
 
+/**
+ * A collection's new documents in a transaction handed to the background writer, in row
+ * order (the first has row `first`): a list, not a map, because a rebuild adds hundreds per
+ * batch and its cache takes them in that order. `read`: those someone has parsed, by place.
+ */
+interface Added {
+  first: number;
+  ids: string[];
+  read?: (Document | undefined)[];
+}
+
 /** A transaction handed to the background writer and not committed yet. */
 interface InFlight {
   changes: CommittingChanges;
+  /** Rows rewritten or deleted, and new documents someone has parsed (the others: `changes` holds their row). */
   rows: SeqChanges;
+  added: Map<string, Added>;
   /** Rows from this seq on are new: ids the cache does not hold. */
   firstNewSeq: number;
   /** The text of a new document that `changes` holds by its row. */
@@ -372,6 +385,7 @@ class CommittedState implements Layer {
     const entry: InFlight = {
       changes,
       rows: new Map(),
+      added: new Map(),
       firstNewSeq,
       heldText: (seq) => {
         // From the batch until the writer has committed it, then from the file.
@@ -386,6 +400,7 @@ class CommittedState implements Layer {
       const index = batch.collections.push(collection) - 1;
       const written = new Map<string, number | null>();
       entry.rows.set(collection, written);
+      const added: Added = { first: this.nextSeq, ids: [] };
       let registered = false;
       for (const [id, doc] of docs) {
         // A new document needs no lookup (in a rebuild, nearly all are new).
@@ -396,9 +411,13 @@ class CommittedState implements Layer {
           if (existing === undefined) {
             const seq = this.nextSeq++;
             batch.insert(seq, index, id, serialized(doc));
-            written.set(id, seq);
+            added.ids.push(id);
             // The batch has the text now (documents someone has read stay objects, for the cache).
             if (typeof doc === 'string') versions.set(id, seq);
+            else {
+              written.set(id, seq);
+              (added.read ??= [])[added.ids.length - 1] = doc;
+            }
           } else {
             batch.update(existing, serialized(doc));
             written.set(id, existing);
@@ -408,6 +427,7 @@ class CommittedState implements Layer {
           written.set(id, null);
         }
       }
+      if (added.ids.length > 0) entry.added.set(collection, added);
     }
     this.inflight.push(entry);
     this.restack();
@@ -448,8 +468,11 @@ class CommittedState implements Layer {
 
   private seqOf(collection: string, id: string): number | undefined {
     for (let i = this.inflight.length - 1; i >= 0; i--) {
-      const rows = this.inflight[i]!.rows.get(collection);
-      if (rows?.has(id)) return rows.get(id) ?? undefined;
+      const { rows, changes } = this.inflight[i]!;
+      const written = rows.get(collection);
+      if (written?.has(id)) return written.get(id) ?? undefined;
+      const held = changes.get(collection)?.get(id);
+      if (typeof held === 'number') return held; // a new document, held by its row
     }
     return this.caches.get(collection)?.seq(id);
   }
@@ -526,7 +549,7 @@ class CommittedState implements Layer {
   }
 
   /** Brings the cache up to date with what the background writer has committed. */
-  private applyWritten({ changes, rows, firstNewSeq }: InFlight): void {
+  private applyWritten({ changes, rows, added, firstNewSeq }: InFlight): void {
     for (const [collection, written] of rows) {
       const cache = this.load(collection);
       const docs = changes.get(collection);
@@ -536,14 +559,23 @@ class CommittedState implements Layer {
           cache.delete(id);
           continue;
         }
+        if (seq >= firstNewSeq) continue; // below, in row order
         any = true;
         // Documents someone has read (parsed) stay objects; text the writer had goes to the file.
         const doc = docs?.get(id);
         if (typeof doc === 'object' && doc !== null) cache.put(id, seq, doc);
-        else if (seq >= firstNewSeq) cache.putNew(id, seq);
         else cache.putInFile(id, seq);
       }
       if (any) this.names.add(collection);
+    }
+    for (const [collection, { first, ids, read }] of added) {
+      const cache = this.load(collection);
+      for (let i = 0; i < ids.length; i++) {
+        const doc = read?.[i];
+        if (doc) cache.put(ids[i]!, first + i, doc);
+        else cache.putNew(ids[i]!, first + i);
+      }
+      this.names.add(collection);
     }
   }
 

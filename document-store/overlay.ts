@@ -191,7 +191,9 @@ export class Overlay implements Layer {
   private own(own: CommittingVersions, id: string): Document | null | undefined {
     const entry = own.get(id);
     if (typeof entry === 'object' || entry === undefined) return entry;
-    const doc = parseStored(typeof entry === 'string' ? entry : this.heldText!(entry));
+    // A row stays a row: it is also how the store finds where the document is until the commit lands.
+    if (typeof entry === 'number') return parseStored(this.heldText!(entry));
+    const doc = parseStored(entry);
     own.set(id, doc);
     return doc;
   }

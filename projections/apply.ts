@@ -34,13 +34,15 @@ export async function applyBatch(
   options: ApplyOptions = {},
 ): Promise<{ applied: number }> {
   if (events.length === 0) return { applied: 0 };
-  const { applied } = await applyPage(store, projection, target, async () => ({ events, ...options }));
+  // A copy: the page is consumed (see applyPage), the caller may retry these events.
+  const { applied } = await applyPage(store, projection, target, async () => ({ events: [...events], ...options }));
   return { applied };
 }
 
 /** Events to apply, and the checkpoint they follow (see `ApplyOptions.expectFrom`). */
 export interface Page extends ApplyOptions {
-  events: readonly RecordedEvent[];
+  /** Consumed: each event is dropped from the array once applied. */
+  events: (RecordedEvent | undefined)[];
 }
 
 /**
@@ -59,14 +61,18 @@ export async function applyPage(
   return store.transaction(async (tx) => {
     const { events, expectFrom } = await read();
     if (events.length === 0) return { applied: 0 };
+    const last = events[events.length - 1]!.position;
     let applied = 0;
     const context = guard ? undefined : contextFor(tx, target);
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i]!;
+      // Nothing refers to an applied event any more: the garbage collector need not copy it
+      // while the rest of the page is applied.
+      events[i] = undefined;
       if (!handles(projection, event)) continue;
       await projection.handle(event, context ?? contextFor(tx, target, event.position));
       applied++;
     }
-    const last = events[events.length - 1]!.position;
     const checkpoint = { _id: checkpointId(target), ...(expectFrom !== undefined ? { position: expectFrom } : {}) };
     const { matchedCount } = await tx
       .collection<CheckpointRecord>(CHECKPOINTS)
