@@ -195,7 +195,7 @@ function run() {
     if (((appended - checkpointed) | 0) >= everyKiB) { // int32 arithmetic: the counter may wrap
       checkpointed = appended;
       db.pragma('wal_checkpoint(PASSIVE)');
-    } else Atomics.wait(wal, 0, appended);
+    } else Atomics.wait(wal, 0, appended, 1000); // bounded: see close()
   }
   db.close(); // the last connection to close checkpoints what is left
 }
@@ -321,6 +321,10 @@ export class BackgroundWriter {
   async close(): Promise<void> {
     this.drain();
     Atomics.store(this.wal, 1, 1);
+    // Also changes the value the checkpointer waits on: a notify alone is lost when it comes
+    // between the checkpointer's look at the flag and its wait, which then never ended (a
+    // rebuild's close hung). Its wait is bounded as well.
+    Atomics.add(this.wal, 0, 1);
     Atomics.notify(this.wal, 0);
     this.checkpointer?.ref(); // until it has closed its connection
     await this.checkpointerExited;

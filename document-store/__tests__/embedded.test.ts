@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDocumentStoreConformance } from '../conformance';
@@ -280,6 +281,19 @@ describe('embedded document store: big transactions committed by the background 
       for (const doc of batch('after', 30)) await tx.collection('docs').insertOne(doc);
     });
     expect(await store.collection('docs').count()).toBe(30);
+  });
+
+  it('the checkpointer stops even when the wake-up for closing is lost (it came between its look at the flag and its wait)', async () => {
+    const writer = new BackgroundWriter(join(dir, 'lost.db'), ['journal_mode = WAL'], 16);
+    const inside = writer as unknown as { checkpointer?: Worker; wal: Int32Array; checkpointerExited: Promise<void> };
+    writer.appended(8); // half a checkpoint: it starts, finds nothing to do and waits
+    await once(inside.checkpointer!, 'online');
+    await new Promise((r) => setTimeout(r, 200)); // for it to open its connection and reach the wait
+    // The closing flag without the wake-up that close() sends with it.
+    Atomics.store(inside.wal, 1, 1);
+    await inside.checkpointerExited;
+    expect(writer.checkpointing).toBe(false);
+    await writer.close();
   });
 
   it('plain writes, indexes and searches wait for the commits under way; small transactions commit on the spot', async () => {
