@@ -109,11 +109,15 @@ try {
   // about 350 MB of writes per 200k documents, on top of the 180 MB of WAL.
   db.pragma('temp_store = MEMORY');
   const register = db.prepare('INSERT OR IGNORE INTO collections (name) VALUES (?)');
-  const insert = db.prepare('INSERT INTO documents (seq, collection, id, doc) VALUES (?, ?, ?, ?)');
+  // Ids and documents are bound as the UTF-8 bytes the main thread wrote, and stored as text:
+  // decoding them into strings only for SQLite to encode them again cost about a tenth of this
+  // thread's time.
+  const ROW = '(?, ?, CAST(? AS TEXT), CAST(? AS TEXT))';
+  const insert = db.prepare('INSERT INTO documents (seq, collection, id, doc) VALUES ' + ROW);
   // Rows go in ROWS_PER_INSERT at a time: one statement run instead of fifty costs a third less.
-  const insertMany = db.prepare('INSERT INTO documents (seq, collection, id, doc) VALUES ' + Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', '));
+  const insertMany = db.prepare('INSERT INTO documents (seq, collection, id, doc) VALUES ' + Array(ROWS_PER_INSERT).fill(ROW).join(', '));
   const values = [];
-  const update = db.prepare('UPDATE documents SET doc = ? WHERE seq = ?');
+  const update = db.prepare('UPDATE documents SET doc = CAST(? AS TEXT) WHERE seq = ?');
   const remove = db.prepare('DELETE FROM documents WHERE seq = ?');
   write = db.transaction((b) => {
     for (const name of b.registers) register.run(name);
@@ -123,8 +127,8 @@ try {
     const ins = b.inserts;
     const whole = ins.length - (ins.length % (4 * ROWS_PER_INSERT));
     for (let i = 0; i < ins.length; i += 4) {
-      const id = text.toString('utf8', at, (at += ins[i + 2]));
-      const doc = text.toString('utf8', at, (at += ins[i + 3]));
+      const id = text.subarray(at, (at += ins[i + 2]));
+      const doc = text.subarray(at, (at += ins[i + 3]));
       if (i >= whole) insert.run(ins[i], collections[ins[i + 1]], id, doc);
       else {
         values.push(ins[i], collections[ins[i + 1]], id, doc);
@@ -135,7 +139,7 @@ try {
       }
     }
     const up = b.updates;
-    for (let i = 0; i < up.length; i += 2) update.run(text.toString('utf8', at, (at += up[i + 1])), up[i]);
+    for (let i = 0; i < up.length; i += 2) update.run(text.subarray(at, (at += up[i + 1])), up[i]);
     for (const seq of b.deletes) remove.run(seq);
   });
 } catch (error) {

@@ -110,6 +110,11 @@ describe('embedded document store: big transactions committed by the background 
     expect(await store.collection('docs').findOne({ _id: 'u029' })).toEqual(docs[29]);
     expect(await store.collection('docs').findOne({ _id: 'u000' })).toEqual({ ...docs[0], seen: true });
     await store.close();
+    // The writer binds bytes: they must land as text, as the main thread's own writes do.
+    const file = new Database(path, { readonly: true });
+    expect(file.prepare('SELECT DISTINCT typeof(id) AS id, typeof(doc) AS doc FROM documents').all()).toEqual([{ id: 'text', doc: 'text' }]);
+    expect(file.prepare("SELECT doc FROM documents WHERE id = 'u007'").pluck().get()).toBe(JSON.stringify(docs[7]));
+    file.close();
     store = open();
     expect(await store.collection('docs').count()).toBe(45);
     expect(await store.collection('docs').findOne({ _id: 'u005' })).toEqual(docs[5]);
