@@ -288,6 +288,18 @@ describe('embedded document store: big transactions committed by the background 
     expect(await store.collection('docs').count()).toBe(30);
   });
 
+  it('the checkpointer is woken when a checkpoint is due, not at every commit', async () => {
+    const writer = new BackgroundWriter(join(dir, 'due.db'), ['journal_mode = WAL'], 16);
+    const inside = writer as unknown as { checkpointer?: Worker };
+    expect(writer.appended(8)).toBe(0); // half a checkpoint: it starts, finds nothing to do and waits
+    await once(inside.checkpointer!, 'online');
+    await new Promise((r) => setTimeout(r, 200)); // for it to open its connection and reach the wait
+    expect(writer.appended(4)).toBe(0);
+    expect(writer.appended(3)).toBe(0); // 15 KiB
+    expect(writer.appended(1)).toBe(1); // 16: due
+    await writer.close();
+  });
+
   it('the checkpointer stops even when the wake-up for closing is lost (it came between its look at the flag and its wait)', async () => {
     const writer = new BackgroundWriter(join(dir, 'lost.db'), ['journal_mode = WAL'], 16);
     const inside = writer as unknown as { checkpointer?: Worker; wal: Int32Array; checkpointerExited: Promise<void> };
