@@ -290,10 +290,11 @@ describe('embedded document store: big transactions committed by the background 
 
   it('the checkpointer is woken when a checkpoint is due, not at every commit', async () => {
     const writer = new BackgroundWriter(join(dir, 'due.db'), ['journal_mode = WAL'], 16);
-    const inside = writer as unknown as { checkpointer?: Worker };
+    const inside = writer as unknown as { checkpointer?: Worker; wal: Int32Array };
     expect(writer.appended(8)).toBe(0); // half a checkpoint: it starts, finds nothing to do and waits
-    await once(inside.checkpointer!, 'online');
-    await new Promise((r) => setTimeout(r, 200)); // for it to open its connection and reach the wait
+    // It publishes the size it waits for (16 KiB) just before waiting.
+    while (Atomics.load(inside.wal, 3) !== 16) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
     expect(writer.appended(4)).toBe(0);
     expect(writer.appended(3)).toBe(0); // 15 KiB
     expect(writer.appended(1)).toBe(1); // 16: due
