@@ -34,6 +34,11 @@ export class RowBatch {
   private used = 0;
   private released = false;
 
+  /** Bytes of text the batch holds: about what its commit appends to the WAL. */
+  get bytes(): number {
+    return this.used;
+  }
+
   constructor(private text: Buffer) {}
 
   insert(seq: number, collection: number, id: string, doc: string): void {
@@ -146,10 +151,6 @@ try {
   openError = error;
 }
 let poisoned;
-function appended(kib) { // as walAppended below
-  const now = Atomics.add(wal, 0, kib) + kib;
-  if (((now - Atomics.load(wal, 3)) | 0) >= 0) Atomics.notify(wal, 0);
-}
 function reply(message) {
   port.postMessage(message);
   Atomics.add(signal, 0, 1);
@@ -165,8 +166,7 @@ port.on('message', (m) => {
   if (m.epoch === poisoned) return reply({ id: m.id, error: 'not written: a transaction committed before it, which it read from, failed' });
   try {
     write(m.batch);
-    reply({ id: m.id });
-    appended(Math.ceil(m.batch.used / 1024)); // about the kibibytes this commit appended
+    reply({ id: m.id }); // the main thread counts what it appended to the WAL
     if (Atomics.load(wal, 2) === 1 && !checkpointsOnCommit) {
       // The checkpointer stopped: checkpoint inside commits again, as SQLite does by default.
       checkpointsOnCommit = true;
@@ -217,15 +217,6 @@ function run() {
 run();
 `;
 
-/**
- * Counts kibibytes appended to the WAL and wakes the checkpointer if a checkpoint is due (the
- * writer thread does the same); answers how many threads it woke.
- */
-function walAppended(wal: Int32Array, kib: number): number {
-  const now = Atomics.add(wal, 0, kib) + kib;
-  return ((now - Atomics.load(wal, 3)) | 0) >= 0 ? Atomics.notify(wal, 0) : 0;
-}
-
 /** How long `drain` waits for the worker before giving up (SQLite's busy timeout is 10 s). */
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -273,11 +264,13 @@ export class BackgroundWriter {
   }
 
   /**
-   * Another connection (the main thread's) appended about this many kibibytes to the WAL.
-   * Answers how many threads it woke: the checkpointer, if it waits and a checkpoint is due.
+   * A connection appended about this many kibibytes to the WAL (the main thread's, or the
+   * writer's once it has reported a commit). Wakes the checkpointer only if a checkpoint is
+   * due, and answers how many threads it woke.
    */
   appended(kib: number): number {
-    const woken = walAppended(this.wal, kib);
+    const now = Atomics.add(this.wal, 0, kib) + kib;
+    const woken = ((now - Atomics.load(this.wal, 3)) | 0) >= 0 ? Atomics.notify(this.wal, 0) : 0;
     this.startCheckpointerWhenDue();
     return woken;
   }
@@ -297,13 +290,13 @@ export class BackgroundWriter {
       settle(this.dead);
       return;
     }
-    this.startCheckpointerWhenDue();
     const id = this.nextId++;
     // Keeps the process alive while a commit is on its way; idle, the writer does not.
     if (this.pending.length === 0) this.port.ref();
     this.pending.push({
       id,
       settle: (error) => {
+        if (!error) this.appended(Math.ceil(batch.bytes / 1024));
         // A failed batch keeps its memory: transactions built on it may still read from it.
         if (!error && this.buffers.length < 4) this.buffers.push(batch.release());
         settle(error);
