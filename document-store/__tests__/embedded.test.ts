@@ -1,7 +1,6 @@
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDocumentStoreConformance } from '../conformance';
@@ -305,8 +304,8 @@ describe('embedded document store: big transactions committed by the background 
     const writer = new BackgroundWriter(join(dir, 'lost.db'), ['journal_mode = WAL'], 16);
     const inside = writer as unknown as { checkpointer?: Worker; wal: Int32Array; checkpointerExited: Promise<void> };
     writer.appended(8); // half a checkpoint: it starts, finds nothing to do and waits
-    await once(inside.checkpointer!, 'online');
-    await new Promise((r) => setTimeout(r, 200)); // for it to open its connection and reach the wait
+    // It publishes the size it waits for (16 KiB) just before waiting.
+    while (Atomics.load(inside.wal, 3) !== 16) await new Promise((r) => setTimeout(r, 5));
     // The closing flag without the wake-up that close() sends with it.
     Atomics.store(inside.wal, 1, 1);
     await inside.checkpointerExited;
