@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { FSWatcher, mkdirSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
+import { WalLimit } from '../sqlite/wal-limit';
 import { AppendSignal, catchUpSubscription } from './catch-up';
 import { alreadyAppended } from './idempotency';
 import {
@@ -28,6 +29,8 @@ export interface SqliteEventStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Wake subscriptions when another process appends to the same file (inotify, not polling). */
   watchOtherWriters?: boolean;
+  /** Bound of the write-ahead log file (default 64 MiB): see WalLimit. */
+  walLimitBytes?: number;
 }
 
 interface PendingAppend {
@@ -78,6 +81,7 @@ export class SqliteEventStore implements EventStore {
   private watcher: FSWatcher | undefined;
   private closed = false;
   private readonly readAllStatements = new Map<string, Database.Statement>();
+  private readonly walLimit: WalLimit;
 
   private readonly stmt: {
     currentRevision: Database.Statement<[string], { r: number | null }>;
@@ -94,6 +98,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
+    this.walLimit = new WalLimit(this.db, `${options.path}-wal`, options.walLimitBytes);
     this.db.exec(EVENTS_SCHEMA);
     this.stmt = {
       currentRevision: this.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
@@ -158,6 +163,8 @@ export class SqliteEventStore implements EventStore {
       else append.reject(outcome.error);
     });
     this.wakeSubscribers();
+    // Each append dirties a table page and two index pages, about 4 KiB each.
+    this.walLimit.afterCommit(batch.length * 3 * 4096);
   }
 
   /** Runs inside the group transaction; reads see the batch's earlier writes. */
