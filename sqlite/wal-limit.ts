@@ -35,6 +35,8 @@ export class WalLimit {
     private readonly checkEveryMs = 1000,
   ) {
     db.pragma(journalSizeLimit(limitBytes));
+    // A WAL left big by a crash (or by a version without this bound) is emptied at open.
+    this.look();
   }
 
   /** Call after each commit with about how many bytes it appended to the WAL. */
@@ -43,6 +45,10 @@ export class WalLimit {
     if (this.appendedSinceCheck < this.limitBytes / 8 && now - this.lastCheck < this.checkEveryMs) return;
     this.lastCheck = now;
     this.appendedSinceCheck = 0;
+    this.look();
+  }
+
+  private look(): void {
     if (this.size() <= this.limitBytes) return;
     const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
     if (result?.busy === 0) this.resets++;

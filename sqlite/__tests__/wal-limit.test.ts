@@ -63,6 +63,19 @@ describe('WalLimit', () => {
     db.close();
   });
 
+  it('empties a WAL left big by a crash when the file is opened', () => {
+    const path = join(dir, 'crashed.db');
+    const db = openWithoutAutocheckpoint(path);
+    writeMiB(db, 3);
+    // What a crash leaves: a second connection opens while the WAL is big.
+    const next = new Database(path);
+    new WalLimit(next, `${path}-wal`, 1 * MiB);
+    expect(walSize(path)).toBe(0);
+    expect((next.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n).toBe(3 * 1024);
+    next.close();
+    db.close();
+  });
+
   it('checks the file at most once per interval', () => {
     const path = join(dir, 'interval.db');
     const db = openWithoutAutocheckpoint(path);
@@ -102,7 +115,7 @@ describe('WalLimit', () => {
     const path = join(dir, 'events.db');
     const store = new SqliteEventStore({ path, synchronous: 'NORMAL', walLimitBytes: 1 * MiB, watchOtherWriters: false });
     for (let i = 0; i < 2000; i++) {
-      await store.appendToStream(`s-${i % 50}`, [{ type: 'Happened', data: { i, text: 'z'.repeat(800) }, metadata: {} }]);
+      await store.appendToStream(`s-${i % 50}`, [{ type: 'Happened', data: { i, text: 'z'.repeat(800) }, metadata: { correlationId: 'c', causationId: null, actor: { userId: 'system', role: 'system' }, timestamp: '2026-01-01T00:00:00Z' } }]);
     }
     expect(await store.headPosition()).toBe(2000);
     await store.close();
