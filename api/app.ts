@@ -130,16 +130,17 @@ function routerHooks(services: ApiServices): RouterHooks {
         { upsert: true },
       );
     },
-    async waitForReadModels(position) {
+    async waitForReadModels(position, projections) {
       if (services.engine) {
-        await services.engine.waitFor(position, { timeoutMs: READ_YOUR_WRITES_MS });
+        await services.engine.waitFor(position, { timeoutMs: READ_YOUR_WRITES_MS, ...(projections === 'all' ? {} : { projections }) });
         return;
       }
       // API-only process: the projector runs elsewhere; watch the checkpoints (bounded).
       const deadline = Date.now() + READ_YOUR_WRITES_MS;
+      const watched = (name: string) => projections === 'all' || projections.includes(name);
       while (Date.now() < deadline) {
         const status = await servingStatus(services.events, services.documents, services.projections);
-        if (status.every((s) => s.position >= position)) return;
+        if (status.every((s) => !watched(s.name) || s.position >= position)) return;
         await new Promise((r) => setTimeout(r, 25));
       }
     },

@@ -22,6 +22,7 @@ import { DocumentOutbox } from '../../notifications/outbox-store';
 import { SurveyTokens } from '../../notifications/survey-tokens';
 import { allProjections } from '../../projections/catalog';
 import { ProjectionEngine } from '../../projections/engine';
+import { Projection } from '../../projections/projection';
 import { ReadModels } from '../../read-models/read-models';
 import { Deadlines } from '../../sagas/deadlines';
 import { SagaEngine } from '../../sagas/engine';
@@ -54,7 +55,10 @@ export interface TestSystem {
   live?: LiveGateway;
 }
 
-export async function startTestSystem(options: { start?: string; live?: boolean; loginLimitPerMinute?: number } = {}): Promise<TestSystem> {
+export async function startTestSystem(
+  options: { start?: string; live?: boolean; loginLimitPerMinute?: number; projections?: readonly Projection[] } = {},
+): Promise<TestSystem> {
+  const projections = options.projections ?? allProjections;
   const clock = {
     now: new Date(options.start ?? '2026-03-02T08:00:00.000Z'),
     set(iso: string) {
@@ -70,8 +74,8 @@ export async function startTestSystem(options: { start?: string; live?: boolean;
   const events = new InMemoryEventStore();
   const documents = new EmbeddedDocumentStore({ path: ':memory:' });
   const commands = new CommandHandler(events);
-  const readModels = new ReadModels(documents, allProjections, { ttlMs: 0 });
-  const engine = new ProjectionEngine(events, documents, allProjections, readModels, { logger });
+  const readModels = new ReadModels(documents, projections, { ttlMs: 0 });
+  const engine = new ProjectionEngine(events, documents, projections, readModels, { logger });
   await engine.start();
   const outbox = new DocumentOutbox(documents, { helpdeskEmail: config.HELPDESK_EMAIL, logger, clock: now });
   await outbox.ensureIndexes();
@@ -92,7 +96,7 @@ export async function startTestSystem(options: { start?: string; live?: boolean;
     events,
     documents,
     readModels,
-    projections: allProjections,
+    projections,
     engine,
     outbox,
     surveyTokens,

@@ -17,7 +17,10 @@ export interface RouteResult {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Global position of the last event the request wrote: the response waits (bounded) for read models to reach it. */
+  /**
+   * Global position of the last event the request wrote: the answer waits (bounded) until the
+   * route's `readsNext` read models have applied it, and carries it as `X-Event-Position`.
+   */
   position?: Position;
 }
 
@@ -48,6 +51,12 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
   body?: ZodType<B>;
   /** Commands accept Idempotency-Key: a retried request gets the first answer and writes nothing. */
   idempotent?: boolean;
+  /**
+   * The read models (projection names) that show what this command wrote — those behind the
+   * resources its answer names. The answer waits (bounded) for these only, so a caller can read
+   * those resources at once, while a slow unrelated read model (reports, audit) delays nobody.
+   */
+  readsNext?: readonly string[];
   /** Status of a successful answer, for the OpenAPI document. */
   success: number;
   handler(request: RouteRequest<P, Q, B>, services: S): Promise<RouteResult>;
@@ -65,9 +74,13 @@ export interface RouterHooks {
   /** Replays a stored answer for (user, key), or null. */
   recall(userId: string, key: string, fingerprint: string): Promise<RouteResult | null>;
   remember(userId: string, key: string, fingerprint: string, result: RouteResult): Promise<void>;
-  waitForReadModels(position: Position): Promise<void>;
+  /** Waits (bounded) until the named read models, or every one, have applied `position`. */
+  waitForReadModels(position: Position, projections: readonly string[] | 'all'): Promise<void>;
   now(): Date;
 }
+
+/** A read's consistency token: the `X-Event-Position` of an earlier answer. */
+const MinPosition = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const IdempotencyKey = z.string().min(8).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
@@ -105,6 +118,15 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
     if (earlier) return send(res, { ...earlier, headers: { ...earlier.headers, 'Idempotent-Replayed': 'true' } });
   }
 
+  // Read-your-writes across resources: a read sent with the position of an earlier write waits
+  // (bounded) until every read model has applied it.
+  const minPosition = req.header('x-min-position');
+  if (minPosition !== undefined) {
+    const parsed = MinPosition.safeParse(minPosition);
+    if (!parsed.success) throw new HttpProblem(400, 'Invalid X-Min-Position', 'X-Min-Position must be an X-Event-Position this API returned, e.g. 1234.');
+    if (parsed.data > 0) await hooks.waitForReadModels(parsed.data, 'all');
+  }
+
   const ifMatchHeader = req.header('if-match');
   const ifMatch = ifMatchHeader === undefined ? undefined : parseEtag(ifMatchHeader);
   const commandId = key ? `${caller.userId}:${key}` : randomUUID();
@@ -121,7 +143,10 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
     },
     services,
   );
-  if (result.position !== undefined && result.position > 0) await hooks.waitForReadModels(result.position);
+  if (result.position !== undefined && result.position > 0) {
+    if (spec.readsNext && spec.readsNext.length > 0) await hooks.waitForReadModels(result.position, spec.readsNext);
+    result.headers = { ...result.headers, 'X-Event-Position': String(result.position) };
+  }
   if (key && result.status < 500) await hooks.remember(caller.userId, key, fingerprint, result);
   send(res, result);
 }

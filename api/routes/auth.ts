@@ -113,6 +113,7 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/register',
+    readsNext: ['users', 'customers'],
     summary: 'Sign up as a customer: creates the customer profile and its login',
     tag: 'Auth',
     roles: 'public',

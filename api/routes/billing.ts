@@ -53,6 +53,7 @@ export const billingRoutes = [
   route({
     method: 'post',
     path: '/customers/:customerId/invoices',
+    readsNext: ['invoices', 'paid-customers', 'customers'],
     summary: "Issue a customer's invoice for a month: one line per active support plan (admin; issuing the same month again changes nothing)",
     tag: 'Billing',
     roles: ['admin'],
@@ -90,6 +91,7 @@ export const billingRoutes = [
   route({
     method: 'post',
     path: '/customers/:customerId/invoices/:period/charge-outcome',
+    readsNext: ['invoices', 'paid-customers', 'customers'],
     summary: 'Record the outcome of the pending charge attempt as the payment gateway reported it (admin); a success pays the invoice and extends paid-until',
     tag: 'Billing',
     roles: ['admin'],
@@ -109,6 +111,7 @@ export const billingRoutes = [
   route({
     method: 'post',
     path: '/customers/:customerId/invoices/:period/retry',
+    readsNext: ['invoices', 'paid-customers', 'customers'],
     summary: 'Start another charge attempt after a failed one (helpdesk, admin), up to the maximum attempts',
     tag: 'Billing',
     roles: ['helpdesk', 'admin'],
@@ -123,6 +126,7 @@ export const billingRoutes = [
   route({
     method: 'post',
     path: '/customers/:customerId/invoices/:period/write-off',
+    readsNext: ['invoices', 'paid-customers', 'customers'],
     summary: 'Write off an unpaid invoice, with the reason (helpdesk, manager)',
     tag: 'Billing',
     roles: ['helpdesk', 'manager'],

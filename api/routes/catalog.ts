@@ -79,6 +79,7 @@ export const catalogRoutes = [
   route({
     method: 'post',
     path: '/catalog/models',
+    readsNext: ['catalog'],
     summary: 'Add an appliance model (id derived from brand and model, so a duplicate is refused)',
     tag: 'Catalog',
     roles: ['admin'],
@@ -105,6 +106,7 @@ export const catalogRoutes = [
   route({
     method: 'patch',
     path: '/catalog/models/:modelId',
+    readsNext: ['catalog'],
     summary: 'Change the required skills and/or aliases of a model (If-Match optional)',
     tag: 'Catalog',
     roles: ['admin'],
@@ -139,6 +141,7 @@ export const catalogRoutes = [
     route({
       method: 'post',
       path: `/catalog/models/:modelId/${action}`,
+      readsNext: ['catalog'],
       summary: action === 'retire' ? 'Retire a model: new tickets can no longer pick it' : 'Reinstate a retired model',
       tag: 'Catalog',
       roles: ['admin'],

@@ -92,6 +92,7 @@ export const customerRoutes = [
   route({
     method: 'put',
     path: '/customers/:customerId/contact',
+    readsNext: ['customers', 'paid-customers'],
     summary: 'Replace the contact details (If-Match: the ETag you read)',
     tag: 'Customers',
     roles: ['customer', 'helpdesk', 'admin'],
@@ -114,6 +115,7 @@ export const customerRoutes = [
   route({
     method: 'put',
     path: '/customers/:customerId/notification-preference',
+    readsNext: ['customers', 'paid-customers'],
     summary: 'Choose how the customer is notified (sms or email)',
     tag: 'Customers',
     roles: ['customer', 'helpdesk', 'admin'],
@@ -136,6 +138,7 @@ export const customerRoutes = [
   route({
     method: 'post',
     path: '/customers/:customerId/plans',
+    readsNext: ['customers', 'paid-customers'],
     summary: `Buy a support plan for a product; monthly price by tier (cents): ${JSON.stringify(PLAN_PRICES_CENTS)}`,
     tag: 'Customers',
     roles: ['customer', 'helpdesk', 'admin'],
@@ -166,6 +169,7 @@ export const customerRoutes = [
   route({
     method: 'delete',
     path: '/customers/:customerId/plans/:planId',
+    readsNext: ['customers', 'paid-customers'],
     summary: 'Cancel a support plan',
     tag: 'Customers',
     roles: ['customer', 'helpdesk', 'admin'],
@@ -186,6 +190,7 @@ export const customerRoutes = [
   route({
     method: 'put',
     path: '/customers/:customerId/payment-method',
+    readsNext: ['customers', 'paid-customers'],
     summary: 'Set the payment method: the payment gateway token and the last four card digits (never the card number)',
     tag: 'Customers',
     roles: ['customer'],

@@ -57,6 +57,7 @@ export const expertRoutes = [
   route({
     method: 'post',
     path: '/experts',
+    readsNext: ['experts'],
     summary: "Onboard an expert and create the expert's login (e-mail must be unused)",
     tag: 'Experts',
     roles: ['admin'],
@@ -150,6 +151,7 @@ export const expertRoutes = [
   route({
     method: 'put',
     path: '/experts/:expertId/profile',
+    readsNext: ['experts'],
     summary: "Replace an expert's name, contact details (where messages go; the login e-mail is unchanged), locale and fee per visit (admin)",
     tag: 'Experts',
     roles: ['admin'],
@@ -175,6 +177,7 @@ export const expertRoutes = [
   route({
     method: 'put',
     path: '/experts/:expertId/skills',
+    readsNext: ['experts'],
     summary: "Replace an expert's skills (admin)",
     tag: 'Experts',
     roles: ['admin'],
@@ -190,6 +193,7 @@ export const expertRoutes = [
   route({
     method: 'put',
     path: '/experts/:expertId/service-area',
+    readsNext: ['experts'],
     summary: 'Replace the home location and service area (the expert themself or admin)',
     tag: 'Experts',
     roles: ['expert', 'admin'],
@@ -207,6 +211,7 @@ export const expertRoutes = [
   route({
     method: 'put',
     path: '/experts/:expertId/availability',
+    readsNext: ['experts'],
     summary: 'Replace the weekly availability (seven days, Sunday first; the expert themself, helpdesk or admin)',
     tag: 'Experts',
     roles: ['expert', 'helpdesk', 'admin'],
@@ -223,6 +228,7 @@ export const expertRoutes = [
   route({
     method: 'post',
     path: '/experts/:expertId/time-off',
+    readsNext: ['experts'],
     summary: 'Record time off (never over a booking; the expert themself, helpdesk or admin)',
     tag: 'Experts',
     roles: ['expert', 'helpdesk', 'admin'],
@@ -244,6 +250,7 @@ export const expertRoutes = [
   route({
     method: 'delete',
     path: '/experts/:expertId/time-off/:timeOffId',
+    readsNext: ['experts'],
     summary: 'Remove time off',
     tag: 'Experts',
     roles: ['expert', 'helpdesk', 'admin'],
@@ -260,6 +267,7 @@ export const expertRoutes = [
   route({
     method: 'post',
     path: '/experts/:expertId/deactivate',
+    readsNext: ['experts'],
     summary: 'Deactivate an expert (force releases their future bookings)',
     tag: 'Experts',
     roles: ['admin'],
@@ -279,6 +287,7 @@ export const expertRoutes = [
   route({
     method: 'post',
     path: '/experts/:expertId/reactivate',
+    readsNext: ['experts'],
     summary: 'Reactivate an expert',
     tag: 'Experts',
     roles: ['admin'],

@@ -55,6 +55,7 @@ export const helpdeskRoutes = [
   route({
     method: 'post',
     path: '/helpdesk/visits/:visitId/windows',
+    readsNext: ['tickets', 'visits'],
     summary: "Set an open visit's windows (agreed with the customer)",
     tag: 'Helpdesk',
     roles: STAFF,
@@ -72,6 +73,7 @@ export const helpdeskRoutes = [
   route({
     method: 'post',
     path: '/helpdesk/visits/:visitId/assign',
+    readsNext: ['tickets', 'visits'],
     summary: 'Assign an expert to an open visit at a start directly (matching finalizes it)',
     tag: 'Helpdesk',
     roles: STAFF,
@@ -96,6 +98,7 @@ export const helpdeskRoutes = [
   route({
     method: 'post',
     path: '/helpdesk/visits/:visitId/replace',
+    readsNext: ['tickets', 'visits'],
     summary: 'Replace an expert on a scheduled visit (by the given expert, or the best free one); If-Match supported',
     tag: 'Helpdesk',
     roles: STAFF,
@@ -119,6 +122,7 @@ export const helpdeskRoutes = [
   route({
     method: 'post',
     path: '/helpdesk/visits/:visitId/reschedule',
+    readsNext: ['tickets', 'visits'],
     summary: 'Reschedule a scheduled visit to new windows (open for matching again)',
     tag: 'Helpdesk',
     roles: STAFF,
@@ -141,6 +145,7 @@ export const helpdeskRoutes = [
   route({
     method: 'post',
     path: '/helpdesk/tickets/:ticketId/flags/:reason/resolve',
+    readsNext: ['tickets', 'visits'],
     summary: 'Resolve an open flag: released (payment flags), handled, or cancelled (cancels the ticket)',
     tag: 'Helpdesk',
     roles: STAFF,
@@ -167,6 +172,7 @@ export const helpdeskRoutes = [
   route({
     method: 'post',
     path: '/helpdesk/tickets/:ticketId/model',
+    readsNext: ['tickets', 'visits'],
     summary: "Map a free-text appliance to a catalog model",
     tag: 'Helpdesk',
     roles: ['helpdesk', 'admin'],

@@ -33,6 +33,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'post',
     path: '/kb/articles',
+    readsNext: ['articles'],
     summary: 'Write a knowledge-base article about an appliance model and/or a category',
     tag: 'Knowledge base',
     roles: WRITERS,
@@ -70,6 +71,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'put',
     path: '/kb/articles/:articleId',
+    readsNext: ['articles'],
     summary: 'Revise an article (its author, helpdesk or admin)',
     tag: 'Knowledge base',
     roles: WRITERS,
@@ -87,6 +89,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'post',
     path: '/kb/articles/:articleId/retire',
+    readsNext: ['articles'],
     summary: 'Retire an article (its author, helpdesk or admin): it leaves search',
     tag: 'Knowledge base',
     roles: WRITERS,
@@ -103,6 +106,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'post',
     path: '/kb/articles/:articleId/rating',
+    readsNext: ['articles'],
     summary: 'Rate an article helpful or not: one vote per user, voting again replaces it',
     tag: 'Knowledge base',
     roles: ALL_ROLES,

@@ -55,6 +55,7 @@ export const surveyRoutes = [
   route({
     method: 'post',
     path: '/survey/:token',
+    readsNext: ['tickets'],
     summary: 'Answer the survey once (public: the single-use link is the credential)',
     tag: 'Surveys',
     roles: 'public',

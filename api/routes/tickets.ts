@@ -86,6 +86,7 @@ export const ticketRoutes = [
   route({
     method: 'post',
     path: '/tickets',
+    readsNext: ['tickets', 'visits'],
     summary: 'Open a ticket (customer for themself; helpdesk for a customer who called, with customerId)',
     tag: 'Tickets',
     roles: ['customer', ...STAFF],
@@ -187,6 +188,7 @@ export const ticketRoutes = [
   route({
     method: 'post',
     path: '/tickets/:ticketId/cancel',
+    readsNext: ['tickets', 'visits'],
     summary: 'Cancel a ticket (its customer or staff); If-Match supported',
     tag: 'Tickets',
     roles: ['customer', ...STAFF],
@@ -209,6 +211,7 @@ export const ticketRoutes = [
   route({
     method: 'post',
     path: '/tickets/:ticketId/complete',
+    readsNext: ['tickets', 'visits'],
     summary: 'Complete a ticket (an expert who did a completed visit of it, or helpdesk/admin)',
     tag: 'Tickets',
     roles: ['expert', 'helpdesk', 'admin'],

@@ -55,6 +55,7 @@ export const userRoutes = [
   route({
     method: 'post',
     path: '/users',
+    readsNext: ['users'],
     summary: 'Create a staff account (helpdesk, manager or admin) with a password (admin)',
     tag: 'Users',
     roles: ['admin'],
@@ -81,6 +82,7 @@ export const userRoutes = [
   route({
     method: 'put',
     path: '/users/me/password',
+    readsNext: ['users'],
     summary: 'Change your own password (current password required); signs out other sessions',
     tag: 'Users',
     roles: ALL_ROLES,
@@ -104,6 +106,7 @@ export const userRoutes = [
   route({
     method: 'post',
     path: '/users/:userId/disable',
+    readsNext: ['users'],
     summary: 'Disable an account: it can no longer log in or refresh (admin)',
     tag: 'Users',
     roles: ['admin'],
@@ -121,6 +124,7 @@ export const userRoutes = [
   route({
     method: 'post',
     path: '/users/:userId/enable',
+    readsNext: ['users'],
     summary: 'Enable a disabled account (admin)',
     tag: 'Users',
     roles: ['admin'],
@@ -136,6 +140,7 @@ export const userRoutes = [
   route({
     method: 'put',
     path: '/users/:userId/role',
+    readsNext: ['users'],
     summary: "Change an account's role (customer needs customerId, expert needs expertId) (admin)",
     tag: 'Users',
     roles: ['admin'],

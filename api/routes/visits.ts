@@ -97,6 +97,7 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
   return route({
     method: 'post',
     path: `/visits/:visitId/${path}`,
+    readsNext: ['visits', 'tickets'],
     summary,
     tag: 'Visits',
     roles: ['expert'],
@@ -169,6 +170,7 @@ export const visitRoutes = [
   route({
     method: 'post',
     path: '/visits/:visitId/proposals',
+    readsNext: ['visits', 'tickets'],
     summary: 'Propose every start that suits you (replaces your earlier list; keeps time priority of starts that stay)',
     tag: 'Visits',
     roles: ['expert'],
@@ -194,6 +196,7 @@ export const visitRoutes = [
   route({
     method: 'delete',
     path: '/visits/:visitId/proposals',
+    readsNext: ['visits', 'tickets'],
     summary: 'Withdraw your proposals (all, or the starts given as ?start=…)',
     tag: 'Visits',
     roles: ['expert'],
@@ -229,6 +232,7 @@ export const visitRoutes = [
   route({
     method: 'post',
     path: '/visits/:visitId/extension',
+    readsNext: ['visits', 'tickets'],
     summary: 'Ask for more time: extended if every expert is free, else closed incomplete with a follow-up visit; If-Match supported',
     tag: 'Visits',
     roles: ['expert'],
