@@ -24,10 +24,10 @@
 import { Server as HttpServer } from 'node:http';
 import { Subject, Subscription, auditTime } from 'rxjs';
 import { Server, Socket } from 'socket.io';
-import { tickets } from '../commands/ticket';
 import { hasAllSkills } from '../domain/expert/skills';
-import { TicketEvent, TicketState } from '../domain/ticket/ticket';
 import { AllSubscription, RecordedEvent } from '../event-store/port';
+import { TICKETS, TicketDoc } from '../projections/tickets/projection';
+import { VISITS, VisitDoc } from '../projections/visits/projection';
 import { authenticateBearer } from './auth/accounts';
 import { AuthUser } from './http/route';
 import { ApiServices } from './services';
@@ -50,10 +50,9 @@ export interface LiveGateway {
   close(): Promise<void>;
 }
 
-interface VisitInfo {
-  ticketId: string;
-  skills: string[];
-}
+/** The read models whose documents address the gateway's messages. */
+const ADDRESSING = ['tickets', 'visits'];
+const OPEN_STATUSES = ['open', 'on-hold'] as const;
 
 type Services = Pick<ApiServices, 'events' | 'tokens' | 'readModels' | 'experts' | 'logger' | 'engine'>;
 
@@ -91,21 +90,34 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
       }
     }
     socket.emit('ready', { rooms });
-    if (user.role === 'manager' || user.role === 'helpdesk') socket.emit('dashboard.open-tickets', dashboard());
+    if (user.role === 'manager' || user.role === 'helpdesk') await emitDashboard(socket);
   });
 
-  // --- state the gateway needs to address events (ticket → customer, visit → ticket/skills) ---
-  const ticketStates = new Map<string, TicketState>();
-  const visits = new Map<string, VisitInfo>();
-  const dashboard = () => {
+  // Who an event concerns (ticket → customer, visit → skills) is read from the read models once
+  // they have applied the event: the gateway keeps no state of its own, so neither its start-up
+  // time nor its memory grows with history.
+  const ticketOf = async (ticketId: string) => (await services.readModels.collection<TicketDoc>(TICKETS)).findOne({ _id: ticketId });
+  const visitOf = async (visitId: string) => (await services.readModels.collection<VisitDoc>(VISITS)).findOne({ _id: visitId });
+  const dashboard = async () => {
+    const col = await services.readModels.collection<TicketDoc>(TICKETS);
     const byStatus: Record<string, number> = {};
-    for (const t of ticketStates.values()) if (t.status !== 'none') byStatus[t.status] = (byStatus[t.status] ?? 0) + 1;
-    const total = (byStatus['open'] ?? 0) + (byStatus['on-hold'] ?? 0);
+    for (const status of ['on-hold', 'open', 'completed', 'cancelled'] as const) {
+      const n = await col.count({ status });
+      if (n > 0) byStatus[status] = n;
+    }
+    const total = OPEN_STATUSES.reduce((sum, status) => sum + (byStatus[status] ?? 0), 0);
     return { byStatus, total, at: new Date().toISOString() };
+  };
+  const emitDashboard = async (to: { emit(name: string, payload: unknown): unknown }) => {
+    try {
+      to.emit('dashboard.open-tickets', await dashboard());
+    } catch (error) {
+      services.logger.warn({ err: error }, 'live gateway: dashboard counts failed');
+    }
   };
   const dashboardTicks = new Subject<void>();
   const dashboardSub: Subscription = dashboardTicks.pipe(auditTime(options.dashboardMs ?? 1000)).subscribe(() => {
-    io.to(['role:manager', 'role:helpdesk']).emit('dashboard.open-tickets', dashboard());
+    void emitDashboard(io.to(['role:manager', 'role:helpdesk']));
   });
 
   const emitToSkilled = async (name: string, skills: readonly string[], payload: unknown) => {
@@ -113,28 +125,19 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
     for (const s of sockets) if (hasAllSkills((s.data.skills as string[] | undefined) ?? [], skills)) s.emit(name, payload);
   };
 
+  // Live only: events before the start are history, which clients read over HTTP (and read
+  // again after a reconnect), so the gateway starts at the head instead of replaying it all.
   const startHead = await services.events.headPosition();
   let emitted = startHead;
   const waiters: { position: number; resolve: (ok: boolean) => void }[] = [];
 
-  const apply = (event: RecordedEvent) => {
-    if (event.stream.startsWith('ticket-')) {
-      const data = event.data as { ticketId: string };
-      const before = ticketStates.get(data.ticketId) ?? tickets.decider.initialState();
-      ticketStates.set(data.ticketId, tickets.decider.evolve(before, event as unknown as TicketEvent));
-    } else if (event.type === 'VisitPlanned') {
-      const d = event.data as { visitId: string; ticketId: string; skills: string[] };
-      visits.set(d.visitId, { ticketId: d.ticketId, skills: d.skills });
-    }
-  };
-
   const publish = async (event: RecordedEvent) => {
     if (options.emit === false) return;
-    if (services.engine) await services.engine.waitFor(event.position, { timeoutMs: options.projectionWaitMs ?? 2000 });
+    if (services.engine) await services.engine.waitFor(event.position, { timeoutMs: options.projectionWaitMs ?? 2000, projections: ADDRESSING });
     if (event.stream.startsWith('ticket-')) {
       const data = event.data as { ticketId: string; reason?: string };
-      const ticket = ticketStates.get(data.ticketId);
-      if (ticket && ticket.status !== 'none') {
+      const ticket = await ticketOf(data.ticketId);
+      if (ticket) {
         io.to(ticketRoom(ticket.customerId)).emit('ticket.updated', { ticketId: data.ticketId, status: ticket.status, event: event.type });
       }
       if (event.type === 'TicketFlaggedForHelpdesk') io.to('role:helpdesk').emit('helpdesk.flagged', { ...(event.data as object) });
@@ -143,34 +146,30 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
       return;
     }
     if (event.stream.startsWith('visit-')) {
-      const d = event.data as { visitId: string; ticketId: string; expertId?: string; eta?: string; experts?: string[] };
-      const info = visits.get(d.visitId);
-      if (event.type === 'VisitPlanned' && info) await emitToSkilled('feed.visit-opened', info.skills, { visitId: d.visitId, ticketId: d.ticketId, skills: info.skills });
-      if ((event.type === 'VisitFinalized' || event.type === 'VisitExpertAssigned') && info) {
-        await emitToSkilled('feed.visit-taken', info.skills, { visitId: d.visitId, ticketId: d.ticketId });
+      const d = event.data as { visitId: string; ticketId: string; expertId?: string; eta?: string; experts?: string[]; skills?: string[] };
+      if (event.type === 'VisitPlanned' && d.skills) await emitToSkilled('feed.visit-opened', d.skills, { visitId: d.visitId, ticketId: d.ticketId, skills: d.skills });
+      if (event.type === 'VisitFinalized' || event.type === 'VisitExpertAssigned') {
+        const visit = await visitOf(d.visitId);
+        if (visit) await emitToSkilled('feed.visit-taken', visit.skills, { visitId: d.visitId, ticketId: d.ticketId });
         for (const expertId of d.experts ?? (d.expertId ? [d.expertId] : [])) io.to(`expert:${expertId}`).emit('visit.assigned', { visitId: d.visitId, ticketId: d.ticketId });
       }
       if (event.type === 'VisitEnRoute') {
-        const ticket = ticketStates.get(d.ticketId);
-        if (ticket && ticket.status !== 'none') io.to(ticketRoom(ticket.customerId)).emit('visit.eta', { ticketId: d.ticketId, visitId: d.visitId, expertId: d.expertId, eta: d.eta });
+        const ticket = await ticketOf(d.ticketId);
+        if (ticket) io.to(ticketRoom(ticket.customerId)).emit('visit.eta', { ticketId: d.ticketId, visitId: d.visitId, expertId: d.expertId, eta: d.eta });
       }
     }
   };
 
-  // Catch up the addressing state from the start (no emits), then follow live from the head.
-  const subscription: AllSubscription = services.events.subscribeToAll({ filter: { streamPrefixes: ['ticket-', 'visit-'] } });
+  const subscription: AllSubscription = services.events.subscribeToAll({ fromPosition: startHead, filter: { streamPrefixes: ['ticket-', 'visit-'] } });
   let stopped = false;
   const loop = (async () => {
     try {
       for await (const event of subscription) {
         if (stopped) break;
-        apply(event);
-        if (event.position > startHead) {
-          try {
-            await publish(event);
-          } catch (error) {
-            services.logger.warn({ err: error, position: event.position }, 'live gateway: emit failed');
-          }
+        try {
+          await publish(event);
+        } catch (error) {
+          services.logger.warn({ err: error, position: event.position }, 'live gateway: emit failed');
         }
         emitted = Math.max(emitted, event.position);
         for (let i = waiters.length - 1; i >= 0; i--) {

@@ -1,6 +1,8 @@
 import { io as connect, Socket } from 'socket.io-client';
 import { send } from '../../commands/aggregate';
 import { tickets } from '../../commands/ticket';
+import { startLiveGateway } from '../live';
+import { AllSubscription, SubscribeToAllOptions } from '../../event-store/port';
 import { startTestSystem, TestSystem } from './harness';
 import { markPaid, openTicket, propose, ticketBody, walk, WINDOW } from './scenario';
 
@@ -112,5 +114,26 @@ describe('live gateway (socket.io)', () => {
     expect((await sys.call('POST', `/users/${sys.accounts.manager.userId}/enable`, { token: admin })).status).toBe(200);
     const again = open(manager);
     await once(again, 'ready');
+  });
+
+  it('a gateway started on a store with history follows from the head and reads nothing before it', async () => {
+    await openTicket(sys, await sys.token('customer'), ticketBody());
+    const head = await sys.services.events.headPosition();
+    const asked: SubscribeToAllOptions[] = [];
+    const events = Object.create(sys.services.events) as typeof sys.services.events;
+    events.subscribeToAll = (options: SubscribeToAllOptions = {}): AllSubscription => {
+      asked.push(options);
+      return sys.services.events.subscribeToAll(options);
+    };
+    const { createServer } = await import('node:http');
+    const server = createServer();
+    const gateway = await startLiveGateway(server, { ...sys.services, events }, { dashboardMs: 50 });
+    try {
+      expect(asked.map((o) => o.fromPosition)).toEqual([head]);
+      await openTicket(sys, await sys.token('customer'), ticketBody());
+      expect(await gateway.waitFor(await sys.services.events.headPosition())).toBe(true);
+    } finally {
+      await gateway.close();
+    }
   });
 });
