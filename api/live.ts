@@ -117,7 +117,11 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
   };
   const dashboardTicks = new Subject<void>();
   const dashboardSub: Subscription = dashboardTicks.pipe(auditTime(options.dashboardMs ?? 1000)).subscribe(() => {
-    void emitDashboard(io.to(['role:manager', 'role:helpdesk']));
+    void (async () => {
+      // Counted only when someone watches: a connecting manager gets the counts at once anyway.
+      const staff = io.in(['role:manager', 'role:helpdesk']);
+      if ((await staff.fetchSockets()).length > 0) await emitDashboard(staff);
+    })();
   });
 
   const emitToSkilled = async (name: string, skills: readonly string[], payload: unknown) => {
