@@ -37,7 +37,7 @@ export const PASSWORD = 'correct horse battery staple';
 
 export interface TestSystem {
   url: string;
-  services: ApiServices & { engine: ProjectionEngine };
+  services: ApiServices & { engine: ProjectionEngine; sagas: SagaEngine };
   sagas: SagaEngine;
   dispatcher: OutboxDispatcher;
   /** A fixed, movable clock shared by API, sagas and deadlines. */
@@ -54,7 +54,7 @@ export interface TestSystem {
   live?: LiveGateway;
 }
 
-export async function startTestSystem(options: { start?: string; live?: boolean; loginLimitPerMinute?: number } = {}): Promise<TestSystem> {
+export async function startTestSystem(options: { start?: string; live?: boolean; loginLimitPerMinute?: number; readyMaxSagaLag?: number } = {}): Promise<TestSystem> {
   const clock = {
     now: new Date(options.start ?? '2026-03-02T08:00:00.000Z'),
     set(iso: string) {
@@ -94,6 +94,8 @@ export async function startTestSystem(options: { start?: string; live?: boolean;
     readModels,
     projections: allProjections,
     engine,
+    sagas,
+    sagaNames: sagas.status().map((s) => s.name),
     outbox,
     surveyTokens,
     tokens: new TokenService('test-jwt-secret-0123456789-0123456789', documents, now),
@@ -102,6 +104,7 @@ export async function startTestSystem(options: { start?: string; live?: boolean;
     clock: now,
     logger,
     readyMaxLag: 1000,
+    readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
   };
   const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000 });
   const server: Server = await new Promise((resolve) => {
