@@ -6,9 +6,12 @@ import { z } from 'zod';
 import { listDevOutbox } from '../notifications/dev-outbox';
 import { servingStatus } from '../projections/status';
 import { authenticateBearer } from './auth/accounts';
-import { HttpProblem, problemHandler, toProblem } from './http/problem';
+import { HttpProblem, problemHandler } from './http/problem';
 import { mountRoutes, RouteResult, RouterHooks } from './http/route';
+import { ApiMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
+import { PipelineStatus } from './pipeline-status';
+import { mountProbes } from './probes';
 import { allRoutes } from './routes';
 import { ApiServices } from './services';
 
@@ -39,6 +42,9 @@ export interface ApiOptions {
 /** The HTTP API: every resource route comes from the route table (`api/routes`). */
 export function createApi(services: ApiServices, options: ApiOptions): Express {
   const app = express();
+  const pipeline = new PipelineStatus(services);
+  const metrics = new ApiMetrics(pipeline);
+  app.use(metrics.timeRequests());
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(
@@ -75,7 +81,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   app.use(['/auth/login', '/auth/refresh'], limiter(true));
   app.use('/auth/register', limiter(false));
 
-  mountProbes(app, services, options.warmingUp);
+  mountProbes(app, { services, pipeline, metrics, warmingUp: options.warmingUp });
   if (options.warmingUp) {
     const warmingUp = options.warmingUp;
     app.use((req, res, next) => {
@@ -95,7 +101,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
     res.type('html').send(docsPage());
   });
 
-  mountRoutes(app, allRoutes, services, routerHooks(services));
+  mountRoutes(app, allRoutes, services, routerHooks(services, metrics));
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}; see /docs.`)));
   app.use(
@@ -107,7 +113,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   return app;
 }
 
-function routerHooks(services: ApiServices): RouterHooks {
+function routerHooks(services: ApiServices, metrics: ApiMetrics): RouterHooks {
   const store = () => services.documents.collection<IdempotencyDoc>(IDEMPOTENCY);
   return {
     authenticate(req: Request) {
@@ -144,77 +150,9 @@ function routerHooks(services: ApiServices): RouterHooks {
         await new Promise((r) => setTimeout(r, 25));
       }
     },
+    observeCommand: (route, seconds) => metrics.observeCommand(route, seconds),
     now: services.clock,
   };
-}
-
-function mountProbes(app: Express, services: ApiServices, warmingUp: () => string | null = () => null): void {
-  // Liveness: the process answers.
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-
-  // Readiness: the stores are reachable and the read models are caught up within a bound.
-  app.get('/ready', async (_req, res) => {
-    try {
-      const reason = warmingUp();
-      if (reason) {
-        res.status(503).setHeader('Retry-After', '5').type('application/problem+json').json({ type: 'about:blank', title: 'Not ready', status: 503, detail: reason });
-        return;
-      }
-      await services.events.ping();
-      await services.documents.ping();
-      const projections = await servingStatus(services.events, services.documents, services.projections);
-      const behind = projections.filter((p) => p.lag > services.readyMaxLag);
-      if (behind.length > 0) {
-        res.status(503).type('application/problem+json').json({
-          type: 'about:blank',
-          title: 'Not ready',
-          status: 503,
-          detail: `read models behind by more than ${services.readyMaxLag} events: ${behind.map((p) => `${p.name} (${p.lag})`).join(', ')}`,
-          projections,
-        });
-        return;
-      }
-      res.json({ status: 'ready', projections });
-    } catch (error) {
-      res.status(503).type('application/problem+json').json({ ...toProblem(error), title: 'Not ready', status: 503 });
-    }
-  });
-
-  // Projection status for ops: position, lag, events/s, and the last handler error if any.
-  app.get('/projections', async (_req, res, next) => {
-    try {
-      res.json({ projections: services.engine ? await services.engine.status() : await servingStatus(services.events, services.documents, services.projections) });
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  // Prometheus metrics: read-model lag and the notification outbox.
-  app.get('/metrics', async (_req, res, next) => {
-    try {
-      const status = await servingStatus(services.events, services.documents, services.projections);
-      const lines = [
-        '# HELP sysops_event_store_head_position Global position of the last event.',
-        '# TYPE sysops_event_store_head_position gauge',
-        `sysops_event_store_head_position ${status[0]?.head ?? (await services.events.headPosition())}`,
-        '# HELP sysops_projection_lag_events Events not yet applied by the read model that serves readers.',
-        '# TYPE sysops_projection_lag_events gauge',
-        ...status.map((s) => `sysops_projection_lag_events{projection="${s.name}"} ${s.lag}`),
-        '# HELP sysops_projection_position Last event position applied by the serving read model.',
-        '# TYPE sysops_projection_position gauge',
-        ...status.map((s) => `sysops_projection_position{projection="${s.name}"} ${s.position}`),
-      ];
-      lines.push('# HELP sysops_notifications Messages in the outbox by status.', '# TYPE sysops_notifications gauge');
-      for (const state of ['pending', 'sent', 'parked'] as const) {
-        lines.push(`sysops_notifications{status="${state}"} ${await services.outbox.countByStatus(state)}`);
-      }
-      res.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
-    } catch (error) {
-      next(error);
-    }
-  });
 }
 
 function mountDevOutbox(app: Express, services: ApiServices): void {

@@ -9,6 +9,7 @@ import { SurveyTokens } from '../notifications/survey-tokens';
 import { ProjectionEngine } from '../projections/engine';
 import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';
+import { SagaRunners } from '../sagas/status';
 import { TokenService } from './auth/tokens';
 
 /** Everything route handlers may use. Built once per process by the composition root. */
@@ -20,6 +21,10 @@ export interface ApiServices {
   projections: readonly Projection[];
   /** Present when this process runs the projections. */
   engine?: ProjectionEngine;
+  /** Present when this process runs the sagas; otherwise their status is read from their checkpoints. */
+  sagas?: SagaRunners;
+  /** Every saga of the system, by name (for their checkpoints). */
+  sagaNames: readonly string[];
   outbox: DocumentOutbox;
   surveyTokens: SurveyTokens;
   tokens: TokenService;
@@ -27,5 +32,8 @@ export interface ApiServices {
   experts: ExpertDirectory;
   clock: () => Date;
   logger: Logger;
+  /** /ready: most events a read model may be behind. */
   readyMaxLag: number;
+  /** /ready: most events a saga may be behind. */
+  readyMaxSagaLag: number;
 }

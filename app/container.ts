@@ -21,8 +21,8 @@ import { DocumentOutbox } from '../notifications/outbox-store';
 import { SurveyTokens } from '../notifications/survey-tokens';
 import { Deadlines } from '../sagas/deadlines';
 import { SagaEngine } from '../sagas/engine';
-import { matchingSaga } from '../sagas/matching';
-import { notificationsSaga } from '../sagas/notifications';
+import { MATCHING, matchingSaga } from '../sagas/matching';
+import { NOTIFICATIONS_SAGA, notificationsSaga } from '../sagas/notifications';
 import { Clock } from '../sagas/process-manager';
 import { secretOrDevelopmentDefault } from './secrets';
 import { TokenService } from '../api/auth/tokens';
@@ -117,7 +117,9 @@ export function createContainer(config: Config, logger: Logger): Container {
       experts: new ReadModelExpertDirectory(readModels),
       clock: ctx.get<Clock>(TOKENS.Clock),
       logger,
+      sagaNames: [MATCHING, NOTIFICATIONS_SAGA],
       readyMaxLag: config.READY_MAX_LAG,
+      readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
     };
   });
   return container;

@@ -60,11 +60,14 @@ async function main(): Promise<void> {
   const seeding = seedWanted ? { phase: 'starting', done: 0, total: 1 } : null;
   let warming: string | null = seeding ? 'Writing demo data on first start' : null;
 
+  // Built now so the API reports on the sagas this process runs; they start after the demo seed
+  // (until then their status comes from their checkpoints).
+  const sagaEngine = runs('workers') ? container.get<SagaEngine>(TOKENS.SagaEngine) : undefined;
   let server: Server | undefined;
   let live: LiveGateway | undefined;
   if (runs('api')) {
     const services = container.get<ApiServices>(TOKENS.ApiServices);
-    const app = createApi(engine ? { ...services, engine } : services, {
+    const app = createApi({ ...services, ...(engine ? { engine } : {}), ...(sagaEngine ? { sagas: sagaEngine } : {}) }, {
       devOutbox: config.NODE_ENV !== 'production',
       publicUrl: config.PUBLIC_URL,
       warmingUp: () => warming && seeding && `${warming}: ${seeding.phase} ${seeding.done}/${seeding.total}; the API opens when it is done (SEED_DEMO=false skips it).`,
@@ -127,9 +130,9 @@ async function main(): Promise<void> {
     logger.info({ seconds: Math.round((Date.now() - started) / 1000), tickets: summary.tickets, logins: summary.logins }, 'demo data written');
   }
 
-  if (runs('workers')) {
+  if (sagaEngine) {
     await container.get<DocumentOutbox>(TOKENS.Outbox).ensureIndexes();
-    sagas = container.get<SagaEngine>(TOKENS.SagaEngine);
+    sagas = sagaEngine;
     sagas.start();
     dispatcher = container.get<OutboxDispatcher>(TOKENS.OutboxDispatcher);
     dispatcher.start();

@@ -34,6 +34,8 @@ const EnvSchema = z.object({
   PROCESS_ROLE: z.enum(['all', 'api', 'projector', 'workers']).default('all'),
   /** /ready answers 503 while any read model is more than this many events behind. */
   READY_MAX_LAG: z.coerce.number().int().min(0).default(1000),
+  /** /ready answers 503 while any saga is more than this many events behind. */
+  READY_MAX_SAGA_LAG: z.coerce.number().int().min(0).default(1000),
   /** IANA time zone of the service area: times in SMS and e-mails are shown in it (with its abbreviation). */
   SERVICE_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York or UTC').default('America/New_York'),
   /** Public base URL of the web app, for links in messages (survey links); default http://localhost:PORT. */

@@ -58,6 +58,15 @@ export interface NotificationDoc extends Document {
   recipient: { kind: 'customer' | 'expert' | 'helpdesk'; id: string } | null;
 }
 
+/** The outbox as ops see it. */
+export interface OutboxBacklog {
+  pending: number;
+  parked: number;
+  sent: number;
+  /** How long the message waiting longest past its due time has waited (0: none is waiting). */
+  oldestPendingAgeSeconds: number;
+}
+
 export interface DocumentOutboxOptions {
   /** Where alerts about parked messages go. */
   helpdeskEmail: string;
@@ -187,6 +196,25 @@ export class DocumentOutbox implements Outbox {
 
   countByStatus(status: NotificationStatus): Promise<number> {
     return this.collection.count({ status });
+  }
+
+  /**
+   * Counts by status, and the due message that waited longest: a pending message is due from its
+   * next attempt time until the dispatcher claims it (which moves that time past its lease), so
+   * its wait says how far behind delivery is. Both queries are covered by the `due` index.
+   */
+  async backlog(now: Date): Promise<OutboxBacklog> {
+    const [pending, parked, sent, [longestWaiting]] = await Promise.all([
+      this.countByStatus('pending'),
+      this.countByStatus('parked'),
+      this.countByStatus('sent'),
+      this.collection.find(
+        { status: 'pending', nextAttemptAt: { $lte: now.toISOString() } },
+        { sort: { nextAttemptAt: 1 }, limit: 1, projection: { nextAttemptAt: 1 } },
+      ),
+    ]);
+    const dueSince = longestWaiting?.nextAttemptAt ? Date.parse(longestWaiting.nextAttemptAt) : now.getTime();
+    return { pending, parked, sent, oldestPendingAgeSeconds: Math.max(0, (now.getTime() - dueSince) / 1000) };
   }
 
   /** Pending messages whose time has come, in creation order. */

@@ -73,6 +73,20 @@ export class Deadlines {
     );
   }
 
+  /**
+   * Pending deadlines whose time has come (not fired yet, retries included), and when the
+   * earliest of them came due: how late the sagas' timers are running.
+   */
+  async overdue(now: Date): Promise<{ due: number; earliestDueAt: Date | null }> {
+    const filter = { status: 'pending', dueAt: { $lte: now.toISOString() } };
+    const collection = this.documents.collection<Deadline>(DEADLINES);
+    const [due, [earliest]] = await Promise.all([
+      collection.count(filter),
+      collection.find(filter, { sort: { dueAt: 1 }, limit: 1, projection: { dueAt: 1 } }),
+    ]);
+    return { due, earliestDueAt: earliest ? new Date(earliest.dueAt) : null };
+  }
+
   /** When the next pending deadline is due, if any. */
   async next(): Promise<Date | null> {
     const [first] = await this.documents.collection<Deadline>(DEADLINES).find({ status: 'pending' }, { sort: { dueAt: 1 }, limit: 1 });

@@ -38,7 +38,7 @@ export const PASSWORD = 'correct horse battery staple';
 
 export interface TestSystem {
   url: string;
-  services: ApiServices & { engine: ProjectionEngine };
+  services: ApiServices & { engine: ProjectionEngine; sagas: SagaEngine };
   sagas: SagaEngine;
   dispatcher: OutboxDispatcher;
   /** A fixed, movable clock shared by API, sagas and deadlines. */
@@ -56,7 +56,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { start?: string; live?: boolean; loginLimitPerMinute?: number; projections?: readonly Projection[] } = {},
+  options: { start?: string; live?: boolean; loginLimitPerMinute?: number; readyMaxSagaLag?: number; projections?: readonly Projection[] } = {},
 ): Promise<TestSystem> {
   const projections = options.projections ?? allProjections;
   const clock = {
@@ -98,6 +98,8 @@ export async function startTestSystem(
     readModels,
     projections,
     engine,
+    sagas,
+    sagaNames: sagas.status().map((s) => s.name),
     outbox,
     surveyTokens,
     tokens: new TokenService('test-jwt-secret-0123456789-0123456789', documents, now),
@@ -106,6 +108,7 @@ export async function startTestSystem(
     clock: now,
     logger,
     readyMaxLag: 1000,
+    readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
   };
   const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000 });
   const server: Server = await new Promise((resolve) => {

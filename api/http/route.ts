@@ -76,6 +76,8 @@ export interface RouterHooks {
   remember(userId: string, key: string, fingerprint: string, result: RouteResult): Promise<void>;
   /** Waits (bounded) until the named read models, or every one, have applied `position`. */
   waitForReadModels(position: Position, projections: readonly string[] | 'all'): Promise<void>;
+  /** How long a write route's handler (its command part) took, whatever its outcome. */
+  observeCommand?(route: { method: string; path: string }, seconds: number): void;
   now(): Date;
 }
 
@@ -130,19 +132,26 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
   const ifMatchHeader = req.header('if-match');
   const ifMatch = ifMatchHeader === undefined ? undefined : parseEtag(ifMatchHeader);
   const commandId = key ? `${caller.userId}:${key}` : randomUUID();
-  const result = await spec.handler(
-    {
-      params,
-      query,
-      body,
-      user: caller,
-      ifMatch,
-      expected: ifMatch === undefined ? {} : { expectedRevision: ifMatch },
-      correlationId,
-      command: () => ({ commandId, now: hooks.now(), actor: { userId: caller.userId, role: caller.role }, correlationId }),
-    },
-    services,
-  );
+  // The command part, timed apart from the wait for read models below.
+  const started = performance.now();
+  let result: RouteResult;
+  try {
+    result = await spec.handler(
+      {
+        params,
+        query,
+        body,
+        user: caller,
+        ifMatch,
+        expected: ifMatch === undefined ? {} : { expectedRevision: ifMatch },
+        correlationId,
+        command: () => ({ commandId, now: hooks.now(), actor: { userId: caller.userId, role: caller.role }, correlationId }),
+      },
+      services,
+    );
+  } finally {
+    if (spec.method !== 'get') hooks.observeCommand?.(spec, (performance.now() - started) / 1000);
+  }
   if (result.position !== undefined && result.position > 0) {
     if (spec.readsNext && spec.readsNext.length > 0) await hooks.waitForReadModels(result.position, spec.readsNext);
     result.headers = { ...result.headers, 'X-Event-Position': String(result.position) };

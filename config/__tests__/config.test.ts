@@ -14,6 +14,13 @@ describe('loadConfig', () => {
     expect(config.MONGO_URL).toBeUndefined();
   });
 
+  it('bounds saga lag for readiness (READY_MAX_SAGA_LAG), a whole number of events', () => {
+    expect(loadConfig({}).READY_MAX_SAGA_LAG).toBe(1000);
+    expect(loadConfig({ READY_MAX_SAGA_LAG: '250' }).READY_MAX_SAGA_LAG).toBe(250);
+    expect(() => loadConfig({ READY_MAX_SAGA_LAG: '-1' })).toThrow(/READY_MAX_SAGA_LAG="-1"/);
+    expect(() => loadConfig({ READY_MAX_SAGA_LAG: 'lots' })).toThrow(/READY_MAX_SAGA_LAG="lots"/);
+  });
+
   it('names every bad variable and its value', () => {
     let error: unknown;
     try {

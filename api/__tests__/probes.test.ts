@@ -1,0 +1,272 @@
+/**
+ * The ops probes over real HTTP: /projections reports sagas and the outbox, /ready holds back
+ * when a saga is behind or ahead of the store, /metrics is Prometheus text from prom-client.
+ */
+import { randomUUID } from 'node:crypto';
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { SAGA_CHECKPOINTS } from '../../sagas/runner';
+import { createApi } from '../app';
+import { whyNotReady } from '../probes';
+import { ApiServices } from '../services';
+import { startTestSystem, TestSystem } from './harness';
+import { markPaid, openTicket, ticketBody } from './scenario';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Prometheus text exposition format, strictly: every sample line parses and belongs to a declared family. */
+function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, string> } {
+  const types = new Map<string, string>();
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('# HELP ')) continue;
+    const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (type) {
+      types.set(type[1]!, type[2]!);
+      continue;
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!sample) throw new Error(`not a Prometheus line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (sample[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[key!] = value!;
+    const value = promValue(sample[3]!);
+    if (value === undefined) throw new Error(`not a number: ${line}`);
+    const family = sample[1]!.replace(/_(bucket|sum|count)$/, '');
+    if (!types.has(sample[1]!) && !types.has(family)) throw new Error(`sample without a TYPE: ${line}`);
+    samples.push({ name: sample[1]!, labels, value });
+  }
+  return { samples, types };
+}
+
+/** A float as Prometheus reads it (Go's ParseFloat: NaN and Inf in any case). */
+function promValue(text: string): number | undefined {
+  if (/^nan$/i.test(text)) return NaN;
+  if (/^[+-]?inf$/i.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  const n = Number(text);
+  return text.trim() !== '' && !Number.isNaN(n) ? n : undefined;
+}
+
+function value(samples: Sample[], name: string, labels: Record<string, string> = {}): number | undefined {
+  return samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+}
+
+/** The same stores served by an API-only process: no projection engine, no saga runners. */
+async function startApiOnly(services: ApiServices): Promise<{ call(path: string): Promise<{ status: number; body: any; type: string | null }>; close(): Promise<void> }> {
+  const { engine: _engine, sagas: _sagas, ...apiOnly } = services;
+  const app = createApi(apiOnly, { devOutbox: false, publicUrl: 'http://localhost' });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    async call(path) {
+      const response = await fetch(`${url}${path}`);
+      const text = await response.text();
+      const type = response.headers.get('content-type');
+      return { status: response.status, body: type?.includes('json') ? JSON.parse(text) : text, type };
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('ops probes', () => {
+  describe('in the all-in-one process', () => {
+    let sys: TestSystem;
+    let customer: string;
+
+    beforeAll(async () => {
+      sys = await startTestSystem();
+      await markPaid(sys, 'cust-test');
+      customer = await sys.token('customer');
+    });
+    afterAll(() => sys.stop());
+
+    it('/projections reports every saga at the head and the outbox backlog, as commands and time move on', async () => {
+      await openTicket(sys, customer, ticketBody());
+      const head = await sys.services.events.headPosition();
+
+      const first = await sys.call('GET', '/projections');
+      expect(first.status).toBe(200);
+      expect(first.body.projections.find((p: { name: string }) => p.name === 'tickets')).toMatchObject({ role: 'active', position: head, head, lag: 0 });
+      expect(first.body.sagas).toEqual([
+        expect.objectContaining({ name: 'matching', position: head, head, lag: 0, state: 'running', source: 'runner', refused: 0, eventsPerSecond: expect.any(Number) }),
+        expect.objectContaining({ name: 'notifications', position: head, head, lag: 0, state: 'running', source: 'runner', refused: 0 }),
+      ]);
+      expect(first.body.sagas[0].handled).toBeGreaterThan(0);
+      expect(first.body.sagas[0].lastError).toBeUndefined();
+      const pending = await sys.services.outbox.countByStatus('pending');
+      expect(pending).toBeGreaterThan(0); // the experts told about the new visit
+      expect(first.body.outbox).toEqual({ pending, parked: 0, sent: 0, oldestPendingAgeSeconds: 0, deadlinesDue: 0, oldestDeadlineOverdueSeconds: 0 });
+
+      // Nothing delivers or fires for 20 minutes: the messages have waited that long, and the
+      // deadline that widens the visit's feed (due after 15 minutes) is 5 minutes late.
+      sys.clock.advanceMinutes(20);
+      expect((await sys.call('GET', '/projections')).body.outbox).toEqual({ pending, parked: 0, sent: 0, oldestPendingAgeSeconds: 1200, deadlinesDue: 1, oldestDeadlineOverdueSeconds: 300 });
+      await sys.sagas.fireDueDeadlines();
+      await sys.settle();
+      await sys.dispatcher.dispatchDue(sys.clock.now);
+      const after = await sys.call('GET', '/projections');
+      const sent = await sys.services.outbox.countByStatus('sent');
+      expect(sent).toBeGreaterThanOrEqual(pending);
+      expect(after.body.outbox).toEqual({ pending: 0, parked: 0, sent, oldestPendingAgeSeconds: 0, deadlinesDue: 0, oldestDeadlineOverdueSeconds: 0 });
+
+      // Another command: both sagas move to the new head.
+      await openTicket(sys, customer, ticketBody());
+      const newHead = await sys.services.events.headPosition();
+      expect(newHead).toBeGreaterThan(head);
+      expect((await sys.call('GET', '/projections')).body.sagas.map((s: { position: number; lag: number }) => [s.position, s.lag])).toEqual([
+        [newHead, 0],
+        [newHead, 0],
+      ]);
+    });
+
+    it('/metrics is Prometheus text with the latency histograms, the pipeline gauges and the process metrics', async () => {
+      await sys.call('POST', '/tickets', { token: customer, body: ticketBody() });
+      await sys.call('GET', '/tickets', { token: customer });
+      await sys.settle();
+      const head = await sys.services.events.headPosition();
+
+      const r = await sys.call('GET', '/metrics');
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const { samples, types } = parsePrometheus(r.body);
+
+      expect(types.get('sysops_http_request_duration_seconds')).toBe('histogram');
+      expect(value(samples, 'sysops_http_request_duration_seconds_count', { method: 'POST', route: '/tickets', status_code: '201' })).toBeGreaterThanOrEqual(1);
+      expect(value(samples, 'sysops_http_request_duration_seconds_bucket', { method: 'GET', route: '/tickets', status_code: '200', le: '+Inf' })).toBeGreaterThanOrEqual(1);
+      expect(types.get('sysops_command_duration_seconds')).toBe('histogram');
+      expect(value(samples, 'sysops_command_duration_seconds_count', { method: 'POST', route: '/tickets' })).toBeGreaterThanOrEqual(1);
+      // Reads run no command.
+      expect(samples.filter((s) => s.name === 'sysops_command_duration_seconds_count' && s.labels.method === 'GET')).toEqual([]);
+
+      expect(value(samples, 'sysops_event_store_head_position')).toBe(head);
+      expect(value(samples, 'sysops_projection_position', { projection: 'tickets' })).toBe(head);
+      expect(value(samples, 'sysops_projection_lag_events', { projection: 'tickets' })).toBe(0);
+      for (const saga of ['matching', 'notifications']) {
+        expect(types.get('sysops_saga_position')).toBe('gauge');
+        expect(value(samples, 'sysops_saga_position', { saga })).toBe(head);
+        expect(value(samples, 'sysops_saga_lag_events', { saga })).toBe(0);
+        expect(value(samples, 'sysops_saga_events_per_second', { saga })).toBeGreaterThanOrEqual(0);
+      }
+      expect(value(samples, 'sysops_notifications', { status: 'pending' })).toBe(await sys.services.outbox.countByStatus('pending'));
+      expect(value(samples, 'sysops_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
+      expect(value(samples, 'sysops_deadlines_due')).toBeGreaterThanOrEqual(0);
+
+      expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+      expect(types.get('nodejs_gc_duration_seconds')).toBe('histogram');
+      expect(value(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+      expect(value(samples, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    });
+
+    it('labels requests by route pattern: 100 distinct ticket ids add no series', async () => {
+      const series = async () => {
+        const { samples } = parsePrometheus((await sys.call('GET', '/metrics')).body);
+        return samples.filter((s) => s.name === 'sysops_http_request_duration_seconds_count');
+      };
+      await sys.call('GET', `/tickets/${randomUUID()}`, { token: customer });
+      await series(); // the scrape itself becomes a series
+      const before = await series();
+      const ids = Array.from({ length: 100 }, () => randomUUID());
+      for (const id of ids) expect((await sys.call('GET', `/tickets/${id}`, { token: customer })).status).toBe(404);
+      const after = await series();
+
+      const keys = (list: Sample[]) => list.map((s) => JSON.stringify(s.labels)).sort();
+      expect(keys(after)).toEqual(keys(before));
+      const byId = (list: Sample[]) => list.find((s) => s.labels.route === '/tickets/:ticketId' && s.labels.status_code === '404')!.value;
+      expect(byId(after) - byId(before)).toBe(100);
+      const labelValues = after.flatMap((s) => Object.values(s.labels));
+      expect(labelValues.filter((v) => ids.some((id) => v.includes(id)))).toEqual([]);
+    });
+
+    it('each app has its own registry: an API-only app beside it counts only its own requests', async () => {
+      const apiOnly = await startApiOnly(sys.services);
+      try {
+        const r = await apiOnly.call('/metrics');
+        const { samples } = parsePrometheus(r.body);
+        expect(samples.filter((s) => s.name === 'sysops_http_request_duration_seconds_count')).toEqual([]);
+        expect(value(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+        expect(value(samples, 'sysops_saga_position', { saga: 'matching' })).toBeGreaterThan(0);
+      } finally {
+        await apiOnly.close();
+      }
+    });
+
+    it('/ready is ready while sagas keep up', async () => {
+      const r = await sys.call('GET', '/ready');
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ status: 'ready', sagas: [expect.objectContaining({ name: 'matching', lag: 0 }), expect.objectContaining({ name: 'notifications', lag: 0 })] });
+    });
+  });
+
+  describe('readiness and saga lag', () => {
+    let sys: TestSystem;
+    let customer: string;
+
+    beforeEach(async () => {
+      sys = await startTestSystem({ readyMaxSagaLag: 3 });
+      await markPaid(sys, 'cust-test');
+      customer = await sys.token('customer');
+    });
+    afterEach(() => sys.stop());
+
+    it('/ready answers 503 naming the sagas further behind than READY_MAX_SAGA_LAG', async () => {
+      expect((await sys.call('GET', '/ready')).status).toBe(200);
+      await sys.sagas.stop();
+      for (let i = 0; i < 2; i++) expect((await sys.call('POST', '/tickets', { token: customer, body: ticketBody() })).status).toBe(201);
+      const head = await sys.services.events.headPosition();
+
+      const r = await sys.call('GET', '/ready');
+      expect(r.status).toBe(503);
+      expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(r.body.detail).toMatch(/^sagas behind by more than 3 events: matching \(\d+\), notifications \(\d+\)$/);
+      const matching = r.body.sagas.find((s: { name: string }) => s.name === 'matching');
+      expect(matching).toMatchObject({ state: 'stopped', head, lag: head - matching.position, oldestUnhandledAgeSeconds: expect.any(Number) });
+      expect(matching.lag).toBeGreaterThan(3);
+
+      // /projections shows the same, and the read models (still running) are not blamed.
+      const p = await sys.call('GET', '/projections');
+      expect(p.body.sagas[0]).toMatchObject({ name: 'matching', position: matching.position, lag: matching.lag });
+      expect(r.body.detail).not.toMatch(/read models/);
+    });
+
+    it('an API-only process reads the sagas from their checkpoints, and a saga ahead of the head makes it not ready', async () => {
+      await openTicket(sys, customer, ticketBody());
+      const apiOnly = await startApiOnly(sys.services);
+      try {
+        const head = await sys.services.events.headPosition();
+        const checkpoints = sys.services.documents.collection<{ _id: string; position: number }>(SAGA_CHECKPOINTS);
+        // A saga that only skips events saves its checkpoint within a second of the last one.
+        for (let i = 0; i < 100 && (await checkpoints.count({ position: head })) < 2; i++) await new Promise((r) => setTimeout(r, 25));
+        const stored = (await apiOnly.call('/projections')).body;
+        expect(stored.projections.map((p: { name: string }) => p.name)).toContain('tickets');
+        expect(stored.sagas.map((s: { name: string }) => s.name)).toEqual(['matching', 'notifications']);
+        for (const saga of stored.sagas) {
+          const runner = sys.sagas.status().find((s) => s.name === saga.name)!;
+          expect(saga).toMatchObject({ source: 'checkpoint', position: head, head, lag: 0, state: 'running', handled: runner.handled, refused: runner.refused });
+        }
+        expect((await apiOnly.call('/ready')).status).toBe(200);
+
+        // The event store lost its tail: the notifications saga passed positions the store no longer has.
+        await checkpoints.updateOne({ _id: 'notifications' }, { $set: { position: head + 5 } });
+        const r = await apiOnly.call('/ready');
+        expect(r.status).toBe(503);
+        expect(r.type).toMatch(/^application\/problem\+json/);
+        expect(r.body.detail).toBe(`ahead of the event store's head (${head}), the store lost events: saga notifications at ${head + 5}`);
+        const notifications = (await apiOnly.call('/projections')).body.sagas[1];
+        expect(notifications).toMatchObject({ name: 'notifications', position: head + 5, head, lag: -5, aheadOfHead: true });
+      } finally {
+        await apiOnly.close();
+      }
+    });
+  });
+
+  it('names read models behind their bound or ahead of the head, and never clamps a lag away', () => {
+    const projection = (name: string, position: number) => ({ name, version: 1, suffix: 'v1', position, head: 100, lag: Math.max(0, 100 - position) });
+    const reasons = whyNotReady([projection('tickets', 10), projection('visits', 120), projection('users', 100)], [], { projections: 50, sagas: 50 });
+    expect(reasons).toEqual(['read models behind by more than 50 events: tickets (90)', "ahead of the event store's head (100), the store lost events: read model visits at 120"]);
+  });
+});
