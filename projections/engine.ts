@@ -63,7 +63,7 @@ export class ProjectionEngine {
     const head = await this.eventStore.headPosition();
     return [...this.runners.values()].map(({ runner, role }) => {
       const s = runner.status();
-      return { ...s, role, head, lag: Math.max(0, head - s.position) };
+      return { ...s, role, head, lag: head - s.position };
     });
   }
 

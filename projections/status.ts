@@ -9,6 +9,7 @@ export interface ServingStatus {
   suffix: string | null;
   position: Position;
   head: Position;
+  /** head − position, never clamped: below zero the store has lost events the read model applied. */
   lag: number;
 }
 
@@ -24,7 +25,7 @@ export async function servingStatus(events: EventStore, documents: DocumentStore
       const active = await registry.active(p.name);
       const checkpoint = active ? await registry.checkpoint({ name: p.name, version: active.version, suffix: active.suffix }) : null;
       const position = checkpoint?.position ?? 0;
-      return { name: p.name, version: active?.version ?? null, suffix: active?.suffix ?? null, position, head, lag: Math.max(0, head - position) };
+      return { name: p.name, version: active?.version ?? null, suffix: active?.suffix ?? null, position, head, lag: head - position };
     }),
   );
 }
