@@ -31,9 +31,14 @@ export class ApiClient {
 
   /** An access token, or an error naming the login and the answer. */
   async login(email: string, password: string): Promise<string> {
-    const answer = await this.call<{ accessToken?: string }>('POST', '/auth/login', { body: { email, password } });
+    return (await this.signIn(email, password)).token;
+  }
+
+  /** An access token and who it is for (the expert or customer the login is linked to). */
+  async signIn(email: string, password: string): Promise<{ token: string; user: { expertId?: string; customerId?: string } }> {
+    const answer = await this.call<{ accessToken?: string; user?: { expertId?: string; customerId?: string } }>('POST', '/auth/login', { body: { email, password } });
     if (answer.status !== 200 || !answer.body?.accessToken) throw new Error(`login as ${email} failed: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
-    return answer.body.accessToken;
+    return { token: answer.body.accessToken, user: answer.body.user ?? {} };
   }
 }
 
