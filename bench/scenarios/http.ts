@@ -71,7 +71,8 @@ interface CreateFigures {
 async function measureHttp(ctx: BenchContext, seconds: number): Promise<Metric[]> {
   const cache = await demoStore(ctx.progress);
   const dataDir = join(ctx.dir, 'data');
-  const forgetDataDir = onExit(() => rmSync(dataDir, { recursive: true, force: true }));
+  // The harness removes ctx.dir after the scenario, but not when a signal ends the process.
+  const forgetBenchDir = onExit(() => rmSync(ctx.dir, { recursive: true, force: true }));
   copyDemoStore(cache, dataDir);
   const wal = new WalWatch(dataDir).start();
   const servers: ServerProcess[] = [];
@@ -118,7 +119,7 @@ async function measureHttp(ctx: BenchContext, seconds: number): Promise<Metric[]
     wal.stop();
     for (const server of servers) await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
-    forgetDataDir();
+    forgetBenchDir();
   }
 }
 
