@@ -245,7 +245,12 @@ function rate(name: string, result: LoadResult, note: string): Metric {
 function failureCount(prefix: string, runs: readonly LoadResult[]): Metric {
   const non2xx = runs.reduce((n, r) => n + r.non2xx, 0);
   const errors = runs.reduce((n, r) => n + r.errors, 0);
-  return { name: `${prefix}_non2xx`, value: non2xx + errors, unit: 'count', note: non2xx + errors === 0 ? 'requests without a 2xx answer: none' : `!! requests without a 2xx answer: ${non2xx} non-2xx, ${errors} connection errors or timeouts` };
+  const silent = runs.map((r, i) => (r.ok === 0 ? `run ${i + 1}` : '')).filter(Boolean);
+  const notes = [
+    non2xx + errors === 0 ? 'requests without a 2xx answer: none' : `!! requests without a 2xx answer: ${non2xx} non-2xx, ${errors} connection errors or timeouts`,
+    silent.length > 0 ? `!! no answer at all in ${silent.join(', ')} (every request slower than the run)` : '',
+  ];
+  return { name: `${prefix}_non2xx`, value: non2xx + errors, unit: 'count', note: notes.filter(Boolean).join('; ') };
 }
 
 function withTarget(metric: Metric): Metric {
