@@ -18,6 +18,8 @@ export interface BenchContext {
   measured: Map<string, number>;
   /** Progress of a measurement: call tick(n) as work completes. */
   progress(label: string, total: number): { tick(n?: number): void; done(): void };
+  /** Prints text between the bars (to stderr with `--json`, where stdout holds only metrics). */
+  log(text: string): void;
 }
 
 export interface Scenario {
@@ -51,6 +53,14 @@ export async function runBench(scenarios: Scenario[], options: { json: boolean; 
               }
             },
           };
+        },
+        log(text) {
+          const line = text.endsWith('\n') ? text : `${text}\n`;
+          if (bars) {
+            bars.log(line);
+            bars.update();
+          } else if (options.json) process.stderr.write(line);
+          else process.stdout.write(line);
         },
       });
       for (const m of metrics) {

@@ -1,0 +1,79 @@
+/**
+ * Child process of the bench: writes the demo data (`seedDemo`, as `npm run seed` does) into the
+ * embedded stores of DATA_DIR, then logins for the first BENCH_CUSTOMERS demo customers and every
+ * demo expert (the demo has one login per role only), listed in bench-logins.json.
+ * Progress goes to stdout as JSON lines: {"phase","done","total"}.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createContainer } from '../../app/container';
+import { lockDataDir } from '../../app/data-lock';
+import { TOKENS } from '../../app/tokens';
+import { send } from '../../commands/aggregate';
+import { userAccounts } from '../../commands/user-account';
+import { loadConfig } from '../../config/config';
+import { createLogger } from '../../config/logger';
+import { hashPassword } from '../../api/auth/passwords';
+import { DocumentStore } from '../../document-store/port';
+import { EventStore } from '../../event-store/port';
+import { ProjectionEngine } from '../../projections/engine';
+import { DEFAULT_SIZE, DEMO_LOGINS, seedDemo, SeedSystem } from '../../seed/demo';
+import { SeedProgress } from '../../seed/marker';
+import { seedSystemFrom } from '../../seed/system';
+import { BENCH_LOGINS_FILE, Login } from './bench-logins';
+
+const BENCH_CUSTOMERS = 100;
+const BENCH_PASSWORD = 'bench-login-pass';
+
+function report(phase: string, done: number, total: number): void {
+  process.stdout.write(`${JSON.stringify({ phase, done, total })}\n`);
+}
+
+/** Ids as the demo seed numbers them (seed/demo.ts). */
+const demoCustomerId = (i: number) => `cust-${String(i + 1).padStart(4, '0')}`;
+const demoExpertId = (i: number) => `exp-${String(i + 1).padStart(3, '0')}`;
+
+async function addBenchLogins(sys: SeedSystem): Promise<Login[]> {
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
+  const accounts = [
+    ...Array.from({ length: Math.min(BENCH_CUSTOMERS, DEFAULT_SIZE.customers) }, (_, i) => ({ role: 'customer' as const, id: demoCustomerId(i), link: { customerId: demoCustomerId(i) } })),
+    ...Array.from({ length: DEFAULT_SIZE.experts }, (_, i) => ({ role: 'expert' as const, id: demoExpertId(i), link: { expertId: demoExpertId(i) } })),
+  ];
+  const logins: Login[] = [];
+  for (const [n, { role, id, link }] of accounts.entries()) {
+    const email = `bench-${id}@bench.sysops.local`;
+    await send(sys.commands, userAccounts, {
+      type: 'registerUser',
+      data: { userId: `user-bench-${id}`, email, role, passwordHash, ...link },
+      metadata: { commandId: `bench:user:${id}`, now: new Date(), actor: { userId: 'bench', role: 'system' }, correlationId: 'bench:logins' },
+    });
+    logins.push({ role, email, password: BENCH_PASSWORD });
+    if (n % 10 === 9) report('bench logins', n + 1, accounts.length);
+  }
+  return [...logins, { role: 'helpdesk', ...DEMO_LOGINS.helpdesk }];
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: 'warn' });
+  lockDataDir(config.DATA_DIR, 'the bench building its demo store');
+  const container = createContainer(config, createLogger(config));
+  const engine = container.get<ProjectionEngine>(TOKENS.ProjectionEngine);
+  await engine.start();
+  const progress = new SeedProgress(container.get<DocumentStore>(TOKENS.DocumentStore));
+  await progress.running();
+  const sys = await seedSystemFrom(container, engine);
+  await seedDemo(sys, { onProgress: report });
+  const logins = await addBenchLogins(sys);
+  await sys.settle();
+  await sys.stop();
+  await progress.done();
+  await engine.stop();
+  await container.get<EventStore>(TOKENS.EventStore).close();
+  await container.get<DocumentStore>(TOKENS.DocumentStore).close();
+  writeFileSync(join(config.DATA_DIR, BENCH_LOGINS_FILE), `${JSON.stringify({ logins }, null, 2)}\n`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,212 @@
+/**
+ * The soak's clients: each one, in a loop, picks an action by weight and does it as one of the
+ * logged-in users — customers opening and reading their tickets, experts reading their feed,
+ * proposing slots for open visits and executing the visits they got (en route, arrived, started,
+ * complete, then the ticket), helpdesk reading its queue and ticket histories.
+ */
+import { randomUUID } from 'node:crypto';
+import { Answer, ApiClient, inBatches } from '../http/api-client';
+import { Login } from '../http/bench-logins';
+import { newTicketBody } from '../http/ticket-bodies';
+import { IntervalRecorder } from './intervals';
+
+/** Access tokens last 15 minutes: log in again before that. */
+const RELOGIN_MS = 10 * 60_000;
+const HOUR = 3_600_000;
+const KNOWN_TICKETS = 2000;
+
+interface VisitView {
+  visitId: string;
+  proposals?: { expertId: string }[];
+  ticketId: string;
+  status: string;
+  durationMinutes: number;
+  windows: { start: string; end: string }[];
+  start: string | null;
+}
+
+interface Session {
+  login: Login;
+  /** The expert a login is linked to (an expert does not propose twice for a visit). */
+  expertId: string | undefined;
+  token: string;
+  loggedInAt: number;
+  /** A customer's tickets. */
+  tickets: string[];
+  /** An expert's open visits from the feed, and the visits they are executing. */
+  feed: VisitView[];
+  work: VisitView[];
+  /** Visits a client of this session is executing a step of: other clients leave them alone. */
+  executing: Set<string>;
+}
+
+type Action = (session: Session) => Promise<void>;
+
+/** Execution steps: the visit's status → the next step and its body. */
+const NEXT_STEP: Record<string, { path: string; body: (visit: VisitView) => unknown }> = {
+  finalized: { path: 'en-route', body: (v) => ({ eta: new Date(Math.max(Date.parse(v.start ?? '') || 0, Date.now() + 5 * 60_000)).toISOString() }) },
+  'en-route': { path: 'arrived', body: () => ({}) },
+  arrived: { path: 'started', body: () => ({}) },
+  started: { path: 'complete', body: () => ({ notes: 'fixed during the soak' }) },
+};
+
+/** Up to three whole-hour starts at least two hours ahead that fit the visit's windows. */
+export function proposedStarts(visit: Pick<VisitView, 'durationMinutes' | 'windows'>, now = Date.now()): string[] {
+  const starts: string[] = [];
+  for (const window of visit.windows) {
+    const end = Date.parse(window.end) - visit.durationMinutes * 60_000;
+    for (let t = Math.ceil(Math.max(Date.parse(window.start), now + 2 * HOUR) / HOUR) * HOUR; t <= end && starts.length < 3; t += HOUR) starts.push(new Date(t).toISOString());
+  }
+  return starts;
+}
+
+/** "/visits/abc/proposals?x=1" → "/visits/{id}/proposals". */
+function routeOf(path: string): string {
+  return path
+    .replace(/\?.*$/, '')
+    .replace(/^\/(tickets|visits)\/(?!feed$|mine$)[^/]+/, '/$1/{id}');
+}
+
+export class SoakMix {
+  private readonly byRole = new Map<string, Session[]>();
+  private readonly knownTickets: string[] = [];
+  private ticketsOpened = 0;
+  private readonly actions: { role: string; weight: number; run: Action }[] = [
+    { role: 'customer', weight: 10, run: (s) => this.openTicket(s) },
+    { role: 'customer', weight: 20, run: (s) => this.readTicket(s) },
+    { role: 'customer', weight: 5, run: (s) => this.listTickets(s) },
+    { role: 'expert', weight: 10, run: (s) => this.readFeed(s) },
+    { role: 'expert', weight: 10, run: (s) => this.propose(s) },
+    { role: 'expert', weight: 10, run: (s) => this.executeStep(s) },
+    { role: 'helpdesk', weight: 5, run: (s) => this.readQueue(s) },
+    { role: 'helpdesk', weight: 5, run: (s) => this.readHistory(s) },
+  ];
+
+  private constructor(
+    private readonly api: ApiClient,
+    private readonly recorder: IntervalRecorder,
+  ) {}
+
+  /** Logs every login in (a login that fails stops the soak before it starts). */
+  static async start(api: ApiClient, recorder: IntervalRecorder, logins: readonly Login[]): Promise<SoakMix> {
+    const mix = new SoakMix(api, recorder);
+    const sessions = await inBatches(logins, 8, async (login): Promise<Session> => {
+      const { token, user } = await api.signIn(login.email, login.password);
+      return { login, expertId: user.expertId, token, loggedInAt: Date.now(), tickets: [], feed: [], work: [], executing: new Set() };
+    });
+    for (const session of sessions) mix.byRole.set(session.login.role, [...(mix.byRole.get(session.login.role) ?? []), session]);
+    return mix;
+  }
+
+  /** One client: actions one after the other until `stopped()`. */
+  async client(stopped: () => boolean): Promise<void> {
+    const actions = this.actions.filter((a) => (this.byRole.get(a.role)?.length ?? 0) > 0);
+    if (actions.length === 0) throw new Error('no customer, expert or helpdesk login to soak with');
+    const total = actions.reduce((n, a) => n + a.weight, 0);
+    while (!stopped()) {
+      let r = Math.random() * total;
+      const action = actions.find((a) => (r -= a.weight) < 0) ?? actions[actions.length - 1]!;
+      const sessions = this.byRole.get(action.role)!;
+      const session = sessions[Math.floor(Math.random() * sessions.length)]!;
+      try {
+        await this.fresh(session);
+        await action.run(session);
+      } catch {
+        // Recorded as "no answer" by call(); a server that went away should not spin this loop.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  private async call<T = any>(session: Session | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer<T>> {
+    const started = performance.now();
+    const request = `${method} ${routeOf(path)}`;
+    try {
+      const answer = await this.api.call<T>(method, path, { ...(session ? { token: session.token } : {}), ...(body !== undefined ? { body } : {}), ...(headers ? { headers } : {}) });
+      this.recorder.record(answer.ms, answer.status, request, answer.body);
+      return answer;
+    } catch (error) {
+      this.recorder.record(performance.now() - started, 0, request, (error as Error).message);
+      throw error;
+    }
+  }
+
+  private async fresh(session: Session): Promise<void> {
+    if (Date.now() - session.loggedInAt < RELOGIN_MS) return;
+    const answer = await this.call<{ accessToken?: string }>(undefined, 'POST', '/auth/login', { email: session.login.email, password: session.login.password });
+    if (answer.status === 200 && answer.body?.accessToken) Object.assign(session, { token: answer.body.accessToken, loggedInAt: Date.now() });
+  }
+
+  private remember(ticketIds: readonly string[]): void {
+    this.knownTickets.push(...ticketIds);
+    if (this.knownTickets.length > KNOWN_TICKETS) this.knownTickets.splice(0, this.knownTickets.length - KNOWN_TICKETS);
+  }
+
+  private async openTicket(s: Session): Promise<void> {
+    const answer = await this.call<{ ticketId: string }>(s, 'POST', '/tickets', newTicketBody(this.ticketsOpened++), { 'idempotency-key': `soak-${randomUUID()}` });
+    if (answer.status === 201) {
+      s.tickets.push(answer.body.ticketId);
+      this.remember([answer.body.ticketId]);
+    }
+  }
+
+  private async listTickets(s: Session): Promise<void> {
+    const answer = await this.call<{ tickets: { ticketId: string }[] }>(s, 'GET', '/tickets?limit=20');
+    if (answer.status !== 200) return;
+    const ids = answer.body.tickets.map((t) => t.ticketId);
+    s.tickets = [...new Set([...ids, ...s.tickets])].slice(0, 50);
+    this.remember(ids);
+  }
+
+  private async readTicket(s: Session): Promise<void> {
+    if (s.tickets.length === 0) return this.listTickets(s);
+    await this.call(s, 'GET', `/tickets/${s.tickets[Math.floor(Math.random() * s.tickets.length)]}`);
+  }
+
+  private async readFeed(s: Session): Promise<void> {
+    const answer = await this.call<{ visits: VisitView[] }>(s, 'GET', '/visits/feed?limit=50');
+    if (answer.status === 200) s.feed = answer.body.visits;
+  }
+
+  private async propose(s: Session): Promise<void> {
+    const proposable = (v: VisitView) => proposedStarts(v).length > 0 && !v.proposals?.some((p) => p.expertId === s.expertId);
+    let visit = s.feed.shift();
+    while (visit && !proposable(visit)) visit = s.feed.shift();
+    if (!visit) return this.readFeed(s);
+    await this.call(s, 'POST', `/visits/${visit.visitId}/proposals`, { starts: proposedStarts(visit) }, { 'idempotency-key': `soak-${randomUUID()}` });
+  }
+
+  /** The next step of a visit the expert is on; their schedule is read when they have nothing to do. */
+  private async executeStep(s: Session): Promise<void> {
+    const visit = s.work.shift();
+    if (!visit) {
+      const answer = await this.call<{ scheduled: VisitView[] }>(s, 'GET', '/visits/mine');
+      if (answer.status !== 200) return;
+      const queued = new Set([...s.executing, ...s.work.map((v) => v.visitId)]);
+      s.work.push(...answer.body.scheduled.filter((v) => (v.status in NEXT_STEP || v.status === 'completed') && !queued.has(v.visitId)));
+      return;
+    }
+    s.executing.add(visit.visitId);
+    try {
+      if (visit.status === 'completed') {
+        await this.call(s, 'POST', `/tickets/${visit.ticketId}/complete`, { resolution: 'repaired during the soak' }, { 'idempotency-key': `soak-${randomUUID()}` });
+        return;
+      }
+      const step = NEXT_STEP[visit.status]!;
+      const answer = await this.call<{ status?: string }>(s, 'POST', `/visits/${visit.visitId}/${step.path}`, step.body(visit), { 'idempotency-key': `soak-${randomUUID()}` });
+      // Refused (taken over, rescheduled…): dropped; the schedule is read again when there is nothing left.
+      if (answer.status === 200 && answer.body.status) s.work.push({ ...visit, status: answer.body.status });
+    } finally {
+      s.executing.delete(visit.visitId);
+    }
+  }
+
+  private async readQueue(s: Session): Promise<void> {
+    await this.call(s, 'GET', '/helpdesk/queue?limit=50');
+  }
+
+  private async readHistory(s: Session): Promise<void> {
+    if (this.knownTickets.length === 0) return this.readQueue(s);
+    await this.call(s, 'GET', `/tickets/${this.knownTickets[Math.floor(Math.random() * this.knownTickets.length)]}/history`);
+  }
+}
