@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import { z } from 'zod';
 import { listDevOutbox } from '../notifications/dev-outbox';
 import { servingStatus } from '../projections/status';
+import { SAGA_CHECKPOINTS, SagaCheckpoint } from '../sagas/runner';
 import { authenticateBearer } from './auth/accounts';
 import { HttpProblem, problemHandler } from './http/problem';
 import { mountRoutes, RouteResult, RouterHooks } from './http/route';
@@ -136,23 +137,42 @@ function routerHooks(services: ApiServices, metrics: ApiMetrics): RouterHooks {
         { upsert: true },
       );
     },
-    async waitForReadModels(position, projections) {
-      if (services.engine) {
-        await services.engine.waitFor(position, { timeoutMs: READ_YOUR_WRITES_MS, ...(projections === 'all' ? {} : { projections }) });
-        return;
-      }
-      // API-only process: the projector runs elsewhere; watch the checkpoints (bounded).
-      const deadline = Date.now() + READ_YOUR_WRITES_MS;
-      const watched = (name: string) => projections === 'all' || projections.includes(name);
-      while (Date.now() < deadline) {
-        const status = await servingStatus(services.events, services.documents, services.projections);
-        if (status.every((s) => !watched(s.name) || s.position >= position)) return;
-        await new Promise((r) => setTimeout(r, 25));
-      }
+    async waitForReadModels(position, names) {
+      // A name is a read model or a saga (whose commands the caller's next command relies on).
+      const sagas = names === 'all' ? [] : names.filter((name) => services.sagaNames.includes(name));
+      const projections = names === 'all' ? 'all' : names.filter((name) => !sagas.includes(name));
+      await Promise.all([waitForProjections(services, position, projections), waitForSagas(services, position, sagas)]);
     },
     observeCommand: (route, seconds) => metrics.observeCommand(route, seconds),
     now: services.clock,
   };
+}
+
+async function waitForProjections(services: ApiServices, position: number, projections: readonly string[] | 'all'): Promise<void> {
+  if (projections !== 'all' && projections.length === 0) return;
+  if (services.engine) {
+    await services.engine.waitFor(position, { timeoutMs: READ_YOUR_WRITES_MS, ...(projections === 'all' ? {} : { projections }) });
+    return;
+  }
+  // API-only process: the projector runs elsewhere; watch the checkpoints (bounded).
+  const watched = (name: string) => projections === 'all' || projections.includes(name);
+  await pollUntil(async () => (await servingStatus(services.events, services.documents, services.projections)).every((s) => !watched(s.name) || s.position >= position));
+}
+
+async function waitForSagas(services: ApiServices, position: number, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  if (services.sagas) {
+    await services.sagas.waitFor(position, READ_YOUR_WRITES_MS, names);
+    return;
+  }
+  // The sagas run in another process: watch their checkpoints (bounded).
+  const checkpoints = services.documents.collection<SagaCheckpoint>(SAGA_CHECKPOINTS);
+  await pollUntil(async () => (await checkpoints.find({ _id: { $in: [...names] } })).filter((c) => c.position >= position).length === names.length);
+}
+
+async function pollUntil(done: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + READ_YOUR_WRITES_MS;
+  while (Date.now() < deadline && !(await done())) await new Promise((r) => setTimeout(r, 25));
 }
 
 function mountDevOutbox(app: Express, services: ApiServices): void {

@@ -50,9 +50,10 @@ export class SagaEngine {
     return this.runners.map((r) => r.status());
   }
 
-  /** Resolves true when every saga has handled everything up to `position`. */
-  async waitFor(position: Position, timeoutMs = 5000): Promise<boolean> {
-    return (await Promise.all(this.runners.map((r) => r.waitFor(position, timeoutMs)))).every(Boolean);
+  /** Resolves true when every saga (or those named) has handled everything up to `position`. */
+  async waitFor(position: Position, timeoutMs = 5000, names?: readonly string[]): Promise<boolean> {
+    const runners = names ? this.runners.filter((r) => names.includes(r.status().name)) : this.runners;
+    return (await Promise.all(runners.map((r) => r.waitFor(position, timeoutMs)))).every(Boolean);
   }
 
   /** Fires every deadline due now. Returns how many fired. */

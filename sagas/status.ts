@@ -20,6 +20,8 @@ export interface SagaLag extends SagaStatus {
 /** Anything that can say how its saga runners are doing (the SagaEngine). */
 export interface SagaRunners {
   status(): SagaStatus[];
+  /** Resolves true once the sagas named have handled everything up to `position` (false on timeout). */
+  waitFor(position: Position, timeoutMs: number, names: readonly string[]): Promise<boolean>;
 }
 
 /** A checkpoint-based rate is measured over at least this long, so it does not flicker between reads. */
@@ -38,7 +40,7 @@ export class SagaMonitor {
     private readonly documents: DocumentStore,
     /** Every saga of the system: the ones with no runner here are read from their checkpoints. */
     private readonly names: readonly string[],
-    private readonly runners?: SagaRunners,
+    private readonly runners?: Pick<SagaRunners, 'status'>,
     private readonly now: () => number = Date.now,
   ) {}
 

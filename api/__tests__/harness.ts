@@ -27,6 +27,7 @@ import { ReadModels } from '../../read-models/read-models';
 import { Deadlines } from '../../sagas/deadlines';
 import { SagaEngine } from '../../sagas/engine';
 import { matchingSaga } from '../../sagas/matching';
+import { ProcessManager } from '../../sagas/process-manager';
 import { notificationsSaga } from '../../sagas/notifications';
 import { createApi } from '../app';
 import { LiveGateway, startLiveGateway } from '../live';
@@ -56,7 +57,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { start?: string; live?: boolean; loginLimitPerMinute?: number; readyMaxSagaLag?: number; projections?: readonly Projection[] } = {},
+  options: { start?: string; live?: boolean; loginLimitPerMinute?: number; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager } = {},
 ): Promise<TestSystem> {
   const projections = options.projections ?? allProjections;
   const clock = {
@@ -83,7 +84,7 @@ export async function startTestSystem(
   const expertDirectory = new ReadModelExpertDirectory(readModels);
   const sagas = new SagaEngine(
     [
-      matchingSaga({ config, outbox, experts: expertDirectory }),
+      (options.saga ?? ((saga) => saga))(matchingSaga({ config, outbox, experts: expertDirectory })),
       notificationsSaga({ outbox, surveyTokens, helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL }),
     ],
     { events, documents, commands, deadlines: new Deadlines(documents), clock: now, logger },

@@ -1,5 +1,6 @@
 import { allProjections } from '../../projections/catalog';
 import { Projection } from '../../projections/projection';
+import { ProcessManager } from '../../sagas/process-manager';
 import { allRoutes } from '../routes';
 import { startTestSystem, TestSystem } from './harness';
 import { markPaid, ticketBody } from './scenario';
@@ -23,7 +24,15 @@ describe('read-your-writes', () => {
 
   beforeAll(async () => {
     const projections = allProjections.map((p) => (p.name === 'reports' ? slowed(p, slow) : p));
-    sys = await startTestSystem({ projections });
+    // The matching saga slowed the same way: each event takes delayMs more while `slow.on`.
+    const saga = (manager: ProcessManager): ProcessManager => ({
+      ...manager,
+      async handle(event, ctx) {
+        if (slow.on) await new Promise((r) => setTimeout(r, 300));
+        return manager.handle(event, ctx);
+      },
+    });
+    sys = await startTestSystem({ projections, saga });
     await markPaid(sys, 'cust-test');
     customer = await sys.token('customer');
     helpdesk = await sys.token('helpdesk');
@@ -34,7 +43,7 @@ describe('read-your-writes', () => {
   });
 
   it('every command route names the read models its answer shows, and they exist', () => {
-    const names = new Set(allProjections.map((p) => p.name));
+    const names = new Set([...allProjections.map((p) => p.name), ...sys.services.sagaNames]);
     // Routes that write no event a read model shows (sessions) or only retry a delivery.
     const writesNoReadModel = new Set(['post /auth/login', 'post /auth/refresh', 'post /auth/logout', 'post /notifications/parked/:messageId/retry']);
     for (const spec of allRoutes) {
@@ -72,6 +81,25 @@ describe('read-your-writes', () => {
       const consistent = await sys.call('GET', '/tickets', { token: helpdesk, headers: { 'x-min-position': position } });
       expect(consistent.status).toBe(200);
       expect((await sys.services.engine.status()).find((p) => p.name === 'reports')!.position).toBeGreaterThanOrEqual(Number(position));
+    } finally {
+      slow.on = false;
+      await sys.settle();
+    }
+  });
+
+  it("an expert completes the ticket right after the last visit's completion, without waiting in between", async () => {
+    const expert = await sys.token('expert');
+    const opened = await sys.call('POST', '/tickets', { token: customer, body: ticketBody() });
+    const [visitId] = opened.body.visitIds as string[];
+    const start = '2026-03-03T10:00:00.000Z';
+    expect((await sys.call('POST', `/visits/${visitId}/proposals`, { token: expert, body: { starts: [start] } })).status).toBe(200);
+    await sys.settle(); // the matching saga finalizes the visit
+    const steps: [string, Record<string, unknown>][] = [['en-route', { eta: start }], ['arrived', {}], ['started', {}], ['complete', { notes: 'replaced the door seal' }]];
+    slow.on = true; // the matching saga, which tells the ticket, takes its time
+    try {
+      for (const [step, body] of steps) expect([step, (await sys.call('POST', `/visits/${visitId}/${step}`, { token: expert, body })).status]).toEqual([step, 200]);
+      const completed = await sys.call('POST', `/tickets/${opened.body.ticketId}/complete`, { token: expert, body: { resolution: 'door seal replaced' } });
+      expect([completed.status, completed.body?.code]).toEqual([200, undefined]);
     } finally {
       slow.on = false;
       await sys.settle();

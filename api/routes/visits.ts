@@ -97,7 +97,9 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
   return route({
     method: 'post',
     path: `/visits/:visitId/${path}`,
-    readsNext: ['visits', 'tickets'],
+    // The matching saga tells the ticket about each step (the last visit completed lets the
+    // expert complete the ticket next): the answer waits until it has handled the step.
+    readsNext: ['visits', 'tickets', 'matching'],
     summary,
     tag: 'Visits',
     roles: ['expert'],
