@@ -3,10 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
+import { DocumentCache, HeldBodies, RowReader } from './embedded-cache';
 import { EmbeddedCollection } from './embedded-collection';
 import { BackgroundWriter } from './embedded-writer';
-import { IdFilter } from './id-filter';
-import { copyOf, parsed, parseStored, serialized, Stored } from './json-text';
+import { copyOf, parsed, serialized, Stored } from './json-text';
 import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, Workspace } from './overlay';
 import {
   Collection,
@@ -34,9 +34,16 @@ export interface EmbeddedDocumentStoreOptions {
    * many kibibytes were appended to it (default 16384: 16 MiB), instead of commits doing it.
    */
   checkpointEveryKiB?: number;
+  /**
+   * Bytes of document bodies kept in memory, roughly, for every collection together (default
+   * 32 MiB): the least recently used are read back from the file when needed again. Every
+   * document's id and row are kept whatever this says.
+   */
+  cacheBytes?: number;
 }
 
 const DEFAULT_BACKGROUND_COMMIT_ROWS = 256;
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 const PAGE_SIZE = 16384;
 const DEFAULT_CHECKPOINT_EVERY_KIB = 16 * 1024;
 
@@ -108,141 +115,6 @@ const ROLLBACK = Symbol('rollback');
 
 const BUILT_ON_FAILURE = 'transaction not committed: a transaction committed before it, which it read from, failed';
 
-/** Reads committed rows back from the file, for documents the cache does not hold. */
-interface RowReader {
-  row(seq: number): string | undefined;
-  rows(collection: string): Map<number, string>;
-  /** Waits for the commits under way (their rows may be missing from the file until then). */
-  settle(): void;
-}
-
-/**
- * A collection's committed documents. A document written and not read since is kept as its
- * JSON text and parsed on first read; one written by the background writer (a rebuild's
- * batch) is not kept at all until someone reads it: it is read back from the file. Rebuilds
- * write far more than they read, and hundreds of thousands of documents kept in memory would
- * otherwise keep the garbage collector busy.
- */
-class DocumentCache {
-  /**
-   * id → the document's row (seq) alone when the document is only in the file (no object per
-   * entry: a rebuild adds hundreds of thousands), else its row and the document, kept as its
-   * text until first read.
-   */
-  private readonly entries = new Map<string, number | { seq: number; doc: Document | string }>();
-  /** Answers most lookups of ids the cache does not hold (a rebuild's new documents) before `entries` does. */
-  private readonly held = new IdFilter(() => this.entries.keys());
-  /** How many entries are only in the file. */
-  private unloaded = 0;
-
-  constructor(
-    private readonly collection: string,
-    private readonly reader: RowReader,
-  ) {}
-
-  get(id: string): Document | undefined {
-    const entry = this.current(id);
-    if (entry === undefined) return undefined;
-    if (typeof entry.doc !== 'string') return entry.doc;
-    return (entry.doc = parseStored(entry.doc));
-  }
-
-  /** The document or, if nobody has parsed it yet, its text (left as it is). */
-  stored(id: string): Stored | undefined {
-    return this.current(id)?.doc;
-  }
-
-  has(id: string): boolean {
-    return this.held.mayHold(id) && this.entries.has(id);
-  }
-
-  seq(id: string): number | undefined {
-    const entry = this.entry(id);
-    return typeof entry === 'number' ? entry : entry?.seq;
-  }
-
-  /** Keeps documents that readers use as objects, new or unread ones as text. */
-  put(id: string, seq: number, doc: Stored): void {
-    const entry = this.entry(id);
-    const read = typeof entry === 'object' && typeof entry.doc === 'object' && typeof doc === 'object';
-    if (typeof entry === 'object') {
-      entry.seq = seq;
-      entry.doc = read ? doc : serialized(doc);
-      return;
-    }
-    if (typeof entry === 'number') this.unloaded--;
-    else this.held.add(id);
-    this.entries.set(id, { seq, doc: serialized(doc) });
-  }
-
-  /** A document the background writer has written: only in the file until someone reads it. */
-  putInFile(id: string, seq: number): void {
-    const entry = this.entry(id);
-    if (entry === undefined) this.held.add(id);
-    if (typeof entry !== 'number') this.unloaded++;
-    this.entries.set(id, seq);
-  }
-
-  /** `putInFile` of a row the background writer has just inserted, for an id this cache does not hold. */
-  putNew(id: string, seq: number): void {
-    this.held.add(id);
-    this.entries.set(id, seq);
-    this.unloaded++;
-  }
-
-  delete(id: string): void {
-    if (typeof this.entry(id) === 'number') this.unloaded--;
-    this.entries.delete(id); // its bits stay until the filter grows: a "maybe" more
-  }
-
-  *values(): IterableIterator<Document> {
-    if (this.unloaded > 0) this.loadAll();
-    for (const id of this.entries.keys()) {
-      const doc = this.get(id);
-      if (doc) yield doc;
-    }
-  }
-
-  private entry(id: string): number | { seq: number; doc: Document | string } | undefined {
-    return this.held.mayHold(id) ? this.entries.get(id) : undefined;
-  }
-
-  /** The entry of a document, read from the file (as text) if it is only there. */
-  private current(id: string): { seq: number; doc: Document | string } | undefined {
-    const entry = this.entry(id);
-    return typeof entry === 'number' ? this.fromFile(id, entry) : entry;
-  }
-
-  private fromFile(id: string, seq: number): { seq: number; doc: Document | string } | undefined {
-    const text = this.reader.row(seq);
-    if (text === undefined) {
-      // Deleted or moved by a commit under way that the cache has not seen yet.
-      this.reader.settle();
-      const now = this.entry(id);
-      if (now === seq) {
-        throw new Error(`document store: '${this.collection}' has no row ${seq} for '${id}' (was the file changed by another process?)`);
-      }
-      return typeof now === 'number' ? this.fromFile(id, now) : now;
-    }
-    this.unloaded--;
-    const entry = { seq, doc: text };
-    this.entries.set(id, entry);
-    return entry;
-  }
-
-  /** Reads every document the cache does not hold, in one pass over the collection's rows. */
-  private loadAll(): void {
-    const texts = this.reader.rows(this.collection);
-    for (const [id, entry] of this.entries) {
-      if (typeof entry !== 'number') continue;
-      const text = texts.get(entry);
-      if (text === undefined) continue; // get() settles and retries
-      this.entries.set(id, { seq: entry, doc: text });
-      this.unloaded--;
-    }
-  }
-}
-
 /** collection → id → row written (null: deleted). */
 type SeqChanges = Map<string, Map<string, number | null>>;
 
@@ -283,6 +155,8 @@ interface FtsStatements {
  */
 class CommittedState implements Layer {
   private readonly caches = new Map<string, DocumentCache>();
+  /** Bodies the caches hold, within the store's budget. */
+  private readonly bodies: HeldBodies;
   /** collection → unique index → key → id. */
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
   private readonly specs = new Map<string, IndexSpec[]>();
@@ -305,14 +179,14 @@ class CommittedState implements Layer {
   private failures = 0;
 
   private readonly stmt: {
-    load: Database.Statement<[string], [number, string, string]>;
+    load: Database.Statement<[string], [number, string]>;
     register: Database.Statement<[string]>;
     insert: Database.Statement<[number, string, string, string]>;
     update: Database.Statement<[string, number]>;
     remove: Database.Statement<[number]>;
     all: Database.Statement<[string], { seq: number; doc: string }>;
     row: Database.Statement<[number], { doc: string }>;
-    rows: Database.Statement<[string], [number, string]>;
+    page: Database.Statement<[string, number, number], [number, string, string]>;
     saveIndex: Database.Statement<[string, string, string]>;
     ping: Database.Statement<[], unknown>;
   };
@@ -320,17 +194,21 @@ class CommittedState implements Layer {
   constructor(
     private readonly db: Database.Database,
     private readonly background: { path: string; rows: number; checkpointEveryKiB: number } | undefined,
+    cacheBytes: number,
   ) {
+    this.bodies = new HeldBodies(cacheBytes);
     db.exec(DOCUMENTS_SCHEMA);
     this.stmt = {
-      load: db.prepare<[string], [number, string, string]>('SELECT seq, id, doc FROM documents WHERE collection = ? ORDER BY seq').raw(true),
+      load: db.prepare<[string], [number, string]>('SELECT seq, id FROM documents WHERE collection = ? ORDER BY seq').raw(true),
       register: db.prepare('INSERT OR IGNORE INTO collections (name) VALUES (?)'),
       insert: db.prepare('INSERT INTO documents (seq, collection, id, doc) VALUES (?, ?, ?, ?)'),
       update: db.prepare('UPDATE documents SET doc = ? WHERE seq = ?'),
       remove: db.prepare('DELETE FROM documents WHERE seq = ?'),
       all: db.prepare('SELECT seq, doc FROM documents WHERE collection = ? ORDER BY seq'),
       row: db.prepare('SELECT doc FROM documents WHERE seq = ?'),
-      rows: db.prepare<[string], [number, string]>('SELECT seq, doc FROM documents WHERE collection = ?').raw(true),
+      page: db
+        .prepare<[string, number, number], [number, string, string]>('SELECT seq, id, doc FROM documents WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .raw(true),
       saveIndex: db.prepare('INSERT INTO indexes (collection, name, spec) VALUES (?, ?, ?)'),
       ping: db.prepare('SELECT 1'),
     };
@@ -346,7 +224,7 @@ class CommittedState implements Layer {
 
   private readonly rowReader: RowReader = {
     row: (seq) => this.stmt.row.get(seq)?.doc,
-    rows: (collection) => new Map(this.stmt.rows.all(collection)),
+    page: (collection, afterSeq, limit) => this.stmt.page.all(collection, afterSeq, limit),
     settle: () => this.settle(),
   };
 
@@ -511,6 +389,11 @@ class CommittedState implements Layer {
   owner(collection: string, index: UniqueIndex, key: string): string | undefined {
     this.load(collection);
     return this.keys.get(collection)?.get(index.name)?.get(key);
+  }
+
+  /** Bytes and number of document bodies held in memory. */
+  heldBodies(): { bytes: number; documents: number } {
+    return { bytes: this.bodies.bytes, documents: this.bodies.documents };
   }
 
   collections(): string[] {
@@ -753,8 +636,9 @@ class CommittedState implements Layer {
   private load(collection: string): DocumentCache {
     let cache = this.caches.get(collection);
     if (cache) return cache;
-    cache = new DocumentCache(collection, this.rowReader);
-    for (const [seq, id, doc] of this.stmt.load.all(collection)) cache.put(id, seq, doc);
+    cache = new DocumentCache(collection, this.rowReader, this.bodies);
+    // Rows only: bodies are read when used.
+    for (const [seq, id] of this.stmt.load.all(collection)) cache.putNew(id, seq);
     const keys = new Map<string, Map<string, string>>();
     for (const index of this.uniqueIndexes(collection)) keys.set(index.name, this.buildKeyMap(collection, cache, index));
     this.caches.set(collection, cache);
@@ -856,7 +740,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
       options.path !== ':memory:' && Number.isFinite(backgroundRows)
         ? { path: options.path, rows: backgroundRows, checkpointEveryKiB: options.checkpointEveryKiB ?? DEFAULT_CHECKPOINT_EVERY_KIB }
         : undefined;
-    this.state = new CommittedState(this.db, background);
+    this.state = new CommittedState(this.db, background, options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     const store = this;
     this.workspace = {
       get layer() {
@@ -929,6 +813,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
   async listCollections(): Promise<string[]> {
     this.assertOpen();
     return this.state.collections();
+  }
+
+  /** Document bodies held in memory: their approximate bytes and how many. */
+  heldBodies(): { bytes: number; documents: number } {
+    return this.state.heldBodies();
   }
 
   async dropCollection(name: string): Promise<void> {
