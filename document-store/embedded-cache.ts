@@ -142,6 +142,11 @@ export class DocumentCache {
     private readonly bodies: HeldBodies,
   ) {}
 
+  /** How many documents the collection has. */
+  get size(): number {
+    return this.entries.size;
+  }
+
   get(id: string): Document | undefined {
     const held = this.current(id);
     if (held === undefined) return undefined;
@@ -223,6 +228,11 @@ export class DocumentCache {
       return;
     }
     yield* this.scanFile();
+  }
+
+  /** Every document with its id and row, in row order (what an index is built from). */
+  *rows(): IterableIterator<{ id: string; seq: number; doc: Document }> {
+    for (const doc of this.values()) yield { id: doc._id, seq: this.seq(doc._id)!, doc };
   }
 
   private *scanFile(): IterableIterator<Document> {

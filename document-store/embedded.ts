@@ -5,14 +5,16 @@ import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
 import { DocumentCache, HeldBodies, RowReader } from './embedded-cache';
 import { EmbeddedCollection } from './embedded-collection';
+import { Candidate, CollectionIndexes, conditionsOf, idsOf, IndexDefinition, Selection } from './embedded-index';
 import { BackgroundWriter } from './embedded-writer';
 import { copyOf, parsed, serialized, Stored } from './json-text';
-import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, Workspace } from './overlay';
+import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, QueryStats, Workspace } from './overlay';
 import {
   Collection,
   Document,
   DocumentStore,
   DuplicateKey,
+  Filter,
   IndexSpec,
   SearchHit,
   SearchOptions,
@@ -37,7 +39,7 @@ export interface EmbeddedDocumentStoreOptions {
   /**
    * Bytes of document bodies kept in memory, roughly, for every collection together (default
    * 32 MiB): the least recently used are read back from the file when needed again. Every
-   * document's id and row are kept whatever this says.
+   * document's id and row, and the indexes, are kept whatever this says.
    */
   cacheBytes?: number;
 }
@@ -139,7 +141,12 @@ interface InFlight {
   firstNewSeq: number;
   /** The text of a new document that `changes` holds by its row. */
   heldText: (seq: number) => string;
+  /** For collections whose indexes are built: each document written, with its row, to index once committed. */
+  indexed: Map<string, IndexWrite[]>;
 }
+
+/** A document's new version at its row (null: deleted), for the indexes. */
+type IndexWrite = [id: string, seq: number, doc: Document | null];
 
 interface FtsStatements {
   insert: Database.Statement<[number, string]>;
@@ -157,6 +164,12 @@ class CommittedState implements Layer {
   private readonly caches = new Map<string, DocumentCache>();
   /** Bodies the caches hold, within the store's budget. */
   private readonly bodies: HeldBodies;
+  /**
+   * collection → its ordinary indexes, built from the documents the first time a query can use
+   * them, then kept up to date by every commit (and dropped when the collection's indexes change).
+   */
+  private readonly secondary = new Map<string, CollectionIndexes>();
+  readonly stats: QueryStats = { examined: 0, plans: undefined };
   /** collection → unique index → key → id. */
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
   private readonly specs = new Map<string, IndexSpec[]>();
@@ -265,6 +278,7 @@ class CommittedState implements Layer {
       rows: new Map(),
       added: new Map(),
       firstNewSeq,
+      indexed: new Map(),
       heldText: (seq) => {
         // From the batch until the writer has committed it, then from the file.
         const text = batch.insertedText(seq - firstNewSeq) ?? this.rowReader.row(seq);
@@ -280,9 +294,14 @@ class CommittedState implements Layer {
       entry.rows.set(collection, written);
       const added: Added = { first: this.nextSeq, ids: [] };
       let registered = false;
+      // Keys are taken now, while the documents are at hand (their text goes to the batch).
+      const indexed: IndexWrite[] | undefined = this.secondary.has(collection) ? [] : undefined;
+      if (indexed) entry.indexed.set(collection, indexed);
       for (const [id, doc] of docs) {
         // A new document needs no lookup (in a rebuild, nearly all are new).
         const existing = fresh?.isNew(collection, id) ? undefined : this.seqOf(collection, id);
+        if (doc && indexed) indexed.push([id, existing ?? this.nextSeq, parsed(doc)]);
+        else if (indexed && existing !== undefined) indexed.push([id, existing, null]);
         if (doc) {
           if (!registered) batch.registers.push(collection);
           registered = true;
@@ -391,9 +410,78 @@ class CommittedState implements Layer {
     return this.keys.get(collection)?.get(index.name)?.get(key);
   }
 
+  /**
+   * Candidates through the collection's indexes (embedded-index.ts), or through the ids of an
+   * `_id: { $in }` filter; undefined when neither serves the query.
+   */
+  candidates(collection: string, selection: Selection, shadowed?: (id: string) => boolean): Candidate[] | undefined {
+    const cache = this.load(collection);
+    const ids = idsOf(selection.filter);
+    if (ids) {
+      this.stats.plans?.push('_id');
+      const found: Candidate[] = [];
+      for (const id of new Set(ids)) {
+        const at = cache.seq(id);
+        if (at !== undefined && !shadowed?.(id)) found.push({ id, at });
+      }
+      return found.sort((a, b) => a.at - b.at);
+    }
+    const indexes = this.indexesFor(collection, selection);
+    const plan = indexes?.plan(selection, cache.size);
+    if (!indexes || !plan) {
+      this.stats.plans?.push('scan');
+      return undefined;
+    }
+    this.stats.plans?.push(`index ${plan.index.definition.name}${plan.order ? ' in sort order' : ''}`);
+    return indexes.candidates(plan, selection, {
+      fetch: (id) => cache.get(id),
+      row: (id) => cache.seq(id),
+      ...(shadowed ? { shadowed } : {}),
+      rejected: () => this.stats.examined++,
+    });
+  }
+
+  position(collection: string, id: string): number | undefined {
+    return this.load(collection).seq(id);
+  }
+
+  count(collection: string, filter: Filter): number | undefined {
+    const cache = this.load(collection);
+    if (Object.keys(filter).length === 0) return cache.size;
+    const counted = this.indexesFor(collection, { filter })?.count(filter, cache.size);
+    if (counted) this.stats.plans?.push(`count ${counted.index}`);
+    return counted?.matches;
+  }
+
   /** Bytes and number of document bodies held in memory. */
   heldBodies(): { bytes: number; documents: number } {
     return { bytes: this.bodies.bytes, documents: this.bodies.documents };
+  }
+
+  /**
+   * The collection's ordinary indexes if one of them may serve the query (its first field has a
+   * condition or is sorted on), built on this first use: a query no index serves builds none.
+   */
+  private indexesFor(collection: string, selection: Pick<Selection, 'filter' | 'sort'>): CollectionIndexes | undefined {
+    const built = this.secondary.get(collection);
+    if (built) return built;
+    const definitions = this.ordinaryIndexes(collection);
+    if (definitions.length === 0) return undefined;
+    const conditions = conditionsOf(selection.filter).fields;
+    const sorted = Object.keys(selection.sort ?? {});
+    if (!definitions.some((d) => conditions.has(d.fields[0]!) || sorted.includes(d.fields[0]!))) return undefined;
+    this.settle(); // the rows of commits under way would not be in the cache yet
+    const cache = this.load(collection);
+    const indexes = new CollectionIndexes(definitions);
+    indexes.load(cache.rows());
+    this.secondary.set(collection, indexes);
+    return indexes;
+  }
+
+  private ordinaryIndexes(collection: string): IndexDefinition[] {
+    return (this.specs.get(collection) ?? [])
+      .filter((spec) => textFields(spec).length === 0)
+      .map((spec) => ({ name: spec.name!, fields: Object.keys(spec.keys) }));
   }
 
   collections(): string[] {
@@ -431,8 +519,14 @@ class CommittedState implements Layer {
     this.db.pragma(leave ? 'wal_autocheckpoint = 0' : AUTOCHECKPOINT);
   }
 
-  /** Brings the cache up to date with what the background writer has committed. */
-  private applyWritten({ changes, rows, added, firstNewSeq }: InFlight): void {
+  /** Brings the cache and the indexes up to date with what the background writer has committed. */
+  private applyWritten({ changes, rows, added, firstNewSeq, indexed }: InFlight): void {
+    for (const [collection, writes] of indexed) {
+      const indexes = this.secondary.get(collection);
+      if (indexes) for (const [id, seq, doc] of writes) indexes.write(id, seq, doc);
+    }
+    // Built while this commit was under way (they settle first, so not from its rows): build again.
+    for (const collection of rows.keys()) if (!indexed.has(collection)) this.secondary.delete(collection);
     for (const [collection, written] of rows) {
       const cache = this.load(collection);
       const docs = changes.get(collection);
@@ -462,17 +556,18 @@ class CommittedState implements Layer {
     }
   }
 
-  /** Brings the cache up to date with committed changes. */
+  /** Brings the cache and the indexes up to date with committed changes. */
   private applyCommitted(changes: Changes, written: SeqChanges): void {
     for (const [collection, docs] of changes) {
       const cache = this.load(collection);
       const indexes = this.uniqueIndexes(collection);
+      const secondary = this.secondary.get(collection);
       const rows = written.get(collection);
       let kept = false;
       for (const [id, stored] of docs) {
+        const doc = stored === null || (indexes.length === 0 && !secondary) ? null : parsed(stored);
         if (indexes.length > 0) {
           const previous = cache.get(id);
-          const doc = stored === null ? null : parsed(stored);
           for (const index of indexes) {
             const map = this.keyMap(collection, index.name);
             if (previous) for (const key of uniqueKeys(previous, index)) if (map.get(key) === id) map.delete(key);
@@ -480,6 +575,7 @@ class CommittedState implements Layer {
           }
         }
         const seq = rows?.get(id);
+        if (secondary && seq !== undefined) secondary.write(id, seq ?? 0, seq === null ? null : doc);
         if (!stored || seq == null) {
           cache.delete(id);
           continue;
@@ -523,6 +619,7 @@ class CommittedState implements Layer {
     })();
     this.specsOf(collection).push(spec);
     this.unique.delete(collection);
+    this.secondary.delete(collection); // built again, with the new one, when a query needs them
     if (keyMap) this.keysOf(collection).set(spec.name!, keyMap);
     this.names.add(collection);
   }
@@ -536,6 +633,7 @@ class CommittedState implements Layer {
       this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
     })();
     this.caches.delete(collection);
+    this.secondary.delete(collection);
     this.keys.delete(collection);
     this.specs.delete(collection);
     this.unique.delete(collection);
@@ -747,6 +845,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
         store.assertOpen();
         return store.state;
       },
+      stats: this.state.stats,
       commit: (changes) => {
         this.assertOpen();
         this.state.commit(changes);
@@ -815,6 +914,24 @@ export class EmbeddedDocumentStore implements DocumentStore {
     return this.state.collections();
   }
 
+  /**
+   * How the queries `work` makes run (for tests and diagnostics): the plan of each — an index's
+   * name, `_id`, `count` (answered by an index's keys alone) or `scan` — and how many documents
+   * they looked at.
+   */
+  async explain<R>(work: () => Promise<R>): Promise<{ result: R; plans: string[]; examined: number }> {
+    const { stats } = this.state;
+    const examined = stats.examined;
+    const plans: string[] = [];
+    stats.plans = plans;
+    try {
+      const result = await work();
+      return { result, plans, examined: stats.examined - examined };
+    } finally {
+      if (stats.plans === plans) stats.plans = undefined;
+    }
+  }
+
   /** Document bodies held in memory: their approximate bytes and how many. */
   heldBodies(): { bytes: number; documents: number } {
     return this.state.heldBodies();
@@ -859,6 +976,7 @@ class TransactionView implements DocumentStore {
         view.assertActive();
         return overlay;
       },
+      stats: state.stats,
       commit: (changes) => {
         this.assertActive();
         overlay.putAll(changes);
