@@ -220,6 +220,14 @@ export interface IndexPlan {
   exact: boolean;
 }
 
+/** A top-level `$or` answered branch by branch, each through its best index: the union of their candidates. */
+export interface UnionPlan {
+  branches: IndexPlan[];
+  entries: number;
+}
+
+export type QueryPlan = IndexPlan | UnionPlan;
+
 function pointAtoms(points: IndexValue[]): string[] {
   return [...new Set(points.map((p) => encodeValue(p)))].sort();
 }
@@ -363,30 +371,53 @@ export class CollectionIndexes {
    * one that walks in the sort's order when a limit makes stopping early cheaper; undefined when
    * no index helps, or the best would propose most of the collection (a scan is cheaper then).
    */
-  plan(selection: Pick<Selection, 'filter' | 'sort' | 'need'>, size: number): IndexPlan | undefined {
-    const conditions = conditionsOf(selection.filter);
+  plan(selection: Pick<Selection, 'filter' | 'sort' | 'need'>, size: number): QueryPlan | undefined {
     const sort = selection.sort && Object.keys(selection.sort).length > 0 ? Object.entries(selection.sort) : undefined;
-    let filtering: IndexPlan | undefined;
-    let ordered: IndexPlan | undefined;
-    for (const index of this.indexes) {
-      const plan = planFor(index, conditions, sort);
-      if (!plan) continue;
-      if (plan.used > 0 && (!filtering || plan.entries < filtering.entries)) filtering = plan;
-      if (plan.order && selection.need !== undefined && (!ordered || plan.entries < ordered.entries)) ordered = plan;
-    }
+    const { filtering: single, ordered } = this.plans(conditionsOf(selection.filter), sort, selection.need);
+    const union = this.union(selection.filter);
+    const filtering = union && (!single || union.entries < single.entries) ? union : single;
     if (ordered) {
       // A walk in order meets `need` matches after about need × keys ÷ matches keys; matches are at most the best filter's keys.
       const matches = Math.max(1, filtering?.entries ?? size);
       if (ordered === filtering || !filtering || (selection.need! * ordered.entries) / matches < filtering.entries) return ordered;
     }
-    if (filtering && filtering.entries <= size / 2) return { ...filtering, order: undefined };
+    if (filtering && filtering.entries <= size / 2) return 'branches' in filtering ? filtering : { ...filtering, order: undefined };
     return undefined;
   }
 
   /** The number of matches, when the keys of an index alone decide it (undefined otherwise). */
   count(filter: Filter, size: number): { matches: number; index: string } | undefined {
     const plan = this.plan({ filter }, size);
-    return plan?.exact ? { matches: plan.entries, index: plan.index.definition.name } : undefined;
+    return plan && 'index' in plan && plan.exact ? { matches: plan.entries, index: plan.index.definition.name } : undefined;
+  }
+
+  /** The index that narrows the candidates most, and the smallest that walks in the sort's order. */
+  private plans(conditions: FilterConditions, sort: [string, 1 | -1][] | undefined, need: number | undefined): { filtering?: IndexPlan; ordered?: IndexPlan } {
+    let filtering: IndexPlan | undefined;
+    let ordered: IndexPlan | undefined;
+    for (const index of this.indexes) {
+      const plan = planFor(index, conditions, sort);
+      if (!plan) continue;
+      if (plan.used > 0 && (!filtering || plan.entries < filtering.entries)) filtering = plan;
+      if (plan.order && need !== undefined && (!ordered || plan.entries < ordered.entries)) ordered = plan;
+    }
+    return { ...(filtering ? { filtering } : {}), ...(ordered ? { ordered } : {}) };
+  }
+
+  /** A plan per branch of the filter's `$or` (each with the conditions beside the `$or`), if every branch has one. */
+  private union(filter: Filter): UnionPlan | undefined {
+    const branches = filter.$or;
+    if (!Array.isArray(branches) || branches.length === 0 || !branches.every(isPlainObject)) return undefined;
+    const { $or: _, ...rest } = filter;
+    const plans: IndexPlan[] = [];
+    let entries = 0;
+    for (const branch of branches) {
+      const { filtering } = this.plans(conditionsOf({ $and: [rest, branch] }), undefined, undefined);
+      if (!filtering) return undefined;
+      plans.push({ ...filtering, order: undefined });
+      entries += filtering.entries;
+    }
+    return { branches: plans, entries };
   }
 
   /**
@@ -394,28 +425,39 @@ export class CollectionIndexes {
    * those up to the end of the sort group in which the `need`th match was found: every other
    * document sorts after at least `need` matches.
    */
-  candidates(plan: IndexPlan, selection: Selection, source: CandidateSource): Candidate[] {
-    const { index } = plan;
+  candidates(plan: QueryPlan, selection: Selection, source: CandidateSource): Candidate[] {
     const found: Candidate[] = [];
-    if (plan.order && selection.need !== undefined) {
-      walkInOrder(plan, plan.order, selection, source, found);
-      return found.sort(byRow);
-    }
-    const seen = distinctKeys(index) ? undefined : new Set<string>();
-    for (const range of plan.ranges) {
-      for (const [key, id] of index.keys.between(range.from, range.to)) {
-        if (seen?.has(id) || source.shadowed?.(id)) continue;
-        seen?.add(id);
-        found.push({ id, at: seqOf(key) });
-      }
-    }
-    for (const id of index.unlisted) {
-      if (seen?.has(id) || source.shadowed?.(id)) continue;
-      const at = source.row(id);
-      if (at !== undefined) found.push({ id, at });
-    }
+    if ('branches' in plan) {
+      const seen = new Set<string>(); // a document may match several branches
+      for (const branch of plan.branches) collectAll(branch, source, found, seen);
+    } else if (plan.order && selection.need !== undefined) walkInOrder(plan, plan.order, selection, source, found);
+    else collectAll(plan, source, found, distinctKeys(plan.index) ? undefined : new Set());
     return found.sort(byRow);
   }
+}
+
+/** Every document in a plan's ranges (`seen`: those found already, when one may be found twice). */
+function collectAll(plan: IndexPlan, source: CandidateSource, found: Candidate[], seen: Set<string> | undefined): void {
+  const { index } = plan;
+  for (const range of plan.ranges) {
+    for (const [key, id] of index.keys.between(range.from, range.to)) {
+      if (seen?.has(id) || source.shadowed?.(id)) continue;
+      seen?.add(id);
+      found.push({ id, at: seqOf(key) });
+    }
+  }
+  for (const id of index.unlisted) {
+    if (seen?.has(id) || source.shadowed?.(id)) continue;
+    seen?.add(id);
+    const at = source.row(id);
+    if (at !== undefined) found.push({ id, at });
+  }
+}
+
+/** How explain names a plan. */
+export function describePlan(plan: QueryPlan): string {
+  if ('branches' in plan) return `index ${plan.branches.map((b) => b.index.definition.name).join(' or ')}`;
+  return `index ${plan.index.definition.name}${plan.order ? ' in sort order' : ''}`;
 }
 
 /** Whether each document holds one key at most (else some field holds an array, in some document). */
@@ -445,6 +487,18 @@ function walkInOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>, se
     found.push({ id, at: seqOf(key) });
     if (boundary === undefined && ++matched >= selection.need!) boundary = keyPrefix(key, order.groupAtoms);
   }
+}
+
+/**
+ * Whether one of these indexes may serve a query: its first field has a condition (at the top or
+ * in a branch of `$or`) or is sorted on. Cheap: tells whether building the indexes is worth it.
+ */
+export function mayServe(definitions: readonly IndexDefinition[], selection: Pick<Selection, 'filter' | 'sort'>): boolean {
+  const fields = new Set(conditionsOf(selection.filter).fields.keys());
+  const branches = selection.filter.$or;
+  if (Array.isArray(branches)) for (const branch of branches) if (isPlainObject(branch)) for (const field of conditionsOf(branch).fields.keys()) fields.add(field);
+  for (const field of Object.keys(selection.sort ?? {})) fields.add(field);
+  return definitions.some((d) => fields.has(d.fields[0]!));
 }
 
 /** The ids of an `_id: { $in: [...] }` condition (all strings), which the cache looks up one by one. */

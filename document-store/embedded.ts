@@ -5,7 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
 import { DocumentCache, HeldBodies, RowReader } from './embedded-cache';
 import { EmbeddedCollection } from './embedded-collection';
-import { Candidate, CollectionIndexes, conditionsOf, idsOf, IndexDefinition, Selection } from './embedded-index';
+import { Candidate, CollectionIndexes, describePlan, idsOf, IndexDefinition, mayServe, Selection } from './embedded-index';
 import { BackgroundWriter } from './embedded-writer';
 import { copyOf, parsed, serialized, Stored } from './json-text';
 import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, QueryStats, Workspace } from './overlay';
@@ -432,7 +432,7 @@ class CommittedState implements Layer {
       this.stats.plans?.push('scan');
       return undefined;
     }
-    this.stats.plans?.push(`index ${plan.index.definition.name}${plan.order ? ' in sort order' : ''}`);
+    this.stats.plans?.push(describePlan(plan));
     return indexes.candidates(plan, selection, {
       fetch: (id) => cache.get(id),
       row: (id) => cache.seq(id),
@@ -467,9 +467,7 @@ class CommittedState implements Layer {
     if (built) return built;
     const definitions = this.ordinaryIndexes(collection);
     if (definitions.length === 0) return undefined;
-    const conditions = conditionsOf(selection.filter).fields;
-    const sorted = Object.keys(selection.sort ?? {});
-    if (!definitions.some((d) => conditions.has(d.fields[0]!) || sorted.includes(d.fields[0]!))) return undefined;
+    if (!mayServe(definitions, selection)) return undefined;
     this.settle(); // the rows of commits under way would not be in the cache yet
     const cache = this.load(collection);
     const indexes = new CollectionIndexes(definitions);

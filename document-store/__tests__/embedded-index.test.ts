@@ -48,6 +48,8 @@ const filter: fc.Arbitrary<Filter> = fc.oneof(
   fc.constantFrom('t1', 't2').map((t) => ({ tags: { $in: [t, 't3'] } })),
   // Covered in part, or not at all.
   fc.tuple(bound, bound).map(([v, w]) => ({ a: v, $or: [{ b: 1 }, { 'n.c': w }] })),
+  fc.tuple(bound, bound).map(([v, w]) => ({ $or: [{ a: { $gt: v } }, { 'n.c': w }, { tags: 't2' }] })),
+  fc.tuple(bound, fc.integer({ min: 0, max: 4 })).map(([v, b]) => ({ $or: [{ a: v }, { b }], 'n.c': { $ne: null } })),
   bound.map((v) => ({ a: { $ne: v } })),
   fc.constant({ a: { $exists: false } }),
   fc.constant({ a: [1, 2] }),
@@ -231,7 +233,7 @@ describe('embedded document store: indexed queries return exactly what a scan re
     );
     // Queries went through every index, in and out of transactions, walking in sort order too.
     const uses = (prefix: string) => [...used].filter(([plan]) => plan.startsWith(prefix)).reduce((n, [, k]) => n + k, 0);
-    for (const plan of ['index a', 'index b_a', 'index n_c', 'index tags_b', 'tx index a', 'tx index b_a', 'count a', 'scan']) {
+    for (const plan of ['index a', 'index b_a', 'index n_c', 'index tags_b', 'tx index a', 'tx index b_a', 'count a', 'scan', 'index a or b_a']) {
       expect([plan, uses(plan) > 0]).toEqual([plan, true]);
     }
     expect(uses('index a in sort order') + uses('index b_a in sort order')).toBeGreaterThan(0);
@@ -394,6 +396,20 @@ describe('embedded document store: the planner', () => {
     expect(await query()).toEqual([]);
     await col(store).insertOne(ticket(1));
     expect(await store.explain(query)).toMatchObject({ result: [], plans: ['scan'] }); // the indexes went with the collection
+  });
+
+  it('a top-level $or is answered branch by branch when each branch has an index (the helpdesk queue)', async () => {
+    const col = store.collection('queue');
+    await col.createIndex({ keys: { flagged: 1 }, name: 'by_flagged' });
+    await col.createIndex({ keys: { escalated: 1 }, name: 'by_escalated' });
+    const doc = (i: number) => ({ _id: `q${String(i).padStart(4, '0')}`, flagged: i % 100 === 0, escalated: i % 150 === 0, openedAt: String(3000 - i).padStart(4, '0') });
+    await col.bulkWrite(Array.from({ length: 3000 }, (_, i) => ({ insertOne: { document: doc(i) } })));
+    const queue = await store.explain(() => col.find({ $or: [{ flagged: true }, { escalated: true }] }, { sort: { openedAt: 1 }, limit: 3 }));
+    expect(ids(queue.result)).toEqual(['q2900', 'q2850', 'q2800']);
+    expect(queue.plans).toEqual(['index by_flagged or by_escalated']);
+    expect(queue.examined).toBe(40); // 30 flagged, 20 escalated, 10 both
+    // A branch no index answers: the other branches cannot tell, so everything is tested.
+    expect((await store.explain(() => col.count({ $or: [{ flagged: true }, { openedAt: '7' }] }))).plans).toEqual(['scan']);
   });
 
   it('null matches missing fields; values of different types sort as mingo sorts them', async () => {
