@@ -190,6 +190,11 @@ function addOperator(c: FieldCondition, op: string, operand: unknown): boolean {
     addPoints(c, operand);
     return true;
   }
+  if (op === '$all' && Array.isArray(operand) && isIndexValue(operand[0])) {
+    // Every value must be an element: candidates hold the first one (the others are for mingo).
+    addPoints(c, [operand[0]]);
+    return false;
+  }
   if ((typeof operand === 'number' && !Number.isNaN(operand)) || typeof operand === 'string') {
     if (op === '$gt' || op === '$gte') c.lower.push({ value: operand, inclusive: op === '$gte' });
     else if (op === '$lt' || op === '$lte') c.upper.push({ value: operand, inclusive: op === '$lte' });
@@ -295,8 +300,8 @@ function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [str
     break;
   }
   ranges ??= prefixes.map((p) => ({ from: p, to: p + PAST }));
-  // Conditions on fields the ranges do not cover, and documents with arrays, leave the decision to mingo.
-  if (used < conditions.fields.size || !index.regular(0, used)) exact = false;
+  // Conditions on fields the ranges do not cover, and documents with arrays (several keys each), leave the decision to mingo.
+  if (used < conditions.fields.size || !distinctKeys(index)) exact = false;
   const order = sort && ranges.length === 1 ? orderFor(index, pinned, sort) : undefined;
   if (used === 0 && !order) return undefined;
   let entries = 0;
@@ -379,16 +384,20 @@ export class CollectionIndexes {
     if (ordered) {
       // A walk in order meets `need` matches after about need × keys ÷ matches keys; matches are at most the best filter's keys.
       const matches = Math.max(1, filtering?.entries ?? size);
-      if (ordered === filtering || !filtering || (selection.need! * ordered.entries) / matches < filtering.entries) return ordered;
+      if (!filtering || ordered.entries <= filtering.entries || (selection.need! * ordered.entries) / matches < filtering.entries) return ordered;
     }
     if (filtering && filtering.entries <= size / 2) return 'branches' in filtering ? filtering : { ...filtering, order: undefined };
     return undefined;
   }
 
-  /** The number of matches, when the keys of an index alone decide it (undefined otherwise). */
-  count(filter: Filter, size: number): { matches: number; index: string } | undefined {
-    const plan = this.plan({ filter }, size);
-    return plan && 'index' in plan && plan.exact ? { matches: plan.entries, index: plan.index.definition.name } : undefined;
+  /** The number of matches, when the keys of an index alone decide it (counting keys is cheap however many match). */
+  count(filter: Filter): { matches: number; index: string } | undefined {
+    const conditions = conditionsOf(filter);
+    for (const index of this.indexes) {
+      const plan = planFor(index, conditions, undefined);
+      if (plan?.exact) return { matches: plan.entries, index: index.definition.name };
+    }
+    return undefined;
   }
 
   /** The index that narrows the candidates most, and the smallest that walks in the sort's order. */

@@ -448,7 +448,7 @@ class CommittedState implements Layer {
   count(collection: string, filter: Filter): number | undefined {
     const cache = this.load(collection);
     if (Object.keys(filter).length === 0) return cache.size;
-    const counted = this.indexesFor(collection, { filter })?.count(filter, cache.size);
+    const counted = this.indexesFor(collection, { filter })?.count(filter);
     if (counted) this.stats.plans?.push(`count ${counted.index}`);
     return counted?.matches;
   }
