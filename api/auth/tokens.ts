@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { Role } from '../../domain/decider';
+import { IndexesOnFirstUse } from '../../document-store/indexes-on-first-use';
 import { DocumentStore } from '../../document-store/port';
 import { AuthUser } from '../http/route';
 
@@ -29,11 +30,16 @@ interface RefreshDoc {
  * hashed, rotated at every use: a refresh token works once).
  */
 export class TokenService {
+  /** Signing out everywhere finds a user's tokens by user. */
+  private readonly indexes: IndexesOnFirstUse;
+
   constructor(
     private readonly secret: string,
     private readonly documents: DocumentStore,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.indexes = new IndexesOnFirstUse(documents, REFRESH_TOKENS, [{ keys: { userId: 1 }, name: 'by_user' }]);
+  }
 
   issueAccess(user: AuthUser): { accessToken: string; expiresIn: number } {
     const claims = { role: user.role, ...(user.customerId ? { cid: user.customerId } : {}), ...(user.expertId ? { eid: user.expertId } : {}) };
@@ -76,6 +82,7 @@ export class TokenService {
   }
 
   async revokeAll(userId: string): Promise<void> {
+    await this.indexes.ensure();
     await this.documents.collection<RefreshDoc>(REFRESH_TOKENS).updateMany({ userId, revokedAt: null }, { $set: { revokedAt: this.now().toISOString() } });
   }
 }
