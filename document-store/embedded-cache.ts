@@ -34,8 +34,11 @@ interface Held {
  * for it; and about a hundred bytes of bookkeeping.
  */
 function approximateBytes(doc: Document | string): number {
-  if (typeof doc === 'string') return 100 + doc.length;
-  return 100 + 3 * (knownText(doc) ?? serialized(doc)).length;
+  return typeof doc === 'string' ? heldBytes(doc.length, false) : heldBytes((knownText(doc) ?? serialized(doc)).length, true);
+}
+
+function heldBytes(textLength: number, parsed: boolean): number {
+  return 100 + (parsed ? 3 : 1) * textLength;
 }
 
 /** Rows read per query while a scan goes through a collection in the file. */
@@ -217,49 +220,56 @@ export class DocumentCache {
 
   /**
    * Every document in natural (row) order. When the cache holds them all, from memory; else
-   * streamed from the file a page at a time, keeping only what fits in the budget as it is.
+   * streamed from the file a page at a time.
    */
   *values(): IterableIterator<Document> {
-    if (this.unloaded === 0) {
-      for (const id of this.entries.keys()) {
-        const doc = this.get(id);
-        if (doc) yield doc;
-      }
-      return;
-    }
-    yield* this.scanFile();
+    for (const row of this.rows()) yield row.doc;
   }
 
   /** Every document with its id and row, in row order (what an index is built from). */
   *rows(): IterableIterator<{ id: string; seq: number; doc: Document }> {
-    for (const doc of this.values()) yield { id: doc._id, seq: this.seq(doc._id)!, doc };
+    if (this.unloaded > 0) {
+      yield* this.scanFile();
+      return;
+    }
+    for (const id of this.entries.keys()) {
+      const doc = this.get(id);
+      if (doc) yield { id, seq: this.seq(id)!, doc };
+    }
   }
 
-  private *scanFile(): IterableIterator<Document> {
-    // Rows of commits under way are in the file before the cache knows them.
+  /**
+   * The collection's rows in the file, a page at a time: once the commits under way have landed,
+   * they are exactly the committed documents, in natural order.
+   */
+  private *scanFile(): IterableIterator<{ id: string; seq: number; doc: Document }> {
     this.reader.settle();
     let after = 0;
     for (;;) {
       const rows = this.reader.page(this.collection, after, SCAN_PAGE);
       for (const [seq, id, text] of rows) {
         after = seq;
-        const entry = this.entry(id);
-        if (typeof entry === 'object') {
-          if (entry.seq === seq) yield this.get(id)!;
-          continue;
-        }
-        if (entry !== seq) continue; // not a row the cache knows for this id
-        const doc = parseStored(text);
-        const bytes = approximateBytes(doc);
-        // Kept if it fits as it is: a scan of a big collection does not push out what is in use.
-        if (this.bodies.hasRoom(bytes)) {
-          this.unloaded--;
-          this.hold(id, seq, doc, bytes);
-        }
-        yield doc;
+        yield { id, seq, doc: this.scanned(id, seq, text) };
       }
       if (rows.length < SCAN_PAGE) return;
     }
+  }
+
+  /**
+   * A row a scan read, as a document: kept (as the object it is now) while the budget has room,
+   * so a scan of a big collection does not push out what is in use; once it has none, only parsed
+   * (without recording its text for copies, which cost most of a scan).
+   */
+  private scanned(id: string, seq: number, text: string): Document {
+    if (!this.bodies.hasRoom(heldBytes(text.length, true))) return JSON.parse(text) as Document;
+    const entry = this.entry(id);
+    if (typeof entry === 'object') return this.get(id)!;
+    const doc = parseStored(text);
+    if (entry === seq) {
+      this.unloaded--;
+      this.hold(id, seq, doc);
+    }
+    return doc;
   }
 
   private hold(id: string, seq: number, doc: Document | string, bytes = approximateBytes(doc)): Held {

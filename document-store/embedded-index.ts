@@ -11,7 +11,7 @@
  * objects (mingo sorts those its own way).
  */
 import { Document, Filter } from './port';
-import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, isIndexValue, keyPrefix, PAST, seqOf, typeRange } from './index-keys';
+import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, isIndexValue, keyPrefix, PAST, scalarAt, seqOf, typeRange } from './index-keys';
 import { isPlainObject } from './semantics';
 import { SortedKeys } from './sorted-keys';
 
@@ -76,23 +76,35 @@ export class SecondaryIndex {
     this.setMask(id, next.mask);
   }
 
-  /** While an empty index is filled: records a document and adds its keys to `entries`, sorted at the end by `loaded`. */
-  collect(id: string, seq: number, doc: Document, entries: [string, string][]): void {
+  /** While an empty index is filled: records a document and adds its keys to `all`, sorted at the end by `loaded`. */
+  collect(id: string, seq: number, doc: Document, all: string[]): void {
     const { keys, mask } = this.keysOf(doc, seq);
     if (keys === undefined) this.unlisted.add(id);
     else {
-      for (const key of keys) entries.push([key, id]);
+      for (const key of keys) all.push(key);
       if (keys.length > 0) this.postings.set(id, keys.length === 1 ? keys[0]! : keys);
     }
     this.setMask(id, mask);
   }
 
-  loaded(entries: [string, string][]): void {
-    this.keys.load(entries);
+  /** `idOfRow`: the id of the document at a row (every key ends with its document's row). */
+  loaded(all: string[], idOfRow: (seq: number) => string): void {
+    this.keys.load(all, (key) => idOfRow(seqOf(key)));
   }
 
   /** The keys of a document (undefined: too many to list), and which fields were not one scalar. */
   private keysOf(doc: Document, seq: number): { keys: string[] | undefined; mask: number } {
+    let key = '';
+    for (const path of this.paths) {
+      const atom = scalarAt(doc, path);
+      if (atom === undefined) return this.multikeysOf(doc, seq);
+      key += atom;
+    }
+    return { keys: [key + encodeSeq(seq)], mask: 0 };
+  }
+
+  /** `keysOf` a document with an array or an object in an indexed field: a key per combination of elements. */
+  private multikeysOf(doc: Document, seq: number): { keys: string[] | undefined; mask: number } {
     let tuples = [''];
     let mask = 0;
     for (let i = 0; i < this.paths.length; i++) {
@@ -366,9 +378,13 @@ export class CollectionIndexes {
 
   /** Fills the (empty) indexes in one pass over the documents. */
   load(documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
-    const entries = this.indexes.map((): [string, string][] => []);
-    for (const { id, seq, doc } of documents) this.indexes.forEach((index, i) => index.collect(id, seq, doc, entries[i]!));
-    this.indexes.forEach((index, i) => index.loaded(entries[i]!));
+    const keys = this.indexes.map((): string[] => []);
+    const ids = new Map<number, string>();
+    for (const { id, seq, doc } of documents) {
+      ids.set(seq, id);
+      for (let i = 0; i < this.indexes.length; i++) this.indexes[i]!.collect(id, seq, doc, keys[i]!);
+    }
+    this.indexes.forEach((index, i) => index.loaded(keys[i]!, (seq) => ids.get(seq)!));
   }
 
   /**

@@ -97,6 +97,21 @@ export function keyPrefix(key: string, atoms: number): string {
   return key.slice(0, end);
 }
 
+/**
+ * The one atom of `doc` at a dotted path when no array or object is on the way (the common case,
+ * answered without collecting atoms); undefined otherwise: ask `atomsAt`.
+ */
+export function scalarAt(doc: unknown, path: readonly string[]): string | undefined {
+  let value = doc;
+  for (const field of path) {
+    if (typeof value !== 'object' || value === null) return NULL;
+    if (Array.isArray(value)) return undefined;
+    value = Object.hasOwn(value, field) ? (value as Record<string, unknown>)[field] : undefined;
+  }
+  if (typeof value === 'object' && value !== null) return undefined;
+  return encodeValue(value as IndexValue | undefined);
+}
+
 /** What a document's values at one field look like, beyond the atoms themselves. */
 export interface FieldShape {
   /** An array was on the way: the document may hold several keys, and mingo sorts arrays its own way. */

@@ -22,17 +22,20 @@ export class SortedKeys {
     return this.count;
   }
 
-  /** Replaces the content with `entries` (in any order): one sort instead of one insert each. */
-  load(entries: [key: string, id: string][]): void {
-    entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  /**
+   * Replaces the content with `keys` (distinct, in any order) and the id of each: one sort
+   * instead of one insert each, by the engine's own string order (no comparison callback).
+   */
+  load(keys: string[], idOf: (key: string) => string): void {
+    keys.sort();
     this.chunks = [];
     this.lasts = [];
-    for (let i = 0; i < entries.length; i += CHUNK / 2) {
-      const part = entries.slice(i, i + CHUNK / 2);
-      this.chunks.push({ keys: part.map((e) => e[0]), ids: part.map((e) => e[1]) });
-      this.lasts.push(part[part.length - 1]![0]);
+    for (let i = 0; i < keys.length; i += CHUNK / 2) {
+      const part = keys.slice(i, i + CHUNK / 2);
+      this.chunks.push({ keys: part, ids: part.map(idOf) });
+      this.lasts.push(part[part.length - 1]!);
     }
-    this.count = entries.length;
+    this.count = keys.length;
   }
 
   insert(key: string, id: string): void {
