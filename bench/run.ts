@@ -8,7 +8,7 @@ import { commandsScenario } from './scenarios/commands';
 import { projectionsScenario } from './scenarios/projections';
 import { storeScenario } from './scenarios/store';
 
-const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario];
+const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario, (require('./scenarios/docstore') as typeof import('./scenarios/docstore')).docstoreScenario];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
