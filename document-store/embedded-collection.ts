@@ -268,8 +268,9 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     if (typeof id === 'string') {
       stats.plans?.push('_id');
       const doc = layer.get(this.name, id);
-      if (doc) stats.examined++;
-      if (doc) yield doc;
+      if (!doc) return;
+      stats.examined++;
+      yield doc;
       return;
     }
     const test = query ? (doc: Document) => query.test(doc) : () => true;

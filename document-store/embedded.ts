@@ -523,7 +523,8 @@ class CommittedState implements Layer {
       const indexes = this.secondary.get(collection);
       if (indexes) for (const [id, seq, doc] of writes) indexes.write(id, seq, doc);
     }
-    // Built while this commit was under way (they settle first, so not from its rows): build again.
+    // Indexes are built only once the commits under way have landed (indexesFor settles first), so
+    // none should have appeared since this commit was handed over; if one did, it lacks these keys.
     for (const collection of rows.keys()) if (!indexed.has(collection)) this.secondary.delete(collection);
     for (const [collection, written] of rows) {
       const cache = this.load(collection);
