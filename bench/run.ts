@@ -7,10 +7,11 @@
 import { runBench, Scenario } from './harness';
 import { commandsScenario } from './scenarios/commands';
 import { httpScenario } from './scenarios/http';
+import { docstoreScenario } from './scenarios/docstore';
 import { projectionsScenario } from './scenarios/projections';
 import { storeScenario } from './scenarios/store';
 
-const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario, httpScenario(secondsOption())];
+const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario, docstoreScenario, httpScenario(secondsOption())];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

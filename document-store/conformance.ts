@@ -551,6 +551,99 @@ export function describeDocumentStoreConformance(name: string, harness: () => Do
       });
     });
 
+    describe('indexed queries (the same answers as without the index)', () => {
+      interface Job extends Document {
+        status?: string | null;
+        at?: number | string;
+        tags?: string[];
+        owner?: { id: string } | null;
+      }
+      /** Jobs with missing and null fields, mixed types and arrays, under compound, nested and multikey indexes. */
+      const JOBS: Job[] = [
+        { _id: 'j1', status: 'open', at: 5, tags: ['a', 'b'], owner: { id: 'o1' } },
+        { _id: 'j2', status: 'open', at: 9, tags: [], owner: null },
+        { _id: 'j3', status: 'done', at: 1, tags: ['b'] },
+        { _id: 'j4', status: null, at: 7, tags: ['c', 'a'], owner: { id: 'o2' } },
+        { _id: 'j5', at: 3, tags: ['a'], owner: { id: 'o1' } },
+        { _id: 'j6', status: 'open', at: 'late', owner: { id: 'o2' } },
+        { _id: 'j7', status: 'open', at: 2, tags: ['b', 'c'] },
+        { _id: 'j8', status: 'done', at: 8, tags: ['a'], owner: { id: 'o1' } },
+      ];
+      const sortById = { sort: { _id: 1 as const } };
+
+      async function jobs(): Promise<string> {
+        const name = c('jobs');
+        const col = store.collection<Job>(name);
+        await col.createIndex({ keys: { status: 1, at: -1 }, name: 'by_status' });
+        await col.createIndex({ keys: { tags: 1 }, name: 'by_tag' });
+        await col.createIndex({ keys: { 'owner.id': 1 }, name: 'by_owner' });
+        await col.createIndex({ keys: { at: 1 }, name: 'by_at' });
+        for (const job of JOBS) await col.insertOne(job);
+        return name;
+      }
+
+      it('equality then a sort on the next key, with skip and limit, in both directions', async () => {
+        const col = store.collection<Job>(await jobs());
+        expect(ids(await col.find({ status: 'open' }, { sort: { at: -1 }, limit: 3 }))).toEqual(['j6', 'j2', 'j1']);
+        expect(ids(await col.find({ status: 'open' }, { sort: { at: 1 }, skip: 1, limit: 2 }))).toEqual(['j1', 'j2']);
+        expect(ids(await col.find({ status: 'open', at: { $lt: 9 } }, { sort: { at: -1 } }))).toEqual(['j1', 'j7']);
+        expect((await col.findOne({ status: 'done' }, { sort: { at: -1 } }))?._id).toBe('j8');
+        expect(await col.count({ status: 'open' })).toBe(4);
+      });
+
+      it('ranges compare within one type; $in; null matches null and missing', async () => {
+        const col = store.collection<Job>(await jobs());
+        expect(ids(await col.find({ at: { $gte: 3, $lte: 8 } }, sortById))).toEqual(['j1', 'j4', 'j5', 'j8']);
+        expect(ids(await col.find({ at: { $gt: 'a' } }, sortById))).toEqual(['j6']);
+        expect(ids(await col.find({ status: { $in: ['done', null] } }, sortById))).toEqual(['j3', 'j4', 'j5', 'j8']);
+        expect(ids(await col.find({ status: null }, sortById))).toEqual(['j4', 'j5']);
+        expect(ids(await col.find({ 'owner.id': null }, sortById))).toEqual(['j2', 'j3', 'j7']);
+        expect(await col.count({ status: null })).toBe(2);
+        expect(ids(await col.find({}, { sort: { at: 1, _id: 1 }, limit: 3 }))).toEqual(['j3', 'j7', 'j5']);
+        // Numbers sort before strings.
+        expect(ids(await col.find({}, { sort: { at: -1 }, limit: 2 }))).toEqual(['j6', 'j2']);
+      });
+
+      it('arrays: each element is a key; two bounds may be met by different elements', async () => {
+        const col = store.collection<Job>(await jobs());
+        expect(ids(await col.find({ tags: 'a' }, sortById))).toEqual(['j1', 'j4', 'j5', 'j8']);
+        expect(ids(await col.find({ tags: { $in: ['c', 'x'] } }, sortById))).toEqual(['j4', 'j7']);
+        expect(ids(await col.find({ tags: { $gt: 'a', $lt: 'c' } }, sortById))).toEqual(['j1', 'j3', 'j4', 'j7']);
+        await col.insertOne({ _id: 'j9', at: [0, 10] } as unknown as Job);
+        expect(ids(await col.find({ at: { $gt: 4, $lt: 6 } }, sortById))).toEqual(['j1', 'j9']);
+        expect(await col.count({ tags: 'b' })).toBe(3);
+      });
+
+      it('writes move documents between keys; deletes and updates find their targets; $or of indexed branches', async () => {
+        const col = store.collection<Job>(await jobs());
+        expect(await col.updateMany({ status: 'open', at: { $lt: 6 } }, { $set: { status: 'done' } })).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
+        expect(ids(await col.find({ status: 'done' }, { sort: { at: 1 } }))).toEqual(['j3', 'j7', 'j1', 'j8']);
+        await col.updateOne({ _id: 'j2' }, { $push: { tags: 'z' } });
+        await col.replaceOne({ _id: 'j3' }, { _id: 'j3', status: 'open', at: 4, tags: ['z'] });
+        expect(ids(await col.find({ tags: 'z' }, sortById))).toEqual(['j2', 'j3']);
+        expect(await col.deleteMany({ 'owner.id': 'o1' })).toEqual({ deletedCount: 3 });
+        expect(ids(await col.find({ $or: [{ status: 'open' }, { tags: 'c' }] }, sortById))).toEqual(['j2', 'j3', 'j4', 'j6', 'j7']);
+        expect(await col.count({ 'owner.id': 'o1' })).toBe(0);
+        expect(await col.aggregate([{ $match: { status: 'open' } }, { $group: { _id: null, n: { $sum: 1 } } }])).toEqual([{ _id: null, n: 3 }]);
+      });
+
+      it('an index created over existing documents answers at once; inside a transaction, its own writes count', async () => {
+        const name = c('late_index');
+        const col = store.collection<Job>(name);
+        for (const job of JOBS) await col.insertOne(job);
+        await col.createIndex({ keys: { status: 1, at: 1 }, name: 'late' });
+        expect(ids(await col.find({ status: 'open' }, { sort: { at: 1 }, limit: 2 }))).toEqual(['j7', 'j1']);
+        await store.transaction(async (tx) => {
+          const mine = tx.collection<Job>(name);
+          await mine.insertOne({ _id: 'j0', status: 'open', at: 0 });
+          await mine.updateOne({ _id: 'j7' }, { $set: { status: 'done' } });
+          expect(ids(await mine.find({ status: 'open' }, { sort: { at: 1 }, limit: 2 }))).toEqual(['j0', 'j1']);
+          expect(await mine.count({ status: 'open' })).toBe(4);
+        });
+        expect(ids(await col.find({ status: 'open' }, { sort: { at: 1 }, limit: 2 }))).toEqual(['j0', 'j1']);
+      });
+    });
+
     describe('persistence', () => {
       it('documents, unique indexes and the text index survive a reopen', async () => {
         const kb = await knowledgeBase();

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Aggregator, ProcessingMode, Query } from 'mingo';
 import { copyOf, knownText, parsedWithText, parseStored } from './json-text';
+import { Candidate } from './embedded-index';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   BulkOperation,
@@ -121,8 +122,11 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   async count(filter: Filter = {}): Promise<number> {
+    const layer = this.workspace.layer;
+    const known = typeof filter._id === 'string' ? undefined : layer.count(this.name, filter);
+    if (known !== undefined) return known;
     let n = 0;
-    for (const _ of this.matching(this.workspace.layer, filter)) n += 1;
+    for (const _ of this.matching(layer, filter)) n += 1;
     return n;
   }
 
@@ -182,6 +186,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const batch = new Overlay(this.workspace.layer);
     const inBatch: Workspace = {
       layer: batch,
+      stats: this.workspace.stats,
       commit: (changes: Changes) => batch.putAll(changes),
       commitOne: (collection, id, doc, absent) => batch.put(collection, id, doc, absent),
       createIndex: (collection, spec) => this.workspace.createIndex(collection, spec),
@@ -242,22 +247,47 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       }
       return found;
     }
-    const source = this.candidates(this.workspace.layer, filter);
-    const cursor = new Query(filter, {}).find<Document>(source, projection ?? {});
+    const query = new Query(filter, {});
+    // With a limit, an index in the sort's order proposes only the documents that can make the first skip + limit.
+    const need = sort && limit ? (skip ?? 0) + limit : undefined;
+    const source = this.candidates(this.workspace.layer, filter, query, sort, need);
+    const cursor = query.find<Document>(source, projection ?? {});
     if (sort && Object.keys(sort).length > 0) cursor.sort(sort);
     if (skip) cursor.skip(skip);
     if (limit) cursor.limit(limit); // 0 means no limit, as in MongoDB
     return cursor.all().map((doc) => copyOf(doc) as T);
   }
 
-  /** A filter on a string `_id` looks up one document instead of scanning the collection. */
-  private candidates(layer: Layer, filter: Filter): Iterable<Document> {
+  /**
+   * The documents a query has to test, in natural order: the one with the filter's string `_id`,
+   * those an index proposes (see embedded-index.ts), or else every document.
+   */
+  private *candidates(layer: Layer, filter: Filter, query: Query | undefined, sort?: Record<string, 1 | -1>, need?: number): Iterable<Document> {
+    const { stats } = this.workspace;
     const id = filter._id;
     if (typeof id === 'string') {
+      stats.plans?.push('_id');
       const doc = layer.get(this.name, id);
-      return doc ? [doc] : [];
+      if (!doc) return;
+      stats.examined++;
+      yield doc;
+      return;
     }
-    return layer.documents(this.name);
+    const test = query ? (doc: Document) => query.test(doc) : () => true;
+    const asked = query !== undefined || sort !== undefined;
+    const found = asked ? layer.candidates(this.name, { filter, test, ...(sort ? { sort } : {}), ...(need ? { need } : {}) }) : undefined;
+    if (!asked) stats.plans?.push('scan'); // else the committed state says how it answered
+    for (const doc of found ? this.fetched(layer, found) : layer.documents(this.name)) {
+      stats.examined++;
+      yield doc;
+    }
+  }
+
+  private *fetched(layer: Layer, found: Candidate[]): Iterable<Document> {
+    for (const { id } of found) {
+      const doc = layer.get(this.name, id);
+      if (doc) yield doc;
+    }
   }
 
   private *matching(layer: Layer, filter: Filter): Iterable<Document> {
@@ -265,7 +295,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     // `{ _id: 'x' }` alone is answered by the lookup: compiling a mingo query costs more than the write.
     const byIdOnly = keys.length === 1 && typeof filter._id === 'string';
     const query = keys.length > 0 && !byIdOnly ? new Query(filter, {}) : undefined;
-    for (const doc of this.candidates(layer, filter)) if (!query || query.test(doc)) yield doc;
+    for (const doc of this.candidates(layer, filter, query)) if (!query || query.test(doc)) yield doc;
   }
 
   private first(layer: Layer, filter: Filter): Document | undefined {

@@ -4,16 +4,18 @@ import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
 import { journalSizeLimit, WalLimit } from '../sqlite/wal-limit';
+import { DocumentCache, HeldBodies, RowReader } from './embedded-cache';
 import { EmbeddedCollection } from './embedded-collection';
+import { Candidate, CollectionIndexes, describePlan, idsOf, IndexDefinition, mayServe, Selection } from './embedded-index';
 import { BackgroundWriter } from './embedded-writer';
-import { IdFilter } from './id-filter';
-import { copyOf, parsed, parseStored, serialized, Stored } from './json-text';
-import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, Workspace } from './overlay';
+import { copyOf, parsed, serialized, Stored } from './json-text';
+import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, QueryStats, Workspace } from './overlay';
 import {
   Collection,
   Document,
   DocumentStore,
   DuplicateKey,
+  Filter,
   IndexSpec,
   SearchHit,
   SearchOptions,
@@ -37,9 +39,16 @@ export interface EmbeddedDocumentStoreOptions {
   checkpointEveryKiB?: number;
   /** Bound of the write-ahead log file (default 64 MiB): see WalLimit. */
   walLimitBytes?: number;
+  /**
+   * Bytes of document bodies kept in memory, roughly, for every collection together (default
+   * 32 MiB): the least recently used are read back from the file when needed again. Every
+   * document's id and row, and the indexes, are kept whatever this says.
+   */
+  cacheBytes?: number;
 }
 
 const DEFAULT_BACKGROUND_COMMIT_ROWS = 256;
+const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 const PAGE_SIZE = 16384;
 const DEFAULT_CHECKPOINT_EVERY_KIB = 16 * 1024;
 
@@ -112,141 +121,6 @@ const ROLLBACK = Symbol('rollback');
 
 const BUILT_ON_FAILURE = 'transaction not committed: a transaction committed before it, which it read from, failed';
 
-/** Reads committed rows back from the file, for documents the cache does not hold. */
-interface RowReader {
-  row(seq: number): string | undefined;
-  rows(collection: string): Map<number, string>;
-  /** Waits for the commits under way (their rows may be missing from the file until then). */
-  settle(): void;
-}
-
-/**
- * A collection's committed documents. A document written and not read since is kept as its
- * JSON text and parsed on first read; one written by the background writer (a rebuild's
- * batch) is not kept at all until someone reads it: it is read back from the file. Rebuilds
- * write far more than they read, and hundreds of thousands of documents kept in memory would
- * otherwise keep the garbage collector busy.
- */
-class DocumentCache {
-  /**
-   * id → the document's row (seq) alone when the document is only in the file (no object per
-   * entry: a rebuild adds hundreds of thousands), else its row and the document, kept as its
-   * text until first read.
-   */
-  private readonly entries = new Map<string, number | { seq: number; doc: Document | string }>();
-  /** Answers most lookups of ids the cache does not hold (a rebuild's new documents) before `entries` does. */
-  private readonly held = new IdFilter(() => this.entries.keys());
-  /** How many entries are only in the file. */
-  private unloaded = 0;
-
-  constructor(
-    private readonly collection: string,
-    private readonly reader: RowReader,
-  ) {}
-
-  get(id: string): Document | undefined {
-    const entry = this.current(id);
-    if (entry === undefined) return undefined;
-    if (typeof entry.doc !== 'string') return entry.doc;
-    return (entry.doc = parseStored(entry.doc));
-  }
-
-  /** The document or, if nobody has parsed it yet, its text (left as it is). */
-  stored(id: string): Stored | undefined {
-    return this.current(id)?.doc;
-  }
-
-  has(id: string): boolean {
-    return this.held.mayHold(id) && this.entries.has(id);
-  }
-
-  seq(id: string): number | undefined {
-    const entry = this.entry(id);
-    return typeof entry === 'number' ? entry : entry?.seq;
-  }
-
-  /** Keeps documents that readers use as objects, new or unread ones as text. */
-  put(id: string, seq: number, doc: Stored): void {
-    const entry = this.entry(id);
-    const read = typeof entry === 'object' && typeof entry.doc === 'object' && typeof doc === 'object';
-    if (typeof entry === 'object') {
-      entry.seq = seq;
-      entry.doc = read ? doc : serialized(doc);
-      return;
-    }
-    if (typeof entry === 'number') this.unloaded--;
-    else this.held.add(id);
-    this.entries.set(id, { seq, doc: serialized(doc) });
-  }
-
-  /** A document the background writer has written: only in the file until someone reads it. */
-  putInFile(id: string, seq: number): void {
-    const entry = this.entry(id);
-    if (entry === undefined) this.held.add(id);
-    if (typeof entry !== 'number') this.unloaded++;
-    this.entries.set(id, seq);
-  }
-
-  /** `putInFile` of a row the background writer has just inserted, for an id this cache does not hold. */
-  putNew(id: string, seq: number): void {
-    this.held.add(id);
-    this.entries.set(id, seq);
-    this.unloaded++;
-  }
-
-  delete(id: string): void {
-    if (typeof this.entry(id) === 'number') this.unloaded--;
-    this.entries.delete(id); // its bits stay until the filter grows: a "maybe" more
-  }
-
-  *values(): IterableIterator<Document> {
-    if (this.unloaded > 0) this.loadAll();
-    for (const id of this.entries.keys()) {
-      const doc = this.get(id);
-      if (doc) yield doc;
-    }
-  }
-
-  private entry(id: string): number | { seq: number; doc: Document | string } | undefined {
-    return this.held.mayHold(id) ? this.entries.get(id) : undefined;
-  }
-
-  /** The entry of a document, read from the file (as text) if it is only there. */
-  private current(id: string): { seq: number; doc: Document | string } | undefined {
-    const entry = this.entry(id);
-    return typeof entry === 'number' ? this.fromFile(id, entry) : entry;
-  }
-
-  private fromFile(id: string, seq: number): { seq: number; doc: Document | string } | undefined {
-    const text = this.reader.row(seq);
-    if (text === undefined) {
-      // Deleted or moved by a commit under way that the cache has not seen yet.
-      this.reader.settle();
-      const now = this.entry(id);
-      if (now === seq) {
-        throw new Error(`document store: '${this.collection}' has no row ${seq} for '${id}' (was the file changed by another process?)`);
-      }
-      return typeof now === 'number' ? this.fromFile(id, now) : now;
-    }
-    this.unloaded--;
-    const entry = { seq, doc: text };
-    this.entries.set(id, entry);
-    return entry;
-  }
-
-  /** Reads every document the cache does not hold, in one pass over the collection's rows. */
-  private loadAll(): void {
-    const texts = this.reader.rows(this.collection);
-    for (const [id, entry] of this.entries) {
-      if (typeof entry !== 'number') continue;
-      const text = texts.get(entry);
-      if (text === undefined) continue; // get() settles and retries
-      this.entries.set(id, { seq: entry, doc: text });
-      this.unloaded--;
-    }
-  }
-}
-
 /** collection → id → row written (null: deleted). */
 type SeqChanges = Map<string, Map<string, number | null>>;
 
@@ -271,7 +145,12 @@ interface InFlight {
   firstNewSeq: number;
   /** The text of a new document that `changes` holds by its row. */
   heldText: (seq: number) => string;
+  /** For collections whose indexes are built: each document written, with its row, to index once committed. */
+  indexed: Map<string, IndexWrite[]>;
 }
+
+/** A document's new version at its row (null: deleted), for the indexes. */
+type IndexWrite = [id: string, seq: number, doc: Document | null];
 
 interface FtsStatements {
   insert: Database.Statement<[number, string]>;
@@ -287,6 +166,14 @@ interface FtsStatements {
  */
 class CommittedState implements Layer {
   private readonly caches = new Map<string, DocumentCache>();
+  /** Bodies the caches hold, within the store's budget. */
+  private readonly bodies: HeldBodies;
+  /**
+   * collection → its ordinary indexes, built from the documents the first time a query can use
+   * them, then kept up to date by every commit (and dropped when the collection's indexes change).
+   */
+  private readonly secondary = new Map<string, CollectionIndexes>();
+  readonly stats: QueryStats = { examined: 0, plans: undefined };
   /** collection → unique index → key → id. */
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
   private readonly specs = new Map<string, IndexSpec[]>();
@@ -309,14 +196,14 @@ class CommittedState implements Layer {
   private failures = 0;
 
   private readonly stmt: {
-    load: Database.Statement<[string], [number, string, string]>;
+    load: Database.Statement<[string], [number, string]>;
     register: Database.Statement<[string]>;
     insert: Database.Statement<[number, string, string, string]>;
     update: Database.Statement<[string, number]>;
     remove: Database.Statement<[number]>;
     all: Database.Statement<[string], { seq: number; doc: string }>;
     row: Database.Statement<[number], { doc: string }>;
-    rows: Database.Statement<[string], [number, string]>;
+    page: Database.Statement<[string, number, number], [number, string, string]>;
     saveIndex: Database.Statement<[string, string, string]>;
     ping: Database.Statement<[], unknown>;
   };
@@ -324,18 +211,22 @@ class CommittedState implements Layer {
   constructor(
     private readonly db: Database.Database,
     private readonly background: { path: string; rows: number; checkpointEveryKiB: number } | undefined,
+    cacheBytes: number,
     private readonly walLimit: WalLimit | undefined,
   ) {
+    this.bodies = new HeldBodies(cacheBytes);
     db.exec(DOCUMENTS_SCHEMA);
     this.stmt = {
-      load: db.prepare<[string], [number, string, string]>('SELECT seq, id, doc FROM documents WHERE collection = ? ORDER BY seq').raw(true),
+      load: db.prepare<[string], [number, string]>('SELECT seq, id FROM documents WHERE collection = ? ORDER BY seq').raw(true),
       register: db.prepare('INSERT OR IGNORE INTO collections (name) VALUES (?)'),
       insert: db.prepare('INSERT INTO documents (seq, collection, id, doc) VALUES (?, ?, ?, ?)'),
       update: db.prepare('UPDATE documents SET doc = ? WHERE seq = ?'),
       remove: db.prepare('DELETE FROM documents WHERE seq = ?'),
       all: db.prepare('SELECT seq, doc FROM documents WHERE collection = ? ORDER BY seq'),
       row: db.prepare('SELECT doc FROM documents WHERE seq = ?'),
-      rows: db.prepare<[string], [number, string]>('SELECT seq, doc FROM documents WHERE collection = ?').raw(true),
+      page: db
+        .prepare<[string, number, number], [number, string, string]>('SELECT seq, id, doc FROM documents WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?')
+        .raw(true),
       saveIndex: db.prepare('INSERT INTO indexes (collection, name, spec) VALUES (?, ?, ?)'),
       ping: db.prepare('SELECT 1'),
     };
@@ -351,7 +242,7 @@ class CommittedState implements Layer {
 
   private readonly rowReader: RowReader = {
     row: (seq) => this.stmt.row.get(seq)?.doc,
-    rows: (collection) => new Map(this.stmt.rows.all(collection)),
+    page: (collection, afterSeq, limit) => this.stmt.page.all(collection, afterSeq, limit),
     settle: () => this.settle(),
   };
 
@@ -392,6 +283,7 @@ class CommittedState implements Layer {
       rows: new Map(),
       added: new Map(),
       firstNewSeq,
+      indexed: new Map(),
       heldText: (seq) => {
         // From the batch until the writer has committed it, then from the file.
         const text = batch.insertedText(seq - firstNewSeq) ?? this.rowReader.row(seq);
@@ -407,9 +299,14 @@ class CommittedState implements Layer {
       entry.rows.set(collection, written);
       const added: Added = { first: this.nextSeq, ids: [] };
       let registered = false;
+      // Keys are taken now, while the documents are at hand (their text goes to the batch).
+      const indexed: IndexWrite[] | undefined = this.secondary.has(collection) ? [] : undefined;
+      if (indexed) entry.indexed.set(collection, indexed);
       for (const [id, doc] of docs) {
         // A new document needs no lookup (in a rebuild, nearly all are new).
         const existing = fresh?.isNew(collection, id) ? undefined : this.seqOf(collection, id);
+        if (doc && indexed) indexed.push([id, existing ?? this.nextSeq, parsed(doc)]);
+        else if (indexed && existing !== undefined) indexed.push([id, existing, null]);
         if (doc) {
           if (!registered) batch.registers.push(collection);
           registered = true;
@@ -518,6 +415,78 @@ class CommittedState implements Layer {
     return this.keys.get(collection)?.get(index.name)?.get(key);
   }
 
+  /**
+   * Candidates through the collection's indexes (embedded-index.ts), or through the ids of an
+   * `_id: { $in }` filter; undefined when neither serves the query.
+   */
+  candidates(collection: string, selection: Selection, shadowed?: (id: string) => boolean): Candidate[] | undefined {
+    const cache = this.load(collection);
+    const ids = idsOf(selection.filter);
+    if (ids) {
+      this.stats.plans?.push('_id');
+      const found: Candidate[] = [];
+      for (const id of new Set(ids)) {
+        const at = cache.seq(id);
+        if (at !== undefined && !shadowed?.(id)) found.push({ id, at });
+      }
+      return found.sort((a, b) => a.at - b.at);
+    }
+    const indexes = this.indexesFor(collection, selection);
+    const plan = indexes?.plan(selection, cache.size);
+    if (!indexes || !plan) {
+      this.stats.plans?.push('scan');
+      return undefined;
+    }
+    this.stats.plans?.push(describePlan(plan));
+    return indexes.candidates(plan, selection, {
+      fetch: (id) => cache.get(id),
+      row: (id) => cache.seq(id),
+      ...(shadowed ? { shadowed } : {}),
+      rejected: () => this.stats.examined++,
+    });
+  }
+
+  position(collection: string, id: string): number | undefined {
+    return this.load(collection).seq(id);
+  }
+
+  count(collection: string, filter: Filter): number | undefined {
+    const cache = this.load(collection);
+    if (Object.keys(filter).length === 0) return cache.size;
+    const counted = this.indexesFor(collection, { filter })?.count(filter);
+    if (counted) this.stats.plans?.push(`count ${counted.index}`);
+    return counted?.matches;
+  }
+
+  /** Bytes and number of document bodies held in memory. */
+  heldBodies(): { bytes: number; documents: number } {
+    return { bytes: this.bodies.bytes, documents: this.bodies.documents };
+  }
+
+  /**
+   * The collection's ordinary indexes if one of them may serve the query (its first field has a
+   * condition or is sorted on), built on this first use: a query no index serves builds none.
+   */
+  private indexesFor(collection: string, selection: Pick<Selection, 'filter' | 'sort'>): CollectionIndexes | undefined {
+    const built = this.secondary.get(collection);
+    if (built) return built;
+    const definitions = this.ordinaryIndexes(collection);
+    if (definitions.length === 0) return undefined;
+    if (!mayServe(definitions, selection)) return undefined;
+    this.settle(); // the rows of commits under way would not be in the cache yet
+    const cache = this.load(collection);
+    const indexes = new CollectionIndexes(definitions);
+    indexes.load(cache.rows());
+    this.secondary.set(collection, indexes);
+    return indexes;
+  }
+
+  private ordinaryIndexes(collection: string): IndexDefinition[] {
+    return (this.specs.get(collection) ?? [])
+      .filter((spec) => textFields(spec).length === 0)
+      .map((spec) => ({ name: spec.name!, fields: Object.keys(spec.keys) }));
+  }
+
   collections(): string[] {
     return [...this.names].sort();
   }
@@ -556,8 +525,15 @@ class CommittedState implements Layer {
     this.db.pragma(leave ? 'wal_autocheckpoint = 0' : AUTOCHECKPOINT);
   }
 
-  /** Brings the cache up to date with what the background writer has committed. */
-  private applyWritten({ changes, rows, added, firstNewSeq }: InFlight): void {
+  /** Brings the cache and the indexes up to date with what the background writer has committed. */
+  private applyWritten({ changes, rows, added, firstNewSeq, indexed }: InFlight): void {
+    for (const [collection, writes] of indexed) {
+      const indexes = this.secondary.get(collection);
+      if (indexes) for (const [id, seq, doc] of writes) indexes.write(id, seq, doc);
+    }
+    // Indexes are built only once the commits under way have landed (indexesFor settles first), so
+    // none should have appeared since this commit was handed over; if one did, it lacks these keys.
+    for (const collection of rows.keys()) if (!indexed.has(collection)) this.secondary.delete(collection);
     for (const [collection, written] of rows) {
       const cache = this.load(collection);
       const docs = changes.get(collection);
@@ -587,17 +563,18 @@ class CommittedState implements Layer {
     }
   }
 
-  /** Brings the cache up to date with committed changes. */
+  /** Brings the cache and the indexes up to date with committed changes. */
   private applyCommitted(changes: Changes, written: SeqChanges): void {
     for (const [collection, docs] of changes) {
       const cache = this.load(collection);
       const indexes = this.uniqueIndexes(collection);
+      const secondary = this.secondary.get(collection);
       const rows = written.get(collection);
       let kept = false;
       for (const [id, stored] of docs) {
+        const doc = stored === null || (indexes.length === 0 && !secondary) ? null : parsed(stored);
         if (indexes.length > 0) {
           const previous = cache.get(id);
-          const doc = stored === null ? null : parsed(stored);
           for (const index of indexes) {
             const map = this.keyMap(collection, index.name);
             if (previous) for (const key of uniqueKeys(previous, index)) if (map.get(key) === id) map.delete(key);
@@ -605,6 +582,7 @@ class CommittedState implements Layer {
           }
         }
         const seq = rows?.get(id);
+        if (secondary && seq !== undefined) secondary.write(id, seq ?? 0, seq === null ? null : doc);
         if (!stored || seq == null) {
           cache.delete(id);
           continue;
@@ -648,6 +626,7 @@ class CommittedState implements Layer {
     })();
     this.specsOf(collection).push(spec);
     this.unique.delete(collection);
+    this.secondary.delete(collection); // built again, with the new one, when a query needs them
     if (keyMap) this.keysOf(collection).set(spec.name!, keyMap);
     this.names.add(collection);
   }
@@ -661,6 +640,7 @@ class CommittedState implements Layer {
       this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
     })();
     this.caches.delete(collection);
+    this.secondary.delete(collection);
     this.keys.delete(collection);
     this.specs.delete(collection);
     this.unique.delete(collection);
@@ -761,8 +741,9 @@ class CommittedState implements Layer {
   private load(collection: string): DocumentCache {
     let cache = this.caches.get(collection);
     if (cache) return cache;
-    cache = new DocumentCache(collection, this.rowReader);
-    for (const [seq, id, doc] of this.stmt.load.all(collection)) cache.put(id, seq, doc);
+    cache = new DocumentCache(collection, this.rowReader, this.bodies);
+    // Rows only: bodies are read when used.
+    for (const [seq, id] of this.stmt.load.all(collection)) cache.putNew(id, seq);
     const keys = new Map<string, Map<string, string>>();
     for (const index of this.uniqueIndexes(collection)) keys.set(index.name, this.buildKeyMap(collection, cache, index));
     this.caches.set(collection, cache);
@@ -865,13 +846,14 @@ export class EmbeddedDocumentStore implements DocumentStore {
         ? { path: options.path, rows: backgroundRows, checkpointEveryKiB: options.checkpointEveryKiB ?? DEFAULT_CHECKPOINT_EVERY_KIB }
         : undefined;
     const walLimit = options.path === ':memory:' ? undefined : new WalLimit(this.db, `${options.path}-wal`, options.walLimitBytes);
-    this.state = new CommittedState(this.db, background, walLimit);
+    this.state = new CommittedState(this.db, background, options.cacheBytes ?? DEFAULT_CACHE_BYTES, walLimit);
     const store = this;
     this.workspace = {
       get layer() {
         store.assertOpen();
         return store.state;
       },
+      stats: this.state.stats,
       commit: (changes) => {
         this.assertOpen();
         this.state.commit(changes);
@@ -940,6 +922,29 @@ export class EmbeddedDocumentStore implements DocumentStore {
     return this.state.collections();
   }
 
+  /**
+   * How the queries `work` makes run (for tests and diagnostics): the plan of each — an index's
+   * name, `_id`, `count` (answered by an index's keys alone) or `scan` — and how many documents
+   * they looked at.
+   */
+  async explain<R>(work: () => Promise<R>): Promise<{ result: R; plans: string[]; examined: number }> {
+    const { stats } = this.state;
+    const examined = stats.examined;
+    const plans: string[] = [];
+    stats.plans = plans;
+    try {
+      const result = await work();
+      return { result, plans, examined: stats.examined - examined };
+    } finally {
+      if (stats.plans === plans) stats.plans = undefined;
+    }
+  }
+
+  /** Document bodies held in memory: their approximate bytes and how many. */
+  heldBodies(): { bytes: number; documents: number } {
+    return this.state.heldBodies();
+  }
+
   async dropCollection(name: string): Promise<void> {
     this.assertOpen();
     this.state.drop(name);
@@ -979,6 +984,7 @@ class TransactionView implements DocumentStore {
         view.assertActive();
         return overlay;
       },
+      stats: state.stats,
       commit: (changes) => {
         this.assertActive();
         overlay.putAll(changes);

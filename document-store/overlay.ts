@@ -4,8 +4,9 @@
  * per bulkWrite, one per write operation). An overlay checks unique keys as writes arrive, so
  * a write that would break one fails without touching anything below.
  */
+import { Candidate, Selection } from './embedded-index';
 import { parseStored, Stored } from './json-text';
-import { Document, DuplicateKey, IndexSpec } from './port';
+import { Document, DuplicateKey, Filter, IndexSpec } from './port';
 import { describeKey, UniqueIndex, uniqueKeys } from './semantics';
 
 /**
@@ -39,11 +40,32 @@ export interface Layer {
   uniqueIndexes(collection: string): readonly UniqueIndex[];
   /** Id of the document holding `key` in a unique index, if any. */
   owner(collection: string, index: UniqueIndex, key: string): string | undefined;
+  /**
+   * The documents that may match a query, found through an index, in natural order: every match
+   * is among them (with a sort and `need`, every one of the first `need` matches in sort order).
+   * Those `shadowed` says a layer above has its own version of are left out. Undefined when no
+   * index serves the query: scan `documents` instead.
+   */
+  candidates(collection: string, selection: Selection, shadowed?: (id: string) => boolean): Candidate[] | undefined;
+  /** A document's place in natural order (comparable within one query). */
+  position(collection: string, id: string): number | undefined;
+  /** How many documents match, when the layer can tell without testing them (undefined otherwise). */
+  count(collection: string, filter: Filter): number | undefined;
+}
+
+/** Where an overlay's new documents start in natural order: after every row, and after the new documents of the overlays below. */
+const NEW_DOCUMENTS = 2 ** 44;
+
+/** Counters for `explain`: documents a query looked at, and the plans it used (while someone listens). */
+export interface QueryStats {
+  examined: number;
+  plans: string[] | undefined;
 }
 
 /** Where a collection reads from and sends its changes. */
 export interface Workspace {
   readonly layer: Layer;
+  readonly stats: QueryStats;
   commit(changes: Changes): void;
   /** `commit` of a single change; `absent`: the caller has just seen that no layer holds the id. */
   commitOne(collection: string, id: string, doc: Stored | null, absent?: boolean): void;
@@ -55,6 +77,8 @@ export class Overlay implements Layer {
   private readonly keys = new Map<string, Map<string, Map<string, string>>>();
   /** collection → ids of documents this overlay wrote that no layer below held (new documents). */
   private readonly fresh = new Map<string, Set<string>>();
+  /** Overlays below this one, plus one. */
+  private readonly depth: number;
 
   /**
    * `changes`: start from these (the overlay then owns them). `heldText`: the text of a
@@ -64,7 +88,9 @@ export class Overlay implements Layer {
     private readonly parent: Layer,
     private readonly changes: CommittingChanges = new Map(),
     private readonly heldText?: (row: number) => string,
-  ) {}
+  ) {
+    this.depth = parent instanceof Overlay ? parent.depth + 1 : 1;
+  }
 
   get(collection: string, id: string): Document | undefined {
     const own = this.changes.get(collection);
@@ -109,6 +135,43 @@ export class Overlay implements Layer {
 
   uniqueIndexes(collection: string): readonly UniqueIndex[] {
     return this.parent.uniqueIndexes(collection);
+  }
+
+  /** What the index below proposes, less what this overlay rewrote, plus every document it wrote (mingo decides). */
+  candidates(collection: string, selection: Selection, shadowed?: (id: string) => boolean): Candidate[] | undefined {
+    const own = this.changes.get(collection);
+    if (!own || own.size === 0) return this.parent.candidates(collection, selection, shadowed);
+    const below = this.parent.candidates(collection, selection, shadowed ? (id) => own.has(id) || shadowed(id) : (id) => own.has(id));
+    if (!below) return undefined;
+    const mine: Candidate[] = [];
+    this.placeOwn(collection, own, (id, at) => {
+      if (own.get(id) !== null && !shadowed?.(id)) mine.push({ id, at });
+    });
+    if (mine.length === 0) return below;
+    mine.sort((a, b) => a.at - b.at);
+    return mergeInOrder(below, mine);
+  }
+
+  position(collection: string, id: string): number | undefined {
+    const own = this.changes.get(collection);
+    if (!own?.has(id)) return this.parent.position(collection, id);
+    if (own.get(id) === null) return undefined;
+    let found: number | undefined;
+    this.placeOwn(collection, own, (ownId, at) => {
+      if (ownId === id) found = at;
+    });
+    return found;
+  }
+
+  count(collection: string, filter: Filter): number | undefined {
+    const own = this.changes.get(collection);
+    if (!own || own.size === 0) return this.parent.count(collection, filter);
+    if (Object.keys(filter).length > 0) return undefined;
+    const below = this.parent.count(collection, filter);
+    if (below === undefined) return undefined;
+    let n = below;
+    for (const [id, version] of own) n += (version !== null ? 1 : 0) - (this.parent.has(collection, id) ? 1 : 0);
+    return n;
   }
 
   owner(collection: string, index: UniqueIndex, key: string): string | undefined {
@@ -187,6 +250,18 @@ export class Overlay implements Layer {
     return map;
   }
 
+  /**
+   * The natural place of each document this overlay wrote, as `documents` yields them: where the
+   * layer below has it, else after everything below, in the order this overlay first wrote them.
+   */
+  private placeOwn(collection: string, own: CommittingVersions, visit: (id: string, at: number) => void): void {
+    let rank = 0;
+    for (const id of own.keys()) {
+      const below = this.parent.position(collection, id);
+      visit(id, below ?? NEW_DOCUMENTS * this.depth + rank++);
+    }
+  }
+
   /** This overlay's version of a document, parsed on first use. */
   private own(own: CommittingVersions, id: string): Document | null | undefined {
     const entry = own.get(id);
@@ -197,4 +272,16 @@ export class Overlay implements Layer {
     own.set(id, doc);
     return doc;
   }
+}
+
+/** Two lists of candidates in natural order, as one. */
+function mergeInOrder(a: Candidate[], b: Candidate[]): Candidate[] {
+  const merged: Candidate[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i]!.at <= b[j]!.at)) merged.push(a[i++]!);
+    else merged.push(b[j++]!);
+  }
+  return merged;
 }

@@ -9,7 +9,8 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { Config } from '../config/config';
-import { Document, DocumentStore } from '../document-store/port';
+import { IndexesOnFirstUse } from '../document-store/indexes-on-first-use';
+import { Document, DocumentStore, IndexSpec } from '../document-store/port';
 import { MessageChannel, OutgoingMessage } from './channels';
 import { Channel, TemplateName } from './outbox';
 import { SendGridEmailChannel, SendGridMailClient } from './sendgrid';
@@ -32,14 +33,24 @@ export interface DevOutboxEntry extends Document {
   recordedAt: string;
 }
 
+/** The listing's: newest first, of a ticket or a recipient. */
+const DEV_OUTBOX_INDEXES: IndexSpec[] = [
+  { keys: { recordedAt: -1 }, name: 'recent' },
+  { keys: { ticketId: 1, recordedAt: -1 }, name: 'by_ticket' },
+  { keys: { to: 1, recordedAt: -1 }, name: 'by_to' },
+];
+
 export class DevOutboxChannel implements MessageChannel {
   readonly name = 'dev-outbox';
+  private readonly indexes: IndexesOnFirstUse;
 
   constructor(
     private readonly documents: DocumentStore,
     readonly channel: Channel,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.indexes = new IndexesOnFirstUse(documents, DEV_OUTBOX, DEV_OUTBOX_INDEXES);
+  }
 
   /**
    * Records the message. Keyed by the outbox message id when known, so a message delivered twice
@@ -61,6 +72,7 @@ export class DevOutboxChannel implements MessageChannel {
       recipient: context?.recipient ?? null,
       recordedAt: this.clock().toISOString(),
     };
+    await this.indexes.ensure();
     await this.documents.collection<DevOutboxEntry>(DEV_OUTBOX).replaceOne({ _id: id }, entry, { upsert: true });
     return { providerMessageId: `dev-${id}` };
   }

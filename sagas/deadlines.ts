@@ -1,3 +1,4 @@
+import { IndexesOnFirstUse } from '../document-store/indexes-on-first-use';
 import { DocumentStore } from '../document-store/port';
 
 /**
@@ -30,8 +31,16 @@ export function deadlineId(saga: string, kind: string, key: string): string {
 
 export class Deadlines {
   private listeners: (() => void)[] = [];
+  /** For the due deadlines, and for sagas cancelling the deadlines of a ticket or a visit. */
+  private readonly indexes: IndexesOnFirstUse;
 
-  constructor(private readonly documents: DocumentStore) {}
+  constructor(private readonly documents: DocumentStore) {
+    this.indexes = new IndexesOnFirstUse(documents, DEADLINES, [
+      { keys: { status: 1, dueAt: 1 }, name: 'due' },
+      { keys: { 'payload.ticketId': 1 }, name: 'by_ticket' },
+      { keys: { 'payload.visitId': 1 }, name: 'by_visit' },
+    ]);
+  }
 
   /**
    * Schedules a deadline once: scheduling the same (saga, kind, key) again changes nothing, so
@@ -48,6 +57,7 @@ export class Deadlines {
       createdAt: now.toISOString(),
       attempts: 0,
     };
+    await this.indexes.ensure();
     await this.documents.collection<Deadline>(DEADLINES).updateOne({ _id: deadline._id }, { $setOnInsert: deadline }, { upsert: true });
     for (const wake of this.listeners) wake();
   }
@@ -67,6 +77,7 @@ export class Deadlines {
   /** Pending deadlines due at `now` (and not waiting for a retry), earliest first. */
   async due(now: Date): Promise<Deadline[]> {
     const at = now.toISOString();
+    await this.indexes.ensure();
     return this.documents.collection<Deadline>(DEADLINES).find(
       { status: 'pending', dueAt: { $lte: at }, $or: [{ retryAt: { $exists: false } }, { retryAt: { $lte: at } }] },
       { sort: { dueAt: 1, _id: 1 } },
@@ -89,6 +100,7 @@ export class Deadlines {
 
   /** When the next pending deadline is due, if any. */
   async next(): Promise<Date | null> {
+    await this.indexes.ensure();
     const [first] = await this.documents.collection<Deadline>(DEADLINES).find({ status: 'pending' }, { sort: { dueAt: 1 }, limit: 1 });
     if (!first) return null;
     return new Date(Math.max(Date.parse(first.dueAt), first.retryAt ? Date.parse(first.retryAt) : 0));

@@ -2,6 +2,7 @@ import { createHash, createSecretKey, KeyObject, randomBytes } from 'node:crypto
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
 import { Role } from '../../domain/decider';
+import { IndexesOnFirstUse } from '../../document-store/indexes-on-first-use';
 import { DocumentStore } from '../../document-store/port';
 import { AuthUser } from '../http/route';
 
@@ -34,6 +35,8 @@ export class TokenService {
    * as a public key on every call (and fails), which took 16% of the server's time under load.
    */
   private readonly key: KeyObject;
+  /** Signing out everywhere finds a user's tokens by user. */
+  private readonly indexes: IndexesOnFirstUse;
 
   constructor(
     secret: string,
@@ -41,6 +44,7 @@ export class TokenService {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.indexes = new IndexesOnFirstUse(documents, REFRESH_TOKENS, [{ keys: { userId: 1 }, name: 'by_user' }]);
   }
 
   issueAccess(user: AuthUser): { accessToken: string; expiresIn: number } {
@@ -84,6 +88,7 @@ export class TokenService {
   }
 
   async revokeAll(userId: string): Promise<void> {
+    await this.indexes.ensure();
     await this.documents.collection<RefreshDoc>(REFRESH_TOKENS).updateMany({ userId, revokedAt: null }, { $set: { revokedAt: this.now().toISOString() } });
   }
 }

@@ -437,6 +437,38 @@ describe('embedded document store', () => {
     expect(ids(await (await reopen()).collection('order').find())).toEqual(['m', 'c', 'a', 'x']);
   });
 
+  it('memory: document bodies stay within the budget, least recently used out first; the rest is read back from the file', async () => {
+    const budget = 256 * 1024;
+    const small = new EmbeddedDocumentStore({ path: join(dir, 'small.db'), cacheBytes: budget });
+    try {
+      const col = small.collection('big');
+      const doc = (i: number) => ({ _id: `b${i}`, group: i % 10, body: 'x'.repeat(1000) });
+      for (let i = 0; i < 3000; i += 100) await col.bulkWrite(Array.from({ length: 100 }, (_, k) => ({ insertOne: { document: doc(i + k) } })));
+      expect(small.heldBodies().bytes).toBeLessThanOrEqual(budget);
+      // A scan streams the collection from the file: it keeps only what fits as it is.
+      expect(await col.count({ group: 3 })).toBe(300);
+      expect(await col.find({ group: { $lt: 2 } }, { sort: { _id: 1 }, limit: 3 })).toEqual([doc(0), doc(1), doc(10)]);
+      for (let i = 0; i < 3000; i += 7) expect(await col.findOne({ _id: `b${i}` })).toEqual(doc(i));
+      expect(small.heldBodies().bytes).toBeLessThanOrEqual(budget);
+      expect(small.heldBodies().documents).toBeGreaterThan(50);
+      // What was written or read last is what is held.
+      await col.replaceOne({ _id: 'b5' }, { ...doc(5), group: 11 });
+      const held = (small as unknown as { state: Layer }).state.stored('big', 'b5');
+      expect(typeof held).toBe('string');
+      expect(await col.find({ group: 11 })).toEqual([{ ...doc(5), group: 11 }]);
+    } finally {
+      await small.close();
+    }
+    const reopened = new EmbeddedDocumentStore({ path: join(dir, 'small.db'), cacheBytes: budget });
+    try {
+      expect(reopened.heldBodies()).toEqual({ bytes: 0, documents: 0 }); // rows only, until read
+      expect(await reopened.collection('big').count({ group: { $lt: 5 } })).toBe(1500);
+      expect(reopened.heldBodies().bytes).toBeLessThanOrEqual(budget);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it("works with ':memory:'", async () => {
     const memory = new EmbeddedDocumentStore({ path: ':memory:' });
     try {

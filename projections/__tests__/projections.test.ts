@@ -108,6 +108,27 @@ describe('projections', () => {
     await engine.stop();
   });
 
+  it('an index added to a projection is created on its live collections at the next start, without a rebuild', async () => {
+    await seed(12);
+    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    await engine.start();
+    await engine.waitFor(12, { timeoutMs: 5000 });
+    await engine.stop();
+    const withIndex: Projection = {
+      ...activityProjection,
+      collections: { [DAILY_ACTIVITY]: [...activityProjection.collections[DAILY_ACTIVITY]!, { keys: { events: -1 }, name: 'by_events' }] },
+    };
+    engine = new ProjectionEngine(events, documents, [withIndex], undefined);
+    await engine.start();
+    const days = documents.collection(physicalName(DAILY_ACTIVITY, 'v1'));
+    const busiest = await documents.explain(() => days.find({}, { sort: { events: -1 }, limit: 1 }));
+    // The three days tie at 4 events: the walk reads their whole group, not the collection.
+    expect(busiest).toMatchObject({ plans: ['index by_events in sort order'], examined: 3 });
+    expect(busiest.result).toEqual([expect.objectContaining({ events: 4 })]);
+    expect((await engine.status()).map((s) => [s.suffix, s.role])).toEqual([['v1', 'active']]);
+    await engine.stop();
+  });
+
   it('waitFor answers false when the position is not reached in time', async () => {
     const engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
     await engine.start();

@@ -89,7 +89,11 @@ export const ticketsProjection: Projection = {
       { keys: { customerId: 1, openedAt: -1 }, name: 'by_customer' },
       { keys: { status: 1, openedAt: -1 }, name: 'by_status' },
       { keys: { flagged: 1 }, name: 'by_flagged' },
+      // The helpdesk queue: flagged or escalated.
+      { keys: { escalated: 1 }, name: 'by_escalated' },
       { keys: { 'visits.visitId': 1 }, name: 'by_visit' },
+      // Staff's list of every ticket, newest first.
+      { keys: { openedAt: -1 }, name: 'by_opened' },
     ],
   },
   async handle(event, { collection }) {

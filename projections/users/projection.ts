@@ -19,7 +19,14 @@ export const usersProjection: Projection = {
   name: 'users',
   version: 1,
   eventTypes: ['UserRegistered', 'UserPasswordChanged', 'UserDisabled', 'UserEnabled', 'UserRoleChanged'],
-  collections: { [USERS]: [{ keys: { email: 1 }, name: 'by_email' }, { keys: { role: 1 }, name: 'by_role' }] },
+  collections: {
+    [USERS]: [
+      { keys: { email: 1 }, name: 'by_email' },
+      { keys: { role: 1 }, name: 'by_role' },
+      // A customer's login (the survey form finds it by customer).
+      { keys: { customerId: 1 }, name: 'by_customer' },
+    ],
+  },
   async handle(event, { collection }) {
     const users = collection<UserDoc>(USERS);
     const e = event as unknown as UserAccountEvent;

@@ -63,6 +63,8 @@ export const visitsProjection: Projection = {
   collections: {
     [VISITS]: [
       { keys: { status: 1 }, name: 'by_status' },
+      // The experts' feed: open visits, earliest first.
+      { keys: { status: 1, plannedAt: 1 }, name: 'by_status_planned' },
       { keys: { ticketId: 1 }, name: 'by_ticket' },
       { keys: { experts: 1 }, name: 'by_expert' },
       { keys: { customerId: 1 }, name: 'by_customer' },

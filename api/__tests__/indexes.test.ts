@@ -1,0 +1,102 @@
+/**
+ * The queries the system makes most read through indexes, not scans: the embedded store's
+ * `explain` reports the plan and the documents examined of every query a request makes, on read
+ * models grown with copies of real documents (the test system's own data is too small for a
+ * planner to prefer an index).
+ */
+import { EmbeddedDocumentStore } from '../../document-store/embedded';
+import { Document } from '../../document-store/port';
+import { AUDIT_TRAIL } from '../../projections/audit-trail/projection';
+import { TICKETS } from '../../projections/tickets/projection';
+import { VISITS } from '../../projections/visits/projection';
+import { Deadlines, DEADLINES } from '../../sagas/deadlines';
+import { NOTIFICATIONS } from '../../notifications/outbox-store';
+import { startTestSystem, TestSystem } from './harness';
+import { markPaid, openTicket } from './scenario';
+
+const COPIES = 400;
+const STATUSES = ['open', 'finalized', 'completed', 'cancelled'];
+
+describe('hot queries read through indexes', () => {
+  let sys: TestSystem;
+  let ticketId: string;
+  let tokens: { customer: string; expert: string; helpdesk: string };
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+    await markPaid(sys, 'cust-test');
+    tokens = { customer: await sys.token('customer'), expert: await sys.token('expert'), helpdesk: await sys.token('helpdesk') };
+    ({ ticketId } = await openTicket(sys, tokens.customer));
+    await grow(TICKETS, true, (doc, i) => ({
+      ...doc,
+      _id: `t-copy-${i}`,
+      ticketId: `t-copy-${i}`,
+      customerId: `cust-copy-${i % 40}`,
+      status: STATUSES[i % 4],
+      flagged: false,
+      escalated: false,
+      openedAt: new Date(Date.UTC(2026, 1, 1) + i * 60_000).toISOString(),
+    }));
+    await grow(VISITS, true, (doc, i) => ({ ...doc, _id: `v-copy-${i}`, visitId: `v-copy-${i}`, ticketId: `t-copy-${i}`, status: STATUSES[i % 4], experts: [] }));
+    await grow(AUDIT_TRAIL, true, (doc, i) => ({ ...doc, _id: `e-copy-${i}`, stream: `ticket-t-copy-${i % 100}` }));
+    await grow(NOTIFICATIONS, false, (doc, i) => ({ ...doc, _id: `n-copy-${i}`, ticketId: `t-copy-${i}`, status: 'sent', nextAttemptAt: null, seq: `0-${i}` }));
+    await grow(DEADLINES, false, (doc, i) => ({ ...doc, _id: `d-copy-${i}`, status: 'fired', payload: { ticketId: `t-copy-${i}`, visitId: `v-copy-${i}` } }));
+  }, 60_000);
+  afterAll(() => sys.stop());
+
+  /** Adds COPIES documents made from the collection's first one (a read model's, or a plain collection's). */
+  async function grow(name: string, readModel: boolean, copy: (doc: Document, i: number) => Document): Promise<void> {
+    const col = readModel ? await sys.services.readModels.collection(name) : sys.services.documents.collection(name);
+    const [first] = await col.find({}, { limit: 1 });
+    expect([name, first]).toEqual([name, expect.anything()]);
+    await col.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: copy(first!, i) } })));
+  }
+
+  /** Runs `work`; expects no query it made to scan, and at most `examined` documents looked at. */
+  async function indexed(work: () => Promise<unknown>, examined: number): Promise<string[]> {
+    const explained = await (sys.services.documents as EmbeddedDocumentStore).explain(work);
+    expect(explained.plans).not.toContain('scan');
+    expect(explained.examined).toBeLessThanOrEqual(examined);
+    return explained.plans;
+  }
+
+  const get = async (path: string, token: string) => {
+    const r = await sys.call('GET', path, { token });
+    expect([path, r.status]).toEqual([path, 200]);
+    return r.body;
+  };
+
+  it("tickets: staff lists by status or all, newest first, with totals; a customer's own; a ticket's history", async () => {
+    const byStatus = await indexed(() => get('/tickets?status=cancelled&limit=20', tokens.helpdesk), 21);
+    expect(byStatus).toEqual(expect.arrayContaining(['index by_status in sort order', 'count by_status']));
+    expect(await indexed(() => get('/tickets?limit=20', tokens.helpdesk), 20)).toContain('index by_opened in sort order');
+    await indexed(() => get('/tickets', tokens.customer), 5);
+    const history = await indexed(() => get(`/tickets/${ticketId}/history`, tokens.customer), 20);
+    expect(history).toContain('index by_stream');
+  });
+
+  it('helpdesk queue: flagged or escalated tickets, and the visits of each', async () => {
+    expect(await indexed(() => get('/helpdesk/queue', tokens.helpdesk), 10)).toContain('index by_flagged or by_escalated');
+  });
+
+  it("experts: the feed of open visits and an expert's own schedule", async () => {
+    expect(await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5)).toContain('index by_status_planned in sort order');
+    await indexed(() => get('/visits/mine', tokens.expert), COPIES / 4 + 5);
+  });
+
+  it("notification delivery: due messages, the next one's time, a ticket's messages; due deadlines", async () => {
+    const { outbox } = sys.services;
+    const now = sys.clock.now;
+    expect(await indexed(() => outbox.due(new Date(now.getTime() + 3_600_000), 50), 10)).toEqual(['index due']);
+    expect(await indexed(() => outbox.nextDue(), 1)).toEqual(['index due in sort order']);
+    expect(await indexed(() => outbox.listByTicket(ticketId), 10)).toEqual(['index by_ticket in sort order']);
+    expect(await indexed(() => outbox.countByStatus('sent'), 0)).toEqual(['count due']);
+    const deadlines = new Deadlines(sys.services.documents);
+    expect(await indexed(() => deadlines.due(new Date(now.getTime() + 86_400_000 * 30)), 10)).toEqual(['index due']);
+    expect(await indexed(() => deadlines.next(), 1)).toEqual(['index due in sort order']);
+    // The matching saga cancels the pending deadlines of a ticket or a visit (sagas/matching.ts, cancelWhere).
+    const pending = (where: Record<string, unknown>) => sys.services.documents.collection(DEADLINES).find({ saga: 'matching', status: 'pending', ...where });
+    expect(await indexed(() => pending({ kind: 'widen', 'payload.visitId': 'v-copy-7' }), 1)).toEqual(['index by_visit']);
+    expect(await indexed(() => pending({ 'payload.ticketId': 't-copy-7' }), 1)).toEqual(['index by_ticket']);
+  });
+});

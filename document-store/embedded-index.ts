@@ -1,0 +1,537 @@
+/**
+ * Secondary indexes of the embedded store and the planner that uses them, for the simple
+ * cases MongoDB's planner handles: equality (or `$in`) on leading fields of an index, then a
+ * range on the next one, and a sort on the fields after the equalities, stopping early when a
+ * limit is reached. Anything else scans.
+ *
+ * An index only proposes candidates: mingo still tests each one, so an index needs to propose
+ * every document that may match, never only those. Where arrays make that subtle (a document
+ * holds several keys; two bounds of a range may be met by different elements), the planner
+ * widens what it proposes, and it never uses an index for order over fields holding arrays or
+ * objects (mingo sorts those its own way).
+ */
+import { Document, Filter } from './port';
+import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, isIndexValue, keyPrefix, PAST, scalarAt, seqOf, typeRange } from './index-keys';
+import { isPlainObject } from './semantics';
+import { SortedKeys } from './sorted-keys';
+
+/** An ordinary index a collection declared: its name and fields, in order. */
+export interface IndexDefinition {
+  name: string;
+  fields: readonly string[];
+}
+
+/** A document with more keys than this (arrays in several fields) is proposed to every query instead. */
+const MAX_KEYS_PER_DOCUMENT = 64;
+/** `$in` values (times those of earlier fields) an index looks up one by one; more, and it stops at that field. */
+const MAX_RANGES = 256;
+
+/** One index over a collection's committed documents. */
+export class SecondaryIndex {
+  readonly keys = new SortedKeys();
+  /** id → its key (or keys): what to take out when the document changes. */
+  private readonly postings = new Map<string, string | string[]>();
+  /** id → bit mask of the fields whose values are not one scalar, for the documents that have any. */
+  private readonly irregular = new Map<string, number>();
+  private readonly irregularPerField: number[];
+  /** Documents with too many keys to list: proposed to every query. */
+  readonly unlisted = new Set<string>();
+  private readonly paths: string[][];
+
+  constructor(readonly definition: IndexDefinition) {
+    this.paths = definition.fields.map((field) => field.split('.'));
+    this.irregularPerField = definition.fields.map(() => 0);
+  }
+
+  get fields(): readonly string[] {
+    return this.definition.fields;
+  }
+
+  /** Whether the planner may look values up in this field (a path through array positions is left to scans). */
+  usable(field: number): boolean {
+    return !this.paths[field]!.some((part) => /^\d+$/.test(part));
+  }
+
+  /** Whether every document holds one scalar in these fields, so key order is mingo's sort order. */
+  regular(fromField: number, toField: number): boolean {
+    if (this.unlisted.size > 0) return false;
+    for (let i = fromField; i < toField; i++) if (this.irregularPerField[i] !== 0) return false;
+    return true;
+  }
+
+  /** Records a document's current version at row `seq` (null: deleted). */
+  write(id: string, seq: number, doc: Document | null): void {
+    const before = this.postings.get(id);
+    const next = doc ? this.keysOf(doc, seq) : { keys: [], mask: 0 };
+    const keys = next.keys ?? [];
+    if (!sameKeys(before, keys)) {
+      if (typeof before === 'string') this.keys.delete(before);
+      else if (before) for (const key of before) this.keys.delete(key);
+      for (const key of keys) this.keys.insert(key, id);
+      if (keys.length === 0) this.postings.delete(id);
+      else this.postings.set(id, keys.length === 1 ? keys[0]! : keys);
+    }
+    if (next.keys === undefined) this.unlisted.add(id);
+    else this.unlisted.delete(id);
+    this.setMask(id, next.mask);
+  }
+
+  /** While an empty index is filled: records a document and adds its keys to `all`, sorted at the end by `loaded`. */
+  collect(id: string, seq: number, doc: Document, all: string[]): void {
+    const { keys, mask } = this.keysOf(doc, seq);
+    if (keys === undefined) this.unlisted.add(id);
+    else {
+      for (const key of keys) all.push(key);
+      if (keys.length > 0) this.postings.set(id, keys.length === 1 ? keys[0]! : keys);
+    }
+    this.setMask(id, mask);
+  }
+
+  /** `idOfRow`: the id of the document at a row (every key ends with its document's row). */
+  loaded(all: string[], idOfRow: (seq: number) => string): void {
+    this.keys.load(all, (key) => idOfRow(seqOf(key)));
+  }
+
+  /** The keys of a document (undefined: too many to list), and which fields were not one scalar. */
+  private keysOf(doc: Document, seq: number): { keys: string[] | undefined; mask: number } {
+    let key = '';
+    for (const path of this.paths) {
+      const atom = scalarAt(doc, path);
+      if (atom === undefined) return this.multikeysOf(doc, seq);
+      key += atom;
+    }
+    return { keys: [key + encodeSeq(seq)], mask: 0 };
+  }
+
+  /** `keysOf` a document with an array or an object in an indexed field: a key per combination of elements. */
+  private multikeysOf(doc: Document, seq: number): { keys: string[] | undefined; mask: number } {
+    let tuples = [''];
+    let mask = 0;
+    for (let i = 0; i < this.paths.length; i++) {
+      const atoms = new Set<string>();
+      const shape: FieldShape = { array: false, other: false };
+      atomsAt(doc, this.paths[i]!, atoms, shape);
+      if (shape.array || shape.other) mask |= 1 << i;
+      if (tuples.length * atoms.size > MAX_KEYS_PER_DOCUMENT) return { keys: undefined, mask: mask | ((1 << this.paths.length) - 1) };
+      tuples = atoms.size === 1 ? tuples.map((t) => t + [...atoms][0]!) : tuples.flatMap((t) => [...atoms].map((a) => t + a));
+    }
+    const row = encodeSeq(seq);
+    return { keys: tuples.map((t) => t + row), mask };
+  }
+
+  private setMask(id: string, mask: number): void {
+    const before = this.irregular.get(id) ?? 0;
+    if (before === mask) return;
+    for (let i = 0; i < this.irregularPerField.length; i++) {
+      this.irregularPerField[i]! += ((mask >> i) & 1) - ((before >> i) & 1);
+    }
+    if (mask === 0) this.irregular.delete(id);
+    else this.irregular.set(id, mask);
+  }
+}
+
+function sameKeys(before: string | string[] | undefined, keys: string[]): boolean {
+  if (before === undefined) return keys.length === 0;
+  if (typeof before === 'string') return keys.length === 1 && keys[0] === before;
+  return before.length === keys.length && before.every((key, i) => key === keys[i]);
+}
+
+interface Bound {
+  value: number | string;
+  inclusive: boolean;
+}
+
+/** What a filter says about one field, as far as an index can tell. */
+interface FieldCondition {
+  /** Equality or `$in`: the values the field may hold (the first such condition on the field). */
+  points?: IndexValue[];
+  lower: Bound[];
+  upper: Bound[];
+}
+
+/** The conditions an index can look up, per field, and whether they are all the filter says. */
+export interface FilterConditions {
+  fields: Map<string, FieldCondition>;
+  /** Every condition of the filter is one of `fields`, each on its own: the keys alone decide a match. */
+  complete: boolean;
+}
+
+/** Reads a filter's top-level conditions (and those of `$and`) that an index can look up. */
+export function conditionsOf(filter: Filter): FilterConditions {
+  const found: FilterConditions = { fields: new Map(), complete: true };
+  const condition = (field: string): FieldCondition => {
+    let c = found.fields.get(field);
+    if (!c) found.fields.set(field, (c = { lower: [], upper: [] }));
+    else found.complete = false; // two conditions on one field: arrays may meet them with different elements
+    return c;
+  };
+  const visit = (f: Filter): void => {
+    for (const key in f) {
+      if (!Object.hasOwn(f, key)) continue;
+      const value = f[key];
+      if (key === '$and' && Array.isArray(value)) {
+        for (const clause of value) {
+          if (isPlainObject(clause)) visit(clause);
+          else found.complete = false;
+        }
+      } else if (key.startsWith('$')) found.complete = false;
+      else if (isIndexValue(value)) addPoints(condition(key), [value]);
+      else if (isPlainObject(value) && Object.keys(value).length > 0 && Object.keys(value).every((op) => op.startsWith('$'))) {
+        const c = condition(key);
+        for (const [op, operand] of Object.entries(value)) if (!addOperator(c, op, operand)) found.complete = false;
+      } else found.complete = false;
+    }
+  };
+  visit(filter);
+  return found;
+}
+
+function addPoints(c: FieldCondition, values: IndexValue[]): void {
+  c.points ??= values;
+}
+
+/** Adds what `{ op: operand }` says; false if an index cannot answer it exactly. */
+function addOperator(c: FieldCondition, op: string, operand: unknown): boolean {
+  if (op === '$eq' && isIndexValue(operand)) {
+    if (c.points) return false;
+    addPoints(c, [operand]);
+    return true;
+  }
+  if (op === '$in' && Array.isArray(operand) && operand.every(isIndexValue)) {
+    if (c.points) return false;
+    addPoints(c, operand);
+    return true;
+  }
+  if (op === '$all' && Array.isArray(operand) && isIndexValue(operand[0])) {
+    // Every value must be an element: candidates hold the first one (the others are for mingo).
+    addPoints(c, [operand[0]]);
+    return false;
+  }
+  if ((typeof operand === 'number' && !Number.isNaN(operand)) || typeof operand === 'string') {
+    if (op === '$gt' || op === '$gte') c.lower.push({ value: operand, inclusive: op === '$gte' });
+    else if (op === '$lt' || op === '$lte') c.upper.push({ value: operand, inclusive: op === '$lte' });
+    else return false;
+    return true;
+  }
+  return false;
+}
+
+/** Keys in `[from, to)`. */
+interface KeyRange {
+  from: string;
+  to: string;
+}
+
+/** How an index answers a query. */
+export interface IndexPlan {
+  index: SecondaryIndex;
+  /** In key order, disjoint. */
+  ranges: KeyRange[];
+  /** Leading fields of the index the ranges narrow down (0: the whole index, walked for its order). */
+  used: number;
+  /** Keys in the ranges. */
+  entries: number;
+  /** Set when walking the ranges in key order gives the sort's order: the direction, and how many atoms make a sort group. */
+  order?: { backward: boolean; groupAtoms: number };
+  /** The keys alone decide which documents match, one key per document. */
+  exact: boolean;
+}
+
+/** A top-level `$or` answered branch by branch, each through its best index: the union of their candidates. */
+export interface UnionPlan {
+  branches: IndexPlan[];
+  entries: number;
+}
+
+export type QueryPlan = IndexPlan | UnionPlan;
+
+function pointAtoms(points: IndexValue[]): string[] {
+  return [...new Set(points.map((p) => encodeValue(p)))].sort();
+}
+
+/** The tightest bound (the greatest lower or the least upper; exclusive wins a tie). */
+function tightest(bounds: Bound[], lower: boolean): Bound | undefined {
+  let best: Bound | undefined;
+  for (const b of bounds) {
+    const tighter = !best || (lower ? b.value > best.value : b.value < best.value) || (b.value === best.value && !b.inclusive);
+    if (tighter) best = b;
+  }
+  return best;
+}
+
+/**
+ * The keys a field's bounds allow, in mingo's terms: a bound compares only with values of its own
+ * type. Several bounds are combined only where every document holds one scalar in the field
+ * (otherwise one element may meet the lower bound and another the upper); else the first is used.
+ */
+function boundRange(c: FieldCondition, regular: boolean): { range: KeyRange; exact: boolean } {
+  const all = [...c.lower, ...c.upper];
+  const type = typeof all[0]!.value;
+  let lower: Bound | undefined;
+  let upper: Bound | undefined;
+  let exact = true;
+  if (regular && all.every((b) => typeof b.value === type)) {
+    lower = tightest(c.lower, true);
+    upper = tightest(c.upper, false);
+  } else {
+    if (c.lower.length > 0) lower = c.lower[0];
+    else upper = c.upper[0];
+    exact = all.length === 1;
+  }
+  const types = typeRange(all[0]!.value);
+  const from = lower ? encodeValue(lower.value) + (lower.inclusive ? '' : PAST) : types.from;
+  const to = upper ? encodeValue(upper.value) + (upper.inclusive ? PAST : '') : types.to;
+  return { range: { from, to: to < from ? from : to }, exact };
+}
+
+/** The plan of one index for a query: undefined if it neither narrows the candidates nor gives the sort's order. */
+function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [string, 1 | -1][] | undefined): IndexPlan | undefined {
+  const { fields } = index;
+  let prefixes = [''];
+  let ranges: KeyRange[] | undefined;
+  let used = 0;
+  let pinned = 0; // leading fields narrowed to one value each
+  let exact = conditions.complete;
+  for (let i = 0; i < fields.length && index.usable(i); i++) {
+    const c = conditions.fields.get(fields[i]!);
+    if (!c) break;
+    if (c.points) {
+      const atoms = pointAtoms(c.points);
+      if (prefixes.length * atoms.length > MAX_RANGES) break;
+      prefixes = prefixes.flatMap((p) => atoms.map((a) => p + a));
+      if (atoms.length === 1 && pinned === used) pinned++;
+      if (c.lower.length + c.upper.length > 0) exact = false;
+      used++;
+      continue;
+    }
+    if (c.lower.length + c.upper.length === 0) break;
+    const bound = boundRange(c, index.regular(i, i + 1));
+    if (!bound.exact) exact = false;
+    ranges = prefixes.map((p) => ({ from: p + bound.range.from, to: p + bound.range.to }));
+    used++;
+    break;
+  }
+  ranges ??= prefixes.map((p) => ({ from: p, to: p + PAST }));
+  // Conditions on fields the ranges do not cover, and documents with arrays (several keys each), leave the decision to mingo.
+  if (used < conditions.fields.size || !distinctKeys(index)) exact = false;
+  const order = sort && ranges.length === 1 ? orderFor(index, pinned, sort) : undefined;
+  if (used === 0 && !order) return undefined;
+  let entries = 0;
+  for (const range of ranges) entries += index.keys.countBetween(range.from, range.to);
+  return { index, ranges, used, entries, exact, ...(order ? { order } : {}) };
+}
+
+/**
+ * Whether walking the index gives the sort's order: after the fields pinned to one value, the
+ * sort's keys (leaving out pinned fields: they are constant) must be the next fields of the index,
+ * in one direction, each document holding one scalar in them.
+ */
+function orderFor(index: SecondaryIndex, pinned: number, sort: [string, 1 | -1][]): IndexPlan['order'] {
+  const constant = new Set(index.fields.slice(0, pinned));
+  const keys = sort.filter(([field]) => !constant.has(field));
+  if (keys.length === 0) return undefined; // one value for every candidate: natural order is the order
+  const direction = keys[0]![1];
+  let n = 0;
+  while (pinned + n < index.fields.length && n < keys.length && keys[n]![0] === index.fields[pinned + n] && keys[n]![1] === direction && index.usable(pinned + n)) n++;
+  if (n === 0 || !index.regular(pinned, pinned + n)) return undefined;
+  return { backward: direction === -1, groupAtoms: pinned + n };
+}
+
+/** What a query asks of a collection's indexes. */
+export interface Selection {
+  filter: Filter;
+  sort?: Record<string, 1 | -1>;
+  /** With a sort: how many of the first matches in sort order the caller keeps (skip + limit). */
+  need?: number;
+  /** Whether a document matches the filter (a walk in sort order stops once it has `need`). */
+  test(doc: Document): boolean;
+}
+
+/** A document that may match, and its place in natural order. */
+export interface Candidate {
+  id: string;
+  at: number;
+}
+
+/** How the committed documents are read for a query. */
+export interface CandidateSource {
+  fetch(id: string): Document | undefined;
+  /** The document's row. */
+  row(id: string): number | undefined;
+  /** Documents a layer above has its own version of: left out (and not counted towards `need`). */
+  shadowed?: (id: string) => boolean;
+  /** Called for each document a walk tested and left out. */
+  rejected?: () => void;
+}
+
+/** The indexes of one collection. */
+export class CollectionIndexes {
+  readonly indexes: SecondaryIndex[];
+
+  constructor(definitions: readonly IndexDefinition[]) {
+    this.indexes = definitions.map((d) => new SecondaryIndex(d));
+  }
+
+  write(id: string, seq: number, doc: Document | null): void {
+    for (const index of this.indexes) index.write(id, seq, doc);
+  }
+
+  /** Fills the (empty) indexes in one pass over the documents. */
+  load(documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
+    const keys = this.indexes.map((): string[] => []);
+    const ids = new Map<number, string>();
+    for (const { id, seq, doc } of documents) {
+      ids.set(seq, id);
+      for (let i = 0; i < this.indexes.length; i++) this.indexes[i]!.collect(id, seq, doc, keys[i]!);
+    }
+    this.indexes.forEach((index, i) => index.loaded(keys[i]!, (seq) => ids.get(seq)!));
+  }
+
+  /**
+   * The plan for a query over `size` documents: the index whose ranges hold the fewest keys, or
+   * one that walks in the sort's order when a limit makes stopping early cheaper; undefined when
+   * no index helps, or the best would propose most of the collection (a scan is cheaper then).
+   */
+  plan(selection: Pick<Selection, 'filter' | 'sort' | 'need'>, size: number): QueryPlan | undefined {
+    const sort = selection.sort && Object.keys(selection.sort).length > 0 ? Object.entries(selection.sort) : undefined;
+    const { filtering: single, ordered } = this.plans(conditionsOf(selection.filter), sort, selection.need);
+    const union = this.union(selection.filter);
+    const filtering = union && (!single || union.entries < single.entries) ? union : single;
+    if (ordered) {
+      // A walk in order meets `need` matches after about need × keys ÷ matches keys; matches are at most the best filter's keys.
+      const matches = Math.max(1, filtering?.entries ?? size);
+      if (!filtering || ordered.entries <= filtering.entries || (selection.need! * ordered.entries) / matches < filtering.entries) return ordered;
+    }
+    if (filtering && filtering.entries <= size / 2) return 'branches' in filtering ? filtering : { ...filtering, order: undefined };
+    return undefined;
+  }
+
+  /** The number of matches, when the keys of an index alone decide it (counting keys is cheap however many match). */
+  count(filter: Filter): { matches: number; index: string } | undefined {
+    const conditions = conditionsOf(filter);
+    for (const index of this.indexes) {
+      const plan = planFor(index, conditions, undefined);
+      if (plan?.exact) return { matches: plan.entries, index: index.definition.name };
+    }
+    return undefined;
+  }
+
+  /** The index that narrows the candidates most, and the smallest that walks in the sort's order. */
+  private plans(conditions: FilterConditions, sort: [string, 1 | -1][] | undefined, need: number | undefined): { filtering?: IndexPlan; ordered?: IndexPlan } {
+    let filtering: IndexPlan | undefined;
+    let ordered: IndexPlan | undefined;
+    for (const index of this.indexes) {
+      const plan = planFor(index, conditions, sort);
+      if (!plan) continue;
+      if (plan.used > 0 && (!filtering || plan.entries < filtering.entries)) filtering = plan;
+      if (plan.order && need !== undefined && (!ordered || plan.entries < ordered.entries)) ordered = plan;
+    }
+    return { ...(filtering ? { filtering } : {}), ...(ordered ? { ordered } : {}) };
+  }
+
+  /** A plan per branch of the filter's `$or` (each with the conditions beside the `$or`), if every branch has one. */
+  private union(filter: Filter): UnionPlan | undefined {
+    const branches = filter.$or;
+    if (!Array.isArray(branches) || branches.length === 0 || !branches.every(isPlainObject)) return undefined;
+    const { $or: _, ...rest } = filter;
+    const plans: IndexPlan[] = [];
+    let entries = 0;
+    for (const branch of branches) {
+      const { filtering } = this.plans(conditionsOf({ $and: [rest, branch] }), undefined, undefined);
+      if (!filtering) return undefined;
+      plans.push({ ...filtering, order: undefined });
+      entries += filtering.entries;
+    }
+    return { branches: plans, entries };
+  }
+
+  /**
+   * A plan's candidates in natural order (by row). Walking in sort order for `need` matches, only
+   * those up to the end of the sort group in which the `need`th match was found: every other
+   * document sorts after at least `need` matches.
+   */
+  candidates(plan: QueryPlan, selection: Selection, source: CandidateSource): Candidate[] {
+    const found: Candidate[] = [];
+    if ('branches' in plan) {
+      const seen = new Set<string>(); // a document may match several branches
+      for (const branch of plan.branches) collectAll(branch, source, found, seen);
+    } else if (plan.order && selection.need !== undefined) walkInOrder(plan, plan.order, selection, source, found);
+    else collectAll(plan, source, found, distinctKeys(plan.index) ? undefined : new Set());
+    return found.sort(byRow);
+  }
+}
+
+/** Every document in a plan's ranges (`seen`: those found already, when one may be found twice). */
+function collectAll(plan: IndexPlan, source: CandidateSource, found: Candidate[], seen: Set<string> | undefined): void {
+  const { index } = plan;
+  for (const range of plan.ranges) {
+    for (const [key, id] of index.keys.between(range.from, range.to)) {
+      if (seen?.has(id) || source.shadowed?.(id)) continue;
+      seen?.add(id);
+      found.push({ id, at: seqOf(key) });
+    }
+  }
+  for (const id of index.unlisted) {
+    if (seen?.has(id) || source.shadowed?.(id)) continue;
+    seen?.add(id);
+    const at = source.row(id);
+    if (at !== undefined) found.push({ id, at });
+  }
+}
+
+/** How explain names a plan. */
+export function describePlan(plan: QueryPlan): string {
+  if ('branches' in plan) return `index ${plan.branches.map((b) => b.index.definition.name).join(' or ')}`;
+  return `index ${plan.index.definition.name}${plan.order ? ' in sort order' : ''}`;
+}
+
+/** Whether each document holds one key at most (else some field holds an array, in some document). */
+function distinctKeys(index: SecondaryIndex): boolean {
+  return index.regular(0, index.fields.length);
+}
+
+function byRow(a: Candidate, b: Candidate): number {
+  return a.at - b.at;
+}
+
+function walkInOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>, selection: Selection, source: CandidateSource, found: Candidate[]): void {
+  let matched = 0;
+  let boundary: string | undefined;
+  const [range] = plan.ranges; // one: an order needs every earlier field pinned to one value
+  if (!range) return;
+  const seen = distinctKeys(plan.index) ? undefined : new Set<string>();
+  for (const [key, id] of plan.index.keys.between(range.from, range.to, order.backward)) {
+    if (boundary !== undefined && keyPrefix(key, order.groupAtoms) !== boundary) return;
+    if (seen?.has(id) || source.shadowed?.(id)) continue;
+    seen?.add(id);
+    const doc = source.fetch(id);
+    if (!doc || !selection.test(doc)) {
+      source.rejected?.();
+      continue;
+    }
+    found.push({ id, at: seqOf(key) });
+    if (boundary === undefined && ++matched >= selection.need!) boundary = keyPrefix(key, order.groupAtoms);
+  }
+}
+
+/**
+ * Whether one of these indexes may serve a query: its first field has a condition (at the top or
+ * in a branch of `$or`) or is sorted on. Cheap: tells whether building the indexes is worth it.
+ */
+export function mayServe(definitions: readonly IndexDefinition[], selection: Pick<Selection, 'filter' | 'sort'>): boolean {
+  const fields = new Set(conditionsOf(selection.filter).fields.keys());
+  const branches = selection.filter.$or;
+  if (Array.isArray(branches)) for (const branch of branches) if (isPlainObject(branch)) for (const field of conditionsOf(branch).fields.keys()) fields.add(field);
+  for (const field of Object.keys(selection.sort ?? {})) fields.add(field);
+  return definitions.some((d) => fields.has(d.fields[0]!));
+}
+
+/** The ids of an `_id: { $in: [...] }` condition (all strings), which the cache looks up one by one. */
+export function idsOf(filter: Filter): string[] | undefined {
+  const condition = filter._id;
+  if (!isPlainObject(condition)) return undefined;
+  const keys = Object.keys(condition);
+  const values = condition.$in;
+  if (keys.length !== 1 || !Array.isArray(values) || !values.every((v) => typeof v === 'string')) return undefined;
+  return values as string[];
+}

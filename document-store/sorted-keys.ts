@@ -1,0 +1,145 @@
+/**
+ * Index keys in order, each with the id of its document: a list of sorted chunks (at most
+ * CHUNK keys each), found by binary search over the chunks' last keys. An insert or a delete
+ * moves at most a chunk's worth of entries, so keeping it sorted costs little while documents
+ * are written, and walking a range in either direction is a loop over arrays.
+ */
+
+const CHUNK = 512;
+
+interface Chunk {
+  keys: string[];
+  ids: string[];
+}
+
+export class SortedKeys {
+  private chunks: Chunk[] = [];
+  /** The last key of each chunk. */
+  private lasts: string[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Replaces the content with `keys` (distinct, in any order) and the id of each: one sort
+   * instead of one insert each, by the engine's own string order (no comparison callback).
+   */
+  load(keys: string[], idOf: (key: string) => string): void {
+    keys.sort();
+    this.chunks = [];
+    this.lasts = [];
+    for (let i = 0; i < keys.length; i += CHUNK / 2) {
+      const part = keys.slice(i, i + CHUNK / 2);
+      this.chunks.push({ keys: part, ids: part.map(idOf) });
+      this.lasts.push(part[part.length - 1]!);
+    }
+    this.count = keys.length;
+  }
+
+  insert(key: string, id: string): void {
+    if (this.chunks.length === 0) {
+      this.chunks.push({ keys: [key], ids: [id] });
+      this.lasts.push(key);
+      this.count = 1;
+      return;
+    }
+    const c = Math.min(this.chunkFor(key), this.chunks.length - 1);
+    const chunk = this.chunks[c]!;
+    const at = lowerBound(chunk.keys, key);
+    chunk.keys.splice(at, 0, key);
+    chunk.ids.splice(at, 0, id);
+    if (at === chunk.keys.length - 1) this.lasts[c] = key;
+    this.count++;
+    if (chunk.keys.length > CHUNK) this.split(c);
+  }
+
+  /** Removes the entry with this key; false if there is none. */
+  delete(key: string): boolean {
+    const c = this.chunkFor(key);
+    const chunk = this.chunks[c];
+    if (!chunk) return false;
+    const at = lowerBound(chunk.keys, key);
+    if (chunk.keys[at] !== key) return false;
+    chunk.keys.splice(at, 1);
+    chunk.ids.splice(at, 1);
+    this.count--;
+    if (chunk.keys.length === 0) {
+      this.chunks.splice(c, 1);
+      this.lasts.splice(c, 1);
+    } else if (at === chunk.keys.length) this.lasts[c] = chunk.keys[at - 1]!;
+    return true;
+  }
+
+  /** How many keys lie in `[from, to)`. */
+  countBetween(from: string, to: string): number {
+    const [c0, i0] = this.position(from);
+    const [c1, i1] = this.position(to);
+    if (c0 === c1) return i1 - i0;
+    let n = this.chunks[c0]!.keys.length - i0 + i1;
+    for (let c = c0 + 1; c < c1; c++) n += this.chunks[c]!.keys.length;
+    return n;
+  }
+
+  /** Entries with keys in `[from, to)`, in key order (`backward`: from the last). */
+  *between(from: string, to: string, backward = false): IterableIterator<[key: string, id: string]> {
+    const [c0, i0] = this.position(from);
+    const [c1, i1] = this.position(to);
+    if (!backward) {
+      for (let c = c0, i = i0; c < c1 || (c === c1 && i < i1); ) {
+        const chunk = this.chunks[c]!;
+        if (i >= chunk.keys.length) {
+          c++;
+          i = 0;
+          continue;
+        }
+        yield [chunk.keys[i]!, chunk.ids[i]!];
+        i++;
+      }
+      return;
+    }
+    for (let c = c1, i = i1 - 1; c > c0 || (c === c0 && i >= i0); ) {
+      if (i < 0) {
+        c--;
+        i = (this.chunks[c]?.keys.length ?? 0) - 1;
+        continue;
+      }
+      const chunk = this.chunks[c]!;
+      yield [chunk.keys[i]!, chunk.ids[i]!];
+      i--;
+    }
+  }
+
+  /** The first chunk whose last key is >= key (chunks.length if none). */
+  private chunkFor(key: string): number {
+    return lowerBound(this.lasts, key);
+  }
+
+  /** Chunk and place of the first key >= `key` (the chunk may be one past the last). */
+  private position(key: string): [chunk: number, index: number] {
+    const c = this.chunkFor(key);
+    if (c === this.chunks.length) return [c, 0];
+    return [c, lowerBound(this.chunks[c]!.keys, key)];
+  }
+
+  private split(c: number): void {
+    const chunk = this.chunks[c]!;
+    const half = chunk.keys.length >>> 1;
+    const right: Chunk = { keys: chunk.keys.splice(half), ids: chunk.ids.splice(half) };
+    this.chunks.splice(c + 1, 0, right);
+    this.lasts.splice(c, 0, chunk.keys[chunk.keys.length - 1]!);
+  }
+}
+
+/** The first index whose value is >= key. */
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
