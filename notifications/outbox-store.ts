@@ -126,6 +126,43 @@ export class DocumentOutbox implements Outbox {
 
   /** `enqueue` at a given time (the dispatcher's, for the alerts it raises). */
   async enqueueAt(message: MessageRequest, now: Date): Promise<boolean> {
+    const { doc, problem } = this.compose(message, now);
+    try {
+      await this.collection.insertOne(doc);
+    } catch (error) {
+      if (error instanceof DuplicateKey) return false;
+      throw error;
+    }
+    await this.enqueued([{ doc, problem }], now);
+    return true;
+  }
+
+  /**
+   * Several messages at once (an event that tells five experts): one write for all of them
+   * instead of one each. Messages already enqueued are left as they are; answers how many
+   * were new.
+   */
+  async enqueueAll(messages: readonly MessageRequest[]): Promise<number> {
+    const now = this.clock();
+    const composed = messages.map((m) => this.compose(m, now));
+    const known = new Set((await this.collection.find({ _id: { $in: composed.map((c) => c.doc._id) } }, { projection: { _id: 1 } })).map((d) => d._id));
+    const fresh = composed.filter((c, i) => !known.has(c.doc._id) && composed.findIndex((o) => o.doc._id === c.doc._id) === i);
+    if (fresh.length === 0) return 0;
+    try {
+      await this.collection.bulkWrite(fresh.map(({ doc }) => ({ insertOne: { document: doc } })));
+    } catch (error) {
+      if (!(error instanceof DuplicateKey)) throw error;
+      // Enqueued meanwhile by someone else: one at a time, each as enqueue does.
+      let added = 0;
+      for (const message of messages) if (await this.enqueueAt(message, now)) added++;
+      return added;
+    }
+    await this.enqueued(fresh, now);
+    return fresh.length;
+  }
+
+  /** The document of a new message: rendered and pending, or parked with why it cannot be sent. */
+  private compose(message: MessageRequest, now: Date): { doc: NotificationDoc; problem: string | null } {
     const id = notificationId(message);
     const base = {
       _id: id,
@@ -159,19 +196,21 @@ export class DocumentOutbox implements Outbox {
     const doc: NotificationDoc = rendered
       ? { ...base, subject: rendered.subject ?? null, body: rendered.body, status: 'pending', nextAttemptAt: now.toISOString(), lastError: null, parkedAt: null }
       : { ...base, subject: null, body: '', status: 'parked', nextAttemptAt: null, lastError: problem, parkedAt: now.toISOString(), parkedCount: 1 };
-    try {
-      await this.collection.insertOne(doc);
-    } catch (error) {
-      if (error instanceof DuplicateKey) return false;
-      throw error;
-    }
-    if (problem !== null) {
-      this.options.logger?.error({ notification: id, template: message.template, causedBy: message.causedBy, problem }, 'message cannot be sent; parked');
+    return { doc, problem };
+  }
+
+  /** After new messages are stored: alerts for those that cannot be sent, a wake-up for the rest. */
+  private async enqueued(added: readonly { doc: NotificationDoc; problem: string | null }[], now: Date): Promise<void> {
+    let deliverable = false;
+    for (const { doc, problem } of added) {
+      if (problem === null) {
+        deliverable = true;
+        continue;
+      }
+      this.options.logger?.error({ notification: doc._id, template: doc.template, causedBy: doc.causedBy, problem }, 'message cannot be sent; parked');
       await this.alert(doc, now);
-    } else {
-      for (const wake of this.listeners) wake();
     }
-    return true;
+    if (deliverable) for (const wake of this.listeners) wake();
   }
 
   get(id: string): Promise<NotificationDoc | null> {

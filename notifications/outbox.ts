@@ -40,4 +40,6 @@ export interface MessageRequest {
 export interface Outbox {
   /** Returns false when this message was already enqueued. */
   enqueue(message: MessageRequest): Promise<boolean>;
+  /** Several at once, in one write where the store allows; answers how many were new. */
+  enqueueAll(messages: readonly MessageRequest[]): Promise<number>;
 }

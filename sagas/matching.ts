@@ -116,8 +116,9 @@ export function matchingTimeoutMinutes(config: MatchingConfig, priority: Priorit
 export function matchingSaga(deps: MatchingDeps): ProcessManager {
   const { config, outbox, experts: directory } = deps;
 
-  // Finalizations of one ticket's groups run one at a time in this process (an event handler
-  // and a firing deadline may both try), so two runs never race over the same group here.
+  // Finalizations run one at a time in this process (an event handler and a firing deadline may
+  // both try, and tickets are handled side by side): two never race over the same group, nor over
+  // the same expert's calendar.
   const locks = new Map<string, Promise<unknown>>();
   function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = locks.get(key) ?? Promise.resolve();
@@ -131,7 +132,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
   }
 
   function finalize(ctx: SagaContext, ticketId: string, visitId: string): Promise<FinalizeOutcome> {
-    return exclusive(ticketId, async () => {
+    return exclusive('finalization', async () => {
       const outcome = await finalizeGroup(ctx, { ticketId, visitId });
       ctx.logger?.debug({ saga: MATCHING, ticketId, visitId, outcome: outcome.status }, 'finalize group');
       return outcome;
@@ -201,12 +202,13 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     const first = ranked.slice(0, config.NOTIFY_FIRST_EXPERTS).map((c) => c.expert.expertId);
     await schedule(ctx, 'widen', key, new Date(ms(addMinutes(openedAt, config.FEED_WIDEN_MIN))), { ticketId, visitId: spec.visitId, notified: first });
     const decided = texts((await ctx.deadlines.get(MATCHING, 'widen', key))?.payload.notified ?? first);
+    const messages: MessageRequest[] = [];
     for (const expertId of decided) {
       const candidate = ranked.find((c) => c.expert.expertId === expertId);
       const expert = candidate?.expert ?? (await directory.get(expertId));
-      if (!expert) continue;
-      await outbox.enqueue(expertMessage(ctx, expert, 'new-visit-available', { ticketId, visitId: spec.visitId }, visitParams(spec)));
+      if (expert) messages.push(expertMessage(ctx, expert, 'new-visit-available', { ticketId, visitId: spec.visitId }, visitParams(spec)));
     }
+    await outbox.enqueueAll(messages);
   }
 
   /** A group's clock starts: if it is not full by then, it is escalated. */
@@ -444,10 +446,8 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     if (ticket.status !== 'open') return;
     const notified = new Set(texts(deadline.payload.notified));
     const spec = { visitId: visit.visitId, skills: visit.skills, expertsNeeded: visit.expertsNeeded, durationMinutes: visit.durationMinutes, windows: visit.windows };
-    for (const { expert } of await eligibleExperts(directory, spec, visit.location, ctx.now)) {
-      if (notified.has(expert.expertId)) continue;
-      await outbox.enqueue(expertMessage(ctx, expert, 'new-visit-available', visit, visitParams(spec)));
-    }
+    const others = (await eligibleExperts(directory, spec, visit.location, ctx.now)).filter(({ expert }) => !notified.has(expert.expertId));
+    await outbox.enqueueAll(others.map(({ expert }) => expertMessage(ctx, expert, 'new-visit-available', visit, visitParams(spec))));
   }
 
   async function noAccess(deadline: Deadline, ctx: SagaContext): Promise<void> {
@@ -486,6 +486,12 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     name: MATCHING,
     eventTypes: MATCHING_EVENTS,
     handle,
+    // One lane per ticket: a ticket's events in order, different tickets side by side. What
+    // crosses tickets — experts' calendars — is booked by finalization, which runs one at a time.
+    partitionOf: (event) => {
+      const ticketId = (event.data as { ticketId?: unknown }).ticketId;
+      return typeof ticketId === 'string' ? ticketId : null;
+    },
     deadlines: { 'match-timeout': matchTimeout, widen, 'no-access': noAccess, 'flag-reminder': flagReminder },
   };
 }

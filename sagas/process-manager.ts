@@ -41,6 +41,12 @@ export interface ProcessManager {
   readonly name: string;
   readonly eventTypes: readonly string[];
   handle(event: RecordedEvent, ctx: SagaContext): Promise<void>;
+  /**
+   * The lane of an event: events of one lane are handled in order, those of different lanes may
+   * be handled at the same time. null (or no partitionOf): the event is handled alone, after
+   * everything before it. What crosses lanes must be made safe by the saga itself.
+   */
+  partitionOf?(event: RecordedEvent): string | null;
   /** Handlers of this saga's deadline kinds. */
   readonly deadlines?: Readonly<Record<string, (deadline: Deadline, ctx: SagaContext) => Promise<void>>>;
 }

@@ -41,10 +41,32 @@ export interface SagaCheckpoint {
   [field: string]: unknown;
 }
 
-/** Persist the checkpoint at least this often while skipping events the saga ignores. */
+/**
+ * Events handled at once, at most: a saga that names lanes (`partitionOf`) handles events of
+ * different lanes side by side. Its handling mostly waits (appends, their fsync), so one at a
+ * time it planned about 130 tickets a second while tickets came in four times faster.
+ */
+const MAX_IN_FLIGHT = 32;
+
+/** An event taken from the subscription and not yet counted in the position. */
+interface InFlight {
+  position: Position;
+  relevant: boolean;
+  settled: boolean;
+  handled: boolean;
+  done: Promise<void>;
+}
+
+/** Persist the checkpoint at least this often while skipping events the saga ignores… */
 const SKIP_PERSIST_EVERY = 500;
 /**
- * …and at most this long after skipping stopped: the checkpoint is how processes that do not
+ * …and after this many handled events. Not after each one: a handled event's effects are
+ * idempotent, so one handled again after a crash repeats nothing, and under load a checkpoint
+ * write per event was one of the saga's handful of commits per event.
+ */
+const HANDLED_PERSIST_EVERY = 50;
+/**
+ * …and at most this long after the last event: the checkpoint is how processes that do not
  * run the saga (API replicas) see its lag, so it must not stay hundreds of events behind.
  */
 const SKIP_PERSIST_AFTER_MS = 1000;
@@ -61,6 +83,7 @@ const SKIP_PERSIST_AFTER_MS = 1000;
 export class SagaRunner {
   private position: Position = 0;
   private persisted: Position = 0;
+  private handledSincePersist = 0;
   private stopped = false;
   private subscription: { stop(): Promise<void> } | undefined;
   private done: Promise<void> | undefined;
@@ -88,6 +111,8 @@ export class SagaRunner {
     clearTimeout(this.deferredSave);
     await this.subscription?.stop();
     await this.done?.catch(() => undefined);
+    // What was handled since the last save: saved now, not handled again at the next start.
+    if (this.position > this.persisted) await this.persist().catch(() => undefined);
     await this.saving;
     this.statusValue.state = 'stopped';
   }
@@ -110,17 +135,61 @@ export class SagaRunner {
     this.statusValue.state = 'running';
     const subscription = this.deps.events.subscribeToAll({ fromPosition: this.position });
     this.subscription = subscription;
+    const window: InFlight[] = [];
+    const lanes = new Map<string, Promise<void>>();
     for await (const event of subscription) {
       if (this.stopped) break;
       const relevant = this.saga.eventTypes.includes(event.type);
-      if (relevant) await this.handleUntilDone(event);
-      if (this.stopped) break;
-      this.position = event.position;
-      this.rate.record();
-      if (relevant || this.position - this.persisted >= SKIP_PERSIST_EVERY) await this.persist();
-      else this.persistSoon();
-      this.waiters.release(this.position);
+      const entry: InFlight = { position: event.position, relevant, settled: !relevant, handled: !relevant, done: Promise.resolve() };
+      window.push(entry);
+      if (relevant) {
+        const lane = this.saga.partitionOf?.(event) ?? null;
+        if (lane === null) {
+          // Handled alone, after everything before it.
+          await Promise.all(window.map((e) => e.done));
+          entry.done = this.settle(entry, event, window);
+          await entry.done;
+        } else {
+          // After the earlier events of its lane; beside other lanes' events.
+          entry.done = (lanes.get(lane) ?? Promise.resolve()).then(() => this.settle(entry, event, window));
+          const done = entry.done;
+          lanes.set(lane, done);
+          void done.then(() => lanes.get(lane) === done && lanes.delete(lane));
+        }
+      }
+      this.advance(window);
+      while (window.length >= MAX_IN_FLIGHT && !this.stopped) await window[0]!.done;
     }
+    await Promise.all(window.map((e) => e.done));
+    this.advance(window);
+  }
+
+  /** Handles one event of the window and moves the position over whatever is done in order. */
+  private async settle(entry: InFlight, event: RecordedEvent, window: InFlight[]): Promise<void> {
+    entry.handled = await this.handleUntilDone(event);
+    entry.settled = true;
+    this.advance(window);
+  }
+
+  /**
+   * Moves the position over the events at the front of the window that are done, in order: an
+   * event handled out of order (another lane was faster) counts only once all before it are.
+   * One stopped before it was handled (shutdown) holds the position: it is handled at the next start.
+   */
+  private advance(window: InFlight[]): void {
+    let moved = false;
+    while (window.length > 0 && window[0]!.settled && window[0]!.handled) {
+      const entry = window.shift()!;
+      this.position = entry.position;
+      this.rate.record();
+      if (entry.relevant) this.handledSincePersist++;
+      moved = true;
+    }
+    if (!moved) return;
+    if (this.handledSincePersist >= HANDLED_PERSIST_EVERY || this.position - this.persisted >= SKIP_PERSIST_EVERY) {
+      this.persist().catch((error) => this.deps.logger?.warn({ saga: this.saga.name, err: error }, 'saga checkpoint not saved; the next one will be'));
+    } else this.persistSoon();
+    this.waiters.release(this.position);
   }
 
   /**
@@ -141,6 +210,7 @@ export class SagaRunner {
   private async writeCheckpoint(): Promise<void> {
     const { handled, refused, state, lastError } = this.statusValue;
     const position = this.position;
+    this.handledSincePersist = 0;
     await this.deps.documents
       .collection<SagaCheckpoint>(SAGA_CHECKPOINTS)
       .updateOne({ _id: this.saga.name }, { $set: { position, handled, refused, state, lastError: lastError ?? null } }, { upsert: true });
@@ -167,7 +237,8 @@ export class SagaRunner {
     }).catch(() => undefined);
   }
 
-  private async handleUntilDone(event: RecordedEvent): Promise<void> {
+  /** True once the event is handled (or refused for good); false if the runner stopped first. */
+  private async handleUntilDone(event: RecordedEvent): Promise<boolean> {
     for (let attempt = 1; !this.stopped; attempt++) {
       const ctx = sagaContext(this.saga.name, { id: event.id, correlationId: event.metadata.correlationId }, this.deps);
       try {
@@ -175,7 +246,7 @@ export class SagaRunner {
         this.statusValue.handled++;
         this.statusValue.state = 'running';
         delete this.statusValue.lastError;
-        return;
+        return true;
       } catch (error) {
         if (error instanceof DomainError) {
           this.statusValue.refused++;
@@ -183,7 +254,7 @@ export class SagaRunner {
           this.statusValue.state = 'running';
           delete this.statusValue.lastError;
           this.deps.logger?.warn({ saga: this.saga.name, event: { id: event.id, type: event.type }, code: error.code, err: error }, 'saga command refused by a business rule');
-          return;
+          return true;
         }
         const message = error instanceof Error ? error.message : String(error);
         this.statusValue.state = 'retrying';
@@ -193,5 +264,6 @@ export class SagaRunner {
         await new Promise((r) => setTimeout(r, Math.min(this.deps.maxRetryDelayMs ?? 30_000, 50 * 2 ** attempt)));
       }
     }
+    return false;
   }
 }

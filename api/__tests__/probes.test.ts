@@ -183,6 +183,9 @@ describe('ops probes', () => {
     });
 
     it('each app has its own registry: an API-only app beside it counts only its own requests', async () => {
+      // The API-only app reads the sagas' checkpoints, saved within a second of their last event.
+      const saved = () => sys.services.documents.collection(SAGA_CHECKPOINTS).findOne({ _id: 'matching' });
+      for (let i = 0; i < 80 && !((await saved())?.position as number > 0); i++) await new Promise((r) => setTimeout(r, 25));
       const apiOnly = await startApiOnly(sys.services);
       try {
         const r = await apiOnly.call('/metrics');

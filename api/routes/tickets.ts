@@ -86,7 +86,10 @@ export const ticketRoutes = [
   route({
     method: 'post',
     path: '/tickets',
-    readsNext: ['tickets', 'visits'],
+    // And the matching saga: the answer comes once the visits are planned and the best experts
+    // told. That is also the back-pressure that keeps matching from falling ever further behind
+    // when tickets arrive faster than it can plan them (it fell minutes behind, unseen, before).
+    readsNext: ['tickets', 'visits', 'matching'],
     summary: 'Open a ticket (customer for themself; helpdesk for a customer who called, with customerId)',
     tag: 'Tickets',
     roles: ['customer', ...STAFF],

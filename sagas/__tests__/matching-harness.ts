@@ -64,6 +64,12 @@ export class FakeOutbox implements Outbox {
   duplicates = 0;
   failNext = 0;
 
+  async enqueueAll(messages: readonly MessageRequest[]): Promise<number> {
+    let added = 0;
+    for (const message of messages) if (await this.enqueue(message)) added++;
+    return added;
+  }
+
   async enqueue(message: MessageRequest): Promise<boolean> {
     if (this.failNext > 0) {
       this.failNext--;

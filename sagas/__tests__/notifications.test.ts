@@ -69,6 +69,11 @@ class RecordingOutbox implements Outbox {
     this.results.push({ message, fresh });
     return fresh;
   }
+  async enqueueAll(messages: readonly MessageRequest[]): Promise<number> {
+    let added = 0;
+    for (const message of messages) if (await this.enqueue(message)) added++;
+    return added;
+  }
 }
 
 describe('notifications saga', () => {
