@@ -47,7 +47,12 @@ export async function assertVisitRevision(services: ApiServices, visitId: string
 
 /** Is the open visit in the expert's feed: their skills cover it and it is inside their service area. */
 export function inFeed(visit: VisitDoc, expert: ExpertDoc): boolean {
-  return visit.status === 'open' && expert.active && hasSkills(visit.skills, expert.skills) && servesLocation({ homeLocation: expert.home, serviceArea: expert.serviceArea }, { location: visit.location });
+  return visit.status === 'open' && qualifiesFor(visit, expert);
+}
+
+/** Whether the expert's feed shows the visit while it is open: active, skilled, in the area. */
+function qualifiesFor(visit: VisitDoc, expert: ExpertDoc): boolean {
+  return expert.active && hasSkills(visit.skills, expert.skills) && servesLocation({ homeLocation: expert.home, serviceArea: expert.serviceArea }, { location: visit.location });
 }
 
 function expertIdOf(user: AuthUser): string {
@@ -125,7 +130,10 @@ export const visitRoutes = [
     async handler({ user, query }, services: ApiServices) {
       const expert = await expertDoc(services, expertIdOf(user));
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
-      const open = await (await services.readModels.collection<VisitDoc>(VISITS)).find({ status: 'open' }, { sort: { plannedAt: 1 }, limit: 5000 });
+      // Skills are tested by the query (on the stored documents: only those kept are copied out);
+      // the service area, a distance, after.
+      const skilled = { status: 'open', skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
+      const open = await (await services.readModels.collection<VisitDoc>(VISITS)).find(skilled, { sort: { plannedAt: 1 }, limit: 5000 });
       const feed = open.filter((v) => inFeed(v, expert)).slice(0, query.limit);
       return { status: 200, body: { visits: feed.map(visitView) } };
     },
@@ -144,7 +152,8 @@ export const visitRoutes = [
       const assigned = await col.find({ experts: me }, { sort: { start: 1 }, limit: 1000 });
       const closed = ['completed', 'closed-incomplete', 'cancelled'];
       const scheduled = query.includeClosed === 'true' ? assigned : assigned.filter((v) => !closed.includes(v.status));
-      const proposed = (await col.find({ status: 'open' }, { limit: 5000 })).filter((v) => v.proposals[me] !== undefined || v.assignments[me] !== undefined);
+      // In the query, not filtered after: copying every open visit out grew with the backlog.
+      const proposed = await col.find({ status: 'open', $or: [{ 'proposalList.expertId': me }, { [`assignments.${me}`]: { $exists: true } }] }, { limit: 5000 });
       return { status: 200, body: { scheduled: scheduled.map(visitView), proposed: proposed.map(visitView) } };
     },
   }),
@@ -182,10 +191,13 @@ export const visitRoutes = [
     success: 200,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
-      await visibleVisit(services, user, params.visitId);
       const expertId = expertIdOf(user);
       const expert = await expertDoc(services, expertId);
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
+      // A visit taken since it was in the feed is refused by the Visit itself (422 visit-not-open),
+      // as it is for an expert who had proposed: the same race gets the same answer.
+      const doc = await visitDoc(services, params.visitId);
+      if (!doc || !qualifiesFor(doc, expert)) await visibleVisit(services, user, params.visitId);
       const result = await send(services.commands, visits, {
         type: 'proposeSlot',
         data: { visitId: params.visitId, expertId, expertSkills: expert.skills, starts: body.starts },
