@@ -67,9 +67,10 @@ const SKIP_PERSIST_EVERY = 500;
 const HANDLED_PERSIST_EVERY = 50;
 /**
  * …and at most this long after the last event: the checkpoint is how processes that do not
- * run the saga (API replicas) see its lag, so it must not stay hundreds of events behind.
+ * run the saga (API replicas) see its lag, and what their answers wait for when a route names
+ * the saga (POST /tickets waits for matching), so it must follow the saga closely.
  */
-const SKIP_PERSIST_AFTER_MS = 1000;
+const SKIP_PERSIST_AFTER_MS = 200;
 
 /**
  * Delivers events to one process manager from its own checkpoint: at least once, in order.

@@ -183,7 +183,7 @@ describe('ops probes', () => {
     });
 
     it('each app has its own registry: an API-only app beside it counts only its own requests', async () => {
-      // The API-only app reads the sagas' checkpoints, saved within a second of their last event.
+      // The API-only app reads the sagas' checkpoints, saved within moments of their last event.
       const saved = () => sys.services.documents.collection(SAGA_CHECKPOINTS).findOne({ _id: 'matching' });
       for (let i = 0; i < 80 && !((await saved())?.position as number > 0); i++) await new Promise((r) => setTimeout(r, 25));
       const apiOnly = await startApiOnly(sys.services);
@@ -242,7 +242,7 @@ describe('ops probes', () => {
       try {
         const head = await sys.services.events.headPosition();
         const checkpoints = sys.services.documents.collection<{ _id: string; position: number }>(SAGA_CHECKPOINTS);
-        // A saga that only skips events saves its checkpoint within a second of the last one.
+        // A saga that only skips events saves its checkpoint within moments of the last one.
         for (let i = 0; i < 100 && (await checkpoints.count({ position: head })) < 2; i++) await new Promise((r) => setTimeout(r, 25));
         const stored = (await apiOnly.call('/projections')).body;
         expect(stored.projections.map((p: { name: string }) => p.name)).toContain('tickets');
