@@ -85,6 +85,7 @@ export class SagaRunner {
   private position: Position = 0;
   private persisted: Position = 0;
   private handledSincePersist = 0;
+  private persistQueued = false;
   private stopped = false;
   private subscription: { stop(): Promise<void> } | undefined;
   private done: Promise<void> | undefined;
@@ -187,10 +188,18 @@ export class SagaRunner {
       moved = true;
     }
     if (!moved) return;
-    if (this.handledSincePersist >= HANDLED_PERSIST_EVERY || this.position - this.persisted >= SKIP_PERSIST_EVERY) {
-      this.persist().catch((error) => this.deps.logger?.warn({ saga: this.saga.name, err: error }, 'saga checkpoint not saved; the next one will be'));
-    } else this.persistSoon();
+    if (this.handledSincePersist >= HANDLED_PERSIST_EVERY || this.position - this.persisted >= SKIP_PERSIST_EVERY) this.persistOnce();
+    else this.persistSoon();
     this.waiters.release(this.position);
+  }
+
+  /** One save at a time from `advance`: while one is on its way, later events wait for the next. */
+  private persistOnce(): void {
+    if (this.persistQueued) return;
+    this.persistQueued = true;
+    this.persist()
+      .catch((error) => this.deps.logger?.warn({ saga: this.saga.name, err: error }, 'saga checkpoint not saved; the next one will be'))
+      .finally(() => (this.persistQueued = false));
   }
 
   /**
