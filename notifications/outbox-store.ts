@@ -145,8 +145,9 @@ export class DocumentOutbox implements Outbox {
   async enqueueAll(messages: readonly MessageRequest[]): Promise<number> {
     const now = this.clock();
     const composed = messages.map((m) => this.compose(m, now));
-    const known = new Set((await this.collection.find({ _id: { $in: composed.map((c) => c.doc._id) } }, { projection: { _id: 1 } })).map((d) => d._id));
-    const fresh = composed.filter((c, i) => !known.has(c.doc._id) && composed.findIndex((o) => o.doc._id === c.doc._id) === i);
+    // Ids already stored, then each new id once (the same message twice in the list is one message).
+    const seen = new Set((await this.collection.find({ _id: { $in: composed.map((c) => c.doc._id) } }, { projection: { _id: 1 } })).map((d) => d._id));
+    const fresh = composed.filter(({ doc }) => !seen.has(doc._id) && seen.add(doc._id));
     if (fresh.length === 0) return 0;
     try {
       await this.collection.bulkWrite(fresh.map(({ doc }) => ({ insertOne: { document: doc } })));

@@ -52,7 +52,7 @@ export class SagaEngine {
 
   /** Resolves true when every saga (or those named) has handled everything up to `position`. */
   async waitFor(position: Position, timeoutMs = 5000, names?: readonly string[]): Promise<boolean> {
-    const runners = names ? this.runners.filter((r) => names.includes(r.status().name)) : this.runners;
+    const runners = names ? this.runners.filter((_, i) => names.includes(this.sagas[i]!.name)) : this.runners;
     return (await Promise.all(runners.map((r) => r.waitFor(position, timeoutMs)))).every(Boolean);
   }
 
