@@ -143,6 +143,7 @@ function routerHooks(services: ApiServices, metrics: ApiMetrics): RouterHooks {
       const projections = names === 'all' ? 'all' : names.filter((name) => !sagas.includes(name));
       await Promise.all([waitForProjections(services, position, projections), waitForSagas(services, position, sagas)]);
     },
+    durable: () => services.documents.flush(),
     observeCommand: (route, seconds) => metrics.observeCommand(route, seconds),
     now: services.clock,
   };

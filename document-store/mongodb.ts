@@ -331,6 +331,10 @@ export class MongoDocumentStore implements DocumentStore {
     });
   }
 
+  async flush(): Promise<void> {
+    // Each write was acknowledged by the server (the client's write concern) when it resolved.
+  }
+
   ping(): Promise<void> {
     return mapped('*', async () => {
       await this.db.command({ ping: 1 });

@@ -113,6 +113,12 @@ export interface DocumentStore {
   readonly atomic: boolean;
   listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;
+  /**
+   * Resolves once every write made so far is durable. The embedded store commits the plain
+   * writes of one turn of the event loop together, at its end; call this before telling
+   * someone outside (an HTTP answer) about a write. MongoDB acknowledges each write durably.
+   */
+  flush(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -32,14 +32,19 @@ export class ReadModelExpertDirectory implements ExpertDirectory {
   }
 }
 
-/** What ranking needs of an expert document. */
-export function rankProfile(doc: ExpertDoc): RankProfile {
+/**
+ * What ranking needs of an expert document. Ranking looks only ahead of `at` (free windows, the
+ * coming days' load), so ranges that ended before it are left out: an expert's calendar keeps
+ * every past booking, and ranking parsed them all, for every expert, for every new visit.
+ */
+export function rankProfile(doc: ExpertDoc, at = -Infinity): RankProfile {
+  const ahead = (range: { end: string }) => !(Date.parse(range.end) <= at);
   return {
     expertId: doc.expertId,
     skills: doc.skills,
     home: doc.home,
     serviceRadiusKm: doc.serviceRadiusKm,
-    bookings: [...doc.bookings.map((b) => b.range), ...doc.timeOff.map((t) => t.range)],
+    bookings: [...doc.bookings.map((b) => b.range), ...doc.timeOff.map((t) => t.range)].filter(ahead),
     rating: doc.rating,
     active: doc.active,
   };
@@ -55,7 +60,7 @@ export async function eligibleExperts(directory: ExpertDirectory, visit: VisitSp
   const docs = await directory.withSkills(visit.skills);
   const byId = new Map(docs.map((d) => [d.expertId, d]));
   const candidates: Candidate[] = [];
-  for (const rank of rankExperts(visit, location, docs.map(rankProfile), at.toISOString())) {
+  for (const rank of rankExperts(visit, location, docs.map((doc) => rankProfile(doc, at.getTime())), at.toISOString())) {
     const expert = byId.get(rank.expertId);
     if (rank.eligible && expert) candidates.push({ expert, rank });
   }

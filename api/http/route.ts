@@ -76,6 +76,8 @@ export interface RouterHooks {
   remember(userId: string, key: string, fingerprint: string, result: RouteResult): Promise<void>;
   /** Waits (bounded) until the named read models, or every one, have applied `position`. */
   waitForReadModels(position: Position, projections: readonly string[] | 'all'): Promise<void>;
+  /** Makes what the request wrote durable before it is answered (the document store's `flush`). */
+  durable?(): Promise<void>;
   /** How long a write route's handler (its command part) took, whatever its outcome. */
   observeCommand?(route: { method: string; path: string }, seconds: number): void;
   now(): Date;
@@ -157,6 +159,7 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
     result.headers = { ...result.headers, 'X-Event-Position': String(result.position) };
   }
   if (key && result.status < 500) await hooks.remember(caller.userId, key, fingerprint, result);
+  if (spec.method !== 'get') await hooks.durable?.();
   send(res, result);
 }
 

@@ -37,6 +37,58 @@ describeDocumentStoreConformance('embedded, transactions committed in the backgr
   };
 });
 
+describe('embedded document store: the plain commits of one turn of the event loop', () => {
+  let dir: string;
+  let path: string;
+  let store: EmbeddedDocumentStore;
+  let file: Database.Database;
+  const inFile = (): string[] => file.prepare<[], string>("SELECT id FROM documents WHERE collection = 'docs' ORDER BY id").pluck().all();
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sysops-ds-group-'));
+    path = join(dir, 'documents.db');
+    store = new EmbeddedDocumentStore({ path });
+    await store.collection('docs').insertOne({ _id: 'before' });
+    await store.flush();
+    file = new Database(path, { readonly: true });
+  });
+  afterEach(async () => {
+    file.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are read back at once, reach the file together when the turn ends, and flush commits them earlier', async () => {
+    const docs = store.collection('docs');
+    await docs.insertOne({ _id: 'a' });
+    await docs.updateOne({ _id: 'before' }, { $set: { seen: true } });
+    await store.transaction(async (tx) => tx.collection('docs').insertOne({ _id: 'b' }));
+    expect((await docs.find()).map((d) => d._id)).toEqual(['before', 'a', 'b']);
+    expect(inFile()).toEqual(['before']); // not yet committed: another connection sees none of them
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(inFile()).toEqual(['a', 'b', 'before']);
+    await docs.insertOne({ _id: 'c' });
+    await store.flush();
+    expect(inFile()).toEqual(['a', 'b', 'before', 'c']);
+  });
+
+  it('a commit refused inside the group (duplicate key) leaves the rest of the group to commit', async () => {
+    const docs = store.collection('docs');
+    await docs.insertOne({ _id: 'a' });
+    await expect(docs.insertOne({ _id: 'a' })).rejects.toBeInstanceOf(DuplicateKey);
+    await docs.insertOne({ _id: 'b' });
+    await store.flush();
+    expect(inFile()).toEqual(['a', 'b', 'before']);
+  });
+
+  it('close commits what the turn wrote', async () => {
+    await store.collection('docs').insertOne({ _id: 'last' });
+    await store.close();
+    expect(inFile()).toEqual(['before', 'last']);
+    store = new EmbeddedDocumentStore({ path });
+  });
+});
+
 describe('embedded document store: big transactions committed by the background writer', () => {
   let dir: string;
   let path: string;
@@ -121,6 +173,7 @@ describe('embedded document store: big transactions committed by the background 
 
   it('a failed background commit fails the transactions built on it and leaves the store as committed', async () => {
     await store.collection('docs').insertOne({ _id: 'keep', n: 1 });
+    await store.flush(); // another connection writes the file next
     const db = new Database(path);
     db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON documents WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned row'); END;`);
     db.close();

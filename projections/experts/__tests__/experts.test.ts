@@ -75,6 +75,8 @@ describe('experts read model', () => {
       rating: 3,
     });
     expect(rankProfile(doc!)).toMatchObject({ expertId: 'e1', serviceRadiusKm: 0, rating: 3, bookings: [{ start: day('10:00') }, { start: day('15:00') }] });
+    // Ranking looks ahead only: at noon the morning's booking no longer counts, the afternoon's time off does.
+    expect(rankProfile(doc!, Date.parse(day('12:00'))).bookings).toEqual([{ start: day('15:00'), end: day('16:00') }]);
 
     await exec('deactivateExpert', { expertId: 'e1', reason: 'retired', force: true });
     const again = await rebuild(events, documents, expertsProjection, 'rebuild', { label: 'second' });
