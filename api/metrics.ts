@@ -62,7 +62,7 @@ export class ApiMetrics {
     return (req, res, next) => {
       const end = this.requestDuration.startTimer();
       res.once('finish', () => {
-        const route: unknown = req.route?.path;
+        const route: unknown = res.locals.routePattern ?? req.route?.path;
         end({ method: req.method, route: typeof route === 'string' ? route : UNMATCHED, status_code: String(res.statusCode) });
       });
       next();

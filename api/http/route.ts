@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Express, NextFunction, Request, Response } from 'express';
+import { Express, NextFunction, Request, Response, Router } from 'express';
 import { z, ZodType } from 'zod';
 import { CommandMetadata, Role } from '../../domain/decider';
 import { Position } from '../../event-store/port';
@@ -90,8 +90,19 @@ const IdempotencyKey = z.string().min(8).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'l
 
 /** Mounts route specs on Express: validation, authentication, roles, idempotency, read-your-writes. */
 export function mountRoutes<S>(app: Express, routes: readonly RouteSpec<never, never, never, S>[], services: S, hooks: RouterHooks): void {
+  // One router per first path segment: a request is matched against its resource's few routes,
+  // not against all of them in turn (a GET of a ticket walked some forty patterns first).
+  const routers = new Map<string, Router>();
   for (const spec of routes as unknown as RouteSpec<unknown, unknown, unknown, S>[]) {
-    app[spec.method](spec.path, (req: Request, res: Response, next: NextFunction) => {
+    const [, segment, rest] = /^\/([^/:]+)(\/.*)?$/.exec(spec.path) ?? [];
+    if (segment === undefined) throw new Error(`route ${spec.method} ${spec.path}: a route starts with a fixed segment`);
+    let router = routers.get(segment);
+    if (!router) {
+      routers.set(segment, (router = Router()));
+      app.use(`/${segment}`, router);
+    }
+    router[spec.method](rest ?? '/', (req: Request, res: Response, next: NextFunction) => {
+      res.locals.routePattern = spec.path; // the metrics' route label
       handle(spec, req, res, services, hooks).catch(next);
     });
   }
@@ -110,13 +121,14 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
   const params = spec.params ? spec.params.parse(req.params) : {};
   const query = spec.query ? spec.query.parse(req.query) : {};
   const body = spec.body ? spec.body.parse(req.body ?? {}) : {};
-  const correlationId = headerId(req, 'x-correlation-id') ?? randomUUID();
+  // Set by the app for every request (with the header); a router mounted alone makes its own.
+  const correlationId = typeof req.id === 'string' ? req.id : (headerId(req, 'x-correlation-id') ?? randomUUID());
   res.setHeader('X-Correlation-Id', correlationId);
 
   const keyHeader = req.header('idempotency-key');
   const key = spec.idempotent && keyHeader !== undefined ? IdempotencyKey.parse(keyHeader) : undefined;
   const caller = user ?? { userId: 'anonymous', role: 'customer' as const };
-  const fingerprint = `${spec.method} ${req.path} ${JSON.stringify(body)}`;
+  const fingerprint = `${spec.method} ${req.originalUrl.split('?')[0]} ${JSON.stringify(body)}`;
   if (key) {
     const earlier = await hooks.recall(caller.userId, key, fingerprint);
     if (earlier) return send(res, { ...earlier, headers: { ...earlier.headers, 'Idempotent-Replayed': 'true' } });
