@@ -12,6 +12,7 @@ import { mountRoutes, RouteResult, RouterHooks } from './http/route';
 import { ApiMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { PipelineStatus } from './pipeline-status';
+import { mountWebApp } from './web-app';
 import { mountProbes } from './probes';
 import { allRoutes } from './routes';
 import { ApiServices } from './services';
@@ -38,6 +39,8 @@ export interface ApiOptions {
    * with Retry-After instead of serving; /health, /ready, /docs and /openapi.json still answer.
    */
   warmingUp?: () => string | null;
+  /** Folder of the built web app (dist/ui) to serve at `/`; none: the API only. */
+  webApp?: string;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -92,6 +95,8 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   app.use('/auth/register', limiter(false));
 
   mountProbes(app, { services, pipeline, metrics, warmingUp: options.warmingUp });
+  // The web app's pages and assets answer while the demo data is written; its API calls wait.
+  if (options.webApp) mountWebApp(app, options.webApp);
   if (options.warmingUp) {
     const warmingUp = options.warmingUp;
     app.use((req, res, next) => {

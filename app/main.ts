@@ -2,6 +2,7 @@
  * Process entry point (`npm start`). By default one process runs everything on the embedded
  * stores; PROCESS_ROLE selects a part when the production stack runs them separately.
  */
+import { join } from 'node:path';
 import { Server } from 'node:http';
 import { createApi } from '../api/app';
 import { LiveGateway, startLiveGateway } from '../api/live';
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     const app = createApi({ ...services, ...(engine ? { engine } : {}), ...(sagaEngine ? { sagas: sagaEngine } : {}) }, {
       devOutbox: config.NODE_ENV !== 'production',
       publicUrl: config.PUBLIC_URL,
+      // dist/ui beside dist/app: built by `npm run build` (`npm start` builds first).
+      webApp: join(__dirname, '..', 'ui'),
       warmingUp: () => warming && seeding && `${warming}: ${seeding.phase} ${seeding.done}/${seeding.total}; the API opens when it is done (SEED_DEMO=false skips it).`,
     });
     server = app.listen(config.PORT, config.HOST, () => {

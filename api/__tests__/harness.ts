@@ -57,7 +57,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { start?: string; live?: boolean; loginLimitPerMinute?: number; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager } = {},
+  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager } = {},
 ): Promise<TestSystem> {
   const projections = options.projections ?? allProjections;
   const clock = {
@@ -111,7 +111,7 @@ export async function startTestSystem(
     readyMaxLag: 1000,
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
   };
-  const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000 });
+  const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,0 +1,66 @@
+import { Center, Loader } from '@mantine/core';
+import { QueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
+import { homeOf, session, SignedIn } from './auth/session';
+import { connectLive } from './live/socket';
+import { LiveContext, LiveEvents } from './live/context';
+import { LoginPage } from './pages/LoginPage';
+import { Shell } from './shell/Shell';
+import { CustomerPortal } from './pages/customer/CustomerPortal';
+import { ExpertApp } from './pages/expert/ExpertApp';
+import { StaffHome } from './pages/staff/StaffHome';
+
+export function App({ queries }: { queries: QueryClient }) {
+  const [user, setUser] = useState<SignedIn | null | undefined>(undefined);
+  const [live] = useState(() => new LiveEvents());
+
+  useEffect(() => {
+    const unsubscribe = session.subscribe((next) => {
+      setUser(next);
+      if (!next) queries.clear(); // nothing of the last user stays in the cache
+    });
+    session.resume().then(setUser, () => setUser(null));
+    return () => {
+      unsubscribe();
+    };
+  }, [queries]);
+
+  useEffect(() => {
+    if (!user) return;
+    const connection = connectLive(queries, (name, payload) => live.emit(name, payload));
+    return () => connection.close();
+  }, [user, queries, live]);
+
+  if (user === undefined) {
+    return (
+      <Center h="100vh">
+        <Loader aria-label="Loading" />
+      </Center>
+    );
+  }
+  return (
+    <LiveContext.Provider value={live}>
+      <BrowserRouter>
+        <Routes>
+          <Route path="/login" element={user ? <Navigate to={homeOf(user.role)} replace /> : <LoginPage />} />
+          <Route element={<RequireUser user={user} />}>
+            <Route path="/portal/*" element={<Shell user={user!}><CustomerPortal user={user!} /></Shell>} />
+            <Route path="/field/*" element={<Shell user={user!}><ExpertApp user={user!} /></Shell>} />
+            <Route path="/staff/*" element={<Shell user={user!}><StaffHome user={user!} /></Shell>} />
+          </Route>
+          <Route path="*" element={<Navigate to={user ? homeOf(user.role) : '/login'} replace />} />
+        </Routes>
+      </BrowserRouter>
+    </LiveContext.Provider>
+  );
+}
+
+function RequireUser({ user }: { user: SignedIn | null }) {
+  const location = useLocation();
+  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
+  const home = homeOf(user.role);
+  // Each role has its own app: another role's page sends the user home.
+  if (!location.pathname.startsWith(home)) return <Navigate to={home} replace />;
+  return <Outlet />;
+}

@@ -1,0 +1,28 @@
+import { Role } from '../auth/session';
+
+export interface NavItem {
+  to: string;
+  label: string;
+  /** Active only on this exact path (a home page whose sub-pages have their own items). */
+  exact?: boolean;
+}
+
+/** What each role's navigation offers. */
+export function navigationOf(role: Role): NavItem[] {
+  switch (role) {
+    case 'customer':
+      return [
+        { to: '/portal', label: 'My tickets', exact: true },
+        { to: '/portal/new', label: 'Open a ticket' },
+        { to: '/portal/messages', label: 'Messages' },
+      ];
+    case 'expert':
+      return [
+        { to: '/field', label: 'Open visits', exact: true },
+        { to: '/field/schedule', label: 'My schedule' },
+        { to: '/field/earnings', label: 'Earnings' },
+      ];
+    default:
+      return [{ to: '/staff', label: 'Overview', exact: true }];
+  }
+}
