@@ -39,6 +39,8 @@ export interface ApiOptions {
    * with Retry-After instead of serving; /health, /ready, /docs and /openapi.json still answer.
    */
   warmingUp?: () => string | null;
+  /** Check every successful answer against its route's response schema (the API tests). */
+  checkAnswers?: boolean;
   /** Folder of the built web app (dist/ui) to serve at `/`; none: the API only. */
   webApp?: string;
 }
@@ -116,7 +118,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
     res.type('html').send(docsPage());
   });
 
-  mountRoutes(app, allRoutes, services, routerHooks(services, metrics));
+  mountRoutes(app, allRoutes, services, routerHooks(services, metrics, options));
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}; see /docs.`)));
   app.use(
@@ -128,7 +130,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   return app;
 }
 
-function routerHooks(services: ApiServices, metrics: ApiMetrics): RouterHooks {
+function routerHooks(services: ApiServices, metrics: ApiMetrics, options: ApiOptions): RouterHooks {
   const store = () => services.documents.collection<IdempotencyDoc>(IDEMPOTENCY);
   return {
     authenticate(req: Request) {
@@ -158,6 +160,7 @@ function routerHooks(services: ApiServices, metrics: ApiMetrics): RouterHooks {
       await Promise.all([waitForProjections(services, position, projections), waitForSagas(services, position, sagas)]);
     },
     durable: () => services.documents.flush(),
+    checkAnswers: options.checkAnswers === true,
     observeCommand: (route, seconds) => metrics.observeCommand(route, seconds),
     now: services.clock,
   };

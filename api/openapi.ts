@@ -18,8 +18,9 @@ export function openApiDocument(routes: readonly RouteSpec<never, never, never, 
       ...(r.roles === 'public' ? { security: [] } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body) } } } } : {}),
+      ...(r.operationId ? { operationId: r.operationId } : {}),
       responses: {
-        [String(r.success)]: { description: 'Success' },
+        [String(r.success)]: { description: 'Success', ...(r.response ? { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } } : {}) },
         '4XX': { description: 'Problem (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     };
@@ -43,8 +44,8 @@ export function openApiDocument(routes: readonly RouteSpec<never, never, never, 
   };
 }
 
-function schemaOf(schema: ZodType): Record<string, unknown> {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+function schemaOf(schema: ZodType, io: 'input' | 'output' = 'input'): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
   delete json.$schema;
   return json;
 }

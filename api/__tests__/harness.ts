@@ -111,7 +111,7 @@ export async function startTestSystem(
     readyMaxLag: 1000,
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
   };
-  const app = createApi(services, { devOutbox: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.webApp ? { webApp: options.webApp } : {}) });
+  const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -59,6 +59,14 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
   readsNext?: readonly string[];
   /** Status of a successful answer, for the OpenAPI document. */
   success: number;
+  /** The operation's name in the OpenAPI document and the generated client (e.g. `openTicket`). */
+  operationId?: string;
+  /**
+   * The schema of a successful answer's JSON body: documented in OpenAPI (so the web app's
+   * client is typed) and checked against every real answer when the router's `checkAnswers`
+   * is on (the API tests), so the documentation cannot drift from what the route sends.
+   */
+  response?: ZodType;
   handler(request: RouteRequest<P, Q, B>, services: S): Promise<RouteResult>;
 }
 
@@ -76,6 +84,8 @@ export interface RouterHooks {
   remember(userId: string, key: string, fingerprint: string, result: RouteResult): Promise<void>;
   /** Waits (bounded) until the named read models, or every one, have applied `position`. */
   waitForReadModels(position: Position, projections: readonly string[] | 'all'): Promise<void>;
+  /** Check each successful answer against its route's `response` schema (tests): a mismatch is a 500. */
+  checkAnswers?: boolean;
   /** Makes what the request wrote durable before it is answered (the document store's `flush`). */
   durable?(): Promise<void>;
   /** How long a write route's handler (its command part) took, whatever its outcome. */
@@ -172,7 +182,19 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
   }
   if (key && result.status < 500) await hooks.remember(caller.userId, key, fingerprint, result);
   if (spec.method !== 'get') await hooks.durable?.();
+  if (hooks.checkAnswers && result.status < 300) checkAnswer(spec, result);
   send(res, result);
+}
+
+/** An answer that breaks its documented schema is the server's bug: a 500 naming the route and the mismatch. */
+function checkAnswer(spec: RouteSpec<unknown, unknown, unknown, unknown>, result: RouteResult): void {
+  const where = `${spec.method.toUpperCase()} ${spec.path}`;
+  if (!spec.response) {
+    if (result.body !== undefined) throw new Error(`${where} answered a body but documents no response schema`);
+    return;
+  }
+  const checked = spec.response.safeParse(JSON.parse(JSON.stringify(result.body ?? null)));
+  if (!checked.success) throw new Error(`${where} answered outside its response schema: ${z.prettifyError(checked.error)}`);
 }
 
 function send(res: Response, result: RouteResult): void {
