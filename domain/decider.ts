@@ -10,9 +10,22 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
 
 export type Role = 'customer' | 'expert' | 'helpdesk' | 'admin' | 'manager' | 'system';
 
+/** Who acts: the person logged in (or a saga, as `system`) and the role they act in. */
 export interface Actor {
   userId: string;
   role: Role;
+  /** For role `expert`: the expert profile the login is linked to, which the expert acts as. */
+  expertId?: string;
+}
+
+/**
+ * The expert an actor acts as: the linked profile of an expert login. Without one (commands
+ * recorded before logins were linked, the demo seed acting for experts who have no login) the
+ * user id names the expert. Null for any other role.
+ */
+export function actingExpert(actor: Actor): string | null {
+  if (actor.role !== 'expert') return null;
+  return actor.expertId ?? actor.userId;
 }
 
 export interface CommandMetadata {

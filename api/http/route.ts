@@ -145,7 +145,9 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
         ifMatch,
         expected: ifMatch === undefined ? {} : { expectedRevision: ifMatch },
         correlationId,
-        command: () => ({ commandId, now: hooks.now(), actor: { userId: caller.userId, role: caller.role }, correlationId }),
+        // The person logged in acts (their user id, in their role); an expert also names the
+        // expert profile they act as, which the Visit and Ticket check.
+        command: () => ({ commandId, now: hooks.now(), actor: { userId: caller.userId, role: caller.role, ...(caller.expertId ? { expertId: caller.expertId } : {}) }, correlationId }),
       },
       services,
     );

@@ -23,14 +23,13 @@ export function isStaff(user: AuthUser): boolean {
   return (STAFF as readonly string[]).includes(user.role);
 }
 
-/** Command metadata with the domain actor: an expert acts as their expert id (the Visit and Ticket check it). */
+/**
+ * Command metadata for a step an expert takes as their expert profile: the actor is the person
+ * logged in (user id, role) with the expert profile they act as, which the Visit and Ticket check.
+ */
 export function metadataFor(request: RouteRequest<unknown, unknown, unknown>): CommandMetadata {
-  const metadata = request.command();
-  if (request.user.role === 'expert') {
-    if (!request.user.expertId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to an expert profile.');
-    return { ...metadata, actor: { userId: request.user.expertId, role: 'expert' } };
-  }
-  return metadata;
+  if (request.user.role === 'expert' && !request.user.expertId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to an expert profile.');
+  return request.command();
 }
 
 export async function ticketDoc(services: ApiServices, ticketId: string): Promise<TicketDoc | null> {

@@ -10,7 +10,7 @@
  * visit to finish without being cancelled finished completed — so every visit closed incomplete
  * was followed by a completed one, and at least one visit was completed.
  */
-import { Actor, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
+import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
 import { VisitDependency, VisitSpec } from '../shared/visit-plan';
 import { allowRoles, assertPlan, assertVisitSpec, canonicalSpec, Priority, PRIORITIES } from '../visit/plan-rules';
@@ -368,8 +368,9 @@ export const ticketDecider: Decider<TicketState, TicketCommand, TicketEvent> = {
         if (ticket.status === 'on-hold') throw new DomainError('ticket-not-released', `ticket ${ticketId} is not released to matching`);
         const blocker = completionBlocker(ticket);
         if (blocker) throw new DomainError(blocker.code, blocker.message);
-        if (actor.role === 'expert' && !ticket.visits.some((v) => v.outcome === 'completed' && v.experts.includes(actor.userId))) {
-          throw new DomainError('expert-not-on-ticket', `expert ${actor.userId} did no completed visit of ticket ${ticketId}`);
+        const expertId = actingExpert(actor);
+        if (expertId !== null && !ticket.visits.some((v) => v.outcome === 'completed' && v.experts.includes(expertId))) {
+          throw new DomainError('expert-not-on-ticket', `expert ${expertId} did no completed visit of ticket ${ticketId}`);
         }
         if (!command.data.resolution.trim()) throw new DomainError('resolution-required', 'write a resolution note');
         return [{ type: 'TicketCompleted', data: { ticketId, resolution: command.data.resolution, completedBy: actor, completedAt: at } }];

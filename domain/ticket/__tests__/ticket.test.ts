@@ -352,6 +352,11 @@ describe('Ticket', () => {
     it('refuses when every visit was cancelled', () =>
       spec.given(...running, outcome('v1', 'cancelled'), outcome('v2', 'cancelled')).when(complete()).thenFails('no-completed-visit'));
     it('refuses an expert who did none of its visits', () => spec.given(...done).when(complete({ userId: 'e9', role: 'expert' })).thenFails('expert-not-on-ticket'));
+    it('an expert login completes as its linked expert profile, and the event records the person', () => {
+      const login: Actor = { userId: 'user-9', role: 'expert', expertId: 'e1' };
+      spec.given(...done).when(complete(login)).then({ type: 'TicketCompleted', data: { ...completed.data, completedBy: login } } as TicketEvent);
+      spec.given(...done).when(complete({ userId: 'e1', role: 'expert', expertId: 'e9' })).thenFails('expert-not-on-ticket');
+    });
     it('refuses a held ticket', () => spec.given(openedUnknown, paymentFlag).when(complete()).thenFails('ticket-not-released'));
     it('refuses without a resolution note', () => spec.given(...done).when(complete(helpdesk, '')).thenFails('resolution-required'));
     it('refuses a customer', () => spec.given(...done).when(complete(customer)).thenFails('forbidden'));
