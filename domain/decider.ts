@@ -36,6 +36,11 @@ export interface CommandMetadata {
   actor: Actor;
   /** Carried unchanged through every command and event that a request or saga run causes. */
   correlationId?: string;
+  /**
+   * What caused the command, recorded on each of its events: the id of the event a saga reacted
+   * to, or the request that sent it (`request:<id>`). The command id when absent.
+   */
+  causationId?: string;
 }
 
 export interface Command<Type extends string = string, Data = unknown> {

@@ -150,7 +150,9 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
   }
 
   async function schedule(ctx: SagaContext, kind: string, key: string, dueAt: Date, payload: Record<string, unknown>): Promise<void> {
-    await ctx.deadlines.schedule(MATCHING, kind, key, dueAt, { ...payload, key, correlationId: ctx.trigger.correlationId }, ctx.now);
+    // What the deadline's commands do is caused by the event that scheduled it.
+    const causationId = ctx.trigger.causationId ?? ctx.trigger.id;
+    await ctx.deadlines.schedule(MATCHING, kind, key, dueAt, { ...payload, key, correlationId: ctx.trigger.correlationId, causationId }, ctx.now);
   }
 
   /** Cancels this saga's pending deadlines of `kind` whose payload matches `where`. */
