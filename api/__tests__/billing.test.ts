@@ -49,7 +49,7 @@ describe('billing over HTTP', () => {
     const mine = await sys.call('GET', `/customers/${customerId}/invoices/2026-03`, { token: customer });
     expect(mine.status).toBe(200);
     expect(mine.body).toMatchObject({ status: 'paid', charge: 'succeeded', attempts: 2, failures: [expect.objectContaining({ gatewayCode: 'card_declined' })] });
-    expect((await sys.call('GET', `/customers/cust-other/invoices/2026-03`, { token: customer })).status).toBe(403);
+    expect((await sys.call('GET', `/customers/cust-other/invoices/2026-03`, { token: customer })).status).toBe(404);
     expect((await sys.call('GET', `/customers/${customerId}/invoices/2026-04`, { token: customer })).status).toBe(404);
     expectProblem(await sys.call('POST', `/customers/${customerId}/invoices/2026-03/write-off`, { token: helpdesk, body: { reason: 'goodwill' } }), 422, 'invoice-already-paid');
 

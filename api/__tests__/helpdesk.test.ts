@@ -250,7 +250,7 @@ describe('helpdesk and expert scenarios over HTTP', () => {
     await sys.settle();
     expect((await visit(visitId)).body).toMatchObject({ status: 'finalized', experts: [rita], eta: null });
     expect((await ticket(ticketId)).body.visits[0]).toMatchObject({ status: 'finalized', experts: [rita] });
-    expectProblem(await sys.call('POST', `/visits/${visitId}/arrived`, { token: expert, body: {} }), 404);
+    expectProblem(await sys.call('POST', `/visits/${visitId}/arrived`, { token: expert, body: {} }), 403);
     await walk(sys, ritaToken, visitId, [
       ['en-route', { eta: at(20, '09:20') }],
       ['arrived', {}],
@@ -303,7 +303,7 @@ describe('helpdesk and expert scenarios over HTTP', () => {
 
     expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: expert, body: { minutes: 2 } }), 400);
     expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: customer, body: { minutes: 30 } }), 403);
-    expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: ritaToken, body: { minutes: 30 } }), 404);
+    expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: ritaToken, body: { minutes: 30 } }), 403);
     expectProblem(await sys.call('POST', '/visits/no-such-visit/extension', { token: expert, body: { minutes: 30 } }), 404);
 
     // Up to the next booking (10:30) fits.
@@ -395,7 +395,7 @@ describe('helpdesk and expert scenarios over HTTP', () => {
     const started = await sys.call('POST', `/visits/${visitId}/started`, { token: expert, body: {}, headers: { 'If-Match': tag! } });
     expect(started.status).toBe(200);
     expectProblem(await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: expert, body: { reason: 'bored' } }), 400);
-    expectProblem(await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: ritaToken, body: { reason: 'needs-parts' } }), 404);
+    expectProblem(await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: ritaToken, body: { reason: 'needs-parts' } }), 403);
 
     const closed = await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: expert, body: { reason: 'needs-parts', note: 'drain pump on order' } });
     expect(closed.status).toBe(200);

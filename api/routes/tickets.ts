@@ -37,15 +37,17 @@ export async function ticketDoc(services: ApiServices, ticketId: string): Promis
   return (await services.readModels.collection<TicketDoc>(TICKETS)).findOne({ _id: ticketId });
 }
 
-/** The ticket, if the caller may see it: its customer, staff, or an expert on one of its visits; else 404. */
+/**
+ * The ticket, if the caller may act on it: staff, its customer, or an expert on one of its visits.
+ * Refusals follow the README's policy: 404 when it does not exist or is another customer's (a
+ * customer gets the answer of a missing id), 403 for an expert who is not on it.
+ */
 export async function visibleTicket(services: ApiServices, user: AuthUser, ticketId: string): Promise<TicketDoc> {
   const doc = await ticketDoc(services, ticketId);
-  const ok =
-    doc !== null &&
-    (isStaff(user) ||
-      (user.role === 'customer' && user.customerId !== undefined && doc.customerId === user.customerId) ||
-      (user.role === 'expert' && user.expertId !== undefined && doc.visits.some((v) => v.experts.includes(user.expertId!))));
-  if (!ok) throw new HttpProblem(404, 'Not found', `No ticket ${ticketId}.`);
+  if (!doc || (user.role === 'customer' && (user.customerId === undefined || doc.customerId !== user.customerId))) throw new HttpProblem(404, 'Not found', `No ticket ${ticketId}.`);
+  if (user.role === 'expert' && !(user.expertId !== undefined && doc.visits.some((v) => v.experts.includes(user.expertId!)))) {
+    throw new HttpProblem(403, 'Forbidden', `You are not on ticket ${ticketId}.`);
+  }
   return doc;
 }
 
