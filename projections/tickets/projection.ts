@@ -82,7 +82,8 @@ export const ticketsProjection: Projection = {
   name: 'tickets',
   // v2: follows VisitExtended (a visit summary's end moves with extensions) and who is en route
   // (a replacement of the only expert en route puts the visit back to finalized); rebuilt on upgrade.
-  version: 2,
+  // v3: every flag lists its replacement candidates (empty but on replacement-needed flags).
+  version: 3,
   eventTypes: [...TICKET_EVENTS, ...(Object.keys(VISIT_STATUS) as VisitEvent['type'][]), 'VisitExpertReplaced', 'VisitExtended'],
   collections: {
     [TICKETS]: [

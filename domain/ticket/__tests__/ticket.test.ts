@@ -193,6 +193,28 @@ describe('Ticket', () => {
         .given(...running)
         .when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'flat tyre', visitId: 'v1' }, expert))
         .then({ type: 'TicketFlaggedForHelpdesk', data: { ticketId: 't1', reason: 'replacement-needed', visitId: 'v1', note: 'flat tyre', flaggedBy: expert, flaggedAt: at } }));
+    it('a replacement-needed flag lists the experts free to replace, as data; the open flag keeps them', () => {
+      const candidates = [
+        { expertId: 'e2', name: 'Rita Replacement', skills: ['washer'], distanceKm: 1.2, freeUntil: '2026-03-03T13:00:00.000Z' },
+        { expertId: 'e3', name: 'Sam Standby', skills: ['washer', 'dryer'], distanceKm: 7.5, freeUntil: null },
+      ];
+      const flagged: TicketEvent = {
+        type: 'TicketFlaggedForHelpdesk',
+        data: { ticketId: 't1', reason: 'replacement-needed', visitId: 'v1', note: 'e1 cannot arrive', candidates, flaggedBy: system, flaggedAt: at },
+      };
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'e1 cannot arrive', visitId: 'v1', candidates }, system)).then(flagged);
+      const state = [...running, flagged].reduce(ticketDecider.evolve, ticketDecider.initialState());
+      expect(state.status !== 'none' && state.flags).toEqual([{ reason: 'replacement-needed', visitId: 'v1', note: 'e1 cannot arrive', candidates, flaggedAt: at }]);
+      // Other flags, and older events, have none.
+      const other = [...running, flag('no-access', 'v2')].reduce(ticketDecider.evolve, ticketDecider.initialState());
+      expect(other.status !== 'none' && other.flags[0]!.candidates).toEqual([]);
+    });
+    it('refuses candidates on any other flag, or malformed ones', () => {
+      const rita = { expertId: 'e2', name: 'Rita', skills: ['washer'], distanceKm: 1, freeUntil: null };
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'no-access', note: 'x', visitId: 'v1', candidates: [rita] }, system)).thenFails('candidates-not-allowed');
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'x', visitId: 'v1', candidates: [rita, rita] }, system)).thenFails('invalid-candidate');
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'x', visitId: 'v1', candidates: [{ ...rita, freeUntil: 'later' }] }, system)).thenFails('invalid-candidate');
+    });
     it('refuses an unknown visit', () =>
       spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'no-access', note: '', visitId: 'v9' })).thenFails('visit-not-found'));
     it('refuses "other" without a note', () => spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'other', note: ' ' })).thenFails('note-required'));
