@@ -4,8 +4,18 @@
  * that care. Clients authenticate the handshake with their access token (`auth: { token }`).
  *
  * Rooms: `user:<userId>`, `role:<role>`, `customer:<customerId>`, `expert:<expertId>`.
- * Events:
- * - `ticket.updated` {ticketId, status, event} → `customer:<customerId>` of the ticket;
+ * Every change a screen shows reaches whoever sees it: staff (helpdesk, admin, manager) see
+ * everything, a customer their tickets and visits, an expert the visits and tickets they are on
+ * (or were, until the change that took them off) and their own calendar. Events:
+ * - `ticket.updated` {ticketId, status, event, position} → the ticket's customer, the experts on
+ *   its visits, staff;
+ * - `visit.updated` {ticketId, visitId, status, start, end, experts, event, position} → on every
+ *   change of a visit (planned, finalized, expert replaced, rescheduled, extended, each step,
+ *   completed, cancelled…): the ticket's customer (not for proposals and assignments, which a
+ *   customer does not see), the experts on it and those the event names (proposing, replaced,
+ *   released), staff;
+ * - `expert.updated` {expertId, event, position} → the expert (a booking made or released,
+ *   time off, profile…) and staff;
  * - `visit.eta` {ticketId, visitId, expertId, eta} → the ticket's customer, on VisitEnRoute;
  * - `feed.visit-opened` / `feed.visit-taken` → experts whose skills cover the visit's skills;
  * - `helpdesk.flagged` / `helpdesk.escalated` → `role:helpdesk`;
@@ -30,6 +40,7 @@ import { TICKETS, TicketDoc } from '../projections/tickets/projection';
 import { VISITS, VisitDoc } from '../projections/visits/projection';
 import { authenticateBearer } from './auth/accounts';
 import { AuthUser } from './http/route';
+import { STAFF } from './routes/roles';
 import { ApiServices } from './services';
 
 export interface LiveGatewayOptions {
@@ -50,14 +61,29 @@ export interface LiveGateway {
   close(): Promise<void>;
 }
 
-/** The read models whose documents address the gateway's messages. */
+/** The read models whose documents address the gateway's messages (and that clients read again on them). */
 const ADDRESSING = ['tickets', 'visits'];
+const EXPERT_READ_MODELS = ['experts'];
+/** Staff see every ticket, visit and expert. */
+const STAFF_ROOMS = STAFF.map((role) => `role:${role}`);
+/** What a customer's screens do not show: who offered or was assigned before the visit is finalized. */
+const NOT_FOR_CUSTOMERS = ['VisitSlotsProposed', 'VisitProposalWithdrawn', 'VisitExpertAssigned'];
 const OPEN_STATUSES = ['open', 'on-hold'] as const;
 
 type Services = Pick<ApiServices, 'events' | 'tokens' | 'readModels' | 'experts' | 'logger' | 'engine'>;
 
 export function ticketRoom(customerId: string): string {
   return `customer:${customerId}`;
+}
+
+export function expertRoom(expertId: string): string {
+  return `expert:${expertId}`;
+}
+
+/** The experts a visit event names besides those on the visit now: who proposed, was replaced or released. */
+function expertsNamedBy(data: { expertId?: unknown; experts?: unknown; outExpertId?: unknown; inExpertId?: unknown; releasedExperts?: unknown; notChosen?: unknown }): string[] {
+  const named = [data.expertId, data.outExpertId, data.inExpertId, ...[data.experts, data.releasedExperts, data.notChosen].flatMap((list) => (Array.isArray(list) ? list : []))];
+  return named.filter((id): id is string => typeof id === 'string');
 }
 
 export async function startLiveGateway(server: HttpServer, services: Services, options: LiveGatewayOptions = {}): Promise<LiveGateway> {
@@ -79,7 +105,7 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
     const user = socket.data.user as AuthUser;
     const rooms = [`user:${user.userId}`, `role:${user.role}`];
     if (user.customerId) rooms.push(ticketRoom(user.customerId));
-    if (user.expertId) rooms.push(`expert:${user.expertId}`);
+    if (user.expertId) rooms.push(expertRoom(user.expertId));
     await socket.join(rooms);
     if (user.expertId) {
       try {
@@ -137,12 +163,19 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
 
   const publish = async (event: RecordedEvent) => {
     if (options.emit === false) return;
-    if (services.engine) await services.engine.waitFor(event.position, { timeoutMs: options.projectionWaitMs ?? 2000, projections: ADDRESSING });
+    const readModels = event.stream.startsWith('expert-') ? EXPERT_READ_MODELS : ADDRESSING;
+    if (services.engine) await services.engine.waitFor(event.position, { timeoutMs: options.projectionWaitMs ?? 2000, projections: readModels });
+    if (event.stream.startsWith('expert-')) {
+      const { expertId } = event.data as { expertId: string };
+      io.to([expertRoom(expertId), ...STAFF_ROOMS]).emit('expert.updated', { expertId, event: event.type, position: event.position });
+      return;
+    }
     if (event.stream.startsWith('ticket-')) {
       const data = event.data as { ticketId: string; reason?: string };
       const ticket = await ticketOf(data.ticketId);
       if (ticket) {
-        io.to(ticketRoom(ticket.customerId)).emit('ticket.updated', { ticketId: data.ticketId, status: ticket.status, event: event.type });
+        const experts = ticket.visits.flatMap((v) => v.experts).map(expertRoom);
+        io.to([ticketRoom(ticket.customerId), ...experts, ...STAFF_ROOMS]).emit('ticket.updated', { ticketId: data.ticketId, status: ticket.status, event: event.type, position: event.position });
       }
       if (event.type === 'TicketFlaggedForHelpdesk') io.to('role:helpdesk').emit('helpdesk.flagged', { ...(event.data as object) });
       if (event.type === 'TicketEscalated') io.to('role:helpdesk').emit('helpdesk.escalated', { ...(event.data as object) });
@@ -151,11 +184,18 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
     }
     if (event.stream.startsWith('visit-')) {
       const d = event.data as { visitId: string; ticketId: string; expertId?: string; eta?: string; experts?: string[]; skills?: string[] };
+      const visit = await visitOf(d.visitId);
+      if (visit) {
+        const rooms = [...new Set([...visit.experts, ...expertsNamedBy(d)])].map(expertRoom);
+        const customerId = visit.customerId ?? (await ticketOf(d.ticketId))?.customerId;
+        if (customerId && !NOT_FOR_CUSTOMERS.includes(event.type)) rooms.push(ticketRoom(customerId));
+        const { ticketId, visitId, status, start, end, experts } = visit;
+        io.to([...rooms, ...STAFF_ROOMS]).emit('visit.updated', { ticketId, visitId, status, start, end, experts, event: event.type, position: event.position });
+      }
       if (event.type === 'VisitPlanned' && d.skills) await emitToSkilled('feed.visit-opened', d.skills, { visitId: d.visitId, ticketId: d.ticketId, skills: d.skills });
       if (event.type === 'VisitFinalized' || event.type === 'VisitExpertAssigned') {
-        const visit = await visitOf(d.visitId);
         if (visit) await emitToSkilled('feed.visit-taken', visit.skills, { visitId: d.visitId, ticketId: d.ticketId });
-        for (const expertId of d.experts ?? (d.expertId ? [d.expertId] : [])) io.to(`expert:${expertId}`).emit('visit.assigned', { visitId: d.visitId, ticketId: d.ticketId });
+        for (const expertId of d.experts ?? (d.expertId ? [d.expertId] : [])) io.to(expertRoom(expertId)).emit('visit.assigned', { visitId: d.visitId, ticketId: d.ticketId });
       }
       if (event.type === 'VisitEnRoute') {
         const ticket = await ticketOf(d.ticketId);
@@ -164,7 +204,7 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
     }
   };
 
-  const subscription: AllSubscription = services.events.subscribeToAll({ fromPosition: startHead, filter: { streamPrefixes: ['ticket-', 'visit-'] } });
+  const subscription: AllSubscription = services.events.subscribeToAll({ fromPosition: startHead, filter: { streamPrefixes: ['ticket-', 'visit-', 'expert-'] } });
   let stopped = false;
   const loop = (async () => {
     try {

@@ -127,14 +127,14 @@ export class CommandHandler {
   }
 
   private toNewEvent(stream: string, command: Command, event: DomainEvent, index: number): NewEvent {
-    const { commandId, correlationId, actor, now } = command.metadata;
+    const { commandId, correlationId, causationId, actor, now } = command.metadata;
     return {
       id: deterministicUuid(`${stream}\u0000${commandId}\u0000${index}`),
       type: event.type,
       data: event.data,
       metadata: {
         correlationId: correlationId ?? commandId,
-        causationId: commandId,
+        causationId: causationId ?? commandId,
         actor,
         timestamp: now.toISOString(),
         commandId,
@@ -142,6 +142,14 @@ export class CommandHandler {
     };
   }
 }
+
+/** The causation id of what a request does (an HTTP call, the intent of its Idempotency-Key): it names the request. */
+export function requestCausation(requestId: string): string {
+  return `${REQUEST_CAUSATION}${requestId}`;
+}
+
+/** How a causation id that names a request (not an event) begins. */
+export const REQUEST_CAUSATION = 'request:';
 
 /** A name-based (version 5 style) UUID: the same input always gives the same id. */
 export function deterministicUuid(name: string): string {

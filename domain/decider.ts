@@ -10,9 +10,22 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
 
 export type Role = 'customer' | 'expert' | 'helpdesk' | 'admin' | 'manager' | 'system';
 
+/** Who acts: the person logged in (or a saga, as `system`) and the role they act in. */
 export interface Actor {
   userId: string;
   role: Role;
+  /** For role `expert`: the expert profile the login is linked to, which the expert acts as. */
+  expertId?: string;
+}
+
+/**
+ * The expert an actor acts as: the linked profile of an expert login. Without one (commands
+ * recorded before logins were linked, the demo seed acting for experts who have no login) the
+ * user id names the expert. Null for any other role.
+ */
+export function actingExpert(actor: Actor): string | null {
+  if (actor.role !== 'expert') return null;
+  return actor.expertId ?? actor.userId;
 }
 
 export interface CommandMetadata {
@@ -23,6 +36,11 @@ export interface CommandMetadata {
   actor: Actor;
   /** Carried unchanged through every command and event that a request or saga run causes. */
   correlationId?: string;
+  /**
+   * What caused the command, recorded on each of its events: the id of the event a saga reacted
+   * to, or the request that sent it (`request:<id>`). The command id when absent.
+   */
+  causationId?: string;
 }
 
 export interface Command<Type extends string = string, Data = unknown> {

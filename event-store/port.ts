@@ -17,6 +17,8 @@ export const START: Position = 0;
 export interface Actor {
   userId: string;
   role: string;
+  /** An expert login's linked expert profile (the expert they act as). */
+  expertId?: string;
 }
 
 export interface EventMetadata {

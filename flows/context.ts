@@ -5,7 +5,7 @@
  * from the request id), so the same flow code serves both.
  */
 import { Aggregate, send } from '../commands/aggregate';
-import { CommandHandler, CommandResult, deterministicUuid } from '../commands/handler';
+import { CommandHandler, CommandResult, deterministicUuid, requestCausation } from '../commands/handler';
 import { Actor, Command, DomainError, DomainEvent } from '../domain/decider';
 import { EventStore } from '../event-store/port';
 import { streamName } from '../event-store/streams';
@@ -42,11 +42,13 @@ export interface RequestInfo {
 export function requestContext(deps: { commands: CommandHandler; events: EventStore }, request: RequestInfo): FlowContext {
   const { requestId, actor, now } = request;
   const correlationId = request.correlationId ?? requestId;
+  // Every step's events name the request as their cause.
+  const causationId = requestCausation(requestId);
   return {
     now,
     send<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, type: C['type'], data: C['data'], step: string) {
       const commandId = deterministicUuid(`request\u0000${requestId}\u0000${step}`);
-      const command = { type, data, metadata: { commandId, now, actor, correlationId } } as C;
+      const command = { type, data, metadata: { commandId, now, actor, correlationId, causationId } } as C;
       return send(deps.commands, aggregate, command);
     },
     async load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string) {

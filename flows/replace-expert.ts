@@ -11,6 +11,7 @@ import { DomainError } from '../domain/decider';
 import { ExpertState, isFreeFor, servesLocation } from '../domain/expert/expert';
 import { ms, TimeRange } from '../domain/shared/time';
 import { hasSkills } from '../domain/visit/plan-rules';
+import { ReplacementCandidate } from '../domain/ticket/ticket';
 import { Visit } from '../domain/visit/visit';
 import { ensure, FlowContext, isRefusal, sendCommand } from './context';
 import { eligibleExperts, ExpertDirectory } from './expert-directory';
@@ -39,17 +40,33 @@ export function canCover(state: ExpertState, visit: Visit, range: TimeRange): bo
 
 /**
  * The experts who could replace someone on `visit` for its booked time, best ranked first:
- * eligible per the experts read model, then checked against their calendar (the authority).
+ * eligible per the experts read model, then checked against their calendar (the authority),
+ * with what helpdesk needs to pick one (name, skills, distance, how long they are free).
  */
-export async function freeReplacements(ctx: FlowContext, directory: ExpertDirectory, visit: Visit, range: TimeRange): Promise<string[]> {
+export async function freeReplacements(ctx: FlowContext, directory: ExpertDirectory, visit: Visit, range: TimeRange): Promise<ReplacementCandidate[]> {
   const spec = { visitId: visit.visitId, skills: visit.skills, expertsNeeded: visit.expertsNeeded, durationMinutes: visit.durationMinutes, windows: [range] };
   const ranked = await eligibleExperts(directory, spec, visit.location, ctx.now);
-  const free: string[] = [];
-  for (const { expert } of ranked) {
+  const free: ReplacementCandidate[] = [];
+  for (const { expert, rank } of ranked) {
     if (visit.experts.includes(expert.expertId)) continue;
-    if (canCover(await ctx.load(experts, expert.expertId), visit, range)) free.push(expert.expertId);
+    const calendar = await ctx.load(experts, expert.expertId);
+    if (calendar.status === 'unknown' || !canCover(calendar, visit, range)) continue;
+    free.push({
+      expertId: expert.expertId,
+      name: calendar.name,
+      skills: [...calendar.skills],
+      distanceKm: Math.round(rank.distanceKm * 10) / 10,
+      freeUntil: freeUntil(calendar, range),
+    });
   }
   return free;
+}
+
+/** When the expert's next booking or time off after `range` begins; null when nothing follows. */
+function freeUntil(calendar: Exclude<ExpertState, { status: 'unknown' }>, range: TimeRange): string | null {
+  const end = ms(range.end);
+  const starts = [...calendar.bookings.map((b) => b.range.start), ...calendar.timeOff.map((t) => t.range.start)].filter((s) => ms(s) >= end);
+  return starts.length === 0 ? null : starts.reduce((a, b) => (ms(a) <= ms(b) ? a : b));
 }
 
 function bookedRangeOf(visit: Visit): TimeRange {
@@ -66,7 +83,7 @@ export async function replaceExpert(ctx: FlowContext, directory: ExpertDirectory
   const ticket = await ctx.load(tickets, visit.ticketId);
   if (ticket.status !== 'open') throw new DomainError('ticket-not-open', `ticket ${visit.ticketId} is ${ticket.status}`);
   const range = bookedRangeOf(visit);
-  const candidates = request.candidates ?? (await freeReplacements(ctx, directory, visit, range));
+  const candidates = request.candidates ?? (await freeReplacements(ctx, directory, visit, range)).map((c) => c.expertId);
 
   const tried: string[] = [];
   for (const inExpertId of candidates) {

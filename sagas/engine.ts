@@ -72,8 +72,12 @@ export class SagaEngine {
       this.deps.logger?.warn({ deadline: deadline._id }, 'no handler for deadline; leaving it pending');
       return false;
     }
-    const correlationId = typeof deadline.payload.correlationId === 'string' ? deadline.payload.correlationId : deadline._id;
-    const ctx = sagaContext(deadline.saga, { id: deadline._id, correlationId }, this.deps);
+    const { correlationId, causationId } = deadline.payload;
+    const ctx = sagaContext(
+      deadline.saga,
+      { id: deadline._id, correlationId: typeof correlationId === 'string' ? correlationId : deadline._id, ...(typeof causationId === 'string' ? { causationId } : {}) },
+      this.deps,
+    );
     try {
       await handler(deadline, ctx);
     } catch (error) {

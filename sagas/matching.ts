@@ -40,7 +40,7 @@ import { groupsOf } from '../domain/matching/groups';
 import { GeoPoint } from '../domain/shared/geo';
 import { addMinutes, ms } from '../domain/shared/time';
 import { VisitSpec } from '../domain/shared/visit-plan';
-import { FlagReason, Priority, TicketEvent } from '../domain/ticket/ticket';
+import { FlagReason, Priority, ReplacementCandidate, TicketEvent } from '../domain/ticket/ticket';
 import { BOOKED, Visit, VisitEvent } from '../domain/visit/visit';
 import { isRefusal, sendCommand } from '../flows/context';
 import { eligibleExperts, ExpertDirectory } from '../flows/expert-directory';
@@ -150,7 +150,9 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
   }
 
   async function schedule(ctx: SagaContext, kind: string, key: string, dueAt: Date, payload: Record<string, unknown>): Promise<void> {
-    await ctx.deadlines.schedule(MATCHING, kind, key, dueAt, { ...payload, key, correlationId: ctx.trigger.correlationId }, ctx.now);
+    // What the deadline's commands do is caused by the event that scheduled it.
+    const causationId = ctx.trigger.causationId ?? ctx.trigger.id;
+    await ctx.deadlines.schedule(MATCHING, kind, key, dueAt, { ...payload, key, correlationId: ctx.trigger.correlationId, causationId }, ctx.now);
   }
 
   /** Cancels this saga's pending deadlines of `kind` whose payload matches `where`. */
@@ -229,8 +231,8 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     }
   }
 
-  async function flag(ctx: SagaContext, ticketId: string, reason: FlagReason, visitId: string, note: string, step: string): Promise<void> {
-    await tolerate(ctx, `flag ${reason}`, () => sendCommand(ctx, tickets, 'flagTicket', { ticketId, reason, visitId, note }, step));
+  async function flag(ctx: SagaContext, ticketId: string, reason: FlagReason, visitId: string, note: string, step: string, candidates?: ReplacementCandidate[]): Promise<void> {
+    await tolerate(ctx, `flag ${reason}`, () => sendCommand(ctx, tickets, 'flagTicket', { ticketId, reason, visitId, note, ...(candidates ? { candidates } : {}) }, step));
   }
 
   async function reschedule(ctx: SagaContext, visit: Visit, reason: string, step: string): Promise<void> {
@@ -326,14 +328,15 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     if (visit.status !== 'cant-arrive' || !visit.experts.includes(d.expertId) || visit.start === null || visit.end === null) return;
     const free = await freeReplacements(ctx, directory, visit, { start: visit.start, end: visit.end });
     if (free.length > 0) {
-      const note = `${d.expertId} cannot arrive (${d.reason}); free to replace them: ${free.slice(0, 5).join(', ')}`;
-      await flag(ctx, d.ticketId, 'replacement-needed', d.visitId, note, 'cant-arrive:flag');
+      const best = free.slice(0, 5);
+      const note = `${d.expertId} cannot arrive (${d.reason}); free to replace them: ${best.map((c) => c.name).join(', ')}`;
+      await flag(ctx, d.ticketId, 'replacement-needed', d.visitId, note, 'cant-arrive:flag', best);
       return;
     }
     await sendCommand(ctx, experts, 'releaseBooking', { expertId: d.expertId, visitId: d.visitId }, `cant-arrive:release:${d.expertId}`);
     await reschedule(ctx, visit, `${d.expertId} cannot arrive (${d.reason}) and nobody else is free then`, 'cant-arrive:reschedule');
     const note = `${d.expertId} cannot arrive (${d.reason}); nobody qualified was free, the visit was rescheduled to the next days`;
-    await flag(ctx, d.ticketId, 'replacement-needed', d.visitId, note, 'cant-arrive:flag');
+    await flag(ctx, d.ticketId, 'replacement-needed', d.visitId, note, 'cant-arrive:flag', []);
   }
 
   async function rescheduled(ctx: SagaContext, d: Of<'VisitRescheduled'>): Promise<void> {

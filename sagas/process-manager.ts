@@ -16,7 +16,7 @@ export type Clock = () => Date;
  */
 export interface SagaContext {
   /** The event being handled, or the deadline's own record as a pseudo-trigger. */
-  readonly trigger: { id: string; correlationId: string };
+  readonly trigger: SagaTrigger;
   readonly now: Date;
   readonly documents: DocumentStore;
   readonly deadlines: Deadlines;
@@ -31,6 +31,17 @@ export interface SagaContext {
   load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string): Promise<S>;
   /** A stable id for something this trigger creates (an outbox message, a token…). */
   idFor(step: string): string;
+}
+
+export interface SagaTrigger {
+  /** The event's id, or the deadline's: the saga's command ids derive from it. */
+  id: string;
+  correlationId: string;
+  /**
+   * The event the saga's commands answer to, recorded as their events' causation id: the event
+   * handled, or for a deadline the event that scheduled it (`trigger.id` when not given).
+   */
+  causationId?: string;
 }
 
 /**
@@ -62,7 +73,7 @@ export interface SagaDependencies {
 
 export function sagaContext(
   saga: string,
-  trigger: { id: string; correlationId: string },
+  trigger: SagaTrigger,
   deps: SagaDependencies,
 ): SagaContext {
   const now = deps.clock();
@@ -75,7 +86,7 @@ export function sagaContext(
     logger: deps.logger,
     send<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, type: C['type'], data: C['data'], step: string) {
       const commandId = deterministicUuid(`${saga}\u0000${trigger.id}\u0000${step}`);
-      const command = { type, data, metadata: { commandId, now, actor, correlationId: trigger.correlationId } } as C;
+      const command = { type, data, metadata: { commandId, now, actor, correlationId: trigger.correlationId, causationId: trigger.causationId ?? trigger.id } } as C;
       return send(deps.commands, aggregate, command);
     },
     async load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string) {

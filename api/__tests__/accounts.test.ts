@@ -85,10 +85,10 @@ describe('accounts, catalog and knowledge base over HTTP', () => {
     expect(JSON.stringify(me.body)).not.toContain('tok_visa_abc');
     expect(me.body.activePlans).toEqual([expect.objectContaining({ planId: plan.body.planId, product: 'washer', active: true })]);
 
-    // Another customer's id: refused.
-    expect((await sys.call('GET', '/customers/cust-other', { token: customer })).status).toBe(403);
-    expect((await sys.call('POST', '/customers/cust-other/plans', { token: customer, body: { product: 'oven', tier: 'basic' } })).status).toBe(403);
-    expect((await sys.call('GET', '/customers/cust-other/invoices', { token: customer })).status).toBe(403);
+    // Another customer's id: as if there were none (README: refusals).
+    expect((await sys.call('GET', '/customers/cust-other', { token: customer })).status).toBe(404);
+    expect((await sys.call('POST', '/customers/cust-other/plans', { token: customer, body: { product: 'oven', tier: 'basic' } })).status).toBe(404);
+    expect((await sys.call('GET', '/customers/cust-other/invoices', { token: customer })).status).toBe(404);
     // Experts have no business with customer profiles.
     expect((await sys.call('GET', `/customers/${id}`, { token: await sys.token('expert') })).status).toBe(403);
 

@@ -43,13 +43,13 @@ describe('billing over HTTP', () => {
     expect((await sys.call('POST', `/customers/${customerId}/invoices/2026-03/retry`, { token: helpdesk })).body).toMatchObject({ charge: 'pending', attempts: 2 });
     expectProblem(await sys.call('POST', `/customers/${customerId}/invoices/2026-03/charge-outcome`, { token: admin, body: { outcome: { kind: 'chargeSucceeded', gatewayReference: 'ch_1', amountCents: 1 } } }), 422, 'amount-mismatch');
     const paid = await sys.call('POST', `/customers/${customerId}/invoices/2026-03/charge-outcome`, { token: admin, body: { outcome: { kind: 'chargeSucceeded', gatewayReference: 'ch_1', amountCents: 1999 } } });
-    expect(paid.body).toMatchObject({ status: 'paid', paidUntil: '2026-04-01T00:00:00.000Z' });
+    expect(paid.body).toMatchObject({ status: 'paid', charge: 'succeeded', paidUntil: '2026-04-01T00:00:00.000Z' });
     await sys.settle();
 
     const mine = await sys.call('GET', `/customers/${customerId}/invoices/2026-03`, { token: customer });
     expect(mine.status).toBe(200);
-    expect(mine.body).toMatchObject({ status: 'paid', attempts: 2, failures: [expect.objectContaining({ gatewayCode: 'card_declined' })] });
-    expect((await sys.call('GET', `/customers/cust-other/invoices/2026-03`, { token: customer })).status).toBe(403);
+    expect(mine.body).toMatchObject({ status: 'paid', charge: 'succeeded', attempts: 2, failures: [expect.objectContaining({ gatewayCode: 'card_declined' })] });
+    expect((await sys.call('GET', `/customers/cust-other/invoices/2026-03`, { token: customer })).status).toBe(404);
     expect((await sys.call('GET', `/customers/${customerId}/invoices/2026-04`, { token: customer })).status).toBe(404);
     expectProblem(await sys.call('POST', `/customers/${customerId}/invoices/2026-03/write-off`, { token: helpdesk, body: { reason: 'goodwill' } }), 422, 'invoice-already-paid');
 
@@ -63,7 +63,10 @@ describe('billing over HTTP', () => {
     expect((await sys.call('POST', `/customers/${customerId}/invoices/2026-04/write-off`, { token: admin, body: { reason: 'x' } })).status).toBe(403);
     expectProblem(await sys.call('POST', `/customers/${customerId}/invoices/2026-04/write-off`, { token: helpdesk, body: {} }), 400);
     const off = await sys.call('POST', `/customers/${customerId}/invoices/2026-04/write-off`, { token: await sys.token('manager'), body: { reason: 'customer moved away' } });
-    expect(off.body).toMatchObject({ status: 'written-off', dueAt: '2026-04-10T00:00:00.000Z' });
+    expect(off.body).toMatchObject({ status: 'written-off', charge: 'cancelled', dueAt: '2026-04-10T00:00:00.000Z' });
+    await sys.settle();
+    // The attempt under way when it was written off is cancelled, in the read model too.
+    expect((await sys.call('GET', `/customers/${customerId}/invoices/2026-04`, { token: customer })).body).toMatchObject({ status: 'written-off', charge: 'cancelled' });
     expectProblem(await sys.call('POST', `/customers/${customerId}/invoices/2026-13/retry`, { token: helpdesk }), 400);
     expectProblem(await sys.call('POST', `/customers/${customerId}/invoices/2026-05/retry`, { token: helpdesk }), 404, 'invoice-not-found');
     expectProblem(await sys.call('POST', '/customers/cust-nobody/invoices', { token: admin, body: { period: '2026-04' } }), 404);

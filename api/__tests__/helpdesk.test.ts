@@ -9,7 +9,12 @@ import { startTestSystem, TestSystem } from './harness';
 import { at, expectProblem, markPaid, onboardExpert, openTicket, propose, scheduledVisit, ticketBody, walk, windowOn } from './scenario';
 
 type QueueItem = {
-  ticket: { ticketId: string; escalated: boolean; flagged: boolean; flags: { reason: string; visitId: string | null; note: string }[] };
+  ticket: {
+    ticketId: string;
+    escalated: boolean;
+    flagged: boolean;
+    flags: { reason: string; visitId: string | null; note: string; candidates?: { expertId: string; name: string; distanceKm: number; freeUntil: string | null }[] }[];
+  };
   visits: { visitId: string; status: string; unfitProposals: { expertId: string; starts: string[] }[] }[];
   unfitProposals: { visitId: string; expertId: string; starts: string[] }[];
 };
@@ -211,11 +216,22 @@ describe('helpdesk and expert scenarios over HTTP', () => {
 
   it("an expert who cannot arrive is replaced by helpdesk when someone is free; when nobody is, the visit is rescheduled and helpdesk told", async () => {
     const first = await scheduledVisit(sys, tokens(), windowOn(6, '09:00', '12:00'), at(6, '09:00'));
+    await timeOff(rita, { start: at(6, '11:00'), end: at(6, '11:30') });
     const cant = await sys.call('POST', `/visits/${first.visitId}/cant-arrive`, { token: expert, body: { reason: 'my van broke down' } });
     expect(cant.body).toEqual({ visitId: first.visitId, status: 'cant-arrive' });
     await sys.settle();
     const flagged = await inQueue(first.ticketId, '?reason=replacement-needed');
-    expect(flagged!.ticket.flags).toEqual([expect.objectContaining({ reason: 'replacement-needed', visitId: first.visitId, note: expect.stringContaining(rita) })]);
+    // Who is free to replace, as data: id, name, skills, distance to the customer, free until (Rita's time off).
+    expect(flagged!.ticket.flags).toEqual([
+      expect.objectContaining({
+        reason: 'replacement-needed',
+        visitId: first.visitId,
+        note: expect.stringContaining('Rita Replacement'),
+        candidates: [{ expertId: rita, name: 'Rita Replacement', skills: ['plumbing', 'washer'], distanceKm: expect.any(Number), freeUntil: at(6, '11:00') }],
+      }),
+    ]);
+    expect(flagged!.ticket.flags[0]!.candidates![0]!.distanceKm).toBeGreaterThan(0);
+    expect(flagged!.ticket.flags[0]!.candidates![0]!.distanceKm).toBeLessThan(5);
     const replaced = await sys.call('POST', `/helpdesk/visits/${first.visitId}/replace`, { token: helpdesk, body: { outExpertId: 'exp-test', inExpertId: rita } });
     expect(replaced.body).toMatchObject({ status: 'replaced', inExpertId: rita, tried: [rita] });
     await sys.settle();
@@ -237,7 +253,7 @@ describe('helpdesk and expert scenarios over HTTP', () => {
     expect(moved.windows[0]).toEqual(windowOn(7, '13:00', '16:00'));
     expect((await bookingsOf('exp-test')).map((b) => b.visitId)).not.toContain(second.visitId);
     const told = await inQueue(second.ticketId);
-    expect(told!.ticket.flags).toEqual([expect.objectContaining({ reason: 'replacement-needed', visitId: second.visitId, note: expect.stringContaining('rescheduled') })]);
+    expect(told!.ticket.flags).toEqual([expect.objectContaining({ reason: 'replacement-needed', visitId: second.visitId, note: expect.stringContaining('rescheduled'), candidates: [] })]);
     expect(told!.visits[0]).toMatchObject({ visitId: second.visitId, status: 'open' });
   });
 
@@ -250,7 +266,7 @@ describe('helpdesk and expert scenarios over HTTP', () => {
     await sys.settle();
     expect((await visit(visitId)).body).toMatchObject({ status: 'finalized', experts: [rita], eta: null });
     expect((await ticket(ticketId)).body.visits[0]).toMatchObject({ status: 'finalized', experts: [rita] });
-    expectProblem(await sys.call('POST', `/visits/${visitId}/arrived`, { token: expert, body: {} }), 404);
+    expectProblem(await sys.call('POST', `/visits/${visitId}/arrived`, { token: expert, body: {} }), 403);
     await walk(sys, ritaToken, visitId, [
       ['en-route', { eta: at(20, '09:20') }],
       ['arrived', {}],
@@ -303,7 +319,7 @@ describe('helpdesk and expert scenarios over HTTP', () => {
 
     expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: expert, body: { minutes: 2 } }), 400);
     expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: customer, body: { minutes: 30 } }), 403);
-    expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: ritaToken, body: { minutes: 30 } }), 404);
+    expectProblem(await sys.call('POST', `/visits/${first.visitId}/extension`, { token: ritaToken, body: { minutes: 30 } }), 403);
     expectProblem(await sys.call('POST', '/visits/no-such-visit/extension', { token: expert, body: { minutes: 30 } }), 404);
 
     // Up to the next booking (10:30) fits.
@@ -395,7 +411,7 @@ describe('helpdesk and expert scenarios over HTTP', () => {
     const started = await sys.call('POST', `/visits/${visitId}/started`, { token: expert, body: {}, headers: { 'If-Match': tag! } });
     expect(started.status).toBe(200);
     expectProblem(await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: expert, body: { reason: 'bored' } }), 400);
-    expectProblem(await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: ritaToken, body: { reason: 'needs-parts' } }), 404);
+    expectProblem(await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: ritaToken, body: { reason: 'needs-parts' } }), 403);
 
     const closed = await sys.call('POST', `/visits/${visitId}/close-incomplete`, { token: expert, body: { reason: 'needs-parts', note: 'drain pump on order' } });
     expect(closed.status).toBe(200);

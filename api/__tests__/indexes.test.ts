@@ -7,7 +7,7 @@
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { Document } from '../../document-store/port';
 import { AUDIT_TRAIL } from '../../projections/audit-trail/projection';
-import { TICKETS } from '../../projections/tickets/projection';
+import { queueKey, TICKETS } from '../../projections/tickets/projection';
 import { VISITS } from '../../projections/visits/projection';
 import { Deadlines, DEADLINES } from '../../sagas/deadlines';
 import { NOTIFICATIONS } from '../../notifications/outbox-store';
@@ -27,16 +27,24 @@ describe('hot queries read through indexes', () => {
     await markPaid(sys, 'cust-test');
     tokens = { customer: await sys.token('customer'), expert: await sys.token('expert'), helpdesk: await sys.token('helpdesk') };
     ({ ticketId } = await openTicket(sys, tokens.customer));
-    await grow(TICKETS, true, (doc, i) => ({
-      ...doc,
-      _id: `t-copy-${i}`,
-      ticketId: `t-copy-${i}`,
-      customerId: `cust-copy-${i % 40}`,
-      status: STATUSES[i % 4],
-      flagged: false,
-      escalated: false,
-      openedAt: new Date(Date.UTC(2026, 1, 1) + i * 60_000).toISOString(),
-    }));
+    await grow(TICKETS, true, (doc, i) => {
+      // A quarter in helpdesk's queue, flagged for one of two reasons.
+      const openedAt = new Date(Date.UTC(2026, 1, 1) + i * 60_000).toISOString();
+      const held = i % 4 === 0;
+      return {
+        ...doc,
+        _id: `t-copy-${i}`,
+        ticketId: `t-copy-${i}`,
+        customerId: `cust-copy-${i % 40}`,
+        status: STATUSES[i % 4],
+        flagged: held,
+        escalated: false,
+        inQueue: held,
+        queueKey: held ? queueKey(i % 8 === 0 ? 'urgent' : 'normal', openedAt, `t-copy-${i}`) : null,
+        flagReasons: held ? [i % 8 === 0 ? 'no-access' : 'payment-status-unknown'] : [],
+        openedAt,
+      };
+    });
     await grow(VISITS, true, (doc, i) => ({ ...doc, _id: `v-copy-${i}`, visitId: `v-copy-${i}`, ticketId: `t-copy-${i}`, status: STATUSES[i % 4], experts: [] }));
     await grow(AUDIT_TRAIL, true, (doc, i) => ({ ...doc, _id: `e-copy-${i}`, stream: `ticket-t-copy-${i % 100}` }));
     await grow(NOTIFICATIONS, false, (doc, i) => ({ ...doc, _id: `n-copy-${i}`, ticketId: `t-copy-${i}`, status: 'sent', nextAttemptAt: null, seq: `0-${i}` }));
@@ -75,8 +83,12 @@ describe('hot queries read through indexes', () => {
     expect(history).toContain('index by_stream');
   });
 
-  it('helpdesk queue: flagged or escalated tickets, and the visits of each', async () => {
-    expect(await indexed(() => get('/helpdesk/queue', tokens.helpdesk), 10)).toContain('index by_flagged or by_escalated');
+  it('helpdesk queue: a page of flagged or escalated tickets in the queue\'s order, its total, and the visits of each', async () => {
+    const first = await indexed(() => get('/helpdesk/queue?limit=20', tokens.helpdesk), 21 + 20);
+    expect(first).toEqual(expect.arrayContaining(['index by_queue in sort order', 'count by_queue']));
+    const { nextCursor } = await get('/helpdesk/queue?limit=20', tokens.helpdesk);
+    expect(await indexed(() => get(`/helpdesk/queue?limit=20&cursor=${nextCursor}`, tokens.helpdesk), 21 + 20)).toContain('index by_queue in sort order');
+    expect(await indexed(() => get('/helpdesk/queue?limit=20&reason=no-access', tokens.helpdesk), 21 + 20 + COPIES / 8)).toContain('index by_flag_reason in sort order');
   });
 
   it("experts: the feed of open visits and an expert's own schedule", async () => {

@@ -27,9 +27,9 @@ describe('proposing for a visit that is no longer open', () => {
     expectProblem(r, 422, 'visit-not-open');
   });
 
-  it('an expert whose feed never showed it still finds no visit (404)', async () => {
+  it('an expert whose feed never showed it may not propose for it (403, README: refusals)', async () => {
     const visitId = await cancelledVisit(['fridge']);
     const r = await sys.call('POST', `/visits/${visitId}/proposals`, { token: expert, body: { starts: [WINDOW.start] } });
-    expectProblem(r, 404);
+    expectProblem(r, 403);
   });
 });

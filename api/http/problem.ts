@@ -29,6 +29,9 @@ export class HttpProblem extends Error {
 
 const TYPE_BASE = 'https://sysops-squad.dev/problems/';
 
+/** Domain refusals about who acts, not about the state of things: 403 (README: refusals). */
+const FORBIDDING = ['forbidden', 'expert-not-on-ticket'];
+
 /** Maps every error the layers below can throw to a problem; unknown errors are 500s. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof HttpProblem) {
@@ -44,7 +47,7 @@ export function toProblem(error: unknown): Problem {
     };
   }
   if (error instanceof DomainError) {
-    const status = error.code === 'forbidden' ? 403 : error.code.endsWith('-not-found') ? 404 : 422;
+    const status = FORBIDDING.includes(error.code) ? 403 : error.code.endsWith('-not-found') ? 404 : 422;
     return { type: `${TYPE_BASE}${error.code}`, title: titleOf(error.code), status, detail: error.message, code: error.code };
   }
   if (error instanceof PreconditionFailed) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Express, NextFunction, Request, Response, Router } from 'express';
 import { z, ZodType } from 'zod';
+import { requestCausation } from '../../commands/handler';
 import { CommandMetadata, Role } from '../../domain/decider';
 import { Position } from '../../event-store/port';
 import { HttpProblem } from './problem';
@@ -169,7 +170,15 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
         ifMatch,
         expected: ifMatch === undefined ? {} : { expectedRevision: ifMatch },
         correlationId,
-        command: () => ({ commandId, now: hooks.now(), actor: { userId: caller.userId, role: caller.role }, correlationId }),
+        // The person logged in acts (their user id, in their role); an expert also names the
+        // expert profile they act as, which the Visit and Ticket check.
+        command: () => ({
+          commandId,
+          now: hooks.now(),
+          actor: { userId: caller.userId, role: caller.role, ...(caller.expertId ? { expertId: caller.expertId } : {}) },
+          correlationId,
+          causationId: requestCausation(commandId),
+        }),
       },
       services,
     );

@@ -81,8 +81,8 @@ export const billingRoutes = [
     params: InvoiceParams,
     success: 200,
     async handler({ params, user }, services: ApiServices) {
-      if (user.role === 'customer' && user.customerId !== params.customerId) throw new HttpProblem(403, 'Forbidden', 'You can only access your own invoices.');
-      const doc = await (await services.readModels.collection<InvoiceDoc>(INVOICES)).findOne({ _id: invoiceId(params.customerId, params.period) });
+      // Another customer's invoice is, to a customer, one that does not exist (README: refusals).
+      const doc = user.role === 'customer' && user.customerId !== params.customerId ? null : await (await services.readModels.collection<InvoiceDoc>(INVOICES)).findOne({ _id: invoiceId(params.customerId, params.period) });
       if (!doc) throw new HttpProblem(404, 'Not found', `No invoice for ${params.customerId} in ${params.period}.`);
       const { _id, ...invoice } = doc;
       return { status: 200, body: invoice };

@@ -17,10 +17,13 @@ const CustomerParams = z.object({ customerId: Id });
 /** Monthly price of a support plan per tier, in cents (USD). */
 export const PLAN_PRICES_CENTS: Record<PlanTier, number> = { basic: 999, standard: 1999, premium: 3999 };
 
-/** A customer only reaches their own customer; the given roles reach any. */
+/**
+ * A customer only reaches their own customer; the given roles reach any. Another customer's id
+ * gets a customer the answer of a missing one (404: whether it exists never leaks, see README).
+ */
 function assertAccess(user: AuthUser, customerId: string, roles: readonly string[]): void {
   if (user.role === 'customer') {
-    if (user.customerId !== customerId) throw new HttpProblem(403, 'Forbidden', 'You can only access your own customer profile.');
+    if (user.customerId !== customerId) throw new HttpProblem(404, 'Not found', `No customer ${customerId}.`);
     return;
   }
   if (!roles.includes(user.role)) throw new HttpProblem(403, 'Forbidden', `A ${user.role} may not do this for a customer.`);

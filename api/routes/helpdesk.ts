@@ -20,6 +20,21 @@ const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letter
 const Instant = z.string().datetime({ offset: true });
 const Windows = z.array(WindowSchema).min(1).max(20);
 
+/** The queue's cursor: its last entry's queue key, opaque to clients (base64url). */
+function encodeQueueCursor(queueKey: string): string {
+  return Buffer.from(queueKey, 'utf8').toString('base64url');
+}
+
+const QueueCursor = z
+  .string()
+  .max(400)
+  .transform((cursor, ctx) => {
+    const key = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (/^[0-3]\|[^|]+\|[^|]+$/.test(key)) return key;
+    ctx.addIssue({ code: 'custom', message: "the nextCursor of an earlier answer of the queue" });
+    return z.NEVER;
+  });
+
 async function existingVisit(services: ApiServices, visitId: string): Promise<VisitDoc> {
   const doc = await visitDoc(services, visitId);
   if (!doc) throw new HttpProblem(404, 'Not found', `No visit ${visitId}.`);
@@ -30,26 +45,32 @@ export const helpdeskRoutes = [
   route({
     method: 'get',
     path: '/helpdesk/queue',
-    summary: 'Flagged and escalated tickets, with their open visits and the proposals that did not fit',
+    summary:
+      'Flagged and escalated tickets, most urgent priority first, then the oldest, with their visits and the proposals that did not fit; paged: pass the answer\'s nextCursor as cursor (total counts the whole queue, or the reason\'s)',
     tag: 'Helpdesk',
     roles: STAFF,
-    query: z.object({ reason: z.enum(FLAG_REASONS as [FlagReason, ...FlagReason[]]).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    query: z.object({
+      reason: z.enum(FLAG_REASONS as [FlagReason, ...FlagReason[]]).optional(),
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      cursor: QueueCursor.optional(),
+    }),
     success: 200,
     async handler({ query }, services: ApiServices) {
-      const filter: Record<string, unknown> = { $or: [{ flagged: true }, { escalated: true }] };
-      if (query.reason) Object.assign(filter, { 'flags.reason': query.reason });
-      const docs = await (await services.readModels.collection<TicketDoc>(TICKETS)).find(filter, { sort: { openedAt: 1 }, limit: query.limit });
-      const visitCol = await services.readModels.collection<VisitDoc>(VISITS);
-      const items = [];
-      for (const doc of docs) {
-        const ticketVisits = await visitCol.find({ ticketId: doc.ticketId });
-        items.push({
-          ticket: ticketView(doc),
-          visits: ticketVisits.map((v) => ({ ...visitView(v), unfitProposals: unfitProposals(stateOf(v)) })),
-          unfitProposals: doc.escalation?.unfitProposals ?? [],
-        });
-      }
-      return { status: 200, body: { queue: items } };
+      const tickets = await services.readModels.collection<TicketDoc>(TICKETS);
+      // Both through an index in the queue's order (by_queue, by_flag_reason): a page reads its own documents, and one more.
+      const inQueue = query.reason ? { flagReasons: query.reason } : { inQueue: true };
+      const after = query.cursor === undefined ? {} : { queueKey: { $gt: query.cursor } };
+      const found = await tickets.find({ ...inQueue, ...after }, { sort: { queueKey: 1 }, limit: query.limit + 1 });
+      const page = found.slice(0, query.limit);
+      const last = page[page.length - 1];
+      const nextCursor = found.length > query.limit && last?.queueKey ? encodeQueueCursor(last.queueKey) : null;
+      const visitDocs = page.length === 0 ? [] : await (await services.readModels.collection<VisitDoc>(VISITS)).find({ ticketId: { $in: page.map((d) => d.ticketId) } });
+      const queue = page.map((doc) => ({
+        ticket: ticketView(doc),
+        visits: visitDocs.filter((v) => v.ticketId === doc.ticketId).map((v) => ({ ...visitView(v), unfitProposals: unfitProposals(stateOf(v)) })),
+        unfitProposals: doc.escalation?.unfitProposals ?? [],
+      }));
+      return { status: 200, body: { queue, total: await tickets.count(inQueue), nextCursor } };
     },
   }),
   route({

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
-import { deterministicUuid } from '../../commands/handler';
+import { deterministicUuid, REQUEST_CAUSATION } from '../../commands/handler';
 import { tickets } from '../../commands/ticket';
 import { CommandMetadata } from '../../domain/decider';
+import { Collection } from '../../document-store/port';
 import { openTicket } from '../../flows/open-ticket';
 import { requestContext } from '../../flows/context';
 import { AUDIT_TRAIL, AuditEntry } from '../../projections/audit-trail/projection';
@@ -23,30 +24,55 @@ export function isStaff(user: AuthUser): boolean {
   return (STAFF as readonly string[]).includes(user.role);
 }
 
-/** Command metadata with the domain actor: an expert acts as their expert id (the Visit and Ticket check it). */
+/**
+ * Command metadata for a step an expert takes as their expert profile: the actor is the person
+ * logged in (user id, role) with the expert profile they act as, which the Visit and Ticket check.
+ */
 export function metadataFor(request: RouteRequest<unknown, unknown, unknown>): CommandMetadata {
-  const metadata = request.command();
-  if (request.user.role === 'expert') {
-    if (!request.user.expertId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to an expert profile.');
-    return { ...metadata, actor: { userId: request.user.expertId, role: 'expert' } };
-  }
-  return metadata;
+  if (request.user.role === 'expert' && !request.user.expertId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to an expert profile.');
+  return request.command();
 }
 
 export async function ticketDoc(services: ApiServices, ticketId: string): Promise<TicketDoc | null> {
   return (await services.readModels.collection<TicketDoc>(TICKETS)).findOne({ _id: ticketId });
 }
 
-/** The ticket, if the caller may see it: its customer, staff, or an expert on one of its visits; else 404. */
+/**
+ * The ticket, if the caller may act on it: staff, its customer, or an expert on one of its visits.
+ * Refusals follow the README's policy: 404 when it does not exist or is another customer's (a
+ * customer gets the answer of a missing id), 403 for an expert who is not on it.
+ */
 export async function visibleTicket(services: ApiServices, user: AuthUser, ticketId: string): Promise<TicketDoc> {
   const doc = await ticketDoc(services, ticketId);
-  const ok =
-    doc !== null &&
-    (isStaff(user) ||
-      (user.role === 'customer' && user.customerId !== undefined && doc.customerId === user.customerId) ||
-      (user.role === 'expert' && user.expertId !== undefined && doc.visits.some((v) => v.experts.includes(user.expertId!))));
-  if (!ok) throw new HttpProblem(404, 'Not found', `No ticket ${ticketId}.`);
+  if (!doc || (user.role === 'customer' && (user.customerId === undefined || doc.customerId !== user.customerId))) throw new HttpProblem(404, 'Not found', `No ticket ${ticketId}.`);
+  if (user.role === 'expert' && !(user.expertId !== undefined && doc.visits.some((v) => v.experts.includes(user.expertId!)))) {
+    throw new HttpProblem(403, 'Forbidden', `You are not on ticket ${ticketId}.`);
+  }
   return doc;
+}
+
+/**
+ * What caused an event of a history, from its causation id: another event (`inHistory` when it is
+ * an entry of the same history, so the chain can be followed there), the request that sent it, or
+ * (events recorded without one, e.g. by the demo seed) the command.
+ */
+export type Cause =
+  | { kind: 'event'; eventId: string; type: string; stream: string; position: number; inHistory: boolean }
+  | { kind: 'request'; requestId: string }
+  | { kind: 'command'; commandId: string };
+
+/** Resolves the causation ids of `entries`: those naming events outside them are looked up in the audit trail (one query). */
+async function causesOf(trail: Collection<AuditEntry>, entries: readonly AuditEntry[]): Promise<(causationId: string | null) => Cause | null> {
+  const inHistory = new Map(entries.map((e) => [e._id, e]));
+  const elsewhere = [...new Set(entries.map((e) => e.causationId))].filter((c): c is string => c !== null && !inHistory.has(c) && !c.startsWith(REQUEST_CAUSATION));
+  const outside = new Map((elsewhere.length > 0 ? await trail.find({ _id: { $in: elsewhere } }) : []).map((e) => [e._id, e]));
+  return (causationId) => {
+    if (causationId === null) return null;
+    const event = inHistory.get(causationId) ?? outside.get(causationId);
+    if (event) return { kind: 'event', eventId: event._id, type: event.type, stream: event.stream, position: event.position, inHistory: inHistory.has(causationId) };
+    if (causationId.startsWith(REQUEST_CAUSATION)) return { kind: 'request', requestId: causationId.slice(REQUEST_CAUSATION.length) };
+    return { kind: 'command', commandId: causationId };
+  };
 }
 
 const VisitBody = z.object({
@@ -176,7 +202,7 @@ export const ticketRoutes = [
   route({
     method: 'get',
     path: '/tickets/:ticketId/history',
-    summary: 'The audit trail of the ticket and its visits, in order',
+    summary: 'The audit trail of the ticket and its visits, in order: who acted (user, role) and what caused each event (`cause`: an event of the trail, an event elsewhere, or a request)',
     tag: 'Tickets',
     roles: ['customer', ...STAFF],
     params: TicketParams,
@@ -184,8 +210,10 @@ export const ticketRoutes = [
     async handler({ params, user }, services: ApiServices) {
       const doc = await visibleTicket(services, user, params.ticketId);
       const streams = [`ticket-${doc.ticketId}`, ...doc.visits.map((v) => `visit-${v.visitId}`)];
-      const entries = await (await services.readModels.collection<AuditEntry>(AUDIT_TRAIL)).find({ stream: { $in: streams } }, { sort: { position: 1 }, limit: 2000 });
-      return { status: 200, body: { ticketId: doc.ticketId, history: entries.map(({ _id, ...e }) => ({ eventId: _id, ...e })) } };
+      const trail = await services.readModels.collection<AuditEntry>(AUDIT_TRAIL);
+      const entries = await trail.find({ stream: { $in: streams } }, { sort: { position: 1 }, limit: 2000 });
+      const causes = await causesOf(trail, entries);
+      return { status: 200, body: { ticketId: doc.ticketId, history: entries.map(({ _id, ...e }) => ({ eventId: _id, ...e, cause: causes(e.causationId) })) } };
     },
   }),
   route({

@@ -14,7 +14,7 @@ import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
-import { isStaff, metadataFor } from './tickets';
+import { metadataFor } from './tickets';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
@@ -60,27 +60,27 @@ function expertIdOf(user: AuthUser): string {
   return user.expertId;
 }
 
-/** The visit, if the caller may see it: staff, its customer, an expert on it, proposing for it, or whose feed holds it; else 404. */
+/**
+ * The visit, if the caller may see it: staff, its customer, an expert on it, proposing for it, or
+ * whose feed holds it. Refusals follow the README's policy: 404 when it does not exist or is
+ * another customer's (a customer gets the answer of a missing id), 403 for any other expert.
+ */
 export async function visibleVisit(services: ApiServices, user: AuthUser, visitId: string): Promise<VisitDoc> {
   const doc = await visitDoc(services, visitId);
-  let ok = false;
-  if (doc) {
-    if (isStaff(user)) ok = true;
-    else if (user.role === 'customer') ok = user.customerId !== undefined && doc.customerId === user.customerId;
-    else if (user.role === 'expert' && user.expertId) {
-      const me = user.expertId;
-      ok = doc.experts.includes(me) || doc.proposals[me] !== undefined || doc.assignments[me] !== undefined;
-      if (!ok) {
-        const expert = await expertDoc(services, me);
-        ok = expert !== null && inFeed(doc, expert);
-      }
+  if (!doc || (user.role === 'customer' && (user.customerId === undefined || doc.customerId !== user.customerId))) throw new HttpProblem(404, 'Not found', `No visit ${visitId}.`);
+  if (user.role === 'expert') {
+    const me = expertIdOf(user);
+    let related = doc.experts.includes(me) || doc.proposals[me] !== undefined || doc.assignments[me] !== undefined;
+    if (!related) {
+      const expert = await expertDoc(services, me);
+      related = expert !== null && inFeed(doc, expert);
     }
+    if (!related) throw new HttpProblem(403, 'Forbidden', `You are not on visit ${visitId}, and it is not in your feed.`);
   }
-  if (!doc || !ok) throw new HttpProblem(404, 'Not found', `No visit ${visitId}.`);
   return doc;
 }
 
-/** The visit, if the calling expert is on it (404 if they cannot see it, 403 if they can but are not on it). */
+/** The visit, if the calling expert is on it (404 if there is none, 403 if they are not on it). */
 async function myVisit(services: ApiServices, user: AuthUser, visitId: string): Promise<VisitDoc> {
   const doc = await visibleVisit(services, user, visitId);
   if (!doc.experts.includes(expertIdOf(user))) throw new HttpProblem(403, 'Forbidden', `You are not on visit ${visitId}.`);

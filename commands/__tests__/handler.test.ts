@@ -64,6 +64,13 @@ describe('CommandHandler', () => {
     expect(result.position).toBe(event!.position);
   });
 
+  it("records the command's cause (the event a saga reacted to, the request) as the events' causation id", async () => {
+    const add = cmd('addTool', { tool: 'drill' }, 'cmd-2');
+    await handler.handle(toolbox, 'toolbox-2', { ...add, metadata: { ...add.metadata, causationId: 'event-7' } });
+    const [event] = await store.readStream('toolbox-2');
+    expect(event!.metadata).toMatchObject({ causationId: 'event-7', commandId: 'cmd-2', correlationId: 'req-42' });
+  });
+
   it('a refused command writes nothing and surfaces the domain error', async () => {
     await expect(handler.handle(toolbox, 'toolbox-1', cmd('lendTool', { tool: 'saw', to: 'ann' }))).rejects.toThrow(DomainError);
     expect(await store.readStream('toolbox-1')).toEqual([]);

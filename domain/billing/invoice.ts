@@ -11,6 +11,9 @@
  * exactly one outcome (`recordChargeAttempt`): success pays the invoice, failure records the
  * attempt number. After a failure, `retryCharge` starts the next attempt, up to a maximum. An
  * invoice is paid at most once, and neither a paid invoice nor a written-off one changes again.
+ * The charge state always agrees with the invoice's: an open invoice's charge is `pending` or
+ * `failed`, a paid one's `succeeded`, a written-off one's `failed`, or `cancelled` when an attempt
+ * was still under way (its outcome is no longer recorded).
  *
  * Paying an invoice does not move the customer's paid-until date here: the billing saga reacts to
  * `InvoicePaid` by sending `advancePaidUntil` to the Customer aggregate with the event's
@@ -48,6 +51,13 @@ export type ChargeOutcome =
       /** The gateway's decline code; null when the gateway never answered (timeout, outage). */
       gatewayCode: string | null;
     };
+
+/**
+ * Where the invoice's charging stands: `pending`, an attempt awaits its outcome; `failed`, the last
+ * attempt failed; `succeeded`, the attempt that paid the invoice; `cancelled`, the invoice was
+ * written off while an attempt was under way.
+ */
+export type ChargeState = 'pending' | 'failed' | 'succeeded' | 'cancelled';
 
 // ---- events -------------------------------------------------------------------------------
 
@@ -90,8 +100,7 @@ export type InvoiceState =
       totalCents: number;
       currency: Currency;
       dueAt: string;
-      /** `pending`: an attempt is under way and awaits its outcome; `failed`: the last attempt failed. */
-      charge: 'pending' | 'failed';
+      charge: ChargeState;
       /** Attempts started so far (1 once issued). */
       attempts: number;
       failedAttempts: number;
@@ -204,13 +213,13 @@ export const invoiceDecider: Decider<InvoiceState, InvoiceCommand, InvoiceEvent>
     if (state.status === 'unknown') return state;
     switch (event.type) {
       case 'InvoicePaid':
-        return { ...state, status: 'paid', gatewayReference: event.data.gatewayReference, paidUntil: event.data.paidUntil };
+        return { ...state, status: 'paid', charge: 'succeeded', gatewayReference: event.data.gatewayReference, paidUntil: event.data.paidUntil };
       case 'InvoiceChargeFailed':
         return { ...state, charge: 'failed', failedAttempts: state.failedAttempts + 1 };
       case 'InvoiceChargeRetried':
         return { ...state, charge: 'pending', attempts: state.attempts + 1 };
       case 'InvoiceWrittenOff':
-        return { ...state, status: 'written-off' };
+        return { ...state, status: 'written-off', charge: writtenOffCharge(state.charge) };
     }
   },
 
@@ -312,6 +321,11 @@ export const invoiceDecider: Decider<InvoiceState, InvoiceCommand, InvoiceEvent>
     }
   },
 };
+
+/** A write-off ends charging: an attempt still under way is cancelled, a failed one stays failed. */
+export function writtenOffCharge(charge: ChargeState): ChargeState {
+  return charge === 'pending' ? 'cancelled' : charge;
+}
 
 function allow(actor: Actor, roles: ReadonlyArray<Role>, what: string): void {
   if (!roles.includes(actor.role)) throw new DomainError('forbidden', `a ${actor.role} may not ${what}`);

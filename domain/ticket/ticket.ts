@@ -10,8 +10,9 @@
  * visit to finish without being cancelled finished completed — so every visit closed incomplete
  * was followed by a completed one, and at least one visit was completed.
  */
-import { Actor, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
+import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
+import { isInstant } from '../shared/time';
 import { VisitDependency, VisitSpec } from '../shared/visit-plan';
 import { allowRoles, assertPlan, assertVisitSpec, canonicalSpec, Priority, PRIORITIES } from '../visit/plan-rules';
 
@@ -31,6 +32,20 @@ export interface UnfitProposal {
   visitId: string;
   expertId: string;
   starts: string[];
+}
+
+/**
+ * An expert free to replace one who cannot arrive, as the saga found them when it flagged the
+ * visit (`replacement-needed`), best ranked first: what helpdesk needs to pick one.
+ */
+export interface ReplacementCandidate {
+  expertId: string;
+  name: string;
+  skills: string[];
+  /** From the expert's home to the customer, in km. */
+  distanceKm: number;
+  /** When the expert's next booking or time off begins after the visit; null when nothing follows. */
+  freeUntil: string | null;
 }
 
 export interface FlagRef {
@@ -73,7 +88,19 @@ export interface TicketReleasedToMatchingData {
 export type TicketEvent =
   | DomainEvent<'TicketOpened', TicketOpenedData>
   | DomainEvent<'TicketReleasedToMatching', TicketReleasedToMatchingData>
-  | DomainEvent<'TicketFlaggedForHelpdesk', { ticketId: string; reason: FlagReason; visitId: string | null; note: string; flaggedBy: Actor; flaggedAt: string }>
+  | DomainEvent<
+      'TicketFlaggedForHelpdesk',
+      {
+        ticketId: string;
+        reason: FlagReason;
+        visitId: string | null;
+        note: string;
+        /** `replacement-needed`: the experts free to replace (absent on other flags and on older events). */
+        candidates?: ReplacementCandidate[];
+        flaggedBy: Actor;
+        flaggedAt: string;
+      }
+    >
   | DomainEvent<'TicketFlagResolved', { ticketId: string; reason: FlagReason; visitId: string | null; resolution: FlagResolution; note: string; resolvedBy: Actor; resolvedAt: string }>
   | DomainEvent<'TicketEscalated', { ticketId: string; visitIds: string[]; unfitProposals: UnfitProposal[]; escalatedAt: string }>
   | DomainEvent<'TicketApplianceModelMapped', { ticketId: string; applianceModelId: string; applianceModelText: string; mappedBy: Actor; mappedAt: string }>
@@ -119,7 +146,7 @@ export interface OpenTicketData {
 
 export type TicketCommand =
   | Command<'openTicket', OpenTicketData>
-  | Command<'flagTicket', { ticketId: string; reason: FlagReason; note: string; visitId?: string }>
+  | Command<'flagTicket', { ticketId: string; reason: FlagReason; note: string; visitId?: string; candidates?: ReplacementCandidate[] }>
   | Command<'resolveFlag', { ticketId: string; reason: FlagReason; visitId?: string; resolution: FlagResolution; note: string }>
   | Command<'escalateTicket', { ticketId: string; visitIds: string[]; unfitProposals: UnfitProposal[] }>
   | Command<'mapApplianceModel', { ticketId: string; applianceModelId: string }>
@@ -144,6 +171,8 @@ export interface TicketVisit {
 
 export interface OpenFlag extends FlagRef {
   note: string;
+  /** The experts free to replace, on a `replacement-needed` flag (else empty). */
+  candidates: ReplacementCandidate[];
   flaggedAt: string;
 }
 
@@ -225,7 +254,7 @@ export const ticketDecider: Decider<TicketState, TicketCommand, TicketEvent> = {
         return { ...state, status: 'open' };
       case 'TicketFlaggedForHelpdesk': {
         const { reason, visitId, note, flaggedAt } = event.data;
-        return { ...state, flags: [...state.flags, { reason, visitId, note, flaggedAt }] };
+        return { ...state, flags: [...state.flags, { reason, visitId, note, candidates: event.data.candidates ?? [], flaggedAt }] };
       }
       case 'TicketFlagResolved': {
         const ref = event.data;
@@ -276,8 +305,10 @@ export const ticketDecider: Decider<TicketState, TicketCommand, TicketEvent> = {
         const visitId = command.data.visitId ?? null;
         if (visitId !== null) visitOf(ticket, visitId);
         if (reason === 'other' && !note.trim()) throw new DomainError('note-required', 'say what helpdesk should look at');
+        const { candidates } = command.data;
+        if (candidates !== undefined) assertCandidates(reason, visitId, candidates);
         if (ticket.flags.some((f) => sameFlag(f, { reason, visitId }))) return [];
-        return [{ type: 'TicketFlaggedForHelpdesk', data: { ticketId, reason, visitId, note, flaggedBy: actor, flaggedAt: at } }];
+        return [{ type: 'TicketFlaggedForHelpdesk', data: { ticketId, reason, visitId, note, ...(candidates !== undefined ? { candidates } : {}), flaggedBy: actor, flaggedAt: at } }];
       }
       case 'resolveFlag': {
         allowRoles(actor, HELPDESK, 'resolve a helpdesk flag');
@@ -368,8 +399,9 @@ export const ticketDecider: Decider<TicketState, TicketCommand, TicketEvent> = {
         if (ticket.status === 'on-hold') throw new DomainError('ticket-not-released', `ticket ${ticketId} is not released to matching`);
         const blocker = completionBlocker(ticket);
         if (blocker) throw new DomainError(blocker.code, blocker.message);
-        if (actor.role === 'expert' && !ticket.visits.some((v) => v.outcome === 'completed' && v.experts.includes(actor.userId))) {
-          throw new DomainError('expert-not-on-ticket', `expert ${actor.userId} did no completed visit of ticket ${ticketId}`);
+        const expertId = actingExpert(actor);
+        if (expertId !== null && !ticket.visits.some((v) => v.outcome === 'completed' && v.experts.includes(expertId))) {
+          throw new DomainError('expert-not-on-ticket', `expert ${expertId} did no completed visit of ticket ${ticketId}`);
         }
         if (!command.data.resolution.trim()) throw new DomainError('resolution-required', 'write a resolution note');
         return [{ type: 'TicketCompleted', data: { ticketId, resolution: command.data.resolution, completedBy: actor, completedAt: at } }];
@@ -476,6 +508,17 @@ function visitOf(ticket: Ticket, visitId: string): TicketVisit {
 
 function assertReason(reason: FlagReason): void {
   if (!FLAG_REASONS.includes(reason)) throw new DomainError('invalid-flag-reason', `unknown flag reason ${reason}`);
+}
+
+/** Replacement candidates belong to a visit's replacement-needed flag, each a distinct expert. */
+function assertCandidates(reason: FlagReason, visitId: string | null, candidates: readonly ReplacementCandidate[]): void {
+  if (reason !== 'replacement-needed' || visitId === null) throw new DomainError('candidates-not-allowed', 'only a visit flagged replacement-needed lists replacement candidates');
+  const ids = new Set<string>();
+  for (const c of candidates) {
+    const valid = c.expertId.trim() !== '' && Number.isFinite(c.distanceKm) && c.distanceKm >= 0 && (c.freeUntil === null || isInstant(c.freeUntil));
+    if (!valid || ids.has(c.expertId)) throw new DomainError('invalid-candidate', `replacement candidate ${c.expertId} is not valid`);
+    ids.add(c.expertId);
+  }
 }
 
 function sameFlag(a: FlagRef, b: FlagRef): boolean {

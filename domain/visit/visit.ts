@@ -14,7 +14,7 @@
  * matching (`openProposals`) and cannot be finalized, but they are still visible
  * (`unfitProposals`) for helpdesk, and count again if the windows widen to include them.
  */
-import { Actor, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
+import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
 import { addMinutes, isInstant, ms, TimeRange } from '../shared/time';
 import { VisitSpec } from '../shared/visit-plan';
@@ -415,7 +415,7 @@ function isOpen(visit: Visit): void {
 /** An expert acts for themself; the `delegates` roles may act for any expert. */
 function actFor(actor: Actor, expertId: string, delegates: readonly Role[], what: string): void {
   if (actor.role === 'expert') {
-    if (actor.userId !== expertId) throw new DomainError('forbidden', `an expert may ${what} only for themself`);
+    if (actingExpert(actor) !== expertId) throw new DomainError('forbidden', `an expert may ${what} only for themself`);
     return;
   }
   allowRoles(actor, delegates, `${what} for an expert`);

@@ -1,5 +1,5 @@
 import { Document } from '../../document-store/port';
-import { InvoiceEvent, InvoiceLine } from '../../domain/billing/invoice';
+import { ChargeState, InvoiceEvent, InvoiceLine, writtenOffCharge } from '../../domain/billing/invoice';
 import { Projection } from '../projection';
 
 /** The `invoices` read model: a customer's billing history and statements, one document per invoice. */
@@ -13,8 +13,8 @@ export interface InvoiceDoc extends Document {
   dueAt: string;
   issuedAt: string;
   status: 'open' | 'paid' | 'written-off';
-  /** `pending`: an attempt awaits its outcome; `failed`: the last attempt failed. */
-  charge: 'pending' | 'failed';
+  /** As the Invoice's: `pending`, `failed`, `succeeded` (paid) or `cancelled` (written off mid-attempt). */
+  charge: ChargeState;
   attempts: number;
   failures: { attempt: number; reason: string; gatewayCode: string | null; failedAt: string }[];
   paidAt: string | null;
@@ -27,7 +27,8 @@ export const INVOICES = 'invoices';
 
 export const invoicesProjection: Projection = {
   name: 'invoices',
-  version: 1,
+  // v2: the charge state follows the outcome (a paid invoice's charge is `succeeded`, not `pending`).
+  version: 2,
   eventTypes: ['InvoiceIssued', 'InvoicePaid', 'InvoiceChargeFailed', 'InvoiceChargeRetried', 'InvoiceWrittenOff'],
   collections: { [INVOICES]: [{ keys: { customerId: 1, period: -1 }, name: 'by_customer_period' }, { keys: { status: 1 }, name: 'by_status' }] },
   async handle(event, { collection }) {
@@ -66,7 +67,7 @@ export const invoicesProjection: Projection = {
     let next: InvoiceDoc;
     switch (e.type) {
       case 'InvoicePaid':
-        next = { ...current, status: 'paid', paidAt: e.data.paidAt, paidUntil: e.data.paidUntil, gatewayReference: e.data.gatewayReference, attempts: Math.max(current.attempts, e.data.attempt) };
+        next = { ...current, status: 'paid', charge: 'succeeded', paidAt: e.data.paidAt, paidUntil: e.data.paidUntil, gatewayReference: e.data.gatewayReference, attempts: Math.max(current.attempts, e.data.attempt) };
         break;
       case 'InvoiceChargeFailed': {
         const { attempt, reason, gatewayCode, failedAt } = e.data;
@@ -77,7 +78,7 @@ export const invoicesProjection: Projection = {
         next = { ...current, charge: 'pending', attempts: Math.max(current.attempts, e.data.attempt) };
         break;
       case 'InvoiceWrittenOff':
-        next = { ...current, status: 'written-off', writtenOff: { reason: e.data.reason, by: e.data.writtenOffBy, at: e.data.writtenOffAt } };
+        next = { ...current, status: 'written-off', charge: writtenOffCharge(current.charge), writtenOff: { reason: e.data.reason, by: e.data.writtenOffBy, at: e.data.writtenOffAt } };
         break;
     }
     await invoices.replaceOne({ _id: id }, next);

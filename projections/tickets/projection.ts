@@ -27,6 +27,15 @@ export interface TicketDoc extends Document {
   flags: { reason: FlagReason; visitId: string | null; note: string; flaggedAt: string }[];
   flagged: boolean;
   escalated: boolean;
+  /** Flagged or escalated: in helpdesk's queue. */
+  inQueue: boolean;
+  /**
+   * The queue's order, most urgent first, then oldest: `<urgency>|<openedAt>|<ticketId>` (see
+   * `queueKey`); null out of the queue. Unique, so it is also the queue's paging cursor.
+   */
+  queueKey: string | null;
+  /** The reasons of the open flags, each once (the queue's filter). */
+  flagReasons: FlagReason[];
   escalation: { visitIds: string[]; unfitProposals: UnfitProposal[]; escalatedAt: string } | null;
   visits: TicketVisitSummary[];
   openedBy: Ticket['openedBy'];
@@ -49,6 +58,18 @@ export interface TicketDoc extends Document {
 }
 
 export const TICKETS = 'tickets';
+
+/** Urgency rank of a priority: 0 is the most urgent. */
+const URGENCY: Record<Priority, number> = { urgent: 0, high: 1, normal: 2, low: 3 };
+
+/**
+ * Where a ticket stands in helpdesk's queue: most urgent priority first, then the oldest ticket,
+ * then by id. Compared as strings, which the fixed-width parts make the queue's order (ISO
+ * instants of one format compare as time does).
+ */
+export function queueKey(priority: Priority, openedAt: string, ticketId: string): string {
+  return `${URGENCY[priority]}|${openedAt}|${ticketId}`;
+}
 
 const TICKET_EVENTS: readonly TicketEvent['type'][] = [
   'TicketOpened',
@@ -82,15 +103,19 @@ export const ticketsProjection: Projection = {
   name: 'tickets',
   // v2: follows VisitExtended (a visit summary's end moves with extensions) and who is en route
   // (a replacement of the only expert en route puts the visit back to finalized); rebuilt on upgrade.
-  version: 2,
+  // v3: every flag lists its replacement candidates (empty but on replacement-needed flags), and
+  // the helpdesk queue's fields (inQueue, queueKey, flagReasons).
+  version: 3,
   eventTypes: [...TICKET_EVENTS, ...(Object.keys(VISIT_STATUS) as VisitEvent['type'][]), 'VisitExpertReplaced', 'VisitExtended'],
   collections: {
     [TICKETS]: [
       { keys: { customerId: 1, openedAt: -1 }, name: 'by_customer' },
       { keys: { status: 1, openedAt: -1 }, name: 'by_status' },
       { keys: { flagged: 1 }, name: 'by_flagged' },
-      // The helpdesk queue: flagged or escalated.
       { keys: { escalated: 1 }, name: 'by_escalated' },
+      // The helpdesk queue, in its order (paged by the key), and by flag reason.
+      { keys: { inQueue: 1, queueKey: 1 }, name: 'by_queue' },
+      { keys: { flagReasons: 1, queueKey: 1 }, name: 'by_flag_reason' },
       { keys: { 'visits.visitId': 1 }, name: 'by_visit' },
       // Staff's list of every ticket, newest first.
       { keys: { openedAt: -1 }, name: 'by_opened' },
@@ -163,6 +188,8 @@ export const ticketsProjection: Projection = {
 
 function toDoc(state: Ticket, visits: TicketVisitSummary[], escalation: TicketDoc['escalation'], revision: number, enRoute: TicketDoc['enRoute'], data: Record<string, unknown>): TicketDoc {
   const at = Object.entries(data).find(([k, v]) => k.endsWith('At') && typeof v === 'string')?.[1] as string | undefined;
+  const flagged = state.flags.length > 0;
+  const escalated = state.escalatedVisits.length > 0;
   return {
     _id: state.ticketId,
     ticketId: state.ticketId,
@@ -174,8 +201,11 @@ function toDoc(state: Ticket, visits: TicketVisitSummary[], escalation: TicketDo
     paymentStatus: state.paymentStatus,
     paymentOverridden: state.paymentOverridden,
     flags: state.flags,
-    flagged: state.flags.length > 0,
-    escalated: state.escalatedVisits.length > 0,
+    flagged,
+    escalated,
+    inQueue: flagged || escalated,
+    queueKey: flagged || escalated ? queueKey(state.priority, state.openedAt, state.ticketId) : null,
+    flagReasons: [...new Set(state.flags.map((f) => f.reason))],
     escalation,
     visits,
     openedBy: state.openedBy,
@@ -191,8 +221,8 @@ function toDoc(state: Ticket, visits: TicketVisitSummary[], escalation: TicketDo
   };
 }
 
-/** The public view of a ticket document (without the folded state). */
-export function ticketView(doc: TicketDoc): Omit<TicketDoc, 'state' | '_id' | 'enRoute'> {
-  const { _id, state: _s, enRoute: _e, ...view } = doc;
+/** The public view of a ticket document (without the folded state and the queue's internals). */
+export function ticketView(doc: TicketDoc): Omit<TicketDoc, 'state' | '_id' | 'enRoute' | 'queueKey' | 'flagReasons'> {
+  const { _id, state: _s, enRoute: _e, queueKey: _q, flagReasons: _r, ...view } = doc;
   return view;
 }

@@ -177,7 +177,8 @@ describe('matching saga — seed scenarios', () => {
 
     const flagged = await h.ticket('t5');
     expect(flagged.status === 'open' && flagged.flags).toEqual([expect.objectContaining({ reason: 'replacement-needed', visitId: 'v5' })]);
-    expect(flagged.status === 'open' && flagged.flags[0]!.note).toMatch(/free to replace them: e2$/);
+    expect(flagged.status === 'open' && flagged.flags[0]!.note).toMatch(/free to replace them: Expert e2$/);
+    expect(flagged.status === 'open' && flagged.flags[0]!.candidates).toEqual([expect.objectContaining({ expertId: 'e2', name: 'Expert e2', distanceKm: expect.any(Number) })]);
 
     const outcome = await replaceExpert(h.flow(helpdesk), h.directory, { visitId: 'v5', outExpertId: 'e1' });
     expect(outcome).toEqual({ status: 'replaced', inExpertId: 'e2', tried: ['e2'] });

@@ -163,6 +163,23 @@ describe('Invoice', () => {
     it('is for helpdesk and managers only', () => spec.given(issued).when(cmd('writeOffInvoice', { ...address, reason: 'x' }, SYSTEM)).thenFails('forbidden'));
   });
 
+  describe('charge state', () => {
+    const fold = (...history: InvoiceEvent[]) => history.reduce(invoiceDecider.evolve, invoiceDecider.initialState());
+    const chargeOf = (...history: InvoiceEvent[]) => {
+      const state = fold(...history);
+      return state.status === 'unknown' ? null : [state.status, state.charge];
+    };
+    it('follows the outcome: a paid invoice was charged successfully', () => {
+      expect(chargeOf(issued)).toEqual(['open', 'pending']);
+      expect(chargeOf(issued, paid)).toEqual(['paid', 'succeeded']);
+      expect(chargeOf(issued, failed(1), retried(2), { ...paid, data: { ...paid.data, attempt: 2 } })).toEqual(['paid', 'succeeded']);
+    });
+    it('a write-off cancels an attempt under way and keeps a failure', () => {
+      expect(chargeOf(issued, writtenOff)).toEqual(['written-off', 'cancelled']);
+      expect(chargeOf(issued, failed(1), writtenOff)).toEqual(['written-off', 'failed']);
+    });
+  });
+
   describe('helpers', () => {
     it('invoiceId joins customer and period', () => expect(invoiceId('c1', '2026-03')).toBe(ID));
     it('periodOf takes the UTC month', () => {
@@ -263,7 +280,7 @@ describe('Invoice', () => {
           expect(state.failedAttempts).toBe(failures.length);
           expect(failures.map((e) => e.data.attempt)).toEqual(failures.map((_, i) => i + 1));
           expect(state.attempts).toBe(retries.length + 1);
-          expect(state.attempts - state.failedAttempts).toBe(state.charge === 'pending' ? 1 : 0);
+          expect(state.attempts - state.failedAttempts).toBe(state.charge === 'failed' ? 0 : 1);
           expect(state.attempts).toBeLessThanOrEqual(6);
         }),
       ));
@@ -283,6 +300,14 @@ describe('Invoice', () => {
             expect(p.data.amountCents).toBe(2098);
             expect(Date.parse(p.data.paidUntil)).toBeGreaterThanOrEqual(Date.parse('2026-04-01T00:00:00.000Z'));
           }
+        }),
+      ));
+
+    it('the charge state always agrees with the invoice status', () =>
+      fc.assert(
+        fc.property(fc.tuple(fc.constant(issue()), arbCommands), ([first, rest]) => {
+          const allowed = { open: ['pending', 'failed'], paid: ['succeeded'], 'written-off': ['failed', 'cancelled'] };
+          for (const s of run([first, ...rest]).states) if (s.status !== 'unknown') expect(allowed[s.status]).toContain(s.charge);
         }),
       ));
 

@@ -193,6 +193,28 @@ describe('Ticket', () => {
         .given(...running)
         .when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'flat tyre', visitId: 'v1' }, expert))
         .then({ type: 'TicketFlaggedForHelpdesk', data: { ticketId: 't1', reason: 'replacement-needed', visitId: 'v1', note: 'flat tyre', flaggedBy: expert, flaggedAt: at } }));
+    it('a replacement-needed flag lists the experts free to replace, as data; the open flag keeps them', () => {
+      const candidates = [
+        { expertId: 'e2', name: 'Rita Replacement', skills: ['washer'], distanceKm: 1.2, freeUntil: '2026-03-03T13:00:00.000Z' },
+        { expertId: 'e3', name: 'Sam Standby', skills: ['washer', 'dryer'], distanceKm: 7.5, freeUntil: null },
+      ];
+      const flagged: TicketEvent = {
+        type: 'TicketFlaggedForHelpdesk',
+        data: { ticketId: 't1', reason: 'replacement-needed', visitId: 'v1', note: 'e1 cannot arrive', candidates, flaggedBy: system, flaggedAt: at },
+      };
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'e1 cannot arrive', visitId: 'v1', candidates }, system)).then(flagged);
+      const state = [...running, flagged].reduce(ticketDecider.evolve, ticketDecider.initialState());
+      expect(state.status !== 'none' && state.flags).toEqual([{ reason: 'replacement-needed', visitId: 'v1', note: 'e1 cannot arrive', candidates, flaggedAt: at }]);
+      // Other flags, and older events, have none.
+      const other = [...running, flag('no-access', 'v2')].reduce(ticketDecider.evolve, ticketDecider.initialState());
+      expect(other.status !== 'none' && other.flags[0]!.candidates).toEqual([]);
+    });
+    it('refuses candidates on any other flag, or malformed ones', () => {
+      const rita = { expertId: 'e2', name: 'Rita', skills: ['washer'], distanceKm: 1, freeUntil: null };
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'no-access', note: 'x', visitId: 'v1', candidates: [rita] }, system)).thenFails('candidates-not-allowed');
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'x', visitId: 'v1', candidates: [rita, rita] }, system)).thenFails('invalid-candidate');
+      spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'replacement-needed', note: 'x', visitId: 'v1', candidates: [{ ...rita, freeUntil: 'later' }] }, system)).thenFails('invalid-candidate');
+    });
     it('refuses an unknown visit', () =>
       spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'no-access', note: '', visitId: 'v9' })).thenFails('visit-not-found'));
     it('refuses "other" without a note', () => spec.given(...running).when(cmd('flagTicket', { ticketId: 't1', reason: 'other', note: ' ' })).thenFails('note-required'));
@@ -352,6 +374,11 @@ describe('Ticket', () => {
     it('refuses when every visit was cancelled', () =>
       spec.given(...running, outcome('v1', 'cancelled'), outcome('v2', 'cancelled')).when(complete()).thenFails('no-completed-visit'));
     it('refuses an expert who did none of its visits', () => spec.given(...done).when(complete({ userId: 'e9', role: 'expert' })).thenFails('expert-not-on-ticket'));
+    it('an expert login completes as its linked expert profile, and the event records the person', () => {
+      const login: Actor = { userId: 'user-9', role: 'expert', expertId: 'e1' };
+      spec.given(...done).when(complete(login)).then({ type: 'TicketCompleted', data: { ...completed.data, completedBy: login } } as TicketEvent);
+      spec.given(...done).when(complete({ userId: 'e1', role: 'expert', expertId: 'e9' })).thenFails('expert-not-on-ticket');
+    });
     it('refuses a held ticket', () => spec.given(openedUnknown, paymentFlag).when(complete()).thenFails('ticket-not-released'));
     it('refuses without a resolution note', () => spec.given(...done).when(complete(helpdesk, '')).thenFails('resolution-required'));
     it('refuses a customer', () => spec.given(...done).when(complete(customer)).thenFails('forbidden'));

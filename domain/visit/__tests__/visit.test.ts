@@ -204,6 +204,13 @@ describe('Visit', () => {
     it('refuses a visit already under way', () => spec.given(...there).when(go()).thenFails('visit-not-finalized'));
     it('refuses an expert not on the visit', () => spec.given(...scheduled).when(go(e2, 'e2')).thenFails('expert-not-on-visit'));
     it('refuses an expert reporting for another', () => spec.given(...scheduled).when(go(e2, 'e1')).thenFails('forbidden'));
+    it('an expert login acts as its linked expert profile, and only as that one', () => {
+      const login: Actor = { userId: 'user-9', role: 'expert', expertId: 'e1' };
+      spec.given(...scheduled).when(go(login, 'e1')).then(enRoute());
+      spec.given(...scheduled).when(go({ ...login, expertId: 'e2' }, 'e1')).thenFails('forbidden');
+      // The login's user id is who acts, not which expert: it never stands for the profile.
+      spec.given(...scheduled).when(go({ userId: 'e1', role: 'expert', expertId: 'e2' }, 'e1')).thenFails('forbidden');
+    });
     it('refuses a customer', () => spec.given(...scheduled).when(go(customer)).thenFails('forbidden'));
     it('refuses an ETA that is not a date', () => spec.given(...scheduled).when(go(e1, 'e1', 'soon')).thenFails('invalid-eta'));
     it('refuses an ETA in the past', () => spec.given(...scheduled).when(go(e1, 'e1', '2026-03-01T00:00:00.000Z')).thenFails('invalid-eta'));
