@@ -7,6 +7,7 @@
 import express, { Express } from 'express';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { HttpProblem } from './http/problem';
 
 export function mountWebApp(app: Express, dir: string): boolean {
   const index = join(dir, 'index.html');
@@ -18,9 +19,11 @@ export function mountWebApp(app: Express, dir: string): boolean {
       immutable: true,
       maxAge: '365d',
       index: false,
-      fallthrough: false, // a missing asset is a 404, not the page
     }),
   );
+  app.get('/favicon.svg', (_req, res) => res.sendFile(join(dir, 'favicon.svg'), { maxAge: '1d' }));
+  // A missing asset (an old build's name) is a 404, never the page.
+  app.use('/assets', (req, _res, next) => next(new HttpProblem(404, 'Not found', `No asset ${req.path}; reload the page for the current build.`)));
   app.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (!req.headers.accept?.includes('text/html') || req.path === '/docs') return next();

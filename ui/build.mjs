@@ -28,7 +28,7 @@ if (existsSync(stamp) && existsSync(join(out, 'index.html')) && readFileSync(sta
   console.log('web app: up to date (dist/ui)');
 } else {
   const started = Date.now();
-  await build({ configFile: join(ui, 'vite.config.ts'), logLevel: 'warn' });
+  await build({ configFile: join(ui, 'vite.config.mts'), logLevel: 'warn' });
   writeFileSync(stamp, fingerprint);
   console.log(`web app: built into dist/ui in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

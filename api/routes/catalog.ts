@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { applianceModels } from '../../commands/catalog';
 import { matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
+import { firstVisits } from '../../domain/catalog/first-visit';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { etag, route, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
@@ -25,6 +26,27 @@ async function models(services: ApiServices) {
 }
 
 export const catalogRoutes = [
+  route({
+    method: 'get',
+    path: '/catalog/categories',
+    summary: "Appliance categories of the listed models, each with the first visit a new ticket proposes (skills, experts, usual duration)",
+    tag: 'Catalog',
+    roles: 'public',
+    operationId: 'listCategories',
+    response: z.object({
+      categories: z.array(
+        z.object({
+          category: z.string(),
+          firstVisit: z.object({ skills: z.array(z.string()), expertsNeeded: z.number().int(), durationMinutes: z.number().int() }).describe('What a ticket for this kind of appliance starts with'),
+        }),
+      ),
+    }),
+    success: 200,
+    async handler(_request, services: ApiServices) {
+      const docs = await (await models(services)).find({ retired: false });
+      return { status: 200, body: { categories: firstVisits(docs) }, headers: { 'Cache-Control': 'public, max-age=60' } };
+    },
+  }),
   route({
     method: 'get',
     path: '/catalog/models',

@@ -28,7 +28,7 @@ describe('web app: logging in', () => {
   const logIn = async (email: string, password = PASSWORD) => {
     await page.goto(`${sys.url}/`);
     await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(password);
+    await page.getByLabel('Password', { exact: true }).fill(password);
     await page.getByRole('button', { name: 'Log in' }).click();
   };
 

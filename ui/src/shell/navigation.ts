@@ -14,13 +14,11 @@ export function navigationOf(role: Role): NavItem[] {
       return [
         { to: '/portal', label: 'My tickets', exact: true },
         { to: '/portal/new', label: 'Open a ticket' },
-        { to: '/portal/messages', label: 'Messages' },
       ];
     case 'expert':
       return [
         { to: '/field', label: 'Open visits', exact: true },
         { to: '/field/schedule', label: 'My schedule' },
-        { to: '/field/earnings', label: 'Earnings' },
       ];
     default:
       return [{ to: '/staff', label: 'Overview', exact: true }];

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig, ProxyOptions } from 'vite';
 
 // The API the dev server (`npm run dev:ui`) forwards to: `npm start` in another terminal.
@@ -11,9 +12,20 @@ const toApi: ProxyOptions = {
 };
 
 export default defineConfig({
-  root: __dirname,
+  root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  build: { outDir: '../dist/ui', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1500 },
+  build: {
+    outDir: '../dist/ui',
+    emptyOutDir: true,
+    sourcemap: true,
+    chunkSizeWarningLimit: 1500,
+    rollupOptions: {
+      // Libraries mark their React client components "use client" (for server rendering): meaningless in a SPA bundle.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
+  },
   server: {
     proxy: {
       ...Object.fromEntries(apiPaths.map((path) => [path, toApi])),
