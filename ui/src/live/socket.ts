@@ -7,12 +7,13 @@ import { io, Socket } from 'socket.io-client';
 import { session } from '../auth/session';
 
 /** Server event → the query keys (prefixes) it makes stale. */
-const AFFECTS: Record<string, (payload: { ticketId?: string; visitId?: string }) => unknown[][]> = {
+const AFFECTS: Record<string, (payload: { ticketId?: string; visitId?: string; expertId?: string }) => unknown[][]> = {
   'ticket.updated': (p) => [['tickets'], ['ticket', p.ticketId]],
   'visit.assigned': (p) => [['visits'], ['ticket', p.ticketId]],
   'visit.eta': (p) => [['ticket', p.ticketId]],
-  'visit.updated': (p) => [['visits'], ['ticket', p.ticketId]],
-  'feed.new-visit': () => [['feed']],
+  'visit.updated': (p) => [['visits'], ['tickets'], ['ticket', p.ticketId]],
+  'expert.updated': () => [['visits'], ['feed']],
+  'feed.visit-opened': () => [['feed']],
   'feed.visit-taken': () => [['feed']],
   'helpdesk.flagged': () => [['helpdesk']],
   'helpdesk.escalated': () => [['helpdesk']],
