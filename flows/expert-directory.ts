@@ -40,6 +40,7 @@ export function rankProfile(doc: ExpertDoc): RankProfile {
     home: doc.home,
     serviceRadiusKm: doc.serviceRadiusKm,
     bookings: [...doc.bookings.map((b) => b.range), ...doc.timeOff.map((t) => t.range)],
+    weeklyHours: doc.availability,
     rating: doc.rating,
     active: doc.active,
   };
