@@ -116,7 +116,7 @@ async function step(request: RouteRequest<{ visitId: string }, unknown, unknown>
   return written(result, { visitId: params.visitId, status });
 }
 
-function stepRoute<B>(path: string, summary: string, type: StepType, body: z.ZodType<B>, toData: (b: B) => Record<string, unknown>) {
+function stepRoute<B>(path: string, summary: string, type: StepType, body: z.ZodType<B>, toData: (b: B, services: ApiServices) => Record<string, unknown>) {
   return route({
     method: 'post',
     path: `/visits/:visitId/${path}`,
@@ -130,7 +130,7 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
     body,
     idempotent: true,
     success: 200,
-    handler: (request, services: ApiServices) => step(request, services, type, toData(request.body)),
+    handler: (request, services: ApiServices) => step(request, services, type, toData(request.body, services)),
   });
 }
 
@@ -254,7 +254,13 @@ export const visitRoutes = [
       return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) }, position: result.position };
     },
   }),
-  stepRoute('en-route', 'You are on your way (with your ETA)', 'markEnRoute', z.object({ eta: Instant }), (b) => ({ eta: b.eta })),
+  stepRoute(
+    'en-route',
+    'You are on your way (with your ETA); at most EN_ROUTE_LEAD_MIN minutes (default 120) before the visit starts, else 422 en-route-too-early',
+    'markEnRoute',
+    z.object({ eta: Instant }),
+    (b, services) => ({ eta: b.eta, maxLeadMinutes: services.enRouteLeadMinutes }),
+  ),
   stepRoute('arrived', 'You arrived at the customer', 'markArrived', Empty, () => ({})),
   stepRoute('started', 'You started the work', 'markStarted', Empty, () => ({})),
   stepRoute('cant-arrive', 'You cannot make it (helpdesk replaces or reschedules)', 'reportCantArrive', z.object({ reason: z.string().trim().min(1).max(1000) }), (b) => ({ reason: b.reason })),

@@ -101,7 +101,11 @@ export type VisitCommand =
   | Command<'assignExpert', { visitId: string; expertId: string; expertSkills: string[]; expertCalendar?: ExpertCalendar; start: string }>
   | Command<'finalizeVisit', { visitId: string; start: string; experts: string[] }>
   | Command<'updateWindows', { visitId: string; windows: TimeRange[] }>
-  | Command<'markEnRoute', Step & { eta: string }>
+  /**
+   * `maxLeadMinutes`: how long before the visit's start the expert may set off (configured;
+   * the API always sends it). Omitted, any time before the start is accepted.
+   */
+  | Command<'markEnRoute', Step & { eta: string; maxLeadMinutes?: number }>
   | Command<'markArrived', Step>
   | Command<'markStarted', Step>
   | Command<'reportCantArrive', Step & { reason: string }>
@@ -322,6 +326,7 @@ export const visitDecider: Decider<VisitState, VisitCommand, VisitEvent> = {
         const { expertId } = step(actor, command.data, visit, ['finalized', 'en-route'], 'visit-not-finalized', 'go en route');
         assertInstant(command.data.eta, 'invalid-eta', 'the ETA');
         if (ms(command.data.eta) < now.getTime()) throw new DomainError('invalid-eta', 'the ETA has already passed');
+        assertNotTooEarly(visit, now, command.data.maxLeadMinutes);
         return [{ type: 'VisitEnRoute', data: { ...ids, expertId, eta: canonicalInstant(command.data.eta), reportedAt: at } }];
       }
       case 'markArrived': {
@@ -438,6 +443,19 @@ function step(actor: Actor, data: Step, visit: Visit, from: readonly VisitStatus
   if (!from.includes(visit.status)) throw new DomainError(code, `visit ${visit.visitId} is ${visit.status}: cannot ${what}`);
   if (!visit.experts.includes(data.expertId)) throw notOnVisit(data.expertId, visit);
   return data;
+}
+
+/** Setting off is refused more than `maxLeadMinutes` before the visit starts (the customer is told "on the way"). */
+function assertNotTooEarly(visit: Visit, now: Date, maxLeadMinutes: number | undefined): void {
+  if (maxLeadMinutes === undefined || visit.start === null) return;
+  const earliest = addMinutes(visit.start, -maxLeadMinutes);
+  if (now.getTime() < ms(earliest)) {
+    throw new DomainError(
+      'en-route-too-early',
+      `visit ${visit.visitId} starts at ${visit.start}: go en route at most ${maxLeadMinutes} minutes before it, from ${earliest}`,
+      { start: visit.start, earliestEnRoute: earliest, maxLeadMinutes },
+    );
+  }
 }
 
 /** Refuses a time the expert's calendar (when the caller gave it) does not allow, saying why. */

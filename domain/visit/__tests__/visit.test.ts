@@ -252,6 +252,29 @@ describe('Visit', () => {
     it('refuses a customer', () => spec.given(...scheduled).when(go(customer)).thenFails('forbidden'));
     it('refuses an ETA that is not a date', () => spec.given(...scheduled).when(go(e1, 'e1', 'soon')).thenFails('invalid-eta'));
     it('refuses an ETA in the past', () => spec.given(...scheduled).when(go(e1, 'e1', '2026-03-01T00:00:00.000Z')).thenFails('invalid-eta'));
+
+    describe('at most maxLeadMinutes before the visit starts', () => {
+      // The visit starts at 09:00 on 3 March; the clock of these commands is 2 March 08:00.
+      const goAt = (now: Date, maxLeadMinutes = 120) => cmd('markEnRoute', { visitId: 'v1', expertId: 'e1', eta, maxLeadMinutes }, e1, now);
+      it('refuses setting off the day before, saying from when it may', () => {
+        spec.given(...scheduled).when(goAt(TEST_NOW)).thenFails('en-route-too-early');
+        const refusal = refusalOf(() => visitDecider.decide(goAt(TEST_NOW), fold(scheduled)));
+        expect(refusal.message).toBe('visit v1 starts at 2026-03-03T09:00:00.000Z: go en route at most 120 minutes before it, from 2026-03-03T07:00:00.000Z');
+        expect(refusal.details).toEqual({ start: S1, earliestEnRoute: '2026-03-03T07:00:00.000Z', maxLeadMinutes: 120 });
+      });
+      it('refuses a minute too early', () => spec.given(...scheduled).when(goAt(new Date('2026-03-03T06:59:00.000Z'))).thenFails('en-route-too-early'));
+      it('sets off exactly at the bound', () =>
+        spec
+          .given(...scheduled)
+          .when(goAt(new Date('2026-03-03T07:00:00.000Z')))
+          .then({ type: 'VisitEnRoute', data: { ...ids, expertId: 'e1', eta, reportedAt: '2026-03-03T07:00:00.000Z' } }));
+      it('follows a shorter bound', () => spec.given(...scheduled).when(goAt(new Date('2026-03-03T08:00:00.000Z'), 30)).thenFails('en-route-too-early'));
+      it('sets off inside the bound', () =>
+        spec
+          .given(...scheduled)
+          .when(goAt(new Date('2026-03-03T08:50:00.000Z')))
+          .then({ type: 'VisitEnRoute', data: { ...ids, expertId: 'e1', eta, reportedAt: '2026-03-03T08:50:00.000Z' } }));
+    });
   });
 
   describe('markArrived', () => {
