@@ -72,6 +72,12 @@ describe("an expert's weekly hours and time off", () => {
     expect(monaSees).not.toContain(saturday);
     // Someone who works afternoons sees the afternoon visit.
     expect(await feedOf(expert)).toEqual(expect.arrayContaining([afternoon, morning]));
+    // Only experts who could take it are told of it.
+    const told = async (visitId: string) =>
+      (await sys.services.outbox.listByTicket((await visit(visitId)).ticketId, { limit: 50 })).filter((m) => m.template === 'new-visit-available').map((m) => m.recipient?.id);
+    expect(await told(afternoon)).toEqual(['exp-test']);
+    expect((await told(morning)).sort()).toEqual(['exp-test', mona].sort());
+    expect(await told(saturday)).toEqual([]);
 
     // Mona takes Thursday morning off: the visit leaves her feed, and proposing into it is refused.
     const off = await sys.call('POST', `/experts/${mona}/time-off`, { token: monaToken, body: { range: { start: at(5, '07:00'), end: at(5, '12:00') }, reason: 'dentist' } });
