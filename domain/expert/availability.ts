@@ -114,7 +114,8 @@ interface WallClock {
   second: number;
 }
 
-function wallClock(instant: number, timeZone: string): WallClock {
+/** The zone's wall clock read by Intl (the slow path: see offsetAt). */
+function formattedWallClock(instant: number, timeZone: string): WallClock {
   const parts = formatterFor(timeZone).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return {
@@ -128,6 +129,41 @@ function wallClock(instant: number, timeZone: string): WallClock {
   };
 }
 
+/** Zones change their offset only at whole quarter hours: one offset per zone and quarter hour. */
+const QUARTER_HOUR = 15 * MINUTE;
+const OFFSETS_KEPT = 50_000;
+const offsets = new Map<string, Map<number, number>>();
+
+/** How far the zone's wall clock is ahead of UTC at `instant`, in ms (remembered per quarter hour). */
+function offsetAt(instant: number, timeZone: string): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+  let byQuarter = offsets.get(timeZone);
+  if (!byQuarter) offsets.set(timeZone, (byQuarter = new Map()));
+  const quarter = Math.floor(instant / QUARTER_HOUR);
+  let offset = byQuarter.get(quarter);
+  if (offset === undefined) {
+    const at = quarter * QUARTER_HOUR;
+    const w = formattedWallClock(at, timeZone);
+    offset = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - at;
+    if (byQuarter.size >= OFFSETS_KEPT) byQuarter.clear();
+    byQuarter.set(quarter, offset);
+  }
+  return offset;
+}
+
+function wallClock(instant: number, timeZone: string): WallClock {
+  const wall = new Date(instant + offsetAt(instant, timeZone));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    weekday: wall.getUTCDay(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+  };
+}
+
 function localTime(instant: number, timeZone: string): LocalTime {
   const w = wallClock(instant, timeZone);
   return { date: `${w.year}-${pad2(w.month)}-${pad2(w.day)}`, weekday: w.weekday, minutes: w.hour * 60 + w.minute };
@@ -135,12 +171,6 @@ function localTime(instant: number, timeZone: string): LocalTime {
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
-}
-
-/** How far the zone's wall clock is ahead of UTC at `instant`, in ms. */
-function offsetAt(instant: number, timeZone: string): number {
-  const w = wallClock(instant, timeZone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(instant / 1000) * 1000;
 }
 
 function dateParts(date: string): [number, number, number] {
