@@ -36,4 +36,6 @@ export interface ApiServices {
   readyMaxLag: number;
   /** /ready: most events a saga may be behind. */
   readyMaxSagaLag: number;
+  /** How many minutes before a visit's start its expert may go en route (EN_ROUTE_LEAD_MIN). */
+  enRouteLeadMinutes: number;
 }

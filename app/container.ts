@@ -120,6 +120,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       sagaNames: [MATCHING, NOTIFICATIONS_SAGA],
       readyMaxLag: config.READY_MAX_LAG,
       readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
+      enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
     };
   });
   return container;

@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   /** How many best-ranked experts hear about a new visit first; the rest after FEED_WIDEN_MIN. */
   NOTIFY_FIRST_EXPERTS: z.coerce.number().int().min(1).default(5),
   FEED_WIDEN_MIN: z.coerce.number().int().min(1).default(15),
+  /** An expert may go en route ("on my way", the customer is told) at most this many minutes before the visit starts. */
+  EN_ROUTE_LEAD_MIN: z.coerce.number().int().min(1).max(24 * 60).default(120),
   /** Delivery attempts of a message before it is parked for helpdesk. */
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
   /** Attempts of a command on a revision conflict before answering 409. */

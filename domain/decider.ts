@@ -63,6 +63,8 @@ export class DomainError extends Error {
     /** Stable, machine-readable reason, e.g. `visit-not-en-route`. */
     readonly code: string,
     message: string,
+    /** Facts that help the caller act on the refusal (e.g. the hours an expert is open that day); JSON. */
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }

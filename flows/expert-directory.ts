@@ -45,6 +45,7 @@ export function rankProfile(doc: ExpertDoc, at = -Infinity): RankProfile {
     home: doc.home,
     serviceRadiusKm: doc.serviceRadiusKm,
     bookings: [...doc.bookings.map((b) => b.range), ...doc.timeOff.map((t) => t.range)].filter(ahead),
+    weeklyHours: doc.availability,
     rating: doc.rating,
     active: doc.active,
   };

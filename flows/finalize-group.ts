@@ -24,9 +24,10 @@ import { experts } from '../commands/expert';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
 import { ExpertState } from '../domain/expert/expert';
+import { withinWeeklyAvailability } from '../domain/expert/availability';
 import { groupsOf } from '../domain/matching/groups';
 import { Booking, matchGroup, Proposal, ScheduledVisit, UnfitProposal } from '../domain/matching/schedule';
-import { ms, TimeRange } from '../domain/shared/time';
+import { ms, rangeOf, TimeRange } from '../domain/shared/time';
 import { VisitDependency, VisitSpec } from '../domain/shared/visit-plan';
 import { Ticket, UnfitProposal as TicketUnfitProposal } from '../domain/ticket/ticket';
 import { fitsSomeWindow } from '../domain/visit/plan-rules';
@@ -203,6 +204,9 @@ async function matchInput(ctx: FlowContext, group: LoadedGroup, excluded: readon
       unfit.push({ proposal, reason: 'invalid-time', detail: `${offer.start} has already passed` });
     } else if (!calendar || calendar.status !== 'active') {
       unfit.push({ proposal, reason: 'expert-booked', detail: `expert ${offer.expertId} is not active` });
+    } else if (!withinWeeklyAvailability(calendar.availability, rangeOf(offer.start, visit.durationMinutes))) {
+      // Their hours changed since they offered it (the Expert would refuse the booking anyway).
+      unfit.push({ proposal, reason: 'expert-booked', detail: `${offer.start} is outside expert ${offer.expertId}'s weekly hours now` });
     } else {
       proposals.push(proposal);
     }

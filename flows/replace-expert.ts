@@ -8,7 +8,7 @@ import { experts } from '../commands/expert';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
 import { DomainError } from '../domain/decider';
-import { ExpertState, isFreeFor, servesLocation } from '../domain/expert/expert';
+import { canTake, ExpertState, servesLocation } from '../domain/expert/expert';
 import { ms, TimeRange } from '../domain/shared/time';
 import { hasSkills } from '../domain/visit/plan-rules';
 import { ReplacementCandidate } from '../domain/ticket/ticket';
@@ -28,14 +28,9 @@ export interface ReplaceRequest {
 
 export type ReplaceOutcome = { status: 'replaced'; inExpertId: string; tried: string[] } | { status: 'nobody-free'; tried: string[] };
 
-/** Can `state` take `visit` at `range`: active, qualified, serving the place, free then? */
+/** Can `state` take `visit` at `range`: active, qualified, serving the place, working and free then? */
 export function canCover(state: ExpertState, visit: Visit, range: TimeRange): boolean {
-  return (
-    state.status === 'active' &&
-    hasSkills(visit.skills, state.skills) &&
-    servesLocation(state, { location: visit.location }) &&
-    isFreeFor(state, range, visit.visitId)
-  );
+  return state.status === 'active' && hasSkills(visit.skills, state.skills) && servesLocation(state, { location: visit.location }) && canTake(state, range, visit.visitId);
 }
 
 /**

@@ -43,7 +43,7 @@ import { VisitSpec } from '../domain/shared/visit-plan';
 import { FlagReason, Priority, ReplacementCandidate, TicketEvent } from '../domain/ticket/ticket';
 import { BOOKED, Visit, VisitEvent } from '../domain/visit/visit';
 import { isRefusal, sendCommand } from '../flows/context';
-import { eligibleExperts, ExpertDirectory } from '../flows/expert-directory';
+import { Candidate, eligibleExperts, ExpertDirectory } from '../flows/expert-directory';
 import { finalizeGroup, FinalizeOutcome, loadGroup, toTicketUnfit } from '../flows/finalize-group';
 import { followUpSpec } from '../flows/follow-up';
 import { freeReplacements } from '../flows/replace-expert';
@@ -200,7 +200,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
   async function announce(ctx: SagaContext, ticketId: string, spec: VisitSpec, location: GeoPoint, openedAt: string): Promise<void> {
     if ((await ctx.load(visits, spec.visitId)).status !== 'open') return;
     const key = `${spec.visitId}:${ctx.trigger.id}`;
-    const ranked = await eligibleExperts(directory, spec, location, ctx.now);
+    const ranked = (await eligibleExperts(directory, spec, location, ctx.now)).filter(canWorkThen);
     const first = ranked.slice(0, config.NOTIFY_FIRST_EXPERTS).map((c) => c.expert.expertId);
     await schedule(ctx, 'widen', key, new Date(ms(addMinutes(openedAt, config.FEED_WIDEN_MIN))), { ticketId, visitId: spec.visitId, notified: first });
     const decided = texts((await ctx.deadlines.get(MATCHING, 'widen', key))?.payload.notified ?? first);
@@ -449,7 +449,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     if (ticket.status !== 'open') return;
     const notified = new Set(texts(deadline.payload.notified));
     const spec = { visitId: visit.visitId, skills: visit.skills, expertsNeeded: visit.expertsNeeded, durationMinutes: visit.durationMinutes, windows: visit.windows };
-    const others = (await eligibleExperts(directory, spec, visit.location, ctx.now)).filter(({ expert }) => !notified.has(expert.expertId));
+    const others = (await eligibleExperts(directory, spec, visit.location, ctx.now)).filter((c) => canWorkThen(c) && !notified.has(c.expert.expertId));
     await outbox.enqueueAll(others.map(({ expert }) => expertMessage(ctx, expert, 'new-visit-available', visit, visitParams(spec))));
   }
 
@@ -497,6 +497,14 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     },
     deadlines: { 'match-timeout': matchTimeout, widen, 'no-access': noAccess, 'flag-reminder': flagReminder },
   };
+}
+
+/**
+ * Told of a new visit only if the expert could take it: free for it inside their weekly hours in
+ * one of its windows still ahead (the feed shows them no other).
+ */
+function canWorkThen(candidate: Candidate): boolean {
+  return candidate.rank.factors.availability > 0;
 }
 
 /** SMS numbers without the separators people type ('+1 (555) 010-0' → '+15550100'). */

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   await container.get<EventStore>(TOKENS.EventStore).close();
   await container.get<DocumentStore>(TOKENS.DocumentStore).close();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  console.log(`\nSeeded in ${seconds}s: ${summary.size.customers} customers, ${summary.size.experts} experts, ${summary.catalogModels} appliance models.`);
+  console.log(`\nSeeded in ${seconds}s: ${summary.size.customers} customers, ${summary.size.experts} experts, ${summary.catalogModels} appliance models, ${summary.articles} knowledge-base articles.`);
   console.log(`Tickets written: ${JSON.stringify(summary.tickets)}; already there: ${summary.skippedTickets}; refused commands: ${summary.failures}`);
   for (const f of summary.failureSamples) console.log(`  refused: ${f}`);
   console.log(`\nOpen ${config.PUBLIC_URL ?? `http://localhost:${config.PORT}`} (npm start) and log in with:`);

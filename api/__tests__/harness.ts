@@ -110,6 +110,7 @@ export async function startTestSystem(
     logger,
     readyMaxLag: 1000,
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
+    enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
   };
   const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {

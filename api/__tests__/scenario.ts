@@ -83,10 +83,28 @@ export async function propose(sys: TestSystem, token: string, visitId: string, s
   await sys.settle();
 }
 
-/** The expert's execution steps, each answered 200, then settles. */
+/**
+ * Runs `step` with the clock `minutes` before `start` when it is earlier than that, then puts the
+ * clock back: an expert goes en route shortly before the visit (at most EN_ROUTE_LEAD_MIN
+ * before it), while the scenario keeps its own clock for everything else.
+ */
+export async function shortlyBefore<T>(sys: TestSystem, start: string, step: () => Promise<T>, minutes = 30): Promise<T> {
+  const before = sys.clock.now;
+  const setOff = new Date(Date.parse(start) - minutes * 60_000);
+  if (before >= setOff) return step();
+  sys.clock.set(setOff.toISOString());
+  try {
+    return await step();
+  } finally {
+    sys.clock.now = before;
+  }
+}
+
+/** The expert's execution steps, each answered 200, then settles. 'en-route' is sent shortly before the visit starts. */
 export async function walk(sys: TestSystem, token: string, visitId: string, steps: readonly (readonly [string, Record<string, unknown>])[]): Promise<void> {
   for (const [path, body] of steps) {
-    const r = await sys.call('POST', `/visits/${visitId}/${path}`, { token, body });
+    const send = () => sys.call('POST', `/visits/${visitId}/${path}`, { token, body });
+    const r = path === 'en-route' ? await shortlyBefore(sys, (await sys.call('GET', `/visits/${visitId}`, { token })).body.start, send) : await send();
     expect([path, r.status, r.body]).toEqual([path, 200, expect.anything()]);
   }
   await sys.settle();

@@ -1,5 +1,5 @@
 import { startTestSystem, TestSystem } from './harness';
-import { markPaid, openTicket as open, ticketBody, WINDOW } from './scenario';
+import { markPaid, openTicket as open, shortlyBefore, ticketBody, WINDOW } from './scenario';
 
 const START = '2026-03-03T09:00:00.000Z';
 
@@ -49,7 +49,8 @@ describe('tickets over HTTP', () => {
       ['started', {}],
       ['complete', { notes: 'replaced the hose' }],
     ] as const) {
-      const r = await sys.call('POST', `/visits/${visitId}/${path}`, { token: expert, body });
+      const send = () => sys.call('POST', `/visits/${visitId}/${path}`, { token: expert, body });
+      const r = path === 'en-route' ? await shortlyBefore(sys, START, send) : await send();
       expect([path, r.status, r.body]).toEqual([path, 200, expect.anything()]);
     }
     await sys.settle();

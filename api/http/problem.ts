@@ -48,7 +48,7 @@ export function toProblem(error: unknown): Problem {
   }
   if (error instanceof DomainError) {
     const status = FORBIDDING.includes(error.code) ? 403 : error.code.endsWith('-not-found') ? 404 : 422;
-    return { type: `${TYPE_BASE}${error.code}`, title: titleOf(error.code), status, detail: error.message, code: error.code };
+    return { ...error.details, type: `${TYPE_BASE}${error.code}`, title: titleOf(error.code), status, detail: error.message, code: error.code };
   }
   if (error instanceof PreconditionFailed) {
     return { type: `${TYPE_BASE}precondition-failed`, title: 'Precondition failed', status: 412, detail: 'The resource changed since you read it (If-Match).', currentRevision: error.actual };

@@ -159,27 +159,51 @@ export const catalogRoutes = [
       };
     },
   }),
-  ...(['retire', 'reinstate'] as const).map((action) =>
-    route({
-      method: 'post',
-      path: `/catalog/models/:modelId/${action}`,
-      readsNext: ['catalog'],
-      summary: action === 'retire' ? 'Retire a model: new tickets can no longer pick it' : 'Reinstate a retired model',
-      tag: 'Catalog',
-      roles: ['admin'],
-      params: ModelParams,
-      idempotent: true,
-      success: 200,
-      async handler(request, services: ApiServices) {
-        const { params } = request;
-        const result = await send(services.commands, applianceModels, {
-          type: action === 'retire' ? 'retireApplianceModel' : 'reinstateApplianceModel',
-          data: { modelId: params.modelId },
-          metadata: request.command(),
-        });
-        return written(result, { modelId: params.modelId, retired: result.state.status === 'retired' });
-      },
-    }),
-  ),
+  route({
+    method: 'post',
+    path: '/catalog/models/:modelId/retire',
+    readsNext: ['catalog'],
+    summary:
+      'Retire a model: new tickets can no longer pick it. With successorId (a listed model of the same category), a new ticket naming the retired model is recorded with its successor',
+    tag: 'Catalog',
+    roles: ['admin'],
+    params: ModelParams,
+    body: z.object({ successorId: Id.optional() }),
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      if (body.successorId !== undefined && body.successorId !== params.modelId) {
+        const [retiring, successor] = await Promise.all([(await models(services)).findOne({ _id: params.modelId }), (await models(services)).findOne({ _id: body.successorId })]);
+        const refuse = (detail: string) => new HttpProblem(422, 'Invalid successor', detail, { code: 'invalid-successor' });
+        if (!successor) throw refuse(`The catalog has no model ${body.successorId}.`);
+        if (successor.retired) throw refuse(`${body.successorId} is retired too: name a listed model.`);
+        if (retiring && retiring.category !== successor.category) throw refuse(`${body.successorId} is a ${successor.category}, not a ${retiring.category}.`);
+      }
+      const result = await send(services.commands, applianceModels, {
+        type: 'retireApplianceModel',
+        data: { modelId: params.modelId, ...(body.successorId !== undefined ? { successorId: body.successorId } : {}) },
+        metadata: request.command(),
+      });
+      const s = result.state;
+      return written(result, { modelId: params.modelId, retired: s.status === 'retired', successorId: s.status === 'unknown' ? null : s.successorId });
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/catalog/models/:modelId/reinstate',
+    readsNext: ['catalog'],
+    summary: 'Reinstate a retired model (its successor is dropped)',
+    tag: 'Catalog',
+    roles: ['admin'],
+    params: ModelParams,
+    idempotent: true,
+    success: 200,
+    async handler(request, services: ApiServices) {
+      const { params } = request;
+      const result = await send(services.commands, applianceModels, { type: 'reinstateApplianceModel', data: { modelId: params.modelId }, metadata: request.command() });
+      return written(result, { modelId: params.modelId, retired: result.state.status === 'retired' });
+    },
+  }),
 ];
 

@@ -14,7 +14,7 @@ import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
 import { TicketParams, ticketDoc, WindowSchema } from './tickets';
-import { assertVisitRevision, expertDoc, VisitParams, visitDoc, visitView } from './visits';
+import { assertVisitRevision, calendarOf, expertDoc, VisitParams, visitDoc, visitView } from './visits';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
@@ -95,7 +95,8 @@ export const helpdeskRoutes = [
     method: 'post',
     path: '/helpdesk/visits/:visitId/assign',
     readsNext: ['tickets', 'visits'],
-    summary: 'Assign an expert to an open visit at a start directly (matching finalizes it)',
+    summary:
+      "Assign an expert to an open visit at a start directly (matching finalizes it). Refused (422) when the expert is deactivated, or the start is outside their weekly hours, in their time off or over another of their bookings",
     tag: 'Helpdesk',
     roles: STAFF,
     params: VisitParams,
@@ -107,10 +108,15 @@ export const helpdeskRoutes = [
       await existingVisit(services, params.visitId);
       const expert = await expertDoc(services, body.expertId);
       if (!expert) throw new HttpProblem(404, 'Not found', `No expert ${body.expertId}.`);
+      if (!expert.active) throw new HttpProblem(422, 'Expert inactive', `Expert ${body.expertId} is deactivated.`, { code: 'expert-inactive' });
       const result = await send(
         services.commands,
         visits,
-        { type: 'assignExpert', data: { visitId: params.visitId, expertId: body.expertId, expertSkills: expert.skills, start: body.start }, metadata: request.command() },
+        {
+          type: 'assignExpert',
+          data: { visitId: params.visitId, expertId: body.expertId, expertSkills: expert.skills, expertCalendar: calendarOf(expert), start: body.start },
+          metadata: request.command(),
+        },
         request.expected,
       );
       return written(result, { visitId: params.visitId, expertId: body.expertId, status: result.state.status });

@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { articles } from '../../commands/article';
+import { matchFreeText } from '../../domain/catalog/appliance-model';
+import { suggestArticles } from '../../domain/knowledge-base/suggestions';
 import { ArticleDoc, ARTICLES } from '../../projections/articles/projection';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
+import { TicketDoc } from '../../projections/tickets/projection';
 import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { ALL_ROLES } from './roles';
+import { ALL_ROLES, STAFF } from './roles';
+import { TicketParams, visibleTicket } from './tickets';
 
 const WRITERS = ['expert', 'helpdesk', 'admin'] as const;
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
@@ -21,6 +26,58 @@ const Content = {
 function view(doc: ArticleDoc) {
   const { _id, ...rest } = doc;
   return rest;
+}
+
+/** A free-text appliance counts as a catalog model when the model name (or an alias) is in the text. */
+const FREE_TEXT_MODEL_SCORE = 0.8;
+/** Articles gathered by model and category, and by a full-text search of the problem, before ranking. */
+const CANDIDATES_BY_SUBJECT = 200;
+const CANDIDATES_BY_TEXT = 50;
+
+export const SuggestedArticlesAnswer = z.object({
+  ticketId: z.string(),
+  /** What the suggestions were looked up by: the ticket's model (or the catalog model its free text names) and its category. */
+  basis: z.object({ applianceModelId: z.string().nullable(), category: z.string().nullable(), modelFrom: z.enum(['ticket', 'free-text', 'none']) }),
+  suggestions: z.array(
+    z.object({
+      score: z.number().min(0).max(1),
+      matchedOn: z.array(z.enum(['model', 'category', 'words'])),
+      sharedWords: z.array(z.string()),
+      article: z.object({
+        articleId: z.string(),
+        title: z.string(),
+        problem: z.string(),
+        fix: z.string(),
+        tags: z.array(z.string()),
+        applianceModelId: z.string().nullable(),
+        category: z.string().nullable(),
+        linkedTicketId: z.string().nullable(),
+        authorId: z.string(),
+        revision: z.number().int(),
+        helpful: z.number().int(),
+        notHelpful: z.number().int(),
+        writtenAt: z.string(),
+        updatedAt: z.string(),
+      }),
+    }),
+  ),
+});
+export type SuggestedArticlesAnswer = z.infer<typeof SuggestedArticlesAnswer>;
+
+/** The ticket's appliance as the knowledge base sees it: its catalog model and category, if any. */
+async function subjectOf(services: ApiServices, ticket: TicketDoc): Promise<SuggestedArticlesAnswer['basis']> {
+  const models = await services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS);
+  if (ticket.appliance.modelId !== null) {
+    const model = await models.findOne({ _id: ticket.appliance.modelId });
+    return { applianceModelId: ticket.appliance.modelId, category: model?.category ?? null, modelFrom: 'ticket' };
+  }
+  if (ticket.appliance.text !== null) {
+    const listed = await models.find({ retired: false });
+    const best = matchFreeText(listed, ticket.appliance.text)[0];
+    const model = best && best.score >= FREE_TEXT_MODEL_SCORE ? listed.find((m) => m.modelId === best.modelId) : undefined;
+    if (model) return { applianceModelId: model.modelId, category: model.category, modelFrom: 'free-text' };
+  }
+  return { applianceModelId: null, category: null, modelFrom: 'none' };
 }
 
 async function articleDoc(services: ApiServices, articleId: string): Promise<ArticleDoc> {
@@ -135,6 +192,33 @@ export const knowledgeBaseRoutes = [
     success: 200,
     async handler({ params }, services: ApiServices) {
       return { status: 200, body: view(await articleDoc(services, params.articleId)) };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/tickets/:ticketId/suggested-articles',
+    summary:
+      "Knowledge-base articles that may help with a ticket, best first: about its appliance model (or the catalog model its free text names), its category, and sharing its problem's words (staff, or an expert on the ticket). Answer: { ticketId, basis: { applianceModelId, category, modelFrom }, suggestions: [{ score, matchedOn, sharedWords, article }] }",
+    tag: 'Knowledge base',
+    roles: ['expert', ...STAFF],
+    params: TicketParams,
+    query: z.object({ limit: z.coerce.number().int().min(1).max(20).default(5) }),
+    success: 200,
+    async handler({ params, query, user }, services: ApiServices) {
+      const ticket = await visibleTicket(services, user, params.ticketId);
+      const basis = await subjectOf(services, ticket);
+      const col = await services.readModels.collection<ArticleDoc>(ARTICLES);
+      const about = [...(basis.applianceModelId ? [{ applianceModelId: basis.applianceModelId }] : []), ...(basis.category ? [{ category: basis.category }] : [])];
+      const bySubject = about.length > 0 ? await col.find({ retired: false, $or: about }, { sort: { helpful: -1, _id: 1 }, limit: CANDIDATES_BY_SUBJECT }) : [];
+      const byText = (await services.readModels.search<ArticleDoc>(ARTICLES, ticket.problem, { filter: { retired: false }, limit: CANDIDATES_BY_TEXT })).map((h) => h.document);
+      const candidates = new Map([...bySubject, ...byText].map((a) => [a.articleId, a]));
+      const ranked = suggestArticles({ applianceModelId: basis.applianceModelId, category: basis.category, problem: ticket.problem }, [...candidates.values()], query.limit);
+      const answer = SuggestedArticlesAnswer.parse({
+        ticketId: ticket.ticketId,
+        basis,
+        suggestions: ranked.map(({ articleId, ...why }) => ({ ...why, article: view(candidates.get(articleId)!) })),
+      });
+      return { status: 200, body: answer };
     },
   }),
   route({

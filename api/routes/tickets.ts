@@ -5,6 +5,7 @@ import { deterministicUuid, REQUEST_CAUSATION } from '../../commands/handler';
 import { tickets } from '../../commands/ticket';
 import { CommandMetadata } from '../../domain/decider';
 import { Collection } from '../../document-store/port';
+import { modelForTicket } from '../../flows/catalog-model';
 import { openTicket } from '../../flows/open-ticket';
 import { requestContext } from '../../flows/context';
 import { AUDIT_TRAIL, AuditEntry } from '../../projections/audit-trail/projection';
@@ -116,7 +117,8 @@ export const ticketRoutes = [
     // told. That is also the back-pressure that keeps matching from falling ever further behind
     // when tickets arrive faster than it can plan them (it fell minutes behind, unseen, before).
     readsNext: ['tickets', 'visits', 'matching'],
-    summary: 'Open a ticket (customer for themself; helpdesk for a customer who called, with customerId)',
+    summary:
+      'Open a ticket (customer for themself; helpdesk for a customer who called, with customerId). applianceModelId must be a listed catalog model (a retired one with a recorded successor is recorded as the successor, named in the answer); an unknown or retired one is refused (422 unknown-appliance-model / appliance-model-retired): describe it in applianceModelText instead',
     tag: 'Tickets',
     roles: ['customer', ...STAFF],
     body: OpenBody,
@@ -138,6 +140,7 @@ export const ticketRoutes = [
       const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
       const customer = await ctx.load(customers, customerId);
       if (customer.status !== 'registered') throw new HttpProblem(404, 'Not found', `No customer ${customerId}.`);
+      const model = body.applianceModelId !== undefined ? await modelForTicket(services.readModels, body.applianceModelId) : null;
       const ticketId = deterministicUuid(`ticket\u0000${metadata.commandId}`);
       const visitIds = body.visits.map((_, i) => `${ticketId}.${i + 1}`);
       const outcome = await openTicket(
@@ -146,7 +149,7 @@ export const ticketRoutes = [
           data: {
             ticketId,
             customerId,
-            ...(body.applianceModelId ? { applianceModelId: body.applianceModelId } : {}),
+            ...(model ? { applianceModelId: model.modelId } : {}),
             ...(body.applianceModelText ? { applianceModelText: body.applianceModelText } : {}),
             problem: body.problem,
             priority: body.priority,
@@ -161,7 +164,14 @@ export const ticketRoutes = [
       const state = outcome.result.state;
       return {
         status: 201,
-        body: { ticketId, status: state.status === 'none' ? 'on-hold' : state.status, paymentStatus: outcome.paymentStatus, visitIds },
+        body: {
+          ticketId,
+          status: state.status === 'none' ? 'on-hold' : state.status,
+          paymentStatus: outcome.paymentStatus,
+          visitIds,
+          ...(model ? { applianceModelId: model.modelId } : {}),
+          ...(model?.retiredModelId ? { replacedRetiredModelId: model.retiredModelId } : {}),
+        },
         headers: { Location: `/tickets/${ticketId}`, ETag: etag(outcome.result.revision) },
         position: outcome.result.position,
       };

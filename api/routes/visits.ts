@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
-import { servesLocation } from '../../domain/expert/expert';
+import { hasOpenStart } from '../../domain/expert/availability';
+import { ExpertCalendar, servesLocation } from '../../domain/expert/expert';
 import { hasSkills } from '../../domain/visit/plan-rules';
 import { VisitCommand } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
@@ -55,6 +56,23 @@ function qualifiesFor(visit: VisitDoc, expert: ExpertDoc): boolean {
   return expert.active && hasSkills(visit.skills, expert.skills) && servesLocation({ homeLocation: expert.home, serviceArea: expert.serviceArea }, { location: visit.location });
 }
 
+/** The expert's calendar as the Visit checks a start against it (from the experts read model). */
+export function calendarOf(expert: ExpertDoc): ExpertCalendar {
+  return { availability: expert.availability, timeOff: expert.timeOff, bookings: expert.bookings };
+}
+
+/**
+ * Could the expert take the visit at some start still ahead: inside one of its windows and
+ * their weekly hours, clear of their time off and bookings? (What the feed shows.)
+ */
+function fitsCalendar(visit: VisitDoc, expert: ExpertDoc, now: Date): boolean {
+  const busy = [...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)];
+  return visit.windows.some((w) => {
+    const ahead = { start: new Date(Math.max(Date.parse(w.start), now.getTime())).toISOString(), end: w.end };
+    return Date.parse(ahead.start) < Date.parse(ahead.end) && hasOpenStart(expert.availability, busy, ahead, visit.durationMinutes);
+  });
+}
+
 function expertIdOf(user: AuthUser): string {
   if (!user.expertId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to an expert profile.');
   return user.expertId;
@@ -98,7 +116,7 @@ async function step(request: RouteRequest<{ visitId: string }, unknown, unknown>
   return written(result, { visitId: params.visitId, status });
 }
 
-function stepRoute<B>(path: string, summary: string, type: StepType, body: z.ZodType<B>, toData: (b: B) => Record<string, unknown>) {
+function stepRoute<B>(path: string, summary: string, type: StepType, body: z.ZodType<B>, toData: (b: B, services: ApiServices) => Record<string, unknown>) {
   return route({
     method: 'post',
     path: `/visits/:visitId/${path}`,
@@ -112,7 +130,7 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
     body,
     idempotent: true,
     success: 200,
-    handler: (request, services: ApiServices) => step(request, services, type, toData(request.body)),
+    handler: (request, services: ApiServices) => step(request, services, type, toData(request.body, services)),
   });
 }
 
@@ -122,7 +140,7 @@ export const visitRoutes = [
   route({
     method: 'get',
     path: '/visits/feed',
-    summary: "Open visits the expert can take: their skills cover the visit's and it is in their service area",
+    summary: "Open visits the expert can take: their skills cover the visit's, it is in their service area, and one of its windows has a start inside their weekly hours, clear of their time off and bookings",
     tag: 'Visits',
     roles: ['expert'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
@@ -131,10 +149,15 @@ export const visitRoutes = [
       const expert = await expertDoc(services, expertIdOf(user));
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
       // Skills are tested by the query (on the stored documents: only those kept are copied out);
-      // the service area, a distance, after.
+      // the service area, a distance, after; the calendar last, and only until the page is full.
       const skilled = { status: 'open', skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
       const open = await (await services.readModels.collection<VisitDoc>(VISITS)).find(skilled, { sort: { plannedAt: 1 }, limit: 5000 });
-      const feed = open.filter((v) => inFeed(v, expert)).slice(0, query.limit);
+      const now = services.clock();
+      const feed: VisitDoc[] = [];
+      for (const visit of open) {
+        if (feed.length >= query.limit) break;
+        if (inFeed(visit, expert) && fitsCalendar(visit, expert, now)) feed.push(visit);
+      }
       return { status: 200, body: { visits: feed.map(visitView) } };
     },
   }),
@@ -182,7 +205,8 @@ export const visitRoutes = [
     method: 'post',
     path: '/visits/:visitId/proposals',
     readsNext: ['visits', 'tickets'],
-    summary: 'Propose every start that suits you (replaces your earlier list; keeps time priority of starts that stay)',
+    summary:
+      "Propose every start that suits you (replaces your earlier list; keeps time priority of starts that stay). A start outside your weekly hours or in your time off is refused (422 outside-availability, with the hours open that day, or expert-time-off)",
     tag: 'Visits',
     roles: ['expert'],
     params: VisitParams,
@@ -200,7 +224,7 @@ export const visitRoutes = [
       if (!doc || !qualifiesFor(doc, expert)) await visibleVisit(services, user, params.visitId);
       const result = await send(services.commands, visits, {
         type: 'proposeSlot',
-        data: { visitId: params.visitId, expertId, expertSkills: expert.skills, starts: body.starts },
+        data: { visitId: params.visitId, expertId, expertSkills: expert.skills, expertCalendar: calendarOf(expert), starts: body.starts },
         metadata: metadataFor(request),
       });
       const slots = result.state.status === 'none' ? [] : (result.state.proposals[expertId] ?? []);
@@ -230,7 +254,13 @@ export const visitRoutes = [
       return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) }, position: result.position };
     },
   }),
-  stepRoute('en-route', 'You are on your way (with your ETA)', 'markEnRoute', z.object({ eta: Instant }), (b) => ({ eta: b.eta })),
+  stepRoute(
+    'en-route',
+    'You are on your way (with your ETA); at most EN_ROUTE_LEAD_MIN minutes (default 120) before the visit starts, else 422 en-route-too-early',
+    'markEnRoute',
+    z.object({ eta: Instant }),
+    (b, services) => ({ eta: b.eta, maxLeadMinutes: services.enRouteLeadMinutes }),
+  ),
   stepRoute('arrived', 'You arrived at the customer', 'markArrived', Empty, () => ({})),
   stepRoute('started', 'You started the work', 'markStarted', Empty, () => ({})),
   stepRoute('cant-arrive', 'You cannot make it (helpdesk replaces or reschedules)', 'reportCantArrive', z.object({ reason: z.string().trim().min(1).max(1000) }), (b) => ({ reason: b.reason })),

@@ -1,8 +1,9 @@
 /**
  * The soak's clients: each one, in a loop, picks an action by weight and does it as one of the
  * logged-in users — customers opening and reading their tickets, experts reading their feed,
- * proposing slots for open visits and executing the visits they got (en route, arrived, started,
- * complete, then the ticket), helpdesk reading its queue and ticket histories.
+ * proposing slots for open visits and executing the visits they got (en route once the visit
+ * starts within EN_ROUTE_LEAD_MIN, arrived, started, complete, then the ticket), helpdesk reading
+ * its queue and ticket histories.
  */
 import { randomUUID } from 'node:crypto';
 import { Answer, ApiClient, inBatches } from '../http/api-client';
@@ -49,6 +50,14 @@ const NEXT_STEP: Record<string, { path: string; body: (visit: VisitView) => unkn
   arrived: { path: 'started', body: () => ({}) },
   started: { path: 'complete', body: () => ({ notes: 'fixed during the soak' }) },
 };
+
+/** The server refuses "on my way" earlier than this before the start (EN_ROUTE_LEAD_MIN, default 120). */
+const EN_ROUTE_LEAD_MS = Number(process.env.EN_ROUTE_LEAD_MIN ?? 120) * 60_000;
+
+/** A visit to take a step of now: one under way, or a scheduled one starting within the en-route lead. */
+export function dueForStep(visit: Pick<VisitView, 'status' | 'start'>, now = Date.now()): boolean {
+  return visit.status !== 'finalized' || (visit.start !== null && Date.parse(visit.start) - now <= EN_ROUTE_LEAD_MS);
+}
 
 /** Up to three whole-hour starts at least two hours ahead that fit the visit's windows. */
 export function proposedStarts(visit: Pick<VisitView, 'durationMinutes' | 'windows'>, now = Date.now()): string[] {
@@ -183,7 +192,7 @@ export class SoakMix {
       const answer = await this.call<{ scheduled: VisitView[] }>(s, 'GET', '/visits/mine');
       if (answer.status !== 200) return;
       const queued = new Set([...s.executing, ...s.work.map((v) => v.visitId)]);
-      s.work.push(...answer.body.scheduled.filter((v) => (v.status in NEXT_STEP || v.status === 'completed') && !queued.has(v.visitId)));
+      s.work.push(...answer.body.scheduled.filter((v) => (v.status in NEXT_STEP || v.status === 'completed') && dueForStep(v) && !queued.has(v.visitId)));
       return;
     }
     s.executing.add(visit.visitId);

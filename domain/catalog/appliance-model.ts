@@ -1,7 +1,10 @@
 /**
  * Appliance model in the catalog: brand, model, category, the skills a repair needs, and the
  * free-text spellings customers use for it. A retired model stays in the history (old tickets
- * point at it) but new tickets may not pick it and the catalog read model hides it.
+ * point at it) but new tickets may not pick it and the catalog read model hides it. Retiring may
+ * name a successor (the model that replaced it): a new ticket naming the retired model is then
+ * recorded with the successor instead (`modelForNewTicket`). The successor's existence is the
+ * caller's to check (another stream); reinstating a model drops its successor.
  *
  * Uniqueness of brand + model across the catalog is not this aggregate's to enforce (one stream
  * per model); callers that want it derive the id with `suggestModelId`, so a second "Whirlpool
@@ -18,7 +21,8 @@ export type ApplianceModelEvent =
       { modelId: string; brand: string; model: string; category: string; requiredSkills: string[]; aliases: string[]; addedAt: string }
     >
   | DomainEvent<'ApplianceModelUpdated', { modelId: string; requiredSkills: string[]; aliases: string[] }>
-  | DomainEvent<'ApplianceModelRetired', { modelId: string; retiredAt: string }>
+  /** `successorId` is absent from retirements recorded before successors existed (read as null). */
+  | DomainEvent<'ApplianceModelRetired', { modelId: string; retiredAt: string; successorId?: string | null }>
   | DomainEvent<'ApplianceModelReinstated', { modelId: string; reinstatedAt: string }>;
 
 // ---- commands -----------------------------------------------------------------------------
@@ -27,14 +31,24 @@ export type ApplianceModelCommand =
   | Command<'addApplianceModel', { modelId: string; brand: string; model: string; category: string; requiredSkills: string[]; aliases?: string[] }>
   /** Omitted fields stay as they are. */
   | Command<'updateApplianceModel', { modelId: string; requiredSkills?: string[]; aliases?: string[] }>
-  | Command<'retireApplianceModel', { modelId: string }>
+  | Command<'retireApplianceModel', { modelId: string; successorId?: string }>
   | Command<'reinstateApplianceModel', { modelId: string }>;
 
 // ---- state --------------------------------------------------------------------------------
 
 export type ApplianceModelState =
   | { status: 'unknown' }
-  | { status: 'listed' | 'retired'; modelId: string; brand: string; model: string; category: string; requiredSkills: string[]; aliases: string[] };
+  | {
+      status: 'listed' | 'retired';
+      modelId: string;
+      brand: string;
+      model: string;
+      category: string;
+      requiredSkills: string[];
+      aliases: string[];
+      /** The model that replaced a retired one, if recorded; null while listed. */
+      successorId: string | null;
+    };
 
 type Known = Exclude<ApplianceModelState, { status: 'unknown' }>;
 
@@ -46,16 +60,16 @@ export const applianceModelDecider: Decider<ApplianceModelState, ApplianceModelC
   evolve(state, event) {
     if (event.type === 'ApplianceModelAdded') {
       const { addedAt: _at, ...model } = event.data;
-      return { status: 'listed', ...model };
+      return { status: 'listed', ...model, successorId: null };
     }
     if (state.status === 'unknown') return state;
     switch (event.type) {
       case 'ApplianceModelUpdated':
         return { ...state, requiredSkills: event.data.requiredSkills, aliases: event.data.aliases };
       case 'ApplianceModelRetired':
-        return { ...state, status: 'retired' };
+        return { ...state, status: 'retired', successorId: event.data.successorId ?? null };
       case 'ApplianceModelReinstated':
-        return { ...state, status: 'listed' };
+        return { ...state, status: 'listed', successorId: null };
     }
   },
 
@@ -81,9 +95,13 @@ export const applianceModelDecider: Decider<ApplianceModelState, ApplianceModelC
         if (sameList(requiredSkills, known.requiredSkills) && sameList(aliases, known.aliases)) return [];
         return [{ type: 'ApplianceModelUpdated', data: { modelId: known.modelId, requiredSkills, aliases } }];
       }
-      case 'retireApplianceModel':
-        if (known.status === 'retired') return [];
-        return [{ type: 'ApplianceModelRetired', data: { modelId: known.modelId, retiredAt: now } }];
+      case 'retireApplianceModel': {
+        const successorId = command.data.successorId?.trim() || null;
+        if (successorId === known.modelId) throw new DomainError('invalid-successor', 'a model cannot succeed itself');
+        // Retired already: naming another successor records it (the retirement again, with it).
+        if (known.status === 'retired' && (command.data.successorId === undefined || successorId === known.successorId)) return [];
+        return [{ type: 'ApplianceModelRetired', data: { modelId: known.modelId, retiredAt: now, successorId } }];
+      }
       case 'reinstateApplianceModel':
         if (known.status === 'listed') return [];
         return [{ type: 'ApplianceModelReinstated', data: { modelId: known.modelId, reinstatedAt: now } }];
@@ -136,6 +154,48 @@ export function normalizeCategory(category: string): string {
 /** A stable id from brand and model: 'Whirlpool', 'WTW-5000 DW' → 'whirlpool-wtw5000dw'. */
 export function suggestModelId(brand: string, model: string): string {
   return `${matchKey(brand)}-${matchKey(model)}`;
+}
+
+// ---- a model for a new ticket ---------------------------------------------------------------
+
+/** What the catalog read model says of a model, enough to decide whether a new ticket may name it. */
+export interface CatalogStatus {
+  modelId: string;
+  retired: boolean;
+  successorId: string | null;
+}
+
+export type ModelForNewTicket =
+  /** Listed: recorded as given. */
+  | { outcome: 'listed'; modelId: string }
+  /** Retired with a listed successor (following successors of successors): recorded as the successor. */
+  | { outcome: 'succeeded'; modelId: string; retiredModelId: string }
+  /** Retired, and no listed successor is recorded. */
+  | { outcome: 'retired'; modelId: string }
+  /** Not in the catalog. */
+  | { outcome: 'unknown'; modelId: string };
+
+/** Successors followed at most: a longer chain (or a loop) counts as none. */
+export const MAX_SUCCESSORS = 10;
+
+/**
+ * Which model a new ticket that names `modelId` is recorded with. `entries` holds the catalog's
+ * entries for the model and its successors (what the caller could find).
+ */
+export function modelForNewTicket(entries: ReadonlyMap<string, CatalogStatus>, modelId: string): ModelForNewTicket {
+  const entry = entries.get(modelId);
+  if (!entry) return { outcome: 'unknown', modelId };
+  if (!entry.retired) return { outcome: 'listed', modelId };
+  const seen = new Set([modelId]);
+  let next = entry.successorId;
+  while (next !== null && !seen.has(next) && seen.size <= MAX_SUCCESSORS) {
+    const successor = entries.get(next);
+    if (!successor) break;
+    if (!successor.retired) return { outcome: 'succeeded', modelId: successor.modelId, retiredModelId: modelId };
+    seen.add(next);
+    next = successor.successorId;
+  }
+  return { outcome: 'retired', modelId };
 }
 
 // ---- free-text matching -------------------------------------------------------------------

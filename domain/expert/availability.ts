@@ -1,8 +1,9 @@
 /**
- * An expert's usual working week, in the expert's own local time. It is advisory: it ranks
- * experts and filters the open visits they are shown, but a booking outside it is allowed (the
- * expert proposed that time, or helpdesk agreed it with them). The calendar (bookings and time
- * off, in expert.ts) is what is enforced.
+ * An expert's usual working week, in the expert's own local time. It is enforced: an expert is
+ * shown, may propose, be assigned, booked or sent as a replacement only for times inside it (and
+ * outside their time off and other bookings, in expert.ts). Slots are per local day: adjacent
+ * slots of one day join ('08:00–12:00' and '12:00–16:00' take a visit at 11:00–13:00), but a
+ * time never runs over local midnight into the next day's slots.
  */
 import { ms, TimeRange } from '../shared/time';
 
@@ -71,46 +72,229 @@ export function normalizeAvailability(availability: WeeklyAvailability): WeeklyA
 }
 
 interface LocalTime {
+  /** 'YYYY-MM-DD' in the zone. */
   date: string;
   weekday: number;
   minutes: number;
 }
 
 const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+export const WEEKDAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
+const MINUTE = 60_000;
 
-function localTime(instant: number, timeZone: string): LocalTime {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    weekday: 'short',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(instant);
+/** One formatter per zone: building one costs far more than using it (the feed asks per visit). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  weekday: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+/** The zone's wall clock read by Intl (the slow path: see offsetAt). */
+function formattedWallClock(instant: number, timeZone: string): WallClock {
+  const parts = formatterFor(timeZone).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return {
-    date: `${part('year')}-${part('month')}-${part('day')}`,
+    year: Number(part('year')),
+    month: Number(part('month')),
+    day: Number(part('day')),
     weekday: WEEKDAYS[part('weekday')] ?? -1,
-    minutes: Number(part('hour')) * 60 + Number(part('minute')),
+    hour: Number(part('hour')),
+    minute: Number(part('minute')),
+    second: Number(part('second')),
   };
 }
 
+/** Zones change their offset only at whole quarter hours: one offset per zone and quarter hour. */
+const QUARTER_HOUR = 15 * MINUTE;
+const OFFSETS_KEPT = 50_000;
+const offsets = new Map<string, Map<number, number>>();
+
+/** How far the zone's wall clock is ahead of UTC at `instant`, in ms (remembered per quarter hour). */
+function offsetAt(instant: number, timeZone: string): number {
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
+  let byQuarter = offsets.get(timeZone);
+  if (!byQuarter) offsets.set(timeZone, (byQuarter = new Map()));
+  const quarter = Math.floor(instant / QUARTER_HOUR);
+  let offset = byQuarter.get(quarter);
+  if (offset === undefined) {
+    const at = quarter * QUARTER_HOUR;
+    const w = formattedWallClock(at, timeZone);
+    offset = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - at;
+    if (byQuarter.size >= OFFSETS_KEPT) byQuarter.clear();
+    byQuarter.set(quarter, offset);
+  }
+  return offset;
+}
+
+function wallClock(instant: number, timeZone: string): WallClock {
+  const wall = new Date(instant + offsetAt(instant, timeZone));
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    weekday: wall.getUTCDay(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+  };
+}
+
+function localTime(instant: number, timeZone: string): LocalTime {
+  const w = wallClock(instant, timeZone);
+  return { date: `${w.year}-${pad2(w.month)}-${pad2(w.day)}`, weekday: w.weekday, minutes: w.hour * 60 + w.minute };
+}
+
+function pad2(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+function dateParts(date: string): [number, number, number] {
+  const [y, m, d] = date.split('-').map(Number);
+  return [y!, m!, d!];
+}
+
 /**
- * Does `range` lie inside one of the expert's weekly slots, in the expert's time zone?
- * A range that crosses local midnight is never inside (slots are per day); a range ending
- * exactly at local midnight fits a slot ending '24:00'.
+ * The instant at which the zone's wall clock shows `minutes` after midnight of `date` (1440 is
+ * the next midnight). A wall time skipped by a daylight-saving change maps to the same time
+ * after the change (02:30 on the spring-forward night is 03:30).
+ */
+function instantOfLocal(date: string, minutes: number, timeZone: string): number {
+  const [y, m, d] = dateParts(date);
+  const wall = Date.UTC(y, m - 1, d, 0, minutes);
+  const guess = wall - offsetAt(wall, timeZone);
+  const corrected = wall - offsetAt(guess, timeZone);
+  return corrected === guess || wall - offsetAt(corrected, timeZone) === corrected ? corrected : Math.max(guess, corrected);
+}
+
+function nextDate(date: string): string {
+  const [y, m, d] = dateParts(date);
+  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
+}
+
+function weekdayOfDate(date: string): number {
+  const [y, m, d] = dateParts(date);
+  return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
+}
+
+/** One local day's slots as instants, adjacent or overlapping slots joined, in start order. */
+function dayStretches(availability: WeeklyAvailability, date: string): Array<[number, number]> {
+  const spans = (availability.days[weekdayOfDate(date)] ?? [])
+    .map((slot) => [minutesOf(slot.from), minutesOf(slot.to, true)] as const)
+    .filter((s): s is readonly [number, number] => s[0] !== null && s[1] !== null && s[0] < s[1])
+    .sort((a, b) => a[0] - b[0]);
+  const joined: Array<[number, number]> = [];
+  for (const [from, to] of spans) {
+    const last = joined[joined.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else joined.push([from, to]);
+  }
+  return joined.map(([from, to]) => [instantOfLocal(date, from, availability.timeZone), instantOfLocal(date, to, availability.timeZone)]);
+}
+
+/**
+ * The parts of `range` inside the expert's weekly slots, in start order (one per joined slot
+ * and local day: a stretch never runs over local midnight).
+ */
+export function availableStretches(availability: WeeklyAvailability, range: TimeRange): TimeRange[] {
+  const start = ms(range.start);
+  const end = ms(range.end);
+  if (!(start < end)) return [];
+  const last = localTime(end - 1, availability.timeZone).date;
+  const stretches: TimeRange[] = [];
+  for (let date = localTime(start, availability.timeZone).date; date <= last; date = nextDate(date)) {
+    for (const [from, to] of dayStretches(availability, date)) {
+      const a = Math.max(from, start);
+      const b = Math.min(to, end);
+      if (a < b) stretches.push({ start: new Date(a).toISOString(), end: new Date(b).toISOString() });
+    }
+  }
+  return stretches;
+}
+
+/**
+ * Does `range` lie inside the expert's weekly slots, in the expert's time zone? A range that
+ * crosses local midnight is never inside (slots are per day); a range ending exactly at local
+ * midnight fits a slot ending '24:00'.
  */
 export function withinWeeklyAvailability(availability: WeeklyAvailability, range: TimeRange): boolean {
   const start = ms(range.start);
   const end = ms(range.end);
-  if (!(start < end)) return false;
-  const from = localTime(start, availability.timeZone);
-  const lastMoment = localTime(end - 1, availability.timeZone);
-  if (lastMoment.date !== from.date) return false;
-  const endLocal = localTime(end, availability.timeZone);
-  const to = endLocal.date === from.date ? endLocal.minutes : 24 * 60;
-  const slots = availability.days[from.weekday] ?? [];
-  return slots.some((slot) => (minutesOf(slot.from) ?? Infinity) <= from.minutes && to <= (minutesOf(slot.to, true) ?? -Infinity));
+  return availableStretches(availability, range).some((s) => ms(s.start) === start && ms(s.end) === end);
+}
+
+/** The expert's hours on the local day of an instant: what a refusal tells them is open. */
+export interface OpenHours {
+  /** 'YYYY-MM-DD' in the expert's time zone. */
+  date: string;
+  weekday: (typeof WEEKDAY_NAMES)[number];
+  timeZone: string;
+  /** That weekday's slots, in start order (empty: a day off). */
+  slots: DailySlot[];
+}
+
+export function openHoursOn(availability: WeeklyAvailability, instant: string): OpenHours {
+  const local = localTime(ms(instant), availability.timeZone);
+  const slots = [...(availability.days[local.weekday] ?? [])].sort((a, b) => (minutesOf(a.from) ?? 0) - (minutesOf(b.from) ?? 0));
+  return { date: local.date, weekday: WEEKDAY_NAMES[local.weekday] ?? 'Sunday', timeZone: availability.timeZone, slots: slots.map((s) => ({ from: s.from, to: s.to })) };
+}
+
+/** "08:00–12:00, 13:00–17:00", or "no hours" for a day off. */
+export function describeSlots(slots: readonly DailySlot[]): string {
+  return slots.length === 0 ? 'no hours' : slots.map((s) => `${s.from}–${s.to}`).join(', ');
+}
+
+/** The wall-clock time of an instant in a zone, 'HH:MM'. */
+export function localClock(instant: string, timeZone: string): string {
+  const minutes = localTime(ms(instant), timeZone).minutes;
+  return `${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
+}
+
+/**
+ * Could a visit of `durationMinutes` start somewhere in `window` inside the weekly slots and
+ * clear of every `busy` range? (The feed shows a visit only when one of its windows has such a
+ * start.)
+ */
+export function hasOpenStart(availability: WeeklyAvailability, busy: readonly TimeRange[], window: TimeRange, durationMinutes: number): boolean {
+  const length = durationMinutes * MINUTE;
+  const blocked = busy
+    .map((b) => [ms(b.start), ms(b.end)] as const)
+    .filter(([a, b]) => a < ms(window.end) && ms(window.start) < b)
+    .sort((x, y) => x[0] - y[0]);
+  for (const stretch of availableStretches(availability, window)) {
+    let cursor = ms(stretch.start);
+    const end = ms(stretch.end);
+    for (const [a, b] of blocked) {
+      if (b <= cursor) continue;
+      if (a >= end) break;
+      if (a - cursor >= length) return true;
+      cursor = Math.max(cursor, b);
+    }
+    if (end - cursor >= length) return true;
+  }
+  return false;
 }

@@ -14,14 +14,18 @@
  * - A booking must not be over already (end > now); time off may be recorded after the fact.
  * - Time off never overlaps a booking (release or move the booking first); time-off entries may
  *   overlap each other.
- * - Weekly availability is advisory (see availability.ts), bookings outside it are allowed.
+ * - A booking (or a move) must lie inside the weekly availability (availability.ts), clear of
+ *   time off and of other bookings: `bookTime` refuses it with `calendar-conflict`, saying which
+ *   (`conflict` in the error's details) and, outside the hours, which hours are open that day.
+ *   An extension is the work running over, not a choice of time: it is checked against time off
+ *   and other bookings only, so a visit may run past the end of the expert's day.
  * - Deactivation needs no unfinished bookings (end > now); an admin may force it, and the event
  *   then lists the released bookings, whose visits need another expert.
  */
 import { Command, Decider, DomainError, DomainEvent } from '../decider';
 import { distanceKm, GeoPoint, isGeoPoint } from '../shared/geo';
 import { isInstant, isValidRange, ms, overlaps, TimeRange } from '../shared/time';
-import { availabilityProblem, normalizeAvailability, WeeklyAvailability } from './availability';
+import { availabilityProblem, describeSlots, localClock, normalizeAvailability, OpenHours, openHoursOn, WeeklyAvailability, withinWeeklyAvailability } from './availability';
 import { isValidSkillList, normalizeSkills } from './skills';
 
 export type { DailySlot, WeeklyAvailability } from './availability';
@@ -264,7 +268,8 @@ export const expertDecider: Decider<ExpertState, ExpertCommand, ExpertEvent> = {
         if (current && sameRange(current.range, range)) return [];
         assertActive(expert);
         if (ms(range.end) <= command.metadata.now.getTime()) throw new DomainError('range-in-past', 'a booking must not be over already');
-        assertFree(expert, range, visitId);
+        const conflict = calendarConflict(expert, range, { exceptVisitId: visitId });
+        if (conflict) throw calendarRefusal(expertId, range, conflict, 'calendar-conflict');
         if (current) return [{ type: 'ExpertBookingMoved', data: { expertId, visitId, from: current.range, to: range } }];
         return [{ type: 'ExpertTimeBooked', data: { expertId, visitId, range } }];
       }
@@ -386,6 +391,78 @@ export function normalizeArea(area: string): string {
 export function isFreeFor(state: ExpertState, range: TimeRange, exceptVisitId?: string): boolean {
   if (state.status !== 'active' || !isValidRange(range)) return false;
   return !state.bookings.some((b) => b.visitId !== exceptVisitId && overlaps(b.range, range)) && !state.timeOff.some((t) => overlaps(t.range, range));
+}
+
+/** What an expert's calendar holds, as the Expert state and the experts read model both carry it. */
+export interface ExpertCalendar {
+  availability: WeeklyAvailability;
+  timeOff: readonly TimeOff[];
+  bookings: readonly Booking[];
+}
+
+/** Why a time does not fit an expert's calendar. */
+export type CalendarConflict =
+  | { conflict: 'outside-availability'; openHours: OpenHours }
+  | { conflict: 'time-off'; timeOff: TimeOff }
+  | { conflict: 'booked'; booking: Booking };
+
+/** The refusal codes of `calendarRefusal` when the caller wants one per kind of conflict. */
+export const CONFLICT_CODES: Record<CalendarConflict['conflict'], string> = {
+  'outside-availability': 'outside-availability',
+  'time-off': 'expert-time-off',
+  booked: 'expert-booked',
+};
+
+/**
+ * Why `range` does not fit the calendar, or null when it does: outside the weekly hours (its
+ * start's local day), over time off, or over a booking of another visit than `exceptVisitId`'s
+ * (bookings are left out with `bookings: false`: an expert may propose a time they are booked
+ * at, in case that booking goes; matching then leaves the proposal out while it stands).
+ */
+export function calendarConflict(calendar: ExpertCalendar, range: TimeRange, options: { bookings?: boolean; exceptVisitId?: string } = {}): CalendarConflict | null {
+  if (!withinWeeklyAvailability(calendar.availability, range)) return { conflict: 'outside-availability', openHours: openHoursOn(calendar.availability, range.start) };
+  const off = calendar.timeOff.find((t) => overlaps(t.range, range));
+  if (off) return { conflict: 'time-off', timeOff: off };
+  if (options.bookings !== false) {
+    const booking = calendar.bookings.find((b) => b.visitId !== options.exceptVisitId && overlaps(b.range, range));
+    if (booking) return { conflict: 'booked', booking };
+  }
+  return null;
+}
+
+/**
+ * The refusal for a conflict: `code` (by default one per kind, CONFLICT_CODES), a sentence that
+ * says why, and details for the caller — the kind, and the hours open that day or the time off
+ * or booking in the way.
+ */
+export function calendarRefusal(expertId: string, range: TimeRange, found: CalendarConflict, code: string = CONFLICT_CODES[found.conflict]): DomainError {
+  switch (found.conflict) {
+    case 'outside-availability': {
+      const { openHours } = found;
+      const when = `${localClock(range.start, openHours.timeZone)}–${localClock(range.end, openHours.timeZone)}`;
+      return new DomainError(
+        code,
+        `expert ${expertId} works ${describeSlots(openHours.slots)} on ${openHours.weekday} ${openHours.date} (${openHours.timeZone}): ${when} is outside those hours`,
+        { conflict: found.conflict, openHours },
+      );
+    }
+    case 'time-off':
+      return new DomainError(code, `expert ${expertId} is off from ${found.timeOff.range.start} to ${found.timeOff.range.end} (${found.timeOff.reason})`, {
+        conflict: found.conflict,
+        timeOff: found.timeOff,
+      });
+    case 'booked':
+      return new DomainError(code, `expert ${expertId} is booked for visit ${found.booking.visitId} then`, { conflict: found.conflict, booking: found.booking });
+  }
+}
+
+/**
+ * Could the expert be booked for `range` now (`exceptVisitId`'s own booking aside)? Active, and
+ * the time fits their calendar: inside the weekly hours, clear of time off and other bookings.
+ */
+export function canTake(state: ExpertState, range: TimeRange, exceptVisitId?: string): boolean {
+  if (state.status !== 'active' || !isValidRange(range)) return false;
+  return calendarConflict(state, range, exceptVisitId === undefined ? {} : { exceptVisitId }) === null;
 }
 
 /** The expert's bookings in start order (empty for an unknown expert). */

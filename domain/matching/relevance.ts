@@ -6,12 +6,14 @@
  *  - skills: the fraction of the visit's required skills the expert has (1 when none are required);
  *  - distance: 1 - distance / service radius, from the expert's home to the customer (0 outside);
  *  - availability: 1 when the expert is free for the whole visit somewhere in the visit's earliest
- *    window still ahead of `at`, 0.5 when only in a later window, 0 when in none;
+ *    window still ahead of `at` (inside their weekly hours, when the profile has them), 0.5 when
+ *    only in a later window, 0 when in none;
  *  - load: 1 - hours booked in the LOAD_HORIZON_DAYS after `at` / FULL_LOAD_HOURS (at least 0);
  *  - rating: (average survey rating - 1) / 4, an unknown rating counting as NEUTRAL_RATING.
  * An expert is eligible when active, having every required skill and the customer inside their
  * service radius; ineligible experts are still scored so helpdesk can see how close they come.
  */
+import { hasOpenStart, WeeklyAvailability } from '../expert/availability';
 import { distanceKm, GeoPoint } from '../shared/geo';
 import { ms, TimeRange } from '../shared/time';
 import { VisitSpec } from '../shared/visit-plan';
@@ -23,6 +25,8 @@ export interface ExpertProfile {
   serviceRadiusKm: number;
   /** Finalized visits, other bookings and time off. */
   bookings: TimeRange[];
+  /** The expert's weekly hours; without them every hour counts as working time. */
+  weeklyHours?: WeeklyAvailability;
   /** Average survey rating 1–5; null when the expert has no rated visits yet. */
   rating: number | null;
   active: boolean;
@@ -83,7 +87,7 @@ function rank(visit: VisitSpec, customer: GeoPoint, expert: ExpertProfile, now: 
   const factors: RankFactors = {
     skills: required.length === 0 ? 1 : (required.length - missingSkills.length) / required.length,
     distance: km > radius ? 0 : radius === 0 ? 1 : 1 - km / radius,
-    availability: availability(visit, expert.bookings, now),
+    availability: availability(visit, expert.bookings, now, expert.weeklyHours),
     load: 1 - Math.min(1, bookedMs(expert.bookings, now, now + LOAD_HORIZON_DAYS * DAY) / (FULL_LOAD_HOURS * HOUR)),
     rating: (clampRating(expert.rating) - 1) / 4,
   };
@@ -114,12 +118,16 @@ function windowsAhead(visit: VisitSpec, now: number): { start: number; end: numb
     .sort((a, b) => a.start - b.start || a.end - b.end);
 }
 
-function availability(visit: VisitSpec, bookings: TimeRange[], now: number): number {
+function availability(visit: VisitSpec, bookings: TimeRange[], now: number, weeklyHours: WeeklyAvailability | undefined): number {
   const windows = windowsAhead(visit, now);
   const length = visit.durationMinutes * MINUTE;
+  const free = (w: { start: number; end: number }) =>
+    weeklyHours
+      ? hasOpenStart(weeklyHours, bookings, { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() }, visit.durationMinutes)
+      : hasGap(w, length, bookings);
   if (windows.length === 0) return 0;
-  if (hasGap(windows[0], length, bookings)) return 1;
-  return windows.slice(1).some((w) => hasGap(w, length, bookings)) ? LATER_WINDOW_AVAILABILITY : 0;
+  if (free(windows[0]!)) return 1;
+  return windows.slice(1).some(free) ? LATER_WINDOW_AVAILABILITY : 0;
 }
 
 /** Is there a free stretch of `length` ms inside `window`? */

@@ -13,10 +13,19 @@
  * in it. Window updates keep every proposal: the ones outside the new windows are not offered to
  * matching (`openProposals`) and cannot be finalized, but they are still visible
  * (`unfitProposals`) for helpdesk, and count again if the windows widen to include them.
+ *
+ * The expert's calendar: with `expertCalendar` (what the caller knows of the expert's week, time
+ * off and bookings — the API always sends it), a start the expert cannot take is refused with
+ * the reason: outside their weekly hours (`outside-availability`, with the hours open that day)
+ * or in their time off (`expert-time-off`); a direct assignment also over another booking
+ * (`expert-booked`). A proposal over one of their own bookings is allowed: that booking may go,
+ * and matching leaves the proposal out while it stands. The Expert's calendar stays the
+ * authority: booking it checks again.
  */
 import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
+import { calendarConflict, calendarRefusal, ExpertCalendar } from '../expert/expert';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
-import { addMinutes, isInstant, ms, TimeRange } from '../shared/time';
+import { addMinutes, isInstant, ms, rangeOf, TimeRange } from '../shared/time';
 import { VisitSpec } from '../shared/visit-plan';
 import {
   allowRoles,
@@ -87,12 +96,16 @@ type Step = { visitId: string; expertId: string };
 
 export type VisitCommand =
   | Command<'planVisit', VisitSpec & { ticketId: string; location: GeoPoint; priority: Priority }>
-  | Command<'proposeSlot', { visitId: string; expertId: string; expertSkills: string[]; starts: string[] }>
+  | Command<'proposeSlot', { visitId: string; expertId: string; expertSkills: string[]; expertCalendar?: ExpertCalendar; starts: string[] }>
   | Command<'withdrawProposal', { visitId: string; expertId: string; starts?: string[] }>
-  | Command<'assignExpert', { visitId: string; expertId: string; expertSkills: string[]; start: string }>
+  | Command<'assignExpert', { visitId: string; expertId: string; expertSkills: string[]; expertCalendar?: ExpertCalendar; start: string }>
   | Command<'finalizeVisit', { visitId: string; start: string; experts: string[] }>
   | Command<'updateWindows', { visitId: string; windows: TimeRange[] }>
-  | Command<'markEnRoute', Step & { eta: string }>
+  /**
+   * `maxLeadMinutes`: how long before the visit's start the expert may set off (configured;
+   * the API always sends it). Omitted, any time before the start is accepted.
+   */
+  | Command<'markEnRoute', Step & { eta: string; maxLeadMinutes?: number }>
   | Command<'markArrived', Step>
   | Command<'markStarted', Step>
   | Command<'reportCantArrive', Step & { reason: string }>
@@ -254,6 +267,7 @@ export const visitDecider: Decider<VisitState, VisitCommand, VisitEvent> = {
         for (const start of starts) {
           if (!fitsSomeWindow(visit.windows, start, visit.durationMinutes)) throw outsideWindows(start, visit);
           if (ms(start) < now.getTime()) throw new DomainError('slot-in-past', `${start} has already passed`);
+          assertExpertCanTake(command.data.expertCalendar, expertId, rangeOf(start, visit.durationMinutes), { bookings: false });
         }
         const previous = visit.proposals[expertId] ?? [];
         const slots = starts.map((start) => previous.find((p) => p.start === start) ?? { start, proposedAt: at });
@@ -279,6 +293,7 @@ export const visitDecider: Decider<VisitState, VisitCommand, VisitEvent> = {
         const start = canonicalInstant(command.data.start);
         if (!fitsSomeWindow(visit.windows, start, visit.durationMinutes)) throw outsideWindows(start, visit);
         if (visit.assignments[expertId]?.start === start) return [];
+        assertExpertCanTake(command.data.expertCalendar, expertId, rangeOf(start, visit.durationMinutes), { exceptVisitId: visit.visitId });
         return [{ type: 'VisitExpertAssigned', data: { ...ids, expertId, start, assignedBy: actor, assignedAt: at } }];
       }
       case 'finalizeVisit': {
@@ -311,6 +326,7 @@ export const visitDecider: Decider<VisitState, VisitCommand, VisitEvent> = {
         const { expertId } = step(actor, command.data, visit, ['finalized', 'en-route'], 'visit-not-finalized', 'go en route');
         assertInstant(command.data.eta, 'invalid-eta', 'the ETA');
         if (ms(command.data.eta) < now.getTime()) throw new DomainError('invalid-eta', 'the ETA has already passed');
+        assertNotTooEarly(visit, now, command.data.maxLeadMinutes);
         return [{ type: 'VisitEnRoute', data: { ...ids, expertId, eta: canonicalInstant(command.data.eta), reportedAt: at } }];
       }
       case 'markArrived': {
@@ -427,6 +443,26 @@ function step(actor: Actor, data: Step, visit: Visit, from: readonly VisitStatus
   if (!from.includes(visit.status)) throw new DomainError(code, `visit ${visit.visitId} is ${visit.status}: cannot ${what}`);
   if (!visit.experts.includes(data.expertId)) throw notOnVisit(data.expertId, visit);
   return data;
+}
+
+/** Setting off is refused more than `maxLeadMinutes` before the visit starts (the customer is told "on the way"). */
+function assertNotTooEarly(visit: Visit, now: Date, maxLeadMinutes: number | undefined): void {
+  if (maxLeadMinutes === undefined || visit.start === null) return;
+  const earliest = addMinutes(visit.start, -maxLeadMinutes);
+  if (now.getTime() < ms(earliest)) {
+    throw new DomainError(
+      'en-route-too-early',
+      `visit ${visit.visitId} starts at ${visit.start}: go en route at most ${maxLeadMinutes} minutes before it, from ${earliest}`,
+      { start: visit.start, earliestEnRoute: earliest, maxLeadMinutes },
+    );
+  }
+}
+
+/** Refuses a time the expert's calendar (when the caller gave it) does not allow, saying why. */
+function assertExpertCanTake(calendar: ExpertCalendar | undefined, expertId: string, range: TimeRange, options: { bookings?: boolean; exceptVisitId?: string }): void {
+  if (!calendar) return;
+  const conflict = calendarConflict(calendar, range, options);
+  if (conflict) throw calendarRefusal(expertId, range, conflict);
 }
 
 function offersStart(visit: Visit, expertId: string, start: string): boolean {

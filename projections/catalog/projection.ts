@@ -2,7 +2,7 @@ import { Document } from '../../document-store/port';
 import { ApplianceModelEvent } from '../../domain/catalog/appliance-model';
 import { Projection } from '../projection';
 
-/** The `catalog_models` read model: every appliance model with a retired flag (the ticket form's list). */
+/** The `catalog_models` read model: every appliance model with a retired flag and successor (the ticket form's list). */
 export interface CatalogModelDoc extends Document {
   modelId: string;
   brand: string;
@@ -11,6 +11,8 @@ export interface CatalogModelDoc extends Document {
   requiredSkills: string[];
   aliases: string[];
   retired: boolean;
+  /** The model that replaced a retired one, when recorded (a new ticket naming this one gets it). */
+  successorId: string | null;
   addedAt: string;
   revision: number;
 }
@@ -19,7 +21,8 @@ export const CATALOG_MODELS = 'catalog_models';
 
 export const catalogProjection: Projection = {
   name: 'catalog',
-  version: 1,
+  // 2: successorId.
+  version: 2,
   eventTypes: ['ApplianceModelAdded', 'ApplianceModelUpdated', 'ApplianceModelRetired', 'ApplianceModelReinstated'],
   collections: {
     [CATALOG_MODELS]: [
@@ -35,7 +38,7 @@ export const catalogProjection: Projection = {
       const d = e.data;
       await models.replaceOne(
         { _id: id },
-        { _id: id, modelId: id, brand: d.brand, model: d.model, category: d.category, requiredSkills: d.requiredSkills, aliases: d.aliases, retired: false, addedAt: d.addedAt, revision: event.revision },
+        { _id: id, modelId: id, brand: d.brand, model: d.model, category: d.category, requiredSkills: d.requiredSkills, aliases: d.aliases, retired: false, successorId: null, addedAt: d.addedAt, revision: event.revision },
         { upsert: true },
       );
       return;
@@ -47,10 +50,10 @@ export const catalogProjection: Projection = {
         await models.replaceOne({ _id: id }, { ...current, requiredSkills: e.data.requiredSkills, aliases: e.data.aliases, revision: event.revision });
         return;
       case 'ApplianceModelRetired':
-        await models.replaceOne({ _id: id }, { ...current, retired: true, revision: event.revision });
+        await models.replaceOne({ _id: id }, { ...current, retired: true, successorId: e.data.successorId ?? null, revision: event.revision });
         return;
       case 'ApplianceModelReinstated':
-        await models.replaceOne({ _id: id }, { ...current, retired: false, revision: event.revision });
+        await models.replaceOne({ _id: id }, { ...current, retired: false, successorId: null, revision: event.revision });
         return;
     }
   },

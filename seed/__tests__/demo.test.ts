@@ -32,6 +32,18 @@ describe('demo seed (tiny)', () => {
     const login = await sys.call('POST', '/auth/login', { body: DEMO_LOGINS.manager });
     expect(login.status).toBe(200);
 
+    // The knowledge base has articles, each written by the expert of the completed ticket it links to.
+    const written = (await sys.services.events.readAll()).filter((e) => e.type === 'ArticleWritten').map((e) => e.data as { linkedTicketId: string; authorId: string; applianceModelId: string });
+    expect(summary.articles).toBe(written.length);
+    expect(written.length).toBeGreaterThan(0);
+    for (const article of written) {
+      const ticket = await ticketStatus(article.linkedTicketId);
+      expect(ticket.status).toBe('completed');
+      if (ticket.status !== 'completed') continue;
+      expect(ticket.applianceModelId).toBe(article.applianceModelId);
+      expect(ticket.visits.flatMap((v) => v.experts)).toContain(article.authorId);
+    }
+
     const head = await sys.services.events.headPosition();
     const again = await seedDemo(seedSys, { experts: 6, customers: 5, tickets: 10, now });
     expect(again.skippedTickets).toBe(10);

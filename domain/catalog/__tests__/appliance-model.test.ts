@@ -10,6 +10,7 @@ import {
   CatalogEntry,
   matchFreeText,
   matchKey,
+  modelForNewTicket,
   normalizeCategory,
   suggestModelId,
 } from '../appliance-model';
@@ -20,7 +21,8 @@ const at = TEST_NOW.toISOString();
 
 const washer = { modelId: 'whirlpool-wtw5000dw', brand: 'Whirlpool', model: 'WTW5000DW', category: 'washer', requiredSkills: ['washer'], aliases: ['Cabrio 5000'] };
 const added: ApplianceModelEvent = { type: 'ApplianceModelAdded', data: { ...washer, addedAt: at } };
-const retired: ApplianceModelEvent = { type: 'ApplianceModelRetired', data: { modelId: washer.modelId, retiredAt: at } };
+const retired: ApplianceModelEvent = { type: 'ApplianceModelRetired', data: { modelId: washer.modelId, retiredAt: at, successorId: null } };
+const succeeded = (successorId: string): ApplianceModelEvent => ({ type: 'ApplianceModelRetired', data: { modelId: washer.modelId, retiredAt: at, successorId } });
 const fold = (...events: ApplianceModelEvent[]): ApplianceModelState => events.reduce(applianceModelDecider.evolve, applianceModelDecider.initialState());
 
 describe('Appliance model', () => {
@@ -94,6 +96,38 @@ describe('Appliance model', () => {
     it('retires a listed model', () => spec.given(added).when(cmd('retireApplianceModel', { modelId: washer.modelId })).then(retired));
     it('changes nothing for a retired model', () => spec.given(added, retired).when(cmd('retireApplianceModel', { modelId: washer.modelId })).thenNothingHappens());
     it('rejects an unknown model', () => spec.given().when(cmd('retireApplianceModel', { modelId: washer.modelId })).thenFails('model-not-found'));
+    it('retires naming the successor', () =>
+      spec.given(added).when(cmd('retireApplianceModel', { modelId: washer.modelId, successorId: 'whirlpool-wtw6000dw' })).then(succeeded('whirlpool-wtw6000dw')));
+    it('names a successor for a model retired without one', () =>
+      spec.given(added, retired).when(cmd('retireApplianceModel', { modelId: washer.modelId, successorId: 'whirlpool-wtw6000dw' })).then(succeeded('whirlpool-wtw6000dw')));
+    it('changes nothing for the same successor, or none given', () => {
+      spec.given(added, succeeded('whirlpool-wtw6000dw')).when(cmd('retireApplianceModel', { modelId: washer.modelId, successorId: 'whirlpool-wtw6000dw' })).thenNothingHappens();
+      spec.given(added, succeeded('whirlpool-wtw6000dw')).when(cmd('retireApplianceModel', { modelId: washer.modelId })).thenNothingHappens();
+    });
+    it('rejects a model succeeding itself', () =>
+      spec.given(added).when(cmd('retireApplianceModel', { modelId: washer.modelId, successorId: washer.modelId })).thenFails('invalid-successor'));
+    it('keeps the successor in the state; reinstating drops it; old retirements read as none', () => {
+      const state = fold(added, succeeded('whirlpool-wtw6000dw'));
+      expect(state).toMatchObject({ status: 'retired', successorId: 'whirlpool-wtw6000dw' });
+      expect(fold(added, succeeded('whirlpool-wtw6000dw'), { type: 'ApplianceModelReinstated', data: { modelId: washer.modelId, reinstatedAt: at } })).toMatchObject({ status: 'listed', successorId: null });
+      expect(fold(added, { type: 'ApplianceModelRetired', data: { modelId: washer.modelId, retiredAt: at } })).toMatchObject({ status: 'retired', successorId: null });
+    });
+  });
+
+  describe('modelForNewTicket', () => {
+    const catalog = (...entries: [string, boolean, string | null][]) => new Map(entries.map(([modelId, isRetired, successorId]) => [modelId, { modelId, retired: isRetired, successorId }]));
+    it('a listed model is recorded as given', () => expect(modelForNewTicket(catalog(['a', false, null]), 'a')).toEqual({ outcome: 'listed', modelId: 'a' }));
+    it('an unknown model is unknown', () => expect(modelForNewTicket(catalog(['a', false, null]), 'b')).toEqual({ outcome: 'unknown', modelId: 'b' }));
+    it('a retired model without a successor is refused', () => expect(modelForNewTicket(catalog(['a', true, null]), 'a')).toEqual({ outcome: 'retired', modelId: 'a' }));
+    it('a retired model is recorded as its listed successor, through retired ones', () => {
+      expect(modelForNewTicket(catalog(['a', true, 'b'], ['b', false, null]), 'a')).toEqual({ outcome: 'succeeded', modelId: 'b', retiredModelId: 'a' });
+      expect(modelForNewTicket(catalog(['a', true, 'b'], ['b', true, 'c'], ['c', false, null]), 'a')).toEqual({ outcome: 'succeeded', modelId: 'c', retiredModelId: 'a' });
+    });
+    it('a successor that is missing, retired for good or loops back counts as none', () => {
+      expect(modelForNewTicket(catalog(['a', true, 'b']), 'a')).toEqual({ outcome: 'retired', modelId: 'a' });
+      expect(modelForNewTicket(catalog(['a', true, 'b'], ['b', true, null]), 'a')).toEqual({ outcome: 'retired', modelId: 'a' });
+      expect(modelForNewTicket(catalog(['a', true, 'b'], ['b', true, 'a']), 'a')).toEqual({ outcome: 'retired', modelId: 'a' });
+    });
   });
 
   describe('reinstateApplianceModel', () => {
@@ -167,6 +201,7 @@ describe('Appliance model', () => {
           cmd('updateApplianceModel', { modelId: washer.modelId, ...(skills === undefined ? {} : { requiredSkills: skills }), ...(aliases === undefined ? {} : { aliases }) }),
         ),
       fc.constant(cmd('retireApplianceModel', { modelId: washer.modelId })),
+      fc.constantFrom('whirlpool-wtw6000dw', washer.modelId).map((successorId) => cmd('retireApplianceModel', { modelId: washer.modelId, successorId })),
       fc.constant(cmd('reinstateApplianceModel', { modelId: washer.modelId })),
     );
 
@@ -195,6 +230,8 @@ describe('Appliance model', () => {
           for (const s of states) {
             if (s.status === 'unknown') continue;
             expect(s.requiredSkills.length).toBeGreaterThan(0);
+            if (s.status === 'listed') expect(s.successorId).toBeNull();
+            expect(s.successorId).not.toBe(s.modelId);
             expect(s.category).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
             const keys = s.aliases.map(matchKey);
             expect(keys.every((k) => k.length > 0)).toBe(true);

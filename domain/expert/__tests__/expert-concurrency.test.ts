@@ -32,7 +32,7 @@ const onboard = cmd('onboardExpert', {
   homeLocation: { lat: 42.1, lon: -72.59 },
   serviceArea: { kind: 'radius', radiusKm: 30 },
   skills: ['washer'],
-  availability: { timeZone: 'UTC', days: [[], [], [], [], [], [], []] },
+  availability: { timeZone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6].map(() => [{ from: '00:00', to: '24:00' }]) },
   feePerVisitCents: 4500,
 });
 

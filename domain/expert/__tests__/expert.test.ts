@@ -3,10 +3,12 @@ import { command, TEST_NOW } from '../../../testing/commands';
 import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
 import { overlaps, TimeRange } from '../../shared/time';
-import { withinWeeklyAvailability } from '../availability';
+import { availableStretches, hasOpenStart, openHoursOn, withinWeeklyAvailability } from '../availability';
 import {
   Booking,
   bookingsOf,
+  calendarConflict,
+  canTake,
   ExpertCommand,
   expertDecider,
   ExpertEvent,
@@ -31,7 +33,12 @@ const tue = (hhmm: string) => `2026-03-03T${hhmm}:00.000Z`;
 const range = (from: string, to: string): TimeRange => ({ start: tue(from), end: tue(to) });
 
 const weekdays9to5 = [{ from: '08:00', to: '17:00' }];
-const availability: WeeklyAvailability = { timeZone: 'America/New_York', days: [[], weekdays9to5, weekdays9to5, weekdays9to5, weekdays9to5, weekdays9to5, []] };
+/** New York office hours, Monday to Friday. */
+const newYork: WeeklyAvailability = { timeZone: 'America/New_York', days: [[], weekdays9to5, weekdays9to5, weekdays9to5, weekdays9to5, weekdays9to5, []] };
+/** Every hour of every day (UTC): most calendar rules here are about bookings, not hours. */
+const availability: WeeklyAvailability = { timeZone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6].map(() => [{ from: '00:00', to: '24:00' }]) };
+type ExpertCalendarState = Extract<ExpertState, { status: 'active' }>;
+const hoursChanged = (a: WeeklyAvailability): ExpertEvent => ({ type: 'ExpertAvailabilityUpdated', data: { expertId: 'e1', availability: a } });
 const profile = {
   expertId: 'e1',
   name: 'Sam Ortiz',
@@ -277,8 +284,29 @@ describe('Expert', () => {
     it('books a free range', () => spec.given(onboarded).when(cmd('bookTime', { expertId: 'e1', visitId: 'v1', range: slot })).then(booked('v1', slot)));
     it('books a range that touches another booking (half-open ranges)', () =>
       spec.given(onboarded, booked('v1', slot)).when(cmd('bookTime', { expertId: 'e1', visitId: 'v2', range: range('12:00', '13:00') })).then(booked('v2', range('12:00', '13:00'))));
-    it('books outside the weekly availability (it is advisory)', () =>
-      spec.given(onboarded).when(cmd('bookTime', { expertId: 'e1', visitId: 'v1', range: range('02:00', '03:00') })).then(booked('v1', range('02:00', '03:00'))));
+    it('books inside the weekly availability, in the expert’s time zone', () =>
+      spec.given(onboarded, hoursChanged(newYork)).when(cmd('bookTime', { expertId: 'e1', visitId: 'v1', range: range('15:00', '17:00') })).then(booked('v1', range('15:00', '17:00'))));
+    it('refuses a range outside the weekly availability, saying which hours are open that day', () => {
+      spec.given(onboarded, hoursChanged(newYork)).when(cmd('bookTime', { expertId: 'e1', visitId: 'v1', range: range('20:00', '23:00') })).thenFails('calendar-conflict');
+      let error: DomainError | undefined;
+      try {
+        expertDecider.decide(cmd('bookTime', { expertId: 'e1', visitId: 'v1', range: range('20:00', '23:00') }), fold(onboarded, hoursChanged(newYork)));
+      } catch (e) {
+        error = e as DomainError;
+      }
+      expect(error?.message).toBe('expert e1 works 08:00–17:00 on Tuesday 2026-03-03 (America/New_York): 15:00–18:00 is outside those hours');
+      expect(error?.details).toEqual({ conflict: 'outside-availability', openHours: { date: '2026-03-03', weekday: 'Tuesday', timeZone: 'America/New_York', slots: weekdays9to5 } });
+    });
+    it('refuses a move out of the weekly availability', () =>
+      spec
+        .given(onboarded, hoursChanged(newYork), booked('v1', range('15:00', '16:00')))
+        .when(cmd('bookTime', { expertId: 'e1', visitId: 'v1', range: range('21:30', '22:30') }))
+        .thenFails('calendar-conflict'));
+    it('refuses a range on a day off', () =>
+      spec
+        .given(onboarded, hoursChanged(newYork))
+        .when(cmd('bookTime', { expertId: 'e1', visitId: 'v1', range: { start: '2026-03-08T15:00:00.000Z', end: '2026-03-08T16:00:00.000Z' } }))
+        .thenFails('calendar-conflict'));
     it('booking the same visit at the same range again changes nothing', () =>
       spec
         .given(onboarded, booked('v1', slot))
@@ -403,14 +431,50 @@ describe('Expert', () => {
     });
     it('withinWeeklyAvailability reads the slots in the expert’s time zone', () => {
       // Tuesday in New York (EST, UTC-5 until 8 March 2026, then EDT, UTC-4).
-      expect(withinWeeklyAvailability(availability, range('13:00', '15:00'))).toBe(true); // 08:00–10:00
-      expect(withinWeeklyAvailability(availability, range('12:00', '14:00'))).toBe(false); // 07:00–09:00
-      expect(withinWeeklyAvailability(availability, range('21:00', '22:30'))).toBe(false); // 16:00–17:30
-      expect(withinWeeklyAvailability(availability, { start: '2026-03-10T12:00:00.000Z', end: '2026-03-10T13:00:00.000Z' })).toBe(true); // 08:00 EDT
-      expect(withinWeeklyAvailability(availability, { start: '2026-03-08T14:00:00.000Z', end: '2026-03-08T15:00:00.000Z' })).toBe(false); // Sunday
+      expect(withinWeeklyAvailability(newYork, range('13:00', '15:00'))).toBe(true); // 08:00–10:00
+      expect(withinWeeklyAvailability(newYork, range('12:00', '14:00'))).toBe(false); // 07:00–09:00
+      expect(withinWeeklyAvailability(newYork, range('21:00', '22:30'))).toBe(false); // 16:00–17:30
+      expect(withinWeeklyAvailability(newYork, { start: '2026-03-10T12:00:00.000Z', end: '2026-03-10T13:00:00.000Z' })).toBe(true); // 08:00 EDT
+      expect(withinWeeklyAvailability(newYork, { start: '2026-03-08T14:00:00.000Z', end: '2026-03-08T15:00:00.000Z' })).toBe(false); // Sunday
       const lateShift: WeeklyAvailability = { timeZone: 'UTC', days: [[], [], [{ from: '20:00', to: '24:00' }], [{ from: '00:00', to: '04:00' }], [], [], []] };
       expect(withinWeeklyAvailability(lateShift, { start: tue('21:00'), end: '2026-03-04T00:00:00.000Z' })).toBe(true);
       expect(withinWeeklyAvailability(lateShift, { start: tue('23:00'), end: '2026-03-04T01:00:00.000Z' })).toBe(false); // crosses midnight
+    });
+    it('adjacent slots of a day join; the stretches of a range are cut to it, day by day', () => {
+      const split: WeeklyAvailability = { timeZone: 'UTC', days: [[], [], [{ from: '13:00', to: '17:00' }, { from: '08:00', to: '12:00' }, { from: '12:00', to: '13:00' }], [{ from: '09:00', to: '10:00' }], [], [], []] };
+      expect(withinWeeklyAvailability(split, range('11:00', '14:00'))).toBe(true);
+      expect(availableStretches(split, { start: tue('10:00'), end: '2026-03-04T09:30:00.000Z' })).toEqual([
+        { start: tue('10:00'), end: tue('17:00') },
+        { start: '2026-03-04T09:00:00.000Z', end: '2026-03-04T09:30:00.000Z' },
+      ]);
+      // Across the change to summer time (Sunday 8 March), each day's hours stay local.
+      expect(availableStretches(newYork, { start: '2026-03-06T00:00:00.000Z', end: '2026-03-10T00:00:00.000Z' })).toEqual([
+        { start: '2026-03-06T13:00:00.000Z', end: '2026-03-06T22:00:00.000Z' },
+        { start: '2026-03-09T12:00:00.000Z', end: '2026-03-09T21:00:00.000Z' },
+      ]);
+    });
+    it('openHoursOn names the local day of an instant and its slots', () => {
+      expect(openHoursOn(newYork, '2026-03-04T03:00:00.000Z')).toEqual({ date: '2026-03-03', weekday: 'Tuesday', timeZone: 'America/New_York', slots: weekdays9to5 });
+      expect(openHoursOn(newYork, '2026-03-08T15:00:00.000Z')).toEqual({ date: '2026-03-08', weekday: 'Sunday', timeZone: 'America/New_York', slots: [] });
+    });
+    it('hasOpenStart: a whole visit fits the hours of a window, clear of busy times', () => {
+      const window = range('12:00', '18:00'); // 07:00–13:00 in New York: open from 08:00 (13:00Z)
+      expect(hasOpenStart(newYork, [], window, 300)).toBe(true);
+      expect(hasOpenStart(newYork, [], window, 301)).toBe(false);
+      expect(hasOpenStart(newYork, [range('14:00', '17:00')], window, 120)).toBe(false);
+      expect(hasOpenStart(newYork, [range('14:00', '17:00')], window, 60)).toBe(true);
+      expect(hasOpenStart(newYork, [], { start: '2026-03-07T12:00:00.000Z', end: '2026-03-08T23:00:00.000Z' }, 30)).toBe(false); // a weekend
+    });
+    it('calendarConflict: outside the hours, time off, other bookings (optionally not)', () => {
+      const state = fold(onboarded, hoursChanged(newYork), booked('v1', range('15:00', '16:00')), timeOff('t1', range('18:00', '19:00'), 'school run'));
+      expect(calendarConflict(state as ExpertCalendarState, range('15:00', '16:00'), { exceptVisitId: 'v1' })).toBeNull();
+      expect(calendarConflict(state as ExpertCalendarState, range('15:30', '16:30'))).toEqual({ conflict: 'booked', booking: { visitId: 'v1', range: range('15:00', '16:00') } });
+      expect(calendarConflict(state as ExpertCalendarState, range('15:30', '16:30'), { bookings: false })).toBeNull();
+      expect(calendarConflict(state as ExpertCalendarState, range('18:30', '19:30'))).toEqual({ conflict: 'time-off', timeOff: { timeOffId: 't1', range: range('18:00', '19:00'), reason: 'school run' } });
+      expect(calendarConflict(state as ExpertCalendarState, range('21:30', '22:30'))).toMatchObject({ conflict: 'outside-availability', openHours: { date: '2026-03-03', slots: weekdays9to5 } });
+      expect(canTake(state, range('16:00', '18:00'))).toBe(true);
+      expect(canTake(state, range('21:30', '22:30'))).toBe(false);
+      expect(canTake(fold(onboarded, deactivated()), range('16:00', '18:00'))).toBe(false);
     });
     it('skills compare normalized', () => {
       expect(normalizeSkills([' Gas  Oven', 'gas oven', 'HVAC'])).toEqual(['gas oven', 'hvac']);
@@ -513,10 +577,11 @@ describe('Expert', () => {
           for (const { command: c, before, events, error } of steps) {
             expectConsistentCalendar(before);
             if (c.type === 'bookTime' && before.status !== 'unknown') {
-              // Exactly the conflict-free requests land, and isFreeFor predicts it.
+              // Exactly the conflict-free requests land, and canTake predicts it (a range over
+              // midnight leaves the day's hours).
               const current = before.bookings.find((b) => b.visitId === c.data.visitId);
               const same = current !== undefined && current.range.start === c.data.range.start && current.range.end === c.data.range.end;
-              const free = isFreeFor(before, c.data.range, c.data.visitId);
+              const free = canTake(before, c.data.range, c.data.visitId);
               if (same) expect(events).toEqual([]);
               else if (free) expect(events).toHaveLength(1);
               else expect(error?.code).toBe('calendar-conflict');

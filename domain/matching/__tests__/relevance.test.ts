@@ -113,6 +113,15 @@ describe('rankExperts', () => {
       expect(rankOne(expert('e1', { bookings: [allWeek] })).factors.availability).toBe(0);
     });
 
+    it("counts only the expert's weekly hours as free time", () => {
+      const days = (slots: Record<number, { from: string; to: string }[]>) => [0, 1, 2, 3, 4, 5, 6].map((d) => slots[d] ?? []);
+      // June 1st 2026 is a Monday, the 2nd a Tuesday.
+      expect(rankOne(expert('e1', { weeklyHours: { timeZone: 'UTC', days: days({ 1: [{ from: '10:00', to: '11:00' }] }) } })).factors.availability).toBe(1);
+      expect(rankOne(expert('e1', { weeklyHours: { timeZone: 'UTC', days: days({ 1: [{ from: '13:00', to: '17:00' }], 2: [{ from: '08:00', to: '12:00' }] }) } })).factors.availability).toBe(0.5);
+      expect(rankOne(expert('e1', { weeklyHours: { timeZone: 'UTC', days: days({ 1: [{ from: '10:00', to: '11:00' }] }) }, bookings: [firstWindow] })).factors.availability).toBe(0);
+      expect(rankOne(expert('e1', { weeklyHours: { timeZone: 'UTC', days: days({}) } })).factors.availability).toBe(0);
+    });
+
     it('looks only at what is still ahead', () => {
       // At 10:30 on June 1st the first window has 90 minutes left; at 11:30, too little.
       expect(rankOne(expert('e1', { bookings: [{ start: '2026-06-02T08:00:00.000Z', end: '2026-06-02T12:00:00.000Z' }] }), '2026-06-01T10:30:00.000Z').factors.availability).toBe(1);

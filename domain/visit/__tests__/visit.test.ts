@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { command, TEST_ACTOR, TEST_NOW } from '../../../testing/commands';
 import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
+import { ExpertCalendar } from '../../expert/expert';
 import { addMinutes, ms, TimeRange } from '../../shared/time';
 import {
   bookedRange,
@@ -66,6 +67,20 @@ const onTheWay = [...scheduled, enRoute()];
 const there = [...onTheWay, arrived];
 const working = [...there, started];
 
+/** Weekday mornings 07:00–12:00 UTC; and a shorter day, 07:00–10:00. */
+const weekdays = (slot: { from: string; to: string }) => [0, 1, 2, 3, 4, 5, 6].map((d) => (d === 0 || d === 6 ? [] : [slot]));
+const mornings: ExpertCalendar = { availability: { timeZone: 'UTC', days: weekdays({ from: '07:00', to: '12:00' }) }, timeOff: [], bookings: [] };
+const earlyMornings: ExpertCalendar = { ...mornings, availability: { timeZone: 'UTC', days: weekdays({ from: '07:00', to: '10:00' }) } };
+const refusalOf = (run: () => unknown): DomainError => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected a refusal');
+};
+
 const cmd = <T extends VisitCommand['type']>(type: T, data: Extract<VisitCommand, { type: T }>['data'], actor: Actor = helpdesk, now = TEST_NOW) =>
   command<VisitCommand>(type, data, { actor, now });
 const fold = (events: VisitEvent[]): VisitState => events.reduce(visitDecider.evolve, visitDecider.initialState());
@@ -121,6 +136,21 @@ describe('Visit', () => {
     it('refuses an expert proposing for another', () => spec.given(...open).when(propose([S1], e2, 'e1')).thenFails('forbidden'));
     it('refuses a customer', () => spec.given(...open).when(propose([S1], customer)).thenFails('forbidden'));
     it('refuses an unknown visit', () => spec.given().when(propose([S1])).thenFails('visit-not-found'));
+
+    describe("with the expert's calendar", () => {
+      const withCalendar = (starts: string[], calendar: ExpertCalendar) => cmd('proposeSlot', { visitId: 'v1', expertId: 'e1', expertSkills: skills, expertCalendar: calendar, starts }, e1);
+      it('records starts inside the weekly hours', () => spec.given(...open).when(withCalendar([S1, S2], mornings)).then(proposed('e1', [{ start: S1 }, { start: S2 }])));
+      it('refuses a start outside the weekly hours, saying which hours are open that day', () => {
+        spec.given(...open).when(withCalendar([S1, S2], earlyMornings)).thenFails('outside-availability');
+        const refusal = refusalOf(() => visitDecider.decide(withCalendar([S1, S2], earlyMornings), fold(open)));
+        expect(refusal.message).toBe('expert e1 works 07:00–10:00 on Tuesday 2026-03-03 (UTC): 10:00–11:00 is outside those hours');
+        expect(refusal.details).toEqual({ conflict: 'outside-availability', openHours: { date: '2026-03-03', weekday: 'Tuesday', timeZone: 'UTC', slots: [{ from: '07:00', to: '10:00' }] } });
+      });
+      it('refuses a start in time off', () =>
+        spec.given(...open).when(withCalendar([S1], { ...mornings, timeOff: [{ timeOffId: 't1', range: { start: S1, end: S2 }, reason: 'dentist' }] })).thenFails('expert-time-off'));
+      it('accepts a start over one of their bookings (it may go; matching leaves it out meanwhile)', () =>
+        spec.given(...open).when(withCalendar([S1], { ...mornings, bookings: [{ visitId: 'v9', range: { start: S1, end: S2 } }] })).then(proposed('e1', [{ start: S1 }])));
+    });
   });
 
   describe('withdrawProposal', () => {
@@ -149,6 +179,21 @@ describe('Visit', () => {
     it('refuses a start that is not a date', () => spec.given(...open).when(assign('later')).thenFails('invalid-slot'));
     it('refuses a finalized visit', () => spec.given(...scheduled).when(assign()).thenFails('visit-not-open'));
     it('refuses an expert assigning', () => spec.given(...open).when(assign(S1, skills, e2)).thenFails('forbidden'));
+
+    describe("with the expert's calendar", () => {
+      const withCalendar = (calendar: ExpertCalendar, start = S1) => cmd('assignExpert', { visitId: 'v1', expertId: 'e2', expertSkills: skills, expertCalendar: calendar, start }, helpdesk);
+      it('assigns a start the calendar allows', () => spec.given(...open).when(withCalendar(mornings)).then(assigned('e2', S1)));
+      it('refuses a start in time off, saying so', () => {
+        const off = { ...mornings, timeOff: [{ timeOffId: 't1', range: { start: '2026-03-03T08:30:00.000Z', end: '2026-03-03T09:30:00.000Z' }, reason: 'dentist' }] };
+        spec.given(...open).when(withCalendar(off)).thenFails('expert-time-off');
+        expect(refusalOf(() => visitDecider.decide(withCalendar(off), fold(open))).message).toBe('expert e2 is off from 2026-03-03T08:30:00.000Z to 2026-03-03T09:30:00.000Z (dentist)');
+      });
+      it('refuses a start outside the weekly hours', () => spec.given(...open).when(withCalendar(earlyMornings, S2)).thenFails('outside-availability'));
+      it('refuses a start over another booking', () =>
+        spec.given(...open).when(withCalendar({ ...mornings, bookings: [{ visitId: 'v9', range: { start: S1, end: S2 } }] })).thenFails('expert-booked'));
+      it('ignores a booking for this very visit', () =>
+        spec.given(...open).when(withCalendar({ ...mornings, bookings: [{ visitId: 'v1', range: { start: S1, end: S2 } }] })).then(assigned('e2', S1)));
+    });
   });
 
   describe('finalizeVisit', () => {
@@ -214,6 +259,29 @@ describe('Visit', () => {
     it('refuses a customer', () => spec.given(...scheduled).when(go(customer)).thenFails('forbidden'));
     it('refuses an ETA that is not a date', () => spec.given(...scheduled).when(go(e1, 'e1', 'soon')).thenFails('invalid-eta'));
     it('refuses an ETA in the past', () => spec.given(...scheduled).when(go(e1, 'e1', '2026-03-01T00:00:00.000Z')).thenFails('invalid-eta'));
+
+    describe('at most maxLeadMinutes before the visit starts', () => {
+      // The visit starts at 09:00 on 3 March; the clock of these commands is 2 March 08:00.
+      const goAt = (now: Date, maxLeadMinutes = 120) => cmd('markEnRoute', { visitId: 'v1', expertId: 'e1', eta, maxLeadMinutes }, e1, now);
+      it('refuses setting off the day before, saying from when it may', () => {
+        spec.given(...scheduled).when(goAt(TEST_NOW)).thenFails('en-route-too-early');
+        const refusal = refusalOf(() => visitDecider.decide(goAt(TEST_NOW), fold(scheduled)));
+        expect(refusal.message).toBe('visit v1 starts at 2026-03-03T09:00:00.000Z: go en route at most 120 minutes before it, from 2026-03-03T07:00:00.000Z');
+        expect(refusal.details).toEqual({ start: S1, earliestEnRoute: '2026-03-03T07:00:00.000Z', maxLeadMinutes: 120 });
+      });
+      it('refuses a minute too early', () => spec.given(...scheduled).when(goAt(new Date('2026-03-03T06:59:00.000Z'))).thenFails('en-route-too-early'));
+      it('sets off exactly at the bound', () =>
+        spec
+          .given(...scheduled)
+          .when(goAt(new Date('2026-03-03T07:00:00.000Z')))
+          .then({ type: 'VisitEnRoute', data: { ...ids, expertId: 'e1', eta, reportedAt: '2026-03-03T07:00:00.000Z' } }));
+      it('follows a shorter bound', () => spec.given(...scheduled).when(goAt(new Date('2026-03-03T08:00:00.000Z'), 30)).thenFails('en-route-too-early'));
+      it('sets off inside the bound', () =>
+        spec
+          .given(...scheduled)
+          .when(goAt(new Date('2026-03-03T08:50:00.000Z')))
+          .then({ type: 'VisitEnRoute', data: { ...ids, expertId: 'e1', eta, reportedAt: '2026-03-03T08:50:00.000Z' } }));
+    });
   });
 
   describe('markArrived', () => {
