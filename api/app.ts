@@ -2,8 +2,6 @@ import express, { Express, Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
-import { z } from 'zod';
-import { listDevOutbox } from '../notifications/dev-outbox';
 import { servingStatus } from '../projections/status';
 import { SAGA_CHECKPOINTS, SagaCheckpoint } from '../sagas/runner';
 import { authenticateBearer } from './auth/accounts';
@@ -12,8 +10,9 @@ import { mountRoutes, RouteResult, RouterHooks } from './http/route';
 import { ApiMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { PipelineStatus } from './pipeline-status';
-import { mountProbes } from './probes';
+import { probeRoutes } from './probes';
 import { allRoutes } from './routes';
+import { devOutboxRoutes } from './routes/ops';
 import { ApiServices } from './services';
 
 const IDEMPOTENCY = '_idempotency';
@@ -82,7 +81,9 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   app.use(['/auth/login', '/auth/refresh'], limiter(true));
   app.use('/auth/register', limiter(false));
 
-  mountProbes(app, { services, pipeline, metrics, warmingUp: options.warmingUp });
+  const hooks = routerHooks(services, metrics);
+  // The probes answer while the API is starting up.
+  mountRoutes(app, probeRoutes, { ...services, pipeline, metrics, warmingUp: options.warmingUp ?? (() => null) }, hooks);
   if (options.warmingUp) {
     const warmingUp = options.warmingUp;
     app.use((req, res, next) => {
@@ -92,9 +93,10 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
       next(new HttpProblem(503, 'Starting up', reason));
     });
   }
-  if (options.devOutbox) mountDevOutbox(app, services);
+  if (options.devOutbox) mountRoutes(app, devOutboxRoutes, services, hooks);
 
-  const document = openApiDocument(allRoutes, { version: '1.0.0', serverUrl: options.publicUrl });
+  const documented = [...probeRoutes, ...(options.devOutbox ? devOutboxRoutes : []), ...allRoutes] as unknown as typeof allRoutes;
+  const document = openApiDocument(documented, { version: '1.0.0', serverUrl: options.publicUrl });
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -102,7 +104,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
     res.type('html').send(docsPage());
   });
 
-  mountRoutes(app, allRoutes, services, routerHooks(services, metrics));
+  mountRoutes(app, allRoutes, services, hooks);
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}; see /docs.`)));
   app.use(
@@ -173,22 +175,4 @@ async function waitForSagas(services: ApiServices, position: number, names: read
 async function pollUntil(done: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + READ_YOUR_WRITES_MS;
   while (Date.now() < deadline && !(await done())) await new Promise((r) => setTimeout(r, 25));
-}
-
-function mountDevOutbox(app: Express, services: ApiServices): void {
-  // Development outbox: every SMS and e-mail recorded instead of sent (no Twilio/SendGrid credentials).
-  const Query = z.object({
-    ticketId: z.string().min(1).max(200).optional(),
-    to: z.string().min(1).max(200).optional(),
-    channel: z.enum(['sms', 'email']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-  });
-  app.get('/notifications/dev-outbox', async (req, res, next) => {
-    try {
-      const { ticketId, to, channel, limit } = Query.parse(req.query);
-      res.json({ messages: await listDevOutbox(services.documents, { limit, ...(ticketId ? { ticketId } : {}), ...(to ? { to } : {}), ...(channel ? { channel } : {}) }) });
-    } catch (error) {
-      next(error);
-    }
-  });
 }

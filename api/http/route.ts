@@ -22,6 +22,8 @@ export interface RouteResult {
    * route's `readsNext` read models have applied it, and carries it as `X-Event-Position`.
    */
   position?: Position;
+  /** Media type of a body that is not JSON (sent as is), e.g. Prometheus text or a problem document. */
+  contentType?: string;
 }
 
 export interface RouteRequest<P, Q, B> {
@@ -59,6 +61,13 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
   readsNext?: readonly string[];
   /** Status of a successful answer, for the OpenAPI document. */
   success: number;
+  /**
+   * What the answers mean, by status, for the OpenAPI document: the success and any deliberate
+   * other (a probe's 503). Statuses of 400 and above are problem documents.
+   */
+  responses?: Readonly<Record<number, string>>;
+  /** Media type of a successful answer that is not JSON (e.g. Prometheus text). */
+  successType?: string;
   handler(request: RouteRequest<P, Q, B>, services: S): Promise<RouteResult>;
 }
 
@@ -163,6 +172,7 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
 function send(res: Response, result: RouteResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if (result.body === undefined) res.status(result.status).end();
+  else if (result.contentType) res.status(result.status).type(result.contentType).send(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
   else res.status(result.status).json(result.body);
 }
 
