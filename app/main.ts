@@ -6,6 +6,7 @@ import { Server } from 'node:http';
 import { createApi } from '../api/app';
 import { LiveGateway, startLiveGateway } from '../api/live';
 import { ApiServices } from '../api/services';
+import { ensureBootstrapAdmin } from '../api/auth/staff-accounts';
 import { CommandHandler } from '../commands/handler';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   // A seed interrupted (Ctrl-C) is finished on the next start: its commands are idempotent.
   const seedProgress = new SeedProgress(documents);
   const interrupted = await seedProgress.interrupted();
-  const seedWanted = engine && runs('workers') && process.env.SEED_DEMO !== 'false' && ((await eventStore.headPosition()) === 0 || interrupted);
+  const seedWanted = engine && runs('workers') && config.SEED_DEMO && ((await eventStore.headPosition()) === 0 || interrupted);
   const seeding = seedWanted ? { phase: 'starting', done: 0, total: 1 } : null;
   let warming: string | null = seeding ? 'Writing demo data on first start' : null;
 
@@ -67,6 +68,11 @@ async function main(): Promise<void> {
   let live: LiveGateway | undefined;
   if (runs('api')) {
     const services = container.get<ApiServices>(TOKENS.ApiServices);
+    if (config.BOOTSTRAP_ADMIN_EMAIL && config.BOOTSTRAP_ADMIN_PASSWORD) {
+      const admin = await ensureBootstrapAdmin(services, { email: config.BOOTSTRAP_ADMIN_EMAIL, password: config.BOOTSTRAP_ADMIN_PASSWORD }, services.clock());
+      if (admin.outcome === 'taken') logger.warn({ email: config.BOOTSTRAP_ADMIN_EMAIL }, 'BOOTSTRAP_ADMIN_EMAIL belongs to another account: no admin created');
+      else logger.info({ email: config.BOOTSTRAP_ADMIN_EMAIL, userId: admin.userId, outcome: admin.outcome }, admin.outcome === 'created' ? 'first admin account created (BOOTSTRAP_ADMIN_EMAIL)' : 'first admin account already made on an earlier start');
+    }
     const app = createApi({ ...services, ...(engine ? { engine } : {}), ...(sagaEngine ? { sagas: sagaEngine } : {}) }, {
       devOutbox: config.NODE_ENV !== 'production',
       publicUrl: config.PUBLIC_URL,

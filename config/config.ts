@@ -69,7 +69,23 @@ const EnvSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
   /** Attempts of a command on a revision conflict before answering 409. */
   COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** Demo data on the first start (empty event store) of the all-in-one process. */
+  SEED_DEMO: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  /** The first admin account, created once by an API process on start (both or neither). */
+  BOOTSTRAP_ADMIN_EMAIL: z.string().trim().toLowerCase().email().max(254).optional(),
+  BOOTSTRAP_ADMIN_PASSWORD: z.string().min(10, 'at least 10 characters').max(200).optional(),
+}).superRefine((env, context) => {
+  if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
+    const missing = env.BOOTSTRAP_ADMIN_EMAIL === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_PASSWORD';
+    context.addIssue({ code: 'custom', path: [missing], message: 'set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD together' });
+  }
 });
+
+/** Variables whose values are never printed. */
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|API_KEY/;
 
 /** The settings, with defaults that depend on other settings filled in. */
 export type Config = z.infer<typeof EnvSchema> & { PUBLIC_URL: string };
@@ -85,7 +101,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success) return { ...parsed.data, PUBLIC_URL: parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}` };
   const lines = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.');
-    return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    // A secret's value stays out of the message (it ends up in logs): its length says enough.
+    const value = env[name] ?? '';
+    const shown = SECRET_NAME.test(name) && value !== '' ? `(${value.length} characters, hidden)` : JSON.stringify(value);
+    return `  ${name}=${shown}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration (environment variables):\n${lines.join('\n')}`);
 }
