@@ -30,13 +30,17 @@ export interface ApiOptions {
   /** Serve the development outbox (never in production). */
   devOutbox: boolean;
   publicUrl: string;
-  /** Login attempts per IP and minute. */
+  /** Failed logins and refreshes per IP and minute (default 10). */
   loginLimitPerMinute?: number;
+  /** Sign-ups per IP and minute (default: the login limit). */
+  signUpLimitPerMinute?: number;
   /**
    * While this returns a reason (demo data being written on first start), the API answers 503
    * with Retry-After instead of serving; /health, /ready, /docs and /openapi.json still answer.
    */
   warmingUp?: () => string | null;
+  /** Awaited before /ready answers 200 (see ProbeServices.onReady). */
+  onReady?: () => Promise<void>;
 }
 
 /** The HTTP API: every resource route comes from the route table (`api/routes`). */
@@ -58,6 +62,12 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
       },
       customProps: (req) => ({ correlationId: req.id }),
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      // A 503 is a deliberate answer (starting up, not ready; the error behind an unreachable
+      // store is logged by the problem handler): an info line, without a made-up error and its
+      // stack. Other 5xx are failures.
+      customLogLevel: (_req, res, error) => (res.statusCode === 503 && !error ? 'info' : error || res.statusCode >= 500 ? 'error' : 'info'),
+      customErrorObject: (_req, res, _error, logged) => (res.statusCode === 503 && !res.err ? { res: logged.res, responseTime: logged.responseTime } : logged),
+      customErrorMessage: (_req, res) => (res.statusCode === 503 && !res.err ? 'request answered 503 (unavailable)' : 'request errored'),
     }),
   );
   app.use((_req, res, next) => {
@@ -69,21 +79,22 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
 
   // Failed logins and refreshes count against the limit (password guessing), successful ones do
   // not: a user signing in several times a minute is not an attack. Every sign-up counts.
-  const limiter = (skipSuccessfulRequests: boolean) =>
+  const limiter = (skipSuccessfulRequests: boolean, limit: number) =>
     rateLimit({
       windowMs: 60_000,
-      limit: options.loginLimitPerMinute ?? 10,
+      limit,
       skipSuccessfulRequests,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (_req, _res, next) => next(new HttpProblem(429, 'Too many attempts', 'Too many attempts; wait a minute and try again.')),
     });
-  app.use(['/auth/login', '/auth/refresh'], limiter(true));
-  app.use('/auth/register', limiter(false));
+  const loginLimit = options.loginLimitPerMinute ?? 10;
+  app.use(['/auth/login', '/auth/refresh'], limiter(true, loginLimit));
+  app.use('/auth/register', limiter(false, options.signUpLimitPerMinute ?? loginLimit));
 
   const hooks = routerHooks(services, metrics);
   // The probes answer while the API is starting up.
-  mountRoutes(app, probeRoutes, { ...services, pipeline, metrics, warmingUp: options.warmingUp ?? (() => null) }, hooks);
+  mountRoutes(app, probeRoutes, { ...services, pipeline, metrics, warmingUp: options.warmingUp ?? (() => null), ...(options.onReady ? { onReady: options.onReady } : {}) }, hooks);
   if (options.warmingUp) {
     const warmingUp = options.warmingUp;
     app.use((req, res, next) => {

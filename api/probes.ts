@@ -17,6 +17,27 @@ export interface ProbeServices extends ApiServices {
   metrics: ApiMetrics;
   /** While this returns a reason, /ready answers 503 with it. */
   warmingUp: () => string | null;
+  /**
+   * Awaited before /ready answers 200 (each time; it acts the first time): the process announces
+   * it is usable before anyone polling /ready is told so.
+   */
+  onReady?: () => Promise<void>;
+}
+
+export type Readiness =
+  | { ready: true; projections: ServingStatus[]; sagas: SagaLag[] }
+  | { ready: false; detail: string; extra: Record<string, unknown>; startingUp: boolean };
+
+/** What /ready answers: the stores reachable, read models and sagas within their bounds, nothing ahead of the store. Throws when a store is unreachable. */
+export async function readiness(services: Pick<ProbeServices, 'events' | 'documents' | 'pipeline' | 'warmingUp' | 'readyMaxLag' | 'readyMaxSagaLag'>): Promise<Readiness> {
+  const reason = services.warmingUp();
+  if (reason) return { ready: false, detail: reason, extra: {}, startingUp: true };
+  await services.events.ping();
+  await services.documents.ping();
+  const [projections, sagas] = await Promise.all([services.pipeline.servingProjections(), services.pipeline.sagas()]);
+  const reasons = whyNotReady(projections, sagas, { projections: services.readyMaxLag, sagas: services.readyMaxSagaLag });
+  if (reasons.length > 0) return { ready: false, detail: reasons.join('; '), extra: { projections, sagas }, startingUp: false };
+  return { ready: true, projections, sagas };
 }
 
 const NOT_READY = 'Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable, a read model or saga behind its bound, or anything ahead of the event store';
@@ -44,14 +65,10 @@ export const probeRoutes = [
     responses: { 200: '`{ status: "ready", projections, sagas }`: each read model\'s and saga\'s position and lag', 503: NOT_READY },
     async handler(_request, services: ProbeServices): Promise<RouteResult> {
       try {
-        const reason = services.warmingUp();
-        if (reason) return notReady(reason, {}, { 'Retry-After': '5' });
-        await services.events.ping();
-        await services.documents.ping();
-        const [projections, sagas] = await Promise.all([services.pipeline.servingProjections(), services.pipeline.sagas()]);
-        const reasons = whyNotReady(projections, sagas, { projections: services.readyMaxLag, sagas: services.readyMaxSagaLag });
-        if (reasons.length > 0) return notReady(reasons.join('; '), { projections, sagas });
-        return { status: 200, body: { status: 'ready', projections, sagas } };
+        const state = await readiness(services);
+        if (!state.ready) return notReady(state.detail, state.extra, state.startingUp ? { 'Retry-After': '5' } : {});
+        await services.onReady?.();
+        return { status: 200, body: { status: 'ready', projections: state.projections, sagas: state.sagas } };
       } catch (error) {
         return { status: 503, contentType: 'application/problem+json', body: { ...toProblem(error), title: 'Not ready', status: 503 } };
       }

@@ -69,6 +69,8 @@ const EnvSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
   /** Attempts of a command on a revision conflict before answering 409. */
   COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  LOGIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  SIGNUP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10),
   /** Demo data on the first start (empty event store) of the all-in-one process. */
   SEED_DEMO: z
     .enum(['true', 'false'])
