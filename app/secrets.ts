@@ -10,7 +10,13 @@ import { Logger } from 'pino';
 export function secretOrDevelopmentDefault(
   name: string,
   fromEnv: string | undefined,
-  options: { dataDir: string; production: boolean; logger: Logger; /** Collects the names of the secrets generated (for the start-up banner). */ used?: Set<string> },
+  options: {
+    dataDir: string;
+    production: boolean;
+    logger: Logger;
+    /** Collects the names of the development secrets used (for the start-up banner). */
+    used?: Set<string>;
+  },
 ): string {
   if (fromEnv) return fromEnv;
   if (options.production) throw new Error(`${name} must be set in production (see .env.example)`);
