@@ -2,8 +2,6 @@ import express, { Express, Request } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
-import { z } from 'zod';
-import { listDevOutbox } from '../notifications/dev-outbox';
 import { servingStatus } from '../projections/status';
 import { SAGA_CHECKPOINTS, SagaCheckpoint } from '../sagas/runner';
 import { authenticateBearer } from './auth/accounts';
@@ -13,8 +11,9 @@ import { ApiMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { PipelineStatus } from './pipeline-status';
 import { mountWebApp } from './web-app';
-import { mountProbes } from './probes';
+import { probeRoutes } from './probes';
 import { allRoutes } from './routes';
+import { devOutboxRoutes } from './routes/ops';
 import { ApiServices } from './services';
 
 const IDEMPOTENCY = '_idempotency';
@@ -32,8 +31,10 @@ export interface ApiOptions {
   /** Serve the development outbox (never in production). */
   devOutbox: boolean;
   publicUrl: string;
-  /** Login attempts per IP and minute. */
+  /** Failed logins and refreshes per IP and minute (default 10). */
   loginLimitPerMinute?: number;
+  /** Sign-ups per IP and minute (default: the login limit). */
+  signUpLimitPerMinute?: number;
   /**
    * While this returns a reason (demo data being written on first start), the API answers 503
    * with Retry-After instead of serving; /health, /ready, /docs and /openapi.json still answer.
@@ -43,6 +44,8 @@ export interface ApiOptions {
   checkAnswers?: boolean;
   /** Folder of the built web app (dist/ui) to serve at `/`; none: the API only. */
   webApp?: string;
+  /** Awaited before /ready answers 200 (see ProbeServices.onReady). */
+  onReady?: () => Promise<void>;
 }
 
 const CORRELATION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -72,6 +75,12 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
         genReqId: (req) => req.id,
         customProps: (req) => ({ correlationId: req.id }),
         autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+        // A 503 is a deliberate answer (starting up, not ready; the error behind an unreachable
+        // store is logged by the problem handler): an info line, without a made-up error and its
+        // stack. Other 5xx are failures.
+        customLogLevel: (_req, res, error) => (res.statusCode === 503 && !error ? 'info' : error || res.statusCode >= 500 ? 'error' : 'info'),
+        customErrorObject: (_req, res, _error, logged) => (res.statusCode === 503 && !res.err ? { res: logged.res, responseTime: logged.responseTime } : logged),
+        customErrorMessage: (_req, res) => (res.statusCode === 503 && !res.err ? 'request answered 503 (unavailable)' : 'request errored'),
       }),
     );
   }
@@ -84,19 +93,22 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
 
   // Failed logins and refreshes count against the limit (password guessing), successful ones do
   // not: a user signing in several times a minute is not an attack. Every sign-up counts.
-  const limiter = (skipSuccessfulRequests: boolean) =>
+  const limiter = (skipSuccessfulRequests: boolean, limit: number) =>
     rateLimit({
       windowMs: 60_000,
-      limit: options.loginLimitPerMinute ?? 10,
+      limit,
       skipSuccessfulRequests,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       handler: (_req, _res, next) => next(new HttpProblem(429, 'Too many attempts', 'Too many attempts; wait a minute and try again.')),
     });
-  app.use(['/auth/login', '/auth/refresh'], limiter(true));
-  app.use('/auth/register', limiter(false));
+  const loginLimit = options.loginLimitPerMinute ?? 10;
+  app.use(['/auth/login', '/auth/refresh'], limiter(true, loginLimit));
+  app.use('/auth/register', limiter(false, options.signUpLimitPerMinute ?? loginLimit));
 
-  mountProbes(app, { services, pipeline, metrics, warmingUp: options.warmingUp });
+  const hooks = routerHooks(services, metrics, options);
+  // The probes answer while the API is starting up.
+  mountRoutes(app, probeRoutes, { ...services, pipeline, metrics, warmingUp: options.warmingUp ?? (() => null), ...(options.onReady ? { onReady: options.onReady } : {}) }, hooks);
   // The web app's pages and assets answer while the demo data is written; its API calls wait.
   if (options.webApp) mountWebApp(app, options.webApp);
   if (options.warmingUp) {
@@ -108,9 +120,10 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
       next(new HttpProblem(503, 'Starting up', reason));
     });
   }
-  if (options.devOutbox) mountDevOutbox(app, services);
+  if (options.devOutbox) mountRoutes(app, devOutboxRoutes, services, hooks);
 
-  const document = openApiDocument(allRoutes, { version: '1.0.0', serverUrl: options.publicUrl });
+  const documented = [...probeRoutes, ...(options.devOutbox ? devOutboxRoutes : []), ...allRoutes] as unknown as typeof allRoutes;
+  const document = openApiDocument(documented, { version: '1.0.0', serverUrl: options.publicUrl });
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });
@@ -118,7 +131,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
     res.type('html').send(docsPage());
   });
 
-  mountRoutes(app, allRoutes, services, routerHooks(services, metrics, options));
+  mountRoutes(app, allRoutes, services, hooks);
 
   app.use((req, _res, next) => next(new HttpProblem(404, 'Not found', `No route for ${req.method} ${req.path}; see /docs.`)));
   app.use(
@@ -191,22 +204,4 @@ async function waitForSagas(services: ApiServices, position: number, names: read
 async function pollUntil(done: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + READ_YOUR_WRITES_MS;
   while (Date.now() < deadline && !(await done())) await new Promise((r) => setTimeout(r, 25));
-}
-
-function mountDevOutbox(app: Express, services: ApiServices): void {
-  // Development outbox: every SMS and e-mail recorded instead of sent (no Twilio/SendGrid credentials).
-  const Query = z.object({
-    ticketId: z.string().min(1).max(200).optional(),
-    to: z.string().min(1).max(200).optional(),
-    channel: z.enum(['sms', 'email']).optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(100),
-  });
-  app.get('/notifications/dev-outbox', async (req, res, next) => {
-    try {
-      const { ticketId, to, channel, limit } = Query.parse(req.query);
-      res.json({ messages: await listDevOutbox(services.documents, { limit, ...(ticketId ? { ticketId } : {}), ...(to ? { to } : {}), ...(channel ? { channel } : {}) }) });
-    } catch (error) {
-      next(error);
-    }
-  });
 }

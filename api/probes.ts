@@ -1,70 +1,106 @@
 /**
  * Ops probes: liveness, readiness, the pipeline's status and Prometheus metrics. Public for now.
+ * Declared like every other route (so /openapi.json and /docs describe them), but mounted before
+ * the start-up gate: they answer while demo data is being written.
  */
-import { Express, Response } from 'express';
 import { ServingStatus } from '../projections/status';
 import { SagaLag } from '../sagas/status';
 import { toProblem } from './http/problem';
+import { route, RouteResult, RouteSpec } from './http/route';
 import { ApiMetrics } from './metrics';
 import { PipelineStatus } from './pipeline-status';
 import { ApiServices } from './services';
 
-export interface Probes {
-  services: ApiServices;
+/** What the probes read: the API's services, the pipeline's status and the metrics registry. */
+export interface ProbeServices extends ApiServices {
   pipeline: PipelineStatus;
   metrics: ApiMetrics;
   /** While this returns a reason, /ready answers 503 with it. */
-  warmingUp?: (() => string | null) | undefined;
+  warmingUp: () => string | null;
+  /**
+   * Awaited before /ready answers 200 (each time; it acts the first time): the process announces
+   * it is usable before anyone polling /ready is told so.
+   */
+  onReady?: () => Promise<void>;
 }
 
-export function mountProbes(app: Express, { services, pipeline, metrics, warmingUp = () => null }: Probes): void {
-  // Liveness: the process answers.
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+export type Readiness =
+  | { ready: true; projections: ServingStatus[]; sagas: SagaLag[] }
+  | { ready: false; detail: string; extra: Record<string, unknown>; startingUp: boolean };
 
-  // Readiness: the stores are reachable, and read models and sagas are caught up within their bounds.
-  app.get('/ready', async (_req, res) => {
-    try {
-      const reason = warmingUp();
-      if (reason) {
-        res.setHeader('Retry-After', '5');
-        notReady(res, reason);
-        return;
-      }
-      await services.events.ping();
-      await services.documents.ping();
-      const [projections, sagas] = await Promise.all([pipeline.servingProjections(), pipeline.sagas()]);
-      const reasons = whyNotReady(projections, sagas, { projections: services.readyMaxLag, sagas: services.readyMaxSagaLag });
-      if (reasons.length > 0) {
-        notReady(res, reasons.join('; '), { projections, sagas });
-        return;
-      }
-      res.json({ status: 'ready', projections, sagas });
-    } catch (error) {
-      res.status(503).type('application/problem+json').json({ ...toProblem(error), title: 'Not ready', status: 503 });
-    }
-  });
-
-  // For ops: each read model's and saga's position, lag, events/s and last error, and the outbox backlog.
-  app.get('/projections', async (_req, res, next) => {
-    try {
-      const [projections, sagas, outbox] = await Promise.all([pipeline.projections(), pipeline.sagas(), pipeline.outbox()]);
-      res.json({ projections, sagas, outbox });
-    } catch (error) {
-      next(error);
-    }
-  });
-
-  app.get('/metrics', async (_req, res, next) => {
-    try {
-      const text = await metrics.text();
-      res.type(metrics.contentType).send(text);
-    } catch (error) {
-      next(error);
-    }
-  });
+/** What /ready answers: the stores reachable, read models and sagas within their bounds, nothing ahead of the store. Throws when a store is unreachable. */
+export async function readiness(services: Pick<ProbeServices, 'events' | 'documents' | 'pipeline' | 'warmingUp' | 'readyMaxLag' | 'readyMaxSagaLag'>): Promise<Readiness> {
+  const reason = services.warmingUp();
+  if (reason) return { ready: false, detail: reason, extra: {}, startingUp: true };
+  await services.events.ping();
+  await services.documents.ping();
+  const [projections, sagas] = await Promise.all([services.pipeline.servingProjections(), services.pipeline.sagas()]);
+  const reasons = whyNotReady(projections, sagas, { projections: services.readyMaxLag, sagas: services.readyMaxSagaLag });
+  if (reasons.length > 0) return { ready: false, detail: reasons.join('; '), extra: { projections, sagas }, startingUp: false };
+  return { ready: true, projections, sagas };
 }
+
+const NOT_READY = 'Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable, a read model or saga behind its bound, or anything ahead of the event store';
+
+export const probeRoutes = [
+  route({
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness: the process answers',
+    tag: 'Probes',
+    roles: 'public',
+    success: 200,
+    responses: { 200: '`{ "status": "ok" }`' },
+    async handler(): Promise<RouteResult> {
+      return { status: 200, body: { status: 'ok' } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/ready',
+    summary: 'Readiness: the stores are reachable, and read models and sagas are caught up within READY_MAX_LAG / READY_MAX_SAGA_LAG',
+    tag: 'Probes',
+    roles: 'public',
+    success: 200,
+    responses: { 200: '`{ status: "ready", projections, sagas }`: each read model\'s and saga\'s position and lag', 503: NOT_READY },
+    async handler(_request, services: ProbeServices): Promise<RouteResult> {
+      try {
+        const state = await readiness(services);
+        if (!state.ready) return notReady(state.detail, state.extra, state.startingUp ? { 'Retry-After': '5' } : {});
+        await services.onReady?.();
+        return { status: 200, body: { status: 'ready', projections: state.projections, sagas: state.sagas } };
+      } catch (error) {
+        return { status: 503, contentType: 'application/problem+json', body: { ...toProblem(error), title: 'Not ready', status: 503 } };
+      }
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/projections',
+    summary: "For ops: each read model's and saga's position, lag, events/s and last error, and the outbox backlog",
+    tag: 'Probes',
+    roles: 'public',
+    success: 200,
+    responses: { 200: '`{ projections, sagas, outbox }`: read models (build, state, position, head, lag, events/s, last error), sagas (position, head, lag, events/s, oldest unhandled age, last error), outbox (pending, parked, sent, oldest pending age, deadlines due)' },
+    async handler(_request, services: ProbeServices): Promise<RouteResult> {
+      const [projections, sagas, outbox] = await Promise.all([services.pipeline.projections(), services.pipeline.sagas(), services.pipeline.outbox()]);
+      return { status: 200, body: { projections, sagas, outbox } };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics: request and command latency, pipeline positions and lags, outbox and deadlines, process defaults',
+    tag: 'Probes',
+    roles: 'public',
+    success: 200,
+    successType: 'text/plain; version=0.0.4',
+    responses: { 200: 'Prometheus text exposition format' },
+    async handler(_request, services: ProbeServices): Promise<RouteResult> {
+      return { status: 200, body: await services.metrics.text(), contentType: services.metrics.contentType };
+    },
+  }),
+] as unknown as RouteSpec<never, never, never, ProbeServices>[];
 
 /**
  * Why the pipeline is not ready, one reason per kind of trouble, naming who: read models or
@@ -92,6 +128,6 @@ export function whyNotReady(projections: readonly ServingStatus[], sagas: readon
   return reasons;
 }
 
-function notReady(res: Response, detail: string, extra: Record<string, unknown> = {}): void {
-  res.status(503).type('application/problem+json').json({ type: 'about:blank', title: 'Not ready', status: 503, detail, ...extra });
+function notReady(detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): RouteResult {
+  return { status: 503, headers, contentType: 'application/problem+json', body: { type: 'about:blank', title: 'Not ready', status: 503, detail, ...extra } };
 }

@@ -38,6 +38,8 @@ export function createContainer(config: Config, logger: Logger): Container {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind<Config>(TOKENS.Config).toConstantValue(config);
   container.bind<Logger>(TOKENS.Logger).toConstantValue(logger);
+  const developmentSecrets = new Set<string>();
+  container.bind<Set<string>>(TOKENS.DevelopmentSecrets).toConstantValue(developmentSecrets);
   container.bind<EventStore>(TOKENS.EventStore).toDynamicValue(() => createEventStore(config, logger));
   container
     .bind<CommandHandler>(TOKENS.CommandHandler)
@@ -75,6 +77,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       dataDir: config.DATA_DIR,
       production: config.NODE_ENV === 'production',
       logger,
+      used: developmentSecrets,
     });
     return new SurveyTokens(ctx.get<DocumentStore>(TOKENS.DocumentStore), secret);
   });
@@ -99,6 +102,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       dataDir: config.DATA_DIR,
       production: config.NODE_ENV === 'production',
       logger,
+      used: developmentSecrets,
     });
     return new TokenService(secret, ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<Clock>(TOKENS.Clock));
   });

@@ -2,14 +2,21 @@
  * Process entry point (`npm start`). By default one process runs everything on the embedded
  * stores; PROCESS_ROLE selects a part when the production stack runs them separately.
  */
-import { join } from 'node:path';
 import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createApi } from '../api/app';
 import { LiveGateway, startLiveGateway } from '../api/live';
 import { ApiServices } from '../api/services';
+import { ensureBootstrapAdmin } from '../api/auth/staff-accounts';
+import { PipelineStatus } from '../api/pipeline-status';
+import { readiness } from '../api/probes';
+import { recordedChannels } from '../notifications/dev-outbox';
+import { UserDoc, USERS } from '../projections/users/projection';
+import { describeStores, localUrl, StartupFacts, startupBanner } from './banner';
 import { CommandHandler } from '../commands/handler';
 import { ConfigError, loadConfig } from '../config/config';
-import { createLogger } from '../config/logger';
+import { createLogger, printBesideLogs } from '../config/logger';
 import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
 import { OutboxDispatcher } from '../notifications/dispatcher';
@@ -20,7 +27,7 @@ import { Projection } from '../projections/projection';
 import { createContainer } from './container';
 import { lockDataDir } from './data-lock';
 import { TOKENS } from './tokens';
-import { SeedInterrupted, seedDemo } from '../seed/demo';
+import { DEMO_LOGINS, SeedInterrupted, seedDemo } from '../seed/demo';
 import { SeedProgress } from '../seed/marker';
 import { RunningSeedSystem, seedSystemFrom } from '../seed/system';
 
@@ -57,27 +64,68 @@ async function main(): Promise<void> {
   // A seed interrupted (Ctrl-C) is finished on the next start: its commands are idempotent.
   const seedProgress = new SeedProgress(documents);
   const interrupted = await seedProgress.interrupted();
-  const seedWanted = engine && runs('workers') && process.env.SEED_DEMO !== 'false' && ((await eventStore.headPosition()) === 0 || interrupted);
+  const seedWanted = engine && runs('workers') && config.SEED_DEMO && ((await eventStore.headPosition()) === 0 || interrupted);
   const seeding = seedWanted ? { phase: 'starting', done: 0, total: 1 } : null;
   let warming: string | null = seeding ? 'Writing demo data on first start' : null;
 
   // Built now so the API reports on the sagas this process runs; they start after the demo seed
   // (until then their status comes from their checkpoints).
   const sagaEngine = runs('workers') ? container.get<SagaEngine>(TOKENS.SagaEngine) : undefined;
+  // The start-up banner, once, when the system is usable: the first time /ready answers 200 once
+  // everything has started (asked by a poller, or by this process itself).
+  let startedUp = false;
+  let url: string | null = null;
+  let api: ApiServices | undefined;
+  let bootstrapAdmin: StartupFacts['bootstrapAdmin'] = null;
+  let announcement: Promise<void> | undefined;
+  const announce = () =>
+    (announcement ??= (async () => {
+      const demo = await seedProgress.finished();
+      const noAdmin = !demo && api !== undefined && (await (await api.readModels.collection<UserDoc>(USERS)).count({ role: 'admin' })) === 0;
+      const facts: StartupFacts = {
+        role: config.PROCESS_ROLE,
+        url,
+        stores: describeStores(config),
+        demoLogins: demo ? DEMO_LOGINS : null,
+        bootstrapAdmin,
+        noAdmin,
+        recordedChannels: config.PROCESS_ROLE === 'projector' ? [] : recordedChannels(config),
+        devOutboxServed: config.NODE_ENV !== 'production',
+        developmentSecrets: { names: [...container.get<Set<string>>(TOKENS.DevelopmentSecrets)].sort(), path: join(config.DATA_DIR, '.secrets.json') },
+      };
+      const { demoLogins, ...logged } = facts;
+      logger.info({ ...logged, demoLogins: demoLogins && Object.values(demoLogins).map((login) => login.email) }, 'Sysops Squad is ready');
+      printBesideLogs(logger, startupBanner(facts));
+    })().catch((error: unknown) => logger.warn({ err: error }, 'start-up banner not printed')));
+
   let server: Server | undefined;
   let live: LiveGateway | undefined;
   if (runs('api')) {
     const services = container.get<ApiServices>(TOKENS.ApiServices);
-    const app = createApi({ ...services, ...(engine ? { engine } : {}), ...(sagaEngine ? { sagas: sagaEngine } : {}) }, {
+    if (config.BOOTSTRAP_ADMIN_EMAIL && config.BOOTSTRAP_ADMIN_PASSWORD) {
+      const admin = await ensureBootstrapAdmin(services, { email: config.BOOTSTRAP_ADMIN_EMAIL, password: config.BOOTSTRAP_ADMIN_PASSWORD }, services.clock());
+      bootstrapAdmin = { email: config.BOOTSTRAP_ADMIN_EMAIL, outcome: admin.outcome };
+      if (admin.outcome === 'taken') logger.warn({ email: config.BOOTSTRAP_ADMIN_EMAIL }, 'BOOTSTRAP_ADMIN_EMAIL belongs to another account: no admin created');
+      else logger.info({ email: config.BOOTSTRAP_ADMIN_EMAIL, userId: admin.userId, outcome: admin.outcome }, admin.outcome === 'created' ? 'first admin account created (BOOTSTRAP_ADMIN_EMAIL)' : 'first admin account already made on an earlier start');
+    }
+    api = { ...services, ...(engine ? { engine } : {}), ...(sagaEngine ? { sagas: sagaEngine } : {}) };
+    const app = createApi(api, {
       devOutbox: config.NODE_ENV !== 'production',
       publicUrl: config.PUBLIC_URL,
       // dist/ui beside dist/app: built by `npm run build` (`npm start` builds first).
       webApp: join(__dirname, '..', 'ui'),
+      loginLimitPerMinute: config.LOGIN_LIMIT_PER_MINUTE,
+      signUpLimitPerMinute: config.SIGNUP_LIMIT_PER_MINUTE,
       warmingUp: () => warming && seeding && `${warming}: ${seeding.phase} ${seeding.done}/${seeding.total}; the API opens when it is done (SEED_DEMO=false skips it).`,
+      onReady: async () => {
+        if (startedUp) await announce();
+      },
     });
-    server = app.listen(config.PORT, config.HOST, () => {
-      logger.info({ url: `http://localhost:${config.PORT}`, role: config.PROCESS_ROLE }, 'Sysops Squad is up');
-    });
+    const listening = app.listen(config.PORT, config.HOST);
+    server = listening;
+    await new Promise<void>((resolve, reject) => listening.once('listening', resolve).once('error', reject));
+    url = localUrl(config.HOST, (listening.address() as AddressInfo).port);
+    logger.info({ url, role: config.PROCESS_ROLE }, 'HTTP server listening; the start-up banner follows when the system is ready');
     // socket.io live updates on the same server (several API instances: see api/live.ts for the adapter)
     live = await startLiveGateway(server, engine ? { ...services, engine } : services);
   }
@@ -143,7 +191,19 @@ async function main(): Promise<void> {
   }
   if (warming) {
     warming = null;
-    logger.info({ url: `http://localhost:${config.PORT}` }, 'demo data ready; the API is open');
+    logger.info({ url }, 'demo data ready; the API is open');
+  }
+  startedUp = true;
+  if (!api) {
+    await announce();
+    return;
+  }
+  // Read models and sagas caught up (what /ready checks), unless a poller of /ready is first.
+  const probe = { ...api, pipeline: new PipelineStatus(api), warmingUp: () => null };
+  while (!stopping && !announcement) {
+    const state = await readiness(probe).catch(() => null);
+    if (state?.ready) await announce();
+    else await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

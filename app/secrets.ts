@@ -10,7 +10,13 @@ import { Logger } from 'pino';
 export function secretOrDevelopmentDefault(
   name: string,
   fromEnv: string | undefined,
-  options: { dataDir: string; production: boolean; logger: Logger },
+  options: {
+    dataDir: string;
+    production: boolean;
+    logger: Logger;
+    /** Collects the names of the development secrets used (for the start-up banner). */
+    used?: Set<string>;
+  },
 ): string {
   if (fromEnv) return fromEnv;
   if (options.production) throw new Error(`${name} must be set in production (see .env.example)`);
@@ -21,6 +27,8 @@ export function secretOrDevelopmentDefault(
     secrets[name] = randomBytes(32).toString('base64url');
     writeFileSync(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
-  options.logger.warn({ variable: name, path }, `${name} is not set: using a development secret`);
+  // One line of the start-up banner says so for every such secret, instead of a warning each.
+  options.used?.add(name);
+  options.logger.debug({ variable: name, path }, `${name} is not set: using a development secret`);
   return secrets[name]!;
 }

@@ -15,4 +15,6 @@ export const TOKENS = {
   SagaEngine: Symbol.for('SagaEngine'),
   TokenService: Symbol.for('TokenService'),
   ApiServices: Symbol.for('ApiServices'),
+  /** Names of the secrets generated for development in this process (a Set, filled as they are used). */
+  DevelopmentSecrets: Symbol.for('DevelopmentSecrets'),
 } as const;

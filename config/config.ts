@@ -10,68 +10,124 @@ function isTimeZone(timeZone: string): boolean {
   }
 }
 
-/** Every setting comes from the environment and is validated once, at start-up. */
-const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Folder of the embedded stores (SQLite files). */
-  DATA_DIR: z.string().min(1).default('./data'),
-  /** FULL: every acknowledged append survives power loss. NORMAL: faster, may lose the last commits. */
-  SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
-  /** Set to use EventStoreDB instead of the embedded SQLite event store. */
-  EVENTSTORE_URL: z
-    .string()
-    .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\/.+/, 'must be an esdb:// or esdb+discover:// connection string')
-    .optional(),
-  /** Set to use MongoDB instead of the embedded document store. */
-  MONGO_URL: z
-    .string()
-    .regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// connection string')
-    .optional(),
-  /** Which parts this process runs; `all` is the single-process default. */
-  PROCESS_ROLE: z.enum(['all', 'api', 'projector', 'workers']).default('all'),
-  /** /ready answers 503 while any read model is more than this many events behind. */
-  READY_MAX_LAG: z.coerce.number().int().min(0).default(1000),
-  /** /ready answers 503 while any saga is more than this many events behind. */
-  READY_MAX_SAGA_LAG: z.coerce.number().int().min(0).default(1000),
-  /** IANA time zone of the service area: times in SMS and e-mails are shown in it (with its abbreviation). */
-  SERVICE_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as America/New_York or UTC').default('America/New_York'),
-  /** Public base URL of the web app, for links in messages (survey links); default http://localhost:PORT. */
-  PUBLIC_URL: z.string().url().optional(),
-  /** Twilio SMS: all three set → real SMS; otherwise the development outbox records them. */
-  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(16).optional(),
-  TWILIO_FROM: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number like +15550100').optional(),
-  /** SendGrid e-mail: both set → real e-mail; otherwise the development outbox records them. */
-  SENDGRID_API_KEY: z.string().startsWith('SG.', 'must start with SG.').optional(),
-  SENDGRID_FROM: z.string().email().optional(),
-  /** Signs access tokens (HS256). Required in production; a development secret is generated under DATA_DIR otherwise. */
-  JWT_SECRET: z.string().min(32, 'use at least 32 random characters').optional(),
-  /** Signs survey links (HMAC). Required in production; a development secret is generated under DATA_DIR otherwise. */
-  SURVEY_TOKEN_SECRET: z.string().min(16).optional(),
-  /** Where helpdesk alerts (flags, escalations, parked messages) are e-mailed. */
-  HELPDESK_EMAIL: z.string().email().default('helpdesk@sysops-squad.local'),
-  /** Minutes a group may wait for a match before it is escalated to helpdesk, per ticket priority. */
-  MATCH_TIMEOUT_URGENT_MIN: z.coerce.number().int().min(1).default(30),
-  MATCH_TIMEOUT_HIGH_MIN: z.coerce.number().int().min(1).default(120),
-  MATCH_TIMEOUT_NORMAL_MIN: z.coerce.number().int().min(1).default(480),
-  MATCH_TIMEOUT_LOW_MIN: z.coerce.number().int().min(1).default(1440),
-  /** Minutes an expert waits at a locked door before being released. */
-  NO_ACCESS_WAIT_MIN: z.coerce.number().int().min(1).default(20),
-  /** Minutes a flagged ticket may stay untouched before helpdesk is reminded. */
-  FLAG_REMINDER_MIN: z.coerce.number().int().min(1).default(60),
-  /** How many best-ranked experts hear about a new visit first; the rest after FEED_WIDEN_MIN. */
-  NOTIFY_FIRST_EXPERTS: z.coerce.number().int().min(1).default(5),
-  FEED_WIDEN_MIN: z.coerce.number().int().min(1).default(15),
-  /** An expert may go en route ("on my way", the customer is told) at most this many minutes before the visit starts. */
-  EN_ROUTE_LEAD_MIN: z.coerce.number().int().min(1).max(24 * 60).default(120),
-  /** Delivery attempts of a message before it is parked for helpdesk. */
-  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6),
-  /** Attempts of a command on a revision conflict before answering 409. */
-  COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
-});
+const minutes = (fallback: number, description: string) => z.coerce.number().int().min(1).default(fallback).describe(description);
+const matchTimeout = (priority: string, fallback: number) =>
+  minutes(fallback, `Tickets of priority \`${priority}\`: minutes a group of their visits may wait for a full match before the ticket is escalated to helpdesk`);
+
+/**
+ * Every setting comes from the environment and is validated once, at start-up. Each variable's
+ * `.describe()` text is its documentation: the README's configuration table and `.env.example`
+ * are generated from this schema (`npm run docs:config`), and a test fails when they drift.
+ */
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z
+      .enum(['development', 'test', 'production'])
+      .default('development')
+      .describe('`production` requires JWT_SECRET and SURVEY_TOKEN_SECRET and does not serve the development outbox'),
+    HOST: z.string().min(1).default('0.0.0.0').describe('Interface the HTTP server listens on'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('HTTP port (0: any free port; the start-up banner shows it)'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino level; logs are JSON lines on stdout (pretty on a terminal in development)'),
+    DATA_DIR: z.string().min(1).default('./data').describe('Folder of the embedded SQLite stores (`events.db`, `documents.db`) and of the development secrets'),
+    SQLITE_SYNCHRONOUS: z
+      .enum(['FULL', 'NORMAL'])
+      .default('FULL')
+      .describe('`FULL`: every acknowledged append survives power loss; `NORMAL`: faster, may lose the last commits'),
+    EVENTSTORE_URL: z
+      .string()
+      .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\/.+/, 'must be an esdb:// or esdb+discover:// connection string')
+      .optional()
+      .describe('Use EventStoreDB instead of the embedded SQLite event store, e.g. `esdb://localhost:2113?tls=false` or `esdb://es1:2113,es2:2113,es3:2113?tls=false`'),
+    MONGO_URL: z
+      .string()
+      .regex(/^mongodb(\+srv)?:\/\/.+/, 'must be a mongodb:// or mongodb+srv:// connection string')
+      .optional()
+      .describe('Use MongoDB instead of the embedded document store, e.g. `mongodb://localhost:27017/sysops?replicaSet=rs0`'),
+    PROCESS_ROLE: z
+      .enum(['all', 'api', 'projector', 'workers'])
+      .default('all')
+      .describe('Which parts this process runs: `all` in one process, or for the production stack `api`, `projector` (read models) or `workers` (sagas and message delivery)'),
+    READY_MAX_LAG: z.coerce.number().int().min(0).default(1000).describe('`/ready` answers 503 while a read model is more than this many events behind'),
+    READY_MAX_SAGA_LAG: z.coerce.number().int().min(0).default(1000).describe('`/ready` answers 503 while a saga is more than this many events behind'),
+    SERVICE_TIME_ZONE: z
+      .string()
+      .refine(isTimeZone, 'must be an IANA time zone such as America/New_York or UTC')
+      .default('America/New_York')
+      .describe('IANA time zone of the service area: times in SMS and e-mails are shown in it, with its abbreviation (`09:00 EST`)'),
+    PUBLIC_URL: z.string().url().optional().describe('Base URL of links in messages (survey links); `http://localhost:$PORT` when unset'),
+    TWILIO_ACCOUNT_SID: z
+      .string()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits')
+      .optional()
+      .describe('Twilio account (`AC` and 32 hex digits). With TWILIO_AUTH_TOKEN and TWILIO_FROM, SMS are sent; without all three they are recorded in the development outbox'),
+    TWILIO_AUTH_TOKEN: z.string().min(16).optional().describe('Twilio auth token'),
+    TWILIO_FROM: z
+      .string()
+      .regex(/^\+[1-9][0-9]{6,14}$/, 'must be an E.164 number like +15550100')
+      .optional()
+      .describe('Twilio sender number, E.164 (`+15550100`)'),
+    SENDGRID_API_KEY: z
+      .string()
+      .startsWith('SG.', 'must start with SG.')
+      .optional()
+      .describe('SendGrid API key (`SG.…`). With SENDGRID_FROM, e-mails are sent; without both they are recorded in the development outbox'),
+    SENDGRID_FROM: z.string().email().optional().describe('Sender address of e-mails'),
+    JWT_SECRET: z
+      .string()
+      .min(32, 'use at least 32 random characters')
+      .optional()
+      .describe('Signs access tokens (HS256), at least 32 random characters. Required in production; in development one is generated once into `DATA_DIR/.secrets.json`'),
+    SURVEY_TOKEN_SECRET: z
+      .string()
+      .min(16)
+      .optional()
+      .describe('Signs survey links (HMAC), at least 16 characters. Required in production; in development one is generated once into `DATA_DIR/.secrets.json`'),
+    HELPDESK_EMAIL: z.string().email().default('helpdesk@sysops-squad.local').describe('Where helpdesk alerts (flags, escalations, parked messages) are e-mailed'),
+    MATCH_TIMEOUT_URGENT_MIN: matchTimeout('urgent', 30),
+    MATCH_TIMEOUT_HIGH_MIN: matchTimeout('high', 120),
+    MATCH_TIMEOUT_NORMAL_MIN: matchTimeout('normal', 480),
+    MATCH_TIMEOUT_LOW_MIN: matchTimeout('low', 1440),
+    NO_ACCESS_WAIT_MIN: minutes(20, "Minutes an expert waits at a locked door (can't enter) before being released and the visit rescheduled"),
+    FLAG_REMINDER_MIN: minutes(60, 'Minutes a flagged ticket may stay untouched before helpdesk is reminded'),
+    NOTIFY_FIRST_EXPERTS: z.coerce.number().int().min(1).default(5).describe('How many best-ranked experts are told about a new visit at once'),
+    FEED_WIDEN_MIN: minutes(15, 'Minutes after which every other qualified expert is told about a visit still open'),
+    EN_ROUTE_LEAD_MIN: z.coerce.number().int().min(1).max(24 * 60).default(120).describe('An expert may go en route ("on my way": the customer is told) at most this many minutes before the visit starts'),
+    NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6).describe('Delivery attempts of an SMS or e-mail before it is parked for helpdesk'),
+    COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts of a command on a concurrency conflict before answering 409'),
+    LOGIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10).describe('Failed logins and token refreshes per client IP and minute before 429 (successful ones do not count)'),
+    SIGNUP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10).describe('Customer sign-ups (`POST /auth/register`) per client IP and minute before 429'),
+    SEED_DEMO: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true')
+      .describe('`true`: the all-in-one process writes demo data on its first start (empty event store); `false` starts empty (see BOOTSTRAP_ADMIN_EMAIL)'),
+    BOOTSTRAP_ADMIN_EMAIL: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .email()
+      .max(254)
+      .optional()
+      .describe('E-mail of the first admin account, which the API process creates once on start (with BOOTSTRAP_ADMIN_PASSWORD); later starts change nothing'),
+    BOOTSTRAP_ADMIN_PASSWORD: z
+      .string()
+      .min(10, 'at least 10 characters')
+      .max(200)
+      .optional()
+      .describe('Password of that first admin, at least 10 characters; remove both variables after the first start'),
+  })
+  .superRefine((env, context) => {
+    if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
+      const missing = env.BOOTSTRAP_ADMIN_EMAIL === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_PASSWORD';
+      context.addIssue({ code: 'custom', path: [missing], message: 'set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD together' });
+    }
+  });
+
+/** Variables whose values are never printed. */
+const SECRET_NAME = /SECRET|PASSWORD|TOKEN|API_KEY/;
 
 /** The settings, with defaults that depend on other settings filled in. */
 export type Config = z.infer<typeof EnvSchema> & { PUBLIC_URL: string };
@@ -87,7 +143,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success) return { ...parsed.data, PUBLIC_URL: parsed.data.PUBLIC_URL ?? `http://localhost:${parsed.data.PORT}` };
   const lines = parsed.error.issues.map((issue) => {
     const name = issue.path.join('.');
-    return `  ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    // A secret's value stays out of the message (it ends up in logs): its length says enough.
+    const value = env[name] ?? '';
+    const shown = SECRET_NAME.test(name) && value !== '' ? `(${value.length} characters, hidden)` : JSON.stringify(value);
+    return `  ${name}=${shown}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration (environment variables):\n${lines.join('\n')}`);
 }

@@ -13,3 +13,14 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>): Lo
   // pino flushes what is left when the process exits.
   return pino(options, pino.destination({ dest: 1, sync: false }));
 }
+
+/**
+ * Writes plain text for people (the start-up banner) on the log's own stream, so it comes after
+ * every line logged before it (the stream writes asynchronously; a separate write to stdout could
+ * overtake them). A pretty-printing transport passes lines that are not JSON through as they are.
+ */
+export function printBesideLogs(logger: Logger, text: string): void {
+  const stream = (logger as unknown as Record<symbol, { write?(text: string): unknown } | undefined>)[pino.symbols.streamSym];
+  if (stream?.write) stream.write(text);
+  else process.stdout.write(text);
+}

@@ -103,10 +103,18 @@ export interface ProviderFactories {
   sendgrid?(apiKey: string): SendGridMailClient;
 }
 
+/** The channels whose messages go to the development outbox under this configuration (see chooseChannels). */
+export function recordedChannels(config: ChannelConfig): Channel[] {
+  const sms = config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM;
+  const email = config.SENDGRID_API_KEY && config.SENDGRID_FROM;
+  return [...(sms ? [] : ['sms' as const]), ...(email ? [] : ['email' as const])];
+}
+
 /**
  * Real Twilio only when TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM are all set; real
  * SendGrid only when SENDGRID_API_KEY and SENDGRID_FROM are set. Otherwise the development
- * outbox, with a warning naming what is missing.
+ * outbox: a notice when none of a provider's variables is set (a development set-up, which the
+ * start-up banner shows too), a warning naming what is missing when only some are (a mistake).
  */
 export function chooseChannels(config: ChannelConfig, documents: DocumentStore, logger: Logger, factories: ProviderFactories = {}): ChosenChannels {
   return { sms: chooseSms(config, documents, logger, factories), email: chooseEmail(config, documents, logger, factories) };
@@ -119,7 +127,7 @@ function chooseSms(config: ChannelConfig, documents: DocumentStore, logger: Logg
     return factories.twilio ? new TwilioSmsChannel(factories.twilio(sid, token), from) : TwilioSmsChannel.fromCredentials(sid, token, from);
   }
   const missing = missingNames({ TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_FROM: from });
-  logger.warn(
+  logger[missing.length === 3 ? 'info' : 'warn'](
     { channel: 'sms', provider: 'dev-outbox', missing },
     'SMS: development outbox (TWILIO_* not set) — messages are recorded, not sent, see /notifications/dev-outbox',
   );
@@ -133,7 +141,7 @@ function chooseEmail(config: ChannelConfig, documents: DocumentStore, logger: Lo
     return factories.sendgrid ? new SendGridEmailChannel(factories.sendgrid(key), from) : SendGridEmailChannel.fromApiKey(key, from);
   }
   const missing = missingNames({ SENDGRID_API_KEY: key, SENDGRID_FROM: from });
-  logger.warn(
+  logger[missing.length === 2 ? 'info' : 'warn'](
     { channel: 'email', provider: 'dev-outbox', missing },
     'E-mail: development outbox (SENDGRID_* not set) — messages are recorded, not sent, see /notifications/dev-outbox',
   );

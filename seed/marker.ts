@@ -22,6 +22,11 @@ export class SeedProgress {
     return (await this.marker.findOne({ _id: 'demo-seed' }))?.status === 'running';
   }
 
+  /** The demo data was written completely (its logins exist). */
+  async finished(): Promise<boolean> {
+    return (await this.marker.findOne({ _id: 'demo-seed' }))?.status === 'done';
+  }
+
   async running(): Promise<void> {
     await this.marker.updateOne({ _id: 'demo-seed' }, { $set: { status: 'running' } }, { upsert: true });
   }

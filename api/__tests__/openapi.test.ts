@@ -1,9 +1,18 @@
 /**
  * The OpenAPI document served at /openapi.json describes every route of the route table, from
- * the same zod schemas the routes validate with; /docs renders it.
+ * the same zod schemas the routes validate with, and the probes and the development outbox,
+ * declared the same way; /docs renders it.
  */
+import { Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { createApi } from '../app';
+import { probeRoutes } from '../probes';
 import { allRoutes } from '../routes';
+import { devOutboxRoutes } from '../routes/ops';
 import { startTestSystem, TestSystem } from './harness';
+
+/** What the harness serves (it runs with the development outbox). */
+const served = [...probeRoutes, ...devOutboxRoutes, ...allRoutes] as unknown as typeof allRoutes;
 
 describe('OpenAPI over HTTP', () => {
   let sys: TestSystem;
@@ -22,7 +31,7 @@ describe('OpenAPI over HTTP', () => {
     expect(doc.security).toEqual([{ bearer: [] }]);
   });
 
-  it.each(allRoutes.map((r) => [r.method.toUpperCase(), r.path, r] as const))('%s %s is documented', (_m, _p, route) => {
+  it.each(served.map((r) => [r.method.toUpperCase(), r.path, r] as const))('%s %s is documented', (_m, _p, route) => {
     const path = route.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const op = doc.paths[path]?.[route.method];
     expect(op).toBeDefined();
@@ -39,12 +48,39 @@ describe('OpenAPI over HTTP', () => {
 
   it('lists nothing the route table does not have, and every $ref resolves', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops as object).map((m) => `${m} ${path}`));
-    const routes = allRoutes.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+    const routes = served.map((r) => `${r.method} ${r.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`);
     expect(documented.sort()).toEqual([...new Set(routes)].sort());
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/([^"]+)"/g)].map((m) => m[1]!);
     for (const ref of refs) {
       const target = ref.split('/').reduce((node: any, key) => node?.[key], doc);
       expect([ref, target]).toEqual([ref, expect.anything()]);
+    }
+  });
+
+  it('documents the probes and the development outbox, public, with what each answer means', () => {
+    for (const path of ['/health', '/ready', '/projections', '/metrics', '/notifications/dev-outbox']) {
+      const op = doc.paths[path]?.get;
+      expect([path, op]).toEqual([path, expect.objectContaining({ security: [], 'x-roles': 'public' })]);
+      expect([path, op.responses['200'].description]).toEqual([path, expect.not.stringMatching(/^Success$/)]);
+    }
+    expect(doc.paths['/ready'].get.responses['503']).toMatchObject({ description: expect.stringMatching(/^Not ready/), content: { 'application/problem+json': expect.anything() } });
+    expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual([expect.stringMatching(/^text\/plain/)]);
+    expect(doc.paths['/notifications/dev-outbox'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['ticketId', 'to', 'channel', 'limit']);
+  });
+
+  it('leaves the development outbox out where it is not served (production)', async () => {
+    const app = createApi(sys.services, { devOutbox: false, publicUrl: 'http://localhost' });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const production = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+      expect(Object.keys(production.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/projections', '/metrics']));
+      expect(Object.keys(production.paths)).not.toContain('/notifications/dev-outbox');
+      expect((await fetch(`${base}/notifications/dev-outbox`)).status).toBe(404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 

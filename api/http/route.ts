@@ -23,6 +23,8 @@ export interface RouteResult {
    * route's `readsNext` read models have applied it, and carries it as `X-Event-Position`.
    */
   position?: Position;
+  /** Media type of a body that is not JSON (sent as is), e.g. Prometheus text or a problem document. */
+  contentType?: string;
 }
 
 export interface RouteRequest<P, Q, B> {
@@ -68,6 +70,13 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
    * is on (the API tests), so the documentation cannot drift from what the route sends.
    */
   response?: ZodType;
+  /**
+   * What the answers mean, by status, for the OpenAPI document: the success and any deliberate
+   * other (a probe's 503). Statuses of 400 and above are problem documents.
+   */
+  responses?: Readonly<Record<number, string>>;
+  /** Media type of a successful answer that is not JSON (e.g. Prometheus text). */
+  successType?: string;
   handler(request: RouteRequest<P, Q, B>, services: S): Promise<RouteResult>;
 }
 
@@ -191,7 +200,7 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
   }
   if (key && result.status < 500) await hooks.remember(caller.userId, key, fingerprint, result);
   if (spec.method !== 'get') await hooks.durable?.();
-  if (hooks.checkAnswers && result.status < 300) checkAnswer(spec, result);
+  if (hooks.checkAnswers && result.status < 300 && !spec.successType) checkAnswer(spec, result);
   send(res, result);
 }
 
@@ -209,6 +218,7 @@ function checkAnswer(spec: RouteSpec<unknown, unknown, unknown, unknown>, result
 function send(res: Response, result: RouteResult): void {
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if (result.body === undefined) res.status(result.status).end();
+  else if (result.contentType) res.status(result.status).type(result.contentType).send(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
   else res.status(result.status).json(result.body);
 }
 

@@ -42,7 +42,7 @@ async function userByEmail(services: ApiServices, email: string): Promise<UserDo
 }
 
 /** Reserves an e-mail for one account: the unique `_id` makes a second reservation fail. */
-export async function reserveEmail(services: ApiServices, email: string, userId: string): Promise<void> {
+export async function reserveEmail(services: Pick<ApiServices, 'documents'>, email: string, userId: string): Promise<void> {
   try {
     await services.documents.collection(EMAIL_RESERVATIONS).insertOne({ _id: email, userId });
   } catch (error) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { listDevOutbox } from '../../notifications/dev-outbox';
 import { route, RouteSpec } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -63,6 +64,32 @@ export const opsRoutes = [
       }
       const after = await services.outbox.get(params.messageId);
       return { status: 202, body: { id: params.messageId, status: after?.status ?? 'pending', to: after?.to ?? doc.to, nextAttemptAt: after?.nextAttemptAt ?? null } };
+    },
+  }),
+] as unknown as RouteSpec<never, never, never, ApiServices>[];
+
+/**
+ * The development outbox: every SMS and e-mail recorded instead of sent (no Twilio/SendGrid
+ * credentials). Served outside production only, so not in the route table that every process mounts.
+ */
+export const devOutboxRoutes = [
+  route({
+    method: 'get',
+    path: '/notifications/dev-outbox',
+    summary: 'Development only: the SMS and e-mails recorded instead of sent (no Twilio/SendGrid credentials), newest first',
+    tag: 'Ops',
+    roles: 'public',
+    query: z.object({
+      ticketId: z.string().min(1).max(200).optional(),
+      to: z.string().min(1).max(200).optional(),
+      channel: z.enum(['sms', 'email']).optional(),
+      limit: z.coerce.number().int().min(1).max(500).default(100),
+    }),
+    success: 200,
+    responses: { 200: '`{ messages }`: channel, to, subject, body, template, ticket and visit, recipient, recordedAt' },
+    async handler({ query }, services: ApiServices) {
+      const { ticketId, to, channel, limit } = query;
+      return { status: 200, body: { messages: await listDevOutbox(services.documents, { limit, ...(ticketId ? { ticketId } : {}), ...(to ? { to } : {}), ...(channel ? { channel } : {}) }) } };
     },
   }),
 ] as unknown as RouteSpec<never, never, never, ApiServices>[];

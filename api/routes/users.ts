@@ -5,16 +5,14 @@ import { userAccounts } from '../../commands/user-account';
 import { UserDoc, USERS } from '../../projections/users/projection';
 import { accountOf } from '../auth/accounts';
 import { hashPassword, verifyPassword } from '../auth/passwords';
+import { LoginEmail, LoginPassword, registerStaffAccount, STAFF_ROLES } from '../auth/staff-accounts';
 import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { EMAIL_RESERVATIONS, reserveEmail } from './auth';
 import { ALL_ROLES } from './roles';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const UserParams = z.object({ userId: Id });
-const Email = z.string().trim().toLowerCase().email().max(254);
-const Password = z.string().min(10, 'at least 10 characters').max(200);
 
 function view(doc: UserDoc) {
   const { _id, passwordHash: _h, ...rest } = doc;
@@ -59,24 +57,14 @@ export const userRoutes = [
     summary: 'Create a staff account (helpdesk, manager or admin) with a password (admin)',
     tag: 'Users',
     roles: ['admin'],
-    body: z.object({ email: Email, role: z.enum(['helpdesk', 'manager', 'admin']), password: Password }),
+    body: z.object({ email: LoginEmail, role: z.enum(STAFF_ROLES), password: LoginPassword }),
     idempotent: true,
     success: 201,
     async handler(request, services: ApiServices) {
       const { body } = request;
       const userId = randomUUID();
-      await reserveEmail(services, body.email, userId);
-      try {
-        const result = await send(services.commands, userAccounts, {
-          type: 'registerUser',
-          data: { userId, email: body.email, role: body.role, passwordHash: await hashPassword(body.password) },
-          metadata: request.command(),
-        });
-        return { status: 201, body: { userId, email: body.email, role: body.role }, headers: { Location: `/users/${userId}` }, position: result.position };
-      } catch (error) {
-        await services.documents.collection(EMAIL_RESERVATIONS).deleteOne({ _id: body.email, userId });
-        throw error;
-      }
+      const result = await registerStaffAccount(services, { userId, ...body }, request.command());
+      return { status: 201, body: { userId, email: body.email, role: body.role }, headers: { Location: `/users/${userId}` }, position: result.position };
     },
   }),
   route({
@@ -86,7 +74,7 @@ export const userRoutes = [
     summary: 'Change your own password (current password required); signs out other sessions',
     tag: 'Users',
     roles: ALL_ROLES,
-    body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: Password }),
+    body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: LoginPassword }),
     success: 204,
     async handler(request, services: ApiServices) {
       const { user, body } = request;

@@ -21,6 +21,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ READY_MAX_SAGA_LAG: 'lots' })).toThrow(/READY_MAX_SAGA_LAG="lots"/);
   });
 
+  it('reads SEED_DEMO as true or false (default true)', () => {
+    expect(loadConfig({}).SEED_DEMO).toBe(true);
+    expect(loadConfig({ SEED_DEMO: 'false' }).SEED_DEMO).toBe(false);
+    expect(() => loadConfig({ SEED_DEMO: 'no' })).toThrow(/SEED_DEMO="no"/);
+  });
+
+  it('takes the first admin (BOOTSTRAP_ADMIN_EMAIL and _PASSWORD) together or not at all', () => {
+    expect(loadConfig({ BOOTSTRAP_ADMIN_EMAIL: ' Ops@Example.com ', BOOTSTRAP_ADMIN_PASSWORD: 'long enough pass' })).toMatchObject({ BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com' });
+    expect(() => loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD="": set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD together/);
+    expect(() => loadConfig({ BOOTSTRAP_ADMIN_PASSWORD: 'long enough pass' })).toThrow(/BOOTSTRAP_ADMIN_EMAIL="": set/);
+    expect(() => loadConfig({ BOOTSTRAP_ADMIN_EMAIL: 'ops@example.com', BOOTSTRAP_ADMIN_PASSWORD: 'short' })).toThrow(/BOOTSTRAP_ADMIN_PASSWORD=\(5 characters, hidden\): at least 10 characters/);
+    expect(() => loadConfig({ JWT_SECRET: 'too-short-secret' })).toThrow(/JWT_SECRET=\(16 characters, hidden\): use at least 32/);
+  });
+
   it('names every bad variable and its value', () => {
     let error: unknown;
     try {

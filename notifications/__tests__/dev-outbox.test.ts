@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
-import { chooseChannels, ChannelConfig, DEV_OUTBOX, DevOutboxChannel, DevOutboxEntry, listDevOutbox } from '../dev-outbox';
+import { chooseChannels, ChannelConfig, DEV_OUTBOX, DevOutboxChannel, DevOutboxEntry, listDevOutbox, recordedChannels } from '../dev-outbox';
 import { SendGridEmailChannel, SendGridMail } from '../sendgrid';
 import { TwilioSmsChannel } from '../twilio';
 
@@ -27,19 +27,21 @@ describe('development outbox and channel choice', () => {
   });
   afterEach(() => documents.close());
 
-  it('without credentials both channels record to the dev outbox, and say so at start-up', () => {
+  it('without credentials both channels record to the dev outbox, and say so at start-up (a notice, not a warning)', () => {
     const { logger, lines } = bufferLogger();
     const channels = chooseChannels(none, documents, logger);
     expect(channels.sms).toBeInstanceOf(DevOutboxChannel);
     expect(channels.email).toBeInstanceOf(DevOutboxChannel);
     expect(channels.sms.channel).toBe('sms');
     expect(channels.email.channel).toBe('email');
-    const warnings = lines.filter((l) => l.level === 40);
-    expect(warnings.map((w) => w.msg)).toEqual([
+    expect(recordedChannels(none)).toEqual(['sms', 'email']);
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    const notices = lines.filter((l) => l.level === 30);
+    expect(notices.map((w) => w.msg)).toEqual([
       'SMS: development outbox (TWILIO_* not set) — messages are recorded, not sent, see /notifications/dev-outbox',
       'E-mail: development outbox (SENDGRID_* not set) — messages are recorded, not sent, see /notifications/dev-outbox',
     ]);
-    expect(warnings[0]).toMatchObject({ missing: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] });
+    expect(notices[0]).toMatchObject({ missing: ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'TWILIO_FROM'] });
   });
 
   it('a partial configuration is not enough, and the warning names what is missing', () => {
@@ -48,6 +50,8 @@ describe('development outbox and channel choice', () => {
     expect(channels.sms).toBeInstanceOf(DevOutboxChannel);
     expect(channels.email).toBeInstanceOf(DevOutboxChannel);
     expect(lines.filter((l) => l.level === 40).map((l) => l.missing)).toEqual([['TWILIO_FROM'], ['SENDGRID_FROM']]);
+    expect(recordedChannels({ ...twilioConfig, SENDGRID_API_KEY: 'SG.key' })).toEqual(['email']);
+    expect(recordedChannels({ ...twilioConfig, ...sendgridConfig })).toEqual([]);
   });
 
   it('with full credentials the real providers are used (real SDK clients, no network)', () => {
