@@ -1,3 +1,4 @@
+import { z } from 'zod';
 /**
  * Ops probes: liveness, readiness, the pipeline's status and Prometheus metrics. Public for now.
  * Declared like every other route (so /openapi.json and /docs describe them), but mounted before
@@ -42,6 +43,43 @@ export async function readiness(services: Pick<ProbeServices, 'events' | 'docume
 
 const NOT_READY = 'Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable, a read model or saga behind its bound, or anything ahead of the event store';
 
+const Position = z.number().int();
+/** A read model's build as readers are served by it (from the stores when this process runs no projections). */
+const ReadModelLag = z.looseObject({
+  name: z.string(),
+  version: z.number().int().nullable(),
+  suffix: z.string().nullable(),
+  position: Position,
+  head: Position,
+  lag: z.number().int().describe('head − position, never clamped: negative when the store lost events the read model applied'),
+  state: z.enum(['starting', 'catching-up', 'live', 'retrying', 'stopped', 'done']).optional(),
+  role: z.enum(['active', 'building']).optional(),
+  eventsPerSecond: z.number().optional(),
+  lastError: z.looseObject({ eventId: z.string(), position: Position, type: z.string(), message: z.string(), attempts: z.number().int() }).optional(),
+});
+const SagaLagView = z.looseObject({
+  name: z.string(),
+  state: z.enum(['starting', 'running', 'retrying', 'stopped']),
+  position: Position,
+  head: Position,
+  lag: z.number().int(),
+  eventsPerSecond: z.number(),
+  handled: z.number().int(),
+  refused: z.number().int(),
+  aheadOfHead: z.literal(true).optional(),
+  oldestUnhandledAgeSeconds: z.number().optional(),
+  source: z.enum(['runner', 'checkpoint']),
+  lastError: z.looseObject({ eventId: z.string(), type: z.string(), position: Position, message: z.string(), attempts: z.number().int() }).nullable().optional(),
+});
+const OutboxView = z.object({
+  pending: z.number().int(),
+  parked: z.number().int(),
+  sent: z.number().int(),
+  oldestPendingAgeSeconds: z.number(),
+  deadlinesDue: z.number().int(),
+  oldestDeadlineOverdueSeconds: z.number(),
+});
+
 export const probeRoutes = [
   route({
     method: 'get',
@@ -49,6 +87,8 @@ export const probeRoutes = [
     summary: 'Liveness: the process answers',
     tag: 'Probes',
     roles: 'public',
+    operationId: 'checkHealth',
+    response: z.object({ status: z.literal('ok') }),
     success: 200,
     responses: { 200: '`{ "status": "ok" }`' },
     async handler(): Promise<RouteResult> {
@@ -61,6 +101,8 @@ export const probeRoutes = [
     summary: 'Readiness: the stores are reachable, and read models and sagas are caught up within READY_MAX_LAG / READY_MAX_SAGA_LAG',
     tag: 'Probes',
     roles: 'public',
+    operationId: 'checkReadiness',
+    response: z.object({ status: z.literal('ready'), projections: z.array(ReadModelLag), sagas: z.array(SagaLagView) }),
     success: 200,
     responses: { 200: '`{ status: "ready", projections, sagas }`: each read model\'s and saga\'s position and lag', 503: NOT_READY },
     async handler(_request, services: ProbeServices): Promise<RouteResult> {
@@ -80,6 +122,8 @@ export const probeRoutes = [
     summary: "For ops: each read model's and saga's position, lag, events/s and last error, and the outbox backlog",
     tag: 'Probes',
     roles: 'public',
+    operationId: 'getPipelineStatus',
+    response: z.object({ projections: z.array(ReadModelLag), sagas: z.array(SagaLagView), outbox: OutboxView }),
     success: 200,
     responses: { 200: '`{ projections, sagas, outbox }`: read models (build, state, position, head, lag, events/s, last error), sagas (position, head, lag, events/s, oldest unhandled age, last error), outbox (pending, parked, sent, oldest pending age, deadlines due)' },
     async handler(_request, services: ProbeServices): Promise<RouteResult> {
@@ -93,6 +137,7 @@ export const probeRoutes = [
     summary: 'Prometheus metrics: request and command latency, pipeline positions and lags, outbox and deadlines, process defaults',
     tag: 'Probes',
     roles: 'public',
+    operationId: 'getMetrics',
     success: 200,
     successType: 'text/plain; version=0.0.4',
     responses: { 200: 'Prometheus text exposition format' },
