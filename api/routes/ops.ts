@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { TemplateName } from '../../notifications/outbox';
+import { TEMPLATE_NAMES } from '../../notifications/templates';
 import { route, RouteSpec } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -7,6 +9,33 @@ import { STAFF } from './roles';
 const MessageParams = z.object({ messageId: z.string().regex(/^[a-f0-9]{8,128}$/, 'a message id from /notifications/parked') });
 const Email = z.email();
 const Phone = z.string().regex(/^\+[1-9]\d{6,14}$/, 'an E.164 phone number such as +15550100');
+
+// ---- answers ------------------------------------------------------------------------------
+
+const AnInstant = z.iso.datetime({ offset: true });
+const ChannelSchema = z.enum(['sms', 'email']);
+
+export const ParkedMessageSchema = z.strictObject({
+  id: z.string().describe('The message id, to retry it'),
+  channel: ChannelSchema,
+  to: z.string().describe('Phone number (E.164) for SMS, e-mail address for e-mail'),
+  template: z.enum(TEMPLATE_NAMES as [TemplateName, ...TemplateName[]]),
+  attempts: z.number().int().describe('Delivery attempts made'),
+  lastError: z.string().nullable().describe('Why the last attempt failed'),
+  parkedAt: AnInstant.nullable(),
+  parkedCount: z.number().int().describe('How many times the message was parked (a retried message may park again)'),
+  ticketId: z.string().nullable(),
+  visitId: z.string().nullable(),
+});
+export type ParkedMessage = z.infer<typeof ParkedMessageSchema>;
+export const ParkedMessageListSchema = z.strictObject({ messages: z.array(ParkedMessageSchema).describe('Newest first') });
+
+export const RequeuedMessageSchema = z.strictObject({
+  id: z.string(),
+  status: z.enum(['pending', 'sent', 'parked']).describe('pending until the dispatcher delivers it (it may have done so already)'),
+  to: z.string().describe('Where it goes now'),
+  nextAttemptAt: AnInstant.nullable().describe('When the dispatcher tries; null once sent or parked again'),
+});
 
 export const opsRoutes = [
   route({
@@ -17,25 +46,25 @@ export const opsRoutes = [
     roles: STAFF,
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), skip: z.coerce.number().int().min(0).max(100_000).default(0) }),
     success: 200,
+    operationId: 'listParkedNotifications',
+    response: ParkedMessageListSchema,
     async handler({ query }, services: ApiServices) {
       const parked = await services.outbox.listParked({ limit: query.limit, skip: query.skip });
-      return {
-        status: 200,
-        body: {
-          messages: parked.map((m) => ({
-            id: m._id,
-            channel: m.channel,
-            to: m.to,
-            template: m.template,
-            attempts: m.attempts,
-            lastError: m.lastError,
-            parkedAt: m.parkedAt,
-            parkedCount: m.parkedCount,
-            ticketId: m.ticketId,
-            visitId: m.visitId,
-          })),
-        },
+      const body: z.infer<typeof ParkedMessageListSchema> = {
+        messages: parked.map((m): ParkedMessage => ({
+          id: m._id,
+          channel: m.channel,
+          to: m.to,
+          template: m.template,
+          attempts: m.attempts,
+          lastError: m.lastError,
+          parkedAt: m.parkedAt,
+          parkedCount: m.parkedCount,
+          ticketId: m.ticketId,
+          visitId: m.visitId,
+        })),
       };
+      return { status: 200, body };
     },
   }),
   route({
@@ -47,6 +76,8 @@ export const opsRoutes = [
     params: MessageParams,
     body: z.object({ to: z.string().trim().min(3).max(200).optional() }),
     success: 202,
+    operationId: 'retryParkedNotification',
+    response: RequeuedMessageSchema,
     async handler({ params, body }, services: ApiServices) {
       const doc = await services.outbox.get(params.messageId);
       if (!doc) throw new HttpProblem(404, 'Not found', `No message ${params.messageId}.`);
@@ -62,7 +93,8 @@ export const opsRoutes = [
         throw new HttpProblem(409, 'Not parked', 'The message is not parked (already retried or sent).');
       }
       const after = await services.outbox.get(params.messageId);
-      return { status: 202, body: { id: params.messageId, status: after?.status ?? 'pending', to: after?.to ?? doc.to, nextAttemptAt: after?.nextAttemptAt ?? null } };
+      const requeued: z.infer<typeof RequeuedMessageSchema> = { id: params.messageId, status: after?.status ?? 'pending', to: after?.to ?? doc.to, nextAttemptAt: after?.nextAttemptAt ?? null };
+      return { status: 202, body: requeued };
     },
   }),
 ] as unknown as RouteSpec<never, never, never, ApiServices>[];
