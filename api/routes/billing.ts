@@ -38,8 +38,63 @@ async function invoiceCommand(request: RouteRequest<unknown, unknown, unknown>, 
   return written(result, invoiceView(result.state), status);
 }
 
-function invoiceView(state: InvoiceState) {
-  if (state.status === 'unknown') return { status: 'unknown' };
+// ---- answers ------------------------------------------------------------------------------
+
+const AnInstant = z.iso.datetime({ offset: true });
+const Currency = z.string().describe("ISO 4217 code; invoices are in 'USD'");
+
+export const InvoiceLineSchema = z.strictObject({
+  planId: z.string(),
+  product: z.string().describe('The product the support plan covers'),
+  tier: z.enum(['basic', 'standard', 'premium']),
+  amountCents: z.number().int().describe("The plan's monthly price"),
+});
+export const InvoiceStatusSchema = z.enum(['open', 'paid', 'written-off']);
+export const ChargeStateSchema = z
+  .enum(['pending', 'failed', 'succeeded', 'cancelled'])
+  .describe('Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way');
+
+/** A customer's invoice for a month, as the invoices read model (billing history) shows it. */
+export const InvoiceSchema = z.strictObject({
+  invoiceId: z.string().describe("'<customerId>:<period>'"),
+  customerId: z.string(),
+  period: z.string().describe("The month billed, 'YYYY-MM'"),
+  lines: z.array(InvoiceLineSchema).describe('One per active support plan'),
+  totalCents: z.number().int(),
+  currency: Currency,
+  dueAt: AnInstant,
+  issuedAt: AnInstant,
+  status: InvoiceStatusSchema,
+  charge: ChargeStateSchema,
+  attempts: z.number().int().describe('Charge attempts started so far (1 once issued)'),
+  failures: z.array(z.strictObject({ attempt: z.number().int(), reason: z.string(), gatewayCode: z.string().nullable().describe("The gateway's decline code; null when it never answered"), failedAt: AnInstant })),
+  paidAt: AnInstant.nullable(),
+  paidUntil: AnInstant.nullable().describe("Set once paid: the customer's paid-until date this invoice gives"),
+  gatewayReference: z.string().nullable().describe("The gateway's reference of the payment; null until paid"),
+  writtenOff: z.strictObject({ reason: z.string(), by: z.string().describe('User id of who wrote it off'), at: AnInstant }).nullable(),
+});
+export type Invoice = z.infer<typeof InvoiceSchema>;
+
+/** The invoice as a billing command left it (the Invoice aggregate's state). */
+export const InvoiceStateSchema = z.strictObject({
+  invoiceId: z.string().describe("'<customerId>:<period>'"),
+  customerId: z.string(),
+  period: z.string().describe("The month billed, 'YYYY-MM'"),
+  lines: z.array(InvoiceLineSchema),
+  totalCents: z.number().int(),
+  currency: Currency,
+  dueAt: AnInstant,
+  status: InvoiceStatusSchema,
+  charge: ChargeStateSchema,
+  attempts: z.number().int().describe('Charge attempts started so far (1 once issued)'),
+  failedAttempts: z.number().int(),
+  paidUntil: AnInstant.nullable().describe('Set only once the invoice is paid'),
+});
+type InvoiceStateView = z.infer<typeof InvoiceStateSchema>;
+
+function invoiceView(state: InvoiceState): InvoiceStateView {
+  // Every invoice command but issuing fails on an invoice never issued.
+  if (state.status === 'unknown') throw new Error('an invoice command succeeded on an invoice never issued');
   const { invoiceId: id, customerId, period, lines, totalCents, currency, dueAt, status, charge, attempts, failedAttempts, paidUntil } = state;
   return { invoiceId: id, customerId, period, lines, totalCents, currency, dueAt, status, charge, attempts, failedAttempts, paidUntil };
 }
@@ -61,6 +116,8 @@ export const billingRoutes = [
     body: z.object({ period: Period, dueAt: Instant.optional() }),
     idempotent: true,
     success: 201,
+    operationId: 'issueInvoice',
+    response: InvoiceStateSchema,
     async handler(request, services: ApiServices) {
       const { customerId } = request.params;
       const customer = await (await services.readModels.collection<CustomerDoc>(CUSTOMERS)).findOne({ _id: customerId });
@@ -80,11 +137,14 @@ export const billingRoutes = [
     roles: ['customer', 'helpdesk', 'admin', 'manager'],
     params: InvoiceParams,
     success: 200,
+    operationId: 'getInvoice',
+    response: InvoiceSchema,
     async handler({ params, user }, services: ApiServices) {
       // Another customer's invoice is, to a customer, one that does not exist (README: refusals).
       const doc = user.role === 'customer' && user.customerId !== params.customerId ? null : await (await services.readModels.collection<InvoiceDoc>(INVOICES)).findOne({ _id: invoiceId(params.customerId, params.period) });
       if (!doc) throw new HttpProblem(404, 'Not found', `No invoice for ${params.customerId} in ${params.period}.`);
-      const { _id, ...invoice } = doc;
+      const { _id, ...rest } = doc;
+      const invoice: Invoice = rest;
       return { status: 200, body: invoice };
     },
   }),
@@ -99,6 +159,8 @@ export const billingRoutes = [
     body: z.object({ outcome: ChargeOutcomeSchema }),
     idempotent: true,
     success: 200,
+    operationId: 'recordChargeOutcome',
+    response: InvoiceStateSchema,
     async handler(request, services: ApiServices) {
       const { customerId, period } = request.params;
       const { outcome } = request.body;
@@ -118,6 +180,8 @@ export const billingRoutes = [
     params: InvoiceParams,
     idempotent: true,
     success: 200,
+    operationId: 'retryInvoiceCharge',
+    response: InvoiceStateSchema,
     async handler(request, services: ApiServices) {
       const { customerId, period } = request.params;
       return invoiceCommand(request, services, { type: 'retryCharge', data: { customerId, period } });
@@ -134,6 +198,8 @@ export const billingRoutes = [
     body: z.object({ reason: z.string().trim().min(1).max(500) }),
     idempotent: true,
     success: 200,
+    operationId: 'writeOffInvoice',
+    response: InvoiceStateSchema,
     async handler(request, services: ApiServices) {
       const { customerId, period } = request.params;
       return invoiceCommand(request, services, { type: 'writeOffInvoice', data: { customerId, period, reason: request.body.reason } });

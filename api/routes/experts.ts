@@ -4,7 +4,7 @@ import { send } from '../../commands/aggregate';
 import { experts } from '../../commands/expert';
 import { userAccounts } from '../../commands/user-account';
 import { isTimeZone } from '../../domain/expert/availability';
-import { ExpertCommand } from '../../domain/expert/expert';
+import { Booking, ExpertCommand } from '../../domain/expert/expert';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { hashPassword } from '../auth/passwords';
 import { AuthUser, route, RouteRequest, written } from '../http/route';
@@ -38,7 +38,83 @@ function assertSelfOr(user: AuthUser, expertId: string, roles: readonly string[]
   if (!roles.includes(user.role)) throw new HttpProblem(403, 'Forbidden', `A ${user.role} may not do this for an expert.`);
 }
 
-function view(doc: ExpertDoc) {
+// ---- answers ------------------------------------------------------------------------------
+
+const AnInstant = z.iso.datetime({ offset: true });
+
+/** A half-open interval [start, end) of ISO-8601 instants. */
+export const TimeRangeSchema = z.strictObject({ start: AnInstant, end: AnInstant }).describe('A half-open interval [start, end): it ends just before `end`.');
+export const CoordinatesSchema = z.strictObject({ lat: z.number().describe('Latitude, WGS 84 degrees'), lon: z.number().describe('Longitude, WGS 84 degrees') });
+export const ExpertServiceAreaSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('radius'), radiusKm: z.number().describe('Kilometres around the home location') }),
+    z.strictObject({ kind: z.literal('areas'), areas: z.array(z.string()).describe('Named areas served (postal codes, districts)') }),
+  ])
+  .describe('Where the expert works: a radius around their home, or a list of named areas.');
+export const WeeklyAvailabilitySchema = z
+  .strictObject({
+    timeZone: z.string().describe("IANA time zone the slots are in, e.g. 'America/Chicago'"),
+    days: z
+      .array(z.array(z.strictObject({ from: z.string().describe("'HH:MM', local time"), to: z.string().describe("'HH:MM' ('24:00' for the end of the day)") })))
+      .describe('Exactly seven lists of slots, Sunday first (index as Date#getDay)'),
+  })
+  .describe('Weekly working hours: advisory, a booking outside them is allowed.');
+export const BookingSchema = z.strictObject({ visitId: z.string(), range: TimeRangeSchema });
+export const TimeOffSchema = z.strictObject({ timeOffId: z.string(), range: TimeRangeSchema, reason: z.string() });
+
+/** An expert's profile and calendar, as the experts read model shows them. */
+export const ExpertSchema = z.strictObject({
+  expertId: z.string(),
+  name: z.string(),
+  email: z.string().describe('Where messages go (the login e-mail may differ)'),
+  phone: z.string(),
+  locale: z.string().describe("e.g. 'en-US'"),
+  skills: z.array(z.string()).describe('Normalized: lower case, single spaces'),
+  home: CoordinatesSchema.describe('Home location, where a service radius is measured from'),
+  serviceArea: ExpertServiceAreaSchema,
+  serviceRadiusKm: z.number().describe('The radius of a radius service area; 0 for named areas'),
+  availability: WeeklyAvailabilitySchema,
+  active: z.boolean(),
+  deactivationReason: z.string().nullable().describe('Why the expert was deactivated; null while active'),
+  feePerVisitCents: z.number().int(),
+  bookings: z.array(BookingSchema).describe('The visits the expert is booked for, earliest first'),
+  timeOff: z.array(TimeOffSchema).describe('Earliest first'),
+  ratings: z.array(z.strictObject({ ticketId: z.string(), rating: z.number().int().min(1).max(5) })).describe('Survey ratings of the tickets the expert worked on, one per ticket'),
+  rating: z.number().nullable().describe('Average of `ratings`; null when there are none'),
+  onboardedAt: AnInstant,
+});
+export type Expert = z.infer<typeof ExpertSchema>;
+
+export const ExpertListSchema = z.strictObject({ experts: z.array(ExpertSchema), total: z.number().int().describe('Experts matching the filter, all pages together') });
+
+/** The expert as a command left them (the Expert aggregate's state: no bookings). */
+export const ExpertStateSchema = z.strictObject({
+  expertId: z.string(),
+  status: z.enum(['active', 'inactive']),
+  skills: z.array(z.string()),
+  serviceArea: ExpertServiceAreaSchema,
+  homeLocation: CoordinatesSchema,
+  availability: WeeklyAvailabilitySchema,
+  timeOff: z.array(TimeOffSchema),
+});
+export type ExpertState = z.infer<typeof ExpertStateSchema>;
+
+/** After a profile update: the state and the profile just written. */
+export const ExpertProfileStateSchema = ExpertStateSchema.extend({
+  name: z.string(),
+  contact: z.strictObject({ email: z.string().describe('Where messages go (the login e-mail is unchanged)'), phone: z.string() }),
+  locale: z.string(),
+  feePerVisitCents: z.number().int(),
+});
+type ExpertProfileState = z.infer<typeof ExpertProfileStateSchema>;
+export const ExpertTimeOffAddedSchema = ExpertStateSchema.extend({ timeOffId: z.string().describe('The new time off, to remove it later') });
+export const ExpertDeactivatedSchema = ExpertStateSchema.extend({
+  releasedBookings: z.array(BookingSchema).describe('The unfinished bookings a forced deactivation released: their visits need another expert (empty otherwise)'),
+});
+
+export const OnboardedExpertSchema = z.strictObject({ expertId: z.string(), userId: z.string().describe("The expert's login account"), email: z.string().describe('The login e-mail') });
+
+function view(doc: ExpertDoc): Expert {
   const { _id, ...rest } = doc;
   return rest;
 }
@@ -47,10 +123,20 @@ async function command(request: RouteRequest<unknown, unknown, unknown>, service
   return send(services.commands, experts, { ...c, metadata: request.command() } as ExpertCommand, request.expected);
 }
 
-async function answer(services: ApiServices, expertId: string, result: Awaited<ReturnType<typeof command>>, status = 200) {
+/** The onboarded expert a command acted on (a command on an unknown expert fails before this). */
+function onboarded(expertId: string, result: Awaited<ReturnType<typeof command>>) {
   const s = result.state;
-  const body = s.status === 'unknown' ? { expertId } : { expertId, status: s.status, skills: s.skills, serviceArea: s.serviceArea, homeLocation: s.homeLocation, availability: s.availability, timeOff: s.timeOff };
-  return written(result, body, status);
+  if (s.status === 'unknown') throw new Error(`expert ${expertId}: a command succeeded on an expert never onboarded`);
+  return s;
+}
+
+function stateView(expertId: string, result: Awaited<ReturnType<typeof command>>): ExpertState {
+  const s = onboarded(expertId, result);
+  return { expertId, status: s.status, skills: s.skills, serviceArea: s.serviceArea, homeLocation: s.homeLocation, availability: s.availability, timeOff: s.timeOff };
+}
+
+function answer(expertId: string, result: Awaited<ReturnType<typeof command>>, status = 200) {
+  return written(result, stateView(expertId, result), status);
 }
 
 export const expertRoutes = [
@@ -75,6 +161,8 @@ export const expertRoutes = [
     }),
     idempotent: true,
     success: 201,
+    operationId: 'onboardExpert',
+    response: OnboardedExpertSchema,
     async handler(request, services: ApiServices) {
       const { body } = request;
       const expertId = randomUUID();
@@ -107,7 +195,8 @@ export const expertRoutes = [
         data: { userId, email: body.email, role: 'expert', expertId, passwordHash: await hashPassword(body.password) },
         metadata: { ...metadata, commandId: `${metadata.commandId}:user` },
       });
-      return { status: 201, body: { expertId, userId, email: body.email }, headers: { Location: `/experts/${expertId}` }, position: registered.position };
+      const onboardedExpert: z.infer<typeof OnboardedExpertSchema> = { expertId, userId, email: body.email };
+      return { status: 201, body: onboardedExpert, headers: { Location: `/experts/${expertId}` }, position: registered.position };
     },
   }),
   route({
@@ -123,6 +212,8 @@ export const expertRoutes = [
       skip: z.coerce.number().int().min(0).max(100_000).default(0),
     }),
     success: 200,
+    operationId: 'listExperts',
+    response: ExpertListSchema,
     async handler({ query }, services: ApiServices) {
       const collection = await services.readModels.collection<ExpertDoc>(EXPERTS);
       const filter = {
@@ -130,7 +221,8 @@ export const expertRoutes = [
         ...(query.active !== undefined ? { active: query.active } : {}),
       };
       const docs = await collection.find(filter, { sort: { name: 1, _id: 1 }, limit: query.limit, skip: query.skip });
-      return { status: 200, body: { experts: docs.map(view), total: await collection.count(filter) } };
+      const body: z.infer<typeof ExpertListSchema> = { experts: docs.map(view), total: await collection.count(filter) };
+      return { status: 200, body };
     },
   }),
   route({
@@ -141,6 +233,8 @@ export const expertRoutes = [
     roles: ['expert', ...STAFF],
     params: ExpertParams,
     success: 200,
+    operationId: 'getExpert',
+    response: ExpertSchema,
     async handler({ params, user }, services: ApiServices) {
       assertSelfOr(user, params.expertId, STAFF);
       const doc = await (await services.readModels.collection<ExpertDoc>(EXPERTS)).findOne({ _id: params.expertId });
@@ -165,13 +259,15 @@ export const expertRoutes = [
     }),
     idempotent: true,
     success: 200,
+    operationId: 'updateExpertProfile',
+    response: ExpertProfileStateSchema,
     async handler(request, services: ApiServices) {
       const { expertId } = request.params;
       const { name, email, phone, locale, feePerVisitCents } = request.body;
       const result = await command(request, services, { type: 'updateExpertProfile', data: { expertId, name, contact: { email, phone }, locale, feePerVisitCents } });
-      const a = await answer(services, expertId, result);
-      const s = result.state;
-      return { ...a, body: s.status === 'unknown' ? a.body : { ...a.body, name: s.name, contact: s.contact, locale: s.locale, feePerVisitCents: s.feePerVisitCents } };
+      const s = onboarded(expertId, result);
+      const body: ExpertProfileState = { ...stateView(expertId, result), name: s.name, contact: s.contact, locale: s.locale, feePerVisitCents: s.feePerVisitCents };
+      return written(result, body);
     },
   }),
   route({
@@ -185,9 +281,11 @@ export const expertRoutes = [
     body: z.object({ skills: Skills }),
     idempotent: true,
     success: 200,
+    operationId: 'setExpertSkills',
+    response: ExpertStateSchema,
     async handler(request, services: ApiServices) {
       const { expertId } = request.params;
-      return answer(services, expertId, await command(request, services, { type: 'updateSkills', data: { expertId, skills: request.body.skills } }));
+      return answer(expertId, await command(request, services, { type: 'updateSkills', data: { expertId, skills: request.body.skills } }));
     },
   }),
   route({
@@ -201,11 +299,13 @@ export const expertRoutes = [
     body: z.object({ homeLocation: GeoPointSchema, serviceArea: ServiceAreaSchema }),
     idempotent: true,
     success: 200,
+    operationId: 'setExpertServiceArea',
+    response: ExpertStateSchema,
     async handler(request, services: ApiServices) {
       const { expertId } = request.params;
       assertSelfOr(request.user, expertId, ['admin']);
       const { homeLocation, serviceArea } = request.body;
-      return answer(services, expertId, await command(request, services, { type: 'updateServiceArea', data: { expertId, homeLocation, serviceArea } }));
+      return answer(expertId, await command(request, services, { type: 'updateServiceArea', data: { expertId, homeLocation, serviceArea } }));
     },
   }),
   route({
@@ -219,10 +319,12 @@ export const expertRoutes = [
     body: z.object({ availability: AvailabilitySchema }),
     idempotent: true,
     success: 200,
+    operationId: 'setExpertAvailability',
+    response: ExpertStateSchema,
     async handler(request, services: ApiServices) {
       const { expertId } = request.params;
       assertSelfOr(request.user, expertId, ['helpdesk', 'admin']);
-      return answer(services, expertId, await command(request, services, { type: 'updateAvailability', data: { expertId, availability: request.body.availability } }));
+      return answer(expertId, await command(request, services, { type: 'updateAvailability', data: { expertId, availability: request.body.availability } }));
     },
   }),
   route({
@@ -236,6 +338,8 @@ export const expertRoutes = [
     body: z.object({ range: RangeSchema, reason: z.string().trim().min(1).max(500) }),
     idempotent: true,
     success: 201,
+    operationId: 'addExpertTimeOff',
+    response: ExpertTimeOffAddedSchema,
     async handler(request, services: ApiServices) {
       const { expertId } = request.params;
       assertSelfOr(request.user, expertId, ['helpdesk', 'admin']);
@@ -243,8 +347,9 @@ export const expertRoutes = [
       const result = await command(request, services, { type: 'addTimeOff', data: { expertId, timeOffId, range: request.body.range, reason: request.body.reason } });
       const recorded = result.events.find((e) => e.type === 'ExpertTimeOffAdded');
       const id = recorded ? (recorded.data as { timeOffId: string }).timeOffId : timeOffId;
-      const a = await answer(services, expertId, result, 201);
-      return { ...a, body: { ...a.body, timeOffId: id }, headers: { ...a.headers, Location: `/experts/${expertId}/time-off/${id}` } };
+      const a = answer(expertId, result, 201);
+      const body: z.infer<typeof ExpertTimeOffAddedSchema> = { ...a.body, timeOffId: id };
+      return { ...a, body, headers: { ...a.headers, Location: `/experts/${expertId}/time-off/${id}` } };
     },
   }),
   route({
@@ -257,6 +362,7 @@ export const expertRoutes = [
     params: z.object({ expertId: Id, timeOffId: Id }),
     idempotent: true,
     success: 204,
+    operationId: 'removeExpertTimeOff',
     async handler(request, services: ApiServices) {
       const { expertId, timeOffId } = request.params;
       assertSelfOr(request.user, expertId, ['helpdesk', 'admin']);
@@ -275,13 +381,16 @@ export const expertRoutes = [
     body: z.object({ reason: z.string().trim().min(1).max(500), force: z.boolean().optional() }),
     idempotent: true,
     success: 200,
+    operationId: 'deactivateExpert',
+    response: ExpertDeactivatedSchema,
     async handler(request, services: ApiServices) {
       const { expertId } = request.params;
       const { reason, force } = request.body;
       const result = await command(request, services, { type: 'deactivateExpert', data: { expertId, reason, ...(force !== undefined ? { force } : {}) } });
       const released = result.events.find((e) => e.type === 'ExpertDeactivated');
-      const a = await answer(services, expertId, result);
-      return { ...a, body: { ...a.body, releasedBookings: released ? (released.data as { releasedBookings: unknown[] }).releasedBookings : [] } };
+      const a = answer(expertId, result);
+      const body: z.infer<typeof ExpertDeactivatedSchema> = { ...a.body, releasedBookings: released ? (released.data as { releasedBookings: Booking[] }).releasedBookings : [] };
+      return { ...a, body };
     },
   }),
   route({
@@ -294,9 +403,11 @@ export const expertRoutes = [
     params: ExpertParams,
     idempotent: true,
     success: 200,
+    operationId: 'reactivateExpert',
+    response: ExpertStateSchema,
     async handler(request, services: ApiServices) {
       const { expertId } = request.params;
-      return answer(services, expertId, await command(request, services, { type: 'reactivateExpert', data: { expertId } }));
+      return answer(expertId, await command(request, services, { type: 'reactivateExpert', data: { expertId } }));
     },
   }),
 ];

@@ -3,7 +3,8 @@ import { send } from '../../commands/aggregate';
 import { tickets } from '../../commands/ticket';
 import { visits } from '../../commands/visit';
 import { FLAG_REASONS, FlagReason } from '../../domain/ticket/ticket';
-import { unfitProposals } from '../../domain/visit/visit';
+import { Priority, PRIORITIES } from '../../domain/visit/plan-rules';
+import { unfitProposals, Visit, VisitState } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { replaceExpert } from '../../flows/replace-expert';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
@@ -12,6 +13,7 @@ import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { route, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { CoordinatesSchema, TimeRangeSchema } from './experts';
 import { STAFF } from './roles';
 import { TicketParams, ticketDoc, WindowSchema } from './tickets';
 import { assertVisitRevision, calendarOf, expertDoc, VisitParams, visitDoc, visitView } from './visits';
@@ -35,6 +37,143 @@ const QueueCursor = z
     return z.NEVER;
   });
 
+// ---- answers ------------------------------------------------------------------------------
+
+const AnInstant = z.iso.datetime({ offset: true });
+const PrioritySchema = z.enum(PRIORITIES as [Priority, ...Priority[]]);
+const FlagReasonSchema = z.enum(FLAG_REASONS as [FlagReason, ...FlagReason[]]);
+export const VisitStatusSchema = z.enum(['open', 'finalized', 'en-route', 'arrived', 'started', 'completed', 'cant-arrive', 'cant-enter', 'closed-incomplete', 'cancelled']);
+export const TicketStatusSchema = z.enum(['on-hold', 'open', 'completed', 'cancelled']);
+const ProposedStartsSchema = z.strictObject({ expertId: z.string(), starts: z.array(AnInstant) });
+const UnfitProposalSchema = z.strictObject({ visitId: z.string(), expertId: z.string(), starts: z.array(AnInstant).describe("The proposed starts that fit none of the visit's windows") });
+const ActorSchema = z.strictObject({
+  userId: z.string(),
+  role: z.enum(['customer', 'expert', 'helpdesk', 'admin', 'manager', 'system']).describe('system: a saga acted'),
+  expertId: z.string().optional().describe('For role expert: the expert profile the login acts as'),
+});
+
+/** A ticket as GET /tickets/:ticketId shows it (ticketView). */
+export const QueueTicketSchema = z.strictObject({
+  ticketId: z.string(),
+  customerId: z.string(),
+  status: TicketStatusSchema.describe('on-hold: payment not confirmed, waits for helpdesk; open: released to matching'),
+  priority: PrioritySchema,
+  appliance: z.strictObject({ modelId: z.string().nullable().describe('The catalog model, once known'), text: z.string().nullable().describe("The customer's own words, when no model was chosen") }),
+  problem: z.string(),
+  paymentStatus: z.enum(['paid', 'unpaid', 'unknown']).describe('As the paid-customers cache knew it when the ticket was opened'),
+  paymentOverridden: z.boolean().describe('Staff opened it although payment was not confirmed'),
+  flags: z
+    .array(
+      z.strictObject({
+        reason: FlagReasonSchema,
+        visitId: z.string().nullable().describe('The visit the flag is about; null for the whole ticket'),
+        note: z.string(),
+        candidates: z
+          .array(
+            z.strictObject({
+              expertId: z.string(),
+              name: z.string(),
+              skills: z.array(z.string()),
+              distanceKm: z.number().describe("From the expert's home to the customer"),
+              freeUntil: AnInstant.nullable().describe("When the expert's next booking or time off begins after the visit; null when nothing follows"),
+            }),
+          )
+          .describe('replacement-needed: the experts free to replace, best first (empty on other flags)'),
+        flaggedAt: AnInstant,
+      }),
+    )
+    .describe('The open flags'),
+  flagged: z.boolean().describe('Has an open flag'),
+  escalated: z.boolean().describe('Has visits escalated for no match in time'),
+  inQueue: z.boolean().describe("Flagged or escalated: in helpdesk's queue"),
+  escalation: z
+    .strictObject({ visitIds: z.array(z.string()), unfitProposals: z.array(UnfitProposalSchema), escalatedAt: AnInstant })
+    .nullable()
+    .describe('The visits escalated for no match in time; null when none is'),
+  visits: z.array(
+    z.strictObject({
+      visitId: z.string(),
+      status: z.union([VisitStatusSchema, z.literal('planning')]).describe('planning: the visit is not planned yet'),
+      skills: z.array(z.string()),
+      start: AnInstant.nullable().describe('Set once scheduled'),
+      end: AnInstant.nullable().describe('Set once scheduled'),
+      experts: z.array(z.string()),
+      followUpOf: z.string().nullable().describe('The visit this one follows up'),
+      outcome: z.enum(['completed', 'closed-incomplete', 'cancelled']).nullable().describe('null while the visit is pending'),
+    }),
+  ),
+  openedBy: ActorSchema,
+  openedAt: AnInstant,
+  completedAt: AnInstant.nullable(),
+  cancelledAt: AnInstant.nullable(),
+  resolution: z.string().nullable().describe('How the ticket was resolved, once completed'),
+  survey: z.strictObject({ rating: z.number().int().min(1).max(5), comments: z.string(), recordedAt: AnInstant }).nullable(),
+  revision: z.number().int().describe('The ticket stream revision: its ETag'),
+  updatedAt: AnInstant,
+});
+
+type QueueTicket = z.infer<typeof QueueTicketSchema>;
+
+/** A visit as GET /visits/:visitId shows it (visitView). */
+export const QueueVisitSchema = z.strictObject({
+  visitId: z.string(),
+  ticketId: z.string(),
+  groupId: z.string().describe('The matching group: the ticket id'),
+  customerId: z.string().nullable(),
+  status: VisitStatusSchema,
+  priority: PrioritySchema,
+  skills: z.array(z.string()).describe('Every chosen expert has all of these'),
+  expertsNeeded: z.number().int(),
+  durationMinutes: z.number().int(),
+  windows: z.array(TimeRangeSchema).describe("The customer's windows: the whole visit fits inside one"),
+  location: CoordinatesSchema,
+  start: AnInstant.nullable().describe('Set once finalized (moves with extensions), cleared by rescheduling'),
+  end: AnInstant.nullable(),
+  experts: z.array(z.string()).describe('The chosen experts'),
+  etas: z.record(z.string(), AnInstant).describe('expertId → ETA, for the experts who reported en route'),
+  eta: AnInstant.nullable().describe('The latest ETA reported; null when none'),
+  extendedMinutes: z.number().int(),
+  rescheduleCount: z.number().int(),
+  incompleteReason: z.enum(['needs-parts', 'needs-more-time']).nullable(),
+  proposals: z.array(ProposedStartsSchema).describe('Open for matching: who proposed which starts'),
+  proposalList: z.array(ProposedStartsSchema).describe('The same as proposals'),
+  assignments: z.array(z.strictObject({ expertId: z.string(), start: AnInstant })).describe('Open for matching: starts helpdesk assigned experts directly'),
+  plannedAt: AnInstant,
+  updatedAt: AnInstant,
+  revision: z.number().int().describe('The visit stream revision: its ETag'),
+});
+
+export const HelpdeskQueueSchema = z.strictObject({
+  queue: z.array(
+    z.strictObject({
+      ticket: QueueTicketSchema,
+      visits: z.array(QueueVisitSchema.extend({ unfitProposals: z.array(ProposedStartsSchema).describe("Open visit: proposed starts that fit none of its windows, per expert") })),
+      unfitProposals: z.array(UnfitProposalSchema).describe("The escalation's proposals that did not fit"),
+    }),
+  ),
+  total: z.number().int().describe('The whole queue, or the flag reason\'s, all pages together'),
+  nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null on the last page'),
+});
+type HelpdeskQueue = z.infer<typeof HelpdeskQueueSchema>;
+
+export const VisitWindowsSchema = z.strictObject({ visitId: z.string(), windows: z.array(TimeRangeSchema) });
+export const AssignedExpertSchema = z.strictObject({ visitId: z.string(), expertId: z.string(), status: VisitStatusSchema.describe('open until matching finalizes the visit') });
+export const ReplacedExpertSchema = z.strictObject({
+  visitId: z.string(),
+  status: z.literal('replaced'),
+  inExpertId: z.string().describe('The expert now on the visit'),
+  tried: z.array(z.string()).describe('The experts tried, in order; the last one took the visit'),
+});
+export const VisitStatusAnswerSchema = z.strictObject({ visitId: z.string(), status: VisitStatusSchema });
+export const TicketStatusAnswerSchema = z.strictObject({ ticketId: z.string(), status: TicketStatusSchema });
+export const MappedApplianceModelSchema = z.strictObject({ ticketId: z.string(), applianceModelId: z.string() });
+
+/** The visit a command acted on (a command on an unknown visit fails before this). */
+function visitState(result: { state: VisitState }): Visit {
+  if (result.state.status === 'none') throw new Error('a visit command succeeded on a visit never planned');
+  return result.state;
+}
+
 async function existingVisit(services: ApiServices, visitId: string): Promise<VisitDoc> {
   const doc = await visitDoc(services, visitId);
   if (!doc) throw new HttpProblem(404, 'Not found', `No visit ${visitId}.`);
@@ -55,6 +194,8 @@ export const helpdeskRoutes = [
       cursor: QueueCursor.optional(),
     }),
     success: 200,
+    operationId: 'listHelpdeskQueue',
+    response: HelpdeskQueueSchema,
     async handler({ query }, services: ApiServices) {
       const tickets = await services.readModels.collection<TicketDoc>(TICKETS);
       // Both through an index in the queue's order (by_queue, by_flag_reason): a page reads its own documents, and one more.
@@ -65,12 +206,14 @@ export const helpdeskRoutes = [
       const last = page[page.length - 1];
       const nextCursor = found.length > query.limit && last?.queueKey ? encodeQueueCursor(last.queueKey) : null;
       const visitDocs = page.length === 0 ? [] : await (await services.readModels.collection<VisitDoc>(VISITS)).find({ ticketId: { $in: page.map((d) => d.ticketId) } });
-      const queue = page.map((doc) => ({
-        ticket: ticketView(doc),
+      const queue: HelpdeskQueue['queue'] = page.map((doc) => ({
+        // ticketView's type is loose (the document's index signature): the schema is checked in the API tests.
+        ticket: ticketView(doc) as QueueTicket,
         visits: visitDocs.filter((v) => v.ticketId === doc.ticketId).map((v) => ({ ...visitView(v), unfitProposals: unfitProposals(stateOf(v)) })),
         unfitProposals: doc.escalation?.unfitProposals ?? [],
       }));
-      return { status: 200, body: { queue, total: await tickets.count(inQueue), nextCursor } };
+      const body: HelpdeskQueue = { queue, total: await tickets.count(inQueue), nextCursor };
+      return { status: 200, body };
     },
   }),
   route({
@@ -84,11 +227,14 @@ export const helpdeskRoutes = [
     body: z.object({ windows: Windows }),
     idempotent: true,
     success: 200,
+    operationId: 'setVisitWindows',
+    response: VisitWindowsSchema,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       await existingVisit(services, params.visitId);
       const result = await send(services.commands, visits, { type: 'updateWindows', data: { visitId: params.visitId, windows: body.windows }, metadata: request.command() }, request.expected);
-      return written(result, { visitId: params.visitId, windows: result.state.status === 'none' ? [] : result.state.windows });
+      const windows: z.infer<typeof VisitWindowsSchema> = { visitId: params.visitId, windows: visitState(result).windows };
+      return written(result, windows);
     },
   }),
   route({
@@ -103,6 +249,8 @@ export const helpdeskRoutes = [
     body: z.object({ expertId: Id, start: Instant }),
     idempotent: true,
     success: 200,
+    operationId: 'assignExpert',
+    response: AssignedExpertSchema,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       await existingVisit(services, params.visitId);
@@ -119,7 +267,8 @@ export const helpdeskRoutes = [
         },
         request.expected,
       );
-      return written(result, { visitId: params.visitId, expertId: body.expertId, status: result.state.status });
+      const assigned: z.infer<typeof AssignedExpertSchema> = { visitId: params.visitId, expertId: body.expertId, status: visitState(result).status };
+      return written(result, assigned);
     },
   }),
   route({
@@ -133,6 +282,8 @@ export const helpdeskRoutes = [
     body: z.object({ outExpertId: Id, inExpertId: Id.optional() }),
     idempotent: true,
     success: 200,
+    operationId: 'replaceExpert',
+    response: ReplacedExpertSchema,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       await existingVisit(services, params.visitId);
@@ -143,7 +294,8 @@ export const helpdeskRoutes = [
       if (outcome.status === 'nobody-free') {
         throw new HttpProblem(409, 'Nobody free', body.inExpertId ? `Expert ${body.inExpertId} cannot cover the visit.` : 'No qualified expert is free for the visit.', { tried: outcome.tried });
       }
-      return { status: 200, body: { visitId: params.visitId, ...outcome }, position: await services.events.headPosition() };
+      const replaced: z.infer<typeof ReplacedExpertSchema> = { visitId: params.visitId, ...outcome };
+      return { status: 200, body: replaced, position: await services.events.headPosition() };
     },
   }),
   route({
@@ -157,6 +309,8 @@ export const helpdeskRoutes = [
     body: z.object({ windows: Windows, reason: z.string().trim().min(1).max(1000).default('rescheduled by helpdesk') }),
     idempotent: true,
     success: 200,
+    operationId: 'rescheduleVisit',
+    response: VisitStatusAnswerSchema,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       await existingVisit(services, params.visitId);
@@ -166,7 +320,8 @@ export const helpdeskRoutes = [
         { type: 'rescheduleVisit', data: { visitId: params.visitId, windows: body.windows, reason: body.reason }, metadata: request.command() },
         request.expected,
       );
-      return written(result, { visitId: params.visitId, status: result.state.status });
+      const rescheduled: z.infer<typeof VisitStatusAnswerSchema> = { visitId: params.visitId, status: visitState(result).status };
+      return written(result, rescheduled);
     },
   }),
   route({
@@ -180,6 +335,8 @@ export const helpdeskRoutes = [
     body: z.object({ resolution: z.enum(['released', 'handled', 'cancelled']), note: z.string().trim().max(2000).default(''), visitId: Id.optional() }),
     idempotent: true,
     success: 200,
+    operationId: 'resolveTicketFlag',
+    response: TicketStatusAnswerSchema,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       if (!(await ticketDoc(services, params.ticketId))) throw new HttpProblem(404, 'Not found', `No ticket ${params.ticketId}.`);
@@ -193,7 +350,9 @@ export const helpdeskRoutes = [
         },
         request.expected,
       );
-      return written(result, { ticketId: params.ticketId, status: result.state.status });
+      if (result.state.status === 'none') throw new Error('a ticket command succeeded on a ticket never opened');
+      const resolved: z.infer<typeof TicketStatusAnswerSchema> = { ticketId: params.ticketId, status: result.state.status };
+      return written(result, resolved);
     },
   }),
   route({
@@ -207,6 +366,8 @@ export const helpdeskRoutes = [
     body: z.object({ applianceModelId: Id }),
     idempotent: true,
     success: 200,
+    operationId: 'mapApplianceModel',
+    response: MappedApplianceModelSchema,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       if (!(await ticketDoc(services, params.ticketId))) throw new HttpProblem(404, 'Not found', `No ticket ${params.ticketId}.`);
@@ -214,7 +375,8 @@ export const helpdeskRoutes = [
       const model = await (await services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS)).findOne({ _id: body.applianceModelId });
       if (!model) throw new HttpProblem(422, 'Unknown appliance model', `The catalog has no model ${body.applianceModelId}.`, { code: 'unknown-appliance-model' });
       const result = await send(services.commands, tickets, { type: 'mapApplianceModel', data: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, metadata: request.command() }, request.expected);
-      return written(result, { ticketId: params.ticketId, applianceModelId: body.applianceModelId });
+      const mapped: z.infer<typeof MappedApplianceModelSchema> = { ticketId: params.ticketId, applianceModelId: body.applianceModelId };
+      return written(result, mapped);
     },
   }),
 ] as unknown as RouteSpec<never, never, never, ApiServices>[];

@@ -41,16 +41,86 @@ const Range = z.object({ from: Day, to: Day }).superRefine(checkRange);
 
 type Counters = ReportCounters;
 
+// ---- answers ------------------------------------------------------------------------------
+
+const Count = z.number().int().min(0);
+const countsByPriority = Object.fromEntries(PRIORITIES.map((p) => [p, Count])) as Record<Priority, typeof Count>;
+const countsByStatus = Object.fromEntries(TICKET_STATUSES.map((s) => [s, Count])) as Record<TicketStatus, typeof Count>;
+
+export const RatingDistributionSchema = z
+  .strictObject({ '1': Count, '2': Count, '3': Count, '4': Count, '5': Count })
+  .describe('How many surveys gave each rating, 1 (worst) to 5 (best)');
+
+/**
+ * A day's figures, or a range's: each counts what happened that day (a ticket opened on Monday and
+ * matched on Tuesday is opened on Monday, matched on Tuesday). Averages and rates are null when there
+ * is nothing to divide by.
+ */
+export const ReportFiguresSchema = z.strictObject({
+  opened: Count.describe('Tickets opened'),
+  openedByPriority: z.strictObject(countsByPriority).describe('Tickets opened, by priority'),
+  matched: Count.describe('Tickets whose first visit was matched (finalized)'),
+  escalated: Count.describe('Tickets escalated (no match in time) for the first time'),
+  completed: Count.describe('Tickets completed'),
+  cancelled: Count.describe('Tickets cancelled'),
+  visitsCompleted: Count,
+  visitsIncomplete: Count.describe('Visits closed incomplete'),
+  followUps: Count.describe('Visits added to tickets after they were opened (follow-ups of incomplete visits, mostly)'),
+  surveys: Count.describe('Surveys answered'),
+  averageTimeToMatchMinutes: z.number().nullable().describe("From opening a ticket to its first visit's match, in minutes (one decimal)"),
+  averageResolutionMinutes: z.number().nullable().describe('From opening a ticket to its completion, in minutes (one decimal)'),
+  escalationRate: z.number().nullable().describe('Tickets escalated / tickets opened (0 to 1)'),
+  firstTimeFixRate: z.number().nullable().describe('Visits completed / visits finished, completed or closed incomplete (0 to 1)'),
+  averageRating: z.number().nullable().describe('Average survey rating, 1 to 5 (two decimals)'),
+  ratingDistribution: RatingDistributionSchema,
+});
+type ReportFigures = z.infer<typeof ReportFiguresSchema>;
+
+export const TicketReportSchema = z.strictObject({
+  from: z.iso.date().describe('First UTC day reported'),
+  to: z.iso.date().describe('Last UTC day reported (included)'),
+  asOf: z.iso.datetime({ offset: true }).describe('When the report was made'),
+  totals: ReportFiguresSchema.describe('The whole range'),
+  days: z.array(ReportFiguresSchema.extend({ day: z.iso.date() })).describe('One entry per UTC day from `from` to `to`, days without activity as zeros'),
+  current: z
+    .strictObject({
+      ticketsByStatus: z.strictObject(countsByStatus),
+      escalated: Count.describe('Tickets escalated now'),
+      flagged: Count.describe('Tickets with an open flag now'),
+    })
+    .describe('The tickets now, whatever the range'),
+});
+type TicketReport = z.infer<typeof TicketReportSchema>;
+
+export const ExpertLeaderboardEntrySchema = z.strictObject({
+  rank: z.number().int().min(1),
+  expertId: z.string(),
+  name: z.string().nullable().describe('null when the expert profile is not (yet) in the experts read model'),
+  active: z.boolean().nullable().describe('null when the expert profile is not (yet) in the experts read model'),
+  visitsCompleted: Count,
+  visitsIncomplete: Count.describe('Visits closed incomplete'),
+  firstTimeFixRate: z.number().nullable().describe('Visits completed / visits finished (0 to 1); null before the first'),
+  surveys: Count.describe('Surveys of the tickets the expert worked on'),
+  averageRating: z.number().nullable().describe('1 to 5 (two decimals); null without surveys'),
+  ratingDistribution: RatingDistributionSchema,
+});
+export const ExpertLeaderboardSchema = z.strictObject({
+  sort: z.enum(['rating', 'visits']),
+  experts: z.array(ExpertLeaderboardEntrySchema).describe('Best first'),
+  total: Count.describe('Experts with any report figures'),
+});
+type ExpertLeaderboard = z.infer<typeof ExpertLeaderboardSchema>;
+
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const average = (sum: number, n: number, digits = 1) => (n > 0 ? round(sum / n, digits) : null);
 const rate = (part: number, whole: number) => (whole > 0 ? round(part / whole, 4) : null);
 
-function distribution(counts: Counters['ratingCounts']): Record<string, number> {
-  return Object.fromEntries(RATINGS.map((r) => [String(r), count(counts?.[`r${r}`])]));
+function distribution(counts: Counters['ratingCounts']): ReportFigures['ratingDistribution'] {
+  return Object.fromEntries(RATINGS.map((r) => [String(r), count(counts?.[`r${r}`])])) as ReportFigures['ratingDistribution'];
 }
 
 /** Counters of one day (or a sum of days) with the figures managers read. */
-function figures(c: Counters) {
+function figures(c: Counters): ReportFigures {
   const visitsCompleted = count(c.visitsCompleted);
   const visitsIncomplete = count(c.visitsIncomplete);
   return {
@@ -122,6 +192,8 @@ export const reportRoutes = [
     roles: STAFF,
     query: RangeQuery,
     success: 200,
+    operationId: 'getTicketReport',
+    response: TicketReportSchema,
     async handler({ query }, services: ApiServices) {
       const now = services.clock();
       const to = query.to ?? now.toISOString().slice(0, 10);
@@ -147,21 +219,19 @@ export const reportRoutes = [
       ]);
       const byStatus = Object.fromEntries(TICKET_STATUSES.map((s) => [s, grouped.find((g) => g._id === s)?.tickets ?? 0])) as Record<TicketStatus, number>;
 
-      return {
-        status: 200,
-        body: {
-          from,
-          to,
-          asOf: now.toISOString(),
-          totals: figures(sum(stored)),
-          days,
-          current: {
-            ticketsByStatus: byStatus,
-            escalated: grouped.reduce((s, g) => s + g.escalated, 0),
-            flagged: grouped.reduce((s, g) => s + g.flagged, 0),
-          },
+      const body: TicketReport = {
+        from,
+        to,
+        asOf: now.toISOString(),
+        totals: figures(sum(stored)),
+        days,
+        current: {
+          ticketsByStatus: byStatus,
+          escalated: grouped.reduce((s, g) => s + g.escalated, 0),
+          flagged: grouped.reduce((s, g) => s + g.flagged, 0),
         },
       };
+      return { status: 200, body };
     },
   }),
   route({
@@ -175,6 +245,8 @@ export const reportRoutes = [
       limit: z.coerce.number().int().min(1).max(200).default(20),
     }),
     success: 200,
+    operationId: 'getExpertLeaderboard',
+    response: ExpertLeaderboardSchema,
     async handler({ query }, services: ApiServices) {
       const reports = await services.readModels.collection<ReportExpertDoc>(REPORT_EXPERTS);
       // Rating: best average first, experts without surveys last; visits: most completed first.
@@ -190,20 +262,18 @@ export const reportRoutes = [
       const ids = docs.map((d) => d._id);
       const profiles = ids.length === 0 ? [] : await (await services.readModels.collection<ExpertDoc>(EXPERTS)).find({ _id: { $in: ids } });
       const names = new Map(profiles.map((p) => [p._id, p]));
-      return {
-        status: 200,
-        body: {
-          sort: query.sort,
-          experts: docs.map((d, i) => ({
-            rank: i + 1,
-            expertId: d._id,
-            name: names.get(d._id)?.name ?? null,
-            active: names.get(d._id)?.active ?? null,
-            ...expertFigures(d),
-          })),
-          total: await reports.count({}),
-        },
+      const body: ExpertLeaderboard = {
+        sort: query.sort,
+        experts: docs.map((d, i) => ({
+          rank: i + 1,
+          expertId: d._id,
+          name: names.get(d._id)?.name ?? null,
+          active: names.get(d._id)?.active ?? null,
+          ...expertFigures(d),
+        })),
+        total: await reports.count({}),
       };
+      return { status: 200, body };
     },
   }),
 ];

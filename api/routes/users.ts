@@ -14,7 +14,33 @@ import { ALL_ROLES } from './roles';
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const UserParams = z.object({ userId: Id });
 
-function view(doc: UserDoc) {
+// ---- answers ------------------------------------------------------------------------------
+
+const RoleSchema = z.enum(ALL_ROLES);
+
+/** A login account (never its password hash). */
+export const UserSchema = z.strictObject({
+  userId: z.string(),
+  email: z.string().describe('The login e-mail (lower case)'),
+  role: RoleSchema,
+  customerId: z.string().nullable().describe('The customer the login acts for (role customer); null for other roles'),
+  expertId: z.string().nullable().describe('The expert profile the login acts as (role expert); null for other roles'),
+  disabled: z.boolean().describe('A disabled account can neither log in nor refresh'),
+  registeredAt: z.iso.datetime({ offset: true }),
+});
+export type User = z.infer<typeof UserSchema>;
+
+export const UserListSchema = z.strictObject({ users: z.array(UserSchema), total: z.number().int().describe('Accounts matching the filter, all pages together') });
+export const CreatedStaffUserSchema = z.strictObject({ userId: z.string(), email: z.string(), role: z.enum(['helpdesk', 'manager', 'admin']) });
+export const UserDisabledFlagSchema = z.strictObject({ userId: z.string(), disabled: z.boolean() });
+export const UserRoleSchema = z.strictObject({
+  userId: z.string(),
+  role: RoleSchema,
+  customerId: z.string().nullable().describe('Set exactly for role customer'),
+  expertId: z.string().nullable().describe('Set exactly for role expert'),
+});
+
+function view(doc: UserDoc): User {
   const { _id, passwordHash: _h, ...rest } = doc;
   return { userId: _id, ...rest };
 }
@@ -39,6 +65,8 @@ export const userRoutes = [
       skip: z.coerce.number().int().min(0).max(100_000).default(0),
     }),
     success: 200,
+    operationId: 'listUsers',
+    response: UserListSchema,
     async handler({ query }, services: ApiServices) {
       const collection = await services.readModels.collection<UserDoc>(USERS);
       const filter = {
@@ -47,7 +75,8 @@ export const userRoutes = [
         ...(query.q ? { email: { $regex: escapeRegex(query.q.toLowerCase()) } } : {}),
       };
       const docs = await collection.find(filter, { sort: { email: 1 }, limit: query.limit, skip: query.skip });
-      return { status: 200, body: { users: docs.map(view), total: await collection.count(filter) } };
+      const body: z.infer<typeof UserListSchema> = { users: docs.map(view), total: await collection.count(filter) };
+      return { status: 200, body };
     },
   }),
   route({
@@ -60,11 +89,14 @@ export const userRoutes = [
     body: z.object({ email: LoginEmail, role: z.enum(STAFF_ROLES), password: LoginPassword }),
     idempotent: true,
     success: 201,
+    operationId: 'createStaffUser',
+    response: CreatedStaffUserSchema,
     async handler(request, services: ApiServices) {
       const { body } = request;
       const userId = randomUUID();
       const result = await registerStaffAccount(services, { userId, ...body }, request.command());
-      return { status: 201, body: { userId, email: body.email, role: body.role }, headers: { Location: `/users/${userId}` }, position: result.position };
+      const created: z.infer<typeof CreatedStaffUserSchema> = { userId, email: body.email, role: body.role };
+      return { status: 201, body: created, headers: { Location: `/users/${userId}` }, position: result.position };
     },
   }),
   route({
@@ -76,6 +108,7 @@ export const userRoutes = [
     roles: ALL_ROLES,
     body: z.object({ currentPassword: z.string().min(1).max(200), newPassword: LoginPassword }),
     success: 204,
+    operationId: 'changeOwnPassword',
     async handler(request, services: ApiServices) {
       const { user, body } = request;
       const doc = await accountOf(services, user.userId);
@@ -102,11 +135,14 @@ export const userRoutes = [
     body: z.object({ reason: z.string().trim().min(1).max(500) }),
     idempotent: true,
     success: 200,
+    operationId: 'disableUser',
+    response: UserDisabledFlagSchema,
     async handler(request, services: ApiServices) {
       const { userId } = request.params;
       const result = await send(services.commands, userAccounts, { type: 'disableUser', data: { userId, reason: request.body.reason }, metadata: request.command() });
       await services.tokens.revokeAll(userId);
-      return { status: 200, body: { userId, disabled: true }, position: result.position };
+      const body: z.infer<typeof UserDisabledFlagSchema> = { userId, disabled: true };
+      return { status: 200, body, position: result.position };
     },
   }),
   route({
@@ -119,10 +155,13 @@ export const userRoutes = [
     params: UserParams,
     idempotent: true,
     success: 200,
+    operationId: 'enableUser',
+    response: UserDisabledFlagSchema,
     async handler(request, services: ApiServices) {
       const { userId } = request.params;
       const result = await send(services.commands, userAccounts, { type: 'enableUser', data: { userId }, metadata: request.command() });
-      return { status: 200, body: { userId, disabled: false }, position: result.position };
+      const body: z.infer<typeof UserDisabledFlagSchema> = { userId, disabled: false };
+      return { status: 200, body, position: result.position };
     },
   }),
   route({
@@ -139,6 +178,8 @@ export const userRoutes = [
       .refine((b) => (b.role === 'expert') === (b.expertId !== undefined), { message: 'expertId is given exactly for role expert', path: ['expertId'] }),
     idempotent: true,
     success: 200,
+    operationId: 'changeUserRole',
+    response: UserRoleSchema,
     async handler(request, services: ApiServices) {
       const { userId } = request.params;
       const { role, customerId, expertId } = request.body;
@@ -150,7 +191,8 @@ export const userRoutes = [
       });
       // Tokens carry the role: make the account log in again.
       await services.tokens.revokeAll(userId);
-      return { status: 200, body: { userId, role, customerId: customerId ?? null, expertId: expertId ?? null }, position: result.position };
+      const body: z.infer<typeof UserRoleSchema> = { userId, role, customerId: customerId ?? null, expertId: expertId ?? null };
+      return { status: 200, body, position: result.position };
     },
   }),
 ];
