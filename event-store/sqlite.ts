@@ -41,7 +41,7 @@ interface PendingAppend {
   reject(error: unknown): void;
 }
 
-type Row = [number, string, string, number, string, string, string, string];
+type Row = [number, string, string, number, string, string, string];
 
 export const EVENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -58,7 +58,9 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_event_id ON events (event_id);
 `;
 
-const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
+// Data and metadata come as one JSON array, parsed in one call: per event, the second
+// JSON.parse call cost about as much as SQLite concatenating the two texts.
+const COLUMNS = "position, event_id, stream, revision, type, '[' || data || ',' || metadata || ']', recorded_at";
 
 /**
  * The embedded default: one SQLite file in WAL mode.
@@ -269,15 +271,16 @@ export class SqliteEventStore implements EventStore {
 }
 
 function toRecorded(row: Row): RecordedEvent {
+  const [data, metadata] = JSON.parse(row[5]) as [RecordedEvent['data'], RecordedEvent['metadata']];
   return {
     position: row[0],
     id: row[1],
     stream: row[2],
     revision: row[3],
     type: row[4],
-    data: JSON.parse(row[5]),
-    metadata: JSON.parse(row[6]),
-    recordedAt: row[7],
+    data,
+    metadata,
+    recordedAt: row[6],
   };
 }
 
