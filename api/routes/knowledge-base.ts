@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { articles } from '../../commands/article';
+import { ArticleState } from '../../domain/knowledge-base/article';
 import { ArticleDoc, ARTICLES } from '../../projections/articles/projection';
 import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
@@ -18,9 +19,55 @@ const Content = {
   tags: z.array(z.string().trim().min(1).max(50)).max(30).default([]),
 };
 
-function view(doc: ArticleDoc) {
+// ---- answers --------------------------------------------------------------------------------
+
+/** A knowledge-base article as readers see it. */
+export const ArticleView = z.strictObject({
+  articleId: z.string(),
+  title: z.string(),
+  problem: z.string().describe('The symptom the article is about'),
+  fix: z.string().describe('How to fix it'),
+  tags: z.array(z.string()),
+  applianceModelId: z.string().nullable().describe('The catalog model the article is about; null when it is about a category only'),
+  category: z.string().nullable().describe('The appliance category the article is about; null when it is about a model only'),
+  linkedTicketId: z.string().nullable().describe('The ticket the article was written from, if any'),
+  authorId: z.string().describe('User id of the author'),
+  revision: z.number().int().describe('1 when written, one more on each revision'),
+  retired: z.boolean().describe('Retired articles are left out of search'),
+  helpful: z.number().int().describe('Users who rated it helpful'),
+  notHelpful: z.number().int().describe('Users who rated it not helpful'),
+  writtenAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ArticleView = z.infer<typeof ArticleView>;
+
+const ArticleWritten = z.strictObject({ articleId: z.string(), revision: z.number().int().describe("The article's revision now") });
+const ArticleRetired = z.strictObject({ articleId: z.string(), retired: z.literal(true) });
+const ArticleRated = z.strictObject({
+  articleId: z.string(),
+  helpful: z.boolean().describe('Your vote'),
+  counts: z.strictObject({ helpful: z.number().int(), notHelpful: z.number().int() }).describe("The article's votes, yours included"),
+});
+const SearchHits = z.strictObject({
+  hits: z
+    .array(
+      z.strictObject({
+        score: z.number().nullable().describe('Text relevance, higher is better; null when searching without `q` (then the most helpful come first)'),
+        article: ArticleView,
+      }),
+    )
+    .describe('Best first'),
+});
+
+function view(doc: ArticleDoc): ArticleView {
   const { _id, ...rest } = doc;
   return rest;
+}
+
+/** The article a successful command left behind (one that ran on an article always has one). */
+function known(state: ArticleState, articleId: string): Exclude<ArticleState, { status: 'unknown' }> {
+  if (state.status === 'unknown') throw new Error(`article ${articleId}: no article after a successful command`);
+  return state;
 }
 
 async function articleDoc(services: ApiServices, articleId: string): Promise<ArticleDoc> {
@@ -33,6 +80,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'post',
     path: '/kb/articles',
+    operationId: 'writeArticle',
     readsNext: ['articles'],
     summary: 'Write a knowledge-base article about an appliance model and/or a category',
     tag: 'Knowledge base',
@@ -47,6 +95,7 @@ export const knowledgeBaseRoutes = [
       .refine((b) => b.applianceModelId !== undefined || b.category !== undefined, { message: 'give applianceModelId or category', path: ['category'] }),
     idempotent: true,
     success: 201,
+    response: ArticleWritten,
     async handler(request, services: ApiServices) {
       const { body } = request;
       const articleId = randomUUID();
@@ -64,13 +113,15 @@ export const knowledgeBaseRoutes = [
         },
         metadata: request.command(),
       });
-      const id = result.state.status === 'unknown' ? articleId : result.state.articleId;
-      return { status: 201, body: { articleId: id, revision: 1 }, headers: { Location: `/kb/articles/${id}` }, position: result.position };
+      const article = known(result.state, articleId);
+      const answer: z.infer<typeof ArticleWritten> = { articleId: article.articleId, revision: article.revision };
+      return { status: 201, body: answer, headers: { Location: `/kb/articles/${article.articleId}` }, position: result.position };
     },
   }),
   route({
     method: 'put',
     path: '/kb/articles/:articleId',
+    operationId: 'reviseArticle',
     readsNext: ['articles'],
     summary: 'Revise an article (its author, helpdesk or admin)',
     tag: 'Knowledge base',
@@ -79,16 +130,18 @@ export const knowledgeBaseRoutes = [
     body: z.object(Content),
     idempotent: true,
     success: 200,
+    response: ArticleWritten,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const result = await send(services.commands, articles, { type: 'reviseArticle', data: { articleId: params.articleId, ...body }, metadata: request.command() });
-      const revision = result.state.status === 'unknown' ? null : result.state.revision;
-      return { status: 200, body: { articleId: params.articleId, revision }, position: result.position };
+      const answer: z.infer<typeof ArticleWritten> = { articleId: params.articleId, revision: known(result.state, params.articleId).revision };
+      return { status: 200, body: answer, position: result.position };
     },
   }),
   route({
     method: 'post',
     path: '/kb/articles/:articleId/retire',
+    operationId: 'retireArticle',
     readsNext: ['articles'],
     summary: 'Retire an article (its author, helpdesk or admin): it leaves search',
     tag: 'Knowledge base',
@@ -97,15 +150,17 @@ export const knowledgeBaseRoutes = [
     body: z.object({ reason: z.string().trim().min(1).max(500) }),
     idempotent: true,
     success: 200,
+    response: ArticleRetired,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const result = await send(services.commands, articles, { type: 'retireArticle', data: { articleId: params.articleId, reason: body.reason }, metadata: request.command() });
-      return { status: 200, body: { articleId: params.articleId, retired: true }, position: result.position };
+      return { status: 200, body: { articleId: params.articleId, retired: true } satisfies z.infer<typeof ArticleRetired>, position: result.position };
     },
   }),
   route({
     method: 'post',
     path: '/kb/articles/:articleId/rating',
+    operationId: 'rateArticle',
     readsNext: ['articles'],
     summary: 'Rate an article helpful or not: one vote per user, voting again replaces it',
     tag: 'Knowledge base',
@@ -114,13 +169,15 @@ export const knowledgeBaseRoutes = [
     body: z.object({ helpful: z.boolean() }),
     idempotent: true,
     success: 200,
+    response: ArticleRated,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const result = await send(services.commands, articles, { type: 'rateArticle', data: { articleId: params.articleId, helpful: body.helpful }, metadata: request.command() });
-      const s = result.state;
+      const s = known(result.state, params.articleId);
+      const answer: z.infer<typeof ArticleRated> = { articleId: params.articleId, helpful: body.helpful, counts: { helpful: s.helpful, notHelpful: s.notHelpful } };
       return {
         status: 200,
-        body: { articleId: params.articleId, helpful: body.helpful, counts: s.status === 'unknown' ? null : { helpful: s.helpful, notHelpful: s.notHelpful } },
+        body: answer,
         position: result.position,
       };
     },
@@ -128,11 +185,13 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'get',
     path: '/kb/articles/:articleId',
+    operationId: 'getArticle',
     summary: 'One article',
     tag: 'Knowledge base',
     roles: ALL_ROLES,
     params: ArticleParams,
     success: 200,
+    response: ArticleView,
     async handler({ params }, services: ApiServices) {
       return { status: 200, body: view(await articleDoc(services, params.articleId)) };
     },
@@ -140,6 +199,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'get',
     path: '/kb/search',
+    operationId: 'searchArticles',
     summary: 'Search published articles: ranked full-text hits on title, problem, fix and tags, optionally for a model or category',
     tag: 'Knowledge base',
     roles: ALL_ROLES,
@@ -152,6 +212,7 @@ export const knowledgeBaseRoutes = [
       })
       .refine((q) => q.q !== undefined || q.applianceModelId !== undefined || q.category !== undefined, { message: 'give q, applianceModelId or category', path: ['q'] }),
     success: 200,
+    response: SearchHits,
     async handler({ query }, services: ApiServices) {
       const filter = {
         retired: false,
@@ -160,10 +221,10 @@ export const knowledgeBaseRoutes = [
       };
       if (query.q) {
         const hits = await services.readModels.search<ArticleDoc>(ARTICLES, query.q, { filter, limit: query.limit });
-        return { status: 200, body: { hits: hits.map((h) => ({ score: h.score, article: view(h.document) })) } };
+        return { status: 200, body: { hits: hits.map((h) => ({ score: h.score, article: view(h.document) })) } satisfies z.infer<typeof SearchHits> };
       }
       const docs = await (await services.readModels.collection<ArticleDoc>(ARTICLES)).find(filter, { sort: { helpful: -1, updatedAt: -1 }, limit: query.limit });
-      return { status: 200, body: { hits: docs.map((d) => ({ score: null, article: view(d) })) } };
+      return { status: 200, body: { hits: docs.map((d) => ({ score: null, article: view(d) })) } satisfies z.infer<typeof SearchHits> };
     },
   }),
 ];
