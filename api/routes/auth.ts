@@ -4,6 +4,7 @@ import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
 import { userAccounts } from '../../commands/user-account';
 import { DuplicateKey } from '../../document-store/port';
+import { USER_ROLES } from '../../domain/user-account/user-account';
 import { UserDoc, USERS } from '../../projections/users/projection';
 import { accountOf, toAuthUser } from '../auth/accounts';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/passwords';
@@ -31,10 +32,54 @@ export const ContactSchema = z.object({
   address: AddressSchema,
 });
 
-async function session(services: ApiServices, user: UserDoc) {
-  const auth = toAuthUser(user);
-  const access = services.tokens.issueAccess(auth);
-  return { ...access, tokenType: 'Bearer', refreshToken: await services.tokens.issueRefresh(user._id), user: { ...auth, email: user.email } };
+// ---- answers --------------------------------------------------------------------------------
+
+export const GeoPointView = z.strictObject({ lat: z.number().describe('Latitude, WGS 84 degrees'), lon: z.number().describe('Longitude, WGS 84 degrees') });
+export const AddressView = z.strictObject({
+  line1: z.string(),
+  city: z.string(),
+  postalCode: z.string(),
+  country: z.string().describe('ISO 3166-1 alpha-2 country code, e.g. US'),
+  location: GeoPointView.describe('Where the address is: visits happen here, and experts are matched by distance to it'),
+});
+export const ContactView = z.strictObject({ name: z.string(), email: z.string(), phone: z.string(), address: AddressView });
+
+/** The account a login or token stands for. */
+export const AccountView = z.strictObject({
+  userId: z.string(),
+  role: z.enum(USER_ROLES),
+  customerId: z.string().optional().describe('The customer profile of a customer login (absent for other roles)'),
+  expertId: z.string().optional().describe('The expert profile of an expert login (absent for other roles)'),
+  email: z.string(),
+});
+
+/** A new session: what login and refresh answer. */
+export const Session = z.strictObject({
+  accessToken: z.string().describe('Send as `Authorization: Bearer <accessToken>`'),
+  expiresIn: z.number().int().describe('Seconds until the access token expires (15 minutes): refresh before then'),
+  tokenType: z.literal('Bearer'),
+  refreshToken: z.string().describe('Single use: POST /auth/refresh trades it for a new session (and a new refresh token)'),
+  user: AccountView,
+});
+export type Session = z.infer<typeof Session>;
+
+export const Me = AccountView.extend({ disabled: z.boolean().describe('A disabled account can no longer log in or call the API') });
+export type Me = z.infer<typeof Me>;
+
+export const Registered = z.strictObject({
+  userId: z.string(),
+  customerId: z.string().describe('The new customer profile (GET /customers/{customerId})'),
+  email: z.string(),
+});
+
+async function session(services: ApiServices, user: UserDoc): Promise<Session> {
+  const access = services.tokens.issueAccess(toAuthUser(user));
+  return { ...access, tokenType: 'Bearer', refreshToken: await services.tokens.issueRefresh(user._id), user: account(user) };
+}
+
+/** The account's id, role (a user's role: never `system`), linked profile and e-mail. */
+function account(user: UserDoc): z.infer<typeof AccountView> {
+  return { ...toAuthUser(user), role: user.role, email: user.email };
 }
 
 async function userByEmail(services: ApiServices, email: string): Promise<UserDoc | null> {
@@ -56,11 +101,13 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/login',
+    operationId: 'logIn',
     summary: 'Log in with e-mail and password; returns a 15-minute access token and a refresh token',
     tag: 'Auth',
     roles: 'public',
     body: z.object({ email: Email, password: z.string().min(1).max(200) }),
     success: 200,
+    response: Session,
     async handler({ body }, services: ApiServices) {
       const user = await userByEmail(services, body.email);
       // Verify against a dummy hash for unknown e-mails: same time, no account enumeration.
@@ -73,11 +120,13 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/refresh',
+    operationId: 'refreshSession',
     summary: 'Trade a refresh token (single use) for a new access and refresh token',
     tag: 'Auth',
     roles: 'public',
     body: z.object({ refreshToken: z.string().min(20).max(200) }),
     success: 200,
+    response: Session,
     async handler({ body }, services: ApiServices) {
       const userId = await services.tokens.redeemRefresh(body.refreshToken);
       const user = userId ? await accountOf(services, userId) : null;
@@ -88,6 +137,7 @@ export const authRoutes = [
   route({
     method: 'post',
     path: '/auth/logout',
+    operationId: 'logOut',
     summary: 'Revoke every refresh token of the caller',
     tag: 'Auth',
     roles: ALL_ROLES,
@@ -100,19 +150,23 @@ export const authRoutes = [
   route({
     method: 'get',
     path: '/auth/me',
+    operationId: 'getMyAccount',
     summary: 'Who am I',
     tag: 'Auth',
     roles: ALL_ROLES,
     success: 200,
+    response: Me,
     async handler({ user }, services: ApiServices) {
       const doc = await accountOf(services, user.userId);
       if (!doc) throw new HttpProblem(404, 'Not found', 'This account no longer exists.');
-      return { status: 200, body: { ...toAuthUser(doc), email: doc.email, disabled: doc.disabled } };
+      const me: Me = { ...account(doc), disabled: doc.disabled };
+      return { status: 200, body: me };
     },
   }),
   route({
     method: 'post',
     path: '/auth/register',
+    operationId: 'registerCustomer',
     readsNext: ['users', 'customers'],
     summary: 'Sign up as a customer: creates the customer profile and its login',
     tag: 'Auth',
@@ -120,6 +174,7 @@ export const authRoutes = [
     idempotent: true,
     body: z.object({ contact: ContactSchema, notifyBy: z.enum(['sms', 'email']), password: Password }),
     success: 201,
+    response: Registered,
     async handler(request, services: ApiServices) {
       const { body } = request;
       const userId = randomUUID();
@@ -138,7 +193,8 @@ export const authRoutes = [
         data: { userId, email, role: 'customer', customerId, passwordHash: await hashPassword(body.password) },
         metadata: { ...metadata, commandId: `${metadata.commandId}:user`, actor },
       });
-      return { status: 201, body: { userId, customerId, email }, position: registered.position, headers: { Location: `/customers/${customerId}` } };
+      const answer: z.infer<typeof Registered> = { userId, customerId, email };
+      return { status: 201, body: answer, position: registered.position, headers: { Location: `/customers/${customerId}` } };
     },
   }),
 ];

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { applianceModels } from '../../commands/catalog';
-import { matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
+import { ApplianceModelState, FreeTextMatch, matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
 import { firstVisits } from '../../domain/catalog/first-visit';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { etag, route, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
+import { domainEnum } from './tickets';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const ModelParams = z.object({ modelId: Id });
@@ -16,9 +17,49 @@ const Skills = z.array(z.string().trim().min(1).max(100)).min(1).max(30);
 const Aliases = z.array(z.string().trim().min(1).max(100).refine((s) => matchKey(s).length > 0, 'must contain letters or digits')).max(30);
 const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
-function view(doc: CatalogModelDoc) {
+// ---- answers --------------------------------------------------------------------------------
+
+/** An appliance model of the catalog. */
+export const CatalogModel = z.strictObject({
+  modelId: z.string().describe('Derived from brand and model, e.g. whirlpool-wtw5000dw'),
+  brand: z.string(),
+  model: z.string(),
+  category: z.string().describe('Lower case, words joined by dashes, e.g. washer or range-hood'),
+  requiredSkills: z.array(z.string()).describe('Every expert sent to a ticket about this model has these skills'),
+  aliases: z.array(z.string()).describe('Other spellings customers use, matched by free text'),
+  retired: z.boolean().describe('Retired models can no longer be picked for new tickets'),
+  successorId: z.string().nullable().describe('The listed model that replaced a retired one: a new ticket naming this model is recorded with it'),
+  addedAt: z.string(),
+});
+export type CatalogModel = z.infer<typeof CatalogModel>;
+
+const CatalogModelList = z.strictObject({ models: z.array(CatalogModel).describe('By brand, then model') });
+const ModelMatches = z.strictObject({
+  text: z.string().describe('The text matched, as given (trimmed)'),
+  matches: z
+    .array(
+      z.strictObject({
+        modelId: z.string(),
+        score: z.number().describe('0 < score ≤ 1: 1 is brand and model (or an alias) found in the text'),
+        matchedOn: domainEnum<FreeTextMatch['matchedOn']>()(['model', 'alias', 'partial', 'brand']).describe('What carried the score: the model name, an alias, part of a name, or only the brand'),
+        model: CatalogModel,
+      }),
+    )
+    .describe('Best first'),
+});
+const ModelAdded = CatalogModel.omit({ addedAt: true });
+const ModelChanged = CatalogModel.pick({ modelId: true, requiredSkills: true, aliases: true, retired: true });
+const ModelRetirement = CatalogModel.pick({ modelId: true, retired: true });
+
+function view(doc: CatalogModelDoc): CatalogModel {
   const { _id, revision: _r, ...rest } = doc;
   return rest;
+}
+
+/** The model a successful command left behind (one that ran on a model always has one). */
+function known(state: ApplianceModelState, modelId: string): Exclude<ApplianceModelState, { status: 'unknown' }> {
+  if (state.status === 'unknown') throw new Error(`appliance model ${modelId}: no model after a successful command`);
+  return state;
 }
 
 async function models(services: ApiServices) {
@@ -50,6 +91,7 @@ export const catalogRoutes = [
   route({
     method: 'get',
     path: '/catalog/models',
+    operationId: 'listApplianceModels',
     summary: 'The appliance models for the ticket form (cacheable); retired ones only for staff with includeRetired=true',
     tag: 'Catalog',
     roles: 'public',
@@ -58,40 +100,45 @@ export const catalogRoutes = [
       includeRetired: Bool.optional(),
     }),
     success: 200,
+    response: CatalogModelList,
     async handler({ query, user }, services: ApiServices) {
       const staff = user.userId !== 'anonymous' && (STAFF as readonly string[]).includes(user.role);
       if (query.includeRetired && !staff) throw new HttpProblem(403, 'Forbidden', 'Only staff may list retired models.');
       const filter = { ...(query.includeRetired ? {} : { retired: false }), ...(query.category ? { category: query.category.toLowerCase().replace(/\s+/g, '-') } : {}) };
       const docs = await (await models(services)).find(filter, { sort: { brand: 1, model: 1, _id: 1 } });
       const headers: Record<string, string> = query.includeRetired ? { 'Cache-Control': 'private, no-store' } : { 'Cache-Control': 'public, max-age=60' };
-      return { status: 200, body: { models: docs.map(view) }, headers };
+      return { status: 200, body: { models: docs.map(view) } satisfies z.infer<typeof CatalogModelList>, headers };
     },
   }),
   route({
     method: 'get',
     path: '/catalog/models/match',
+    operationId: 'matchApplianceModels',
     summary: "Free text (a customer's spelling of a model) → the best listed catalog models, best first",
     tag: 'Catalog',
     roles: 'public',
     query: z.object({ text: z.string().trim().min(1).max(500), limit: z.coerce.number().int().min(1).max(50).default(5) }),
     success: 200,
+    response: ModelMatches,
     async handler({ query }, services: ApiServices) {
       const docs = await (await models(services)).find({ retired: false });
       const byId = new Map(docs.map((d) => [d.modelId, d]));
       const matches = matchFreeText(docs, query.text)
         .slice(0, query.limit)
         .map((m) => ({ ...m, model: view(byId.get(m.modelId)!) }));
-      return { status: 200, body: { text: query.text, matches } };
+      return { status: 200, body: { text: query.text, matches } satisfies z.infer<typeof ModelMatches> };
     },
   }),
   route({
     method: 'get',
     path: '/catalog/models/:modelId',
+    operationId: 'getApplianceModel',
     summary: 'One appliance model',
     tag: 'Catalog',
     roles: 'public',
     params: ModelParams,
     success: 200,
+    response: CatalogModel,
     async handler({ params }, services: ApiServices) {
       const doc = await (await models(services)).findOne({ _id: params.modelId });
       if (!doc) throw new HttpProblem(404, 'Not found', `No appliance model ${params.modelId}.`);
@@ -101,6 +148,7 @@ export const catalogRoutes = [
   route({
     method: 'post',
     path: '/catalog/models',
+    operationId: 'addApplianceModel',
     readsNext: ['catalog'],
     summary: 'Add an appliance model (id derived from brand and model, so a duplicate is refused)',
     tag: 'Catalog',
@@ -108,6 +156,7 @@ export const catalogRoutes = [
     body: z.object({ brand: Name, model: Name, category: z.string().trim().min(1).max(100), requiredSkills: Skills, aliases: Aliases.optional() }),
     idempotent: true,
     success: 201,
+    response: ModelAdded,
     async handler(request, services: ApiServices) {
       const { body } = request;
       const modelId = suggestModelId(body.brand, body.model);
@@ -116,10 +165,11 @@ export const catalogRoutes = [
         data: { modelId, brand: body.brand, model: body.model, category: body.category, requiredSkills: body.requiredSkills, aliases: body.aliases ?? [] },
         metadata: request.command(),
       });
-      const state = result.state;
+      const state = known(result.state, modelId);
+      const added: z.infer<typeof ModelAdded> = { modelId, brand: state.brand, model: state.model, category: state.category, requiredSkills: state.requiredSkills, aliases: state.aliases, retired: state.status === 'retired', successorId: state.successorId };
       return {
         status: 201,
-        body: state.status === 'unknown' ? { modelId } : { modelId, brand: state.brand, model: state.model, category: state.category, requiredSkills: state.requiredSkills, aliases: state.aliases, retired: state.status === 'retired' },
+        body: added,
         headers: { Location: `/catalog/models/${modelId}`, ETag: etag(result.revision) },
         position: result.position,
       };
@@ -128,6 +178,7 @@ export const catalogRoutes = [
   route({
     method: 'patch',
     path: '/catalog/models/:modelId',
+    operationId: 'updateApplianceModel',
     readsNext: ['catalog'],
     summary: 'Change the required skills and/or aliases of a model (If-Match optional)',
     tag: 'Catalog',
@@ -138,6 +189,7 @@ export const catalogRoutes = [
       .refine((b) => b.requiredSkills !== undefined || b.aliases !== undefined, 'give requiredSkills, aliases or both'),
     idempotent: true,
     success: 200,
+    response: ModelChanged,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const result = await send(
@@ -150,10 +202,11 @@ export const catalogRoutes = [
         },
         request.expected,
       );
-      const s = result.state;
+      const s = known(result.state, params.modelId);
+      const changed: z.infer<typeof ModelChanged> = { modelId: s.modelId, requiredSkills: s.requiredSkills, aliases: s.aliases, retired: s.status === 'retired' };
       return {
         status: 200,
-        body: s.status === 'unknown' ? { modelId: params.modelId } : { modelId: s.modelId, requiredSkills: s.requiredSkills, aliases: s.aliases, retired: s.status === 'retired' },
+        body: changed,
         headers: { ETag: etag(result.revision) },
         position: result.position,
       };
@@ -171,6 +224,8 @@ export const catalogRoutes = [
     body: z.object({ successorId: Id.optional() }),
     idempotent: true,
     success: 200,
+    operationId: 'retireApplianceModel',
+    response: ModelRetirement.extend({ successorId: z.string().nullable() }),
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       if (body.successorId !== undefined && body.successorId !== params.modelId) {
@@ -199,6 +254,8 @@ export const catalogRoutes = [
     params: ModelParams,
     idempotent: true,
     success: 200,
+    operationId: 'reinstateApplianceModel',
+    response: ModelRetirement,
     async handler(request, services: ApiServices) {
       const { params } = request;
       const result = await send(services.commands, applianceModels, { type: 'reinstateApplianceModel', data: { modelId: params.modelId }, metadata: request.command() });

@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
-import { PlanTier } from '../../domain/customer/customer';
+import { ChargeState } from '../../domain/billing/invoice';
+import { NotificationChannel, PlanTier } from '../../domain/customer/customer';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
 import { AuthUser, etag, route, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { ContactSchema } from './auth';
+import { AddressView, ContactSchema, ContactView } from './auth';
 import { STAFF } from './roles';
+import { domainEnum } from './tickets';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const CustomerParams = z.object({ customerId: Id });
@@ -35,7 +37,84 @@ async function customerDoc(services: ApiServices, customerId: string): Promise<C
   return doc;
 }
 
-function view(doc: CustomerDoc) {
+// ---- answers --------------------------------------------------------------------------------
+
+const NotifyBy = domainEnum<NotificationChannel>()(['sms', 'email']).describe('How the customer is notified about their tickets and visits');
+const PlanTierView = domainEnum<PlanTier>()(['basic', 'standard', 'premium']);
+
+export const SupportPlanView = z.strictObject({
+  planId: z.string(),
+  product: z.string().describe('The product covered, e.g. an appliance category or a catalog model id'),
+  tier: PlanTierView,
+  monthlyPriceCents: z.number().int().describe('Monthly price in cents (USD)'),
+  active: z.boolean().describe('False once cancelled'),
+  purchasedAt: z.string(),
+  cancelledAt: z.string().nullable().describe('When the plan was cancelled; null while active'),
+});
+
+export const CustomerView = z.strictObject({
+  customerId: z.string(),
+  name: z.string(),
+  email: z.string(),
+  phone: z.string(),
+  address: AddressView,
+  notifyBy: NotifyBy,
+  plans: z.array(SupportPlanView).describe('Every plan ever bought, cancelled ones included'),
+  activePlans: z.array(SupportPlanView).describe('The plans still active (those of `plans` with active true)'),
+  paymentMethod: z.strictObject({ last4: z.string().describe('Last four digits of the card') }).nullable().describe('null until the customer sets one'),
+  paidUntil: z.string().nullable().describe('The support subscription is paid until this instant; null before the first payment'),
+  registeredAt: z.string(),
+});
+export type CustomerView = z.infer<typeof CustomerView>;
+
+const CustomerList = z.strictObject({ customers: z.array(CustomerView), total: z.number().int().describe('How many customers match, over all pages') });
+
+const ContactChanged = z.strictObject({ customerId: z.string(), contact: ContactView });
+const PreferenceChanged = z.strictObject({ customerId: z.string(), notifyBy: NotifyBy });
+const PlanPurchased = z.strictObject({
+  customerId: z.string(),
+  planId: z.string(),
+  product: z.string(),
+  tier: PlanTierView,
+  monthlyPriceCents: z.number().int().describe('Monthly price in cents (USD)'),
+  active: z.literal(true),
+});
+const PaymentMethodSet = z.strictObject({ customerId: z.string(), paymentMethod: z.strictObject({ last4: z.string() }) });
+
+/** An invoice as the customer's billing history shows it. */
+export const CustomerInvoice = z.strictObject({
+  invoiceId: z.string(),
+  customerId: z.string(),
+  period: z.string().describe('The billed month, YYYY-MM'),
+  lines: z.array(z.strictObject({ planId: z.string(), product: z.string(), tier: PlanTierView, amountCents: z.number().int() })),
+  totalCents: z.number().int(),
+  currency: z.string().describe('ISO 4217 currency code'),
+  dueAt: z.string(),
+  issuedAt: z.string(),
+  status: domainEnum<InvoiceDoc['status']>()(['open', 'paid', 'written-off']),
+  charge: domainEnum<ChargeState>()(['pending', 'failed', 'succeeded', 'cancelled']).describe('The payment attempt: pending, failed (retried later), succeeded (paid) or cancelled (written off mid-attempt)'),
+  attempts: z.number().int().describe('Charge attempts made'),
+  failures: z.array(z.strictObject({ attempt: z.number().int(), reason: z.string(), gatewayCode: z.string().nullable(), failedAt: z.string() })),
+  paidAt: z.string().nullable(),
+  paidUntil: z.string().nullable().describe('Until when the payment covers the subscription; null while unpaid'),
+  gatewayReference: z.string().nullable().describe("The payment gateway's reference of the captured payment"),
+  writtenOff: z.strictObject({ reason: z.string(), by: z.string(), at: z.string() }).nullable(),
+});
+
+const CustomerInvoices = z.strictObject({
+  customerId: z.string(),
+  invoices: z.array(CustomerInvoice).describe('This page, newest period first'),
+  summary: z
+    .strictObject({
+      invoices: z.number().int(),
+      paidCents: z.number().int(),
+      openCents: z.number().int(),
+      writtenOffCents: z.number().int(),
+    })
+    .describe("Over all the customer's invoices, whatever the filter and page"),
+});
+
+function view(doc: CustomerDoc): CustomerView {
   const { _id, nameLower: _n, revision: _r, ...rest } = doc;
   return { ...rest, activePlans: doc.plans.filter((p) => p.active) };
 }
@@ -48,10 +127,12 @@ export const customerRoutes = [
   route({
     method: 'get',
     path: '/customers/me',
+    operationId: 'getMyCustomer',
     summary: "The calling customer's profile, preference, plans and paid-until date",
     tag: 'Customers',
     roles: ['customer'],
     success: 200,
+    response: CustomerView,
     async handler({ user }, services: ApiServices) {
       if (!user.customerId) throw new HttpProblem(404, 'Not found', 'This account is not linked to a customer.');
       const doc = await customerDoc(services, user.customerId);
@@ -61,6 +142,7 @@ export const customerRoutes = [
   route({
     method: 'get',
     path: '/customers',
+    operationId: 'searchCustomers',
     summary: 'Search customers by name or e-mail (staff)',
     tag: 'Customers',
     roles: STAFF,
@@ -70,22 +152,25 @@ export const customerRoutes = [
       skip: z.coerce.number().int().min(0).max(100_000).default(0),
     }),
     success: 200,
+    response: CustomerList,
     async handler({ query }, services: ApiServices) {
       const collection = await services.readModels.collection<CustomerDoc>(CUSTOMERS);
       const pattern = query.q ? escapeRegex(query.q.toLowerCase()) : undefined;
       const filter = pattern ? { $or: [{ nameLower: { $regex: pattern } }, { email: { $regex: pattern } }] } : {};
       const docs = await collection.find(filter, { sort: { nameLower: 1, _id: 1 }, limit: query.limit, skip: query.skip });
-      return { status: 200, body: { customers: docs.map(view), total: await collection.count(filter) } };
+      return { status: 200, body: { customers: docs.map(view), total: await collection.count(filter) } satisfies z.infer<typeof CustomerList> };
     },
   }),
   route({
     method: 'get',
     path: '/customers/:customerId',
+    operationId: 'getCustomer',
     summary: 'A customer profile (the customer themself or staff); ETag = stream revision',
     tag: 'Customers',
     roles: ['customer', ...STAFF],
     params: CustomerParams,
     success: 200,
+    response: CustomerView,
     async handler({ params, user }, services: ApiServices) {
       assertAccess(user, params.customerId, STAFF);
       const doc = await customerDoc(services, params.customerId);
@@ -95,6 +180,7 @@ export const customerRoutes = [
   route({
     method: 'put',
     path: '/customers/:customerId/contact',
+    operationId: 'updateCustomerContact',
     readsNext: ['customers', 'paid-customers'],
     summary: 'Replace the contact details (If-Match: the ETag you read)',
     tag: 'Customers',
@@ -103,6 +189,7 @@ export const customerRoutes = [
     body: ContactSchema,
     idempotent: true,
     success: 200,
+    response: ContactChanged,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       assertAccess(user, params.customerId, ['helpdesk', 'admin']);
@@ -112,12 +199,13 @@ export const customerRoutes = [
         { type: 'updateCustomerContact', data: { customerId: params.customerId, contact: body }, metadata: request.command() },
         request.expected,
       );
-      return written(result, { customerId: params.customerId, contact: body });
+      return written(result, { customerId: params.customerId, contact: body } satisfies z.infer<typeof ContactChanged>);
     },
   }),
   route({
     method: 'put',
     path: '/customers/:customerId/notification-preference',
+    operationId: 'changeNotificationPreference',
     readsNext: ['customers', 'paid-customers'],
     summary: 'Choose how the customer is notified (sms or email)',
     tag: 'Customers',
@@ -126,6 +214,7 @@ export const customerRoutes = [
     body: z.object({ notifyBy: z.enum(['sms', 'email']) }),
     idempotent: true,
     success: 200,
+    response: PreferenceChanged,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       assertAccess(user, params.customerId, ['helpdesk', 'admin']);
@@ -135,12 +224,13 @@ export const customerRoutes = [
         { type: 'changeNotificationPreference', data: { customerId: params.customerId, notifyBy: body.notifyBy }, metadata: request.command() },
         request.expected,
       );
-      return written(result, { customerId: params.customerId, notifyBy: body.notifyBy });
+      return written(result, { customerId: params.customerId, notifyBy: body.notifyBy } satisfies z.infer<typeof PreferenceChanged>);
     },
   }),
   route({
     method: 'post',
     path: '/customers/:customerId/plans',
+    operationId: 'purchaseSupportPlan',
     readsNext: ['customers', 'paid-customers'],
     summary: `Buy a support plan for a product; monthly price by tier (cents): ${JSON.stringify(PLAN_PRICES_CENTS)}`,
     tag: 'Customers',
@@ -149,6 +239,7 @@ export const customerRoutes = [
     body: z.object({ product: z.string().trim().min(1).max(200), tier: z.enum(['basic', 'standard', 'premium']) }),
     idempotent: true,
     success: 201,
+    response: PlanPurchased,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       assertAccess(user, params.customerId, ['helpdesk', 'admin']);
@@ -163,7 +254,7 @@ export const customerRoutes = [
       const body201 = recorded ? (recorded.data as { plan: typeof plan }).plan : plan;
       return {
         status: 201,
-        body: { customerId: params.customerId, ...body201, active: true },
+        body: { customerId: params.customerId, ...body201, active: true } satisfies z.infer<typeof PlanPurchased>,
         headers: { ETag: etag(result.revision), Location: `/customers/${params.customerId}/plans/${body201.planId}` },
         position: result.position,
       };
@@ -172,6 +263,7 @@ export const customerRoutes = [
   route({
     method: 'delete',
     path: '/customers/:customerId/plans/:planId',
+    operationId: 'cancelSupportPlan',
     readsNext: ['customers', 'paid-customers'],
     summary: 'Cancel a support plan',
     tag: 'Customers',
@@ -193,6 +285,7 @@ export const customerRoutes = [
   route({
     method: 'put',
     path: '/customers/:customerId/payment-method',
+    operationId: 'setPaymentMethod',
     readsNext: ['customers', 'paid-customers'],
     summary: 'Set the payment method: the payment gateway token and the last four card digits (never the card number)',
     tag: 'Customers',
@@ -204,6 +297,7 @@ export const customerRoutes = [
     }),
     idempotent: true,
     success: 200,
+    response: PaymentMethodSet,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       assertAccess(user, params.customerId, []);
@@ -212,12 +306,13 @@ export const customerRoutes = [
         data: { customerId: params.customerId, gatewayToken: body.gatewayToken, last4: body.last4 },
         metadata: request.command(),
       });
-      return written(result, { customerId: params.customerId, paymentMethod: { last4: body.last4 } });
+      return written(result, { customerId: params.customerId, paymentMethod: { last4: body.last4 } } satisfies z.infer<typeof PaymentMethodSet>);
     },
   }),
   route({
     method: 'get',
     path: '/customers/:customerId/invoices',
+    operationId: 'listCustomerInvoices',
     summary: 'Billing history and statements of a customer, newest period first',
     tag: 'Customers',
     roles: ['customer', ...STAFF],
@@ -228,6 +323,7 @@ export const customerRoutes = [
       skip: z.coerce.number().int().min(0).max(10_000).default(0),
     }),
     success: 200,
+    response: CustomerInvoices,
     async handler({ params, query, user }, services: ApiServices) {
       assertAccess(user, params.customerId, STAFF);
       await customerDoc(services, params.customerId);
@@ -241,7 +337,7 @@ export const customerRoutes = [
         openCents: all.filter((i) => i.status === 'open').reduce((s, i) => s + i.totalCents, 0),
         writtenOffCents: all.filter((i) => i.status === 'written-off').reduce((s, i) => s + i.totalCents, 0),
       };
-      return { status: 200, body: { customerId: params.customerId, invoices: docs.map(({ _id, ...rest }) => rest), summary } };
+      return { status: 200, body: { customerId: params.customerId, invoices: docs.map(({ _id, ...rest }) => rest), summary } satisfies z.infer<typeof CustomerInvoices> };
     },
   }),
 ];

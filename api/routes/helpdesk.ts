@@ -8,15 +8,15 @@ import { unfitProposals, Visit, VisitState } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { replaceExpert } from '../../flows/replace-expert';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
-import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projection';
+import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { route, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { CoordinatesSchema, TimeRangeSchema } from './experts';
 import { STAFF } from './roles';
-import { TicketParams, ticketDoc, WindowSchema } from './tickets';
-import { assertVisitRevision, calendarOf, expertDoc, VisitParams, visitDoc, visitView } from './visits';
+import { TicketParams, ticketDoc, TicketView, toTicketView, WindowSchema } from './tickets';
+import { assertVisitRevision, calendarOf, expertDoc, VisitParams, visitDoc, VisitView, visitView } from './visits';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
@@ -52,102 +52,11 @@ const ActorSchema = z.strictObject({
   expertId: z.string().optional().describe('For role expert: the expert profile the login acts as'),
 });
 
-/** A ticket as GET /tickets/:ticketId shows it (ticketView). */
-export const QueueTicketSchema = z.strictObject({
-  ticketId: z.string(),
-  customerId: z.string(),
-  status: TicketStatusSchema.describe('on-hold: payment not confirmed, waits for helpdesk; open: released to matching'),
-  priority: PrioritySchema,
-  appliance: z.strictObject({ modelId: z.string().nullable().describe('The catalog model, once known'), text: z.string().nullable().describe("The customer's own words, when no model was chosen") }),
-  problem: z.string(),
-  paymentStatus: z.enum(['paid', 'unpaid', 'unknown']).describe('As the paid-customers cache knew it when the ticket was opened'),
-  paymentOverridden: z.boolean().describe('Staff opened it although payment was not confirmed'),
-  flags: z
-    .array(
-      z.strictObject({
-        reason: FlagReasonSchema,
-        visitId: z.string().nullable().describe('The visit the flag is about; null for the whole ticket'),
-        note: z.string(),
-        candidates: z
-          .array(
-            z.strictObject({
-              expertId: z.string(),
-              name: z.string(),
-              skills: z.array(z.string()),
-              distanceKm: z.number().describe("From the expert's home to the customer"),
-              freeUntil: AnInstant.nullable().describe("When the expert's next booking or time off begins after the visit; null when nothing follows"),
-            }),
-          )
-          .describe('replacement-needed: the experts free to replace, best first (empty on other flags)'),
-        flaggedAt: AnInstant,
-      }),
-    )
-    .describe('The open flags'),
-  flagged: z.boolean().describe('Has an open flag'),
-  escalated: z.boolean().describe('Has visits escalated for no match in time'),
-  inQueue: z.boolean().describe("Flagged or escalated: in helpdesk's queue"),
-  escalation: z
-    .strictObject({ visitIds: z.array(z.string()), unfitProposals: z.array(UnfitProposalSchema), escalatedAt: AnInstant })
-    .nullable()
-    .describe('The visits escalated for no match in time; null when none is'),
-  visits: z.array(
-    z.strictObject({
-      visitId: z.string(),
-      status: z.union([VisitStatusSchema, z.literal('planning')]).describe('planning: the visit is not planned yet'),
-      skills: z.array(z.string()),
-      start: AnInstant.nullable().describe('Set once scheduled'),
-      end: AnInstant.nullable().describe('Set once scheduled'),
-      experts: z.array(z.string()),
-      followUpOf: z.string().nullable().describe('The visit this one follows up'),
-      outcome: z.enum(['completed', 'closed-incomplete', 'cancelled']).nullable().describe('null while the visit is pending'),
-    }),
-  ),
-  openedBy: ActorSchema,
-  openedAt: AnInstant,
-  completedAt: AnInstant.nullable(),
-  cancelledAt: AnInstant.nullable(),
-  resolution: z.string().nullable().describe('How the ticket was resolved, once completed'),
-  survey: z.strictObject({ rating: z.number().int().min(1).max(5), comments: z.string(), recordedAt: AnInstant }).nullable(),
-  revision: z.number().int().describe('The ticket stream revision: its ETag'),
-  updatedAt: AnInstant,
-});
-
-type QueueTicket = z.infer<typeof QueueTicketSchema>;
-
-/** A visit as GET /visits/:visitId shows it (visitView). */
-export const QueueVisitSchema = z.strictObject({
-  visitId: z.string(),
-  ticketId: z.string(),
-  groupId: z.string().describe('The matching group: the ticket id'),
-  customerId: z.string().nullable(),
-  status: VisitStatusSchema,
-  priority: PrioritySchema,
-  skills: z.array(z.string()).describe('Every chosen expert has all of these'),
-  expertsNeeded: z.number().int(),
-  durationMinutes: z.number().int(),
-  windows: z.array(TimeRangeSchema).describe("The customer's windows: the whole visit fits inside one"),
-  location: CoordinatesSchema,
-  start: AnInstant.nullable().describe('Set once finalized (moves with extensions), cleared by rescheduling'),
-  end: AnInstant.nullable(),
-  experts: z.array(z.string()).describe('The chosen experts'),
-  etas: z.record(z.string(), AnInstant).describe('expertId → ETA, for the experts who reported en route'),
-  eta: AnInstant.nullable().describe('The latest ETA reported; null when none'),
-  extendedMinutes: z.number().int(),
-  rescheduleCount: z.number().int(),
-  incompleteReason: z.enum(['needs-parts', 'needs-more-time']).nullable(),
-  proposals: z.array(ProposedStartsSchema).describe('Open for matching: who proposed which starts'),
-  proposalList: z.array(ProposedStartsSchema).describe('The same as proposals'),
-  assignments: z.array(z.strictObject({ expertId: z.string(), start: AnInstant })).describe('Open for matching: starts helpdesk assigned experts directly'),
-  plannedAt: AnInstant,
-  updatedAt: AnInstant,
-  revision: z.number().int().describe('The visit stream revision: its ETag'),
-});
-
 export const HelpdeskQueueSchema = z.strictObject({
   queue: z.array(
     z.strictObject({
-      ticket: QueueTicketSchema,
-      visits: z.array(QueueVisitSchema.extend({ unfitProposals: z.array(ProposedStartsSchema).describe("Open visit: proposed starts that fit none of its windows, per expert") })),
+      ticket: TicketView,
+      visits: z.array(VisitView.extend({ unfitProposals: z.array(ProposedStartsSchema).describe("Open visit: proposed starts that fit none of its windows, per expert") })),
       unfitProposals: z.array(UnfitProposalSchema).describe("The escalation's proposals that did not fit"),
     }),
   ),
@@ -207,8 +116,7 @@ export const helpdeskRoutes = [
       const nextCursor = found.length > query.limit && last?.queueKey ? encodeQueueCursor(last.queueKey) : null;
       const visitDocs = page.length === 0 ? [] : await (await services.readModels.collection<VisitDoc>(VISITS)).find({ ticketId: { $in: page.map((d) => d.ticketId) } });
       const queue: HelpdeskQueue['queue'] = page.map((doc) => ({
-        // ticketView's type is loose (the document's index signature): the schema is checked in the API tests.
-        ticket: ticketView(doc) as QueueTicket,
+        ticket: toTicketView(doc),
         visits: visitDocs.filter((v) => v.ticketId === doc.ticketId).map((v) => ({ ...visitView(v), unfitProposals: unfitProposals(stateOf(v)) })),
         unfitProposals: doc.escalation?.unfitProposals ?? [],
       }));

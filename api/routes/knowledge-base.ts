@@ -4,6 +4,7 @@ import { send } from '../../commands/aggregate';
 import { articles } from '../../commands/article';
 import { matchFreeText } from '../../domain/catalog/appliance-model';
 import { suggestArticles } from '../../domain/knowledge-base/suggestions';
+import { ArticleState } from '../../domain/knowledge-base/article';
 import { ArticleDoc, ARTICLES } from '../../projections/articles/projection';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { TicketDoc } from '../../projections/tickets/projection';
@@ -23,7 +24,47 @@ const Content = {
   tags: z.array(z.string().trim().min(1).max(50)).max(30).default([]),
 };
 
-function view(doc: ArticleDoc) {
+// ---- answers --------------------------------------------------------------------------------
+
+/** A knowledge-base article as readers see it. */
+export const ArticleView = z.strictObject({
+  articleId: z.string(),
+  title: z.string(),
+  problem: z.string().describe('The symptom the article is about'),
+  fix: z.string().describe('How to fix it'),
+  tags: z.array(z.string()),
+  applianceModelId: z.string().nullable().describe('The catalog model the article is about; null when it is about a category only'),
+  category: z.string().nullable().describe('The appliance category the article is about; null when it is about a model only'),
+  linkedTicketId: z.string().nullable().describe('The ticket the article was written from, if any'),
+  authorId: z.string().describe('User id of the author'),
+  revision: z.number().int().describe('1 when written, one more on each revision'),
+  retired: z.boolean().describe('Retired articles are left out of search'),
+  helpful: z.number().int().describe('Users who rated it helpful'),
+  notHelpful: z.number().int().describe('Users who rated it not helpful'),
+  writtenAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ArticleView = z.infer<typeof ArticleView>;
+
+const ArticleWritten = z.strictObject({ articleId: z.string(), revision: z.number().int().describe("The article's revision now") });
+const ArticleRetired = z.strictObject({ articleId: z.string(), retired: z.literal(true) });
+const ArticleRated = z.strictObject({
+  articleId: z.string(),
+  helpful: z.boolean().describe('Your vote'),
+  counts: z.strictObject({ helpful: z.number().int(), notHelpful: z.number().int() }).describe("The article's votes, yours included"),
+});
+const SearchHits = z.strictObject({
+  hits: z
+    .array(
+      z.strictObject({
+        score: z.number().nullable().describe('Text relevance, higher is better; null when searching without `q` (then the most helpful come first)'),
+        article: ArticleView,
+      }),
+    )
+    .describe('Best first'),
+});
+
+function view(doc: ArticleDoc): ArticleView {
   const { _id, ...rest } = doc;
   return rest;
 }
@@ -80,6 +121,12 @@ async function subjectOf(services: ApiServices, ticket: TicketDoc): Promise<Sugg
   return { applianceModelId: null, category: null, modelFrom: 'none' };
 }
 
+/** The article a successful command left behind (one that ran on an article always has one). */
+function known(state: ArticleState, articleId: string): Exclude<ArticleState, { status: 'unknown' }> {
+  if (state.status === 'unknown') throw new Error(`article ${articleId}: no article after a successful command`);
+  return state;
+}
+
 async function articleDoc(services: ApiServices, articleId: string): Promise<ArticleDoc> {
   const doc = await (await services.readModels.collection<ArticleDoc>(ARTICLES)).findOne({ _id: articleId });
   if (!doc) throw new HttpProblem(404, 'Not found', `No article ${articleId}.`);
@@ -90,6 +137,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'post',
     path: '/kb/articles',
+    operationId: 'writeArticle',
     readsNext: ['articles'],
     summary: 'Write a knowledge-base article about an appliance model and/or a category',
     tag: 'Knowledge base',
@@ -104,6 +152,7 @@ export const knowledgeBaseRoutes = [
       .refine((b) => b.applianceModelId !== undefined || b.category !== undefined, { message: 'give applianceModelId or category', path: ['category'] }),
     idempotent: true,
     success: 201,
+    response: ArticleWritten,
     async handler(request, services: ApiServices) {
       const { body } = request;
       const articleId = randomUUID();
@@ -121,13 +170,15 @@ export const knowledgeBaseRoutes = [
         },
         metadata: request.command(),
       });
-      const id = result.state.status === 'unknown' ? articleId : result.state.articleId;
-      return { status: 201, body: { articleId: id, revision: 1 }, headers: { Location: `/kb/articles/${id}` }, position: result.position };
+      const article = known(result.state, articleId);
+      const answer: z.infer<typeof ArticleWritten> = { articleId: article.articleId, revision: article.revision };
+      return { status: 201, body: answer, headers: { Location: `/kb/articles/${article.articleId}` }, position: result.position };
     },
   }),
   route({
     method: 'put',
     path: '/kb/articles/:articleId',
+    operationId: 'reviseArticle',
     readsNext: ['articles'],
     summary: 'Revise an article (its author, helpdesk or admin)',
     tag: 'Knowledge base',
@@ -136,16 +187,18 @@ export const knowledgeBaseRoutes = [
     body: z.object(Content),
     idempotent: true,
     success: 200,
+    response: ArticleWritten,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const result = await send(services.commands, articles, { type: 'reviseArticle', data: { articleId: params.articleId, ...body }, metadata: request.command() });
-      const revision = result.state.status === 'unknown' ? null : result.state.revision;
-      return { status: 200, body: { articleId: params.articleId, revision }, position: result.position };
+      const answer: z.infer<typeof ArticleWritten> = { articleId: params.articleId, revision: known(result.state, params.articleId).revision };
+      return { status: 200, body: answer, position: result.position };
     },
   }),
   route({
     method: 'post',
     path: '/kb/articles/:articleId/retire',
+    operationId: 'retireArticle',
     readsNext: ['articles'],
     summary: 'Retire an article (its author, helpdesk or admin): it leaves search',
     tag: 'Knowledge base',
@@ -154,15 +207,17 @@ export const knowledgeBaseRoutes = [
     body: z.object({ reason: z.string().trim().min(1).max(500) }),
     idempotent: true,
     success: 200,
+    response: ArticleRetired,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const result = await send(services.commands, articles, { type: 'retireArticle', data: { articleId: params.articleId, reason: body.reason }, metadata: request.command() });
-      return { status: 200, body: { articleId: params.articleId, retired: true }, position: result.position };
+      return { status: 200, body: { articleId: params.articleId, retired: true } satisfies z.infer<typeof ArticleRetired>, position: result.position };
     },
   }),
   route({
     method: 'post',
     path: '/kb/articles/:articleId/rating',
+    operationId: 'rateArticle',
     readsNext: ['articles'],
     summary: 'Rate an article helpful or not: one vote per user, voting again replaces it',
     tag: 'Knowledge base',
@@ -171,13 +226,15 @@ export const knowledgeBaseRoutes = [
     body: z.object({ helpful: z.boolean() }),
     idempotent: true,
     success: 200,
+    response: ArticleRated,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const result = await send(services.commands, articles, { type: 'rateArticle', data: { articleId: params.articleId, helpful: body.helpful }, metadata: request.command() });
-      const s = result.state;
+      const s = known(result.state, params.articleId);
+      const answer: z.infer<typeof ArticleRated> = { articleId: params.articleId, helpful: body.helpful, counts: { helpful: s.helpful, notHelpful: s.notHelpful } };
       return {
         status: 200,
-        body: { articleId: params.articleId, helpful: body.helpful, counts: s.status === 'unknown' ? null : { helpful: s.helpful, notHelpful: s.notHelpful } },
+        body: answer,
         position: result.position,
       };
     },
@@ -185,11 +242,13 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'get',
     path: '/kb/articles/:articleId',
+    operationId: 'getArticle',
     summary: 'One article',
     tag: 'Knowledge base',
     roles: ALL_ROLES,
     params: ArticleParams,
     success: 200,
+    response: ArticleView,
     async handler({ params }, services: ApiServices) {
       return { status: 200, body: view(await articleDoc(services, params.articleId)) };
     },
@@ -198,12 +257,14 @@ export const knowledgeBaseRoutes = [
     method: 'get',
     path: '/tickets/:ticketId/suggested-articles',
     summary:
-      "Knowledge-base articles that may help with a ticket, best first: about its appliance model (or the catalog model its free text names), its category, and sharing its problem's words (staff, or an expert on the ticket). Answer: { ticketId, basis: { applianceModelId, category, modelFrom }, suggestions: [{ score, matchedOn, sharedWords, article }] }",
+      "Knowledge-base articles that may help with a ticket, best first: about its appliance model (or the catalog model its free text names), its category, and sharing its problem's words (staff, or an expert on the ticket)",
     tag: 'Knowledge base',
     roles: ['expert', ...STAFF],
     params: TicketParams,
     query: z.object({ limit: z.coerce.number().int().min(1).max(20).default(5) }),
     success: 200,
+    operationId: 'suggestArticlesForTicket',
+    response: SuggestedArticlesAnswer,
     async handler({ params, query, user }, services: ApiServices) {
       const ticket = await visibleTicket(services, user, params.ticketId);
       const basis = await subjectOf(services, ticket);
@@ -224,6 +285,7 @@ export const knowledgeBaseRoutes = [
   route({
     method: 'get',
     path: '/kb/search',
+    operationId: 'searchArticles',
     summary: 'Search published articles: ranked full-text hits on title, problem, fix and tags, optionally for a model or category',
     tag: 'Knowledge base',
     roles: ALL_ROLES,
@@ -236,6 +298,7 @@ export const knowledgeBaseRoutes = [
       })
       .refine((q) => q.q !== undefined || q.applianceModelId !== undefined || q.category !== undefined, { message: 'give q, applianceModelId or category', path: ['q'] }),
     success: 200,
+    response: SearchHits,
     async handler({ query }, services: ApiServices) {
       const filter = {
         retired: false,
@@ -244,10 +307,10 @@ export const knowledgeBaseRoutes = [
       };
       if (query.q) {
         const hits = await services.readModels.search<ArticleDoc>(ARTICLES, query.q, { filter, limit: query.limit });
-        return { status: 200, body: { hits: hits.map((h) => ({ score: h.score, article: view(h.document) })) } };
+        return { status: 200, body: { hits: hits.map((h) => ({ score: h.score, article: view(h.document) })) } satisfies z.infer<typeof SearchHits> };
       }
       const docs = await (await services.readModels.collection<ArticleDoc>(ARTICLES)).find(filter, { sort: { helpful: -1, updatedAt: -1 }, limit: query.limit });
-      return { status: 200, body: { hits: docs.map((d) => ({ score: null, article: view(d) })) } };
+      return { status: 200, body: { hits: docs.map((d) => ({ score: null, article: view(d) })) } satisfies z.infer<typeof SearchHits> };
     },
   }),
 ];

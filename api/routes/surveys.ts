@@ -11,6 +11,19 @@ import { ticketDoc } from './tickets';
 
 const TokenParams = z.object({ token: z.string().min(20).max(100).regex(/^[A-Za-z0-9_-]+$/, 'a survey link token') });
 
+// ---- answers --------------------------------------------------------------------------------
+
+const SurveyView = z.strictObject({
+  ticketId: z.string(),
+  problem: z.string().describe('The problem the customer reported'),
+  appliance: z.strictObject({ modelId: z.string().nullable(), text: z.string().nullable() }).describe("The catalog model, or the customer's own words for the appliance"),
+  completedAt: z.string().nullable().describe('When the ticket was completed'),
+  resolution: z.string().nullable().describe('How it was fixed'),
+  answered: z.boolean().describe('The survey was already answered: the link can no longer be used'),
+  questions: z.strictObject({ rating: z.string(), comments: z.string() }).describe('The questions to show, by the field of the answer they go with'),
+});
+const SurveyAnswered = z.strictObject({ ticketId: z.string(), rating: z.number().int().describe('1 to 5, as given'), thanks: z.string().describe('A message to show the customer') });
+
 /** Survey token refusals as HTTP: unknown 404, used 409, expired 410. */
 async function claims(work: () => Promise<SurveyTokenClaims>): Promise<SurveyTokenClaims> {
   try {
@@ -29,11 +42,13 @@ export const surveyRoutes = [
   route({
     method: 'get',
     path: '/survey/:token',
+    operationId: 'getSurvey',
     summary: 'What a survey link is about (public: the link is the credential)',
     tag: 'Surveys',
     roles: 'public',
     params: TokenParams,
     success: 200,
+    response: SurveyView,
     async handler({ params }, services: ApiServices) {
       const { ticketId } = await claims(() => services.surveyTokens.verify(params.token, services.clock()));
       const doc = await ticketDoc(services, ticketId);
@@ -48,13 +63,14 @@ export const surveyRoutes = [
           resolution: doc.resolution,
           answered: doc.survey !== null,
           questions: { rating: 'How satisfied are you, from 1 (not at all) to 5 (very)?', comments: 'Anything to tell us?' },
-        },
+        } satisfies z.infer<typeof SurveyView>,
       };
     },
   }),
   route({
     method: 'post',
     path: '/survey/:token',
+    operationId: 'answerSurvey',
     readsNext: ['tickets'],
     summary: 'Answer the survey once (public: the single-use link is the credential)',
     tag: 'Surveys',
@@ -62,6 +78,7 @@ export const surveyRoutes = [
     params: TokenParams,
     body: z.object({ rating: z.number().int().min(1).max(5), comments: z.string().trim().max(4000).default('') }),
     success: 201,
+    response: SurveyAnswered,
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       const now = services.clock();
@@ -77,7 +94,7 @@ export const surveyRoutes = [
         data: { ticketId, rating: body.rating, comments: body.comments },
         metadata: { ...metadata, commandId: `survey:${ticketId}`, actor: { userId: user?._id ?? `customer:${customerId}`, role: 'customer' } },
       });
-      return { status: 201, body: { ticketId, rating: body.rating, thanks: 'Thank you for your feedback.' }, position: result.position };
+      return { status: 201, body: { ticketId, rating: body.rating, thanks: 'Thank you for your feedback.' } satisfies z.infer<typeof SurveyAnswered>, position: result.position };
     },
   }),
 ] as unknown as RouteSpec<never, never, never, ApiServices>[];

@@ -3,13 +3,17 @@ import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
 import { deterministicUuid, REQUEST_CAUSATION } from '../../commands/handler';
 import { tickets } from '../../commands/ticket';
-import { CommandMetadata } from '../../domain/decider';
+import { Actor, CommandMetadata, Role } from '../../domain/decider';
+import { FlagReason, OpenFlag, PaymentStatus, Priority, TicketStatus, VisitOutcome } from '../../domain/ticket/ticket';
+import { VisitStatus } from '../../domain/visit/visit';
 import { Collection } from '../../document-store/port';
 import { modelForTicket } from '../../flows/catalog-model';
 import { openTicket } from '../../flows/open-ticket';
 import { requestContext } from '../../flows/context';
+import { Channel, TemplateName } from '../../notifications/outbox';
+import { NotificationStatus } from '../../notifications/outbox-store';
 import { AUDIT_TRAIL, AuditEntry } from '../../projections/audit-trail/projection';
-import { TICKETS, TicketDoc, ticketView } from '../../projections/tickets/projection';
+import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -76,6 +80,198 @@ async function causesOf(trail: Collection<AuditEntry>, entries: readonly AuditEn
   };
 }
 
+// ---- answers --------------------------------------------------------------------------------
+
+/**
+ * A zod enum of every value of a domain union type: the compiler refuses a value the type does
+ * not have and names any the list leaves out, so the documented enum follows the domain.
+ */
+export function domainEnum<T extends string>() {
+  return <const V extends readonly [T, ...T[]]>(values: V & ([Exclude<T, V[number]>] extends [never] ? unknown : { missing: Exclude<T, V[number]> })) => z.enum(values as V);
+}
+
+export const RoleEnum = domainEnum<Role>()(['customer', 'expert', 'helpdesk', 'admin', 'manager', 'system']);
+export const PriorityEnum = domainEnum<Priority>()(['low', 'normal', 'high', 'urgent']);
+export const TicketStatusEnum = domainEnum<TicketStatus>()(['on-hold', 'open', 'completed', 'cancelled']).describe(
+  'on-hold: opened, payment not confirmed (waits for helpdesk); open: its visits are being matched and done; completed; cancelled',
+);
+export const PaymentStatusEnum = domainEnum<PaymentStatus>()(['paid', 'unpaid', 'unknown']).describe('Whether the customer had paid for support when the ticket was opened');
+export const FlagReasonEnum = domainEnum<FlagReason>()(['payment-status-unknown', 'customer-unpaid', 'no-match-in-time', 'no-access', 'replacement-needed', 'other']);
+export const VisitStatusEnum = domainEnum<VisitStatus>()(['open', 'finalized', 'en-route', 'arrived', 'started', 'completed', 'cant-arrive', 'cant-enter', 'closed-incomplete', 'cancelled']).describe(
+  'open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed',
+);
+const VisitOutcomeEnum = domainEnum<VisitOutcome>()(['completed', 'closed-incomplete', 'cancelled']);
+
+/** Who did something: the person logged in (or `system`, a saga) and the role they acted in. */
+export const ActorView = z.strictObject({
+  userId: z.string(),
+  role: RoleEnum,
+  expertId: z.string().optional().describe('For role expert: the expert profile the login acted as'),
+});
+
+export const ReplacementCandidateView = z.strictObject({
+  expertId: z.string(),
+  name: z.string(),
+  skills: z.array(z.string()),
+  distanceKm: z.number().describe("From the expert's home to the customer, in km"),
+  freeUntil: z.string().nullable().describe("When the expert's next booking or time off begins after the visit; null when nothing follows"),
+});
+
+export const TicketVisitSummaryView = z.strictObject({
+  visitId: z.string(),
+  status: z.union([VisitStatusEnum, z.literal('planning')]).describe("The visit's status; planning until the visit is planned (GET /visits/{visitId} then has it)"),
+  skills: z.array(z.string()),
+  start: z.string().nullable().describe('Set once finalized; null while open or after a reschedule'),
+  end: z.string().nullable().describe('Set once finalized (moves with extensions); null while open or after a reschedule'),
+  experts: z.array(z.string()).describe('Expert ids of the experts on the visit (empty until finalized)'),
+  followUpOf: z.string().nullable().describe('The visit this one follows up (one closed incomplete); null for the visits the ticket was opened with'),
+  outcome: VisitOutcomeEnum.nullable().describe('null while the visit is pending (open, scheduled or in progress)'),
+});
+
+/** A ticket as its customer, staff and the experts on it see it. */
+export const TicketView = z.strictObject({
+  ticketId: z.string(),
+  customerId: z.string(),
+  status: TicketStatusEnum,
+  priority: PriorityEnum,
+  appliance: z
+    .strictObject({
+      modelId: z.string().nullable().describe('The catalog model (GET /catalog/models/{modelId}); null while only free text names it'),
+      text: z.string().nullable().describe("The customer's own words for the appliance, when they did not pick a catalog model"),
+    })
+    .describe('The appliance: a catalog model, free text, or free text helpdesk has since mapped to a model (both set)'),
+  problem: z.string(),
+  paymentStatus: PaymentStatusEnum,
+  paymentOverridden: z.boolean().describe('Helpdesk opened it although payment was not confirmed'),
+  flags: z
+    .array(
+      z.strictObject({
+        reason: FlagReasonEnum,
+        visitId: z.string().nullable().describe('The visit the flag is about, or null for the whole ticket'),
+        note: z.string(),
+        candidates: z.array(ReplacementCandidateView).describe('On a replacement-needed flag: the experts free to replace, best first (else empty)'),
+        flaggedAt: z.string(),
+      }),
+    )
+    .describe('The open flags: what waits for helpdesk'),
+  flagged: z.boolean().describe('Has open flags'),
+  escalated: z.boolean().describe('Visits found no match in time'),
+  inQueue: z.boolean().describe("Flagged or escalated: in helpdesk's queue"),
+  escalation: z
+    .strictObject({
+      visitIds: z.array(z.string()),
+      unfitProposals: z.array(z.strictObject({ visitId: z.string(), expertId: z.string(), starts: z.array(z.string()) })).describe('Proposals that did not fit the plan'),
+      escalatedAt: z.string(),
+    })
+    .nullable()
+    .describe('Visits that found no match in time, until helpdesk resolves it; null when not escalated'),
+  visits: z.array(TicketVisitSummaryView),
+  openedBy: ActorView,
+  openedAt: z.string(),
+  completedAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+  resolution: z.string().nullable().describe('How it was fixed, given when completed'),
+  survey: z.strictObject({ rating: z.number().int().describe('1 (not at all satisfied) to 5 (very)'), comments: z.string(), recordedAt: z.string() }).nullable().describe("The customer's answer to the satisfaction survey; null until answered"),
+  revision: z.number().int().describe('The ticket revision: the ETag, for If-Match'),
+  updatedAt: z.string(),
+});
+export type TicketView = z.infer<typeof TicketView>;
+
+/**
+ * A ticket document as the API shows it: without the folded state and the queue's internals.
+ * Typed by the schema: the compiler refuses a field the schema needs that the document lacks.
+ * (The projection's `ticketView` returns the document's index signature, which no type checks.)
+ */
+export function toTicketView(doc: TicketDoc): TicketView {
+  const { _id, state: _s, enRoute: _e, queueKey: _q, flagReasons: _r, flags, visits, ...view } = doc;
+  return {
+    ...view,
+    // The document's flags are the state's open flags (its type leaves out their replacement candidates),
+    flags: flags as OpenFlag[],
+    // and a visit summary's outcome is the state's visit outcome (its type says string).
+    visits: visits.map((v) => ({ ...v, outcome: v.outcome as VisitOutcome | null })),
+  };
+}
+
+const TicketOpened = z.strictObject({
+  ticketId: z.string(),
+  status: TicketStatusEnum,
+  paymentStatus: PaymentStatusEnum,
+  visitIds: z.array(z.string()).describe('The visits, in the order given (the Visit resources appear once planned)'),
+  applianceModelId: z.string().optional().describe('The catalog model recorded (with a model id given)'),
+  replacedRetiredModelId: z.string().optional().describe('The retired model the ticket named, recorded as its successor applianceModelId'),
+});
+const TicketList = z.strictObject({ tickets: z.array(TicketView).describe('Newest first'), total: z.number().int().describe('How many tickets match, over all pages') });
+
+export const CauseView = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('event'),
+      eventId: z.string(),
+      type: z.string(),
+      stream: z.string(),
+      position: z.number().int(),
+      inHistory: z.boolean().describe('The causing event is an entry of this same history (follow the chain there)'),
+    }),
+    z.strictObject({ kind: z.literal('request'), requestId: z.string().describe('The request (its command id) that sent the command') }),
+    z.strictObject({ kind: z.literal('command'), commandId: z.string().describe('Events recorded without a cause (e.g. by the demo seed): the command') }),
+  ])
+  .nullable()
+  .describe('What caused the event: another event, the request that sent it, or the command; null when unknown');
+
+/** An event of the audit trail (secrets redacted). */
+export const HistoryEntryView = z.strictObject({
+  eventId: z.string(),
+  stream: z.string().describe('e.g. ticket-<ticketId> or visit-<visitId>'),
+  category: z.string().describe('The aggregate kind: ticket, visit …'),
+  entityId: z.string(),
+  revision: z.number().int().describe("The event's revision in its stream"),
+  position: z.number().int().describe("The event's global position"),
+  type: z.string().describe('The event type, e.g. TicketOpened, VisitFinalized'),
+  at: z.string(),
+  actor: ActorView,
+  correlationId: z.string(),
+  causationId: z.string().nullable(),
+  data: z.unknown().describe("The event's data, as recorded (secrets redacted)"),
+  cause: CauseView,
+});
+const TicketHistory = z.strictObject({ ticketId: z.string(), history: z.array(HistoryEntryView).describe('In the order the events were recorded') });
+
+const TicketClosed = (status: 'cancelled' | 'completed') => z.strictObject({ ticketId: z.string(), status: z.literal(status) });
+const TicketCancelled = TicketClosed('cancelled');
+const TicketCompleted = TicketClosed('completed');
+
+export const NotificationView = z.strictObject({
+  id: z.string(),
+  channel: domainEnum<Channel>()(['sms', 'email']),
+  to: z.string().describe('Phone number (E.164) for SMS, e-mail address for e-mail'),
+  template: domainEnum<TemplateName>()([
+    'visit-scheduled',
+    'expert-assigned',
+    'proposal-not-chosen',
+    'new-visit-available',
+    'expert-on-the-way',
+    'visit-rescheduled',
+    'expert-replaced',
+    'visit-cancelled',
+    'ticket-cancelled',
+    'ticket-completed-survey',
+    'payment-failed',
+    'payment-unknown-ticket-held',
+    'helpdesk-flag',
+    'helpdesk-escalation',
+    'helpdesk-flag-reminder',
+    'helpdesk-message-parked',
+  ]),
+  subject: z.string().nullable().describe('E-mail subject; null for SMS'),
+  body: z.string(),
+  status: domainEnum<NotificationStatus>()(['pending', 'sent', 'parked']).describe('pending: not delivered yet (retried); sent; parked: gave up, helpdesk was told'),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  visitId: z.string().nullable().describe('The visit the message is about, if any'),
+});
+const TicketNotifications = z.strictObject({ messages: z.array(NotificationView) });
+
 const VisitBody = z.object({
   skills: z.array(Skill).min(1).max(10),
   expertsNeeded: z.number().int().min(1).max(10).default(1),
@@ -113,6 +309,7 @@ export const ticketRoutes = [
   route({
     method: 'post',
     path: '/tickets',
+    operationId: 'openTicket',
     // And the matching saga: the answer comes once the visits are planned and the best experts
     // told. That is also the back-pressure that keeps matching from falling ever further behind
     // when tickets arrive faster than it can plan them (it fell minutes behind, unseen, before).
@@ -124,6 +321,7 @@ export const ticketRoutes = [
     body: OpenBody,
     idempotent: true,
     success: 201,
+    response: TicketOpened,
     async handler(request, services: ApiServices) {
       const { body, user } = request;
       let customerId: string;
@@ -171,7 +369,7 @@ export const ticketRoutes = [
           visitIds,
           ...(model ? { applianceModelId: model.modelId } : {}),
           ...(model?.retiredModelId ? { replacedRetiredModelId: model.retiredModelId } : {}),
-        },
+        } satisfies z.infer<typeof TicketOpened>,
         headers: { Location: `/tickets/${ticketId}`, ETag: etag(outcome.result.revision) },
         position: outcome.result.position,
       };
@@ -180,11 +378,13 @@ export const ticketRoutes = [
   route({
     method: 'get',
     path: '/tickets',
+    operationId: 'listTickets',
     summary: "List tickets: a customer's own; staff all (filters status, flagged, customerId)",
     tag: 'Tickets',
     roles: ['customer', ...STAFF],
     query: ListQuery,
     success: 200,
+    response: TicketList,
     async handler({ query, user }, services: ApiServices) {
       const filter: Record<string, unknown> = {};
       if (user.role === 'customer') filter.customerId = user.customerId ?? '\u0000none';
@@ -193,42 +393,54 @@ export const ticketRoutes = [
       if (query.flagged) filter.flagged = query.flagged === 'true';
       const col = await services.readModels.collection<TicketDoc>(TICKETS);
       const docs = await col.find(filter, { sort: { openedAt: -1 }, skip: query.skip, limit: query.limit });
-      return { status: 200, body: { tickets: docs.map(ticketView), total: await col.count(filter) } };
+      return { status: 200, body: { tickets: docs.map(toTicketView), total: await col.count(filter) } satisfies z.infer<typeof TicketList> };
     },
   }),
   route({
     method: 'get',
     path: '/tickets/:ticketId',
+    operationId: 'getTicket',
     summary: 'A ticket (its customer, staff, or an expert on it); ETag is the ticket revision',
     tag: 'Tickets',
     roles: ['customer', 'expert', ...STAFF],
     params: TicketParams,
     success: 200,
+    response: TicketView,
     async handler({ params, user }, services: ApiServices) {
       const doc = await visibleTicket(services, user, params.ticketId);
-      return { status: 200, body: ticketView(doc), headers: { ETag: etag(doc.revision) } };
+      return { status: 200, body: toTicketView(doc), headers: { ETag: etag(doc.revision) } };
     },
   }),
   route({
     method: 'get',
     path: '/tickets/:ticketId/history',
+    operationId: 'getTicketHistory',
     summary: 'The audit trail of the ticket and its visits, in order: who acted (user, role) and what caused each event (`cause`: an event of the trail, an event elsewhere, or a request)',
     tag: 'Tickets',
     roles: ['customer', ...STAFF],
     params: TicketParams,
     success: 200,
+    response: TicketHistory,
     async handler({ params, user }, services: ApiServices) {
       const doc = await visibleTicket(services, user, params.ticketId);
       const streams = [`ticket-${doc.ticketId}`, ...doc.visits.map((v) => `visit-${v.visitId}`)];
       const trail = await services.readModels.collection<AuditEntry>(AUDIT_TRAIL);
       const entries = await trail.find({ stream: { $in: streams } }, { sort: { position: 1 }, limit: 2000 });
       const causes = await causesOf(trail, entries);
-      return { status: 200, body: { ticketId: doc.ticketId, history: entries.map(({ _id, ...e }) => ({ eventId: _id, ...e, cause: causes(e.causationId) })) } };
+      return {
+        status: 200,
+        body: {
+          ticketId: doc.ticketId,
+          // The store types an actor's role as a string; the events record the domain's roles.
+          history: entries.map(({ _id, ...e }) => ({ eventId: _id, ...e, actor: e.actor as Actor, cause: causes(e.causationId) })),
+        } satisfies z.infer<typeof TicketHistory>,
+      };
     },
   }),
   route({
     method: 'post',
     path: '/tickets/:ticketId/cancel',
+    operationId: 'cancelTicket',
     readsNext: ['tickets', 'visits'],
     summary: 'Cancel a ticket (its customer or staff); If-Match supported',
     tag: 'Tickets',
@@ -237,6 +449,7 @@ export const ticketRoutes = [
     body: z.object({ reason: z.string().trim().min(1).max(1000) }),
     idempotent: true,
     success: 200,
+    response: TicketCancelled,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       await visibleTicket(services, user, params.ticketId);
@@ -246,12 +459,13 @@ export const ticketRoutes = [
         { type: 'cancelTicket', data: { ticketId: params.ticketId, reason: body.reason }, metadata: request.command() },
         request.expected,
       );
-      return written(result, { ticketId: params.ticketId, status: 'cancelled' });
+      return written(result, { ticketId: params.ticketId, status: 'cancelled' } satisfies z.infer<typeof TicketCancelled>);
     },
   }),
   route({
     method: 'post',
     path: '/tickets/:ticketId/complete',
+    operationId: 'completeTicket',
     readsNext: ['tickets', 'visits'],
     summary: 'Complete a ticket (an expert who did a completed visit of it, or helpdesk/admin)',
     tag: 'Tickets',
@@ -260,6 +474,7 @@ export const ticketRoutes = [
     body: z.object({ resolution: z.string().trim().min(1).max(4000) }),
     idempotent: true,
     success: 200,
+    response: TicketCompleted,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       await visibleTicket(services, user, params.ticketId);
@@ -269,17 +484,19 @@ export const ticketRoutes = [
         { type: 'completeTicket', data: { ticketId: params.ticketId, resolution: body.resolution }, metadata: metadataFor(request) },
         request.expected,
       );
-      return written(result, { ticketId: params.ticketId, status: 'completed' });
+      return written(result, { ticketId: params.ticketId, status: 'completed' } satisfies z.infer<typeof TicketCompleted>);
     },
   }),
   route({
     method: 'get',
     path: '/tickets/:ticketId/notifications',
+    operationId: 'listTicketNotifications',
     summary: "The messages sent about a ticket (a customer sees the ones sent to them)",
     tag: 'Tickets',
     roles: ['customer', ...STAFF],
     params: TicketParams,
     success: 200,
+    response: TicketNotifications,
     async handler({ params, user }, services: ApiServices) {
       const doc = await visibleTicket(services, user, params.ticketId);
       let messages = await services.outbox.listByTicket(doc.ticketId, { limit: 500 });
@@ -299,7 +516,7 @@ export const ticketRoutes = [
             sentAt: m.sentAt,
             visitId: m.visitId,
           })),
-        },
+        } satisfies z.infer<typeof TicketNotifications>,
       };
     },
   }),

@@ -4,7 +4,7 @@ import { visits } from '../../commands/visit';
 import { hasOpenStart } from '../../domain/expert/availability';
 import { ExpertCalendar, servesLocation } from '../../domain/expert/expert';
 import { hasSkills } from '../../domain/visit/plan-rules';
-import { VisitCommand } from '../../domain/visit/visit';
+import { IncompleteReason, VisitCommand } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { requestExtension } from '../../flows/extend-visit';
 import { PreconditionFailed } from '../../commands/handler';
@@ -14,16 +14,82 @@ import { VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { GeoPointView } from './auth';
 import { STAFF } from './roles';
-import { metadataFor } from './tickets';
+import { domainEnum, PriorityEnum, metadataFor, VisitStatusEnum } from './tickets';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
 export const VisitParams = z.object({ visitId: Id });
 
-export function visitView(doc: VisitDoc) {
-  const { _id, proposals: _p, assignments, ...view } = doc;
-  return { ...view, proposals: doc.proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
+// ---- answers --------------------------------------------------------------------------------
+
+const TimeRangeView = z.strictObject({ start: z.string(), end: z.string() });
+const ProposalView = z.strictObject({ expertId: z.string(), starts: z.array(z.string()).describe('The starts this expert proposed') });
+const AssignmentView = z.strictObject({ expertId: z.string(), start: z.string().describe('The start helpdesk assigned the expert to') });
+
+/** A visit: one trip of one or more experts to the customer, as its ticket planned it. */
+export const VisitView = z.strictObject({
+  visitId: z.string(),
+  ticketId: z.string(),
+  customerId: z.string().nullable().describe("The ticket's customer; null if not known yet"),
+  groupId: z.string().describe("The matching group (the ticket id): a ticket's open visits are matched together"),
+  status: VisitStatusEnum,
+  priority: PriorityEnum,
+  skills: z.array(z.string()).describe('Every expert on the visit has all of these'),
+  expertsNeeded: z.number().int().describe('Distinct experts needed at the same time'),
+  durationMinutes: z.number().int(),
+  windows: z.array(TimeRangeView).describe("The customer's acceptable windows: the whole visit fits inside one of them"),
+  location: GeoPointView.describe("The customer's location: every visit of the ticket happens there"),
+  start: z.string().nullable().describe('Set when finalized; null while open (and after a reschedule)'),
+  end: z.string().nullable().describe('Set when finalized (moves with extensions); null while open'),
+  experts: z.array(z.string()).describe('Expert ids of the experts on the visit (empty until finalized)'),
+  etas: z.record(z.string(), z.string()).describe('expertId → the ETA that expert reported when en route'),
+  eta: z.string().nullable().describe('The latest ETA reported (any expert); null when none'),
+  extendedMinutes: z.number().int().describe('Minutes the visit was extended by, in all'),
+  rescheduleCount: z.number().int(),
+  incompleteReason: domainEnum<IncompleteReason>()(['needs-parts', 'needs-more-time']).nullable().describe('Why it was closed incomplete; null otherwise'),
+  plannedAt: z.string(),
+  updatedAt: z.string(),
+  revision: z.number().int().describe('The visit revision: the ETag, for If-Match'),
+  proposals: z.array(ProposalView).describe('While open: who proposed which starts'),
+  assignments: z.array(AssignmentView).describe('While open: experts helpdesk assigned directly'),
+});
+export type VisitView = z.infer<typeof VisitView>;
+
+/** One visit as GET /visits/{visitId} shows it to the caller. */
+const VisitDetail = VisitView.extend({
+  proposals: VisitView.shape.proposals.optional().describe('While open: who proposed which starts (an expert not on the visit sees only their own; a customer, none: the field is absent)'),
+  assignments: VisitView.shape.assignments.optional().describe('While open: experts helpdesk assigned directly (absent for a customer)'),
+});
+type VisitDetail = z.infer<typeof VisitDetail>;
+
+const VisitFeed = z.strictObject({ visits: z.array(VisitView).describe('Earliest planned first') });
+const MySchedule = z.strictObject({
+  scheduled: z.array(VisitView).describe('Visits you are on, by start (closed ones only with includeClosed=true)'),
+  proposed: z.array(VisitView).describe('Open visits you proposed for or were assigned to'),
+});
+const MyProposals = z.strictObject({ visitId: z.string(), starts: z.array(z.string()).describe('The starts you now propose (empty: none)') });
+const StepTaken = z.strictObject({ visitId: z.string(), status: VisitStatusEnum.describe("The visit's status after the step") });
+const ExtensionOutcome = z.discriminatedUnion('status', [
+  z.strictObject({ visitId: z.string(), status: z.literal('extended'), end: z.string().describe("The visit's new end") }),
+  z.strictObject({
+    visitId: z.string(),
+    status: z.literal('closed-incomplete'),
+    blockedBy: z
+      .array(z.strictObject({ expertId: z.string(), limit: z.string().nullable().describe("Until when that expert's booking could stretch (their next booking or time off), if known") }))
+      .describe('The experts who are not free for the extra time'),
+    followUpVisitId: z.string().describe('The follow-up visit planned for the rest of the work'),
+  }),
+]);
+
+/**
+ * The visit as the API shows it: the state's proposal and assignment maps as lists (the
+ * document's `proposalList` is the proposals, so it is not repeated).
+ */
+export function visitView(doc: VisitDoc): VisitView {
+  const { _id, proposals: _p, proposalList, assignments, ...view } = doc;
+  return { ...view, proposals: proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
 }
 
 export async function expertDoc(services: ApiServices, expertId: string): Promise<ExpertDoc | null> {
@@ -112,14 +178,16 @@ async function step(request: RouteRequest<{ visitId: string }, unknown, unknown>
   await myVisit(services, user, params.visitId);
   const command = { type, data: { visitId: params.visitId, expertId: expertIdOf(user), ...data }, metadata: metadataFor(request) } as VisitCommand;
   const result = await send(services.commands, visits, command, request.expected);
-  const status = result.state.status;
-  return written(result, { visitId: params.visitId, status });
+  if (result.state.status === 'none') throw new Error(`visit ${params.visitId}: no visit after a successful step`);
+  return written(result, { visitId: params.visitId, status: result.state.status } satisfies z.infer<typeof StepTaken>);
 }
 
+/** A step of the visit's execution: its operation is named after the command (markEnRoute …). */
 function stepRoute<B>(path: string, summary: string, type: StepType, body: z.ZodType<B>, toData: (b: B, services: ApiServices) => Record<string, unknown>) {
   return route({
     method: 'post',
     path: `/visits/:visitId/${path}`,
+    operationId: type,
     // The matching saga tells the ticket about each step (the last visit completed lets the
     // expert complete the ticket next): the answer waits until it has handled the step.
     readsNext: ['visits', 'tickets', 'matching'],
@@ -130,6 +198,7 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
     body,
     idempotent: true,
     success: 200,
+    response: StepTaken,
     handler: (request, services: ApiServices) => step(request, services, type, toData(request.body, services)),
   });
 }
@@ -140,11 +209,13 @@ export const visitRoutes = [
   route({
     method: 'get',
     path: '/visits/feed',
+    operationId: 'getVisitFeed',
     summary: "Open visits the expert can take: their skills cover the visit's, it is in their service area, and one of its windows has a start inside their weekly hours, clear of their time off and bookings",
     tag: 'Visits',
     roles: ['expert'],
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }),
     success: 200,
+    response: VisitFeed,
     async handler({ user, query }, services: ApiServices) {
       const expert = await expertDoc(services, expertIdOf(user));
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
@@ -158,17 +229,19 @@ export const visitRoutes = [
         if (feed.length >= query.limit) break;
         if (inFeed(visit, expert) && fitsCalendar(visit, expert, now)) feed.push(visit);
       }
-      return { status: 200, body: { visits: feed.map(visitView) } };
+      return { status: 200, body: { visits: feed.map(visitView) } satisfies z.infer<typeof VisitFeed> };
     },
   }),
   route({
     method: 'get',
     path: '/visits/mine',
+    operationId: 'getMySchedule',
     summary: "The expert's schedule: visits they are on, and open visits they proposed for",
     tag: 'Visits',
     roles: ['expert'],
     query: z.object({ includeClosed: z.enum(['true', 'false']).default('false') }),
     success: 200,
+    response: MySchedule,
     async handler({ user, query }, services: ApiServices) {
       const me = expertIdOf(user);
       const col = await services.readModels.collection<VisitDoc>(VISITS);
@@ -177,20 +250,22 @@ export const visitRoutes = [
       const scheduled = query.includeClosed === 'true' ? assigned : assigned.filter((v) => !closed.includes(v.status));
       // In the query, not filtered after: copying every open visit out grew with the backlog.
       const proposed = await col.find({ status: 'open', $or: [{ 'proposalList.expertId': me }, { [`assignments.${me}`]: { $exists: true } }] }, { limit: 5000 });
-      return { status: 200, body: { scheduled: scheduled.map(visitView), proposed: proposed.map(visitView) } };
+      return { status: 200, body: { scheduled: scheduled.map(visitView), proposed: proposed.map(visitView) } satisfies z.infer<typeof MySchedule> };
     },
   }),
   route({
     method: 'get',
     path: '/visits/:visitId',
+    operationId: 'getVisit',
     summary: 'A visit (an expert on it or whose feed holds it, its customer, staff)',
     tag: 'Visits',
     roles: ['customer', 'expert', ...STAFF],
     params: VisitParams,
     success: 200,
+    response: VisitDetail,
     async handler({ params, user }, services: ApiServices) {
       const doc = await visibleVisit(services, user, params.visitId);
-      let view: Record<string, unknown> = visitView(doc);
+      let view: VisitDetail = visitView(doc);
       if (user.role === 'customer') {
         // The customer sees the schedule, not who competed for it.
         const { proposals: _p, assignments: _a, ...rest } = view;
@@ -204,6 +279,7 @@ export const visitRoutes = [
   route({
     method: 'post',
     path: '/visits/:visitId/proposals',
+    operationId: 'proposeSlots',
     readsNext: ['visits', 'tickets'],
     summary:
       "Propose every start that suits you (replaces your earlier list; keeps time priority of starts that stay). A start outside your weekly hours or in your time off is refused (422 outside-availability, with the hours open that day, or expert-time-off)",
@@ -213,6 +289,7 @@ export const visitRoutes = [
     body: z.object({ starts: z.array(Instant).min(1).max(50) }),
     idempotent: true,
     success: 200,
+    response: MyProposals,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       const expertId = expertIdOf(user);
@@ -228,12 +305,13 @@ export const visitRoutes = [
         metadata: metadataFor(request),
       });
       const slots = result.state.status === 'none' ? [] : (result.state.proposals[expertId] ?? []);
-      return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) }, position: result.position };
+      return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) } satisfies z.infer<typeof MyProposals>, position: result.position };
     },
   }),
   route({
     method: 'delete',
     path: '/visits/:visitId/proposals',
+    operationId: 'withdrawProposals',
     readsNext: ['visits', 'tickets'],
     summary: 'Withdraw your proposals (all, or the starts given as ?start=…)',
     tag: 'Visits',
@@ -241,6 +319,7 @@ export const visitRoutes = [
     params: VisitParams,
     query: z.object({ start: z.union([Instant, z.array(Instant).max(50)]).optional() }),
     success: 200,
+    response: MyProposals,
     async handler(request, services: ApiServices) {
       const { params, user, query } = request;
       await visibleVisit(services, user, params.visitId);
@@ -251,7 +330,7 @@ export const visitRoutes = [
         metadata: metadataFor(request),
       });
       const slots = result.state.status === 'none' ? [] : (result.state.proposals[expertIdOf(user)] ?? []);
-      return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) }, position: result.position };
+      return { status: 200, body: { visitId: params.visitId, starts: slots.map((s) => s.start) } satisfies z.infer<typeof MyProposals>, position: result.position };
     },
   }),
   stepRoute(
@@ -276,6 +355,7 @@ export const visitRoutes = [
   route({
     method: 'post',
     path: '/visits/:visitId/extension',
+    operationId: 'requestExtension',
     readsNext: ['visits', 'tickets'],
     summary: 'Ask for more time: extended if every expert is free, else closed incomplete with a follow-up visit; If-Match supported',
     tag: 'Visits',
@@ -284,6 +364,7 @@ export const visitRoutes = [
     body: z.object({ minutes: z.number().int().min(5).max(8 * 60) }),
     idempotent: true,
     success: 200,
+    response: ExtensionOutcome,
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       await myVisit(services, user, params.visitId);
@@ -291,7 +372,7 @@ export const visitRoutes = [
       const metadata = metadataFor(request);
       const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
       const outcome = await requestExtension(ctx, { visitId: params.visitId, expertId: expertIdOf(user), minutes: body.minutes });
-      return { status: 200, body: { visitId: params.visitId, ...outcome }, position: await services.events.headPosition() };
+      return { status: 200, body: { visitId: params.visitId, ...outcome } satisfies z.infer<typeof ExtensionOutcome>, position: await services.events.headPosition() };
     },
   }),
 ] as unknown as RouteSpec<never, never, never, ApiServices>[];
