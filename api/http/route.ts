@@ -216,6 +216,11 @@ function checkAnswer(spec: RouteSpec<unknown, unknown, unknown, unknown>, result
 }
 
 function send(res: Response, result: RouteResult): void {
+  // Answers are per caller and change with every event; an aggregate's ETag is its stream
+  // revision (for If-Match), which does not move when a ticket's visits do: a browser revalidating
+  // with it got 304 and kept showing a visit as open after it was booked. Routes whose answers may
+  // be cached say so themselves (the catalog).
+  res.setHeader('Cache-Control', 'no-store');
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if (result.body === undefined) res.status(result.status).end();
   else if (result.contentType) res.status(result.status).type(result.contentType).send(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));

@@ -52,7 +52,7 @@ describe('web app: a customer and an expert', () => {
     await customer.getByText('Pick your appliance, or type it if it is not listed').waitFor();
     await customer.getByText('Tell us what is wrong').waitFor();
 
-    await customer.getByLabel('Appliance').fill('WTW5');
+    await customer.getByRole('combobox', { name: 'Appliance' }).fill('WTW5');
     await customer.getByRole('option', { name: /Whirlpool WTW5000DW/ }).click();
     await customer.getByLabel('What is wrong?').fill('Leaks water during the spin cycle');
     await customer.getByTestId('visit-plan').getByText(/washer/).waitFor();
@@ -66,8 +66,8 @@ describe('web app: a customer and an expert', () => {
     const card = expert.getByTestId('feed-visit').filter({ hasText: 'washer' });
     await card.getByRole('button', { name: 'Propose times' }).click();
     // Tomorrow's window 09:00–12:00 with a 90-minute visit: starts from 09:00 to 10:30.
-    const first = expert.getByRole('checkbox').first();
-    await first.check();
+    await expert.getByRole('dialog').getByText(/09:00/).first().click();
+    await expect(expert.getByRole('checkbox').first().isChecked()).resolves.toBe(true);
     await expert.getByRole('button', { name: /^Propose 1 start$/ }).click();
     await expert.getByText('Proposed').waitFor();
 

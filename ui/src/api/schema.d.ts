@@ -14,41 +14,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Log in with e-mail and password; returns a 15-minute access token and a refresh token */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: email */
-                        email: string;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["logIn"];
         delete?: never;
         options?: never;
         head?: never;
@@ -65,39 +31,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Trade a refresh token (single use) for a new access and refresh token */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        refreshToken: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["refreshSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -114,33 +48,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Revoke every refresh token of the caller */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["logOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -155,33 +63,7 @@ export interface paths {
             cookie?: never;
         };
         /** Who am I */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMyAccount"];
         put?: never;
         post?: never;
         delete?: never;
@@ -200,60 +82,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Sign up as a customer: creates the customer profile and its login */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        contact: {
-                            name: string;
-                            /** Format: email */
-                            email: string;
-                            phone: string;
-                            address: {
-                                line1: string;
-                                city: string;
-                                postalCode: string;
-                                country: string;
-                                location: {
-                                    lat: number;
-                                    lon: number;
-                                };
-                            };
-                        };
-                        /** @enum {string} */
-                        notifyBy: "sms" | "email";
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["registerCustomer"];
         delete?: never;
         options?: never;
         head?: never;
@@ -268,33 +97,7 @@ export interface paths {
             cookie?: never;
         };
         /** The calling customer's profile, preference, plans and paid-until date */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMyCustomer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -311,37 +114,7 @@ export interface paths {
             cookie?: never;
         };
         /** Search customers by name or e-mail (staff) */
-        get: {
-            parameters: {
-                query?: {
-                    q?: string;
-                    limit?: number;
-                    skip?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["searchCustomers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -358,35 +131,7 @@ export interface paths {
             cookie?: never;
         };
         /** A customer profile (the customer themself or staff); ETag = stream revision */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    customerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getCustomer"];
         put?: never;
         post?: never;
         delete?: never;
@@ -404,57 +149,7 @@ export interface paths {
         };
         get?: never;
         /** Replace the contact details (If-Match: the ETag you read) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** Format: email */
-                        email: string;
-                        phone: string;
-                        address: {
-                            line1: string;
-                            city: string;
-                            postalCode: string;
-                            country: string;
-                            location: {
-                                lat: number;
-                                lon: number;
-                            };
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["updateCustomerContact"];
         post?: never;
         delete?: never;
         options?: never;
@@ -471,45 +166,7 @@ export interface paths {
         };
         get?: never;
         /** Choose how the customer is notified (sms or email) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        notifyBy: "sms" | "email";
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["changeNotificationPreference"];
         post?: never;
         delete?: never;
         options?: never;
@@ -527,46 +184,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Buy a support plan for a product; monthly price by tier (cents): {"basic":999,"standard":1999,"premium":3999} */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        product: string;
-                        /** @enum {string} */
-                        tier: "basic" | "standard" | "premium";
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["purchaseSupportPlan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -584,39 +202,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Cancel a support plan */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                    planId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["cancelSupportPlan"];
         options?: never;
         head?: never;
         patch?: never;
@@ -631,45 +217,7 @@ export interface paths {
         };
         get?: never;
         /** Set the payment method: the payment gateway token and the last four card digits (never the card number) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        gatewayToken: string;
-                        last4: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["setPaymentMethod"];
         post?: never;
         delete?: never;
         options?: never;
@@ -685,81 +233,10 @@ export interface paths {
             cookie?: never;
         };
         /** Billing history and statements of a customer, newest period first */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "open" | "paid" | "written-off";
-                    limit?: number;
-                    skip?: number;
-                };
-                header?: never;
-                path: {
-                    customerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listCustomerInvoices"];
         put?: never;
         /** Issue a customer's invoice for a month: one line per active support plan (admin; issuing the same month again changes nothing) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        period: string;
-                        /** Format: date-time */
-                        dueAt?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["issueInvoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -774,36 +251,7 @@ export interface paths {
             cookie?: never;
         };
         /** One invoice of a customer, with its charge state (the customer or staff) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    customerId: string;
-                    period: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getInvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -822,57 +270,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record the outcome of the pending charge attempt as the payment gateway reported it (admin); a success pays the invoice and extends paid-until */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                    period: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        outcome: {
-                            /** @constant */
-                            kind: "chargeSucceeded";
-                            gatewayReference: string;
-                            amountCents: number;
-                            graceDays?: number;
-                        } | {
-                            /** @constant */
-                            kind: "chargeFailed";
-                            reason: string;
-                            /** @default null */
-                            gatewayCode?: string | null;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["recordChargeOutcome"];
         delete?: never;
         options?: never;
         head?: never;
@@ -889,39 +287,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Start another charge attempt after a failed one (helpdesk, admin), up to the maximum attempts */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                    period: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["retryInvoiceCharge"];
         delete?: never;
         options?: never;
         head?: never;
@@ -938,45 +304,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** Write off an unpaid invoice, with the reason (helpdesk, manager) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    customerId: string;
-                    period: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        post: operations["writeOffInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalog/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Appliance categories of the listed models, each with the first visit a new ticket proposes (skills, experts, usual duration) */
+        get: operations["listCategories"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -991,78 +336,10 @@ export interface paths {
             cookie?: never;
         };
         /** The appliance models for the ticket form (cacheable); retired ones only for staff with includeRetired=true */
-        get: {
-            parameters: {
-                query?: {
-                    category?: string;
-                    includeRetired?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listApplianceModels"];
         put?: never;
         /** Add an appliance model (id derived from brand and model, so a duplicate is refused) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        brand: string;
-                        model: string;
-                        category: string;
-                        requiredSkills: string[];
-                        aliases?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["addApplianceModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1077,36 +354,7 @@ export interface paths {
             cookie?: never;
         };
         /** Free text (a customer's spelling of a model) → the best listed catalog models, best first */
-        get: {
-            parameters: {
-                query: {
-                    text: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["matchApplianceModels"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1123,80 +371,14 @@ export interface paths {
             cookie?: never;
         };
         /** One appliance model */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    modelId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getApplianceModel"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
         /** Change the required skills and/or aliases of a model (If-Match optional) */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    modelId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        requiredSkills?: string[];
-                        aliases?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateApplianceModel"];
         trace?: never;
     };
     "/catalog/models/{modelId}/retire": {
@@ -1208,39 +390,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Retire a model: new tickets can no longer pick it */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    modelId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Retire a model: new tickets can no longer pick it. With successorId (a listed model of the same category), a new ticket naming the retired model is recorded with its successor */
+        post: operations["retireApplianceModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1256,39 +407,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reinstate a retired model */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    modelId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Reinstate a retired model (its successor is dropped) */
+        post: operations["reinstateApplianceModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1303,104 +423,10 @@ export interface paths {
             cookie?: never;
         };
         /** List experts (staff), optionally by skill and active flag */
-        get: {
-            parameters: {
-                query?: {
-                    skill?: string;
-                    active?: "true" | "false";
-                    limit?: number;
-                    skip?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listExperts"];
         put?: never;
         /** Onboard an expert and create the expert's login (e-mail must be unused) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** Format: email */
-                        email: string;
-                        phone: string;
-                        /** @default en-US */
-                        locale?: string;
-                        homeLocation: {
-                            lat: number;
-                            lon: number;
-                        };
-                        serviceArea: {
-                            /** @constant */
-                            kind: "radius";
-                            radiusKm: number;
-                        } | {
-                            /** @constant */
-                            kind: "areas";
-                            areas: string[];
-                        };
-                        skills: string[];
-                        availability: {
-                            timeZone: string;
-                            days: {
-                                from: string;
-                                to: string;
-                            }[][];
-                        };
-                        feePerVisitCents: number;
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["onboardExpert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1415,35 +441,7 @@ export interface paths {
             cookie?: never;
         };
         /** An expert profile and calendar (the expert themself or staff) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getExpert"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1461,49 +459,7 @@ export interface paths {
         };
         get?: never;
         /** Replace an expert's name, contact details (where messages go; the login e-mail is unchanged), locale and fee per visit (admin) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** Format: email */
-                        email: string;
-                        phone: string;
-                        locale: string;
-                        feePerVisitCents: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["updateExpertProfile"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1520,44 +476,7 @@ export interface paths {
         };
         get?: never;
         /** Replace an expert's skills (admin) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        skills: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["setExpertSkills"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1574,56 +493,7 @@ export interface paths {
         };
         get?: never;
         /** Replace the home location and service area (the expert themself or admin) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        homeLocation: {
-                            lat: number;
-                            lon: number;
-                        };
-                        serviceArea: {
-                            /** @constant */
-                            kind: "radius";
-                            radiusKm: number;
-                        } | {
-                            /** @constant */
-                            kind: "areas";
-                            areas: string[];
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["setExpertServiceArea"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1640,50 +510,7 @@ export interface paths {
         };
         get?: never;
         /** Replace the weekly availability (seven days, Sunday first; the expert themself, helpdesk or admin) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        availability: {
-                            timeZone: string;
-                            days: {
-                                from: string;
-                                to: string;
-                            }[][];
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["setExpertAvailability"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1701,50 +528,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Record time off (never over a booking; the expert themself, helpdesk or admin) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        range: {
-                            /** Format: date-time */
-                            start: string;
-                            /** Format: date-time */
-                            end: string;
-                        };
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["addExpertTimeOff"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1762,39 +546,7 @@ export interface paths {
         put?: never;
         post?: never;
         /** Remove time off */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                    timeOffId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["removeExpertTimeOff"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1810,45 +562,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Deactivate an expert (force releases their future bookings) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                        force?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["deactivateExpert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1865,38 +579,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reactivate an expert */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    expertId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["reactivateExpert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1911,81 +594,10 @@ export interface paths {
             cookie?: never;
         };
         /** List login accounts (admin), by role, disabled flag or e-mail fragment */
-        get: {
-            parameters: {
-                query?: {
-                    role?: "customer" | "expert" | "helpdesk" | "admin" | "manager";
-                    disabled?: "true" | "false";
-                    q?: string;
-                    limit?: number;
-                    skip?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listUsers"];
         put?: never;
         /** Create a staff account (helpdesk, manager or admin) with a password (admin) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: email */
-                        email: string;
-                        /** @enum {string} */
-                        role: "helpdesk" | "manager" | "admin";
-                        password: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createStaffUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2001,40 +613,7 @@ export interface paths {
         };
         get?: never;
         /** Change your own password (current password required); signs out other sessions */
-        put: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        currentPassword: string;
-                        newPassword: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["changeOwnPassword"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2052,44 +631,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Disable an account: it can no longer log in or refresh (admin) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["disableUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2106,38 +648,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Enable a disabled account (admin) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["enableUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2153,47 +664,7 @@ export interface paths {
         };
         get?: never;
         /** Change an account's role (customer needs customerId, expert needs expertId) (admin) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    userId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        role: "customer" | "expert" | "helpdesk" | "admin" | "manager";
-                        customerId?: string;
-                        expertId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["changeUserRole"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2211,49 +682,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Write a knowledge-base article about an appliance model and/or a category */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        title: string;
-                        problem: string;
-                        fix: string;
-                        /** @default [] */
-                        tags?: string[];
-                        applianceModelId?: string;
-                        category?: string;
-                        linkedTicketId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["writeArticle"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2268,78 +697,9 @@ export interface paths {
             cookie?: never;
         };
         /** One article */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    articleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getArticle"];
         /** Revise an article (its author, helpdesk or admin) */
-        put: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    articleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        title: string;
-                        problem: string;
-                        fix: string;
-                        /** @default [] */
-                        tags?: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        put: operations["reviseArticle"];
         post?: never;
         delete?: never;
         options?: never;
@@ -2357,44 +717,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Retire an article (its author, helpdesk or admin): it leaves search */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    articleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["retireArticle"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2411,44 +734,24 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rate an article helpful or not: one vote per user, voting again replaces it */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    articleId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        helpful: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
+        post: operations["rateArticle"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tickets/{ticketId}/suggested-articles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
+        /** Knowledge-base articles that may help with a ticket, best first: about its appliance model (or the catalog model its free text names), its category, and sharing its problem's words (staff, or an expert on the ticket) */
+        get: operations["suggestArticlesForTicket"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2463,38 +766,7 @@ export interface paths {
             cookie?: never;
         };
         /** Search published articles: ranked full-text hits on title, problem, fix and tags, optionally for a model or category */
-        get: {
-            parameters: {
-                query?: {
-                    q?: string;
-                    applianceModelId?: string;
-                    category?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["searchArticles"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2511,106 +783,10 @@ export interface paths {
             cookie?: never;
         };
         /** List tickets: a customer's own; staff all (filters status, flagged, customerId) */
-        get: {
-            parameters: {
-                query?: {
-                    status?: "on-hold" | "open" | "completed" | "cancelled";
-                    flagged?: "true" | "false";
-                    customerId?: string;
-                    limit?: number;
-                    skip?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listTickets"];
         put?: never;
-        /** Open a ticket (customer for themself; helpdesk for a customer who called, with customerId) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        customerId?: string;
-                        applianceModelId?: string;
-                        applianceModelText?: string;
-                        problem: string;
-                        /**
-                         * @default normal
-                         * @enum {string}
-                         */
-                        priority?: "low" | "normal" | "high" | "urgent";
-                        visits: {
-                            skills: string[];
-                            /** @default 1 */
-                            expertsNeeded?: number;
-                            durationMinutes: number;
-                            windows: {
-                                /** Format: date-time */
-                                start: string;
-                                /** Format: date-time */
-                                end: string;
-                            }[];
-                        }[];
-                        /** @default [] */
-                        dependencies?: {
-                            before: number;
-                            after: number;
-                            minGapMinutes: number;
-                            /** @default null */
-                            maxGapMinutes?: number | null;
-                        }[];
-                        overridePayment?: boolean;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Open a ticket (customer for themself; helpdesk for a customer who called, with customerId). applianceModelId must be a listed catalog model (a retired one with a recorded successor is recorded as the successor, named in the answer); an unknown or retired one is refused (422 unknown-appliance-model / appliance-model-retired): describe it in applianceModelText instead */
+        post: operations["openTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2625,35 +801,7 @@ export interface paths {
             cookie?: never;
         };
         /** A ticket (its customer, staff, or an expert on it); ETag is the ticket revision */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    ticketId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getTicket"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2669,36 +817,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit trail of the ticket and its visits, in order */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    ticketId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** The audit trail of the ticket and its visits, in order: who acted (user, role) and what caused each event (`cause`: an event of the trail, an event elsewhere, or a request) */
+        get: operations["getTicketHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2717,44 +837,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel a ticket (its customer or staff); If-Match supported */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    ticketId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["cancelTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2771,44 +854,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Complete a ticket (an expert who did a completed visit of it, or helpdesk/admin) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    ticketId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        resolution: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["completeTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2823,35 +869,7 @@ export interface paths {
             cookie?: never;
         };
         /** The messages sent about a ticket (a customer sees the ones sent to them) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    ticketId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listTicketNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2867,36 +885,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open visits the expert can take: their skills cover the visit's and it is in their service area */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Open visits the expert can take: their skills cover the visit's, it is in their service area, and one of its windows has a start inside their weekly hours, clear of their time off and bookings */
+        get: operations["getVisitFeed"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2913,35 +903,7 @@ export interface paths {
             cookie?: never;
         };
         /** The expert's schedule: visits they are on, and open visits they proposed for */
-        get: {
-            parameters: {
-                query?: {
-                    includeClosed?: "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getMySchedule"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2958,35 +920,7 @@ export interface paths {
             cookie?: never;
         };
         /** A visit (an expert on it or whose feed holds it, its customer, staff) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getVisit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3004,77 +938,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Propose every start that suits you (replaces your earlier list; keeps time priority of starts that stay) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        starts: string[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Propose every start that suits you (replaces your earlier list; keeps time priority of starts that stay). A start outside your weekly hours or in your time off is refused (422 outside-availability, with the hours open that day, or expert-time-off) */
+        post: operations["proposeSlots"];
         /** Withdraw your proposals (all, or the starts given as ?start=…) */
-        delete: {
-            parameters: {
-                query?: {
-                    start?: string | string[];
-                };
-                header?: never;
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        delete: operations["withdrawProposals"];
         options?: never;
         head?: never;
         patch?: never;
@@ -3089,46 +956,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** You are on your way (with your ETA) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: date-time */
-                        eta: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** You are on your way (with your ETA); at most EN_ROUTE_LEAD_MIN minutes (default 120) before the visit starts, else 422 en-route-too-early */
+        post: operations["markEnRoute"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3145,42 +974,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** You arrived at the customer */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["markArrived"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3197,42 +991,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** You started the work */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": Record<string, never>;
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["markStarted"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3249,44 +1008,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** You cannot make it (helpdesk replaces or reschedules) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["reportCantArrive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3303,45 +1025,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Nobody lets you in */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @default  */
-                        note?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["reportCantEnter"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3358,45 +1042,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** The work of this visit is done */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @default  */
-                        notes?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["completeVisit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3413,47 +1059,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Close the visit unfinished (needs parts / more time): a follow-up visit is planned */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        reason: "needs-parts" | "needs-more-time";
-                        /** @default  */
-                        note?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["closeIncomplete"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3470,44 +1076,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Ask for more time: extended if every expert is free, else closed incomplete with a follow-up visit; If-Match supported */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        minutes: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["requestExtension"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3521,37 +1090,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Flagged and escalated tickets, with their open visits and the proposals that did not fit */
-        get: {
-            parameters: {
-                query?: {
-                    reason?: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Flagged and escalated tickets, most urgent priority first, then the oldest, with their visits and the proposals that did not fit; paged: pass the answer's nextCursor as cursor (total counts the whole queue, or the reason's) */
+        get: operations["listHelpdeskQueue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3570,49 +1110,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Set an open visit's windows (agreed with the customer) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        windows: {
-                            /** Format: date-time */
-                            start: string;
-                            /** Format: date-time */
-                            end: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["setVisitWindows"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3628,47 +1126,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Assign an expert to an open visit at a start directly (matching finalizes it) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        expertId: string;
-                        /** Format: date-time */
-                        start: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        /** Assign an expert to an open visit at a start directly (matching finalizes it). Refused (422) when the expert is deactivated, or the start is outside their weekly hours, in their time off or over another of their bookings */
+        post: operations["assignExpert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3685,45 +1144,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Replace an expert on a scheduled visit (by the given expert, or the best free one); If-Match supported */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        outExpertId: string;
-                        inExpertId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["replaceExpert"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3740,51 +1161,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Reschedule a scheduled visit to new windows (open for matching again) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    visitId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        windows: {
-                            /** Format: date-time */
-                            start: string;
-                            /** Format: date-time */
-                            end: string;
-                        }[];
-                        /** @default rescheduled by helpdesk */
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["rescheduleVisit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3801,49 +1178,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Resolve an open flag: released (payment flags), handled, or cancelled (cancels the ticket) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    ticketId: string;
-                    reason: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        resolution: "released" | "handled" | "cancelled";
-                        /** @default  */
-                        note?: string;
-                        visitId?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["resolveTicketFlag"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3860,44 +1195,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Map a free-text appliance to a catalog model */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Retrying with the same key returns the first answer and writes nothing new. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    ticketId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        applianceModelId: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["mapApplianceModel"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3912,74 +1210,10 @@ export interface paths {
             cookie?: never;
         };
         /** What a survey link is about (public: the link is the credential) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    token: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getSurvey"];
         put?: never;
         /** Answer the survey once (public: the single-use link is the credential) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    token: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        rating: number;
-                        /** @default  */
-                        comments?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["answerSurvey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3994,36 +1228,7 @@ export interface paths {
             cookie?: never;
         };
         /** Messages that could not be delivered (parked after retries), newest first */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    skip?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listParkedNotifications"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4042,41 +1247,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Deliver a parked message again, optionally to a corrected address (rendered afresh, attempts start over) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    messageId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        to?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Success */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["retryParkedNotification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4091,36 +1262,7 @@ export interface paths {
             cookie?: never;
         };
         /** Ticketing report per UTC day and in total (opened, matched, escalated, completed, cancelled, times to match and resolve, first-time fix, survey ratings), with the tickets by status now (staff) */
-        get: {
-            parameters: {
-                query?: {
-                    from?: string;
-                    to?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getTicketReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4137,36 +1279,7 @@ export interface paths {
             cookie?: never;
         };
         /** Expert leaderboard: visits completed and closed incomplete, first-time-fix rate and survey ratings of the tickets each expert worked on (staff) */
-        get: {
-            parameters: {
-                query?: {
-                    sort?: "rating" | "visits";
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Success */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description Problem (RFC 9457) */
-                "4XX": {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getExpertLeaderboard"];
         put?: never;
         post?: never;
         delete?: never;
@@ -4194,4 +1307,5590 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    logIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send as `Authorization: Bearer <accessToken>` */
+                        accessToken: string;
+                        /** @description Seconds until the access token expires (15 minutes): refresh before then */
+                        expiresIn: number;
+                        /** @constant */
+                        tokenType: "Bearer";
+                        /** @description Single use: POST /auth/refresh trades it for a new session (and a new refresh token) */
+                        refreshToken: string;
+                        user: {
+                            userId: string;
+                            /** @enum {string} */
+                            role: "customer" | "expert" | "helpdesk" | "admin" | "manager";
+                            /** @description The customer profile of a customer login (absent for other roles) */
+                            customerId?: string;
+                            /** @description The expert profile of an expert login (absent for other roles) */
+                            expertId?: string;
+                            email: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    refreshToken: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Send as `Authorization: Bearer <accessToken>` */
+                        accessToken: string;
+                        /** @description Seconds until the access token expires (15 minutes): refresh before then */
+                        expiresIn: number;
+                        /** @constant */
+                        tokenType: "Bearer";
+                        /** @description Single use: POST /auth/refresh trades it for a new session (and a new refresh token) */
+                        refreshToken: string;
+                        user: {
+                            userId: string;
+                            /** @enum {string} */
+                            role: "customer" | "expert" | "helpdesk" | "admin" | "manager";
+                            /** @description The customer profile of a customer login (absent for other roles) */
+                            customerId?: string;
+                            /** @description The expert profile of an expert login (absent for other roles) */
+                            expertId?: string;
+                            email: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userId: string;
+                        /** @enum {string} */
+                        role: "customer" | "expert" | "helpdesk" | "admin" | "manager";
+                        /** @description The customer profile of a customer login (absent for other roles) */
+                        customerId?: string;
+                        /** @description The expert profile of an expert login (absent for other roles) */
+                        expertId?: string;
+                        email: string;
+                        /** @description A disabled account can no longer log in or call the API */
+                        disabled: boolean;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    registerCustomer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    contact: {
+                        name: string;
+                        /** Format: email */
+                        email: string;
+                        phone: string;
+                        address: {
+                            line1: string;
+                            city: string;
+                            postalCode: string;
+                            country: string;
+                            location: {
+                                lat: number;
+                                lon: number;
+                            };
+                        };
+                    };
+                    /** @enum {string} */
+                    notifyBy: "sms" | "email";
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userId: string;
+                        /** @description The new customer profile (GET /customers/{customerId}) */
+                        customerId: string;
+                        email: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        name: string;
+                        email: string;
+                        phone: string;
+                        address: {
+                            line1: string;
+                            city: string;
+                            postalCode: string;
+                            /** @description ISO 3166-1 alpha-2 country code, e.g. US */
+                            country: string;
+                            /** @description Where the address is: visits happen here, and experts are matched by distance to it */
+                            location: {
+                                /** @description Latitude, WGS 84 degrees */
+                                lat: number;
+                                /** @description Longitude, WGS 84 degrees */
+                                lon: number;
+                            };
+                        };
+                        /**
+                         * @description How the customer is notified about their tickets and visits
+                         * @enum {string}
+                         */
+                        notifyBy: "sms" | "email";
+                        /** @description Every plan ever bought, cancelled ones included */
+                        plans: {
+                            planId: string;
+                            /** @description The product covered, e.g. an appliance category or a catalog model id */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description Monthly price in cents (USD) */
+                            monthlyPriceCents: number;
+                            /** @description False once cancelled */
+                            active: boolean;
+                            purchasedAt: string;
+                            /** @description When the plan was cancelled; null while active */
+                            cancelledAt: string | null;
+                        }[];
+                        /** @description The plans still active (those of `plans` with active true) */
+                        activePlans: {
+                            planId: string;
+                            /** @description The product covered, e.g. an appliance category or a catalog model id */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description Monthly price in cents (USD) */
+                            monthlyPriceCents: number;
+                            /** @description False once cancelled */
+                            active: boolean;
+                            purchasedAt: string;
+                            /** @description When the plan was cancelled; null while active */
+                            cancelledAt: string | null;
+                        }[];
+                        /** @description null until the customer sets one */
+                        paymentMethod: {
+                            /** @description Last four digits of the card */
+                            last4: string;
+                        } | null;
+                        /** @description The support subscription is paid until this instant; null before the first payment */
+                        paidUntil: string | null;
+                        registeredAt: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchCustomers: {
+        parameters: {
+            query?: {
+                q?: string;
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customers: {
+                            customerId: string;
+                            name: string;
+                            email: string;
+                            phone: string;
+                            address: {
+                                line1: string;
+                                city: string;
+                                postalCode: string;
+                                /** @description ISO 3166-1 alpha-2 country code, e.g. US */
+                                country: string;
+                                /** @description Where the address is: visits happen here, and experts are matched by distance to it */
+                                location: {
+                                    /** @description Latitude, WGS 84 degrees */
+                                    lat: number;
+                                    /** @description Longitude, WGS 84 degrees */
+                                    lon: number;
+                                };
+                            };
+                            /**
+                             * @description How the customer is notified about their tickets and visits
+                             * @enum {string}
+                             */
+                            notifyBy: "sms" | "email";
+                            /** @description Every plan ever bought, cancelled ones included */
+                            plans: {
+                                planId: string;
+                                /** @description The product covered, e.g. an appliance category or a catalog model id */
+                                product: string;
+                                /** @enum {string} */
+                                tier: "basic" | "standard" | "premium";
+                                /** @description Monthly price in cents (USD) */
+                                monthlyPriceCents: number;
+                                /** @description False once cancelled */
+                                active: boolean;
+                                purchasedAt: string;
+                                /** @description When the plan was cancelled; null while active */
+                                cancelledAt: string | null;
+                            }[];
+                            /** @description The plans still active (those of `plans` with active true) */
+                            activePlans: {
+                                planId: string;
+                                /** @description The product covered, e.g. an appliance category or a catalog model id */
+                                product: string;
+                                /** @enum {string} */
+                                tier: "basic" | "standard" | "premium";
+                                /** @description Monthly price in cents (USD) */
+                                monthlyPriceCents: number;
+                                /** @description False once cancelled */
+                                active: boolean;
+                                purchasedAt: string;
+                                /** @description When the plan was cancelled; null while active */
+                                cancelledAt: string | null;
+                            }[];
+                            /** @description null until the customer sets one */
+                            paymentMethod: {
+                                /** @description Last four digits of the card */
+                                last4: string;
+                            } | null;
+                            /** @description The support subscription is paid until this instant; null before the first payment */
+                            paidUntil: string | null;
+                            registeredAt: string;
+                        }[];
+                        /** @description How many customers match, over all pages */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCustomer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        name: string;
+                        email: string;
+                        phone: string;
+                        address: {
+                            line1: string;
+                            city: string;
+                            postalCode: string;
+                            /** @description ISO 3166-1 alpha-2 country code, e.g. US */
+                            country: string;
+                            /** @description Where the address is: visits happen here, and experts are matched by distance to it */
+                            location: {
+                                /** @description Latitude, WGS 84 degrees */
+                                lat: number;
+                                /** @description Longitude, WGS 84 degrees */
+                                lon: number;
+                            };
+                        };
+                        /**
+                         * @description How the customer is notified about their tickets and visits
+                         * @enum {string}
+                         */
+                        notifyBy: "sms" | "email";
+                        /** @description Every plan ever bought, cancelled ones included */
+                        plans: {
+                            planId: string;
+                            /** @description The product covered, e.g. an appliance category or a catalog model id */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description Monthly price in cents (USD) */
+                            monthlyPriceCents: number;
+                            /** @description False once cancelled */
+                            active: boolean;
+                            purchasedAt: string;
+                            /** @description When the plan was cancelled; null while active */
+                            cancelledAt: string | null;
+                        }[];
+                        /** @description The plans still active (those of `plans` with active true) */
+                        activePlans: {
+                            planId: string;
+                            /** @description The product covered, e.g. an appliance category or a catalog model id */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description Monthly price in cents (USD) */
+                            monthlyPriceCents: number;
+                            /** @description False once cancelled */
+                            active: boolean;
+                            purchasedAt: string;
+                            /** @description When the plan was cancelled; null while active */
+                            cancelledAt: string | null;
+                        }[];
+                        /** @description null until the customer sets one */
+                        paymentMethod: {
+                            /** @description Last four digits of the card */
+                            last4: string;
+                        } | null;
+                        /** @description The support subscription is paid until this instant; null before the first payment */
+                        paidUntil: string | null;
+                        registeredAt: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateCustomerContact: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    email: string;
+                    phone: string;
+                    address: {
+                        line1: string;
+                        city: string;
+                        postalCode: string;
+                        country: string;
+                        location: {
+                            lat: number;
+                            lon: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        contact: {
+                            name: string;
+                            email: string;
+                            phone: string;
+                            address: {
+                                line1: string;
+                                city: string;
+                                postalCode: string;
+                                /** @description ISO 3166-1 alpha-2 country code, e.g. US */
+                                country: string;
+                                /** @description Where the address is: visits happen here, and experts are matched by distance to it */
+                                location: {
+                                    /** @description Latitude, WGS 84 degrees */
+                                    lat: number;
+                                    /** @description Longitude, WGS 84 degrees */
+                                    lon: number;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeNotificationPreference: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    notifyBy: "sms" | "email";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        /**
+                         * @description How the customer is notified about their tickets and visits
+                         * @enum {string}
+                         */
+                        notifyBy: "sms" | "email";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    purchaseSupportPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    product: string;
+                    /** @enum {string} */
+                    tier: "basic" | "standard" | "premium";
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        planId: string;
+                        product: string;
+                        /** @enum {string} */
+                        tier: "basic" | "standard" | "premium";
+                        /** @description Monthly price in cents (USD) */
+                        monthlyPriceCents: number;
+                        /** @constant */
+                        active: true;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelSupportPlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                planId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setPaymentMethod: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    gatewayToken: string;
+                    last4: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        paymentMethod: {
+                            last4: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCustomerInvoices: {
+        parameters: {
+            query?: {
+                status?: "open" | "paid" | "written-off";
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        /** @description This page, newest period first */
+                        invoices: {
+                            invoiceId: string;
+                            customerId: string;
+                            /** @description The billed month, YYYY-MM */
+                            period: string;
+                            lines: {
+                                planId: string;
+                                product: string;
+                                /** @enum {string} */
+                                tier: "basic" | "standard" | "premium";
+                                amountCents: number;
+                            }[];
+                            totalCents: number;
+                            /** @description ISO 4217 currency code */
+                            currency: string;
+                            dueAt: string;
+                            issuedAt: string;
+                            /** @enum {string} */
+                            status: "open" | "paid" | "written-off";
+                            /**
+                             * @description The payment attempt: pending, failed (retried later), succeeded (paid) or cancelled (written off mid-attempt)
+                             * @enum {string}
+                             */
+                            charge: "pending" | "failed" | "succeeded" | "cancelled";
+                            /** @description Charge attempts made */
+                            attempts: number;
+                            failures: {
+                                attempt: number;
+                                reason: string;
+                                gatewayCode: string | null;
+                                failedAt: string;
+                            }[];
+                            paidAt: string | null;
+                            /** @description Until when the payment covers the subscription; null while unpaid */
+                            paidUntil: string | null;
+                            /** @description The payment gateway's reference of the captured payment */
+                            gatewayReference: string | null;
+                            writtenOff: {
+                                reason: string;
+                                by: string;
+                                at: string;
+                            } | null;
+                        }[];
+                        /** @description Over all the customer's invoices, whatever the filter and page */
+                        summary: {
+                            invoices: number;
+                            paidCents: number;
+                            openCents: number;
+                            writtenOffCents: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issueInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    period: string;
+                    /** Format: date-time */
+                    dueAt?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            planId: string;
+                            /** @description The product the support plan covers */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price */
+                            amountCents: number;
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        /** @description One per active support plan */
+                        lines: {
+                            planId: string;
+                            /** @description The product the support plan covers */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price */
+                            amountCents: number;
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** Format: date-time */
+                        issuedAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failures: {
+                            attempt: number;
+                            reason: string;
+                            /** @description The gateway's decline code; null when it never answered */
+                            gatewayCode: string | null;
+                            /** Format: date-time */
+                            failedAt: string;
+                        }[];
+                        paidAt: string | null;
+                        /** @description Set once paid: the customer's paid-until date this invoice gives */
+                        paidUntil: string | null;
+                        /** @description The gateway's reference of the payment; null until paid */
+                        gatewayReference: string | null;
+                        writtenOff: {
+                            reason: string;
+                            /** @description User id of who wrote it off */
+                            by: string;
+                            /** Format: date-time */
+                            at: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recordChargeOutcome: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    outcome: {
+                        /** @constant */
+                        kind: "chargeSucceeded";
+                        gatewayReference: string;
+                        amountCents: number;
+                        graceDays?: number;
+                    } | {
+                        /** @constant */
+                        kind: "chargeFailed";
+                        reason: string;
+                        /** @default null */
+                        gatewayCode?: string | null;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            planId: string;
+                            /** @description The product the support plan covers */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price */
+                            amountCents: number;
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retryInvoiceCharge: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            planId: string;
+                            /** @description The product the support plan covers */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price */
+                            amountCents: number;
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    writeOffInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            planId: string;
+                            /** @description The product the support plan covers */
+                            product: string;
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price */
+                            amountCents: number;
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        categories: {
+                            category: string;
+                            /** @description What a ticket for this kind of appliance starts with */
+                            firstVisit: {
+                                skills: string[];
+                                expertsNeeded: number;
+                                durationMinutes: number;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listApplianceModels: {
+        parameters: {
+            query?: {
+                category?: string;
+                includeRetired?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description By brand, then model */
+                        models: {
+                            /** @description Derived from brand and model, e.g. whirlpool-wtw5000dw */
+                            modelId: string;
+                            brand: string;
+                            model: string;
+                            /** @description Lower case, words joined by dashes, e.g. washer or range-hood */
+                            category: string;
+                            /** @description Every expert sent to a ticket about this model has these skills */
+                            requiredSkills: string[];
+                            /** @description Other spellings customers use, matched by free text */
+                            aliases: string[];
+                            /** @description Retired models can no longer be picked for new tickets */
+                            retired: boolean;
+                            /** @description The listed model that replaced a retired one: a new ticket naming this model is recorded with it */
+                            successorId: string | null;
+                            addedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addApplianceModel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    brand: string;
+                    model: string;
+                    category: string;
+                    requiredSkills: string[];
+                    aliases?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Derived from brand and model, e.g. whirlpool-wtw5000dw */
+                        modelId: string;
+                        brand: string;
+                        model: string;
+                        /** @description Lower case, words joined by dashes, e.g. washer or range-hood */
+                        category: string;
+                        /** @description Every expert sent to a ticket about this model has these skills */
+                        requiredSkills: string[];
+                        /** @description Other spellings customers use, matched by free text */
+                        aliases: string[];
+                        /** @description Retired models can no longer be picked for new tickets */
+                        retired: boolean;
+                        /** @description The listed model that replaced a retired one: a new ticket naming this model is recorded with it */
+                        successorId: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    matchApplianceModels: {
+        parameters: {
+            query: {
+                text: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The text matched, as given (trimmed) */
+                        text: string;
+                        /** @description Best first */
+                        matches: {
+                            modelId: string;
+                            /** @description 0 < score ≤ 1: 1 is brand and model (or an alias) found in the text */
+                            score: number;
+                            /**
+                             * @description What carried the score: the model name, an alias, part of a name, or only the brand
+                             * @enum {string}
+                             */
+                            matchedOn: "model" | "alias" | "partial" | "brand";
+                            model: {
+                                /** @description Derived from brand and model, e.g. whirlpool-wtw5000dw */
+                                modelId: string;
+                                brand: string;
+                                model: string;
+                                /** @description Lower case, words joined by dashes, e.g. washer or range-hood */
+                                category: string;
+                                /** @description Every expert sent to a ticket about this model has these skills */
+                                requiredSkills: string[];
+                                /** @description Other spellings customers use, matched by free text */
+                                aliases: string[];
+                                /** @description Retired models can no longer be picked for new tickets */
+                                retired: boolean;
+                                /** @description The listed model that replaced a retired one: a new ticket naming this model is recorded with it */
+                                successorId: string | null;
+                                addedAt: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getApplianceModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Derived from brand and model, e.g. whirlpool-wtw5000dw */
+                        modelId: string;
+                        brand: string;
+                        model: string;
+                        /** @description Lower case, words joined by dashes, e.g. washer or range-hood */
+                        category: string;
+                        /** @description Every expert sent to a ticket about this model has these skills */
+                        requiredSkills: string[];
+                        /** @description Other spellings customers use, matched by free text */
+                        aliases: string[];
+                        /** @description Retired models can no longer be picked for new tickets */
+                        retired: boolean;
+                        /** @description The listed model that replaced a retired one: a new ticket naming this model is recorded with it */
+                        successorId: string | null;
+                        addedAt: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateApplianceModel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    requiredSkills?: string[];
+                    aliases?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Derived from brand and model, e.g. whirlpool-wtw5000dw */
+                        modelId: string;
+                        /** @description Every expert sent to a ticket about this model has these skills */
+                        requiredSkills: string[];
+                        /** @description Other spellings customers use, matched by free text */
+                        aliases: string[];
+                        /** @description Retired models can no longer be picked for new tickets */
+                        retired: boolean;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retireApplianceModel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    successorId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Derived from brand and model, e.g. whirlpool-wtw5000dw */
+                        modelId: string;
+                        /** @description Retired models can no longer be picked for new tickets */
+                        retired: boolean;
+                        successorId: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reinstateApplianceModel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                modelId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Derived from brand and model, e.g. whirlpool-wtw5000dw */
+                        modelId: string;
+                        /** @description Retired models can no longer be picked for new tickets */
+                        retired: boolean;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listExperts: {
+        parameters: {
+            query?: {
+                skill?: string;
+                active?: "true" | "false";
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        experts: {
+                            expertId: string;
+                            name: string;
+                            /** @description Where messages go (the login e-mail may differ) */
+                            email: string;
+                            phone: string;
+                            /** @description e.g. 'en-US' */
+                            locale: string;
+                            /** @description Normalized: lower case, single spaces */
+                            skills: string[];
+                            /** @description Home location, where a service radius is measured from */
+                            home: {
+                                /** @description Latitude, WGS 84 degrees */
+                                lat: number;
+                                /** @description Longitude, WGS 84 degrees */
+                                lon: number;
+                            };
+                            /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                            serviceArea: {
+                                /** @constant */
+                                kind: "radius";
+                                /** @description Kilometres around the home location */
+                                radiusKm: number;
+                            } | {
+                                /** @constant */
+                                kind: "areas";
+                                /** @description Named areas served (postal codes, districts) */
+                                areas: string[];
+                            };
+                            /** @description The radius of a radius service area; 0 for named areas */
+                            serviceRadiusKm: number;
+                            /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                            availability: {
+                                /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                                timeZone: string;
+                                /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                                days: {
+                                    /** @description 'HH:MM', local time */
+                                    from: string;
+                                    /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                    to: string;
+                                }[][];
+                            };
+                            active: boolean;
+                            /** @description Why the expert was deactivated; null while active */
+                            deactivationReason: string | null;
+                            feePerVisitCents: number;
+                            /** @description The visits the expert is booked for, earliest first */
+                            bookings: {
+                                visitId: string;
+                                /** @description A half-open interval [start, end): it ends just before `end`. */
+                                range: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                };
+                            }[];
+                            /** @description Earliest first */
+                            timeOff: {
+                                timeOffId: string;
+                                /** @description A half-open interval [start, end): it ends just before `end`. */
+                                range: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                };
+                                reason: string;
+                            }[];
+                            /** @description Survey ratings of the tickets the expert worked on, one per ticket */
+                            ratings: {
+                                ticketId: string;
+                                rating: number;
+                            }[];
+                            /** @description Average of `ratings`; null when there are none */
+                            rating: number | null;
+                            /** Format: date-time */
+                            onboardedAt: string;
+                        }[];
+                        /** @description Experts matching the filter, all pages together */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    onboardExpert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    email: string;
+                    phone: string;
+                    /** @default en-US */
+                    locale?: string;
+                    homeLocation: {
+                        lat: number;
+                        lon: number;
+                    };
+                    serviceArea: {
+                        /** @constant */
+                        kind: "radius";
+                        radiusKm: number;
+                    } | {
+                        /** @constant */
+                        kind: "areas";
+                        areas: string[];
+                    };
+                    skills: string[];
+                    availability: {
+                        timeZone: string;
+                        days: {
+                            from: string;
+                            to: string;
+                        }[][];
+                    };
+                    feePerVisitCents: number;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @description The expert's login account */
+                        userId: string;
+                        /** @description The login e-mail */
+                        email: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getExpert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        name: string;
+                        /** @description Where messages go (the login e-mail may differ) */
+                        email: string;
+                        phone: string;
+                        /** @description e.g. 'en-US' */
+                        locale: string;
+                        /** @description Normalized: lower case, single spaces */
+                        skills: string[];
+                        /** @description Home location, where a service radius is measured from */
+                        home: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        /** @description The radius of a radius service area; 0 for named areas */
+                        serviceRadiusKm: number;
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        active: boolean;
+                        /** @description Why the expert was deactivated; null while active */
+                        deactivationReason: string | null;
+                        feePerVisitCents: number;
+                        /** @description The visits the expert is booked for, earliest first */
+                        bookings: {
+                            visitId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                        }[];
+                        /** @description Earliest first */
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                        /** @description Survey ratings of the tickets the expert worked on, one per ticket */
+                        ratings: {
+                            ticketId: string;
+                            rating: number;
+                        }[];
+                        /** @description Average of `ratings`; null when there are none */
+                        rating: number | null;
+                        /** Format: date-time */
+                        onboardedAt: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateExpertProfile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** Format: email */
+                    email: string;
+                    phone: string;
+                    locale: string;
+                    feePerVisitCents: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive";
+                        skills: string[];
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        homeLocation: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                        name: string;
+                        contact: {
+                            /** @description Where messages go (the login e-mail is unchanged) */
+                            email: string;
+                            phone: string;
+                        };
+                        locale: string;
+                        feePerVisitCents: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setExpertSkills: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    skills: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive";
+                        skills: string[];
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        homeLocation: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setExpertServiceArea: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    homeLocation: {
+                        lat: number;
+                        lon: number;
+                    };
+                    serviceArea: {
+                        /** @constant */
+                        kind: "radius";
+                        radiusKm: number;
+                    } | {
+                        /** @constant */
+                        kind: "areas";
+                        areas: string[];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive";
+                        skills: string[];
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        homeLocation: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setExpertAvailability: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    availability: {
+                        timeZone: string;
+                        days: {
+                            from: string;
+                            to: string;
+                        }[][];
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive";
+                        skills: string[];
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        homeLocation: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addExpertTimeOff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    range: {
+                        /** Format: date-time */
+                        start: string;
+                        /** Format: date-time */
+                        end: string;
+                    };
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive";
+                        skills: string[];
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        homeLocation: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                        /** @description The new time off, to remove it later */
+                        timeOffId: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeExpertTimeOff: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+                timeOffId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivateExpert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                    force?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive";
+                        skills: string[];
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        homeLocation: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                        /** @description The unfinished bookings a forced deactivation released: their visits need another expert (empty otherwise) */
+                        releasedBookings: {
+                            visitId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reactivateExpert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                expertId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        expertId: string;
+                        /** @enum {string} */
+                        status: "active" | "inactive";
+                        skills: string[];
+                        /** @description Where the expert works: a radius around their home, or a list of named areas. */
+                        serviceArea: {
+                            /** @constant */
+                            kind: "radius";
+                            /** @description Kilometres around the home location */
+                            radiusKm: number;
+                        } | {
+                            /** @constant */
+                            kind: "areas";
+                            /** @description Named areas served (postal codes, districts) */
+                            areas: string[];
+                        };
+                        homeLocation: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Weekly working hours: advisory, a booking outside them is allowed. */
+                        availability: {
+                            /** @description IANA time zone the slots are in, e.g. 'America/Chicago' */
+                            timeZone: string;
+                            /** @description Exactly seven lists of slots, Sunday first (index as Date#getDay) */
+                            days: {
+                                /** @description 'HH:MM', local time */
+                                from: string;
+                                /** @description 'HH:MM' ('24:00' for the end of the day) */
+                                to: string;
+                            }[][];
+                        };
+                        timeOff: {
+                            timeOffId: string;
+                            /** @description A half-open interval [start, end): it ends just before `end`. */
+                            range: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            };
+                            reason: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                role?: "customer" | "expert" | "helpdesk" | "admin" | "manager";
+                disabled?: "true" | "false";
+                q?: string;
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        users: {
+                            userId: string;
+                            /** @description The login e-mail (lower case) */
+                            email: string;
+                            /** @enum {string} */
+                            role: "customer" | "expert" | "helpdesk" | "admin" | "manager";
+                            /** @description The customer the login acts for (role customer); null for other roles */
+                            customerId: string | null;
+                            /** @description The expert profile the login acts as (role expert); null for other roles */
+                            expertId: string | null;
+                            /** @description A disabled account can neither log in nor refresh */
+                            disabled: boolean;
+                            /** Format: date-time */
+                            registeredAt: string;
+                        }[];
+                        /** @description Accounts matching the filter, all pages together */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createStaffUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                    /** @enum {string} */
+                    role: "helpdesk" | "manager" | "admin";
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userId: string;
+                        email: string;
+                        /** @enum {string} */
+                        role: "helpdesk" | "manager" | "admin";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeOwnPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    currentPassword: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userId: string;
+                        disabled: boolean;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enableUser: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userId: string;
+                        disabled: boolean;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeUserRole: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    role: "customer" | "expert" | "helpdesk" | "admin" | "manager";
+                    customerId?: string;
+                    expertId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        userId: string;
+                        /** @enum {string} */
+                        role: "customer" | "expert" | "helpdesk" | "admin" | "manager";
+                        /** @description Set exactly for role customer */
+                        customerId: string | null;
+                        /** @description Set exactly for role expert */
+                        expertId: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    writeArticle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title: string;
+                    problem: string;
+                    fix: string;
+                    /** @default [] */
+                    tags?: string[];
+                    applianceModelId?: string;
+                    category?: string;
+                    linkedTicketId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        articleId: string;
+                        /** @description The article's revision now */
+                        revision: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getArticle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        articleId: string;
+                        title: string;
+                        /** @description The symptom the article is about */
+                        problem: string;
+                        /** @description How to fix it */
+                        fix: string;
+                        tags: string[];
+                        /** @description The catalog model the article is about; null when it is about a category only */
+                        applianceModelId: string | null;
+                        /** @description The appliance category the article is about; null when it is about a model only */
+                        category: string | null;
+                        /** @description The ticket the article was written from, if any */
+                        linkedTicketId: string | null;
+                        /** @description User id of the author */
+                        authorId: string;
+                        /** @description 1 when written, one more on each revision */
+                        revision: number;
+                        /** @description Retired articles are left out of search */
+                        retired: boolean;
+                        /** @description Users who rated it helpful */
+                        helpful: number;
+                        /** @description Users who rated it not helpful */
+                        notHelpful: number;
+                        writtenAt: string;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reviseArticle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    title: string;
+                    problem: string;
+                    fix: string;
+                    /** @default [] */
+                    tags?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        articleId: string;
+                        /** @description The article's revision now */
+                        revision: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retireArticle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        articleId: string;
+                        /** @constant */
+                        retired: true;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rateArticle: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                articleId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    helpful: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        articleId: string;
+                        /** @description Your vote */
+                        helpful: boolean;
+                        /** @description The article's votes, yours included */
+                        counts: {
+                            helpful: number;
+                            notHelpful: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    suggestArticlesForTicket: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        basis: {
+                            applianceModelId: string | null;
+                            category: string | null;
+                            /** @enum {string} */
+                            modelFrom: "ticket" | "free-text" | "none";
+                        };
+                        suggestions: {
+                            score: number;
+                            matchedOn: ("model" | "category" | "words")[];
+                            sharedWords: string[];
+                            article: {
+                                articleId: string;
+                                title: string;
+                                problem: string;
+                                fix: string;
+                                tags: string[];
+                                applianceModelId: string | null;
+                                category: string | null;
+                                linkedTicketId: string | null;
+                                authorId: string;
+                                revision: number;
+                                helpful: number;
+                                notHelpful: number;
+                                writtenAt: string;
+                                updatedAt: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchArticles: {
+        parameters: {
+            query?: {
+                q?: string;
+                applianceModelId?: string;
+                category?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Best first */
+                        hits: {
+                            /** @description Text relevance, higher is better; null when searching without `q` (then the most helpful come first) */
+                            score: number | null;
+                            article: {
+                                articleId: string;
+                                title: string;
+                                /** @description The symptom the article is about */
+                                problem: string;
+                                /** @description How to fix it */
+                                fix: string;
+                                tags: string[];
+                                /** @description The catalog model the article is about; null when it is about a category only */
+                                applianceModelId: string | null;
+                                /** @description The appliance category the article is about; null when it is about a model only */
+                                category: string | null;
+                                /** @description The ticket the article was written from, if any */
+                                linkedTicketId: string | null;
+                                /** @description User id of the author */
+                                authorId: string;
+                                /** @description 1 when written, one more on each revision */
+                                revision: number;
+                                /** @description Retired articles are left out of search */
+                                retired: boolean;
+                                /** @description Users who rated it helpful */
+                                helpful: number;
+                                /** @description Users who rated it not helpful */
+                                notHelpful: number;
+                                writtenAt: string;
+                                updatedAt: string;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTickets: {
+        parameters: {
+            query?: {
+                status?: "on-hold" | "open" | "completed" | "cancelled";
+                flagged?: "true" | "false";
+                customerId?: string;
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Newest first */
+                        tickets: {
+                            ticketId: string;
+                            customerId: string;
+                            /**
+                             * @description on-hold: opened, payment not confirmed (waits for helpdesk); open: its visits are being matched and done; completed; cancelled
+                             * @enum {string}
+                             */
+                            status: "on-hold" | "open" | "completed" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            /** @description The appliance: a catalog model, free text, or free text helpdesk has since mapped to a model (both set) */
+                            appliance: {
+                                /** @description The catalog model (GET /catalog/models/{modelId}); null while only free text names it */
+                                modelId: string | null;
+                                /** @description The customer's own words for the appliance, when they did not pick a catalog model */
+                                text: string | null;
+                            };
+                            problem: string;
+                            /**
+                             * @description Whether the customer had paid for support when the ticket was opened
+                             * @enum {string}
+                             */
+                            paymentStatus: "paid" | "unpaid" | "unknown";
+                            /** @description Helpdesk opened it although payment was not confirmed */
+                            paymentOverridden: boolean;
+                            /** @description The open flags: what waits for helpdesk */
+                            flags: {
+                                /** @enum {string} */
+                                reason: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
+                                /** @description The visit the flag is about, or null for the whole ticket */
+                                visitId: string | null;
+                                note: string;
+                                /** @description On a replacement-needed flag: the experts free to replace, best first (else empty) */
+                                candidates: {
+                                    expertId: string;
+                                    name: string;
+                                    skills: string[];
+                                    /** @description From the expert's home to the customer, in km */
+                                    distanceKm: number;
+                                    /** @description When the expert's next booking or time off begins after the visit; null when nothing follows */
+                                    freeUntil: string | null;
+                                }[];
+                                flaggedAt: string;
+                            }[];
+                            /** @description Has open flags */
+                            flagged: boolean;
+                            /** @description Visits found no match in time */
+                            escalated: boolean;
+                            /** @description Flagged or escalated: in helpdesk's queue */
+                            inQueue: boolean;
+                            /** @description Visits that found no match in time, until helpdesk resolves it; null when not escalated */
+                            escalation: {
+                                visitIds: string[];
+                                /** @description Proposals that did not fit the plan */
+                                unfitProposals: {
+                                    visitId: string;
+                                    expertId: string;
+                                    starts: string[];
+                                }[];
+                                escalatedAt: string;
+                            } | null;
+                            visits: {
+                                visitId: string;
+                                /** @description The visit's status; planning until the visit is planned (GET /visits/{visitId} then has it) */
+                                status: ("open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled") | "planning";
+                                skills: string[];
+                                /** @description Set once finalized; null while open or after a reschedule */
+                                start: string | null;
+                                /** @description Set once finalized (moves with extensions); null while open or after a reschedule */
+                                end: string | null;
+                                /** @description Expert ids of the experts on the visit (empty until finalized) */
+                                experts: string[];
+                                /** @description The visit this one follows up (one closed incomplete); null for the visits the ticket was opened with */
+                                followUpOf: string | null;
+                                /** @description null while the visit is pending (open, scheduled or in progress) */
+                                outcome: ("completed" | "closed-incomplete" | "cancelled") | null;
+                            }[];
+                            openedBy: {
+                                userId: string;
+                                /** @enum {string} */
+                                role: "customer" | "expert" | "helpdesk" | "admin" | "manager" | "system";
+                                /** @description For role expert: the expert profile the login acted as */
+                                expertId?: string;
+                            };
+                            openedAt: string;
+                            completedAt: string | null;
+                            cancelledAt: string | null;
+                            /** @description How it was fixed, given when completed */
+                            resolution: string | null;
+                            /** @description The customer's answer to the satisfaction survey; null until answered */
+                            survey: {
+                                /** @description 1 (not at all satisfied) to 5 (very) */
+                                rating: number;
+                                comments: string;
+                                recordedAt: string;
+                            } | null;
+                            /** @description The ticket revision: the ETag, for If-Match */
+                            revision: number;
+                            updatedAt: string;
+                        }[];
+                        /** @description How many tickets match, over all pages */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    openTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    customerId?: string;
+                    applianceModelId?: string;
+                    applianceModelText?: string;
+                    problem: string;
+                    /**
+                     * @default normal
+                     * @enum {string}
+                     */
+                    priority?: "low" | "normal" | "high" | "urgent";
+                    visits: {
+                        skills: string[];
+                        /** @default 1 */
+                        expertsNeeded?: number;
+                        durationMinutes: number;
+                        windows: {
+                            /** Format: date-time */
+                            start: string;
+                            /** Format: date-time */
+                            end: string;
+                        }[];
+                    }[];
+                    /** @default [] */
+                    dependencies?: {
+                        before: number;
+                        after: number;
+                        minGapMinutes: number;
+                        /** @default null */
+                        maxGapMinutes?: number | null;
+                    }[];
+                    overridePayment?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        /**
+                         * @description on-hold: opened, payment not confirmed (waits for helpdesk); open: its visits are being matched and done; completed; cancelled
+                         * @enum {string}
+                         */
+                        status: "on-hold" | "open" | "completed" | "cancelled";
+                        /**
+                         * @description Whether the customer had paid for support when the ticket was opened
+                         * @enum {string}
+                         */
+                        paymentStatus: "paid" | "unpaid" | "unknown";
+                        /** @description The visits, in the order given (the Visit resources appear once planned) */
+                        visitIds: string[];
+                        /** @description The catalog model recorded (with a model id given) */
+                        applianceModelId?: string;
+                        /** @description The retired model the ticket named, recorded as its successor applianceModelId */
+                        replacedRetiredModelId?: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        customerId: string;
+                        /**
+                         * @description on-hold: opened, payment not confirmed (waits for helpdesk); open: its visits are being matched and done; completed; cancelled
+                         * @enum {string}
+                         */
+                        status: "on-hold" | "open" | "completed" | "cancelled";
+                        /** @enum {string} */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description The appliance: a catalog model, free text, or free text helpdesk has since mapped to a model (both set) */
+                        appliance: {
+                            /** @description The catalog model (GET /catalog/models/{modelId}); null while only free text names it */
+                            modelId: string | null;
+                            /** @description The customer's own words for the appliance, when they did not pick a catalog model */
+                            text: string | null;
+                        };
+                        problem: string;
+                        /**
+                         * @description Whether the customer had paid for support when the ticket was opened
+                         * @enum {string}
+                         */
+                        paymentStatus: "paid" | "unpaid" | "unknown";
+                        /** @description Helpdesk opened it although payment was not confirmed */
+                        paymentOverridden: boolean;
+                        /** @description The open flags: what waits for helpdesk */
+                        flags: {
+                            /** @enum {string} */
+                            reason: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
+                            /** @description The visit the flag is about, or null for the whole ticket */
+                            visitId: string | null;
+                            note: string;
+                            /** @description On a replacement-needed flag: the experts free to replace, best first (else empty) */
+                            candidates: {
+                                expertId: string;
+                                name: string;
+                                skills: string[];
+                                /** @description From the expert's home to the customer, in km */
+                                distanceKm: number;
+                                /** @description When the expert's next booking or time off begins after the visit; null when nothing follows */
+                                freeUntil: string | null;
+                            }[];
+                            flaggedAt: string;
+                        }[];
+                        /** @description Has open flags */
+                        flagged: boolean;
+                        /** @description Visits found no match in time */
+                        escalated: boolean;
+                        /** @description Flagged or escalated: in helpdesk's queue */
+                        inQueue: boolean;
+                        /** @description Visits that found no match in time, until helpdesk resolves it; null when not escalated */
+                        escalation: {
+                            visitIds: string[];
+                            /** @description Proposals that did not fit the plan */
+                            unfitProposals: {
+                                visitId: string;
+                                expertId: string;
+                                starts: string[];
+                            }[];
+                            escalatedAt: string;
+                        } | null;
+                        visits: {
+                            visitId: string;
+                            /** @description The visit's status; planning until the visit is planned (GET /visits/{visitId} then has it) */
+                            status: ("open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled") | "planning";
+                            skills: string[];
+                            /** @description Set once finalized; null while open or after a reschedule */
+                            start: string | null;
+                            /** @description Set once finalized (moves with extensions); null while open or after a reschedule */
+                            end: string | null;
+                            /** @description Expert ids of the experts on the visit (empty until finalized) */
+                            experts: string[];
+                            /** @description The visit this one follows up (one closed incomplete); null for the visits the ticket was opened with */
+                            followUpOf: string | null;
+                            /** @description null while the visit is pending (open, scheduled or in progress) */
+                            outcome: ("completed" | "closed-incomplete" | "cancelled") | null;
+                        }[];
+                        openedBy: {
+                            userId: string;
+                            /** @enum {string} */
+                            role: "customer" | "expert" | "helpdesk" | "admin" | "manager" | "system";
+                            /** @description For role expert: the expert profile the login acted as */
+                            expertId?: string;
+                        };
+                        openedAt: string;
+                        completedAt: string | null;
+                        cancelledAt: string | null;
+                        /** @description How it was fixed, given when completed */
+                        resolution: string | null;
+                        /** @description The customer's answer to the satisfaction survey; null until answered */
+                        survey: {
+                            /** @description 1 (not at all satisfied) to 5 (very) */
+                            rating: number;
+                            comments: string;
+                            recordedAt: string;
+                        } | null;
+                        /** @description The ticket revision: the ETag, for If-Match */
+                        revision: number;
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTicketHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        /** @description In the order the events were recorded */
+                        history: {
+                            eventId: string;
+                            /** @description e.g. ticket-<ticketId> or visit-<visitId> */
+                            stream: string;
+                            /** @description The aggregate kind: ticket, visit … */
+                            category: string;
+                            entityId: string;
+                            /** @description The event's revision in its stream */
+                            revision: number;
+                            /** @description The event's global position */
+                            position: number;
+                            /** @description The event type, e.g. TicketOpened, VisitFinalized */
+                            type: string;
+                            at: string;
+                            actor: {
+                                userId: string;
+                                /** @enum {string} */
+                                role: "customer" | "expert" | "helpdesk" | "admin" | "manager" | "system";
+                                /** @description For role expert: the expert profile the login acted as */
+                                expertId?: string;
+                            };
+                            correlationId: string;
+                            causationId: string | null;
+                            /** @description The event's data, as recorded (secrets redacted) */
+                            data: unknown;
+                            /** @description What caused the event: another event, the request that sent it, or the command; null when unknown */
+                            cause: ({
+                                /** @constant */
+                                kind: "event";
+                                eventId: string;
+                                type: string;
+                                stream: string;
+                                position: number;
+                                /** @description The causing event is an entry of this same history (follow the chain there) */
+                                inHistory: boolean;
+                            } | {
+                                /** @constant */
+                                kind: "request";
+                                /** @description The request (its command id) that sent the command */
+                                requestId: string;
+                            } | {
+                                /** @constant */
+                                kind: "command";
+                                /** @description Events recorded without a cause (e.g. by the demo seed): the command */
+                                commandId: string;
+                            }) | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        /** @constant */
+                        status: "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeTicket: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    resolution: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        /** @constant */
+                        status: "completed";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTicketNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        messages: {
+                            id: string;
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
+                            to: string;
+                            /** @enum {string} */
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            /** @description E-mail subject; null for SMS */
+                            subject: string | null;
+                            body: string;
+                            /**
+                             * @description pending: not delivered yet (retried); sent; parked: gave up, helpdesk was told
+                             * @enum {string}
+                             */
+                            status: "pending" | "sent" | "parked";
+                            createdAt: string;
+                            sentAt: string | null;
+                            /** @description The visit the message is about, if any */
+                            visitId: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getVisitFeed: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Earliest planned first */
+                        visits: {
+                            visitId: string;
+                            ticketId: string;
+                            /** @description The ticket's customer; null if not known yet */
+                            customerId: string | null;
+                            /** @description The matching group (the ticket id): a ticket's open visits are matched together */
+                            groupId: string;
+                            /**
+                             * @description open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed
+                             * @enum {string}
+                             */
+                            status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            /** @description Every expert on the visit has all of these */
+                            skills: string[];
+                            /** @description Distinct experts needed at the same time */
+                            expertsNeeded: number;
+                            durationMinutes: number;
+                            /** @description The customer's acceptable windows: the whole visit fits inside one of them */
+                            windows: {
+                                start: string;
+                                end: string;
+                            }[];
+                            /** @description The customer's location: every visit of the ticket happens there */
+                            location: {
+                                /** @description Latitude, WGS 84 degrees */
+                                lat: number;
+                                /** @description Longitude, WGS 84 degrees */
+                                lon: number;
+                            };
+                            /** @description Set when finalized; null while open (and after a reschedule) */
+                            start: string | null;
+                            /** @description Set when finalized (moves with extensions); null while open */
+                            end: string | null;
+                            /** @description Expert ids of the experts on the visit (empty until finalized) */
+                            experts: string[];
+                            /** @description expertId → the ETA that expert reported when en route */
+                            etas: {
+                                [key: string]: string;
+                            };
+                            /** @description The latest ETA reported (any expert); null when none */
+                            eta: string | null;
+                            /** @description Minutes the visit was extended by, in all */
+                            extendedMinutes: number;
+                            rescheduleCount: number;
+                            /** @description Why it was closed incomplete; null otherwise */
+                            incompleteReason: ("needs-parts" | "needs-more-time") | null;
+                            plannedAt: string;
+                            updatedAt: string;
+                            /** @description The visit revision: the ETag, for If-Match */
+                            revision: number;
+                            /** @description While open: who proposed which starts */
+                            proposals: {
+                                expertId: string;
+                                /** @description The starts this expert proposed */
+                                starts: string[];
+                            }[];
+                            /** @description While open: experts helpdesk assigned directly */
+                            assignments: {
+                                expertId: string;
+                                /** @description The start helpdesk assigned the expert to */
+                                start: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMySchedule: {
+        parameters: {
+            query?: {
+                includeClosed?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Visits you are on, by start (closed ones only with includeClosed=true) */
+                        scheduled: {
+                            visitId: string;
+                            ticketId: string;
+                            /** @description The ticket's customer; null if not known yet */
+                            customerId: string | null;
+                            /** @description The matching group (the ticket id): a ticket's open visits are matched together */
+                            groupId: string;
+                            /**
+                             * @description open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed
+                             * @enum {string}
+                             */
+                            status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            /** @description Every expert on the visit has all of these */
+                            skills: string[];
+                            /** @description Distinct experts needed at the same time */
+                            expertsNeeded: number;
+                            durationMinutes: number;
+                            /** @description The customer's acceptable windows: the whole visit fits inside one of them */
+                            windows: {
+                                start: string;
+                                end: string;
+                            }[];
+                            /** @description The customer's location: every visit of the ticket happens there */
+                            location: {
+                                /** @description Latitude, WGS 84 degrees */
+                                lat: number;
+                                /** @description Longitude, WGS 84 degrees */
+                                lon: number;
+                            };
+                            /** @description Set when finalized; null while open (and after a reschedule) */
+                            start: string | null;
+                            /** @description Set when finalized (moves with extensions); null while open */
+                            end: string | null;
+                            /** @description Expert ids of the experts on the visit (empty until finalized) */
+                            experts: string[];
+                            /** @description expertId → the ETA that expert reported when en route */
+                            etas: {
+                                [key: string]: string;
+                            };
+                            /** @description The latest ETA reported (any expert); null when none */
+                            eta: string | null;
+                            /** @description Minutes the visit was extended by, in all */
+                            extendedMinutes: number;
+                            rescheduleCount: number;
+                            /** @description Why it was closed incomplete; null otherwise */
+                            incompleteReason: ("needs-parts" | "needs-more-time") | null;
+                            plannedAt: string;
+                            updatedAt: string;
+                            /** @description The visit revision: the ETag, for If-Match */
+                            revision: number;
+                            /** @description While open: who proposed which starts */
+                            proposals: {
+                                expertId: string;
+                                /** @description The starts this expert proposed */
+                                starts: string[];
+                            }[];
+                            /** @description While open: experts helpdesk assigned directly */
+                            assignments: {
+                                expertId: string;
+                                /** @description The start helpdesk assigned the expert to */
+                                start: string;
+                            }[];
+                        }[];
+                        /** @description Open visits you proposed for or were assigned to */
+                        proposed: {
+                            visitId: string;
+                            ticketId: string;
+                            /** @description The ticket's customer; null if not known yet */
+                            customerId: string | null;
+                            /** @description The matching group (the ticket id): a ticket's open visits are matched together */
+                            groupId: string;
+                            /**
+                             * @description open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed
+                             * @enum {string}
+                             */
+                            status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            /** @description Every expert on the visit has all of these */
+                            skills: string[];
+                            /** @description Distinct experts needed at the same time */
+                            expertsNeeded: number;
+                            durationMinutes: number;
+                            /** @description The customer's acceptable windows: the whole visit fits inside one of them */
+                            windows: {
+                                start: string;
+                                end: string;
+                            }[];
+                            /** @description The customer's location: every visit of the ticket happens there */
+                            location: {
+                                /** @description Latitude, WGS 84 degrees */
+                                lat: number;
+                                /** @description Longitude, WGS 84 degrees */
+                                lon: number;
+                            };
+                            /** @description Set when finalized; null while open (and after a reschedule) */
+                            start: string | null;
+                            /** @description Set when finalized (moves with extensions); null while open */
+                            end: string | null;
+                            /** @description Expert ids of the experts on the visit (empty until finalized) */
+                            experts: string[];
+                            /** @description expertId → the ETA that expert reported when en route */
+                            etas: {
+                                [key: string]: string;
+                            };
+                            /** @description The latest ETA reported (any expert); null when none */
+                            eta: string | null;
+                            /** @description Minutes the visit was extended by, in all */
+                            extendedMinutes: number;
+                            rescheduleCount: number;
+                            /** @description Why it was closed incomplete; null otherwise */
+                            incompleteReason: ("needs-parts" | "needs-more-time") | null;
+                            plannedAt: string;
+                            updatedAt: string;
+                            /** @description The visit revision: the ETag, for If-Match */
+                            revision: number;
+                            /** @description While open: who proposed which starts */
+                            proposals: {
+                                expertId: string;
+                                /** @description The starts this expert proposed */
+                                starts: string[];
+                            }[];
+                            /** @description While open: experts helpdesk assigned directly */
+                            assignments: {
+                                expertId: string;
+                                /** @description The start helpdesk assigned the expert to */
+                                start: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getVisit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        ticketId: string;
+                        /** @description The ticket's customer; null if not known yet */
+                        customerId: string | null;
+                        /** @description The matching group (the ticket id): a ticket's open visits are matched together */
+                        groupId: string;
+                        /**
+                         * @description open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                        /** @enum {string} */
+                        priority: "low" | "normal" | "high" | "urgent";
+                        /** @description Every expert on the visit has all of these */
+                        skills: string[];
+                        /** @description Distinct experts needed at the same time */
+                        expertsNeeded: number;
+                        durationMinutes: number;
+                        /** @description The customer's acceptable windows: the whole visit fits inside one of them */
+                        windows: {
+                            start: string;
+                            end: string;
+                        }[];
+                        /** @description The customer's location: every visit of the ticket happens there */
+                        location: {
+                            /** @description Latitude, WGS 84 degrees */
+                            lat: number;
+                            /** @description Longitude, WGS 84 degrees */
+                            lon: number;
+                        };
+                        /** @description Set when finalized; null while open (and after a reschedule) */
+                        start: string | null;
+                        /** @description Set when finalized (moves with extensions); null while open */
+                        end: string | null;
+                        /** @description Expert ids of the experts on the visit (empty until finalized) */
+                        experts: string[];
+                        /** @description expertId → the ETA that expert reported when en route */
+                        etas: {
+                            [key: string]: string;
+                        };
+                        /** @description The latest ETA reported (any expert); null when none */
+                        eta: string | null;
+                        /** @description Minutes the visit was extended by, in all */
+                        extendedMinutes: number;
+                        rescheduleCount: number;
+                        /** @description Why it was closed incomplete; null otherwise */
+                        incompleteReason: ("needs-parts" | "needs-more-time") | null;
+                        plannedAt: string;
+                        updatedAt: string;
+                        /** @description The visit revision: the ETag, for If-Match */
+                        revision: number;
+                        /** @description While open: who proposed which starts (an expert not on the visit sees only their own; a customer, none: the field is absent) */
+                        proposals?: {
+                            expertId: string;
+                            /** @description The starts this expert proposed */
+                            starts: string[];
+                        }[];
+                        /** @description While open: experts helpdesk assigned directly (absent for a customer) */
+                        assignments?: {
+                            expertId: string;
+                            /** @description The start helpdesk assigned the expert to */
+                            start: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proposeSlots: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    starts: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /** @description The starts you now propose (empty: none) */
+                        starts: string[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    withdrawProposals: {
+        parameters: {
+            query?: {
+                start?: string | string[];
+            };
+            header?: never;
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /** @description The starts you now propose (empty: none) */
+                        starts: string[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markEnRoute: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: date-time */
+                    eta: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /**
+                         * @description The visit's status after the step
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markArrived: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /**
+                         * @description The visit's status after the step
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markStarted: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /**
+                         * @description The visit's status after the step
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportCantArrive: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /**
+                         * @description The visit's status after the step
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reportCantEnter: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /**
+                         * @description The visit's status after the step
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeVisit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    notes?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /**
+                         * @description The visit's status after the step
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    closeIncomplete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    reason: "needs-parts" | "needs-more-time";
+                    /** @default  */
+                    note?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /**
+                         * @description The visit's status after the step
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    requestExtension: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    minutes: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /** @constant */
+                        status: "extended";
+                        /** @description The visit's new end */
+                        end: string;
+                    } | {
+                        visitId: string;
+                        /** @constant */
+                        status: "closed-incomplete";
+                        /** @description The experts who are not free for the extra time */
+                        blockedBy: {
+                            expertId: string;
+                            /** @description Until when that expert's booking could stretch (their next booking or time off), if known */
+                            limit: string | null;
+                        }[];
+                        /** @description The follow-up visit planned for the rest of the work */
+                        followUpVisitId: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listHelpdeskQueue: {
+        parameters: {
+            query?: {
+                reason?: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        queue: {
+                            ticket: {
+                                ticketId: string;
+                                customerId: string;
+                                /**
+                                 * @description on-hold: opened, payment not confirmed (waits for helpdesk); open: its visits are being matched and done; completed; cancelled
+                                 * @enum {string}
+                                 */
+                                status: "on-hold" | "open" | "completed" | "cancelled";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                /** @description The appliance: a catalog model, free text, or free text helpdesk has since mapped to a model (both set) */
+                                appliance: {
+                                    /** @description The catalog model (GET /catalog/models/{modelId}); null while only free text names it */
+                                    modelId: string | null;
+                                    /** @description The customer's own words for the appliance, when they did not pick a catalog model */
+                                    text: string | null;
+                                };
+                                problem: string;
+                                /**
+                                 * @description Whether the customer had paid for support when the ticket was opened
+                                 * @enum {string}
+                                 */
+                                paymentStatus: "paid" | "unpaid" | "unknown";
+                                /** @description Helpdesk opened it although payment was not confirmed */
+                                paymentOverridden: boolean;
+                                /** @description The open flags: what waits for helpdesk */
+                                flags: {
+                                    /** @enum {string} */
+                                    reason: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
+                                    /** @description The visit the flag is about, or null for the whole ticket */
+                                    visitId: string | null;
+                                    note: string;
+                                    /** @description On a replacement-needed flag: the experts free to replace, best first (else empty) */
+                                    candidates: {
+                                        expertId: string;
+                                        name: string;
+                                        skills: string[];
+                                        /** @description From the expert's home to the customer, in km */
+                                        distanceKm: number;
+                                        /** @description When the expert's next booking or time off begins after the visit; null when nothing follows */
+                                        freeUntil: string | null;
+                                    }[];
+                                    flaggedAt: string;
+                                }[];
+                                /** @description Has open flags */
+                                flagged: boolean;
+                                /** @description Visits found no match in time */
+                                escalated: boolean;
+                                /** @description Flagged or escalated: in helpdesk's queue */
+                                inQueue: boolean;
+                                /** @description Visits that found no match in time, until helpdesk resolves it; null when not escalated */
+                                escalation: {
+                                    visitIds: string[];
+                                    /** @description Proposals that did not fit the plan */
+                                    unfitProposals: {
+                                        visitId: string;
+                                        expertId: string;
+                                        starts: string[];
+                                    }[];
+                                    escalatedAt: string;
+                                } | null;
+                                visits: {
+                                    visitId: string;
+                                    /** @description The visit's status; planning until the visit is planned (GET /visits/{visitId} then has it) */
+                                    status: ("open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled") | "planning";
+                                    skills: string[];
+                                    /** @description Set once finalized; null while open or after a reschedule */
+                                    start: string | null;
+                                    /** @description Set once finalized (moves with extensions); null while open or after a reschedule */
+                                    end: string | null;
+                                    /** @description Expert ids of the experts on the visit (empty until finalized) */
+                                    experts: string[];
+                                    /** @description The visit this one follows up (one closed incomplete); null for the visits the ticket was opened with */
+                                    followUpOf: string | null;
+                                    /** @description null while the visit is pending (open, scheduled or in progress) */
+                                    outcome: ("completed" | "closed-incomplete" | "cancelled") | null;
+                                }[];
+                                openedBy: {
+                                    userId: string;
+                                    /** @enum {string} */
+                                    role: "customer" | "expert" | "helpdesk" | "admin" | "manager" | "system";
+                                    /** @description For role expert: the expert profile the login acted as */
+                                    expertId?: string;
+                                };
+                                openedAt: string;
+                                completedAt: string | null;
+                                cancelledAt: string | null;
+                                /** @description How it was fixed, given when completed */
+                                resolution: string | null;
+                                /** @description The customer's answer to the satisfaction survey; null until answered */
+                                survey: {
+                                    /** @description 1 (not at all satisfied) to 5 (very) */
+                                    rating: number;
+                                    comments: string;
+                                    recordedAt: string;
+                                } | null;
+                                /** @description The ticket revision: the ETag, for If-Match */
+                                revision: number;
+                                updatedAt: string;
+                            };
+                            visits: {
+                                visitId: string;
+                                ticketId: string;
+                                /** @description The ticket's customer; null if not known yet */
+                                customerId: string | null;
+                                /** @description The matching group (the ticket id): a ticket's open visits are matched together */
+                                groupId: string;
+                                /**
+                                 * @description open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed
+                                 * @enum {string}
+                                 */
+                                status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                /** @description Every expert on the visit has all of these */
+                                skills: string[];
+                                /** @description Distinct experts needed at the same time */
+                                expertsNeeded: number;
+                                durationMinutes: number;
+                                /** @description The customer's acceptable windows: the whole visit fits inside one of them */
+                                windows: {
+                                    start: string;
+                                    end: string;
+                                }[];
+                                /** @description The customer's location: every visit of the ticket happens there */
+                                location: {
+                                    /** @description Latitude, WGS 84 degrees */
+                                    lat: number;
+                                    /** @description Longitude, WGS 84 degrees */
+                                    lon: number;
+                                };
+                                /** @description Set when finalized; null while open (and after a reschedule) */
+                                start: string | null;
+                                /** @description Set when finalized (moves with extensions); null while open */
+                                end: string | null;
+                                /** @description Expert ids of the experts on the visit (empty until finalized) */
+                                experts: string[];
+                                /** @description expertId → the ETA that expert reported when en route */
+                                etas: {
+                                    [key: string]: string;
+                                };
+                                /** @description The latest ETA reported (any expert); null when none */
+                                eta: string | null;
+                                /** @description Minutes the visit was extended by, in all */
+                                extendedMinutes: number;
+                                rescheduleCount: number;
+                                /** @description Why it was closed incomplete; null otherwise */
+                                incompleteReason: ("needs-parts" | "needs-more-time") | null;
+                                plannedAt: string;
+                                updatedAt: string;
+                                /** @description The visit revision: the ETag, for If-Match */
+                                revision: number;
+                                /** @description While open: who proposed which starts */
+                                proposals: {
+                                    expertId: string;
+                                    /** @description The starts this expert proposed */
+                                    starts: string[];
+                                }[];
+                                /** @description While open: experts helpdesk assigned directly */
+                                assignments: {
+                                    expertId: string;
+                                    /** @description The start helpdesk assigned the expert to */
+                                    start: string;
+                                }[];
+                                /** @description Open visit: proposed starts that fit none of its windows, per expert */
+                                unfitProposals: {
+                                    expertId: string;
+                                    starts: string[];
+                                }[];
+                            }[];
+                            /** @description The escalation's proposals that did not fit */
+                            unfitProposals: {
+                                visitId: string;
+                                expertId: string;
+                                /** @description The proposed starts that fit none of the visit's windows */
+                                starts: string[];
+                            }[];
+                        }[];
+                        /** @description The whole queue, or the flag reason's, all pages together */
+                        total: number;
+                        /** @description Pass as cursor for the next page; null on the last page */
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setVisitWindows: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    windows: {
+                        /** Format: date-time */
+                        start: string;
+                        /** Format: date-time */
+                        end: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        windows: {
+                            /** Format: date-time */
+                            start: string;
+                            /** Format: date-time */
+                            end: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assignExpert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    expertId: string;
+                    /** Format: date-time */
+                    start: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        expertId: string;
+                        /**
+                         * @description open until matching finalizes the visit
+                         * @enum {string}
+                         */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceExpert: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    outExpertId: string;
+                    inExpertId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /** @constant */
+                        status: "replaced";
+                        /** @description The expert now on the visit */
+                        inExpertId: string;
+                        /** @description The experts tried, in order; the last one took the visit */
+                        tried: string[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rescheduleVisit: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    windows: {
+                        /** Format: date-time */
+                        start: string;
+                        /** Format: date-time */
+                        end: string;
+                    }[];
+                    /** @default rescheduled by helpdesk */
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /** @enum {string} */
+                        status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resolveTicketFlag: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticketId: string;
+                reason: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    resolution: "released" | "handled" | "cancelled";
+                    /** @default  */
+                    note?: string;
+                    visitId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        /** @enum {string} */
+                        status: "on-hold" | "open" | "completed" | "cancelled";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mapApplianceModel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                ticketId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    applianceModelId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        applianceModelId: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        /** @description The problem the customer reported */
+                        problem: string;
+                        /** @description The catalog model, or the customer's own words for the appliance */
+                        appliance: {
+                            modelId: string | null;
+                            text: string | null;
+                        };
+                        /** @description When the ticket was completed */
+                        completedAt: string | null;
+                        /** @description How it was fixed */
+                        resolution: string | null;
+                        /** @description The survey was already answered: the link can no longer be used */
+                        answered: boolean;
+                        /** @description The questions to show, by the field of the answer they go with */
+                        questions: {
+                            rating: string;
+                            comments: string;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answerSurvey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rating: number;
+                    /** @default  */
+                    comments?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ticketId: string;
+                        /** @description 1 to 5, as given */
+                        rating: number;
+                        /** @description A message to show the customer */
+                        thanks: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listParkedNotifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Newest first */
+                        messages: {
+                            /** @description The message id, to retry it */
+                            id: string;
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
+                            to: string;
+                            /** @enum {string} */
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            /** @description Delivery attempts made */
+                            attempts: number;
+                            /** @description Why the last attempt failed */
+                            lastError: string | null;
+                            parkedAt: string | null;
+                            /** @description How many times the message was parked (a retried message may park again) */
+                            parkedCount: number;
+                            ticketId: string | null;
+                            visitId: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retryParkedNotification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    to?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /**
+                         * @description pending until the dispatcher delivers it (it may have done so already)
+                         * @enum {string}
+                         */
+                        status: "pending" | "sent" | "parked";
+                        /** @description Where it goes now */
+                        to: string;
+                        /** @description When the dispatcher tries; null once sent or parked again */
+                        nextAttemptAt: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTicketReport: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date
+                         * @description First UTC day reported
+                         */
+                        from: string;
+                        /**
+                         * Format: date
+                         * @description Last UTC day reported (included)
+                         */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description When the report was made
+                         */
+                        asOf: string;
+                        /** @description The whole range */
+                        totals: {
+                            /** @description Tickets opened */
+                            opened: number;
+                            /** @description Tickets opened, by priority */
+                            openedByPriority: {
+                                low: number;
+                                normal: number;
+                                high: number;
+                                urgent: number;
+                            };
+                            /** @description Tickets whose first visit was matched (finalized) */
+                            matched: number;
+                            /** @description Tickets escalated (no match in time) for the first time */
+                            escalated: number;
+                            /** @description Tickets completed */
+                            completed: number;
+                            /** @description Tickets cancelled */
+                            cancelled: number;
+                            visitsCompleted: number;
+                            /** @description Visits closed incomplete */
+                            visitsIncomplete: number;
+                            /** @description Visits added to tickets after they were opened (follow-ups of incomplete visits, mostly) */
+                            followUps: number;
+                            /** @description Surveys answered */
+                            surveys: number;
+                            /** @description From opening a ticket to its first visit's match, in minutes (one decimal) */
+                            averageTimeToMatchMinutes: number | null;
+                            /** @description From opening a ticket to its completion, in minutes (one decimal) */
+                            averageResolutionMinutes: number | null;
+                            /** @description Tickets escalated / tickets opened (0 to 1) */
+                            escalationRate: number | null;
+                            /** @description Visits completed / visits finished, completed or closed incomplete (0 to 1) */
+                            firstTimeFixRate: number | null;
+                            /** @description Average survey rating, 1 to 5 (two decimals) */
+                            averageRating: number | null;
+                            /** @description How many surveys gave each rating, 1 (worst) to 5 (best) */
+                            ratingDistribution: {
+                                1: number;
+                                2: number;
+                                3: number;
+                                4: number;
+                                5: number;
+                            };
+                        };
+                        /** @description One entry per UTC day from `from` to `to`, days without activity as zeros */
+                        days: {
+                            /** @description Tickets opened */
+                            opened: number;
+                            /** @description Tickets opened, by priority */
+                            openedByPriority: {
+                                low: number;
+                                normal: number;
+                                high: number;
+                                urgent: number;
+                            };
+                            /** @description Tickets whose first visit was matched (finalized) */
+                            matched: number;
+                            /** @description Tickets escalated (no match in time) for the first time */
+                            escalated: number;
+                            /** @description Tickets completed */
+                            completed: number;
+                            /** @description Tickets cancelled */
+                            cancelled: number;
+                            visitsCompleted: number;
+                            /** @description Visits closed incomplete */
+                            visitsIncomplete: number;
+                            /** @description Visits added to tickets after they were opened (follow-ups of incomplete visits, mostly) */
+                            followUps: number;
+                            /** @description Surveys answered */
+                            surveys: number;
+                            /** @description From opening a ticket to its first visit's match, in minutes (one decimal) */
+                            averageTimeToMatchMinutes: number | null;
+                            /** @description From opening a ticket to its completion, in minutes (one decimal) */
+                            averageResolutionMinutes: number | null;
+                            /** @description Tickets escalated / tickets opened (0 to 1) */
+                            escalationRate: number | null;
+                            /** @description Visits completed / visits finished, completed or closed incomplete (0 to 1) */
+                            firstTimeFixRate: number | null;
+                            /** @description Average survey rating, 1 to 5 (two decimals) */
+                            averageRating: number | null;
+                            /** @description How many surveys gave each rating, 1 (worst) to 5 (best) */
+                            ratingDistribution: {
+                                1: number;
+                                2: number;
+                                3: number;
+                                4: number;
+                                5: number;
+                            };
+                            /** Format: date */
+                            day: string;
+                        }[];
+                        /** @description The tickets now, whatever the range */
+                        current: {
+                            ticketsByStatus: {
+                                "on-hold": number;
+                                open: number;
+                                completed: number;
+                                cancelled: number;
+                            };
+                            /** @description Tickets escalated now */
+                            escalated: number;
+                            /** @description Tickets with an open flag now */
+                            flagged: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getExpertLeaderboard: {
+        parameters: {
+            query?: {
+                sort?: "rating" | "visits";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        sort: "rating" | "visits";
+                        /** @description Best first */
+                        experts: {
+                            rank: number;
+                            expertId: string;
+                            /** @description null when the expert profile is not (yet) in the experts read model */
+                            name: string | null;
+                            /** @description null when the expert profile is not (yet) in the experts read model */
+                            active: boolean | null;
+                            visitsCompleted: number;
+                            /** @description Visits closed incomplete */
+                            visitsIncomplete: number;
+                            /** @description Visits completed / visits finished (0 to 1); null before the first */
+                            firstTimeFixRate: number | null;
+                            /** @description Surveys of the tickets the expert worked on */
+                            surveys: number;
+                            /** @description 1 to 5 (two decimals); null without surveys */
+                            averageRating: number | null;
+                            /** @description How many surveys gave each rating, 1 (worst) to 5 (best) */
+                            ratingDistribution: {
+                                1: number;
+                                2: number;
+                                3: number;
+                                4: number;
+                                5: number;
+                            };
+                        }[];
+                        /** @description Experts with any report figures */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

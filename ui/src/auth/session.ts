@@ -4,15 +4,16 @@
  * is kept in localStorage so a reload keeps the user signed in. An expired refresh token or a
  * disabled account ends the session with a reason the login page shows.
  */
-export type Role = 'customer' | 'expert' | 'helpdesk' | 'admin' | 'manager' | 'ops';
+import createClient from 'openapi-fetch';
+import type { Answer } from '../api/answers';
+import type { paths } from '../api/schema';
 
-export interface SignedIn {
-  userId: string;
-  email: string;
-  role: Role;
-  customerId?: string;
-  expertId?: string;
-}
+type SessionAnswer = Answer<'/auth/login', 'post'>;
+export type SignedIn = SessionAnswer['user'];
+export type Role = SignedIn['role'];
+
+/** The session's own calls, without the app client's token handling (which relies on the session). */
+const auth = createClient<paths>({ baseUrl: window.location.origin });
 
 interface Tokens {
   accessToken: string;
@@ -49,10 +50,12 @@ class Session {
   }
 
   async logIn(email: string, password: string): Promise<SignedIn> {
-    const response = await fetch('/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.detail ?? body.title ?? `Login failed (${response.status})`);
-    return this.start(body).user;
+    const { data, error, response } = await auth.POST('/auth/login', { body: { email, password } });
+    if (!data) {
+      const problem = error as { detail?: string; title?: string } | undefined;
+      throw new Error(problem?.detail ?? problem?.title ?? `Login failed (${response.status})`);
+    }
+    return this.start(data).user;
   }
 
   /** On page load: resumes the session from the stored refresh token, if it still works. */
@@ -73,9 +76,8 @@ class Session {
     const token = this.tokens?.accessToken;
     const refreshToken = this.tokens?.refreshToken ?? localStorage.getItem(REFRESH_KEY);
     this.end();
-    if (token && refreshToken) {
-      await fetch('/auth/logout', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ refreshToken }) }).catch(() => undefined);
-    }
+    // Revokes every refresh token of the user (the other devices sign in again).
+    if (token && refreshToken) await auth.POST('/auth/logout', { headers: { authorization: `Bearer ${token}` } }).catch(() => undefined);
   }
 
   end(reason?: string): void {
@@ -91,21 +93,20 @@ class Session {
     this.renewing ??= (async () => {
       const refreshToken = this.tokens?.refreshToken ?? localStorage.getItem(REFRESH_KEY);
       if (!refreshToken) return null;
-      const response = await fetch('/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken }) }).catch(() => null);
-      if (!response) return this.tokens; // offline: keep what we have, try again later
-      const body = await response.json().catch(() => ({}));
-      if (!response.ok) {
-        this.end(response.status === 403 ? 'This account is disabled; contact helpdesk.' : 'Your session has expired; please log in again.');
+      const answer = await auth.POST('/auth/refresh', { body: { refreshToken } }).catch(() => null);
+      if (!answer) return this.tokens; // offline: keep what we have, try again later
+      if (!answer.data) {
+        this.end(answer.response.status === 403 ? 'This account is disabled; contact helpdesk.' : 'Your session has expired; please log in again.');
         return null;
       }
-      return this.start(body);
+      return this.start(answer.data);
     })().finally(() => {
       this.renewing = null;
     });
     return this.renewing;
   }
 
-  private start(body: { accessToken: string; expiresIn: number; refreshToken: string; user: SignedIn }): Tokens {
+  private start(body: SessionAnswer): Tokens {
     const tokens = { accessToken: body.accessToken, expiresAt: Date.now() + body.expiresIn * 1000, refreshToken: body.refreshToken, user: body.user };
     const wasIn = this.tokens !== null;
     this.tokens = tokens;
