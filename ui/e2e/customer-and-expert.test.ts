@@ -6,11 +6,11 @@
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestSystem, TestSystem, PASSWORD } from '../../api/__tests__/harness';
 import { markPaid } from '../../api/__tests__/scenario';
-import { buildWebApp, launchBrowser } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser } from './browser';
 
 jest.setTimeout(180_000);
 
-describe('web app: a customer and an expert', () => {
+describeInBrowser('web app: a customer and an expert', () => {
   let sys: TestSystem;
   let browser: Browser;
   const contexts: BrowserContext[] = [];

@@ -1,11 +1,11 @@
 /** The app shell in a real browser: each role logs in and lands on its own home; a dead session goes back to the login page. */
 import { Browser, Page } from 'playwright-core';
 import { startTestSystem, TestSystem, PASSWORD } from '../../api/__tests__/harness';
-import { buildWebApp, launchBrowser } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser } from './browser';
 
 jest.setTimeout(120_000);
 
-describe('web app: logging in', () => {
+describeInBrowser('web app: logging in', () => {
   let sys: TestSystem;
   let browser: Browser;
   let page: Page;
