@@ -60,6 +60,7 @@ export function startupBanner(facts: StartupFacts): string {
   const rows: [string, string][] = [];
   const add = (label: string, ...lines: string[]) => lines.forEach((line, i) => rows.push([i === 0 ? label : '', line]));
   if (facts.url) {
+    add('Web app', `${facts.url}/  (customers and experts log in here)`);
     add('API docs', `${facts.url}/docs`);
     add('Probes', '/health  /ready  /projections  /metrics');
   }

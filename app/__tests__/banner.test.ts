@@ -19,6 +19,7 @@ describe('the start-up banner', () => {
   it('says where to go, how to log in, which stores, and what is not for real, one line each', () => {
     const lines = startupBanner(facts).split('\n');
     expect(lines[1]).toBe(' Sysops Squad is ready: http://localhost:3000');
+    expect(lines).toContain(' Web app      http://localhost:3000/  (customers and experts log in here)');
     expect(lines).toContain(' API docs     http://localhost:3000/docs');
     expect(lines).toContain(' Event store  embedded SQLite data/events.db (synchronous=FULL)');
     expect(lines).toContain(' Documents    embedded SQLite + mingo data/documents.db');
