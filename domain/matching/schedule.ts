@@ -5,8 +5,10 @@
  * A schedule is consistent when every visit gets a start S with [S, S + duration) inside one of its
  * customer windows and exactly `expertsNeeded` distinct experts who each proposed S for that visit;
  * every dependency holds (after.start - before.end within [min, max] minutes); and no expert is
- * double-booked, neither against their bookings (except bookings of this group's own visits, so that
- * matching an already-finalized group again gives the same schedule) nor across the group's visits.
+ * double-booked, neither against their bookings nor across the group's visits. A booking for one of
+ * the group's visits does not count against that same visit (matching a finalized visit again gives
+ * the same schedule, and the calendar moves a visit's booking), but it does against the others:
+ * until it is moved, the calendar refuses to book that expert on top of it.
  * Ranges are half-open: a visit may start the minute another ends. Travel time is not modelled.
  *
  * FINALIZATION ORDER — a total order on consistent schedules; finalization picks the smallest.
@@ -203,7 +205,7 @@ export function matchGroup(input: MatchInput): MatchResult {
   const visits = dependencyOrder(input.visits, input.dependencies);
   const position = new Map(visits.map((v, i) => [v.visitId, i]));
   const edges = toEdges(input.dependencies, position);
-  const busy = bookingsOutsideGroup(input.bookings, position);
+  const busy = bookingsByExpert(input.bookings);
 
   const judged = input.proposals.map((proposal) => ({ proposal, verdict: judge(proposal, visits, position, busy) }));
   const { domains, tooFew } = slotsPerVisit(visits, judged);
@@ -250,21 +252,22 @@ function toEdges(dependencies: VisitDependency[], position: Map<string, number>)
   return edges.sort((a, b) => a.before - b.before || a.after - b.after || a.min - b.min || compareNumbers(a.max ?? Infinity, b.max ?? Infinity));
 }
 
-/** Each expert's bookings, earliest first, without the bookings of this group's own visits. */
-function bookingsOutsideGroup(bookings: Booking[], position: Map<string, number>): Map<string, TimeRange[]> {
-  const byExpert = new Map<string, TimeRange[]>();
+/** Each expert's bookings, earliest first (then by visit, so the one named in `unfit` never depends on input order). */
+function bookingsByExpert(bookings: Booking[]): Map<string, Booking[]> {
+  const byExpert = new Map<string, Booking[]>();
   for (const b of bookings) {
-    if (b.visitId !== undefined && position.has(b.visitId)) continue;
     // A malformed range blocks nothing (and would make the order below depend on the input).
     if (!isValidRange(b.range)) continue;
-    byExpert.set(b.expertId, [...(byExpert.get(b.expertId) ?? []), b.range]);
+    byExpert.set(b.expertId, [...(byExpert.get(b.expertId) ?? []), b]);
   }
-  for (const ranges of byExpert.values()) ranges.sort((a, b) => ms(a.start) - ms(b.start) || ms(a.end) - ms(b.end));
+  for (const list of byExpert.values()) {
+    list.sort((a, b) => ms(a.range.start) - ms(b.range.start) || ms(a.range.end) - ms(b.range.end) || compareStrings(a.visitId ?? '', b.visitId ?? ''));
+  }
   return byExpert;
 }
 
 /** What can be said about a proposal on its own. */
-function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, busy: Map<string, TimeRange[]>): Verdict {
+function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, busy: Map<string, Booking[]>): Verdict {
   const at = position.get(p.visitId);
   if (at === undefined) return { usable: false, reason: 'unknown-visit', detail: `visit ${p.visitId} is not part of this group` };
   if (!isInstant(p.start) || !isInstant(p.proposedAt)) return { usable: false, reason: 'invalid-time', detail: 'start and proposedAt must be ISO-8601 instants' };
@@ -274,8 +277,9 @@ function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, 
   if (!visit.windows.some((w) => ms(w.start) <= start && end <= ms(w.end))) {
     return { usable: false, reason: 'outside-windows', detail: `${iso(start)}–${iso(end)} is outside the customer's windows` };
   }
-  const clash = (busy.get(p.expertId) ?? []).find((r) => ms(r.start) < end && start < ms(r.end));
-  if (clash) return { usable: false, reason: 'expert-booked', detail: `${p.expertId} is already booked ${clash.start}–${clash.end}` };
+  // The visit's own booking is where it stands now, not a reason against its new schedule.
+  const clash = (busy.get(p.expertId) ?? []).find((b) => b.visitId !== p.visitId && ms(b.range.start) < end && start < ms(b.range.end));
+  if (clash) return { usable: false, reason: 'expert-booked', detail: `${p.expertId} is already booked ${clash.range.start}–${clash.range.end}` };
   return { usable: true, position: at, start, proposedAt: ms(p.proposedAt) };
 }
 

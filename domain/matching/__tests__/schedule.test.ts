@@ -147,6 +147,23 @@ describe('matchGroup', () => {
       expect(blocked.unfit).toEqual([{ proposal: proposals[0], reason: 'expert-booked', detail: `e1 is already booked ${at('09:00')}–${at('10:00')}` }]);
     });
 
+    it('ignores a booking of a visit of the group only for that visit', () => {
+      // Given e1 still booked on v1 at 09:00 (v1 is being matched again, e1 now offers 10:00 for it),
+      const bookings: Booking[] = [{ expertId: 'e1', range: { start: at('09:00'), end: at('10:00') }, visitId: 'v1' }];
+      const proposals = [propose('v1', 'e1', '10:00'), propose('v2', 'e1', '09:00', 1), propose('v2', 'e2', '09:00', 2)];
+      // when the group is matched, then v2 at 09:00 goes to e2: e1's calendar would refuse it.
+      expect(schedule(match({ visits, proposals, bookings })).map((v) => [v.visitId, v.start, v.experts])).toEqual([
+        ['v1', at('10:00'), ['e1']],
+        ['v2', at('09:00'), ['e2']],
+      ]);
+      // Without e2, e1's offer for v2 is unfit because of that booking.
+      const alone = notFull(match({ visits, proposals: proposals.slice(0, 2), bookings }));
+      expect(alone.unfit.map((u) => [u.proposal.visitId, u.reason])).toEqual([
+        ['v1', 'no-consistent-schedule'],
+        ['v2', 'expert-booked'],
+      ]);
+    });
+
     it("ignores bookings of the group's own visits, so a finalized group matches the same again", () => {
       const proposals = [propose('v1', 'e1', '09:00'), propose('v2', 'e1', '10:00')];
       const first = schedule(match({ visits, proposals }));
