@@ -21,9 +21,10 @@
  *     proposedAt is the expert's earliest proposal of that start for that visit. Compare the two lists'
  *     proposedAt instants position by position (earlier wins); if they are all equal, compare the
  *     lists' expertIds position by position (plain code-unit order, as JavaScript's `<`).
- * Instants compare as instants (Date.parse), never as strings. Step 3 is the same as comparing crews
- * as index combinations, in lexicographic order, of the visit's candidates sorted by
- * (proposedAt, expertId): that is how the search enumerates them.
+ * Instants compare as instants (Date.parse), never as strings. When proposal instants tie, step 3 is
+ * NOT the lexicographic order of index combinations of the candidates sorted by (proposedAt,
+ * expertId): {a, d} at instants (1, 3) comes before {b, c} at (1, 2) as indices, after it by the rule.
+ * See `crewsInOrder`.
  *
  * The result depends on the order of `visits` (tie-break of step 1) but not on the order of
  * proposals, bookings or dependencies.
@@ -401,7 +402,7 @@ function staff(items: { slot: Slot; needed: number }[]): Candidate[][] | null {
   const freeFor = (i: number) => items[i].slot.candidates.filter((c) => !isBusy(c.expertId, i));
   const go = (i: number): boolean => {
     if (i === items.length) return true;
-    for (const crew of combinations(freeFor(i), items[i].needed)) {
+    for (const crew of crewsInOrder(freeFor(i), items[i].needed)) {
       crews.push(crew);
       // Cheap look-ahead: every later visit still has enough free candidates.
       let viable = true;
@@ -414,7 +415,51 @@ function staff(items: { slot: Slot; needed: number }[]): Candidate[][] | null {
   return go(0) ? crews : null;
 }
 
-/** k-element combinations in lexicographic order of indices (the finalization order for crews). */
+/**
+ * The crews of `size` among `candidates` (sorted by time priority) in finalization order, each listed
+ * by time priority. Candidates with the same proposedAt form a class; a crew's proposedAt list is
+ * fixed by how many it takes from each class, and the more from an earlier class the earlier the
+ * crew. So: every split of `size` over the classes, most from the first class first, then the next
+ * class…; within a split, the members of each class in order of ids, the first class first.
+ */
+function* crewsInOrder(candidates: readonly Candidate[], size: number): Generator<Candidate[]> {
+  const classes: Candidate[][] = [];
+  for (const c of candidates) {
+    const last = classes[classes.length - 1];
+    if (last && last[0].proposedAt === c.proposedAt) last.push(c);
+    else classes.push([c]);
+  }
+  // All instants equal, or all different: the index combinations are already in this order.
+  if (classes.length === 1 || classes.length === candidates.length) {
+    yield* combinations(candidates, size);
+    return;
+  }
+  for (const split of splits(classes.map((c) => c.length), size)) yield* membersOf(classes, split, 0);
+}
+
+/** The ways to take `size` from classes of the given sizes, the most from the first class first. */
+function* splits(sizes: readonly number[], size: number, from = 0): Generator<number[]> {
+  if (from === sizes.length) {
+    if (size === 0) yield [];
+    return;
+  }
+  const later = sizes.slice(from + 1).reduce((a, b) => a + b, 0);
+  for (let take = Math.min(size, sizes[from]); take >= Math.max(0, size - later); take--) {
+    for (const rest of splits(sizes, size - take, from + 1)) yield [take, ...rest];
+  }
+}
+
+function* membersOf(classes: readonly Candidate[][], split: readonly number[], from: number): Generator<Candidate[]> {
+  if (from === classes.length - 1) {
+    yield* combinations(classes[from], split[from]);
+    return;
+  }
+  for (const mine of combinations(classes[from], split[from])) {
+    for (const rest of membersOf(classes, split, from + 1)) yield [...mine, ...rest];
+  }
+}
+
+/** k-element combinations in lexicographic order of indices. */
 function* combinations<T>(items: readonly T[], k: number, from = 0): Generator<T[]> {
   if (k === 0) {
     yield [];

@@ -57,6 +57,30 @@ describe('matchGroup', () => {
     expect(schedule(match({ visits: [visit('v1')], proposals }))[0].experts).toEqual(['e1']);
   });
 
+  it('ranks crews by their proposal instants before their ids, also when instants tie', () => {
+    // Given a one-hour visit needing two of a and b (proposed at minute 1), c (2) and d (3), and
+    // two half-hour visits inside it that only {a, c} and {a, b} proposed for,
+    const visits = [visit('v1', { expertsNeeded: 2 }), visit('v2', { durationMinutes: 30 }), visit('v3', { durationMinutes: 30 })];
+    const proposals = [
+      propose('v1', 'a', '09:00', 1),
+      propose('v1', 'b', '09:00', 1),
+      propose('v1', 'c', '09:00', 2),
+      propose('v1', 'd', '09:00', 3),
+      propose('v2', 'a', '09:00', 5),
+      propose('v2', 'c', '09:00', 5),
+      propose('v3', 'a', '09:30', 5),
+      propose('v3', 'b', '09:30', 5),
+    ];
+    // when the group is matched,
+    const result = schedule(match({ visits, proposals }));
+    // then only {a, d} (minutes 1, 3) and {b, c} (minutes 1, 2) leave v2 and v3 an expert, and {b, c} wins on its second instant.
+    expect(result.map((v) => [v.visitId, v.experts])).toEqual([
+      ['v1', ['b', 'c']],
+      ['v2', ['a']],
+      ['v3', ['a']],
+    ]);
+  });
+
   describe('a visit needing two experts', () => {
     const v1 = visit('v1', { expertsNeeded: 2 });
 
