@@ -24,7 +24,10 @@
  * Instants compare as instants (Date.parse), never as strings. When proposal instants tie, step 3 is
  * NOT the lexicographic order of index combinations of the candidates sorted by (proposedAt,
  * expertId): {a, d} at instants (1, 3) comes before {b, c} at (1, 2) as indices, after it by the rule.
- * See `crewsInOrder`.
+ * search.ts enumerates crews in the rule's order.
+ *
+ * The search is bounded: a group it cannot decide within its work budget (`SEARCH_BUDGET`) is not
+ * full for now (`undecided`), and is escalated at its deadline like any group that is not full.
  *
  * The result depends on the order of `visits` (tie-break of step 1) but not on the order of
  * proposals, bookings or dependencies.
@@ -32,6 +35,7 @@
 import { DomainError } from '../decider';
 import { isInstant, isValidRange, ms, TimeRange } from '../shared/time';
 import { VisitDependency, VisitSpec } from '../shared/visit-plan';
+import { Candidate, Edge, gapHolds, SEARCH_BUDGET, searchSchedule, Slot } from './search';
 
 export interface Proposal {
   visitId: string;
@@ -79,7 +83,9 @@ export type UnfitReason =
   /** No usable start of a dependent visit keeps the dependency with this start. */
   | 'dependency-conflict'
   /** Usable on its own, but no complete schedule includes it. */
-  | 'no-consistent-schedule';
+  | 'no-consistent-schedule'
+  /** Usable on its own; the search gave up (work budget) before it could tell whether a schedule includes it. */
+  | 'undecided';
 
 export interface UnfitProposal {
   proposal: Proposal;
@@ -92,7 +98,15 @@ export interface UnfitProposal {
  * Full: the schedule finalization picks, in dependency order. Not full: why, and every proposal
  * with the reason it cannot be used (when no schedule exists, none can).
  */
-export type MatchResult = { full: true; schedule: ScheduledVisit[] } | { full: false; reason: string; unfit: UnfitProposal[] };
+export type MatchResult =
+  | { full: true; schedule: ScheduledVisit[] }
+  /** `undecided`: the search gave up at its work budget, so a schedule may exist. */
+  | { full: false; reason: string; unfit: UnfitProposal[]; undecided?: true };
+
+export interface MatchOptions {
+  /** The search's work budget in steps (default `SEARCH_BUDGET`). */
+  searchBudget?: number;
+}
 
 const MINUTE = 60_000;
 
@@ -176,31 +190,10 @@ function topologicalOrder(visits: VisitSpec[], dependencies: VisitDependency[]):
 
 // ---- matching -----------------------------------------------------------------------------
 
-/** An expert who proposed a start; `proposedAt` (ms) is their earliest proposal of it. */
-interface Candidate {
-  expertId: string;
-  proposedAt: number;
-}
-
-/** A start of a visit (ms) with enough usable candidates, sorted by time priority. */
-interface Slot {
-  start: number;
-  end: number;
-  candidates: Candidate[];
-}
-
-/** A dependency between positions in the dependency order (before < after), gaps in ms. */
-interface Edge {
-  before: number;
-  after: number;
-  min: number;
-  max: number | null;
-}
-
 type Verdict = { usable: true; position: number; start: number; proposedAt: number } | { usable: false; reason: UnfitReason; detail: string };
 
 /** Is the group full, and with which schedule? Throws `invalid-visit-plan` for a plan that fails validation. */
-export function matchGroup(input: MatchInput): MatchResult {
+export function matchGroup(input: MatchInput, options: MatchOptions = {}): MatchResult {
   const problems = validateVisitPlan(input.visits, input.dependencies);
   if (problems.length > 0) throw new DomainError('invalid-visit-plan', problems.join('; '));
   const visits = dependencyOrder(input.visits, input.dependencies);
@@ -212,8 +205,9 @@ export function matchGroup(input: MatchInput): MatchResult {
   const { domains, tooFew } = slotsPerVisit(visits, judged);
   const { consistent, conflicts } = enforceDependencies(visits, domains, edges);
 
-  const found = consistent.every((d) => d.length > 0) ? search(visits, edges, consistent) : null;
-  if (found) {
+  const needs = visits.map((v) => v.expertsNeeded);
+  const found = consistent.every((d) => d.length > 0) ? searchSchedule(needs, edges, consistent, options.searchBudget ?? SEARCH_BUDGET) : null;
+  if (found?.found) {
     return {
       full: true,
       schedule: visits.map((visit, i) => ({
@@ -225,6 +219,7 @@ export function matchGroup(input: MatchInput): MatchResult {
     };
   }
 
+  const undecided = found !== null && !found.found && found.gaveUp;
   const unfit = judged.map(({ proposal, verdict }): UnfitProposal => {
     if (!verdict.usable) return { proposal, reason: verdict.reason, detail: verdict.detail };
     const key = slotKey(verdict.position, verdict.start);
@@ -232,6 +227,7 @@ export function matchGroup(input: MatchInput): MatchResult {
     if (few !== undefined) return { proposal, reason: 'too-few-experts', detail: few };
     const conflict = conflicts.get(key);
     if (conflict !== undefined) return { proposal, reason: 'dependency-conflict', detail: conflict };
+    if (undecided) return { proposal, reason: 'undecided', detail: `the search for a schedule gave up before it could tell whether ${iso(verdict.start)} fits one` };
     return {
       proposal,
       reason: 'no-consistent-schedule',
@@ -239,6 +235,10 @@ export function matchGroup(input: MatchInput): MatchResult {
     };
   });
   unfit.sort((a, b) => compareProposals(a.proposal, b.proposal, position));
+  if (undecided) {
+    const reason = `the search for a schedule gave up after ${found.steps} steps (its work budget) without finding one; a schedule may still exist`;
+    return { full: false, reason, unfit, undecided: true };
+  }
   return { full: false, reason: whyNotFull(visits, input.proposals, domains, consistent), unfit };
 }
 
@@ -320,11 +320,6 @@ function byPriority(a: Candidate, b: Candidate): number {
   return a.proposedAt - b.proposedAt || (a.expertId < b.expertId ? -1 : a.expertId > b.expertId ? 1 : 0);
 }
 
-function gapHolds(edge: Edge, before: Slot, after: Slot): boolean {
-  const gap = after.start - before.end;
-  return gap >= edge.min && (edge.max === null || gap <= edge.max);
-}
-
 /**
  * Drops starts that no start of a dependent visit can pair with, until nothing changes (arc
  * consistency): cheap, and it names the dependency that rules a start out.
@@ -352,122 +347,6 @@ function enforceDependencies(visits: VisitSpec[], domains: Slot[][], edges: Edge
     }
   }
   return { consistent, conflicts };
-}
-
-/**
- * The first consistent schedule in finalization order. Starts are chosen visit by visit in
- * dependency order, earliest first, so the first complete choice is the earliest for the customer;
- * its crews are then the first staffing found with crews enumerated in time-priority order. After
- * each choice, every later visit keeps only the starts that satisfy the dependencies with it and
- * that can still be staffed together with the visits chosen so far: a later dead end is found at once.
- */
-function search(visits: VisitSpec[], edges: Edge[], domains: Slot[][]): { slots: Slot[]; crews: Candidate[][] } | null {
-  const chosen: Slot[] = [];
-  const go = (remaining: Slot[][]): Candidate[][] | null => {
-    const depth = chosen.length;
-    if (depth === visits.length) return staff(chosen.map((slot, i) => ({ slot, needed: visits[i].expertsNeeded })));
-    for (const slot of remaining[depth]) {
-      chosen.push(slot);
-      const next = narrow(remaining, depth);
-      const crews = next && go(next);
-      if (crews) return crews;
-      chosen.pop();
-    }
-    return null;
-  };
-  const narrow = (remaining: Slot[][], depth: number): Slot[][] | null => {
-    const next = [...remaining];
-    const prefix = chosen.map((slot, i) => ({ slot, needed: visits[i].expertsNeeded }));
-    for (let j = depth + 1; j < visits.length; j++) {
-      const linked = edges.filter((e) => e.before === depth && e.after === j);
-      next[j] = remaining[j].filter(
-        (s) => linked.every((e) => gapHolds(e, chosen[depth], s)) && staff([...prefix, { slot: s, needed: visits[j].expertsNeeded }]) !== null,
-      );
-      if (next[j].length === 0) return null;
-    }
-    return next;
-  };
-  const crews = go(domains);
-  return crews ? { slots: chosen, crews } : null;
-}
-
-/**
- * The best crews for visits at fixed starts (in the given order), or null when they cannot be
- * staffed without putting an expert on two overlapping visits.
- */
-function staff(items: { slot: Slot; needed: number }[]): Candidate[][] | null {
-  const crews: Candidate[][] = [];
-  const isBusy = (expertId: string, i: number) =>
-    crews.some((crew, j) => items[j].slot.start < items[i].slot.end && items[i].slot.start < items[j].slot.end && crew.some((c) => c.expertId === expertId));
-  const freeFor = (i: number) => items[i].slot.candidates.filter((c) => !isBusy(c.expertId, i));
-  const go = (i: number): boolean => {
-    if (i === items.length) return true;
-    for (const crew of crewsInOrder(freeFor(i), items[i].needed)) {
-      crews.push(crew);
-      // Cheap look-ahead: every later visit still has enough free candidates.
-      let viable = true;
-      for (let k = i + 1; k < items.length && viable; k++) viable = freeFor(k).length >= items[k].needed;
-      if (viable && go(i + 1)) return true;
-      crews.pop();
-    }
-    return false;
-  };
-  return go(0) ? crews : null;
-}
-
-/**
- * The crews of `size` among `candidates` (sorted by time priority) in finalization order, each listed
- * by time priority. Candidates with the same proposedAt form a class; a crew's proposedAt list is
- * fixed by how many it takes from each class, and the more from an earlier class the earlier the
- * crew. So: every split of `size` over the classes, most from the first class first, then the next
- * class…; within a split, the members of each class in order of ids, the first class first.
- */
-function* crewsInOrder(candidates: readonly Candidate[], size: number): Generator<Candidate[]> {
-  const classes: Candidate[][] = [];
-  for (const c of candidates) {
-    const last = classes[classes.length - 1];
-    if (last && last[0].proposedAt === c.proposedAt) last.push(c);
-    else classes.push([c]);
-  }
-  // All instants equal, or all different: the index combinations are already in this order.
-  if (classes.length === 1 || classes.length === candidates.length) {
-    yield* combinations(candidates, size);
-    return;
-  }
-  for (const split of splits(classes.map((c) => c.length), size)) yield* membersOf(classes, split, 0);
-}
-
-/** The ways to take `size` from classes of the given sizes, the most from the first class first. */
-function* splits(sizes: readonly number[], size: number, from = 0): Generator<number[]> {
-  if (from === sizes.length) {
-    if (size === 0) yield [];
-    return;
-  }
-  const later = sizes.slice(from + 1).reduce((a, b) => a + b, 0);
-  for (let take = Math.min(size, sizes[from]); take >= Math.max(0, size - later); take--) {
-    for (const rest of splits(sizes, size - take, from + 1)) yield [take, ...rest];
-  }
-}
-
-function* membersOf(classes: readonly Candidate[][], split: readonly number[], from: number): Generator<Candidate[]> {
-  if (from === classes.length - 1) {
-    yield* combinations(classes[from], split[from]);
-    return;
-  }
-  for (const mine of combinations(classes[from], split[from])) {
-    for (const rest of membersOf(classes, split, from + 1)) yield [...mine, ...rest];
-  }
-}
-
-/** k-element combinations in lexicographic order of indices. */
-function* combinations<T>(items: readonly T[], k: number, from = 0): Generator<T[]> {
-  if (k === 0) {
-    yield [];
-    return;
-  }
-  for (let i = from; i <= items.length - k; i++) {
-    for (const rest of combinations(items, k - 1, i + 1)) yield [items[i], ...rest];
-  }
 }
 
 function whyNotFull(visits: VisitSpec[], proposals: Proposal[], domains: Slot[][], consistent: Slot[][]): string {

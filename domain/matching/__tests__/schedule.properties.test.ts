@@ -393,6 +393,19 @@ describe('matchGroup properties', () => {
       { numRuns: CROWDED_RUNS },
     ));
 
+  it('with a smaller work budget, decides the same or gives up', () =>
+    fc.assert(
+      fc.property(fc.oneof(arbInput, arbCrowdedInput), fc.integer({ min: 0, max: 3000 }), (input, searchBudget) => {
+        const limited = matchGroup(input, { searchBudget });
+        if (!limited.full && limited.undecided) {
+          expect(limited.unfit).toHaveLength(input.proposals.length);
+          return;
+        }
+        expect(limited).toEqual(matchGroup(input));
+      }),
+      { numRuns: RUNS },
+    ));
+
   it('gives the same result for a shuffled copy of the input', () =>
     fc.assert(
       fc.property(arbInputAndShuffle, ({ input, shuffled }) => {

@@ -356,4 +356,70 @@ describe('matchGroup', () => {
       expect(result.unfit.every((u) => u.reason === 'no-consistent-schedule')).toBe(true);
     });
   });
+  describe('a search that cannot decide within its budget', () => {
+    // Only {a, d} and {b, c} complete v1's crew (see above): finding that takes some work.
+    const visits = [visit('v1', { expertsNeeded: 2 }), visit('v2', { durationMinutes: 30 }), visit('v3', { durationMinutes: 30 })];
+    const proposals = [
+      propose('v1', 'a', '09:00', 1),
+      propose('v1', 'b', '09:00', 1),
+      propose('v1', 'c', '09:00', 2),
+      propose('v1', 'd', '09:00', 3),
+      propose('v2', 'a', '09:00', 5),
+      propose('v2', 'c', '09:00', 5),
+      propose('v3', 'a', '09:30', 5),
+      propose('v3', 'b', '09:30', 5),
+      propose('v3', 'b', '16:45', 5),
+    ];
+
+    it('treats the group as not full for now, and says the search gave up', () => {
+      const result = notFull(matchGroup({ visits, dependencies: [], proposals, bookings: [] }, { searchBudget: 10 }));
+      expect(result.undecided).toBe(true);
+      expect(result.reason).toMatch(/^the search for a schedule gave up after \d+ steps \(its work budget\)/);
+      // Proposals that are unfit on their own still say why; the others are undecided.
+      expect(result.unfit.map((u) => [u.proposal.visitId, u.proposal.start, u.reason])).toEqual([
+        ...['a', 'b', 'c', 'd'].map(() => ['v1', at('09:00'), 'undecided']),
+        ['v2', at('09:00'), 'undecided'],
+        ['v2', at('09:00'), 'undecided'],
+        ['v3', at('09:30'), 'undecided'],
+        ['v3', at('09:30'), 'undecided'],
+        ['v3', at('16:45'), 'outside-windows'],
+      ]);
+    });
+
+    it('decides with the default budget', () => {
+      const result = schedule(matchGroup({ visits, dependencies: [], proposals, bookings: [] }));
+      expect(result.map((v) => v.experts)).toEqual([['b', 'c'], ['a'], ['a']]);
+    });
+  });
+
+  describe('stays fast on groups where trying combinations one after the other takes long', () => {
+    const fourVisits = (needed: number) => ['v1', 'v2', 'v3', 'v4'].map((id) => visit(id, { expertsNeeded: needed, windows: [{ start: at('06:00'), end: at('23:00') }] }));
+    const timed = (run: () => MatchResult) => {
+      const began = Date.now();
+      const result = run();
+      expect(Date.now() - began).toBeLessThan(500);
+      return result;
+    };
+
+    it('four overlapping visits needing four experts each, with fifteen experts', () => {
+      // Was over a minute: every crew of the first three visits was tried before the fourth found none.
+      const experts = Array.from({ length: 15 }, (_, k) => `p${k + 1}`);
+      const proposals = fourVisits(4).flatMap((v) => ['09:00', '09:10'].flatMap((h) => experts.map((e, k) => propose(v.visitId, e, h, k % 3))));
+      const result = notFull(timed(() => match({ visits: fourVisits(4), proposals })));
+      expect(result.undecided).toBeUndefined();
+      expect(result.unfit.every((u) => u.reason === 'no-consistent-schedule')).toBe(true);
+    });
+
+    it('the same with a sixteenth expert for the last visit at its last start', () => {
+      const experts = Array.from({ length: 15 }, (_, k) => `p${k + 1}`);
+      const proposals = [
+        ...fourVisits(4).flatMap((v) => ['09:00', '09:10'].flatMap((h) => experts.map((e, k) => propose(v.visitId, e, h, k % 3)))),
+        propose('v4', 'p16', '09:10', 9),
+      ];
+      const result = schedule(timed(() => match({ visits: fourVisits(4), proposals })));
+      expect(result.map((v) => v.start)).toEqual([at('09:00'), at('09:00'), at('09:00'), at('09:10')]);
+      expect(result[3].experts).toContain('p16');
+      expect(new Set(result.flatMap((v) => v.experts)).size).toBe(16);
+    });
+  });
 });
