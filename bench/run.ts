@@ -8,10 +8,11 @@ import { runBench, Scenario } from './harness';
 import { commandsScenario } from './scenarios/commands';
 import { httpScenario } from './scenarios/http';
 import { docstoreScenario } from './scenarios/docstore';
+import { matchingScenario } from './scenarios/matching';
 import { projectionsScenario } from './scenarios/projections';
 import { storeScenario } from './scenarios/store';
 
-const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario, docstoreScenario, httpScenario(secondsOption())];
+const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario, docstoreScenario, matchingScenario, httpScenario(secondsOption())];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -92,6 +92,8 @@ export type FinalizeOutcome =
       reason: string;
       /** Every offer that cannot be used, with why (matchGroup's list, plus offers ruled out before it). */
       unfit: UnfitProposal[];
+      /** Matching gave up at its work budget: a schedule may exist, but the group waits for its deadline like one that is not full. */
+      undecided: boolean;
       /** Visits this run had finalized and then had to reopen. */
       reopened: string[];
       attempts: number;
@@ -100,6 +102,8 @@ export type FinalizeOutcome =
 
 export interface FinalizeOptions {
   maxAttempts?: number;
+  /** Matching's work budget (`matchGroup`'s default unless given). */
+  searchBudget?: number;
 }
 
 // ---- the group ------------------------------------------------------------------------------
@@ -305,7 +309,7 @@ export async function finalizeGroup(ctx: FlowContext, ref: GroupRef, options: Fi
   const finalized: ScheduledVisit[] = [];
   const losers: { visitId: string; expertId: string }[] = [];
   const keptBookings: Made[] = [];
-  let last: { reason: string; unfit: UnfitProposal[] } = { reason: 'no attempt made', unfit: [] };
+  let last: { reason: string; unfit: UnfitProposal[]; undecided?: boolean } = { reason: 'no attempt made', unfit: [] };
   let group: LoadedGroup | null = null;
   let attempts = 0;
 
@@ -325,10 +329,11 @@ export async function finalizeGroup(ctx: FlowContext, ref: GroupRef, options: Fi
     }
 
     const input = await matchInput(ctx, group, excluded);
-    const result = matchGroup({ visits: input.visits, dependencies: group.dependencies, proposals: input.proposals, bookings: input.bookings });
+    const budget = options.searchBudget === undefined ? {} : { searchBudget: options.searchBudget };
+    const result = matchGroup({ visits: input.visits, dependencies: group.dependencies, proposals: input.proposals, bookings: input.bookings }, budget);
     const openIds = new Set(group.open.map((v) => v.visitId));
     if (!result.full) {
-      last = { reason: result.reason, unfit: [...input.unfit, ...result.unfit].filter((u) => openIds.has(u.proposal.visitId)) };
+      last = { reason: result.reason, unfit: [...input.unfit, ...result.unfit].filter((u) => openIds.has(u.proposal.visitId)), undecided: result.undecided === true };
       break;
     }
     const plan = result.schedule.filter((s) => openIds.has(s.visitId));
@@ -379,6 +384,7 @@ export async function finalizeGroup(ctx: FlowContext, ref: GroupRef, options: Fi
     openVisitIds: current ? [...current.open.map((v) => v.visitId), ...reopened] : reopened,
     reason: last.reason,
     unfit: last.unfit,
+    undecided: last.undecided === true,
     reopened,
     attempts,
   };

@@ -135,6 +135,10 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     return exclusive('finalization', async () => {
       const outcome = await finalizeGroup(ctx, { ticketId, visitId });
       ctx.logger?.debug({ saga: MATCHING, ticketId, visitId, outcome: outcome.status }, 'finalize group');
+      if (outcome.status === 'not-full' && outcome.undecided) {
+        // Rare and worth a look: the group stays open (escalated at its deadline) although it may be full.
+        ctx.logger?.warn({ saga: MATCHING, ticketId, visitId, groupId: outcome.groupId, reason: outcome.reason }, 'matching gave up on a group at its work budget');
+      }
       return outcome;
     });
   }

@@ -5,8 +5,10 @@
  * A schedule is consistent when every visit gets a start S with [S, S + duration) inside one of its
  * customer windows and exactly `expertsNeeded` distinct experts who each proposed S for that visit;
  * every dependency holds (after.start - before.end within [min, max] minutes); and no expert is
- * double-booked, neither against their bookings (except bookings of this group's own visits, so that
- * matching an already-finalized group again gives the same schedule) nor across the group's visits.
+ * double-booked, neither against their bookings nor across the group's visits. A booking for one of
+ * the group's visits does not count against that same visit (matching a finalized visit again gives
+ * the same schedule, and the calendar moves a visit's booking), but it does against the others:
+ * until it is moved, the calendar refuses to book that expert on top of it.
  * Ranges are half-open: a visit may start the minute another ends. Travel time is not modelled.
  *
  * FINALIZATION ORDER — a total order on consistent schedules; finalization picks the smallest.
@@ -19,9 +21,13 @@
  *     proposedAt is the expert's earliest proposal of that start for that visit. Compare the two lists'
  *     proposedAt instants position by position (earlier wins); if they are all equal, compare the
  *     lists' expertIds position by position (plain code-unit order, as JavaScript's `<`).
- * Instants compare as instants (Date.parse), never as strings. Step 3 is the same as comparing crews
- * as index combinations, in lexicographic order, of the visit's candidates sorted by
- * (proposedAt, expertId): that is how the search enumerates them.
+ * Instants compare as instants (Date.parse), never as strings. When proposal instants tie, step 3 is
+ * NOT the lexicographic order of index combinations of the candidates sorted by (proposedAt,
+ * expertId): {a, d} at instants (1, 3) comes before {b, c} at (1, 2) as indices, after it by the rule.
+ * search.ts enumerates crews in the rule's order.
+ *
+ * The search is bounded: a group it cannot decide within its work budget (`SEARCH_BUDGET`) is not
+ * full for now (`undecided`), and is escalated at its deadline like any group that is not full.
  *
  * The result depends on the order of `visits` (tie-break of step 1) but not on the order of
  * proposals, bookings or dependencies.
@@ -29,6 +35,7 @@
 import { DomainError } from '../decider';
 import { isInstant, isValidRange, ms, TimeRange } from '../shared/time';
 import { VisitDependency, VisitSpec } from '../shared/visit-plan';
+import { Candidate, Edge, gapHolds, SEARCH_BUDGET, searchSchedule, Slot } from './search';
 
 export interface Proposal {
   visitId: string;
@@ -76,7 +83,9 @@ export type UnfitReason =
   /** No usable start of a dependent visit keeps the dependency with this start. */
   | 'dependency-conflict'
   /** Usable on its own, but no complete schedule includes it. */
-  | 'no-consistent-schedule';
+  | 'no-consistent-schedule'
+  /** Usable on its own; the search gave up (work budget) before it could tell whether a schedule includes it. */
+  | 'undecided';
 
 export interface UnfitProposal {
   proposal: Proposal;
@@ -89,7 +98,15 @@ export interface UnfitProposal {
  * Full: the schedule finalization picks, in dependency order. Not full: why, and every proposal
  * with the reason it cannot be used (when no schedule exists, none can).
  */
-export type MatchResult = { full: true; schedule: ScheduledVisit[] } | { full: false; reason: string; unfit: UnfitProposal[] };
+export type MatchResult =
+  | { full: true; schedule: ScheduledVisit[] }
+  /** `undecided`: the search gave up at its work budget, so a schedule may exist. */
+  | { full: false; reason: string; unfit: UnfitProposal[]; undecided?: true };
+
+export interface MatchOptions {
+  /** The search's work budget in steps (default `SEARCH_BUDGET`). */
+  searchBudget?: number;
+}
 
 const MINUTE = 60_000;
 
@@ -173,44 +190,24 @@ function topologicalOrder(visits: VisitSpec[], dependencies: VisitDependency[]):
 
 // ---- matching -----------------------------------------------------------------------------
 
-/** An expert who proposed a start; `proposedAt` (ms) is their earliest proposal of it. */
-interface Candidate {
-  expertId: string;
-  proposedAt: number;
-}
-
-/** A start of a visit (ms) with enough usable candidates, sorted by time priority. */
-interface Slot {
-  start: number;
-  end: number;
-  candidates: Candidate[];
-}
-
-/** A dependency between positions in the dependency order (before < after), gaps in ms. */
-interface Edge {
-  before: number;
-  after: number;
-  min: number;
-  max: number | null;
-}
-
 type Verdict = { usable: true; position: number; start: number; proposedAt: number } | { usable: false; reason: UnfitReason; detail: string };
 
 /** Is the group full, and with which schedule? Throws `invalid-visit-plan` for a plan that fails validation. */
-export function matchGroup(input: MatchInput): MatchResult {
+export function matchGroup(input: MatchInput, options: MatchOptions = {}): MatchResult {
   const problems = validateVisitPlan(input.visits, input.dependencies);
   if (problems.length > 0) throw new DomainError('invalid-visit-plan', problems.join('; '));
   const visits = dependencyOrder(input.visits, input.dependencies);
   const position = new Map(visits.map((v, i) => [v.visitId, i]));
   const edges = toEdges(input.dependencies, position);
-  const busy = bookingsOutsideGroup(input.bookings, position);
+  const busy = bookingsByExpert(input.bookings);
 
   const judged = input.proposals.map((proposal) => ({ proposal, verdict: judge(proposal, visits, position, busy) }));
   const { domains, tooFew } = slotsPerVisit(visits, judged);
   const { consistent, conflicts } = enforceDependencies(visits, domains, edges);
 
-  const found = consistent.every((d) => d.length > 0) ? search(visits, edges, consistent) : null;
-  if (found) {
+  const needs = visits.map((v) => v.expertsNeeded);
+  const found = consistent.every((d) => d.length > 0) ? searchSchedule(needs, edges, consistent, options.searchBudget ?? SEARCH_BUDGET) : null;
+  if (found?.found) {
     return {
       full: true,
       schedule: visits.map((visit, i) => ({
@@ -222,6 +219,7 @@ export function matchGroup(input: MatchInput): MatchResult {
     };
   }
 
+  const undecided = found !== null && !found.found && found.gaveUp;
   const unfit = judged.map(({ proposal, verdict }): UnfitProposal => {
     if (!verdict.usable) return { proposal, reason: verdict.reason, detail: verdict.detail };
     const key = slotKey(verdict.position, verdict.start);
@@ -229,6 +227,7 @@ export function matchGroup(input: MatchInput): MatchResult {
     if (few !== undefined) return { proposal, reason: 'too-few-experts', detail: few };
     const conflict = conflicts.get(key);
     if (conflict !== undefined) return { proposal, reason: 'dependency-conflict', detail: conflict };
+    if (undecided) return { proposal, reason: 'undecided', detail: `the search for a schedule gave up before it could tell whether ${iso(verdict.start)} fits one` };
     return {
       proposal,
       reason: 'no-consistent-schedule',
@@ -236,6 +235,10 @@ export function matchGroup(input: MatchInput): MatchResult {
     };
   });
   unfit.sort((a, b) => compareProposals(a.proposal, b.proposal, position));
+  if (undecided) {
+    const reason = `the search for a schedule gave up after ${found.steps} steps (its work budget) without finding one; a schedule may still exist`;
+    return { full: false, reason, unfit, undecided: true };
+  }
   return { full: false, reason: whyNotFull(visits, input.proposals, domains, consistent), unfit };
 }
 
@@ -250,21 +253,22 @@ function toEdges(dependencies: VisitDependency[], position: Map<string, number>)
   return edges.sort((a, b) => a.before - b.before || a.after - b.after || a.min - b.min || compareNumbers(a.max ?? Infinity, b.max ?? Infinity));
 }
 
-/** Each expert's bookings, earliest first, without the bookings of this group's own visits. */
-function bookingsOutsideGroup(bookings: Booking[], position: Map<string, number>): Map<string, TimeRange[]> {
-  const byExpert = new Map<string, TimeRange[]>();
+/** Each expert's bookings, earliest first (then by visit, so the one named in `unfit` never depends on input order). */
+function bookingsByExpert(bookings: Booking[]): Map<string, Booking[]> {
+  const byExpert = new Map<string, Booking[]>();
   for (const b of bookings) {
-    if (b.visitId !== undefined && position.has(b.visitId)) continue;
     // A malformed range blocks nothing (and would make the order below depend on the input).
     if (!isValidRange(b.range)) continue;
-    byExpert.set(b.expertId, [...(byExpert.get(b.expertId) ?? []), b.range]);
+    byExpert.set(b.expertId, [...(byExpert.get(b.expertId) ?? []), b]);
   }
-  for (const ranges of byExpert.values()) ranges.sort((a, b) => ms(a.start) - ms(b.start) || ms(a.end) - ms(b.end));
+  for (const list of byExpert.values()) {
+    list.sort((a, b) => ms(a.range.start) - ms(b.range.start) || ms(a.range.end) - ms(b.range.end) || compareStrings(a.visitId ?? '', b.visitId ?? ''));
+  }
   return byExpert;
 }
 
 /** What can be said about a proposal on its own. */
-function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, busy: Map<string, TimeRange[]>): Verdict {
+function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, busy: Map<string, Booking[]>): Verdict {
   const at = position.get(p.visitId);
   if (at === undefined) return { usable: false, reason: 'unknown-visit', detail: `visit ${p.visitId} is not part of this group` };
   if (!isInstant(p.start) || !isInstant(p.proposedAt)) return { usable: false, reason: 'invalid-time', detail: 'start and proposedAt must be ISO-8601 instants' };
@@ -274,8 +278,9 @@ function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, 
   if (!visit.windows.some((w) => ms(w.start) <= start && end <= ms(w.end))) {
     return { usable: false, reason: 'outside-windows', detail: `${iso(start)}–${iso(end)} is outside the customer's windows` };
   }
-  const clash = (busy.get(p.expertId) ?? []).find((r) => ms(r.start) < end && start < ms(r.end));
-  if (clash) return { usable: false, reason: 'expert-booked', detail: `${p.expertId} is already booked ${clash.start}–${clash.end}` };
+  // The visit's own booking is where it stands now, not a reason against its new schedule.
+  const clash = (busy.get(p.expertId) ?? []).find((b) => b.visitId !== p.visitId && ms(b.range.start) < end && start < ms(b.range.end));
+  if (clash) return { usable: false, reason: 'expert-booked', detail: `${p.expertId} is already booked ${clash.range.start}–${clash.range.end}` };
   return { usable: true, position: at, start, proposedAt: ms(p.proposedAt) };
 }
 
@@ -315,11 +320,6 @@ function byPriority(a: Candidate, b: Candidate): number {
   return a.proposedAt - b.proposedAt || (a.expertId < b.expertId ? -1 : a.expertId > b.expertId ? 1 : 0);
 }
 
-function gapHolds(edge: Edge, before: Slot, after: Slot): boolean {
-  const gap = after.start - before.end;
-  return gap >= edge.min && (edge.max === null || gap <= edge.max);
-}
-
 /**
  * Drops starts that no start of a dependent visit can pair with, until nothing changes (arc
  * consistency): cheap, and it names the dependency that rules a start out.
@@ -347,78 +347,6 @@ function enforceDependencies(visits: VisitSpec[], domains: Slot[][], edges: Edge
     }
   }
   return { consistent, conflicts };
-}
-
-/**
- * The first consistent schedule in finalization order. Starts are chosen visit by visit in
- * dependency order, earliest first, so the first complete choice is the earliest for the customer;
- * its crews are then the first staffing found with crews enumerated in time-priority order. After
- * each choice, every later visit keeps only the starts that satisfy the dependencies with it and
- * that can still be staffed together with the visits chosen so far: a later dead end is found at once.
- */
-function search(visits: VisitSpec[], edges: Edge[], domains: Slot[][]): { slots: Slot[]; crews: Candidate[][] } | null {
-  const chosen: Slot[] = [];
-  const go = (remaining: Slot[][]): Candidate[][] | null => {
-    const depth = chosen.length;
-    if (depth === visits.length) return staff(chosen.map((slot, i) => ({ slot, needed: visits[i].expertsNeeded })));
-    for (const slot of remaining[depth]) {
-      chosen.push(slot);
-      const next = narrow(remaining, depth);
-      const crews = next && go(next);
-      if (crews) return crews;
-      chosen.pop();
-    }
-    return null;
-  };
-  const narrow = (remaining: Slot[][], depth: number): Slot[][] | null => {
-    const next = [...remaining];
-    const prefix = chosen.map((slot, i) => ({ slot, needed: visits[i].expertsNeeded }));
-    for (let j = depth + 1; j < visits.length; j++) {
-      const linked = edges.filter((e) => e.before === depth && e.after === j);
-      next[j] = remaining[j].filter(
-        (s) => linked.every((e) => gapHolds(e, chosen[depth], s)) && staff([...prefix, { slot: s, needed: visits[j].expertsNeeded }]) !== null,
-      );
-      if (next[j].length === 0) return null;
-    }
-    return next;
-  };
-  const crews = go(domains);
-  return crews ? { slots: chosen, crews } : null;
-}
-
-/**
- * The best crews for visits at fixed starts (in the given order), or null when they cannot be
- * staffed without putting an expert on two overlapping visits.
- */
-function staff(items: { slot: Slot; needed: number }[]): Candidate[][] | null {
-  const crews: Candidate[][] = [];
-  const isBusy = (expertId: string, i: number) =>
-    crews.some((crew, j) => items[j].slot.start < items[i].slot.end && items[i].slot.start < items[j].slot.end && crew.some((c) => c.expertId === expertId));
-  const freeFor = (i: number) => items[i].slot.candidates.filter((c) => !isBusy(c.expertId, i));
-  const go = (i: number): boolean => {
-    if (i === items.length) return true;
-    for (const crew of combinations(freeFor(i), items[i].needed)) {
-      crews.push(crew);
-      // Cheap look-ahead: every later visit still has enough free candidates.
-      let viable = true;
-      for (let k = i + 1; k < items.length && viable; k++) viable = freeFor(k).length >= items[k].needed;
-      if (viable && go(i + 1)) return true;
-      crews.pop();
-    }
-    return false;
-  };
-  return go(0) ? crews : null;
-}
-
-/** k-element combinations in lexicographic order of indices (the finalization order for crews). */
-function* combinations<T>(items: readonly T[], k: number, from = 0): Generator<T[]> {
-  if (k === 0) {
-    yield [];
-    return;
-  }
-  for (let i = from; i <= items.length - k; i++) {
-    for (const rest of combinations(items, k - 1, i + 1)) yield [items[i], ...rest];
-  }
 }
 
 function whyNotFull(visits: VisitSpec[], proposals: Proposal[], domains: Slot[][], consistent: Slot[][]): string {

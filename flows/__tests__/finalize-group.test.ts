@@ -168,6 +168,18 @@ describe('finalize-group flow', () => {
     }
   });
 
+  it('a group matching cannot decide within its work budget stays open, and the outcome says so', async () => {
+    const h = await fresh();
+    await h.plannedTicket({ ticketId: 't1', customerId: 'c1', visits: [visitSpec('v1', ['washer'], [range(1, '09:00', '12:00')])] });
+    await h.propose('e1', 'v1', [at(1, '10:00')]);
+    const outcome = await finalizeGroup(h.flow(systemActor, 'budget'), { ticketId: 't1', visitId: 'v1' }, { searchBudget: 0 });
+    expect(outcome).toMatchObject({ status: 'not-full', undecided: true, openVisitIds: ['v1'], unfit: [{ reason: 'undecided' }] });
+    expect((await h.visit('v1')).status).toBe('open');
+    expect(await h.bookings('e1')).toEqual([]);
+    // With the default budget the same group is full.
+    expect(await finalizeGroup(h.flow(systemActor, 'default'), { ticketId: 't1', visitId: 'v1' })).toMatchObject({ status: 'finalized' });
+  });
+
   it('concurrent finalizations of random groups never double-book and never leave a group half-scheduled', async () => {
     const starts = ['09:00', '09:30', '10:00', '10:30', '11:00', '12:00'];
     const proposal = fc.record({ ticket: fc.nat(2), visit: fc.nat(1), expert: fc.constantFrom('e1', 'e2', 'e3', 'e4'), start: fc.constantFrom(...starts) });

@@ -57,6 +57,30 @@ describe('matchGroup', () => {
     expect(schedule(match({ visits: [visit('v1')], proposals }))[0].experts).toEqual(['e1']);
   });
 
+  it('ranks crews by their proposal instants before their ids, also when instants tie', () => {
+    // Given a one-hour visit needing two of a and b (proposed at minute 1), c (2) and d (3), and
+    // two half-hour visits inside it that only {a, c} and {a, b} proposed for,
+    const visits = [visit('v1', { expertsNeeded: 2 }), visit('v2', { durationMinutes: 30 }), visit('v3', { durationMinutes: 30 })];
+    const proposals = [
+      propose('v1', 'a', '09:00', 1),
+      propose('v1', 'b', '09:00', 1),
+      propose('v1', 'c', '09:00', 2),
+      propose('v1', 'd', '09:00', 3),
+      propose('v2', 'a', '09:00', 5),
+      propose('v2', 'c', '09:00', 5),
+      propose('v3', 'a', '09:30', 5),
+      propose('v3', 'b', '09:30', 5),
+    ];
+    // when the group is matched,
+    const result = schedule(match({ visits, proposals }));
+    // then only {a, d} (minutes 1, 3) and {b, c} (minutes 1, 2) leave v2 and v3 an expert, and {b, c} wins on its second instant.
+    expect(result.map((v) => [v.visitId, v.experts])).toEqual([
+      ['v1', ['b', 'c']],
+      ['v2', ['a']],
+      ['v3', ['a']],
+    ]);
+  });
+
   describe('a visit needing two experts', () => {
     const v1 = visit('v1', { expertsNeeded: 2 });
 
@@ -145,6 +169,23 @@ describe('matchGroup', () => {
       expect(schedule(result)[0].start).toBe(at('10:00'));
       const blocked = notFull(match({ visits: [visit('v1')], proposals: proposals.slice(0, 1), bookings }));
       expect(blocked.unfit).toEqual([{ proposal: proposals[0], reason: 'expert-booked', detail: `e1 is already booked ${at('09:00')}–${at('10:00')}` }]);
+    });
+
+    it('ignores a booking of a visit of the group only for that visit', () => {
+      // Given e1 still booked on v1 at 09:00 (v1 is being matched again, e1 now offers 10:00 for it),
+      const bookings: Booking[] = [{ expertId: 'e1', range: { start: at('09:00'), end: at('10:00') }, visitId: 'v1' }];
+      const proposals = [propose('v1', 'e1', '10:00'), propose('v2', 'e1', '09:00', 1), propose('v2', 'e2', '09:00', 2)];
+      // when the group is matched, then v2 at 09:00 goes to e2: e1's calendar would refuse it.
+      expect(schedule(match({ visits, proposals, bookings })).map((v) => [v.visitId, v.start, v.experts])).toEqual([
+        ['v1', at('10:00'), ['e1']],
+        ['v2', at('09:00'), ['e2']],
+      ]);
+      // Without e2, e1's offer for v2 is unfit because of that booking.
+      const alone = notFull(match({ visits, proposals: proposals.slice(0, 2), bookings }));
+      expect(alone.unfit.map((u) => [u.proposal.visitId, u.reason])).toEqual([
+        ['v1', 'no-consistent-schedule'],
+        ['v2', 'expert-booked'],
+      ]);
     });
 
     it("ignores bookings of the group's own visits, so a finalized group matches the same again", () => {
@@ -313,6 +354,72 @@ describe('matchGroup', () => {
       const result = notFull(timed(() => match({ visits: fiveVisits, proposals })));
       expect(result.unfit).toHaveLength(150);
       expect(result.unfit.every((u) => u.reason === 'no-consistent-schedule')).toBe(true);
+    });
+  });
+  describe('a search that cannot decide within its budget', () => {
+    // Only {a, d} and {b, c} complete v1's crew (see above): finding that takes some work.
+    const visits = [visit('v1', { expertsNeeded: 2 }), visit('v2', { durationMinutes: 30 }), visit('v3', { durationMinutes: 30 })];
+    const proposals = [
+      propose('v1', 'a', '09:00', 1),
+      propose('v1', 'b', '09:00', 1),
+      propose('v1', 'c', '09:00', 2),
+      propose('v1', 'd', '09:00', 3),
+      propose('v2', 'a', '09:00', 5),
+      propose('v2', 'c', '09:00', 5),
+      propose('v3', 'a', '09:30', 5),
+      propose('v3', 'b', '09:30', 5),
+      propose('v3', 'b', '16:45', 5),
+    ];
+
+    it('treats the group as not full for now, and says the search gave up', () => {
+      const result = notFull(matchGroup({ visits, dependencies: [], proposals, bookings: [] }, { searchBudget: 10 }));
+      expect(result.undecided).toBe(true);
+      expect(result.reason).toMatch(/^the search for a schedule gave up after \d+ steps \(its work budget\)/);
+      // Proposals that are unfit on their own still say why; the others are undecided.
+      expect(result.unfit.map((u) => [u.proposal.visitId, u.proposal.start, u.reason])).toEqual([
+        ...['a', 'b', 'c', 'd'].map(() => ['v1', at('09:00'), 'undecided']),
+        ['v2', at('09:00'), 'undecided'],
+        ['v2', at('09:00'), 'undecided'],
+        ['v3', at('09:30'), 'undecided'],
+        ['v3', at('09:30'), 'undecided'],
+        ['v3', at('16:45'), 'outside-windows'],
+      ]);
+    });
+
+    it('decides with the default budget', () => {
+      const result = schedule(matchGroup({ visits, dependencies: [], proposals, bookings: [] }));
+      expect(result.map((v) => v.experts)).toEqual([['b', 'c'], ['a'], ['a']]);
+    });
+  });
+
+  describe('stays fast on groups where trying combinations one after the other takes long', () => {
+    const fourVisits = (needed: number) => ['v1', 'v2', 'v3', 'v4'].map((id) => visit(id, { expertsNeeded: needed, windows: [{ start: at('06:00'), end: at('23:00') }] }));
+    const timed = (run: () => MatchResult) => {
+      const began = Date.now();
+      const result = run();
+      expect(Date.now() - began).toBeLessThan(500);
+      return result;
+    };
+
+    it('four overlapping visits needing four experts each, with fifteen experts', () => {
+      // Was over a minute: every crew of the first three visits was tried before the fourth found none.
+      const experts = Array.from({ length: 15 }, (_, k) => `p${k + 1}`);
+      const proposals = fourVisits(4).flatMap((v) => ['09:00', '09:10'].flatMap((h) => experts.map((e, k) => propose(v.visitId, e, h, k % 3))));
+      const result = notFull(timed(() => match({ visits: fourVisits(4), proposals })));
+      expect(result.undecided).toBeUndefined();
+      expect(result.unfit.every((u) => u.reason === 'no-consistent-schedule')).toBe(true);
+    });
+
+    it('the same with a sixteenth expert for the last visit at its last start', () => {
+      const experts = Array.from({ length: 15 }, (_, k) => `p${k + 1}`);
+      const proposals = [
+        ...fourVisits(4).flatMap((v) => ['09:00', '09:10'].flatMap((h) => experts.map((e, k) => propose(v.visitId, e, h, k % 3)))),
+        propose('v4', 'p16', '09:10', 9),
+      ];
+      const result = schedule(timed(() => match({ visits: fourVisits(4), proposals })));
+      expect(result.map((v) => v.start)).toEqual([at('09:00'), at('09:00'), at('09:00'), at('09:10')]);
+      expect(result[3].experts).toContain('p16');
+      expect(new Set(result.flatMap((v) => v.experts)).size).toBe(16);
     });
   });
 });
