@@ -33,7 +33,19 @@ export function openApiDocument(routes: readonly RouteSpec<never, never, never, 
       schemas: {
         Problem: {
           type: 'object',
-          properties: { type: { type: 'string' }, title: { type: 'string' }, status: { type: 'integer' }, detail: { type: 'string' }, instance: { type: 'string' } },
+          properties: {
+            type: { type: 'string' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            instance: { type: 'string' },
+            code: { type: 'string', description: "A domain rule's refusal, e.g. card-expired or product-already-covered" },
+            errors: {
+              type: 'array',
+              description: 'What is wrong with which field of the request (400 Invalid request)',
+              items: { type: 'object', properties: { field: { type: 'string', description: "The field's path, dot-separated" }, message: { type: 'string' } }, required: ['field', 'message'] },
+            },
+          },
           required: ['type', 'title', 'status'],
         },
       },

@@ -1,5 +1,7 @@
 /**
- * Single-use survey links: `${PUBLIC_URL}/survey/${token}`.
+ * Single-use survey links: `${PUBLIC_URL}/feedback/${token}`, the web app's survey page, which
+ * reads and answers the survey through the API's `GET|POST /survey/${token}`. (Links e-mailed
+ * before pointed at `/survey/${token}` itself: the web app sends those page loads on to its page.)
  *
  * - The token is base64url(HMAC-SHA256(secret, ticketId)): issuing it again for the same ticket
  *   (the saga handling TicketCompleted twice) yields the same link, with no state to coordinate.
@@ -13,6 +15,11 @@ import { DomainError } from '../domain/decider';
 import { Document, DocumentStore } from '../document-store/port';
 
 export const SURVEY_TOKENS = 'survey_tokens';
+
+/** The link a customer is sent: the web app's public survey page for the token. */
+export function surveyLink(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/feedback/${token}`;
+}
 
 export interface SurveyTokenDoc extends Document {
   /** sha256(token), hex. */

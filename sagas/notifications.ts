@@ -38,6 +38,7 @@ import { visits } from '../commands/visit';
 import { InvoiceEvent } from '../domain/billing/invoice';
 import { Address } from '../domain/customer/customer';
 import { TicketEvent } from '../domain/ticket/ticket';
+import { surveyLink } from '../notifications/survey-tokens';
 import { VisitEvent } from '../domain/visit/visit';
 import { RecordedEvent } from '../event-store/port';
 import { toE164 } from '../notifications/channels';
@@ -52,7 +53,7 @@ export interface NotificationsSagaOptions {
   surveyTokens: { issue(ticketId: string, customerId: string, now: Date, ttlDays?: number): Promise<string> };
   /** Where helpdesk alerts go (HELPDESK_EMAIL). */
   helpdeskEmail: string;
-  /** Base of links in messages (PUBLIC_URL), e.g. the survey link `${publicUrl}/survey/${token}`. */
+  /** Base of links in messages (PUBLIC_URL), e.g. the survey link (`surveyLink`: the web app's survey page). */
   publicUrl: string;
   /** Zone of times written into message parameters as prose (SERVICE_TIME_ZONE); default UTC. */
   timeZone?: string;
@@ -193,7 +194,7 @@ export function notificationsSaga(options: NotificationsSagaOptions): ProcessMan
           const { customer } = await ticketParties(ctx, ticketId);
           if (!customer) return;
           const token = await options.surveyTokens.issue(ticketId, customer.id, ctx.now, options.surveyTtlDays);
-          const surveyUrl = `${publicUrl}/survey/${token}`;
+          const surveyUrl = surveyLink(publicUrl, token);
           await send.to({
             channel: 'email',
             to: customer.email,

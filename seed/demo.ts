@@ -369,6 +369,14 @@ function distanceKm(a: { lat: number; lon: number }, b: { lat: number; lon: numb
 }
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 const DAY = 86_400_000;
+
+const CARD_MIX = ['visa', 'mastercard', 'visa', 'amex', 'mastercard', 'discover'] as const;
+
+/** The month ('YYYY-MM', UTC) `months` after the instant `at` (ms). */
+function monthsAfter(at: number, months: number): string {
+  const d = new Date(at);
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1)).toISOString().slice(0, 7);
+}
 const HOUR = 3_600_000;
 const MIN = 60_000;
 
@@ -473,6 +481,9 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
     notifyBy: rng.float() < 0.6 ? ('email' as const) : ('sms' as const),
     plans: rng.sample(CATEGORIES, rng.int(1, 3)).map((c2) => ({ product: c2.category, ...rng.pick(tiers) })),
     last4: pad(rng.int(0, 9999), 4),
+    // Brand and expiry from the index: drawing them would shift every later draw of the seed.
+    brand: CARD_MIX[i % CARD_MIX.length]!,
+    expiresInMonths: 3 + ((i * 7) % 58),
     paidDays: rng.int(20, 365),
     index: i,
   }));
@@ -501,7 +512,7 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
       );
     }
     await attempt(`payment ${c.customerId}`, () =>
-      send(sys.commands, customers, { type: 'setPaymentMethod', data: { customerId: c.customerId, gatewayToken: `tok_demo_${c.customerId}`, last4: d.last4 }, metadata: meta(`pm:${c.customerId}`, at) }),
+      send(sys.commands, customers, { type: 'setPaymentMethod', data: { customerId: c.customerId, gatewayToken: `tok_demo_${c.customerId}`, last4: d.last4, brand: d.brand, expiry: monthsAfter(at, d.expiresInMonths) }, metadata: meta(`pm:${c.customerId}`, at) }),
     );
     await attempt(`paid-until ${c.customerId}`, () =>
       send(sys.commands, customers, {

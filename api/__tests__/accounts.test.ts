@@ -72,16 +72,29 @@ describe('accounts, catalog and knowledge base over HTTP', () => {
   it('a customer buys a plan, sets a payment method, and sees only their own profile and invoices', async () => {
     const customer = await sys.token('customer');
     const id = sys.accounts.customer.customerId!;
+    // The tiers on offer, public, at the prices a purchase records.
+    const tiers = await sys.call('GET', '/catalog/support-plans');
+    expect(tiers.status).toBe(200);
+    expect(tiers.body.tiers.map((t: { tier: string }) => t.tier)).toEqual(['basic', 'standard', 'premium']);
+    const standard = tiers.body.tiers.find((t: { tier: string }) => t.tier === 'standard');
     const plan = await sys.call('POST', `/customers/${id}/plans`, { token: customer, body: { product: 'washer', tier: 'standard' } });
     expect(plan.status).toBe(201);
-    expect(plan.body).toMatchObject({ product: 'washer', tier: 'standard', monthlyPriceCents: 1999 });
+    expect(plan.body).toMatchObject({ product: 'washer', tier: 'standard', monthlyPriceCents: standard.monthlyPriceCents });
+    expect(standard).toEqual({ tier: 'standard', monthlyPriceCents: 1999, currency: 'USD' });
 
-    const pay = await sys.call('PUT', `/customers/${id}/payment-method`, { token: customer, body: { gatewayToken: 'tok_visa_abc', last4: '4242' } });
+    const card = { gatewayToken: 'tok_visa_abc', last4: '4242', brand: 'visa', expiry: '2029-08' };
+    const pay = await sys.call('PUT', `/customers/${id}/payment-method`, { token: customer, body: card });
     expect(pay.status).toBe(200);
+    expect(pay.body).toEqual({ customerId: id, paymentMethod: { brand: 'visa', last4: '4242', expiry: '2029-08' } });
+    // A card that ran out before this month is refused with the rule's code; a brand not known is invalid.
+    const expired = await sys.call('PUT', `/customers/${id}/payment-method`, { token: customer, body: { ...card, expiry: '2026-02' } });
+    expect([expired.status, expired.body.code]).toEqual([422, 'card-expired']);
+    const unknownBrand = await sys.call('PUT', `/customers/${id}/payment-method`, { token: customer, body: { ...card, brand: 'diners' } });
+    expect([unknownBrand.status, unknownBrand.body.errors]).toEqual([400, [expect.objectContaining({ field: 'brand' })]]);
 
     const me = await sys.call('GET', '/customers/me', { token: customer });
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ customerId: id, paymentMethod: { last4: '4242' } });
+    expect(me.body).toMatchObject({ customerId: id, paymentMethod: { brand: 'visa', last4: '4242', expiry: '2029-08' } });
     expect(JSON.stringify(me.body)).not.toContain('tok_visa_abc');
     expect(me.body.activePlans).toEqual([expect.objectContaining({ planId: plan.body.planId, product: 'washer', active: true })]);
 
@@ -271,7 +284,7 @@ describe('accounts, catalog and knowledge base over HTTP', () => {
       ['POST', '/experts', admin, { name: 'X', email: 'not-an-email', password: 'short' }],
       ['POST', '/experts', admin, { name: 'X', email: 'x@y.zz', phone: '+15550100', homeLocation: { lat: 1, lon: 1 }, serviceArea: { kind: 'radius', radiusKm: 5 }, skills: ['a'], availability: { ...WEEK, timeZone: 'Mars/Base' }, feePerVisitCents: 10, password: 'long enough pass' }],
       ['POST', `/customers/${id}/plans`, customer, { product: 'washer', tier: 'gold' }],
-      ['PUT', `/customers/${id}/payment-method`, customer, { gatewayToken: 'tok', last4: '42' }],
+      ['PUT', `/customers/${id}/payment-method`, customer, { gatewayToken: 'tok', last4: '42', brand: 'visa', expiry: '2029-08' }],
       ['PUT', `/customers/${id}/contact`, customer, { name: '' }],
       ['PUT', `/customers/${id}/notification-preference`, customer, { notifyBy: 'pigeon' }],
       ['POST', '/catalog/models', admin, { brand: '--', model: 'M', category: 'c', requiredSkills: [] }],

@@ -27,7 +27,7 @@ describe('manager reports over HTTP', () => {
     if (rating === undefined) return;
     const notes = await sys.call('GET', `/tickets/${ticketId}/notifications`, { token: customer });
     const invitation = notes.body.messages.find((m: { template: string }) => m.template === 'ticket-completed-survey');
-    const surveyToken = /\/survey\/([A-Za-z0-9_-]+)/.exec(invitation.body)![1]!;
+    const surveyToken = /\/feedback\/([A-Za-z0-9_-]+)/.exec(invitation.body)![1]!;
     expect((await sys.call('POST', `/survey/${surveyToken}`, { body: { rating, comments: '' } })).status).toBe(201);
     await sys.settle();
   }

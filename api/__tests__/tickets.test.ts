@@ -67,7 +67,7 @@ describe('tickets over HTTP', () => {
     expect(notes.status).toBe(200);
     const survey = notes.body.messages.find((m: { template: string }) => m.template === 'ticket-completed-survey');
     expect(survey).toBeDefined();
-    const token = /\/survey\/([A-Za-z0-9_-]+)/.exec(survey.body)![1]!;
+    const token = /\/feedback\/([A-Za-z0-9_-]+)/.exec(survey.body)![1]!;
 
     const about = await sys.call('GET', `/survey/${token}`);
     expect(about.status).toBe(200);

@@ -7,6 +7,7 @@ import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/proje
 import { etag, route, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { PLAN_PRICES_CENTS } from './customers';
 import { STAFF } from './roles';
 import { domainEnum } from './tickets';
 
@@ -66,7 +67,29 @@ async function models(services: ApiServices) {
   return services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS);
 }
 
+const PlanTiers = z.strictObject({
+  tiers: z
+    .array(z.strictObject({ tier: z.enum(['basic', 'standard', 'premium']), monthlyPriceCents: z.number().int().describe('Monthly price in cents'), currency: z.string().describe('ISO 4217 code') }))
+    .describe('Cheapest first'),
+});
+
 export const catalogRoutes = [
+  route({
+    method: 'get',
+    path: '/catalog/support-plans',
+    summary: 'The support plan tiers a customer can buy for a product, with their monthly prices',
+    tag: 'Catalog',
+    roles: 'public',
+    operationId: 'listSupportPlanTiers',
+    response: PlanTiers,
+    success: 200,
+    async handler() {
+      const tiers = (Object.entries(PLAN_PRICES_CENTS) as [keyof typeof PLAN_PRICES_CENTS, number][])
+        .sort(([, a], [, b]) => a - b)
+        .map(([tier, monthlyPriceCents]) => ({ tier, monthlyPriceCents, currency: 'USD' }));
+      return { status: 200, body: { tiers } satisfies z.infer<typeof PlanTiers>, headers: { 'Cache-Control': 'public, max-age=300' } };
+    },
+  }),
   route({
     method: 'get',
     path: '/catalog/categories',

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
 import { ChargeState } from '../../domain/billing/invoice';
-import { NotificationChannel, PlanTier } from '../../domain/customer/customer';
+import { CARD_BRANDS, NotificationChannel, PlanTier } from '../../domain/customer/customer';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
 import { AuthUser, etag, route, written } from '../http/route';
@@ -41,6 +41,15 @@ async function customerDoc(services: ApiServices, customerId: string): Promise<C
 
 const NotifyBy = domainEnum<NotificationChannel>()(['sms', 'email']).describe('How the customer is notified about their tickets and visits');
 const PlanTierView = domainEnum<PlanTier>()(['basic', 'standard', 'premium']);
+const CardBrandView = z.enum(CARD_BRANDS).describe('The card brand, as the payment gateway reported it');
+const Expiry = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "the card's last valid month as 'YYYY-MM'");
+
+/** The card on file as people see it: never the gateway token. */
+export const PaymentCardView = z.strictObject({
+  brand: CardBrandView.nullable().describe('null for a card set before the brand was recorded'),
+  last4: z.string().describe('Last four digits of the card'),
+  expiry: z.string().nullable().describe("The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded"),
+});
 
 export const SupportPlanView = z.strictObject({
   planId: z.string(),
@@ -61,7 +70,7 @@ export const CustomerView = z.strictObject({
   notifyBy: NotifyBy,
   plans: z.array(SupportPlanView).describe('Every plan ever bought, cancelled ones included'),
   activePlans: z.array(SupportPlanView).describe('The plans still active (those of `plans` with active true)'),
-  paymentMethod: z.strictObject({ last4: z.string().describe('Last four digits of the card') }).nullable().describe('null until the customer sets one'),
+  paymentMethod: PaymentCardView.nullable().describe('null until the customer sets one'),
   paidUntil: z.string().nullable().describe('The support subscription is paid until this instant; null before the first payment'),
   registeredAt: z.string(),
 });
@@ -79,7 +88,7 @@ const PlanPurchased = z.strictObject({
   monthlyPriceCents: z.number().int().describe('Monthly price in cents (USD)'),
   active: z.literal(true),
 });
-const PaymentMethodSet = z.strictObject({ customerId: z.string(), paymentMethod: z.strictObject({ last4: z.string() }) });
+const PaymentMethodSet = z.strictObject({ customerId: z.string(), paymentMethod: PaymentCardView });
 
 /** An invoice as the customer's billing history shows it. */
 export const CustomerInvoice = z.strictObject({
@@ -115,8 +124,12 @@ const CustomerInvoices = z.strictObject({
 });
 
 function view(doc: CustomerDoc): CustomerView {
-  const { _id, nameLower: _n, revision: _r, ...rest } = doc;
-  return { ...rest, activePlans: doc.plans.filter((p) => p.active) };
+  const { _id, nameLower: _n, revision: _r, paymentMethod, ...rest } = doc;
+  return {
+    ...rest,
+    paymentMethod: paymentMethod && { brand: paymentMethod.brand ?? null, last4: paymentMethod.last4, expiry: paymentMethod.expiry ?? null },
+    activePlans: doc.plans.filter((p) => p.active),
+  };
 }
 
 function escapeRegex(text: string): string {
@@ -287,13 +300,15 @@ export const customerRoutes = [
     path: '/customers/:customerId/payment-method',
     operationId: 'setPaymentMethod',
     readsNext: ['customers', 'paid-customers'],
-    summary: 'Set the payment method: the payment gateway token and the last four card digits (never the card number)',
+    summary: "Set the payment method: the payment gateway's token with the card's brand, last four digits and expiry month as the gateway reported them (never the card number); an expired card is refused (422 card-expired)",
     tag: 'Customers',
     roles: ['customer'],
     params: CustomerParams,
     body: z.object({
       gatewayToken: z.string().trim().min(4).max(200).regex(/^[A-Za-z0-9_:-]+$/, 'a payment gateway token such as tok_1AbC'),
       last4: z.string().regex(/^\d{4}$/, 'the last four digits of the card'),
+      brand: z.enum(CARD_BRANDS),
+      expiry: Expiry,
     }),
     idempotent: true,
     success: 200,
@@ -303,10 +318,11 @@ export const customerRoutes = [
       assertAccess(user, params.customerId, []);
       const result = await send(services.commands, customers, {
         type: 'setPaymentMethod',
-        data: { customerId: params.customerId, gatewayToken: body.gatewayToken, last4: body.last4 },
+        data: { customerId: params.customerId, gatewayToken: body.gatewayToken, last4: body.last4, brand: body.brand, expiry: body.expiry },
         metadata: request.command(),
       });
-      return written(result, { customerId: params.customerId, paymentMethod: { last4: body.last4 } } satisfies z.infer<typeof PaymentMethodSet>);
+      const paymentMethod = { brand: body.brand, last4: body.last4, expiry: body.expiry };
+      return written(result, { customerId: params.customerId, paymentMethod } satisfies z.infer<typeof PaymentMethodSet>);
     },
   }),
   route({

@@ -1,7 +1,7 @@
 /**
  * Customer: contact details, notification preference, support plans per product, the payment
- * method (a gateway token and the last four digits, never a card number) and the date the
- * subscription is paid until (moved by billing).
+ * method (a gateway token with the card's brand, last four digits and expiry month, never a card
+ * number) and the date the subscription is paid until (moved by billing).
  */
 import { Command, Decider, DomainError, DomainEvent } from '../decider';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
@@ -25,6 +25,19 @@ export interface Contact {
   address: Address;
 }
 
+/** Card brands the payment method names (what the payment gateway reports with its token). */
+export const CARD_BRANDS = ['visa', 'mastercard', 'amex', 'discover', 'other'] as const;
+export type CardBrand = (typeof CARD_BRANDS)[number];
+
+/** The card on file, as the gateway described it: never its number. */
+export interface PaymentCard {
+  gatewayToken: string;
+  last4: string;
+  brand: CardBrand;
+  /** The card's last valid month, 'YYYY-MM'. */
+  expiry: string;
+}
+
 export interface SupportPlan {
   planId: string;
   /** The product covered, e.g. an appliance category or a catalog model id. */
@@ -42,7 +55,8 @@ export type CustomerEvent =
   | DomainEvent<'NotificationPreferenceChanged', { customerId: string; notifyBy: NotificationChannel }>
   | DomainEvent<'SupportPlanPurchased', { customerId: string; plan: SupportPlan; purchasedAt: string }>
   | DomainEvent<'SupportPlanCancelled', { customerId: string; planId: string; cancelledAt: string }>
-  | DomainEvent<'PaymentMethodSet', { customerId: string; gatewayToken: string; last4: string }>
+  // brand and expiry are absent from events written before they were recorded.
+  | DomainEvent<'PaymentMethodSet', { customerId: string; gatewayToken: string; last4: string; brand?: CardBrand; expiry?: string }>
   | DomainEvent<'PaidUntilAdvanced', { customerId: string; paidUntil: string; invoiceId: string }>;
 
 // ---- commands -----------------------------------------------------------------------------
@@ -53,7 +67,7 @@ export type CustomerCommand =
   | Command<'changeNotificationPreference', { customerId: string; notifyBy: NotificationChannel }>
   | Command<'purchaseSupportPlan', { customerId: string; plan: SupportPlan }>
   | Command<'cancelSupportPlan', { customerId: string; planId: string }>
-  | Command<'setPaymentMethod', { customerId: string; gatewayToken: string; last4: string }>
+  | Command<'setPaymentMethod', { customerId: string } & PaymentCard>
   | Command<'advancePaidUntil', { customerId: string; paidUntil: string; invoiceId: string }>;
 
 // ---- state --------------------------------------------------------------------------------
@@ -66,7 +80,7 @@ export type CustomerState =
       contact: Contact;
       notifyBy: NotificationChannel;
       plans: Record<string, SupportPlan & { active: boolean }>;
-      paymentMethod: { gatewayToken: string; last4: string } | null;
+      paymentMethod: { gatewayToken: string; last4: string; brand: CardBrand | null; expiry: string | null } | null;
       paidUntil: string | null;
       /** Invoices that already moved paidUntil: a repeated payment event moves nothing. */
       paidInvoices: string[];
@@ -97,7 +111,7 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
         return plan ? { ...state, plans: { ...state.plans, [event.data.planId]: { ...plan, active: false } } } : state;
       }
       case 'PaymentMethodSet':
-        return { ...state, paymentMethod: { gatewayToken: event.data.gatewayToken, last4: event.data.last4 } };
+        return { ...state, paymentMethod: { gatewayToken: event.data.gatewayToken, last4: event.data.last4, brand: event.data.brand ?? null, expiry: event.data.expiry ?? null } };
       case 'PaidUntilAdvanced':
         return { ...state, paidUntil: event.data.paidUntil, paidInvoices: [...state.paidInvoices, event.data.invoiceId] };
     }
@@ -134,13 +148,19 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
         if (!plan.active) throw new DomainError('plan-already-cancelled', `plan ${command.data.planId} is already cancelled`);
         return [{ type: 'SupportPlanCancelled', data: { ...command.data, cancelledAt: now } }];
       }
-      case 'setPaymentMethod':
-        if (!/^\d{4}$/.test(command.data.last4)) throw new DomainError('invalid-last4', 'last4 must be the last four digits of the card');
-        if (command.data.gatewayToken.replace(/\D/g, '').length >= 12) {
+      case 'setPaymentMethod': {
+        const { customerId, gatewayToken, last4, brand, expiry } = command.data;
+        if (!/^\d{4}$/.test(last4)) throw new DomainError('invalid-last4', 'last4 must be the last four digits of the card');
+        if (gatewayToken.replace(/\D/g, '').length >= 12) {
           // A long digit run looks like a card number: we never store those.
           throw new DomainError('raw-card-number', 'give the payment gateway token, never the card number');
         }
-        return [{ type: 'PaymentMethodSet', data: command.data }];
+        if (!(CARD_BRANDS as readonly string[]).includes(brand)) throw new DomainError('invalid-card-brand', `the card brand is one of ${CARD_BRANDS.join(', ')}`);
+        if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(expiry)) throw new DomainError('invalid-expiry', "the expiry is the card's last valid month, YYYY-MM");
+        // A card is valid through the last day of its expiry month.
+        if (expiry < now.slice(0, 7)) throw new DomainError('card-expired', `this card expired at the end of ${expiry}`);
+        return [{ type: 'PaymentMethodSet', data: { customerId, gatewayToken, last4, brand, expiry } }];
+      }
       case 'advancePaidUntil': {
         if (customer.paidInvoices.includes(command.data.invoiceId)) return [];
         if (!isInstant(command.data.paidUntil)) throw new DomainError('invalid-date', 'paidUntil must be an ISO date');

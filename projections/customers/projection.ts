@@ -1,11 +1,12 @@
 import { Document } from '../../document-store/port';
-import { Address, CustomerEvent, NotificationChannel, PlanTier } from '../../domain/customer/customer';
+import { Address, CardBrand, CustomerEvent, NotificationChannel, PlanTier } from '../../domain/customer/customer';
 import { Projection } from '../projection';
 
 /**
  * The `customers` read model: one document per customer with the profile, the notification
  * preference, the support plans (active and cancelled), the payment method as shown to people
- * (last four digits only, never the gateway token) and the paid-until date. `revision` is the
+ * (brand, last four digits and expiry month, never the gateway token; brand and expiry are null
+ * for a card set before they were recorded) and the paid-until date. `revision` is the
  * customer stream's revision, served as the ETag.
  */
 export interface CustomerPlanView {
@@ -28,7 +29,8 @@ export interface CustomerDoc extends Document {
   address: Address;
   notifyBy: NotificationChannel;
   plans: CustomerPlanView[];
-  paymentMethod: { last4: string } | null;
+  /** Documents written before brand and expiry were recorded hold `{ last4 }` only: read them as null. */
+  paymentMethod: { last4: string; brand?: CardBrand | null; expiry?: string | null } | null;
   paidUntil: string | null;
   registeredAt: string;
   revision: number;
@@ -103,7 +105,7 @@ export const customersProjection: Projection = {
         next = { ...next, plans: current.plans.map((p) => (p.planId === e.data.planId ? { ...p, active: false, cancelledAt: e.data.cancelledAt } : p)) };
         break;
       case 'PaymentMethodSet':
-        next = { ...next, paymentMethod: { last4: e.data.last4 } };
+        next = { ...next, paymentMethod: { last4: e.data.last4, brand: e.data.brand ?? null, expiry: e.data.expiry ?? null } };
         break;
       case 'PaidUntilAdvanced':
         if (current.paidUntil === null || Date.parse(e.data.paidUntil) > Date.parse(current.paidUntil)) next = { ...next, paidUntil: e.data.paidUntil };

@@ -184,7 +184,8 @@ describe('notifications saga', () => {
     expect(sent[2]!.body).toBe('Sysops Squad: Sam is on the way, expected at 08:55 UTC. Ticket t1.');
     const token = surveys.tokenFor('t1');
     expect(sent[3]!.subject).toBe('Your repair is done — how did we do?');
-    expect(sent[3]!.body).toContain(`\n${PUBLIC_URL}/survey/${token}\n`);
+    // The web app's survey page (public), which answers through the API's /survey/{token}.
+    expect(sent[3]!.body).toContain(`\n${PUBLIC_URL}/feedback/${token}\n`);
     expect(sent[3]!.body).toContain('What we did: replaced the drain pump');
     expect(await surveys.verify(token, now)).toEqual({ ticketId: 't1', customerId: 'c1' });
 

@@ -1,7 +1,7 @@
 import { Center, Loader } from '@mantine/core';
 import { QueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
-import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
+import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation, useParams } from 'react-router';
 import { homeOf, session, SignedIn } from './auth/session';
 import { connectLive } from './live/socket';
 import { LiveContext, LiveEvents } from './live/context';
@@ -10,6 +10,7 @@ import { Shell } from './shell/Shell';
 import { CustomerPortal } from './pages/customer/CustomerPortal';
 import { ExpertApp } from './pages/expert/ExpertApp';
 import { StaffHome } from './pages/staff/StaffHome';
+import { SurveyPage } from './pages/survey/SurveyPage';
 
 export function App({ queries }: { queries: QueryClient }) {
   const [user, setUser] = useState<SignedIn | null | undefined>(undefined);
@@ -44,6 +45,9 @@ export function App({ queries }: { queries: QueryClient }) {
       <BrowserRouter>
         <Routes>
           <Route path="/login" element={user ? <Navigate to={homeOf(user.role)} replace /> : <LoginPage />} />
+          {/* Public: the e-mailed survey link is the credential, signed in or not. */}
+          <Route path="/feedback/:token" element={<SurveyPage />} />
+          <Route path="/survey/:token" element={<OldSurveyLink />} />
           <Route element={<RequireUser user={user} />}>
             <Route path="/portal/*" element={<Shell user={user!}><CustomerPortal user={user!} /></Shell>} />
             <Route path="/field/*" element={<Shell user={user!}><ExpertApp user={user!} /></Shell>} />
@@ -54,6 +58,12 @@ export function App({ queries }: { queries: QueryClient }) {
       </BrowserRouter>
     </LiveContext.Provider>
   );
+}
+
+/** Survey links e-mailed before pointed at the API path /survey/{token}: its page loads land here. */
+function OldSurveyLink() {
+  const { token = '' } = useParams();
+  return <Navigate to={`/feedback/${token}`} replace />;
 }
 
 function RequireUser({ user }: { user: SignedIn | null }) {

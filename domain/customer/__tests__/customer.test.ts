@@ -78,12 +78,27 @@ describe('Customer', () => {
   });
 
   describe('setPaymentMethod', () => {
-    it('stores the gateway token and last four digits', () =>
-      spec.given(registeredEvent).when(cmd('setPaymentMethod', { customerId: 'c1', gatewayToken: 'tok_visa_abc', last4: '4242' })).then({ type: 'PaymentMethodSet', data: { customerId: 'c1', gatewayToken: 'tok_visa_abc', last4: '4242' } }));
+    const card = { customerId: 'c1', gatewayToken: 'tok_visa_abc', last4: '4242', brand: 'visa', expiry: '2028-09' } as const;
+    it('stores the gateway token, the brand, the last four digits and the expiry month', () =>
+      spec.given(registeredEvent).when(cmd('setPaymentMethod', card)).then({ type: 'PaymentMethodSet', data: card }));
     it('refuses what looks like a card number', () =>
-      spec.given(registeredEvent).when(cmd('setPaymentMethod', { customerId: 'c1', gatewayToken: '4242 4242 4242 4242', last4: '4242' })).thenFails('raw-card-number'));
-    it('refuses a malformed last4', () =>
-      spec.given(registeredEvent).when(cmd('setPaymentMethod', { customerId: 'c1', gatewayToken: 'tok', last4: '42' })).thenFails('invalid-last4'));
+      spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, gatewayToken: '4242 4242 4242 4242' })).thenFails('raw-card-number'));
+    it('refuses a malformed last4', () => spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, last4: '42' })).thenFails('invalid-last4'));
+    it('refuses a brand it does not know and a malformed expiry', () => {
+      spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, brand: 'diners' as never })).thenFails('invalid-card-brand');
+      spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, expiry: '2028-13' })).thenFails('invalid-expiry');
+    });
+    it('takes a card through its expiry month, refuses one expired before', () => {
+      const month = at.slice(0, 7);
+      spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, expiry: month })).then({ type: 'PaymentMethodSet', data: { ...card, expiry: month } });
+      const before = new Date(Date.UTC(TEST_NOW.getUTCFullYear(), TEST_NOW.getUTCMonth() - 1, 1)).toISOString().slice(0, 7);
+      spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, expiry: before })).thenFails('card-expired');
+    });
+    it('reads a card set before brand and expiry were recorded as unknown ones', () => {
+      const old: CustomerEvent = { type: 'PaymentMethodSet', data: { customerId: 'c1', gatewayToken: 'tok_old', last4: '1111' } };
+      const state = [registeredEvent, old].reduce(customerDecider.evolve, customerDecider.initialState());
+      expect(state).toMatchObject({ paymentMethod: { gatewayToken: 'tok_old', last4: '1111', brand: null, expiry: null } });
+    });
   });
 
   describe('advancePaidUntil', () => {

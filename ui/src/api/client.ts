@@ -3,17 +3,11 @@
  * `npm run gen:api` generates from the server's OpenAPI document (never written by hand).
  */
 import createClient, { Middleware } from 'openapi-fetch';
-import type { paths } from './schema';
+import type { components, paths } from './schema';
 import { session } from '../auth/session';
 
-/** An answer that is not a success: the API's RFC 9457 problem. */
-export interface Problem {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: { path: string; message: string }[];
-}
+/** An answer that is not a success: the API's RFC 9457 problem (a domain rule's `code`, a 400's field `errors`). */
+export type Problem = components['schemas']['Problem'];
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
@@ -44,7 +38,7 @@ api.use(authenticate);
 export function must<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.error !== undefined || !result.response.ok) {
     const error = result.error as Partial<Problem> | undefined;
-    throw new ApiError({ title: error?.title ?? result.response.statusText, status: result.response.status, ...error } as Problem);
+    throw new ApiError({ type: 'about:blank', title: error?.title ?? result.response.statusText, status: result.response.status, ...error });
   }
   return result.data as T;
 }

@@ -216,7 +216,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set the payment method: the payment gateway token and the last four card digits (never the card number) */
+        /** Set the payment method: the payment gateway's token with the card's brand, last four digits and expiry month as the gateway reported them (never the card number); an expired card is refused (422 card-expired) */
         put: operations["setPaymentMethod"];
         post?: never;
         delete?: never;
@@ -305,6 +305,23 @@ export interface paths {
         put?: never;
         /** Write off an unpaid invoice, with the reason (helpdesk, manager) */
         post: operations["writeOffInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalog/support-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The support plan tiers a customer can buy for a product, with their monthly prices */
+        get: operations["listSupportPlanTiers"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1298,6 +1315,14 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
+            /** @description A domain rule's refusal, e.g. card-expired or product-already-covered */
+            code?: string;
+            /** @description What is wrong with which field of the request (400 Invalid request) */
+            errors?: {
+                /** @description The field's path, dot-separated */
+                field: string;
+                message: string;
+            }[];
         };
     };
     responses: never;
@@ -1617,8 +1642,12 @@ export interface operations {
                         }[];
                         /** @description null until the customer sets one */
                         paymentMethod: {
+                            /** @description null for a card set before the brand was recorded */
+                            brand: ("visa" | "mastercard" | "amex" | "discover" | "other") | null;
                             /** @description Last four digits of the card */
                             last4: string;
+                            /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
+                            expiry: string | null;
                         } | null;
                         /** @description The support subscription is paid until this instant; null before the first payment */
                         paidUntil: string | null;
@@ -1713,8 +1742,12 @@ export interface operations {
                             }[];
                             /** @description null until the customer sets one */
                             paymentMethod: {
+                                /** @description null for a card set before the brand was recorded */
+                                brand: ("visa" | "mastercard" | "amex" | "discover" | "other") | null;
                                 /** @description Last four digits of the card */
                                 last4: string;
+                                /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
+                                expiry: string | null;
                             } | null;
                             /** @description The support subscription is paid until this instant; null before the first payment */
                             paidUntil: string | null;
@@ -1809,8 +1842,12 @@ export interface operations {
                         }[];
                         /** @description null until the customer sets one */
                         paymentMethod: {
+                            /** @description null for a card set before the brand was recorded */
+                            brand: ("visa" | "mastercard" | "amex" | "discover" | "other") | null;
                             /** @description Last four digits of the card */
                             last4: string;
+                            /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
+                            expiry: string | null;
                         } | null;
                         /** @description The support subscription is paid until this instant; null before the first payment */
                         paidUntil: string | null;
@@ -2053,6 +2090,9 @@ export interface operations {
                 "application/json": {
                     gatewayToken: string;
                     last4: string;
+                    /** @enum {string} */
+                    brand: "visa" | "mastercard" | "amex" | "discover" | "other";
+                    expiry: string;
                 };
             };
         };
@@ -2066,7 +2106,12 @@ export interface operations {
                     "application/json": {
                         customerId: string;
                         paymentMethod: {
+                            /** @description null for a card set before the brand was recorded */
+                            brand: ("visa" | "mastercard" | "amex" | "discover" | "other") | null;
+                            /** @description Last four digits of the card */
                             last4: string;
+                            /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
+                            expiry: string | null;
                         };
                     };
                 };
@@ -2539,6 +2584,45 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSupportPlanTiers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Cheapest first */
+                        tiers: {
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            /** @description Monthly price in cents */
+                            monthlyPriceCents: number;
+                            /** @description ISO 4217 code */
+                            currency: string;
+                        }[];
                     };
                 };
             };

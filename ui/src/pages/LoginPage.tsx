@@ -27,11 +27,11 @@ export function LoginPage() {
     }
   });
   return (
-    <Center h="100vh" bg="gray.0">
+    <Center h="100vh" bg="gray.0" component="main">
       <Paper withBorder shadow="sm" p="xl" w={380}>
         <form onSubmit={submit} noValidate>
           <Stack>
-            <Title order={2}>Sysops Squad</Title>
+            <Title order={1} size="h2">Sysops Squad</Title>
             <Text c="dimmed" size="sm">
               Log in to follow your tickets, your visits or the queue.
             </Text>

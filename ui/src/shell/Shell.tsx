@@ -34,6 +34,7 @@ export function Shell({ user, children }: { user: SignedIn; children: ReactNode 
             key={item.to}
             component={RouterLink}
             to={item.to}
+            end={item.exact}
             label={item.label}
             active={item.exact ? location.pathname === item.to : location.pathname.startsWith(item.to)}
             onClick={close}

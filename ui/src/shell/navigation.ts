@@ -14,6 +14,9 @@ export function navigationOf(role: Role): NavItem[] {
       return [
         { to: '/portal', label: 'My tickets', exact: true },
         { to: '/portal/new', label: 'Open a ticket' },
+        { to: '/portal/plans', label: 'Support plans' },
+        { to: '/portal/payment', label: 'Payment method' },
+        { to: '/portal/billing', label: 'Billing history' },
       ];
     case 'expert':
       return [

@@ -14,7 +14,7 @@ export function MyTickets({ user }: { user: SignedIn }) {
   return (
     <Stack>
       <Group justify="space-between">
-        <Title order={2}>My tickets</Title>
+        <Title order={1} size="h2">My tickets</Title>
         <Button component={Link} to="/portal/new">
           Open a ticket
         </Button>

@@ -79,7 +79,7 @@ export function NewTicket() {
   return (
     <form onSubmit={submit} noValidate>
       <Stack maw={640}>
-        <Title order={2}>Open a ticket</Title>
+        <Title order={1} size="h2">Open a ticket</Title>
         {catalogDown && <Alert color="yellow">The appliance list is not available right now: type your model as it is written on its label.</Alert>}
         {!typing ? (
           <Stack gap={4}>

@@ -51,7 +51,7 @@ export function TicketPage() {
   return (
     <Stack maw={760}>
       <Group justify="space-between">
-        <Title order={2}>{t.appliance.text ?? t.appliance.modelId}</Title>
+        <Title order={1} size="h2">{t.appliance.text ?? t.appliance.modelId}</Title>
         <Badge size="lg" color={statusColor(t.status)} data-testid="ticket-status">
           {t.status}
         </Badge>
@@ -61,7 +61,7 @@ export function TicketPage() {
         Opened {when(t.openedAt)} · priority {t.priority}
         {t.resolution && ` · resolved: ${t.resolution}`}
       </Text>
-      <Title order={4}>Visits</Title>
+      <Title order={2} size="h4">Visits</Title>
       {t.visits.map((v, i) => (
         <Card withBorder key={v.visitId} data-testid="visit">
           <Group justify="space-between">
@@ -86,7 +86,7 @@ export function TicketPage() {
           </Button>
         </Group>
       )}
-      <Title order={4}>Messages</Title>
+      <Title order={2} size="h4">Messages</Title>
       {messages.data?.messages.length === 0 && <Text c="dimmed">No messages yet.</Text>}
       <Timeline bulletSize={14} lineWidth={2}>
         {messages.data?.messages.map((m) => (

@@ -1,0 +1,148 @@
+import { Alert, Anchor, Badge, Button, Card, Group, Loader, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link } from 'react-router';
+import { api, must } from '../../api/client';
+import { day, Invoice, money, monthName, useMe } from './account';
+
+const PAGE = 12;
+type Filter = 'all' | 'open' | 'paid' | 'written-off';
+
+/** An invoice's state in the customer's words, with its colour (dark enough to read on white). */
+export function invoiceState(invoice: Pick<Invoice, 'status' | 'charge'>): { label: string; color: string } {
+  if (invoice.status === 'paid') return { label: 'Paid', color: 'teal.9' };
+  if (invoice.status === 'written-off') return { label: 'Written off', color: 'gray.7' };
+  if (invoice.charge === 'failed') return { label: 'Payment failed', color: 'red.9' };
+  return { label: 'Due', color: 'orange.9' };
+}
+
+/** Billing history: totals over every invoice, then the monthly statements, newest first. */
+export function BillingPage() {
+  const me = useMe();
+  const customerId = me.data?.customerId;
+  const [filter, setFilter] = useState<Filter>('all');
+  const [page, setPage] = useState(0);
+  const invoices = useQuery({
+    queryKey: ['customer', customerId, 'invoices', filter, page],
+    queryFn: async () =>
+      must(
+        await api.GET('/customers/{customerId}/invoices', {
+          params: { path: { customerId: customerId! }, query: { limit: PAGE, skip: page * PAGE, ...(filter === 'all' ? {} : { status: filter }) } },
+        }),
+      ),
+    enabled: customerId !== undefined,
+    placeholderData: keepPreviousData,
+  });
+  const error = me.error ?? invoices.error;
+  const summary = invoices.data?.summary;
+
+  return (
+    <Stack maw={900}>
+      <Title order={1} size="h2">Billing history</Title>
+      {(me.isPending || (invoices.isPending && !error)) && <Loader aria-label="Loading your invoices" />}
+      {error && (
+        <Alert color="red" role="alert" title="Your invoices could not be loaded">
+          {error.message}{' '}
+          <Button variant="subtle" size="compact-sm" onClick={() => void (me.error ? me.refetch() : invoices.refetch())}>
+            Try again
+          </Button>
+        </Alert>
+      )}
+      {summary && (
+        <SimpleGrid cols={{ base: 1, sm: 4 }} data-testid="billing-summary">
+          <Figure label="Invoices" value={String(summary.invoices)} />
+          <Figure label="Paid" value={money(summary.paidCents)} />
+          <Figure label="Due" value={money(summary.openCents)} />
+          <Figure label="Paid until" value={me.data?.paidUntil ? day(me.data.paidUntil) : 'Not yet paid'} />
+        </SimpleGrid>
+      )}
+      {summary && summary.writtenOffCents > 0 && (
+        <Text size="sm" c="dimmed">
+          {money(summary.writtenOffCents)} was written off and will not be charged.
+        </Text>
+      )}
+      {invoices.data && (
+        <>
+          <SegmentedControl
+            aria-label="Show invoices"
+            value={filter}
+            onChange={(value) => {
+              setFilter(value as Filter);
+              setPage(0);
+            }}
+            data={[
+              { value: 'all', label: 'All' },
+              { value: 'open', label: 'Due' },
+              { value: 'paid', label: 'Paid' },
+              { value: 'written-off', label: 'Written off' },
+            ]}
+            maw={420}
+          />
+          {invoices.data.invoices.length === 0 ? (
+            <Text c="dimmed" data-testid="no-invoices">
+              {filter === 'all' ? 'No invoices yet: the first one comes at the start of the month after you buy a plan.' : 'No invoices of this kind.'}
+            </Text>
+          ) : (
+            <Table striped withTableBorder highlightOnHover data-testid="invoices">
+              <Table.Caption>Click a month for its statement.</Table.Caption>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Month</Table.Th>
+                  <Table.Th>Plans</Table.Th>
+                  <Table.Th>Total</Table.Th>
+                  <Table.Th>Due</Table.Th>
+                  <Table.Th>State</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {invoices.data.invoices.map((invoice) => {
+                  const state = invoiceState(invoice);
+                  return (
+                    <Table.Tr key={invoice.invoiceId} data-testid="invoice">
+                      <Table.Td>
+                        <Anchor component={Link} to={`/portal/billing/${invoice.period}`}>
+                          {monthName(invoice.period)}
+                        </Anchor>
+                      </Table.Td>
+                      <Table.Td>{invoice.lines.length}</Table.Td>
+                      <Table.Td>{money(invoice.totalCents, invoice.currency)}</Table.Td>
+                      <Table.Td>{day(invoice.dueAt)}</Table.Td>
+                      <Table.Td>
+                        <Badge color={state.color} variant="filled">
+                          {state.label}
+                        </Badge>
+                      </Table.Td>
+                    </Table.Tr>
+                  );
+                })}
+              </Table.Tbody>
+            </Table>
+          )}
+          {(page > 0 || invoices.data.invoices.length === PAGE) && (
+            <Group>
+              <Button variant="default" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
+                Newer
+              </Button>
+              <Button variant="default" disabled={invoices.data.invoices.length < PAGE} onClick={() => setPage((p) => p + 1)}>
+                Older
+              </Button>
+            </Group>
+          )}
+        </>
+      )}
+    </Stack>
+  );
+}
+
+function Figure({ label, value }: { label: string; value: string }) {
+  return (
+    <Card withBorder padding="sm">
+      <Text size="sm" c="dimmed">
+        {label}
+      </Text>
+      <Text fw={700} size="lg">
+        {value}
+      </Text>
+    </Card>
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * A card typed into the payment form, checked in the browser, and turned into what the API takes:
+ * a payment gateway token with the brand, last four digits and expiry month. The card number
+ * never leaves this module.
+ */
+import type { Body } from '../../api/answers';
+
+export type CardOnFile = Body<'/customers/{customerId}/payment-method', 'put'>;
+export type Brand = CardOnFile['brand'];
+
+/** The brand from the number's leading digits (issuer ranges), 'other' when none matches. */
+export function brandOf(digits: string): Brand {
+  if (/^4/.test(digits)) return 'visa';
+  if (/^3[47]/.test(digits)) return 'amex';
+  if (/^(5[1-5]|222[1-9]|22[3-9]\d|2[3-6]\d\d|27[01]\d|2720)/.test(digits)) return 'mastercard';
+  if (/^(6011|65|64[4-9])/.test(digits)) return 'discover';
+  return 'other';
+}
+
+/** The Luhn checksum every card number carries: catches a mistyped digit or two swapped. */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return digits.length > 0 && sum % 10 === 0;
+}
+
+export function digitsOf(text: string): string {
+  return text.replace(/[\s-]/g, '');
+}
+
+/** What is wrong with the typed number, or null. */
+export function numberProblem(text: string): string | null {
+  const digits = digitsOf(text);
+  if (!digits) return 'Type the card number';
+  if (!/^\d+$/.test(digits)) return 'Only digits (spaces are fine)';
+  if (digits.length < 12 || digits.length > 19) return 'A card number has 12 to 19 digits';
+  if (!luhnValid(digits)) return 'This number has a typo: check it against the card';
+  return null;
+}
+
+/** 'MM/YY' (or 'MM/YYYY') → 'YYYY-MM', or the problem in words. `now` is the user's clock. */
+export function expiryOf(text: string, now = new Date()): { expiry: string } | { problem: string } {
+  const match = /^\s*(\d{1,2})\s*\/\s*(\d{2}|\d{4})\s*$/.exec(text);
+  if (!match) return { problem: 'Give the month and year as on the card, e.g. 08/29' };
+  const month = Number(match[1]);
+  const year = match[2]!.length === 2 ? 2000 + Number(match[2]) : Number(match[2]);
+  if (month < 1 || month > 12) return { problem: 'The month is 01 to 12' };
+  const expiry = `${year}-${String(month).padStart(2, '0')}`;
+  const thisMonth = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+  // A card works through the last day of its expiry month.
+  if (expiry < thisMonth) return { problem: 'This card has expired' };
+  if (year > now.getFullYear() + 20) return { problem: 'Check the year: that is far ahead' };
+  return { expiry };
+}
+
+/**
+ * Hands the card to the payment gateway and returns its token. This system has no gateway
+ * connected to the browser yet (billing records the charge outcomes the gateway reports), so the
+ * token is an opaque reference made here; connecting a gateway replaces only this function with
+ * its browser tokenization, which answers the same four things. Tokens carry no digits: the API
+ * refuses a token that looks like a card number.
+ */
+export async function tokenize(digits: string, expiry: string): Promise<CardOnFile> {
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const random = crypto.getRandomValues(new Uint8Array(24));
+  const reference = Array.from(random, (b) => letters[b % letters.length]).join('');
+  return { gatewayToken: `tok_${reference}`, brand: brandOf(digits), last4: digits.slice(-4), expiry };
+}
