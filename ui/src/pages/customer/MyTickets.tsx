@@ -5,8 +5,10 @@ import { api, must } from '../../api/client';
 import { SignedIn } from '../../auth/session';
 import { when } from '../format';
 import { statusColor } from '../status';
+import { useApplianceName } from './catalog';
 
 export function MyTickets({ user }: { user: SignedIn }) {
+  const applianceName = useApplianceName();
   const tickets = useQuery({
     queryKey: ['tickets', user.customerId],
     queryFn: async () => must(await api.GET('/tickets', { params: { query: { limit: 50 } } })),
@@ -31,7 +33,7 @@ export function MyTickets({ user }: { user: SignedIn }) {
             <Badge color={statusColor(ticket.status)}>{ticket.status}</Badge>
           </Group>
           <Text size="sm" c="dimmed">
-            {ticket.appliance.text ?? ticket.appliance.modelId} · opened {when(ticket.openedAt)}
+            {applianceName(ticket.appliance)} · opened {when(ticket.openedAt)}
           </Text>
           {ticket.visits.map((visit) => (
             <Text size="sm" key={visit.visitId}>

@@ -7,11 +7,13 @@ import { actionKey, api, must } from '../../api/client';
 import { useLiveEvent } from '../../live/context';
 import { timeOfDay, when } from '../format';
 import { statusColor } from '../status';
+import { useApplianceName } from './catalog';
 
 const CANCELLABLE = ['on-hold', 'open'];
 
 /** One ticket: its status, visits with their experts and times, the expert's ETA live, the messages sent, cancel while allowed. */
 export function TicketPage() {
+  const applianceName = useApplianceName();
   const { ticketId = '' } = useParams();
   const queries = useQueryClient();
   const ticket = useQuery({
@@ -51,7 +53,7 @@ export function TicketPage() {
   return (
     <Stack maw={760}>
       <Group justify="space-between">
-        <Title order={1} size="h2">{t.appliance.text ?? t.appliance.modelId}</Title>
+        <Title order={1} size="h2">{applianceName(t.appliance)}</Title>
         <Badge size="lg" color={statusColor(t.status)} data-testid="ticket-status">
           {t.status}
         </Badge>

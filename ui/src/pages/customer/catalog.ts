@@ -57,3 +57,12 @@ export function useCategories() {
 }
 
 const CATEGORIES_KEY = 'sysops.categories';
+
+/** How a ticket's appliance reads: the catalog's brand and model when it has one, else the customer's own words. */
+export function useApplianceName(): (appliance: { modelId: string | null; text: string | null }) => string {
+  const catalog = useCatalog();
+  return (appliance) => {
+    const model = appliance.modelId ? catalog.data?.find((m) => m.modelId === appliance.modelId) : undefined;
+    return model ? `${model.brand} ${model.model}` : (appliance.text ?? appliance.modelId ?? 'Appliance');
+  };
+}
