@@ -1,5 +1,5 @@
 import express, { Express, Request } from 'express';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { servingStatus } from '../projections/status';
 import { SAGA_CHECKPOINTS, SagaCheckpoint } from '../sagas/runner';
@@ -38,6 +38,8 @@ export interface ApiOptions {
   signUpLimitPerMinute?: number;
   /** Proxies trusted to name the client in X-Forwarded-For (TRUST_PROXY); default none. */
   trustProxy?: TrustProxy;
+  /** Bearer token that reads /metrics and /projections without an account (METRICS_TOKEN); none: admins only. */
+  metricsToken?: string;
   /**
    * While this returns a reason (demo data being written on first start), the API answers 503
    * with Retry-After instead of serving; /health, /ready, /docs and /openapi.json still answer.
@@ -153,11 +155,20 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
 
 function routerHooks(services: ApiServices, metrics: ApiMetrics, options: ApiOptions): RouterHooks {
   const store = () => services.documents.collection<IdempotencyDoc>(IDEMPOTENCY);
+  const bearer = (req: Request) => {
+    const header = req.header('authorization');
+    return (header ? /^Bearer\s+(\S+)$/i.exec(header) : null)?.[1];
+  };
+  // Compared as digests, in constant time: neither the token nor its length leaks through timing.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const metricsToken = options.metricsToken ? digest(options.metricsToken) : null;
   return {
     authenticate(req: Request) {
-      const header = req.header('authorization');
-      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-      return authenticateBearer(services, match?.[1]);
+      return authenticateBearer(services, bearer(req));
+    },
+    bearsMetricsToken(req: Request) {
+      const token = bearer(req);
+      return metricsToken !== null && token !== undefined && timingSafeEqual(digest(token), metricsToken);
     },
     async recall(userId, key, fingerprint) {
       const doc = await store().findOne({ _id: `${userId}:${key}` });

@@ -147,6 +147,14 @@ export const EnvSchema = z
     TRUST_PROXY: TrustProxySchema.describe(
       "Proxies trusted to name the client's address in X-Forwarded-For (the login and sign-up limits count per client address). `false`: none, the client is the connection's peer (clients connect directly); a hop count (`1`: one proxy in front of the API); or a comma-separated list of the proxies' addresses and subnets (`10.0.0.0/8, 127.0.0.1`) and `loopback`, `linklocal`, `uniquelocal`. Never `true`: any client could name itself and escape the limits",
     ),
+    METRICS_TOKEN: z
+      .string()
+      .min(32, 'use at least 32 random characters')
+      .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces')
+      .optional()
+      .describe(
+        'Bearer token a scraper without an account (Prometheus) sends to read `/metrics` and `/projections` (`Authorization: Bearer <token>`), at least 32 random characters. Unset: only admins read them (`/health` and `/ready` are public)',
+      ),
     SEED_DEMO: z
       .enum(['true', 'false'])
       .default('true')
