@@ -1,10 +1,11 @@
 import express, { Express, Request } from 'express';
-import { rateLimit } from 'express-rate-limit';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import { servingStatus } from '../projections/status';
 import { SAGA_CHECKPOINTS, SagaCheckpoint } from '../sagas/runner';
+import { TrustProxy } from '../config/config';
 import { authenticateBearer } from './auth/accounts';
+import { loginThrottles } from './auth/login-throttle';
 import { HttpProblem, problemHandler } from './http/problem';
 import { mountRoutes, RouteResult, RouterHooks } from './http/route';
 import { ApiMetrics } from './metrics';
@@ -31,10 +32,14 @@ export interface ApiOptions {
   /** Serve the development outbox (never in production). */
   devOutbox: boolean;
   publicUrl: string;
-  /** Failed logins and refreshes per IP and minute (default 10). */
+  /** Failed logins per client address and per account, failed refreshes per address, a minute (default 10). */
   loginLimitPerMinute?: number;
-  /** Sign-ups per IP and minute (default: the login limit). */
+  /** Sign-ups per client address and minute (default: the login limit). */
   signUpLimitPerMinute?: number;
+  /** Proxies trusted to name the client in X-Forwarded-For (TRUST_PROXY); default none. */
+  trustProxy?: TrustProxy;
+  /** Bearer token that reads /metrics and /projections without an account (METRICS_TOKEN); none: admins only. */
+  metricsToken?: string;
   /**
    * While this returns a reason (demo data being written on first start), the API answers 503
    * with Retry-After instead of serving; /health, /ready, /docs and /openapi.json still answer.
@@ -57,7 +62,10 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   const metrics = new ApiMetrics(pipeline);
   app.use(metrics.timeRequests());
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // The client is the connection's peer unless TRUST_PROXY names the proxies in front: trusting
+  // X-Forwarded-For from anyone let a client rotate it past the login limits.
+  const trustProxy = options.trustProxy ?? false;
+  app.set('trust proxy', trustProxy);
   // One correlation id per request, the caller's if it sent a usable one: the request log, the
   // answer's header and the metadata of the events the request writes all carry it.
   app.use((req, res, next) => {
@@ -91,20 +99,22 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   });
   app.use(express.json({ limit: '100kb' }));
 
-  // Failed logins and refreshes count against the limit (password guessing), successful ones do
-  // not: a user signing in several times a minute is not an attack. Every sign-up counts.
-  const limiter = (skipSuccessfulRequests: boolean, limit: number) =>
-    rateLimit({
-      windowMs: 60_000,
-      limit,
-      skipSuccessfulRequests,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      handler: (_req, _res, next) => next(new HttpProblem(429, 'Too many attempts', 'Too many attempts; wait a minute and try again.')),
-    });
+  // Password guessing is limited per client address and per account (api/auth/login-throttle.ts).
   const loginLimit = options.loginLimitPerMinute ?? 10;
-  app.use(['/auth/login', '/auth/refresh'], limiter(true, loginLimit));
-  app.use('/auth/register', limiter(false, options.signUpLimitPerMinute ?? loginLimit));
+  const throttles = loginThrottles({ loginLimitPerMinute: loginLimit, signUpLimitPerMinute: options.signUpLimitPerMinute ?? loginLimit });
+  if (trustProxy === false) {
+    let told = false;
+    app.use(['/auth/login', '/auth/refresh', '/auth/register'], (req, _res, next) => {
+      if (!told && req.headers['x-forwarded-for'] !== undefined) {
+        told = true;
+        services.logger.warn({ peer: req.socket.remoteAddress }, 'X-Forwarded-For arrives but TRUST_PROXY is not set: it is ignored, and every client behind that proxy shares its login limit');
+      }
+      next();
+    });
+  }
+  app.use(['/auth/login', '/auth/refresh'], throttles.perAddress);
+  app.use('/auth/login', throttles.perAccount);
+  app.use('/auth/register', throttles.signUps);
 
   const hooks = routerHooks(services, metrics, options);
   // The probes answer while the API is starting up.
@@ -145,11 +155,20 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
 
 function routerHooks(services: ApiServices, metrics: ApiMetrics, options: ApiOptions): RouterHooks {
   const store = () => services.documents.collection<IdempotencyDoc>(IDEMPOTENCY);
+  const bearer = (req: Request) => {
+    const header = req.header('authorization');
+    return (header ? /^Bearer\s+(\S+)$/i.exec(header) : null)?.[1];
+  };
+  // Compared as digests, in constant time: neither the token nor its length leaks through timing.
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  const metricsToken = options.metricsToken ? digest(options.metricsToken) : null;
   return {
     authenticate(req: Request) {
-      const header = req.header('authorization');
-      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-      return authenticateBearer(services, match?.[1]);
+      return authenticateBearer(services, bearer(req));
+    },
+    bearsMetricsToken(req: Request) {
+      const token = bearer(req);
+      return metricsToken !== null && token !== undefined && timingSafeEqual(digest(token), metricsToken);
     },
     async recall(userId, key, fingerprint) {
       const doc = await store().findOne({ _id: `${userId}:${key}` });

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 /**
- * Ops probes: liveness, readiness, the pipeline's status and Prometheus metrics. Public for now.
- * Declared like every other route (so /openapi.json and /docs describe them), but mounted before
- * the start-up gate: they answer while demo data is being written.
+ * Ops probes: liveness and readiness (public: orchestrators and load balancers ask them), the
+ * pipeline's status and Prometheus metrics (admins, or a scraper bearing METRICS_TOKEN: they name
+ * every read model and saga, their errors and the outbox backlog). Declared like every other route
+ * (so /openapi.json and /docs describe them), but mounted before the start-up gate: they answer
+ * while demo data is being written.
  */
 import { ServingStatus } from '../projections/status';
 import { SagaLag } from '../sagas/status';
@@ -119,9 +121,10 @@ export const probeRoutes = [
   route({
     method: 'get',
     path: '/projections',
-    summary: "For ops: each read model's and saga's position, lag, events/s and last error, and the outbox backlog",
+    summary: "For ops (admin, or a scraper bearing METRICS_TOKEN): each read model's and saga's position, lag, events/s and last error, and the outbox backlog",
     tag: 'Probes',
-    roles: 'public',
+    roles: ['admin'],
+    metricsToken: true,
     operationId: 'getPipelineStatus',
     response: z.object({ projections: z.array(ReadModelLag), sagas: z.array(SagaLagView), outbox: OutboxView }),
     success: 200,
@@ -134,9 +137,10 @@ export const probeRoutes = [
   route({
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics: request and command latency, pipeline positions and lags, outbox and deadlines, process defaults',
+    summary: 'Prometheus metrics (admin, or a scraper bearing METRICS_TOKEN): request and command latency, pipeline positions and lags, outbox and deadlines, process defaults',
     tag: 'Probes',
-    roles: 'public',
+    roles: ['admin'],
+    metricsToken: true,
     operationId: 'getMetrics',
     success: 200,
     successType: 'text/plain; version=0.0.4',

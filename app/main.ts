@@ -116,6 +116,8 @@ async function main(): Promise<void> {
       webApp: join(__dirname, '..', 'ui'),
       loginLimitPerMinute: config.LOGIN_LIMIT_PER_MINUTE,
       signUpLimitPerMinute: config.SIGNUP_LIMIT_PER_MINUTE,
+      trustProxy: config.TRUST_PROXY,
+      ...(config.METRICS_TOKEN ? { metricsToken: config.METRICS_TOKEN } : {}),
       warmingUp: () => warming && seeding && `${warming}: ${seeding.phase} ${seeding.done}/${seeding.total}; the API opens when it is done (SEED_DEMO=false skips it).`,
       onReady: async () => {
         if (startedUp) await announce();

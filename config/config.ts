@@ -1,4 +1,42 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+
+/**
+ * Which proxies Express trusts to say who the client is (X-Forwarded-For): none (`false`), the
+ * last N hops, or the proxies' addresses, subnets and Express's names for address ranges.
+ */
+export type TrustProxy = false | number | string[];
+
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One trusted proxy: an IP address, a subnet (`10.0.0.0/8`), or `loopback`, `linklocal`, `uniquelocal`. */
+function isProxyAddress(item: string): boolean {
+  if (PROXY_RANGES.includes(item)) return true;
+  const [address = '', prefix, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+const TrustProxySchema = z
+  .string()
+  .trim()
+  .default('false')
+  .transform((value, context): TrustProxy => {
+    if (value === 'false' || value === '0') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    if (value === 'true') {
+      context.addIssue({ code: 'custom', message: 'true would let any client name its own address (rate limits bypassed): name the proxies or give a hop count' });
+      return z.NEVER;
+    }
+    const items = value.split(',').map((item) => item.trim());
+    const bad = items.filter((item) => !isProxyAddress(item));
+    if (bad.length > 0) {
+      context.addIssue({ code: 'custom', message: `not an address, subnet, hop count, loopback, linklocal or uniquelocal: ${bad.join(', ')}` });
+      return z.NEVER;
+    }
+    return items;
+  });
 
 /** Whether the runtime knows `timeZone` as an IANA zone ("America/New_York", "UTC"). */
 function isTimeZone(timeZone: string): boolean {
@@ -97,8 +135,26 @@ export const EnvSchema = z
     EN_ROUTE_LEAD_MIN: z.coerce.number().int().min(1).max(24 * 60).default(120).describe('An expert may go en route ("on my way": the customer is told) at most this many minutes before the visit starts'),
     NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6).describe('Delivery attempts of an SMS or e-mail before it is parked for helpdesk'),
     COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts of a command on a concurrency conflict before answering 409'),
-    LOGIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10).describe('Failed logins and token refreshes per client IP and minute before 429 (successful ones do not count)'),
-    SIGNUP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10).describe('Customer sign-ups (`POST /auth/register`) per client IP and minute before 429'),
+    LOGIN_LIMIT_PER_MINUTE: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(10)
+      .describe(
+        'Failed logins per minute before 429, counted both per client address and per account e-mail (unknown e-mails alike); failed token refreshes per client address. Successful ones do not count. A limited address or account is refused for the rest of the minute whatever the password',
+      ),
+    SIGNUP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10).describe('Customer sign-ups (`POST /auth/register`) per client address and minute before 429'),
+    TRUST_PROXY: TrustProxySchema.describe(
+      "Proxies trusted to name the client's address in X-Forwarded-For (the login and sign-up limits count per client address). `false`: none, the client is the connection's peer (clients connect directly); a hop count (`1`: one proxy in front of the API); or a comma-separated list of the proxies' addresses and subnets (`10.0.0.0/8, 127.0.0.1`) and `loopback`, `linklocal`, `uniquelocal`. Never `true`: any client could name itself and escape the limits",
+    ),
+    METRICS_TOKEN: z
+      .string()
+      .min(32, 'use at least 32 random characters')
+      .regex(/^[\x21-\x7e]+$/, 'printable characters without spaces')
+      .optional()
+      .describe(
+        'Bearer token a scraper without an account (Prometheus) sends to read `/metrics` and `/projections` (`Authorization: Bearer <token>`), at least 32 random characters. Unset: only admins read them (`/health` and `/ready` are public)',
+      ),
     SEED_DEMO: z
       .enum(['true', 'false'])
       .default('true')

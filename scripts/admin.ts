@@ -9,13 +9,13 @@
  * shows the account once it runs again.
  * Exit codes: 0 created, 1 the e-mail belongs to an account already, 2 bad arguments or password.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createContainer } from '../app/container';
 import { lockDataDir } from '../app/data-lock';
 import { TOKENS } from '../app/tokens';
 import { LoginEmail, LoginPassword, registerStaffAccount, STAFF_ROLES } from '../api/auth/staff-accounts';
 import { HttpProblem } from '../api/http/problem';
+import { accountIdFor } from '../api/routes/auth';
 import { CommandHandler } from '../commands/handler';
 import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
@@ -127,10 +127,17 @@ async function main(): Promise<number> {
   if (options.name !== undefined) console.error('note: accounts have an e-mail and a role, no name; --name is not recorded');
   if (!config.MONGO_URL) lockDataDir(config.DATA_DIR, 'npm run admin');
   const container = createContainer(config, createLogger(config));
-  const stores = { commands: container.get<CommandHandler>(TOKENS.CommandHandler), documents: container.get<DocumentStore>(TOKENS.DocumentStore) };
+  const stores = { commands: container.get<CommandHandler>(TOKENS.CommandHandler), documents: container.get<DocumentStore>(TOKENS.DocumentStore), events: container.get<EventStore>(TOKENS.EventStore) };
   try {
-    const userId = randomUUID();
-    await registerStaffAccount(stores, { userId, email: options.email, role: options.role, password }, { commandId: randomUUID(), now: new Date(), actor: { userId: 'admin-cli', role: 'system' } });
+    // One command per e-mail, and the account's id from it: a run killed half-way (the e-mail
+    // reserved, the account not yet registered) is finished by the next run for that e-mail.
+    const commandId = `admin-cli:${options.email}`;
+    const userId = accountIdFor('user', options.email, commandId);
+    const result = await registerStaffAccount(stores, { userId, email: options.email, role: options.role, password }, { commandId, now: new Date(), actor: { userId: 'admin-cli', role: 'system' } });
+    if (result.repeated) {
+      console.error(`${options.email} already has an account; nothing was changed.`);
+      return 1;
+    }
     console.log(`Created the ${options.role} account ${options.email} (user ${userId}).`);
     console.log(`Log in with POST ${config.PUBLIC_URL}/auth/login once the server runs (npm start).`);
     return 0;

@@ -24,6 +24,14 @@ describe('auth over HTTP', () => {
     expect((await sys.call('GET', '/auth/me', { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.forged' })).status).toBe(401);
   });
 
+  it('a well-signed token for an account that does not exist is an invalid token (401 Unauthorized), not a disabled account', async () => {
+    const { accessToken } = sys.services.tokens.issueAccess({ userId: 'user-that-never-was', role: 'admin' });
+    const r = await sys.call('GET', '/auth/me', { token: accessToken });
+    expect(r.status).toBe(401);
+    expect(r.body.title).toBe('Unauthorized');
+    expect(r.body.detail).not.toMatch(/disabled/i);
+  });
+
   it('a refresh token works once and yields a new pair', async () => {
     const login = await sys.call('POST', '/auth/login', { body: { email: 'manager@test.local', password: PASSWORD } });
     const first = await sys.call('POST', '/auth/refresh', { body: { refreshToken: login.body.refreshToken } });
@@ -79,5 +87,60 @@ describe('login rate limit', () => {
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
     // Other routes are not limited.
     expect((await sys.call('GET', '/health')).status).toBe(200);
+  });
+});
+
+describe('login rate limit without a trusted proxy (TRUST_PROXY unset)', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ loginLimitPerMinute: 3 });
+  });
+  afterAll(() => sys.stop());
+
+  it('counts per connection address: a rotating X-Forwarded-For is not trusted unless TRUST_PROXY names the proxy', async () => {
+    // Different e-mails each time, so that only the limit per address can stop them.
+    const guess = (i: number) => sys.call('POST', '/auth/login', { body: { email: `nobody-${i}@spoof.test`, password: 'wrong password guess' }, headers: { 'x-forwarded-for': `203.0.113.${i}` } });
+    for (let i = 1; i <= 3; i++) expect((await guess(i)).status).toBe(401);
+    expect((await guess(4)).status).toBe(429);
+  });
+});
+
+describe('login limits per account, behind a trusted proxy (TRUST_PROXY)', () => {
+  let sys: TestSystem;
+  let client = 0;
+  /** Each call from another client address, as the trusted proxy on loopback reports it. */
+  const login = (email: string, password: string) => sys.call('POST', '/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': `198.51.100.${++client}` } });
+  beforeAll(async () => {
+    sys = await startTestSystem({ loginLimitPerMinute: 3, trustProxy: ['loopback'] });
+  });
+  afterAll(() => sys.stop());
+
+  it('failed logins for one account from many addresses lock that account for the minute, even for the right password; other accounts still log in', async () => {
+    for (let i = 0; i < 5; i++) expect((await login('manager@test.local', PASSWORD)).status).toBe(200); // successes do not count
+    for (let i = 0; i < 3; i++) expect((await login('Manager@Test.local ', 'wrong password guess')).status).toBe(401);
+    const locked = await login('manager@test.local', PASSWORD);
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect((await login('helpdesk@test.local', PASSWORD)).status).toBe(200);
+  });
+
+  it('an unknown e-mail is limited exactly like a known one: a 429 does not tell whether the account exists', async () => {
+    const answers = async (email: string) => {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await login(email, 'wrong password guess')).status);
+      const last = await login(email, 'wrong password guess');
+      return { statuses, status: last.status, problem: { title: last.body.title, detail: last.body.detail, type: last.body.type }, limit: last.headers.get('ratelimit-policy') };
+    };
+    const known = await answers('expert@test.local');
+    const unknown = await answers('no-such-account@test.local');
+    expect(known.statuses).toEqual([401, 401, 401, 429]);
+    expect(unknown).toEqual(known);
+  });
+
+  it('a limited address is refused whatever the account (the right password too), while the account stays usable from elsewhere', async () => {
+    const from = (address: string, email: string, password: string) => sys.call('POST', '/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': address } });
+    for (let i = 0; i < 3; i++) expect((await from('192.0.2.77', `guess-${i}@test.local`, 'wrong password guess')).status).toBe(401);
+    expect((await from('192.0.2.77', 'admin@test.local', PASSWORD)).status).toBe(429);
+    expect((await from('192.0.2.78', 'admin@test.local', PASSWORD)).status).toBe(200);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Fuzzing every route that takes a body (generated from `allRoutes`): random JSON values, wrong
- * types, huge strings, deep nesting and invalid JSON text, posted as an authorized role; and every
- * route's query string and path parameters (random, repeated, encoded and oversized values).
- * Never a 5xx, /health keeps answering, and a rejected (4xx) request writes no event.
+ * types, huge strings, deep nesting and invalid JSON text, posted as an authorized role, also
+ * under a Content-Encoding (gzip, deflate, br, unknown ones) the bytes may or may not honour; and
+ * every route's query string and path parameters (random, repeated, encoded, malformed
+ * percent-encoding and oversized values). Never a 5xx, /health keeps answering, and a rejected
+ * (4xx) request writes no event.
  */
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { allRoutes } from '../routes';
 import { startTestSystem, TestSystem } from './harness';
@@ -50,11 +53,33 @@ const queryValue = fc.oneof(
   fc.integer().map(String),
   fc.double().map(String),
 );
+/** Escapes that are not percent-encoding of UTF-8. */
+const malformedEscape = fc.constantFrom('%', '%E0%A4%A', '%zz', '%C0%80', '%ED%A0%80', '%FF', '%E0%A4', '%%', '%u00e9', 'a%2', '%00%', '%F4%90%80%80');
 const queryArb = (names: string[]) =>
-  fc.array(fc.tuple(queryKeys(names), queryValue, fc.boolean()), { maxLength: 6 }).map((pairs) =>
-    pairs.map(([k, v, asArray]) => `${encodeURIComponent(k)}${asArray ? '[]' : ''}=${encodeURIComponent(v)}`).join('&'),
+  fc.array(fc.tuple(queryKeys(names), fc.oneof(queryValue.map(encodeURIComponent), malformedEscape), fc.boolean()), { maxLength: 6 }).map((pairs) =>
+    pairs.map(([k, v, asArray]) => `${encodeURIComponent(k)}${asArray ? '[]' : ''}=${v}`).join('&'),
   );
-const pathValue = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('..', '%2e%2e', '%00', 'a'.repeat(3000), '2026-13-01', ' '));
+/** A path segment as sent: encoded text, or text around an escape that is not percent-encoding of UTF-8. */
+const pathValue = fc.oneof(
+  fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('..', '%2e%2e', '%00', 'a'.repeat(3000), '2026-13-01', ' ')).map(encodeURIComponent),
+  fc.tuple(fc.string({ maxLength: 10 }), malformedEscape, fc.string({ maxLength: 10 })).map(([before, escape, after]) => `${encodeURIComponent(before)}${escape}${encodeURIComponent(after)}`),
+);
+
+/** A body under a Content-Encoding: bytes that honour it, that do not, or that stop half-way. */
+const compress: Record<string, (bytes: Buffer) => Buffer> = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+const encodedBodyArb = fc
+  .tuple(
+    fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'GZIP', 'x-made-up', 'gzip, deflate', 'compress', ''),
+    fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'), invalidJsonText),
+    fc.constantFrom('honoured', 'raw', 'truncated', 'random'),
+    fc.uint8Array({ maxLength: 200 }),
+  )
+  .map(([encoding, text, how, noise]) => {
+    const plain = Buffer.from(text);
+    const honoured = compress[encoding.toLowerCase()]?.(plain) ?? plain;
+    const bytes = how === 'honoured' ? honoured : how === 'raw' ? plain : how === 'truncated' ? honoured.subarray(0, Math.max(1, honoured.length >> 1)) : Buffer.from(noise);
+    return { encoding, how, bytes };
+  });
 
 const bodyRoutes = allRoutes.filter((r) => r.body !== undefined && r.method !== 'get');
 
@@ -100,6 +125,31 @@ describe('fuzzing (from allRoutes)', () => {
         { numRuns: RUNS, seed: 4242 },
       );
     }, 120_000);
+
+    it.each(bodyRoutes.map((r) => ({ method: r.method, path: r.path, roles: r.roles })))('$method $path under a Content-Encoding', async ({ method, path, roles }) => {
+      const role = roles === 'public' ? undefined : roles[0];
+      const token = role ? tokens.get(role) : undefined;
+      await fc.assert(
+        fc.asyncProperty(encodedBodyArb, async ({ encoding, bytes }) => {
+          await sys.settle();
+          const head = await sys.services.events.headPosition();
+          const response = await fetch(`${sys.url}${fillPath(path)}`, {
+            method: method.toUpperCase(),
+            headers: { 'content-type': 'application/json', ...(encoding ? { 'content-encoding': encoding } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+            body: bytes,
+          });
+          await response.arrayBuffer();
+          expect(response.status).toBeLessThan(500);
+          if (response.status >= 400) {
+            expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+            await sys.settle();
+            expect(await sys.services.events.headPosition()).toBe(head);
+          }
+          expect((await sys.call('GET', '/health')).status).toBe(200);
+        }),
+        { numRuns: Math.max(5, Math.round(RUNS / 2)), seed: 4545 },
+      );
+    }, 120_000);
   });
 
   describe('query strings and path parameters', () => {
@@ -112,7 +162,7 @@ describe('fuzzing (from allRoutes)', () => {
           await sys.settle();
           const head = await sys.services.events.headPosition();
           let i = 0;
-          const filled = path.replace(/:([A-Za-z0-9_]+)/g, () => encodeURIComponent(values[i++ % values.length]!));
+          const filled = path.replace(/:([A-Za-z0-9_]+)/g, () => values[i++ % values.length]!);
           const hasBody = method !== 'get' && method !== 'delete';
           const r = await sys.call(method.toUpperCase(), `${filled}${qs ? `?${qs}` : ''}`, { token, ...(hasBody ? { body: {} } : {}) });
           expect(r.status).toBeLessThan(500);

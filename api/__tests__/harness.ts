@@ -10,7 +10,7 @@ import { customers } from '../../commands/customer';
 import { experts } from '../../commands/expert';
 import { CommandHandler } from '../../commands/handler';
 import { userAccounts } from '../../commands/user-account';
-import { loadConfig } from '../../config/config';
+import { loadConfig, TrustProxy } from '../../config/config';
 import { UserRole } from '../../domain/user-account/user-account';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { InMemoryEventStore } from '../../event-store/memory';
@@ -57,7 +57,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager } = {},
+  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; trustProxy?: TrustProxy; metricsToken?: string; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager } = {},
 ): Promise<TestSystem> {
   const projections = options.projections ?? allProjections;
   const clock = {
@@ -112,7 +112,7 @@ export async function startTestSystem(
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
     enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
   };
-  const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.webApp ? { webApp: options.webApp } : {}) });
+  const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}), ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}), ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -45,7 +45,7 @@ describe('parked notifications over HTTP', () => {
 
     await sys.dispatcher.dispatchDue(sys.clock.now);
     expect(await sys.services.outbox.get(parked.id)).toMatchObject({ status: 'sent', to: '+15550199' });
-    const dev = await sys.call('GET', '/notifications/dev-outbox?to=%2B15550199');
+    const dev = await sys.call('GET', '/notifications/dev-outbox?to=%2B15550199', { token: await sys.token('admin') });
     expect(dev.body.messages).toHaveLength(1);
     const after = await sys.call('GET', '/notifications/parked', { token: helpdesk });
     expect(after.body.messages.map((m: { id: string }) => m.id)).not.toContain(parked.id);

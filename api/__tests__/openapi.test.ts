@@ -57,12 +57,14 @@ describe('OpenAPI over HTTP', () => {
     }
   });
 
-  it('documents the probes and the development outbox, public, with what each answer means', () => {
+  it('documents the probes and the development outbox, with who may call them and what each answer means', () => {
     for (const path of ['/health', '/ready', '/projections', '/metrics', '/notifications/dev-outbox']) {
       const op = doc.paths[path]?.get;
-      expect([path, op]).toEqual([path, expect.objectContaining({ security: [], 'x-roles': 'public' })]);
+      const access = path === '/health' || path === '/ready' ? { security: [], 'x-roles': 'public' } : { 'x-roles': ['admin'] };
+      expect([path, op]).toEqual([path, expect.objectContaining(access)]);
       expect([path, op.responses['200'].description]).toEqual([path, expect.not.stringMatching(/^Success$/)]);
     }
+    for (const path of ['/projections', '/metrics']) expect([path, doc.paths[path].get.summary]).toEqual([path, expect.stringContaining('METRICS_TOKEN')]);
     expect(doc.paths['/ready'].get.responses['503']).toMatchObject({ description: expect.stringMatching(/^Not ready/), content: { 'application/problem+json': expect.anything() } });
     expect(Object.keys(doc.paths['/metrics'].get.responses['200'].content)).toEqual([expect.stringMatching(/^text\/plain/)]);
     expect(doc.paths['/notifications/dev-outbox'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['ticketId', 'to', 'channel', 'limit']);

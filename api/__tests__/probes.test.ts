@@ -55,7 +55,7 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
 }
 
 /** The same stores served by an API-only process: no projection engine, no saga runners. */
-async function startApiOnly(services: ApiServices): Promise<{ call(path: string): Promise<{ status: number; body: any; type: string | null }>; close(): Promise<void> }> {
+async function startApiOnly(services: ApiServices): Promise<{ call(path: string, token?: string): Promise<{ status: number; body: any; type: string | null }>; close(): Promise<void> }> {
   const { engine: _engine, sagas: _sagas, ...apiOnly } = services;
   const app = createApi(apiOnly, { devOutbox: false, publicUrl: 'http://localhost' });
   const server: Server = await new Promise((resolve) => {
@@ -63,8 +63,8 @@ async function startApiOnly(services: ApiServices): Promise<{ call(path: string)
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    async call(path) {
-      const response = await fetch(`${url}${path}`);
+    async call(path, token) {
+      const response = await fetch(`${url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
       const text = await response.text();
       const type = response.headers.get('content-type');
       return { status: response.status, body: type?.includes('json') ? JSON.parse(text) : text, type };
@@ -77,11 +77,13 @@ describe('ops probes', () => {
   describe('in the all-in-one process', () => {
     let sys: TestSystem;
     let customer: string;
+    let admin: string;
 
     beforeAll(async () => {
       sys = await startTestSystem();
       await markPaid(sys, 'cust-test');
       customer = await sys.token('customer');
+      admin = await sys.token('admin');
     });
     afterAll(() => sys.stop());
 
@@ -89,7 +91,7 @@ describe('ops probes', () => {
       await openTicket(sys, customer, ticketBody());
       const head = await sys.services.events.headPosition();
 
-      const first = await sys.call('GET', '/projections');
+      const first = await sys.call('GET', '/projections', { token: admin });
       expect(first.status).toBe(200);
       expect(first.body.projections.find((p: { name: string }) => p.name === 'tickets')).toMatchObject({ role: 'active', position: head, head, lag: 0 });
       expect(first.body.sagas).toEqual([
@@ -105,11 +107,11 @@ describe('ops probes', () => {
       // Nothing delivers or fires for 20 minutes: the messages have waited that long, and the
       // deadline that widens the visit's feed (due after 15 minutes) is 5 minutes late.
       sys.clock.advanceMinutes(20);
-      expect((await sys.call('GET', '/projections')).body.outbox).toEqual({ pending, parked: 0, sent: 0, oldestPendingAgeSeconds: 1200, deadlinesDue: 1, oldestDeadlineOverdueSeconds: 300 });
+      expect((await sys.call('GET', '/projections', { token: admin })).body.outbox).toEqual({ pending, parked: 0, sent: 0, oldestPendingAgeSeconds: 1200, deadlinesDue: 1, oldestDeadlineOverdueSeconds: 300 });
       await sys.sagas.fireDueDeadlines();
       await sys.settle();
       await sys.dispatcher.dispatchDue(sys.clock.now);
-      const after = await sys.call('GET', '/projections');
+      const after = await sys.call('GET', '/projections', { token: admin });
       const sent = await sys.services.outbox.countByStatus('sent');
       expect(sent).toBeGreaterThanOrEqual(pending);
       expect(after.body.outbox).toEqual({ pending: 0, parked: 0, sent, oldestPendingAgeSeconds: 0, deadlinesDue: 0, oldestDeadlineOverdueSeconds: 0 });
@@ -118,7 +120,7 @@ describe('ops probes', () => {
       await openTicket(sys, customer, ticketBody());
       const newHead = await sys.services.events.headPosition();
       expect(newHead).toBeGreaterThan(head);
-      expect((await sys.call('GET', '/projections')).body.sagas.map((s: { position: number; lag: number }) => [s.position, s.lag])).toEqual([
+      expect((await sys.call('GET', '/projections', { token: admin })).body.sagas.map((s: { position: number; lag: number }) => [s.position, s.lag])).toEqual([
         [newHead, 0],
         [newHead, 0],
       ]);
@@ -130,7 +132,7 @@ describe('ops probes', () => {
       await sys.settle();
       const head = await sys.services.events.headPosition();
 
-      const r = await sys.call('GET', '/metrics');
+      const r = await sys.call('GET', '/metrics', { token: admin });
       expect(r.status).toBe(200);
       expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const { samples, types } = parsePrometheus(r.body);
@@ -164,7 +166,7 @@ describe('ops probes', () => {
 
     it('labels requests by route pattern: 100 distinct ticket ids add no series', async () => {
       const series = async () => {
-        const { samples } = parsePrometheus((await sys.call('GET', '/metrics')).body);
+        const { samples } = parsePrometheus((await sys.call('GET', '/metrics', { token: admin })).body);
         return samples.filter((s) => s.name === 'sysops_http_request_duration_seconds_count');
       };
       await sys.call('GET', `/tickets/${randomUUID()}`, { token: customer });
@@ -188,7 +190,7 @@ describe('ops probes', () => {
       for (let i = 0; i < 80 && !((await saved())?.position as number > 0); i++) await new Promise((r) => setTimeout(r, 25));
       const apiOnly = await startApiOnly(sys.services);
       try {
-        const r = await apiOnly.call('/metrics');
+        const r = await apiOnly.call('/metrics', admin);
         const { samples } = parsePrometheus(r.body);
         expect(samples.filter((s) => s.name === 'sysops_http_request_duration_seconds_count')).toEqual([]);
         expect(value(samples, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
@@ -208,11 +210,13 @@ describe('ops probes', () => {
   describe('readiness and saga lag', () => {
     let sys: TestSystem;
     let customer: string;
+    let admin: string;
 
     beforeEach(async () => {
       sys = await startTestSystem({ readyMaxSagaLag: 3 });
       await markPaid(sys, 'cust-test');
       customer = await sys.token('customer');
+      admin = await sys.token('admin');
     });
     afterEach(() => sys.stop());
 
@@ -231,7 +235,7 @@ describe('ops probes', () => {
       expect(matching.lag).toBeGreaterThan(3);
 
       // /projections shows the same, and the read models (still running) are not blamed.
-      const p = await sys.call('GET', '/projections');
+      const p = await sys.call('GET', '/projections', { token: admin });
       expect(p.body.sagas[0]).toMatchObject({ name: 'matching', position: matching.position, lag: matching.lag });
       expect(r.body.detail).not.toMatch(/read models/);
     });
@@ -244,7 +248,7 @@ describe('ops probes', () => {
         const checkpoints = sys.services.documents.collection<{ _id: string; position: number }>(SAGA_CHECKPOINTS);
         // A saga that only skips events saves its checkpoint within moments of the last one.
         for (let i = 0; i < 100 && (await checkpoints.count({ position: head })) < 2; i++) await new Promise((r) => setTimeout(r, 25));
-        const stored = (await apiOnly.call('/projections')).body;
+        const stored = (await apiOnly.call('/projections', admin)).body;
         expect(stored.projections.map((p: { name: string }) => p.name)).toContain('tickets');
         expect(stored.sagas.map((s: { name: string }) => s.name)).toEqual(['matching', 'notifications']);
         for (const saga of stored.sagas) {
@@ -259,10 +263,59 @@ describe('ops probes', () => {
         expect(r.status).toBe(503);
         expect(r.type).toMatch(/^application\/problem\+json/);
         expect(r.body.detail).toBe(`ahead of the event store's head (${head}), the store lost events: saga notifications at ${head + 5}`);
-        const notifications = (await apiOnly.call('/projections')).body.sagas[1];
+        const notifications = (await apiOnly.call('/projections', admin)).body.sagas[1];
         expect(notifications).toMatchObject({ name: 'notifications', position: head + 5, head, lag: -5, aheadOfHead: true });
       } finally {
         await apiOnly.close();
+      }
+    });
+  });
+
+  describe('who may read them', () => {
+    const SCRAPE_TOKEN = 'scrape-token-0123456789-0123456789-abcdef';
+    let sys: TestSystem;
+    beforeAll(async () => {
+      sys = await startTestSystem({ metricsToken: SCRAPE_TOKEN });
+    });
+    afterAll(() => sys.stop());
+
+    it('/health and /ready answer anyone', async () => {
+      expect((await sys.call('GET', '/health')).status).toBe(200);
+      expect((await sys.call('GET', '/ready')).status).toBe(200);
+    });
+
+    it.each(['/metrics', '/projections'])('%s answers admins and the METRICS_TOKEN bearer only', async (path) => {
+      const anonymous = await sys.call('GET', path);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      for (const role of ['customer', 'expert', 'helpdesk', 'manager'] as const) expect([role, (await sys.call('GET', path, { token: await sys.token(role) })).status]).toEqual([role, 403]);
+      expect((await sys.call('GET', path, { token: await sys.token('admin') })).status).toBe(200);
+      expect((await sys.call('GET', path, { token: SCRAPE_TOKEN })).status).toBe(200);
+      expect((await sys.call('GET', path, { token: `${SCRAPE_TOKEN}x` })).status).toBe(401);
+      expect((await sys.call('GET', path, { headers: { authorization: SCRAPE_TOKEN } })).status).toBe(401);
+    });
+
+    it('the METRICS_TOKEN opens nothing else', async () => {
+      expect((await sys.call('GET', '/tickets', { token: SCRAPE_TOKEN })).status).toBe(401);
+      expect((await sys.call('GET', '/notifications/dev-outbox', { token: SCRAPE_TOKEN })).status).toBe(401);
+    });
+
+    it('the development outbox answers admins only (it holds every message, survey links included)', async () => {
+      expect((await sys.call('GET', '/notifications/dev-outbox')).status).toBe(401);
+      for (const role of ['customer', 'expert', 'helpdesk', 'manager'] as const) expect([role, (await sys.call('GET', '/notifications/dev-outbox', { token: await sys.token(role) })).status]).toEqual([role, 403]);
+      const admin = await sys.call('GET', '/notifications/dev-outbox', { token: await sys.token('admin') });
+      expect(admin.status).toBe(200);
+      expect(admin.body.messages).toEqual(expect.any(Array));
+    });
+
+    it('without a METRICS_TOKEN, only admins read /metrics', async () => {
+      const plain = await startApiOnly(sys.services);
+      try {
+        expect((await plain.call('/metrics')).status).toBe(401);
+        expect((await plain.call('/metrics', SCRAPE_TOKEN)).status).toBe(401);
+        expect((await plain.call('/metrics', await sys.token('admin'))).status).toBe(200);
+      } finally {
+        await plain.close();
       }
     });
   });

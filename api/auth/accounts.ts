@@ -18,7 +18,9 @@ export async function authenticateBearer(services: { readModels: ReadModels; tok
   const user = services.tokens.verifyAccess(token);
   if (!user) return { user: null, why: 'invalid' };
   const account = await accountOf(services, user.userId);
-  if (!account || account.disabled) return { user: null, why: 'disabled' };
+  // A token for an account that does not exist is no better than a forged one.
+  if (!account) return { user: null, why: 'invalid' };
+  if (account.disabled) return { user: null, why: 'disabled' };
   // The account's current role and links count, not the ones the token was issued with.
   return { user: toAuthUser(account) };
 }

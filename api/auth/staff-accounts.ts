@@ -13,7 +13,9 @@ import { userAccounts } from '../../commands/user-account';
 import { CommandMetadata } from '../../domain/decider';
 import { UserAccountState } from '../../domain/user-account/user-account';
 import { DocumentStore } from '../../document-store/port';
-import { EMAIL_RESERVATIONS, reserveEmail } from '../routes/auth';
+import { EventStore } from '../../event-store/port';
+import { HttpProblem } from '../http/problem';
+import { releaseEmail, reserveEmail } from './email-reservations';
 import { hashPassword } from './passwords';
 
 export const STAFF_ROLES = ['helpdesk', 'manager', 'admin'] as const;
@@ -24,10 +26,11 @@ export const LoginEmail = z.string().trim().toLowerCase().email().max(254);
 /** The password rule of every account. */
 export const LoginPassword = z.string().min(10, 'at least 10 characters').max(200);
 
-/** The stores a staff account is written to: commands, and the e-mail reservations. */
+/** The stores a staff account is written to: commands, and the e-mail reservations (and the events that say whether a reservation's account was registered). */
 export interface AccountStores {
   commands: CommandHandler;
   documents: DocumentStore;
+  events: EventStore;
 }
 
 export interface StaffAccount {
@@ -43,7 +46,7 @@ export interface StaffAccount {
  */
 export async function registerStaffAccount(stores: AccountStores, account: StaffAccount, metadata: CommandMetadata): Promise<CommandResult<UserAccountState>> {
   const { userId, email, role } = account;
-  await reserveEmail(stores, email, userId);
+  await reserveEmail(stores, email, userId, metadata.now);
   try {
     return await send(stores.commands, userAccounts, {
       type: 'registerUser',
@@ -51,7 +54,7 @@ export async function registerStaffAccount(stores: AccountStores, account: Staff
       metadata,
     });
   } catch (error) {
-    await stores.documents.collection(EMAIL_RESERVATIONS).deleteOne({ _id: email, userId });
+    await releaseEmail(stores, email, userId);
     throw error;
   }
 }
@@ -73,12 +76,16 @@ export type BootstrapOutcome =
 export async function ensureBootstrapAdmin(stores: AccountStores, admin: { email: string; password: string }, now: Date): Promise<BootstrapOutcome> {
   const email = LoginEmail.parse(admin.email);
   const userId = `admin-${createHash('sha256').update(email).digest('hex').slice(0, 24)}`;
-  const held = await stores.documents.collection(EMAIL_RESERVATIONS).findOne({ _id: email });
-  if (held && held.userId !== userId) return { outcome: 'taken' };
-  const result = await registerStaffAccount(
-    stores,
-    { userId, email, role: 'admin', password: admin.password },
-    { commandId: `bootstrap-admin:${email}`, now, actor: { userId: 'bootstrap', role: 'system' } },
-  );
-  return { outcome: result.repeated ? 'exists' : 'created', userId };
+  try {
+    const result = await registerStaffAccount(
+      stores,
+      { userId, email, role: 'admin', password: admin.password },
+      { commandId: `bootstrap-admin:${email}`, now, actor: { userId: 'bootstrap', role: 'system' } },
+    );
+    return { outcome: result.repeated ? 'exists' : 'created', userId };
+  } catch (error) {
+    // Another account holds the e-mail: refused before anything was written.
+    if (error instanceof HttpProblem && error.status === 409) return { outcome: 'taken' };
+    throw error;
+  }
 }

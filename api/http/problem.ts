@@ -1,4 +1,4 @@
-import { ErrorRequestHandler } from 'express';
+import { ErrorRequestHandler, Request } from 'express';
 import { ZodError } from 'zod';
 import { ConcurrencyConflict, PreconditionFailed } from '../../commands/handler';
 import { DomainError } from '../../domain/decider';
@@ -62,25 +62,45 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof EventStoreUnavailable || error instanceof DocumentStoreUnavailable) {
     return { type: `${TYPE_BASE}unavailable`, title: 'Service unavailable', status: 503, detail: 'A store is unreachable; try again shortly.' };
   }
-  if (isBodyParserError(error)) {
-    return { type: `${TYPE_BASE}invalid-body`, title: 'Invalid request body', status: error.status, detail: error.message };
-  }
+  const unreadable = unreadableRequestProblem(error);
+  if (unreadable) return unreadable;
   return { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'Something went wrong on our side; it has been logged.' };
+}
+
+/**
+ * What Express and its body parser throw while reading a request, before any route runs: the
+ * caller's mistake, a 4xx, or null for anything else.
+ *
+ * - a path parameter that is not valid percent-encoding of UTF-8 (`/tickets/%E0%A4%A`): the
+ *   router's URIError, which it marks 400;
+ * - the body parser's errors: its own (`type`: `entity.parse.failed` for JSON that does not
+ *   parse, `entity.too.large` 413, `encoding.unsupported` and `charset.unsupported` 415,
+ *   `request.aborted` …) and a body that does not decompress as its Content-Encoding says
+ *   (zlib's error, which it marks 400 and exposes, without a `type`).
+ */
+export function unreadableRequestProblem(error: unknown, request?: Pick<Request, 'headers'>): Problem | null {
+  const e = error as { status?: unknown; type?: unknown; expose?: unknown; message?: unknown } | null;
+  if (typeof e !== 'object' || e === null || typeof e.status !== 'number' || e.status < 400 || e.status >= 500) return null;
+  if (error instanceof URIError) {
+    return { type: `${TYPE_BASE}invalid-path`, title: 'Invalid path', status: 400, detail: 'A path segment is not valid percent-encoding: %XX escapes of UTF-8 bytes only.' };
+  }
+  if (typeof e.type === 'string') return { type: `${TYPE_BASE}invalid-body`, title: 'Invalid request body', status: e.status, detail: String(e.message) };
+  if (e.expose === true) {
+    const encoding = request?.headers['content-encoding'];
+    const said = typeof encoding === 'string' ? ` (${encoding})` : '';
+    return { type: `${TYPE_BASE}invalid-body`, title: 'Invalid request body', status: e.status, detail: `The body does not decode as its Content-Encoding says${said}: ${String(e.message)}.` };
+  }
+  return null;
 }
 
 /** The last Express middleware: every error becomes application/problem+json. */
 export function problemHandler(log: (error: unknown, problem: Problem) => void): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const problem = { ...toProblem(error), instance: req.originalUrl };
+    const problem = { ...(unreadableRequestProblem(error, req) ?? toProblem(error)), instance: req.originalUrl };
     log(error, problem);
     if (res.headersSent) return;
     res.status(problem.status).type('application/problem+json').json(problem);
   };
-}
-
-function isBodyParserError(error: unknown): error is { status: number; message: string; type: string } {
-  const e = error as { status?: unknown; type?: unknown };
-  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && typeof e.type === 'string';
 }
 
 function titleOf(code: string): string {

@@ -49,6 +49,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
   tag: string;
   /** Roles that may call the route ('public': no token needed). Ownership is checked by the handler. */
   roles: readonly Role[] | 'public';
+  /**
+   * Also answers a caller bearing the scrape token (METRICS_TOKEN) instead of an access token: a
+   * Prometheus scraper, which has no account. Ops reads only; such a caller sends no command.
+   */
+  metricsToken?: boolean;
   params?: ZodType<P>;
   query?: ZodType<Q>;
   body?: ZodType<B>;
@@ -89,6 +94,8 @@ export type Authentication = { user: AuthUser } | { user: null; why: 'missing' |
 
 export interface RouterHooks {
   authenticate(req: Request): Promise<Authentication>;
+  /** Whether the request bears the scrape token (METRICS_TOKEN), for the routes that take it. */
+  bearsMetricsToken?(req: Request): boolean;
   /** Replays a stored answer for (user, key), or null. */
   recall(userId: string, key: string, fingerprint: string): Promise<RouteResult | null>;
   remember(userId: string, key: string, fingerprint: string, result: RouteResult): Promise<void>;
@@ -129,9 +136,10 @@ export function mountRoutes<S>(app: Express, routes: readonly RouteSpec<never, n
 }
 
 async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Request, res: Response, services: S, hooks: RouterHooks): Promise<void> {
-  const authentication = await hooks.authenticate(req);
+  const scraper = spec.metricsToken === true && hooks.bearsMetricsToken?.(req) === true;
+  const authentication: Authentication = scraper ? { user: null, why: 'missing' } : await hooks.authenticate(req);
   const user = authentication.user;
-  if (spec.roles !== 'public') {
+  if (spec.roles !== 'public' && !scraper) {
     if (!user) {
       if ('why' in authentication && authentication.why === 'disabled') throw new HttpProblem(401, 'Account disabled', 'This account is disabled; contact helpdesk.');
       throw new HttpProblem(401, 'Unauthorized', 'Send a valid access token: Authorization: Bearer <token> (POST /auth/login).');

@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
+import { deterministicUuid } from '../../commands/handler';
 import { userAccounts } from '../../commands/user-account';
-import { DuplicateKey } from '../../document-store/port';
 import { USER_ROLES } from '../../domain/user-account/user-account';
 import { UserDoc, USERS } from '../../projections/users/projection';
 import { accountOf, toAuthUser } from '../auth/accounts';
+import { reserveEmail } from '../auth/email-reservations';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/passwords';
 import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
@@ -15,7 +15,6 @@ import { ALL_ROLES } from './roles';
 
 const Email = z.string().trim().toLowerCase().email().max(254);
 const Password = z.string().min(10, 'at least 10 characters').max(200);
-export const EMAIL_RESERVATIONS = 'email_reservations';
 
 export const GeoPointSchema = z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) });
 export const AddressSchema = z.object({
@@ -86,15 +85,14 @@ async function userByEmail(services: ApiServices, email: string): Promise<UserDo
   return (await services.readModels.collection<UserDoc>(USERS)).findOne({ email });
 }
 
-/** Reserves an e-mail for one account: the unique `_id` makes a second reservation fail. */
-export async function reserveEmail(services: Pick<ApiServices, 'documents'>, email: string, userId: string): Promise<void> {
-  try {
-    await services.documents.collection(EMAIL_RESERVATIONS).insertOne({ _id: email, userId });
-  } catch (error) {
-    if (!(error instanceof DuplicateKey)) throw error;
-    const held = await services.documents.collection(EMAIL_RESERVATIONS).findOne({ _id: email });
-    if (held?.userId !== userId) throw new HttpProblem(409, 'E-mail already registered', 'An account with this e-mail exists; log in instead.');
-  }
+/**
+ * The id of an account (or of the profile it acts for) that a command creates for `email`: it
+ * follows from the command id (the Idempotency-Key), so a retry after a crash anywhere in the
+ * request names the same account and finishes its work. The e-mail is part of it, so a key
+ * reused for another e-mail before its first use was answered names another account.
+ */
+export function accountIdFor(kind: 'user' | 'customer' | 'expert', email: string, commandId: string): string {
+  return deterministicUuid(`${kind}\u0000${email}\u0000${commandId}`);
 }
 
 export const authRoutes = [
@@ -177,11 +175,11 @@ export const authRoutes = [
     response: Registered,
     async handler(request, services: ApiServices) {
       const { body } = request;
-      const userId = randomUUID();
-      const customerId = randomUUID();
       const email = body.contact.email;
-      await reserveEmail(services, email, userId);
       const metadata = request.command();
+      const userId = accountIdFor('user', email, metadata.commandId);
+      const customerId = accountIdFor('customer', email, metadata.commandId);
+      await reserveEmail(services, email, userId, metadata.now);
       const actor = { userId, role: 'customer' as const };
       await send(services.commands, customers, {
         type: 'registerCustomer',

@@ -10,7 +10,8 @@ import { hashPassword } from '../auth/passwords';
 import { AuthUser, route, RouteRequest, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { EMAIL_RESERVATIONS, GeoPointSchema, reserveEmail } from './auth';
+import { releaseEmail, reserveEmail } from '../auth/email-reservations';
+import { accountIdFor, GeoPointSchema } from './auth';
 import { STAFF } from './roles';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
@@ -165,10 +166,10 @@ export const expertRoutes = [
     response: OnboardedExpertSchema,
     async handler(request, services: ApiServices) {
       const { body } = request;
-      const expertId = randomUUID();
-      const userId = randomUUID();
-      await reserveEmail(services, body.email, userId);
       const metadata = request.command();
+      const expertId = accountIdFor('expert', body.email, metadata.commandId);
+      const userId = accountIdFor('user', body.email, metadata.commandId);
+      await reserveEmail(services, body.email, userId, metadata.now);
       try {
         await send(services.commands, experts, {
         type: 'onboardExpert',
@@ -187,7 +188,7 @@ export const expertRoutes = [
         });
       } catch (error) {
         // Nothing was written: give the e-mail back.
-        await services.documents.collection(EMAIL_RESERVATIONS).deleteOne({ _id: body.email, userId });
+        await releaseEmail(services, body.email, userId);
         throw error;
       }
       const registered = await send(services.commands, userAccounts, {

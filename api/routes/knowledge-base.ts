@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { articles } from '../../commands/article';
+import { deterministicUuid } from '../../commands/handler';
 import { matchFreeText } from '../../domain/catalog/appliance-model';
 import { suggestArticles } from '../../domain/knowledge-base/suggestions';
 import { ArticleState } from '../../domain/knowledge-base/article';
@@ -155,7 +155,9 @@ export const knowledgeBaseRoutes = [
     response: ArticleWritten,
     async handler(request, services: ApiServices) {
       const { body } = request;
-      const articleId = randomUUID();
+      const metadata = request.command();
+      // From the command id: a retry after a crash (same Idempotency-Key) names the same article.
+      const articleId = deterministicUuid(`article\u0000${metadata.commandId}`);
       const result = await send(services.commands, articles, {
         type: 'writeArticle',
         data: {
@@ -168,7 +170,7 @@ export const knowledgeBaseRoutes = [
           ...(body.category ? { category: body.category } : {}),
           ...(body.linkedTicketId ? { linkedTicketId: body.linkedTicketId } : {}),
         },
-        metadata: request.command(),
+        metadata,
       });
       const article = known(result.state, articleId);
       const answer: z.infer<typeof ArticleWritten> = { articleId: article.articleId, revision: article.revision };

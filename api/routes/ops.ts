@@ -102,15 +102,16 @@ export const opsRoutes = [
 
 /**
  * The development outbox: every SMS and e-mail recorded instead of sent (no Twilio/SendGrid
- * credentials). Served outside production only, so not in the route table that every process mounts.
+ * credentials). Served outside production only, so not in the route table that every process
+ * mounts; admins only, since it holds every message (phone numbers, addresses, survey links).
  */
 export const devOutboxRoutes = [
   route({
     method: 'get',
     path: '/notifications/dev-outbox',
-    summary: 'Development only: the SMS and e-mails recorded instead of sent (no Twilio/SendGrid credentials), newest first',
+    summary: 'Development only (admin): the SMS and e-mails recorded instead of sent (no Twilio/SendGrid credentials), newest first',
     tag: 'Ops',
-    roles: 'public',
+    roles: ['admin'],
     query: z.object({
       ticketId: z.string().min(1).max(200).optional(),
       to: z.string().min(1).max(200).optional(),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { userAccounts } from '../../commands/user-account';
@@ -9,6 +8,7 @@ import { LoginEmail, LoginPassword, registerStaffAccount, STAFF_ROLES } from '..
 import { route } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { accountIdFor } from './auth';
 import { ALL_ROLES } from './roles';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
@@ -93,8 +93,9 @@ export const userRoutes = [
     response: CreatedStaffUserSchema,
     async handler(request, services: ApiServices) {
       const { body } = request;
-      const userId = randomUUID();
-      const result = await registerStaffAccount(services, { userId, ...body }, request.command());
+      const metadata = request.command();
+      const userId = accountIdFor('user', body.email, metadata.commandId);
+      const result = await registerStaffAccount(services, { userId, ...body }, metadata);
       const created: z.infer<typeof CreatedStaffUserSchema> = { userId, email: body.email, role: body.role };
       return { status: 201, body: created, headers: { Location: `/users/${userId}` }, position: result.position };
     },

@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BenchContext } from '../harness';
 import { onExit } from './exit-cleanup';
-import { entryOfThisBuild, ServerProcess, serverEnv } from './server-process';
+import { entryOfThisBuild, opsHeaders, ServerProcess, serverEnv } from './server-process';
 import { walSizes } from './wal-watch';
 
 /** Bump when the cached data must be rebuilt for a reason the sources below do not show. */
@@ -100,7 +100,7 @@ async function startOnce(dir: string, progress: BenchContext['progress']): Promi
 
 /** Messages waiting in the outbox, from /metrics; undefined if it does not say. */
 async function pendingMessages(url: string): Promise<number | undefined> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${url}/metrics`, { headers: opsHeaders() })).text();
   const match = /^sysops_notifications\{status="pending"\} (\d+)/m.exec(text);
   return match ? Number(match[1]) : undefined;
 }

@@ -3,6 +3,7 @@
  * sampled together; a sample's lag is the time until every saga has reached the head it saw.
  */
 import { percentile } from './percentile';
+import { opsHeaders } from './server-process';
 
 export interface SagaProgress {
   head: number;
@@ -115,7 +116,7 @@ export class SagaLagSampler {
     while (this.running) {
       const started = performance.now();
       try {
-        const response = await fetch(`${this.url}/projections`);
+        const response = await fetch(`${this.url}/projections`, { headers: opsHeaders() });
         const progress = sagaProgress(await response.json());
         // Stamped when the answer arrives: under load that is when the server read the positions, give or take the reply.
         this.samples.push({ at: performance.now(), head: progress.head, slowest: progress.slowest });

@@ -3,6 +3,7 @@
  * (`app/main`) and the bare Express app. The child is killed on every exit path of the parent.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { extname, join } from 'node:path';
@@ -163,10 +164,23 @@ export function rssMb(pid: number): number {
 }
 
 /**
+ * The scrape token (METRICS_TOKEN) that reads a server's /metrics and /projections: the one in the
+ * environment (a server given with `--url` was started with it), else one made for the servers
+ * started here.
+ */
+const METRICS_TOKEN = process.env.METRICS_TOKEN || randomBytes(24).toString('base64url');
+
+/** Headers of a request to /metrics or /projections. */
+export function opsHeaders(): Record<string, string> {
+  return { authorization: `Bearer ${METRICS_TOKEN}` };
+}
+
+/**
  * The environment of a real server on the embedded stores in `dataDir`: no demo seed (the data is
- * there or not wanted), no external stores, logs at warn (request logs would measure the pipe).
+ * there or not wanted), no external stores, logs at warn (request logs would measure the pipe),
+ * and the scrape token of `opsHeaders`.
  */
 export function serverEnv(dataDir: string): Record<string, string | undefined> {
   const { EVENTSTORE_URL: _e, MONGO_URL: _m, ...env } = process.env;
-  return { ...env, DATA_DIR: dataDir, SEED_DEMO: 'false', PROCESS_ROLE: 'all', NODE_ENV: 'development', LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn' };
+  return { ...env, DATA_DIR: dataDir, SEED_DEMO: 'false', PROCESS_ROLE: 'all', NODE_ENV: 'development', LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn', METRICS_TOKEN };
 }

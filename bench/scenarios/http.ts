@@ -14,7 +14,7 @@ import { copyDemoStore, demoStore } from '../http/demo-store';
 import { onExit } from '../http/exit-cleanup';
 import { describeFailures, LoadPlan, LoadResult, runLoad } from '../http/load';
 import { LagSummary, SagaLagSampler, sagaLags, sagaProgress } from '../http/saga-lag';
-import { entryOfThisBuild, ServerProcess, serverEnv } from '../http/server-process';
+import { entryOfThisBuild, opsHeaders, ServerProcess, serverEnv } from '../http/server-process';
 import { describeTarget, HTTP_TARGETS, targetsTable } from '../http/targets';
 import { newTicketBody } from '../http/ticket-bodies';
 import { MB, WalWatch } from '../http/wal-watch';
@@ -298,7 +298,7 @@ async function settle(ctx: BenchContext, url: string, label: string): Promise<nu
   let previousHead = -1;
   try {
     while (Date.now() < deadline) {
-      const progress = sagaProgress(await (await fetch(`${url}/projections`)).json());
+      const progress = sagaProgress(await (await fetch(`${url}/projections`, { headers: opsHeaders() })).json());
       still = progress.slowest >= progress.head && progress.head === previousHead ? still + 1 : 0;
       if (still >= 2) return performance.now() - started;
       previousHead = progress.head;
