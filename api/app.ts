@@ -55,6 +55,11 @@ export interface ApiOptions {
 
 const CORRELATION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
+/** Every route /openapi.json describes: the probes, the development outbox where it is served, the route table. */
+export function documentedRoutes(devOutbox: boolean): typeof allRoutes {
+  return [...probeRoutes, ...(devOutbox ? devOutboxRoutes : []), ...allRoutes] as unknown as typeof allRoutes;
+}
+
 /** The HTTP API: every resource route comes from the route table (`api/routes`). */
 export function createApi(services: ApiServices, options: ApiOptions): Express {
   const app = express();
@@ -132,8 +137,7 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
   }
   if (options.devOutbox) mountRoutes(app, devOutboxRoutes, services, hooks);
 
-  const documented = [...probeRoutes, ...(options.devOutbox ? devOutboxRoutes : []), ...allRoutes] as unknown as typeof allRoutes;
-  const document = openApiDocument(documented, { version: '1.0.0', serverUrl: options.publicUrl });
+  const document = openApiDocument(documentedRoutes(options.devOutbox), { version: '1.0.0', serverUrl: options.publicUrl });
   app.get('/openapi.json', (_req, res) => {
     res.json(document);
   });

@@ -6,14 +6,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { openApiDocument } from '../api/openapi';
-import { allRoutes } from '../api/routes';
+import { documentedRoutes } from '../api/app';
 
 /** Relative to the project folder (where npm runs scripts and Jest runs tests). */
 export const API_DOCUMENT_FILE = resolve('ui', 'src', 'api', 'openapi.json');
 
-/** The document as committed: stable across servers (no server URL), one trailing newline. */
+/**
+ * The document as committed: a development server's (the development outbox included), stable
+ * across servers (no server URL), one trailing newline.
+ */
 export function apiDocumentText(): string {
-  return `${JSON.stringify(openApiDocument(allRoutes, { version: '1.0.0', serverUrl: '/' }), null, 2)}\n`;
+  return `${JSON.stringify(openApiDocument(documentedRoutes(true), { version: '1.0.0', serverUrl: '/' }), null, 2)}\n`;
 }
 
 if (require.main === module) {

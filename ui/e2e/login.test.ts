@@ -47,6 +47,13 @@ describeInBrowser('web app: logging in', () => {
     }
   });
 
+  it('an admin sees how far behind the event store each read model and saga is', async () => {
+    await logIn(sys.accounts.admin.email);
+    await page.getByRole('heading', { name: 'Read models and sagas' }).waitFor();
+    await page.getByRole('cell', { name: 'tickets', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'matching', exact: true }).waitFor();
+  });
+
   it('a wrong password is refused with the API’s words; another role’s page sends the user home', async () => {
     await logIn(sys.accounts.customer.email, 'not the password');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('E-mail or password is wrong');

@@ -4,6 +4,91 @@
  */
 
 export interface paths {
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["checkHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the stores are reachable, and read models and sagas are caught up within READY_MAX_LAG / READY_MAX_SAGA_LAG */
+        get: operations["checkReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** For ops (admin, or a scraper bearing METRICS_TOKEN): each read model's and saga's position, lag, events/s and last error, and the outbox backlog */
+        get: operations["getPipelineStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics (admin, or a scraper bearing METRICS_TOKEN): request and command latency, pipeline positions and lags, outbox and deadlines, process defaults */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/notifications/dev-outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Development only (admin): the SMS and e-mails recorded instead of sent (no Twilio/SendGrid credentials), newest first */
+        get: operations["listDevOutbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/login": {
         parameters: {
             query?: never;
@@ -1333,6 +1418,304 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    checkHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{ "status": "ok" }` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ok";
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{ status: "ready", projections, sagas }`: each read model's and saga's position and lag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        status: "ready";
+                        projections: ({
+                            name: string;
+                            version: number | null;
+                            suffix: string | null;
+                            position: number;
+                            head: number;
+                            /** @description head − position, never clamped: negative when the store lost events the read model applied */
+                            lag: number;
+                            /** @enum {string} */
+                            state?: "starting" | "catching-up" | "live" | "retrying" | "stopped" | "done";
+                            /** @enum {string} */
+                            role?: "active" | "building";
+                            eventsPerSecond?: number;
+                            lastError?: {
+                                eventId: string;
+                                position: number;
+                                type: string;
+                                message: string;
+                                attempts: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        sagas: ({
+                            name: string;
+                            /** @enum {string} */
+                            state: "starting" | "running" | "retrying" | "stopped";
+                            position: number;
+                            head: number;
+                            lag: number;
+                            eventsPerSecond: number;
+                            handled: number;
+                            refused: number;
+                            /** @constant */
+                            aheadOfHead?: true;
+                            oldestUnhandledAgeSeconds?: number;
+                            /** @enum {string} */
+                            source: "runner" | "checkpoint";
+                            lastError?: ({
+                                eventId: string;
+                                type: string;
+                                position: number;
+                                message: string;
+                                attempts: number;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                    };
+                };
+            };
+            /** @description Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable, a read model or saga behind its bound, or anything ahead of the event store */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPipelineStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{ projections, sagas, outbox }`: read models (build, state, position, head, lag, events/s, last error), sagas (position, head, lag, events/s, oldest unhandled age, last error), outbox (pending, parked, sent, oldest pending age, deadlines due) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        projections: ({
+                            name: string;
+                            version: number | null;
+                            suffix: string | null;
+                            position: number;
+                            head: number;
+                            /** @description head − position, never clamped: negative when the store lost events the read model applied */
+                            lag: number;
+                            /** @enum {string} */
+                            state?: "starting" | "catching-up" | "live" | "retrying" | "stopped" | "done";
+                            /** @enum {string} */
+                            role?: "active" | "building";
+                            eventsPerSecond?: number;
+                            lastError?: {
+                                eventId: string;
+                                position: number;
+                                type: string;
+                                message: string;
+                                attempts: number;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        sagas: ({
+                            name: string;
+                            /** @enum {string} */
+                            state: "starting" | "running" | "retrying" | "stopped";
+                            position: number;
+                            head: number;
+                            lag: number;
+                            eventsPerSecond: number;
+                            handled: number;
+                            refused: number;
+                            /** @constant */
+                            aheadOfHead?: true;
+                            oldestUnhandledAgeSeconds?: number;
+                            /** @enum {string} */
+                            source: "runner" | "checkpoint";
+                            lastError?: ({
+                                eventId: string;
+                                type: string;
+                                position: number;
+                                message: string;
+                                attempts: number;
+                            } & {
+                                [key: string]: unknown;
+                            }) | null;
+                        } & {
+                            [key: string]: unknown;
+                        })[];
+                        outbox: {
+                            pending: number;
+                            parked: number;
+                            sent: number;
+                            oldestPendingAgeSeconds: number;
+                            deadlinesDue: number;
+                            oldestDeadlineOverdueSeconds: number;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prometheus text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain; version=0.0.4": string;
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDevOutbox: {
+        parameters: {
+            query?: {
+                ticketId?: string;
+                to?: string;
+                channel?: "sms" | "email";
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `{ messages }`: channel, to, subject, body, template, ticket and visit, recipient, recordedAt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        messages: {
+                            _id: string;
+                            /** @enum {string} */
+                            channel: "sms" | "email";
+                            to: string;
+                            subject: string | null;
+                            body: string;
+                            template: ("visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked") | null;
+                            /** @description The notifications message this records */
+                            messageId: string | null;
+                            ticketId: string | null;
+                            visitId: string | null;
+                            recipient: {
+                                /** @enum {string} */
+                                kind: "customer" | "expert" | "helpdesk";
+                                id: string;
+                            } | null;
+                            recordedAt: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     logIn: {
         parameters: {
             query?: never;
