@@ -1,16 +1,33 @@
 import { Center, Loader } from '@mantine/core';
 import { QueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, ReactNode, Suspense, useEffect, useState } from 'react';
 import { BrowserRouter, Navigate, Outlet, Route, Routes, useLocation, useParams } from 'react-router';
 import { homeOf, session, SignedIn } from './auth/session';
 import { connectLive } from './live/socket';
 import { LiveContext, LiveEvents } from './live/context';
 import { LoginPage } from './pages/LoginPage';
 import { Shell } from './shell/Shell';
-import { CustomerPortal } from './pages/customer/CustomerPortal';
-import { ExpertApp } from './pages/expert/ExpertApp';
-import { StaffHome } from './pages/staff/StaffHome';
-import { SurveyPage } from './pages/survey/SurveyPage';
+
+// Each role's app is its own chunk, loaded when the role signs in: the login page, the first thing
+// everyone loads, does not carry every app's code.
+const CustomerPortal = lazy(() => import('./pages/customer/CustomerPortal').then((m) => ({ default: m.CustomerPortal })));
+const ExpertApp = lazy(() => import('./pages/expert/ExpertApp').then((m) => ({ default: m.ExpertApp })));
+const StaffHome = lazy(() => import('./pages/staff/StaffHome').then((m) => ({ default: m.StaffHome })));
+const SurveyPage = lazy(() => import('./pages/survey/SurveyPage').then((m) => ({ default: m.SurveyPage })));
+
+function Loading({ children }: { children: ReactNode }) {
+  return (
+    <Suspense
+      fallback={
+        <Center h="50vh">
+          <Loader aria-label="Loading" />
+        </Center>
+      }
+    >
+      {children}
+    </Suspense>
+  );
+}
 
 export function App({ queries }: { queries: QueryClient }) {
   const [user, setUser] = useState<SignedIn | null | undefined>(undefined);
@@ -46,12 +63,12 @@ export function App({ queries }: { queries: QueryClient }) {
         <Routes>
           <Route path="/login" element={user ? <Navigate to={homeOf(user.role)} replace /> : <LoginPage />} />
           {/* Public: the e-mailed survey link is the credential, signed in or not. */}
-          <Route path="/feedback/:token" element={<SurveyPage />} />
+          <Route path="/feedback/:token" element={<Loading><SurveyPage /></Loading>} />
           <Route path="/survey/:token" element={<OldSurveyLink />} />
           <Route element={<RequireUser user={user} />}>
-            <Route path="/portal/*" element={<Shell user={user!}><CustomerPortal user={user!} /></Shell>} />
-            <Route path="/field/*" element={<Shell user={user!}><ExpertApp user={user!} /></Shell>} />
-            <Route path="/staff/*" element={<Shell user={user!}><StaffHome user={user!} /></Shell>} />
+            <Route path="/portal/*" element={<Shell user={user!}><Loading><CustomerPortal user={user!} /></Loading></Shell>} />
+            <Route path="/field/*" element={<Shell user={user!}><Loading><ExpertApp user={user!} /></Loading></Shell>} />
+            <Route path="/staff/*" element={<Shell user={user!}><Loading><StaffHome user={user!} /></Loading></Shell>} />
           </Route>
           <Route path="*" element={<Navigate to={user ? homeOf(user.role) : '/login'} replace />} />
         </Routes>
