@@ -53,7 +53,8 @@ describeInBrowser('web app: the customer portal', () => {
 
   /** A browser window of its own (separate storage) at 1280 px whose clock reads the test system's. */
   async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: VIEWPORT });
+    // Reduced motion: no dialog is checked for contrast half-way through its fade-in.
+    const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: VIEWPORT, reducedMotion: 'reduce' });
     contexts.push(context);
     const page = await context.newPage();
     await page.clock.install({ time: sys.clock.now });
@@ -147,7 +148,7 @@ describeInBrowser('web app: the customer portal', () => {
 
     // The e-mail as delivered (the development outbox records it instead of sending it).
     await sys.dispatcher.dispatchDue(sys.clock.now);
-    const outbox = await sys.call('GET', `/notifications/dev-outbox?ticketId=${encodeURIComponent(ticketId)}&channel=email`);
+    const outbox = await sys.call('GET', `/notifications/dev-outbox?ticketId=${encodeURIComponent(ticketId)}&channel=email`, { token: await sys.token('admin') });
     const mail = outbox.body.messages.find((m: { template: string }) => m.template === 'ticket-completed-survey');
     expect(mail).toMatchObject({ to: sys.accounts.customer.email });
     const link = /https?:\/\/\S+\/feedback\/[A-Za-z0-9_-]+/.exec(mail.body)?.[0];

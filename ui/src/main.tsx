@@ -16,6 +16,8 @@ import { ApiError } from './api/client';
 // luminance of 0.18); dimmed text gray 7; errors red 9; the text on light tints (alert titles,
 // light badges, the active navigation item) a third darker than shade 9. Close buttons are named.
 const theme = createTheme({
+  // Users who ask their system for less motion get dialogs and menus without transitions.
+  respectReducedMotion: true,
   primaryColor: 'indigo',
   primaryShade: 8,
   autoContrast: true,
