@@ -258,7 +258,13 @@ describe('ops probes', () => {
         const r = await apiOnly.call('/ready');
         expect(r.status).toBe(503);
         expect(r.type).toMatch(/^application\/problem\+json/);
-        expect(r.body.detail).toBe(`ahead of the event store's head (${head}), the store lost events: saga notifications at ${head + 5}`);
+        expect(r.body.detail).toMatch(
+          new RegExp(
+            `^sagas stopped, their checkpoints do not fit the event store: notifications: checkpoint at position ${head + 5}, past the event store's head ${head}: the store lost events .*` +
+              'The sagas need a decision .*`npm run replay -- --reset-sagas-to <position>`',
+          ),
+        );
+        expect(r.body.sagas[1].divergence).toMatchObject({ kind: 'ahead-of-head', position: head + 5, head });
         const notifications = (await apiOnly.call('/projections')).body.sagas[1];
         expect(notifications).toMatchObject({ name: 'notifications', position: head + 5, head, lag: -5, aheadOfHead: true });
       } finally {
@@ -270,6 +276,10 @@ describe('ops probes', () => {
   it('names read models behind their bound or ahead of the head, and never clamps a lag away', () => {
     const projection = (name: string, position: number) => ({ name, version: 1, suffix: 'v1', position, head: 100, lag: Math.max(0, 100 - position) });
     const reasons = whyNotReady([projection('tickets', 10), projection('visits', 120), projection('users', 100)], [], { projections: 50, sagas: 50 });
-    expect(reasons).toEqual(['read models behind by more than 50 events: tickets (90)', "ahead of the event store's head (100), the store lost events: read model visits at 120"]);
+    expect(reasons).toEqual([
+      'read models behind by more than 50 events: tickets (90)',
+      "read models stopped, their checkpoints do not fit the event store: visits: checkpoint at position 120, past the event store's head 100: the store lost events it had. " +
+        'Stop the server and rebuild the read models from the event store as it is: `npm run replay -- --all` (see the README, "When the event store lost events")',
+    ]);
   });
 });
