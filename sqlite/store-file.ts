@@ -35,10 +35,15 @@ export function isDamage(error: unknown): boolean {
 export class StoreFile {
   private damage: StoreFileCorrupt | undefined;
 
+  readonly remedy: string;
+
+  /** `remedy`: what to do, `<file>` standing for the file's path. */
   constructor(
     readonly path: string,
-    readonly remedy: string,
-  ) {}
+    remedy: string,
+  ) {
+    this.remedy = remedy.replaceAll('<file>', path);
+  }
 
   /**
    * Reads every page of the file once and checks its structure (PRAGMA quick_check, which leaves
@@ -48,7 +53,9 @@ export class StoreFile {
   check(db: Database.Database): void {
     let problems: string[];
     try {
-      problems = (db.pragma('quick_check(3)') as { quick_check: string }[]).map((row) => row.quick_check);
+      problems = (db.pragma('quick_check(3)') as { quick_check: string }[])
+        .flatMap((row) => row.quick_check.split('\n'))
+        .filter((line) => !line.startsWith('*** in database'));
     } catch (error) {
       throw this.failure(error);
     }

@@ -7,7 +7,8 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SAGA_CHECKPOINTS } from '../../sagas/runner';
 import { createApi } from '../app';
-import { whyNotReady } from '../probes';
+import { StoreFileCorrupt } from '../../sqlite/store-file';
+import { readiness, whyNotReady } from '../probes';
 import { ApiServices } from '../services';
 import { startTestSystem, TestSystem } from './harness';
 import { markPaid, openTicket, ticketBody } from './scenario';
@@ -281,5 +282,20 @@ describe('ops probes', () => {
       "read models stopped, their checkpoints do not fit the event store: visits: checkpoint at position 120, past the event store's head 100: the store lost events it had. " +
         'Stop the server and rebuild the read models from the event store as it is: `npm run replay -- --all` (see the README, "When the event store lost events")',
     ]);
+  });
+});
+
+describe('readiness with a damaged store file', () => {
+  it('is not ready, naming the file and what to do (not a bare 500 detail)', async () => {
+    const damage = new StoreFileCorrupt('/data/documents.db', 'database disk image is malformed', 'Restore the last backup.');
+    const state = await readiness({
+      events: { ping: async () => undefined } as never,
+      documents: { ping: () => Promise.reject(damage) } as never,
+      pipeline: {} as never,
+      warmingUp: () => null,
+      readyMaxLag: 10,
+      readyMaxSagaLag: 10,
+    });
+    expect(state).toEqual({ ready: false, detail: '/data/documents.db is damaged (database disk image is malformed). Restore the last backup.', extra: { file: '/data/documents.db' }, startingUp: false });
   });
 });
