@@ -34,16 +34,16 @@ import { positionAt } from '../event-store/position-at';
 import { EventStore, Position } from '../event-store/port';
 import { allProjections } from '../projections/catalog';
 import { Projection } from '../projections/projection';
-import { compareTargets, DEFAULT_REBUILD_ATTEMPTS, rebuild, switchTo } from '../projections/rebuild';
-import { physicalName, ProjectionRegistry } from '../projections/registry';
+import { compareTargets, DEFAULT_REBUILD_ATTEMPTS, rebuild } from '../projections/rebuild';
+import { ProjectionRegistry } from '../projections/registry';
 import { ProjectionFailed } from '../projections/runner';
 import { StoreContinuity } from '../event-store/continuity';
-import { MATCHING } from '../sagas/matching';
-import { NOTIFICATIONS_SAGA } from '../sagas/notifications';
+import { allSagaNames } from '../sagas/catalog';
 import { NoSuchPosition, resetSagas } from '../sagas/reset';
 import { withProgress } from './progress';
+import { collectionNames, replaceReadModel } from './read-model-rebuild';
 
-const SAGAS = [MATCHING, NOTIFICATIONS_SAGA];
+const SAGAS = allSagaNames;
 
 const Args = z
   .object({
@@ -159,7 +159,7 @@ async function main(): Promise<number> {
       try {
         if (args.verify) differences += await verify(eventStore, documents, projection, maxAttempts);
         else if (until !== undefined) await audit(eventStore, documents, projection, until, maxAttempts);
-        else await replace(eventStore, documents, projection, maxAttempts);
+        else await replaceReadModel(eventStore, documents, projection, maxAttempts);
       } catch (error) {
         if (!(error instanceof ProjectionFailed)) throw error;
         failed.push(projection.name);
@@ -181,24 +181,11 @@ async function main(): Promise<number> {
   }
 }
 
-async function replace(eventStore: EventStore, documents: DocumentStore, projection: Projection, maxAttempts: number): Promise<void> {
-  const head = await eventStore.headPosition();
-  const result = await withProgress(projection.name, head, 'events', (onProgress) =>
-    rebuild(eventStore, documents, projection, 'rebuild', { onProgress, maxAttempts }),
-  );
-  const old = await switchTo(documents, projection, result.target, new Date());
-  console.log(
-    `${projection.name}: rebuilt to position ${result.position}${result.resumedFrom ? ` (resumed from ${result.resumedFrom})` : ''}` +
-      `${result.discarded ? ` (an interrupted rebuild that did not fit the event store was started over: ${result.discarded.detail})` : ''}; ` +
-      `readers now use ${names(projection, result.target.suffix)}${old ? `; dropped ${old.suffix}` : ''}`,
-  );
-}
-
 async function audit(eventStore: EventStore, documents: DocumentStore, projection: Projection, until: Position, maxAttempts: number): Promise<void> {
   const result = await withProgress(projection.name, until, 'events', (onProgress) =>
     rebuild(eventStore, documents, projection, 'audit', { until, onProgress, maxAttempts }),
   );
-  console.log(`${projection.name}: as of position ${result.position} in ${names(projection, result.target.suffix)} (live read model untouched)`);
+  console.log(`${projection.name}: as of position ${result.position} in ${collectionNames(projection, result.target.suffix)} (live read model untouched)`);
 }
 
 async function verify(eventStore: EventStore, documents: DocumentStore, projection: Projection, maxAttempts: number): Promise<number> {
@@ -235,9 +222,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function names(projection: Projection, suffix: string): string {
-  return Object.keys(projection.collections).map((logical) => physicalName(logical, suffix)).join(', ');
-}
 
 main().then(
   (code) => process.exit(code),
