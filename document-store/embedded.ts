@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
+import { ConnectionDurability, durabilityOf } from '../sqlite/durability';
 import { StoreFile } from '../sqlite/store-file';
 import { journalSizeLimit, WalLimit } from '../sqlite/wal-limit';
 import { DocumentCache, HeldBodies, RowReader } from './embedded-cache';
@@ -770,6 +771,11 @@ class CommittedState implements Layer {
     return hits;
   }
 
+  /** What each connection to the file reports: this one's, the background writer's and its checkpointer's. */
+  async durability(): Promise<ConnectionDurability[]> {
+    return [durabilityOf(this.db, 'main'), ...((await this.writer?.durability()) ?? [])];
+  }
+
   /** Also fails once a read or write has found the file damaged. */
   ping(): void {
     this.file.assertSound();
@@ -1059,6 +1065,15 @@ export class EmbeddedDocumentStore implements DocumentStore {
   async ping(): Promise<void> {
     this.assertOpen();
     this.state.ping();
+  }
+
+  /**
+   * The durability settings of every connection to the file, as each reports them: the main one,
+   * and the background writer's and checkpointer's once they have started.
+   */
+  durability(): Promise<ConnectionDurability[]> {
+    this.assertOpen();
+    return this.state.durability();
   }
 
   async close(): Promise<void> {

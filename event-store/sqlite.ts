@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { FSWatcher, mkdirSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
+import { ConnectionDurability, durabilityOf } from '../sqlite/durability';
 import { StoreFile } from '../sqlite/store-file';
 import { WalLimit } from '../sqlite/wal-limit';
 import { AppendSignal, catchUpSubscription } from './catch-up';
@@ -282,6 +283,11 @@ export class SqliteEventStore implements EventStore {
 
   async storeId(): Promise<string> {
     return this.id;
+  }
+
+  /** The durability settings of its connection (the only one), as it reports them. */
+  durability(): ConnectionDurability[] {
+    return [durabilityOf(this.db, 'main')];
   }
 
   /** Also fails once a read or write has found the file damaged. */
