@@ -29,7 +29,7 @@ export async function checkContinuity(
   projections: readonly Projection[],
   sagaNames: readonly string[],
 ): Promise<ContinuityReport> {
-  const [storeId, head, serving] = await Promise.all([events.storeId(), events.headPosition(), servingStatus(events, documents, projections)]);
+  const [storeId, head, serving] = await Promise.all([events.storeId(), events.headPosition(), servingStatus(events, documents, projections, { checkContinuity: true })]);
   const readModels = serving.map(({ name, position, divergence }) => ({ name, position, ...(divergence ? { divergence } : {}) }));
   const continuity = new StoreContinuity(events);
   const checkpoints = documents.collection<SagaCheckpoint>(SAGA_CHECKPOINTS);

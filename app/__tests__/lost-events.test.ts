@@ -109,7 +109,7 @@ async function stoppedOnDivergence(running: Running): Promise<void> {
 /** What /ready says (as readiness() does, from the stores and the saga runners). */
 async function readinessReasons(running: Running): Promise<string[]> {
   const [models, sagas] = await Promise.all([
-    servingStatus(running.events, running.documents, projections),
+    servingStatus(running.events, running.documents, projections, { checkContinuity: true }),
     new SagaMonitor(running.events, running.documents, ['witness'], running.sagas).status(),
   ]);
   return whyNotReady(models, sagas, { projections: 1000, sagas: 1000 });
@@ -176,7 +176,7 @@ describe('the event store lost events under the read models and sagas', () => {
       expect.stringMatching(new RegExp(`^read models stopped, their checkpoints do not fit the event store: audit-trail, activity: checkpoint at position 242, past the event store's head ${head}.*npm run replay -- --all`)),
       expect.stringMatching(new RegExp(`^sagas stopped, their checkpoints do not fit the event store: witness: .*npm run replay -- --reset-sagas-to ${head}\``)),
     ]);
-    const served = await servingStatus(events, restarted.documents, projections);
+    const served = await servingStatus(events, restarted.documents, projections, { checkContinuity: true });
     expect(served.map((s) => s.lag)).toEqual([head - 242, head - 242]); // never clamped
 
     // New tickets keep coming (201): their positions fall below every checkpoint, then pass them.
