@@ -35,14 +35,15 @@ export interface SagaStatus {
  * model a saga acts (sends commands, messages): where it resumes is a decision.
  */
 export function sagaDivergenceRemedy(lastShared: Position | undefined): string {
-  const where =
+  const command = `\`npm run replay -- --reset-sagas-to ${lastShared ?? '<position>'}\``;
+  const suggested =
     lastShared === undefined
-      ? '<position>'
-      : `${lastShared}\` (the last event the store recorded before the saga's checkpoint: the events after it are the ones the sagas have not seen`;
+      ? ''
+      : ` (${lastShared}: the last event the store recorded before the sagas' checkpoint event; the events after it are the ones they have not seen)`;
   return (
-    'The sagas need a decision (see the README, "When the event store lost events"): stop the server and run ' +
-    `\`npm run replay -- --reset-sagas-to ${where}${lastShared === undefined ? '`' : ')'}: they handle every event after that position again ` +
-    '(their commands are idempotent per event; a message about such an event may be sent again); `--reset-sagas-to head` skips to the head instead (events in between get no saga reaction)'
+    `The sagas need a decision (see the README, "When the event store lost events"): stop the server and run ${command}${suggested}: ` +
+    'they handle every event after that position again (their commands are idempotent per event; a message about such an event may be sent again); ' +
+    '`--reset-sagas-to head` skips to the head instead (events in between get no saga reaction)'
   );
 }
 
