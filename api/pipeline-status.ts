@@ -37,7 +37,7 @@ export class PipelineStatus {
 
   /** The build serving readers, per read model, from the stores: the same in every process. */
   servingProjections(): Promise<ServingStatus[]> {
-    return servingStatus(this.services.events, this.services.documents, this.services.projections);
+    return servingStatus(this.services.events, this.services.documents, this.services.projections, { checkContinuity: true });
   }
 
   /** The projector's own view where this process runs it (it shows background rebuilds too). */

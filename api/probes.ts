@@ -6,8 +6,12 @@ import { z } from 'zod';
  * (so /openapi.json and /docs describe them), but mounted before the start-up gate: they answer
  * while demo data is being written.
  */
+import { Divergence } from '../event-store/continuity';
+import { READ_MODEL_DIVERGENCE_REMEDY } from '../projections/runner';
 import { ServingStatus } from '../projections/status';
+import { sagaDivergenceRemedy } from '../sagas/runner';
 import { SagaLag } from '../sagas/status';
+import { StoreFileCorrupt } from '../sqlite/store-file';
 import { toProblem } from './http/problem';
 import { route, RouteResult, RouteSpec } from './http/route';
 import { ApiMetrics } from './metrics';
@@ -35,17 +39,34 @@ export type Readiness =
 export async function readiness(services: Pick<ProbeServices, 'events' | 'documents' | 'pipeline' | 'warmingUp' | 'readyMaxLag' | 'readyMaxSagaLag'>): Promise<Readiness> {
   const reason = services.warmingUp();
   if (reason) return { ready: false, detail: reason, extra: {}, startingUp: true };
-  await services.events.ping();
-  await services.documents.ping();
+  try {
+    await services.events.ping();
+    await services.documents.ping();
+  } catch (error) {
+    // A damaged file: not a moment's trouble; say which file and what to do.
+    if (error instanceof StoreFileCorrupt) return { ready: false, detail: error.message, extra: { file: error.path }, startingUp: false };
+    throw error;
+  }
   const [projections, sagas] = await Promise.all([services.pipeline.servingProjections(), services.pipeline.sagas()]);
   const reasons = whyNotReady(projections, sagas, { projections: services.readyMaxLag, sagas: services.readyMaxSagaLag });
   if (reasons.length > 0) return { ready: false, detail: reasons.join('; '), extra: { projections, sagas }, startingUp: false };
   return { ready: true, projections, sagas };
 }
 
-const NOT_READY = 'Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable, a read model or saga behind its bound, or anything ahead of the event store';
+const NOT_READY =
+  'Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable or its file damaged, a read model or saga behind its bound, ' +
+  'or a read model or saga stopped because its checkpoint does not fit the event store (the store lost events, or is another one), with what to do';
 
 const Position = z.number().int();
+const DivergenceView = z
+  .object({
+    kind: z.enum(['other-store', 'ahead-of-head', 'other-event']).describe('another event store; a checkpoint past its head; another event at the checkpoint\'s position'),
+    position: Position,
+    head: Position,
+    detail: z.string(),
+    lastShared: Position.optional().describe('the last position the store still shares with the checkpoint, when known: where a saga may resume'),
+  })
+  .describe('Why it is stopped: its checkpoint does not fit the event store (see the README, "When the event store lost events")');
 /** A read model's build as readers are served by it (from the stores when this process runs no projections). */
 const ReadModelLag = z.looseObject({
   name: z.string(),
@@ -58,6 +79,7 @@ const ReadModelLag = z.looseObject({
   role: z.enum(['active', 'building']).optional(),
   eventsPerSecond: z.number().optional(),
   lastError: z.looseObject({ eventId: z.string(), position: Position, type: z.string(), message: z.string(), attempts: z.number().int() }).optional(),
+  divergence: DivergenceView.optional(),
 });
 const SagaLagView = z.looseObject({
   name: z.string(),
@@ -72,6 +94,7 @@ const SagaLagView = z.looseObject({
   oldestUnhandledAgeSeconds: z.number().optional(),
   source: z.enum(['runner', 'checkpoint']),
   lastError: z.looseObject({ eventId: z.string(), type: z.string(), position: Position, message: z.string(), attempts: z.number().int() }).nullable().optional(),
+  divergence: DivergenceView.optional(),
 });
 const OutboxView = z.object({
   pending: z.number().int(),
@@ -153,28 +176,48 @@ export const probeRoutes = [
 
 /**
  * Why the pipeline is not ready, one reason per kind of trouble, naming who: read models or
- * sagas further behind than their bound, and anything ahead of the event store's head (the store
- * lost its tail: new events get positions already passed, and would be skipped).
+ * sagas further behind than their bound, and read models or sagas whose checkpoint does not fit
+ * the event store (it lost events, or is another store: new events get positions already
+ * passed, and would be skipped), with what to do about them.
  */
 export function whyNotReady(projections: readonly ServingStatus[], sagas: readonly SagaLag[], bounds: { projections: number; sagas: number }): string[] {
   const reasons: string[] = [];
-  const projectionsBehind = projections.filter((p) => p.head - p.position > bounds.projections);
+  const projectionsBehind = projections.filter((p) => !divergenceOf(p) && p.head - p.position > bounds.projections);
   if (projectionsBehind.length > 0) {
     reasons.push(`read models behind by more than ${bounds.projections} events: ${projectionsBehind.map((p) => `${p.name} (${p.head - p.position})`).join(', ')}`);
   }
-  const sagasBehind = sagas.filter((s) => s.lag > bounds.sagas);
+  const sagasBehind = sagas.filter((s) => !divergenceOf(s) && s.lag > bounds.sagas);
   if (sagasBehind.length > 0) {
     reasons.push(`sagas behind by more than ${bounds.sagas} events: ${sagasBehind.map((s) => `${s.name} (${s.lag})`).join(', ')}`);
   }
-  const ahead = [
-    ...projections.filter((p) => p.position > p.head).map((p) => `read model ${p.name} at ${p.position}`),
-    ...sagas.filter((s) => s.lag < 0).map((s) => `saga ${s.name} at ${s.position}`),
-  ];
-  if (ahead.length > 0) {
-    const head = projections[0]?.head ?? sagas[0]?.head;
-    reasons.push(`ahead of the event store's head (${head}), the store lost events: ${ahead.join(', ')}`);
+  const models = projections.filter((p) => divergenceOf(p));
+  if (models.length > 0) {
+    reasons.push(`read models stopped, their checkpoints do not fit the event store: ${grouped(models)}. ${READ_MODEL_DIVERGENCE_REMEDY}`);
+  }
+  const stopped = sagas.filter((s) => divergenceOf(s));
+  if (stopped.length > 0) {
+    const shared = stopped.map((s) => divergenceOf(s)!.lastShared);
+    const resumeAt = shared.every((p) => p !== undefined) ? Math.min(...(shared as number[])) : undefined;
+    reasons.push(`sagas stopped, their checkpoints do not fit the event store: ${grouped(stopped)}. ${sagaDivergenceRemedy(resumeAt)}`);
   }
   return reasons;
+}
+
+/** The status's divergence; one past the head is one even when nobody has checked yet. */
+function divergenceOf(status: { position: number; head: number; divergence?: Divergence }): Divergence | undefined {
+  if (status.divergence) return status.divergence;
+  if (status.position <= status.head) return undefined;
+  return { kind: 'ahead-of-head', position: status.position, head: status.head, detail: `checkpoint at position ${status.position}, past the event store's head ${status.head}: the store lost events it had` };
+}
+
+/** `tickets, visits: <what was found>; users: <…>`: names with the same finding together. */
+function grouped(statuses: readonly { name: string; position: number; head: number; divergence?: Divergence }[]): string {
+  const byDetail = new Map<string, string[]>();
+  for (const status of statuses) {
+    const { detail } = divergenceOf(status)!;
+    byDetail.set(detail, [...(byDetail.get(detail) ?? []), status.name]);
+  }
+  return [...byDetail].map(([detail, names]) => `${names.join(', ')}: ${detail}`).join('; ');
 }
 
 function notReady(detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): RouteResult {

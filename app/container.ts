@@ -137,7 +137,7 @@ function createDocumentStore(config: Config, logger: Logger): DocumentStore {
   }
   const path = join(config.DATA_DIR, 'documents.db');
   logger.info({ adapter: 'embedded', path }, 'document store: embedded SQLite + mingo');
-  return new EmbeddedDocumentStore({ path });
+  return new EmbeddedDocumentStore({ path, checkOnOpen: config.SQLITE_CHECK_ON_OPEN });
 }
 
 function createEventStore(config: Config, logger: Logger): EventStore {
@@ -151,5 +151,5 @@ function createEventStore(config: Config, logger: Logger): EventStore {
   }
   const path = join(config.DATA_DIR, 'events.db');
   logger.info({ adapter: 'sqlite', path, synchronous: config.SQLITE_SYNCHRONOUS }, 'event store: embedded SQLite');
-  return new SqliteEventStore({ path, synchronous: config.SQLITE_SYNCHRONOUS });
+  return new SqliteEventStore({ path, synchronous: config.SQLITE_SYNCHRONOUS, checkOnOpen: config.SQLITE_CHECK_ON_OPEN });
 }

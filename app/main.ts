@@ -23,6 +23,7 @@ import { OutboxDispatcher } from '../notifications/dispatcher';
 import { DocumentOutbox } from '../notifications/outbox-store';
 import { ProjectionEngine } from '../projections/engine';
 import { SagaEngine } from '../sagas/engine';
+import { StoreFileCorrupt } from '../sqlite/store-file';
 import { Projection } from '../projections/projection';
 import { createContainer } from './container';
 import { lockDataDir } from './data-lock';
@@ -210,6 +211,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error);
+  // A damaged store file: which file and what to do, rather than SQLite's stack.
+  console.error(error instanceof StoreFileCorrupt ? `Cannot start: ${error.message}` : error);
   process.exit(1);
 });

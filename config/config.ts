@@ -74,6 +74,13 @@ export const EnvSchema = z
       .enum(['FULL', 'NORMAL'])
       .default('FULL')
       .describe('`FULL`: every acknowledged append survives power loss; `NORMAL`: faster, may lose the last commits'),
+    SQLITE_CHECK_ON_OPEN: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true')
+      .describe(
+        '`true`: both SQLite files are checked when they open (PRAGMA quick_check reads each once: on the 100 MB of demo data about 50 ms with the files in the page cache, 1 s without) and a damaged one is refused, naming it and what to do; `false` skips the check (damage is still reported when a read comes across it)',
+      ),
     EVENTSTORE_URL: z
       .string()
       .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\/.+/, 'must be an esdb:// or esdb+discover:// connection string')

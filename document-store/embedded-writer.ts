@@ -12,6 +12,7 @@
  */
 import { once } from 'node:events';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { ConnectionDurability, durability, RawDurability, READ_DURABILITY_SOURCE } from '../sqlite/durability';
 
 /**
  * Rows of one transaction, flattened so they cross to the worker cheaply: ids and documents
@@ -97,6 +98,11 @@ interface Reply {
   code?: string;
 }
 
+/** What a thread reports of its connection once it has opened it (for `durability()`). */
+interface Opened {
+  settings: RawDurability;
+}
+
 const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const { port, driver, path, pragmas } = workerData;
@@ -113,6 +119,7 @@ try {
   // were). With 16 kB pages it outgrows SQLite's 64 KiB in memory and went to a temporary file:
   // about 350 MB of writes per 200k documents, on top of the 180 MB of WAL.
   db.pragma('temp_store = MEMORY');
+  port.postMessage({ settings: ${READ_DURABILITY_SOURCE} });
   const register = db.prepare('INSERT OR IGNORE INTO collections (name) VALUES (?)');
   // Ids and documents are bound as the UTF-8 bytes the main thread wrote, and stored as text:
   // decoding them into strings only for SQLite to encode them again cost about a tenth of this
@@ -200,6 +207,7 @@ function run() {
   const db = new Database(path);
   for (const pragma of pragmas) db.pragma(pragma);
   db.pragma('wal_autocheckpoint = 0');
+  require('node:worker_threads').parentPort.postMessage({ settings: ${READ_DURABILITY_SOURCE} });
   let checkpointed = 0; // nobody checkpointed before it started
   while (Atomics.load(wal, 1) === 0) {
     const appended = Atomics.load(wal, 0);
@@ -235,6 +243,10 @@ export class BackgroundWriter {
   private draining = false;
   /** Shared buffers the worker is done with. */
   private readonly buffers: Buffer[] = [];
+  /** The settings each thread's connection reported once open. */
+  private readonly settings = new Map<string, ConnectionDurability>();
+  private writerOpened!: () => void;
+  private readonly writerReported = new Promise<void>((resolve) => (this.writerOpened = resolve));
 
   constructor(
     private readonly path: string,
@@ -249,7 +261,7 @@ export class BackgroundWriter {
       transferList: [port2],
     });
     this.worker.unref();
-    this.port.on('message', (reply: Reply) => this.receive(reply));
+    this.port.on('message', (reply: Reply | Opened) => this.receive(reply));
     this.port.unref();
     this.worker.on('error', (error) => this.die(error));
     this.worker.on('exit', () => this.die(new Error('the document store writer thread stopped')));
@@ -320,7 +332,7 @@ export class BackgroundWriter {
         const seen = Atomics.load(this.signal, 0);
         const message = receiveMessageOnPort(this.port);
         if (message) {
-          this.receive(message.message as Reply);
+          this.receive(message.message as Reply | Opened);
           continue;
         }
         if (this.dead) {
@@ -369,6 +381,7 @@ export class BackgroundWriter {
     });
     this.checkpointer = checkpointer;
     checkpointer.unref();
+    checkpointer.on('message', (opened: Opened) => this.settings.set('checkpointer', durability('checkpointer', opened.settings)));
     // Without it, connections go back to checkpointing inside their commits.
     checkpointer.on('error', () => undefined); // seen as its exit
     // Not events.once: that rejects on an 'error' event, and the exit that follows must still count.
@@ -380,7 +393,21 @@ export class BackgroundWriter {
     );
   }
 
-  private receive(reply: Reply): void {
+  /**
+   * The durability settings of the writer's connection and, once it has started, the
+   * checkpointer's, as they report them. Waits for the writer to have opened its connection.
+   */
+  async durability(): Promise<ConnectionDurability[]> {
+    await Promise.race([this.writerReported, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    return [...this.settings.values()];
+  }
+
+  private receive(reply: Reply | Opened): void {
+    if ('settings' in reply) {
+      this.settings.set('writer', durability('writer', reply.settings));
+      this.writerOpened();
+      return;
+    }
     const next = this.pending[0];
     if (!next || next.id !== reply.id) return; // answered already (the writer died)
     this.pending.shift();

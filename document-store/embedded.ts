@@ -3,6 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
+import { ConnectionDurability, durabilityOf } from '../sqlite/durability';
+import { StoreFile } from '../sqlite/store-file';
 import { journalSizeLimit, WalLimit } from '../sqlite/wal-limit';
 import { DocumentCache, HeldBodies, RowReader } from './embedded-cache';
 import { EmbeddedCollection } from './embedded-collection';
@@ -45,7 +47,16 @@ export interface EmbeddedDocumentStoreOptions {
    * document's id and row, and the indexes, are kept whatever this says.
    */
   cacheBytes?: number;
+  /** Check the file's structure when it opens (default true): see StoreFile.check. */
+  checkOnOpen?: boolean;
 }
+
+/** What the operator is told to do when the file is damaged. */
+export const DOCUMENT_STORE_DAMAGE_REMEDY =
+  "It holds the read models (rebuilt from the event store) and the sagas' checkpoints, deadlines and outbox. " +
+  'Stop the server and restore the last backup: `npm run restore -- --from <backup folder>` (read models that do not fit the event store are then rebuilt). ' +
+  'Without a backup: move the file aside, rebuild the read models with `npm run replay -- --all`, then `npm run replay -- --reset-sagas-to head` ' +
+  "(pending saga deadlines and messages not yet delivered are lost; everyone logs in again).";
 
 const DEFAULT_BACKGROUND_COMMIT_ROWS = 256;
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
@@ -215,6 +226,7 @@ class CommittedState implements Layer {
     private readonly background: { path: string; rows: number; checkpointEveryKiB: number } | undefined,
     cacheBytes: number,
     private readonly walLimit: WalLimit | undefined,
+    private readonly file: StoreFile,
   ) {
     this.bodies = new HeldBodies(cacheBytes);
     db.exec(DOCUMENTS_SCHEMA);
@@ -242,9 +254,22 @@ class CommittedState implements Layer {
     if (background) this.writer = new BackgroundWriter(background.path, PRAGMAS, background.checkpointEveryKiB);
   }
 
+  // Where bodies are read back from the file: SQLite's damage reports name the file here.
   private readonly rowReader: RowReader = {
-    row: (seq) => this.stmt.row.get(seq)?.doc,
-    page: (collection, afterSeq, limit) => this.stmt.page.all(collection, afterSeq, limit),
+    row: (seq) => {
+      try {
+        return this.stmt.row.get(seq)?.doc;
+      } catch (error) {
+        throw this.file.failure(error);
+      }
+    },
+    page: (collection, afterSeq, limit) => {
+      try {
+        return this.stmt.page.all(collection, afterSeq, limit);
+      } catch (error) {
+        throw this.file.failure(error);
+      }
+    },
     settle: () => this.settle(),
   };
 
@@ -343,7 +368,7 @@ class CommittedState implements Layer {
         if (error) this.failures++;
         else this.applyWritten(entry);
         this.restack();
-        if (error) reject(error);
+        if (error) reject(this.file.failure(error));
         else resolve();
       });
     });
@@ -386,6 +411,8 @@ class CommittedState implements Layer {
       // on, writes that a restart would not find. Stop; a restart resumes every read model and
       // saga from the checkpoints the file does hold.
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      const failure = this.file.failure(error);
+      if (failure !== error) throw failure;
       throw new Error(`document store: committing the last writes failed, the process must restart: ${(error as Error).message}`, { cause: error });
     }
     // A small commit appends whole pages to the WAL (a row and its index entry: one or two
@@ -549,7 +576,12 @@ class CommittedState implements Layer {
     if ([...changes.keys()].some((collection) => this.uniqueIndexes(collection).length > 0)) new Overlay(this).putAll(changes);
     this.leaveCheckpointsToWriter();
     const group = this.joinGroup();
-    const written = this.writeTransaction(changes); // a savepoint inside the group
+    let written: SeqChanges;
+    try {
+      written = this.writeTransaction(changes); // a savepoint inside the group
+    } catch (error) {
+      throw this.file.failure(error);
+    }
     this.applyCommitted(changes, written);
     let rows = 0;
     for (const docs of changes.values()) rows += docs.size;
@@ -739,7 +771,14 @@ class CommittedState implements Layer {
     return hits;
   }
 
+  /** What each connection to the file reports: this one's, the background writer's and its checkpointer's. */
+  async durability(): Promise<ConnectionDurability[]> {
+    return [durabilityOf(this.db, 'main'), ...((await this.writer?.durability()) ?? [])];
+  }
+
+  /** Also fails once a read or write has found the file damaged. */
   ping(): void {
+    this.file.assertSound();
     this.stmt.ping.get();
   }
 
@@ -785,7 +824,13 @@ class CommittedState implements Layer {
     if (cache) return cache;
     cache = new DocumentCache(collection, this.rowReader, this.bodies);
     // Rows only: bodies are read when used.
-    for (const [seq, id] of this.stmt.load.all(collection)) cache.putNew(id, seq);
+    let rows: [number, string][];
+    try {
+      rows = this.stmt.load.all(collection);
+    } catch (error) {
+      throw this.file.failure(error);
+    }
+    for (const [seq, id] of rows) cache.putNew(id, seq);
     const keys = new Map<string, Map<string, string>>();
     for (const index of this.uniqueIndexes(collection)) keys.set(index.name, this.buildKeyMap(collection, cache, index));
     this.caches.set(collection, cache);
@@ -873,22 +918,30 @@ export class EmbeddedDocumentStore implements DocumentStore {
   private readonly db: Database.Database;
   private readonly state: CommittedState;
   private readonly workspace: Workspace;
+  private readonly file: StoreFile;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
   constructor(options: EmbeddedDocumentStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.file = new StoreFile(options.path, DOCUMENT_STORE_DAMAGE_REMEDY);
     this.db = new Database(options.path);
-    // Only takes effect on a new file: 16 kB pages take a rebuild's rows in about a third fewer page writes.
-    this.db.pragma(`page_size = ${PAGE_SIZE}`);
-    for (const pragma of PRAGMAS) this.db.pragma(pragma);
-    const backgroundRows = options.backgroundCommitRows ?? DEFAULT_BACKGROUND_COMMIT_ROWS;
-    const background =
-      options.path !== ':memory:' && Number.isFinite(backgroundRows)
-        ? { path: options.path, rows: backgroundRows, checkpointEveryKiB: options.checkpointEveryKiB ?? DEFAULT_CHECKPOINT_EVERY_KIB }
-        : undefined;
-    const walLimit = options.path === ':memory:' ? undefined : new WalLimit(this.db, `${options.path}-wal`, options.walLimitBytes);
-    this.state = new CommittedState(this.db, background, options.cacheBytes ?? DEFAULT_CACHE_BYTES, walLimit);
+    try {
+      // Only takes effect on a new file: 16 kB pages take a rebuild's rows in about a third fewer page writes.
+      this.db.pragma(`page_size = ${PAGE_SIZE}`);
+      for (const pragma of PRAGMAS) this.db.pragma(pragma);
+      if (options.path !== ':memory:' && (options.checkOnOpen ?? true)) this.file.check(this.db);
+      const backgroundRows = options.backgroundCommitRows ?? DEFAULT_BACKGROUND_COMMIT_ROWS;
+      const background =
+        options.path !== ':memory:' && Number.isFinite(backgroundRows)
+          ? { path: options.path, rows: backgroundRows, checkpointEveryKiB: options.checkpointEveryKiB ?? DEFAULT_CHECKPOINT_EVERY_KIB }
+          : undefined;
+      const walLimit = options.path === ':memory:' ? undefined : new WalLimit(this.db, `${options.path}-wal`, options.walLimitBytes);
+      this.state = new CommittedState(this.db, background, options.cacheBytes ?? DEFAULT_CACHE_BYTES, walLimit, this.file);
+    } catch (error) {
+      this.db.close();
+      throw this.file.failure(error);
+    }
     const store = this;
     this.workspace = {
       get layer() {
@@ -906,7 +959,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
       },
       createIndex: (collection, spec) => {
         this.assertOpen();
-        this.state.createIndex(collection, spec);
+        try {
+          this.state.createIndex(collection, spec);
+        } catch (error) {
+          throw this.file.failure(error);
+        }
       },
     };
   }
@@ -917,7 +974,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   async search<T extends Document = Document>(collection: string, text: string, options: SearchOptions = {}): Promise<SearchHit<T>[]> {
     this.assertOpen();
-    return this.state.search<T>(collection, text, options, this.state);
+    try {
+      return this.state.search<T>(collection, text, options, this.state);
+    } catch (error) {
+      throw this.file.failure(error);
+    }
   }
 
   transaction<R>(work: (store: DocumentStore) => Promise<R>): Promise<R> {
@@ -989,7 +1050,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   async dropCollection(name: string): Promise<void> {
     this.assertOpen();
-    this.state.drop(name);
+    try {
+      this.state.drop(name);
+    } catch (error) {
+      throw this.file.failure(error);
+    }
   }
 
   async flush(): Promise<void> {
@@ -1000,6 +1065,15 @@ export class EmbeddedDocumentStore implements DocumentStore {
   async ping(): Promise<void> {
     this.assertOpen();
     this.state.ping();
+  }
+
+  /**
+   * The durability settings of every connection to the file, as each reports them: the main one,
+   * and the background writer's and checkpointer's once they have started.
+   */
+  durability(): Promise<ConnectionDurability[]> {
+    this.assertOpen();
+    return this.state.durability();
   }
 
   async close(): Promise<void> {

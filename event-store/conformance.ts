@@ -185,6 +185,26 @@ export function describeEventStoreConformance(name: string, harness: () => Event
         expect(both.map((e) => (e.data as { i: number }).i)).toEqual([1]);
         expect(await store.headPosition()).toBe(all[all.length - 1]!.position);
       });
+
+      it('eventAt: the event at exactly a position; nothing at START or past the head', async () => {
+        const head = await store.headPosition();
+        await store.appendToStream(s('at'), [newEvent('First', { n: 1 }), newEvent('Second', { n: 2 })]);
+        const [first, second] = (await store.readAll({ fromPosition: head })).filter((e) => e.stream === s('at'));
+        expect(await store.eventAt(first!.position)).toEqual(first);
+        expect(await store.eventAt(second!.position)).toEqual(second);
+        expect(await store.eventAt(0)).toBeUndefined();
+        expect(await store.eventAt(second!.position + 1_000_000)).toBeUndefined();
+      });
+    });
+
+    describe('identity', () => {
+      it('storeId: made with the store, the same after a reopen', async () => {
+        const id = await store.storeId();
+        expect(id).toMatch(/\S{8,}/);
+        expect(await store.storeId()).toBe(id);
+        store = await h.reopen(store);
+        expect(await store.storeId()).toBe(id);
+      });
     });
 
     describe('concurrency', () => {

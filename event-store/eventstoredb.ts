@@ -56,8 +56,15 @@ export interface EventStoreDbOptions {
  * Reading a single stream goes through EventStoreDB's index, which does not know $all
  * positions; those events carry position 0.
  */
+/** The stream whose metadata holds the store's id (metadata events are system events: no reader sees them in $all). */
+const STORE_STREAM = 'sysops-store';
+
+/** Events read forwards from a position to find the one at it (several events of one append share a commit position). */
+const EVENT_AT_WINDOW = 16;
+
 export class EventStoreDbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
+  private id: Promise<string> | undefined;
 
   constructor(private readonly options: EventStoreDbOptions) {
     this.client = EventStoreDBClient.connectionString(options.connectionString);
@@ -190,6 +197,50 @@ export class EventStoreDbEventStore implements EventStore {
       return START;
     } catch (error) {
       throw mapError(error, '$all', 'any');
+    }
+  }
+
+  async eventAt(position: Position): Promise<RecordedEvent | undefined> {
+    if (position <= START) return undefined;
+    try {
+      // Inclusive from {commit: p, prepare: p}: the event whose prepare position is p comes first
+      // (or soon after, within its append).
+      for await (const resolved of this.client.readAll({ direction: FORWARDS, fromPosition: toEsdbPosition(position), maxCount: EVENT_AT_WINDOW })) {
+        const e = resolved.event;
+        if (!e) continue;
+        const at = Number(e.position.prepare);
+        if (at === position) return e.type.startsWith('$') ? undefined : toRecorded(e, true);
+        if (at > position) return undefined;
+      }
+      return undefined;
+    } catch (error) {
+      throw mapError(error, '$all', 'any');
+    }
+  }
+
+  /** Kept in the metadata of the stream `sysops-store`, written once by the first process to ask. */
+  storeId(): Promise<string> {
+    this.id ??= this.loadStoreId().catch((error: unknown) => {
+      this.id = undefined;
+      throw error;
+    });
+    return this.id;
+  }
+
+  private async loadStoreId(): Promise<string> {
+    try {
+      for (;;) {
+        const { metadata } = await this.client.getStreamMetadata<{ storeId?: unknown }>(STORE_STREAM);
+        if (typeof metadata?.storeId === 'string') return metadata.storeId;
+        try {
+          await this.client.setStreamMetadata(STORE_STREAM, { storeId: randomUUID() }, { expectedRevision: NO_STREAM });
+        } catch (error) {
+          // Another process wrote it first: read theirs.
+          if (!(error instanceof WrongExpectedVersionError)) throw error;
+        }
+      }
+    } catch (error) {
+      throw mapError(error, STORE_STREAM, 'any');
     }
   }
 

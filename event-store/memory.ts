@@ -22,6 +22,7 @@ export class InMemoryEventStore implements EventStore {
   private readonly all: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly signal = new AppendSignal();
+  private readonly id = randomUUID();
 
   async appendToStream(
     stream: string,
@@ -93,6 +94,15 @@ export class InMemoryEventStore implements EventStore {
 
   async headPosition(): Promise<Position> {
     return this.all.length;
+  }
+
+  async eventAt(position: Position): Promise<RecordedEvent | undefined> {
+    const event = Number.isInteger(position) && position > START ? this.all[position - 1] : undefined;
+    return event && copy(event);
+  }
+
+  async storeId(): Promise<string> {
+    return this.id;
   }
 
   async ping(): Promise<void> {}

@@ -114,6 +114,14 @@ export interface EventStore {
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
   /** Position of the last event in the store (START when empty). */
   headPosition(): Promise<Position>;
+  /** The event at exactly this position, or undefined (none there: beyond the head, or START). */
+  eventAt(position: Position): Promise<RecordedEvent | undefined>;
+  /**
+   * An id made when the store was created and kept with it (in its file, on its server): a
+   * copy or backup of the store has the same id, a different store another. Checkpoints record
+   * it, so a read model or saga notices when it is pointed at another store.
+   */
+  storeId(): Promise<string>;
   /** Cheap reachability check for readiness probes. */
   ping(): Promise<void>;
   close(): Promise<void>;

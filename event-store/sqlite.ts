@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { FSWatcher, mkdirSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
+import { ConnectionDurability, durabilityOf } from '../sqlite/durability';
+import { StoreFile } from '../sqlite/store-file';
 import { WalLimit } from '../sqlite/wal-limit';
 import { AppendSignal, catchUpSubscription } from './catch-up';
 import { alreadyAppended } from './idempotency';
@@ -31,7 +33,15 @@ export interface SqliteEventStoreOptions {
   watchOtherWriters?: boolean;
   /** Bound of the write-ahead log file (default 64 MiB): see WalLimit. */
   walLimitBytes?: number;
+  /** Check the file's structure when it opens (default true): see StoreFile.check. */
+  checkOnOpen?: boolean;
 }
+
+/** What the operator is told to do when the file is damaged. */
+export const EVENT_STORE_DAMAGE_REMEDY =
+  'It is the system of record: nothing else holds the events. Stop the server and restore the last backup: ' +
+  '`npm run restore -- --from <backup folder>` (events recorded after that backup are lost; ' +
+  '`sqlite3 <file> .recover` may salvage some of them first). The read models and sagas are then checked against the restored store.';
 
 interface PendingAppend {
   stream: string;
@@ -56,6 +66,8 @@ CREATE TABLE IF NOT EXISTS events (
   UNIQUE (stream, revision)
 );
 CREATE INDEX IF NOT EXISTS events_event_id ON events (event_id);
+-- 'id': the store's id, made with the file (a copy keeps it): see EventStore.storeId.
+CREATE TABLE IF NOT EXISTS store (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
 
 // Data and metadata come as one JSON array, parsed in one call: per event, the second
@@ -84,24 +96,36 @@ export class SqliteEventStore implements EventStore {
   private closed = false;
   private readonly readAllStatements = new Map<string, Database.Statement>();
   private readonly walLimit: WalLimit;
+  private readonly file: StoreFile;
+  private readonly id: string;
 
   private readonly stmt: {
     currentRevision: Database.Statement<[string], { r: number | null }>;
     findEvent: Database.Statement<[string, string], { revision: number; position: number }>;
     insert: Database.Statement<[string, string, number, string, string, string, string]>;
     head: Database.Statement<[], { p: number | null }>;
+    at: Database.Statement<[number]>;
     streamForwards: Database.Statement<[string, number, number]>;
     streamBackwards: Database.Statement<[string, number, number]>;
   };
 
   constructor(private readonly options: SqliteEventStoreOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
+    this.file = new StoreFile(options.path, EVENT_STORE_DAMAGE_REMEDY);
     this.db = new Database(options.path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-    this.db.pragma('busy_timeout = 10000');
-    this.walLimit = new WalLimit(this.db, `${options.path}-wal`, options.walLimitBytes);
-    this.db.exec(EVENTS_SCHEMA);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      this.db.pragma('busy_timeout = 10000');
+      if (options.checkOnOpen ?? true) this.file.check(this.db);
+      this.walLimit = new WalLimit(this.db, `${options.path}-wal`, options.walLimitBytes);
+      this.db.exec(EVENTS_SCHEMA);
+      this.db.prepare("INSERT OR IGNORE INTO store (key, value) VALUES ('id', ?)").run(randomUUID());
+      this.id = this.db.prepare<[], { value: string }>("SELECT value FROM store WHERE key = 'id'").get()!.value;
+    } catch (error) {
+      this.db.close();
+      throw this.file.failure(error);
+    }
     this.stmt = {
       currentRevision: this.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
       findEvent: this.db.prepare('SELECT revision, position FROM events WHERE event_id = ? AND stream = ?'),
@@ -109,6 +133,7 @@ export class SqliteEventStore implements EventStore {
         'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       head: this.db.prepare('SELECT MAX(position) AS p FROM events'),
+      at: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position = ?`).raw(true),
       streamForwards: this.db
         .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
         .raw(true),
@@ -116,7 +141,12 @@ export class SqliteEventStore implements EventStore {
         .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`)
         .raw(true),
     };
-    this.lastNotifiedHead = this.headSync();
+    try {
+      this.lastNotifiedHead = this.headSync();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     if (options.watchOtherWriters ?? true) this.watchWal();
   }
 
@@ -156,7 +186,8 @@ export class SqliteEventStore implements EventStore {
         .immediate();
     } catch (error) {
       // The transaction rolled back (I/O error, disk full…): nobody's events were written.
-      for (const append of batch) append.reject(error);
+      const failure = this.file.failure(error);
+      for (const append of batch) append.reject(failure);
       return;
     }
     batch.forEach((append, i) => {
@@ -198,11 +229,15 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const max = options.maxCount ?? -1; // LIMIT -1: no limit
-    const rows =
-      options.direction === 'backwards'
-        ? this.stmt.streamBackwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
-        : this.stmt.streamForwards.all(stream, options.fromRevision ?? 0, max);
-    return (rows as Row[]).map(toRecorded);
+    try {
+      const rows =
+        options.direction === 'backwards'
+          ? this.stmt.streamBackwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
+          : this.stmt.streamForwards.all(stream, options.fromRevision ?? 0, max);
+      return (rows as Row[]).map(toRecorded);
+    } catch (error) {
+      throw this.file.failure(error);
+    }
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -218,8 +253,12 @@ export class SqliteEventStore implements EventStore {
         .raw(true);
       this.readAllStatements.set(sql, statement);
     }
-    const rows = statement.all(options.fromPosition ?? START, ...params, options.maxCount ?? -1) as Row[];
-    return rows.map(toRecorded);
+    try {
+      const rows = statement.all(options.fromPosition ?? START, ...params, options.maxCount ?? -1) as Row[];
+      return rows.map(toRecorded);
+    } catch (error) {
+      throw this.file.failure(error);
+    }
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
@@ -233,7 +272,27 @@ export class SqliteEventStore implements EventStore {
     return this.headSync();
   }
 
+  async eventAt(position: Position): Promise<RecordedEvent | undefined> {
+    try {
+      const row = this.stmt.at.get(position) as Row | undefined;
+      return row && toRecorded(row);
+    } catch (error) {
+      throw this.file.failure(error);
+    }
+  }
+
+  async storeId(): Promise<string> {
+    return this.id;
+  }
+
+  /** The durability settings of its connection (the only one), as it reports them. */
+  durability(): ConnectionDurability[] {
+    return [durabilityOf(this.db, 'main')];
+  }
+
+  /** Also fails once a read or write has found the file damaged. */
   async ping(): Promise<void> {
+    this.file.assertSound();
     this.db.prepare('SELECT 1').get();
   }
 
@@ -247,7 +306,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   private headSync(): Position {
-    return this.stmt.head.get()!.p ?? START;
+    try {
+      return this.stmt.head.get()!.p ?? START;
+    } catch (error) {
+      throw this.file.failure(error);
+    }
   }
 
   private wakeSubscribers(): void {

@@ -14,6 +14,7 @@ import {
   UpdateOptions,
   UpdateResult,
 } from '../document-store/port';
+import { markOf } from '../event-store/continuity';
 import { Position, RecordedEvent } from '../event-store/port';
 import { handles, Projection, ProjectionContext } from './projection';
 import { CHECKPOINTS, checkpointId, CheckpointRecord, physicalName, Target } from './registry';
@@ -59,9 +60,10 @@ export async function applyPage(
 ): Promise<{ applied: number; last?: Position }> {
   const guard = !store.atomic;
   return store.transaction(async (tx) => {
-    const { events, expectFrom } = await read();
+    const { events, expectFrom, storeId } = await read();
     if (events.length === 0) return { applied: 0 };
-    const last = events[events.length - 1]!.position;
+    const lastEvent = events[events.length - 1]!;
+    const last = lastEvent.position;
     let applied = 0;
     const context = guard ? undefined : contextFor(tx, target);
     for (let i = 0; i < events.length; i++) {
@@ -76,7 +78,7 @@ export async function applyPage(
     const checkpoint = { _id: checkpointId(target), ...(expectFrom !== undefined ? { position: expectFrom } : {}) };
     const { matchedCount } = await tx
       .collection<CheckpointRecord>(CHECKPOINTS)
-      .updateOne(checkpoint, { $set: { position: last }, $inc: { eventsApplied: applied } });
+      .updateOne(checkpoint, { $set: markOf(lastEvent, storeId), $inc: { eventsApplied: applied } });
     if (expectFrom !== undefined && matchedCount === 0) throw new CheckpointMoved(target, expectFrom);
     return { applied, last };
   });
@@ -89,6 +91,8 @@ export interface ApplyOptions {
    * once during catch-up, each on top of the one before.
    */
   expectFrom?: Position;
+  /** The event store's id, recorded in the checkpoint with the event the batch stops at. */
+  storeId?: string;
 }
 
 /** A batch was applied on top of a checkpoint the target does not have. */

@@ -1,5 +1,6 @@
 import { Logger } from 'pino';
 import { DocumentStore } from '../document-store/port';
+import { StoreDiverged } from '../event-store/continuity';
 import { EventStore, Position } from '../event-store/port';
 import { ReadModels } from '../read-models/read-models';
 import { Projection } from './projection';
@@ -21,6 +22,8 @@ export interface EngineOptions {
   watchSwitchesMs?: number;
   /** Clock for switch timestamps. */
   now?: () => Date;
+  /** How often running runners check their checkpoint against the event store (RunnerOptions). */
+  continuityCheckMs?: number;
 }
 
 /**
@@ -120,10 +123,14 @@ export class ProjectionEngine {
     const runner = new ProjectionRunner(this.eventStore, this.documents, projection, target, {
       ...(this.options.logger ? { logger: this.options.logger } : {}),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
+      ...(this.options.continuityCheckMs ? { continuityCheckMs: this.options.continuityCheckMs } : {}),
     });
     const entry = { runner, role };
     this.runners.set(projection.name, entry);
-    runner.start().catch((error) => this.options.logger?.error({ err: error, projection: projection.name }, 'projection runner stopped'));
+    runner.start().catch((error) => {
+      // A divergence from the event store is logged by the runner, with what to do.
+      if (!(error instanceof StoreDiverged)) this.options.logger?.error({ err: error, projection: projection.name }, 'projection runner stopped');
+    });
     return entry;
   }
 

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { Logger } from 'pino';
 import { Document, DocumentStore } from '../document-store/port';
+import { Divergence, StoreContinuity } from '../event-store/continuity';
 import { EventStore, Position } from '../event-store/port';
 import { Projection } from './projection';
 import { BuildPurpose, physicalName, ProjectionRegistry, Target } from './registry';
@@ -31,6 +32,8 @@ export interface RebuildResult {
   /** Position the rebuild started from (non-zero when it resumed an interrupted run). */
   resumedFrom: Position;
   position: Position;
+  /** An interrupted run of it was found not to fit the event store, and started over. */
+  discarded?: Divergence;
 }
 
 /**
@@ -47,7 +50,15 @@ export async function rebuild(
 ): Promise<RebuildResult> {
   const registry = new ProjectionRegistry(documents);
   const target = await chooseTarget(registry, projection, purpose, options);
-  const checkpoint = await registry.ensureCheckpoint(target, purpose, options.until);
+  let checkpoint = await registry.ensureCheckpoint(target, purpose, options.until);
+  // An interrupted run made against a store that has since lost events (or been replaced) would
+  // resume past events it never saw: start it over.
+  const discarded = await new StoreContinuity(eventStore).check(checkpoint);
+  if (discarded) {
+    options.logger?.warn({ projection: projection.name, suffix: target.suffix, divergence: discarded }, 'an interrupted rebuild does not fit the event store; starting it over');
+    await registry.drop(target, Object.keys(projection.collections));
+    checkpoint = await registry.ensureCheckpoint(target, purpose, options.until);
+  }
   for (const [logical, indexes] of Object.entries(projection.collections)) {
     for (const spec of indexes) await documents.collection(physicalName(logical, target.suffix)).createIndex(spec);
   }
@@ -62,7 +73,7 @@ export async function rebuild(
   });
   await runner.start();
   await registry.updateCheckpoint(target, { complete: true });
-  return { target, resumedFrom: checkpoint.position, position: runner.checkpoint };
+  return { target, resumedFrom: checkpoint.position, position: runner.checkpoint, ...(discarded ? { discarded } : {}) };
 }
 
 async function chooseTarget(

@@ -1,4 +1,5 @@
 import { DocumentStore } from '../document-store/port';
+import { StoreMark } from '../event-store/continuity';
 import { Position } from '../event-store/port';
 
 /**
@@ -27,8 +28,12 @@ export interface ActiveRecord {
 
 export type BuildPurpose = 'live' | 'rebuild' | 'audit' | 'verify';
 
-/** `_checkpoints`: one per target. */
-export interface CheckpointRecord {
+/**
+ * `_checkpoints`: one per target. Beside the position, the store and the event it stopped at
+ * (StoreMark), written with every batch: a target whose checkpoint does not fit the event store
+ * is stopped (see event-store/continuity.ts).
+ */
+export interface CheckpointRecord extends StoreMark {
   _id: string;
   name: string;
   version: number;

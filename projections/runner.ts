@@ -1,5 +1,6 @@
 import { Logger } from 'pino';
 import { DocumentStore } from '../document-store/port';
+import { Divergence, StoreContinuity, StoreDiverged, StoreMark } from '../event-store/continuity';
 import { EventStore, Position, RecordedEvent } from '../event-store/port';
 import { PositionWaiters } from '../event-store/position-waiters';
 import { applyBatch, applyPage } from './apply';
@@ -17,7 +18,13 @@ export interface RunnerStatus {
   position: Position;
   eventsPerSecond: number;
   lastError?: { eventId: string; position: Position; type: string; message: string; attempts: number; at: string };
+  /** Why the runner stopped: its checkpoint does not fit the event store (state 'stopped'). */
+  divergence?: Divergence;
 }
+
+/** What the operator is told when a read model's checkpoint does not fit the event store. */
+export const READ_MODEL_DIVERGENCE_REMEDY =
+  'Stop the server and rebuild the read models from the event store as it is: `npm run replay -- --all` (see the README, "When the event store lost events")';
 
 export interface RunnerOptions {
   batchSize?: number;
@@ -35,6 +42,11 @@ export interface RunnerOptions {
    * retrying (default: no limit), showing the failure in `status()`.
    */
   maxAttempts?: number;
+  /**
+   * While it runs, how often the runner checks its checkpoint against the event store again
+   * (default 10 s); it always does when it starts and when it re-reads its checkpoint.
+   */
+  continuityCheckMs?: number;
 }
 
 /** A projection handler failed on an event `maxAttempts` times in a row: the runner stopped. */
@@ -84,6 +96,11 @@ export class ProjectionRunner {
   private caughtUpListeners: (() => void)[] = [];
   private rate = { windowStart: Date.now(), count: 0, perSecond: 0 };
   private done: Promise<void> | undefined;
+  private storeId: string | undefined;
+  private divergence: Divergence | undefined;
+  private halted: StoreDiverged | undefined;
+  private continuityTimer: NodeJS.Timeout | undefined;
+  private rechecking = false;
 
   constructor(
     private readonly eventStore: EventStore,
@@ -95,7 +112,7 @@ export class ProjectionRunner {
 
   /** Starts processing; the returned promise settles when the runner stops. */
   start(): Promise<void> {
-    this.done ??= this.run();
+    this.done ??= this.run().finally(() => clearInterval(this.continuityTimer));
     return this.done;
   }
 
@@ -115,6 +132,7 @@ export class ProjectionRunner {
       position: this.position,
       eventsPerSecond: this.rate.perSecond,
       ...(this.lastError ? { lastError: this.lastError } : {}),
+      ...(this.divergence ? { divergence: this.divergence } : {}),
     };
   }
 
@@ -137,6 +155,10 @@ export class ProjectionRunner {
     const checkpoint = await registry.checkpoint(this.target);
     if (!checkpoint) throw new Error(`no checkpoint for ${this.target.name}@${this.target.suffix}`);
     this.position = checkpoint.position;
+    this.storeId = await this.eventStore.storeId();
+    await this.assertContinuity(checkpoint);
+    this.continuityTimer = setInterval(() => void this.recheckContinuity(), this.options.continuityCheckMs ?? 10_000);
+    this.continuityTimer.unref();
     const { until } = this.options;
     const head = await this.eventStore.headPosition();
     const goal = until === undefined ? head : Math.min(head, until);
@@ -147,6 +169,7 @@ export class ProjectionRunner {
 
     // Catch up with plain page reads (no per-event async hand-off), then go live.
     await this.catchUp(goal, batchSize);
+    if (this.halted) throw this.halted;
     if (this.stopped) return;
     if (this.options.stopWhenCaughtUp && this.position >= goal) return this.finish();
     await this.goLiveIfCaughtUp();
@@ -182,7 +205,39 @@ export class ProjectionRunner {
     } finally {
       await subscription.stop();
     }
+    if (this.halted) throw this.halted;
     if (!this.stopped) this.finish();
+  }
+
+  /** Stops the runner (and throws) when its checkpoint does not fit the event store. */
+  private async assertContinuity(mark: StoreMark): Promise<void> {
+    const divergence = await new StoreContinuity(this.eventStore).check(mark);
+    if (divergence) throw this.halt(divergence);
+  }
+
+  /** While running: the store may be replaced or restored under a process that does not own it (EventStoreDB). */
+  private async recheckContinuity(): Promise<void> {
+    if (this.stopped || this.rechecking) return;
+    this.rechecking = true;
+    try {
+      const checkpoint = await new ProjectionRegistry(this.documents).checkpoint(this.target);
+      const divergence = checkpoint && (await new StoreContinuity(this.eventStore).check(checkpoint));
+      if (divergence && !this.stopped) this.halt(divergence);
+    } catch {
+      // A store unreachable for a moment: the next check.
+    } finally {
+      this.rechecking = false;
+    }
+  }
+
+  private halt(divergence: Divergence): StoreDiverged {
+    this.divergence = divergence;
+    this.state = 'stopped';
+    this.stopped = true;
+    this.halted = new StoreDiverged(`read model ${this.projection.name} (${this.target.suffix})`, divergence, READ_MODEL_DIVERGENCE_REMEDY);
+    this.options.logger?.error({ projection: this.projection.name, suffix: this.target.suffix, divergence }, this.halted.message);
+    void this.subscription?.stop();
+    return this.halted;
   }
 
   private async goLiveIfCaughtUp(): Promise<void> {
@@ -232,7 +287,7 @@ export class ProjectionRunner {
           readFrom = batch.last = events[events.length - 1]!.position;
           if (readFrom >= goal) exhausted = true;
         }
-        return { events, expectFrom: from };
+        return { events, expectFrom: from, ...(this.storeId !== undefined ? { storeId: this.storeId } : {}) };
       });
       batch.result.catch(() => undefined); // awaited below, in order
       return batch;
@@ -252,7 +307,10 @@ export class ProjectionRunner {
         await Promise.allSettled(underWay.map((batch) => batch.result));
         underWay.length = 0;
         const checkpoint = await new ProjectionRegistry(this.documents).checkpoint(this.target);
-        if (checkpoint) this.position = checkpoint.position;
+        if (checkpoint) {
+          this.position = checkpoint.position;
+          await this.assertContinuity(checkpoint);
+        }
         // Its events again, one at a time: the ones before the bad one land, the bad one is named.
         for (const event of await this.readPage(this.position, oldest.last ?? goal, batchSize)) {
           if (this.stopped) return;
@@ -280,7 +338,7 @@ export class ProjectionRunner {
 
   private async applyWithRecovery(events: RecordedEvent[]): Promise<void> {
     try {
-      const { applied } = await applyBatch(this.documents, this.projection, this.target, events);
+      const { applied } = await applyBatch(this.documents, this.projection, this.target, events, this.applyOptions());
       this.advance(events[events.length - 1]!.position, applied);
     } catch {
       for (const event of events) {
@@ -293,7 +351,7 @@ export class ProjectionRunner {
   private async applyOneUntilItWorks(event: RecordedEvent): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
-        const { applied } = await applyBatch(this.documents, this.projection, this.target, [event]);
+        const { applied } = await applyBatch(this.documents, this.projection, this.target, [event], this.applyOptions());
         this.advance(event.position, applied);
         if (this.state === 'retrying') this.state = 'catching-up';
         return;
@@ -314,6 +372,10 @@ export class ProjectionRunner {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  private applyOptions(): { storeId?: string } {
+    return this.storeId !== undefined ? { storeId: this.storeId } : {};
   }
 
   private advance(position: Position, applied: number): void {

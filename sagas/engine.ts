@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/decider';
+import { StoreDiverged } from '../event-store/continuity';
 import { Position } from '../event-store/port';
 import { Deadline } from './deadlines';
 import { ProcessManager, sagaContext, SagaDependencies } from './process-manager';
@@ -22,7 +23,7 @@ export class SagaEngine {
 
   constructor(
     private readonly sagas: readonly ProcessManager[],
-    private readonly deps: SagaDependencies & { maxRetryDelayMs?: number },
+    private readonly deps: SagaDependencies & { maxRetryDelayMs?: number; continuityCheckMs?: number },
   ) {
     this.runners = sagas.map((saga) => new SagaRunner(saga, deps));
     this.byName = new Map(sagas.map((s) => [s.name, s]));
@@ -34,7 +35,10 @@ export class SagaEngine {
     this.stopped = false;
     this.manual = options.manualDeadlines ?? false;
     for (const runner of this.runners) {
-      runner.start().catch((error) => this.deps.logger?.error({ err: error }, 'saga runner stopped'));
+      runner.start().catch((error) => {
+        // A divergence from the event store is logged by the runner, with what to do.
+        if (!(error instanceof StoreDiverged)) this.deps.logger?.error({ err: error }, 'saga runner stopped');
+      });
     }
     if (!options.manualDeadlines) this.plan(0);
   }

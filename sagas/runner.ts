@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/decider';
+import { Divergence, lastSharedPosition, markOf, StoreContinuity, StoreDiverged, StoreMark } from '../event-store/continuity';
 import { Position, RecordedEvent } from '../event-store/port';
 import { PositionWaiters } from '../event-store/position-waiters';
 import { EventRate } from './event-rate';
@@ -25,13 +26,32 @@ export interface SagaStatus {
   handled: number;
   refused: number;
   lastError?: SagaError;
+  /** Why the runner stopped: its checkpoint does not fit the event store (state 'stopped'). */
+  divergence?: Divergence;
+}
+
+/**
+ * What the operator is told when a saga's checkpoint does not fit the event store. Unlike a read
+ * model a saga acts (sends commands, messages): where it resumes is a decision.
+ */
+export function sagaDivergenceRemedy(lastShared: Position | undefined): string {
+  const command = `\`npm run replay -- --reset-sagas-to ${lastShared ?? '<position>'}\``;
+  const suggested =
+    lastShared === undefined
+      ? ''
+      : ` (${lastShared}: the last event the store recorded before the sagas' checkpoint event; the events after it are the ones they have not seen)`;
+  return (
+    `The sagas need a decision (see the README, "When the event store lost events"): stop the server and run ${command}${suggested}: ` +
+    'they handle every event after that position again (their commands are idempotent per event; a message about such an event may be sent again); ' +
+    '`--reset-sagas-to head` skips to the head instead (events in between get no saga reaction)'
+  );
 }
 
 /**
  * A saga's checkpoint, with the runner's counts and trouble beside the position, so a process
  * that does not run the saga (an API replica) can report on it.
  */
-export interface SagaCheckpoint {
+export interface SagaCheckpoint extends StoreMark {
   _id: string;
   position: Position;
   handled?: number;
@@ -51,6 +71,7 @@ const MAX_IN_FLIGHT = 32;
 /** An event taken from the subscription and not yet counted in the position. */
 interface InFlight {
   position: Position;
+  event: Pick<RecordedEvent, 'position' | 'id' | 'recordedAt'>;
   relevant: boolean;
   settled: boolean;
   handled: boolean;
@@ -83,6 +104,12 @@ const SKIP_PERSIST_AFTER_MS = 200;
  */
 export class SagaRunner {
   private position: Position = 0;
+  /** The position with the store and event it stands for (what the checkpoint records). */
+  private mark: StoreMark = { position: 0 };
+  private storeId: string | undefined;
+  private halted: StoreDiverged | undefined;
+  private continuityTimer: NodeJS.Timeout | undefined;
+  private rechecking = false;
   private persisted: Position = 0;
   private handledSincePersist = 0;
   private persistQueued = false;
@@ -98,19 +125,20 @@ export class SagaRunner {
 
   constructor(
     private readonly saga: ProcessManager,
-    private readonly deps: SagaDependencies & { maxRetryDelayMs?: number },
+    private readonly deps: SagaDependencies & { maxRetryDelayMs?: number; continuityCheckMs?: number },
   ) {
     this.statusValue = { name: saga.name, state: 'starting', handled: 0, refused: 0 };
   }
 
   start(): Promise<void> {
-    this.done ??= this.run();
+    this.done ??= this.run().finally(() => clearInterval(this.continuityTimer));
     return this.done;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.deferredSave);
+    clearInterval(this.continuityTimer);
     await this.subscription?.stop();
     await this.done?.catch(() => undefined);
     // What was handled since the last save: saved now, not handled again at the next start.
@@ -131,9 +159,15 @@ export class SagaRunner {
     const checkpoints = this.deps.documents.collection<SagaCheckpoint>(SAGA_CHECKPOINTS);
     const saved = await checkpoints.findOne({ _id: this.saga.name });
     this.position = this.persisted = saved?.position ?? 0;
+    this.mark = saved ? { position: saved.position, ...pickMark(saved) } : { position: 0 };
     // The counts go on from where the last run left them: they describe the saga, not this process.
     this.statusValue.handled = saved?.handled ?? 0;
     this.statusValue.refused = saved?.refused ?? 0;
+    this.storeId = await this.deps.events.storeId();
+    const divergence = await new StoreContinuity(this.deps.events).check(this.mark);
+    if (divergence) throw await this.halt(divergence, this.mark);
+    this.continuityTimer = setInterval(() => void this.recheckContinuity(), this.deps.continuityCheckMs ?? 10_000);
+    this.continuityTimer.unref();
     this.statusValue.state = 'running';
     const subscription = this.deps.events.subscribeToAll({ fromPosition: this.position });
     this.subscription = subscription;
@@ -142,7 +176,7 @@ export class SagaRunner {
     for await (const event of subscription) {
       if (this.stopped) break;
       const relevant = this.saga.eventTypes.includes(event.type);
-      const entry: InFlight = { position: event.position, relevant, settled: !relevant, handled: !relevant, done: Promise.resolve() };
+      const entry: InFlight = { position: event.position, event: { position: event.position, id: event.id, recordedAt: event.recordedAt }, relevant, settled: !relevant, handled: !relevant, done: Promise.resolve() };
       window.push(entry);
       if (relevant) {
         const lane = this.saga.partitionOf?.(event) ?? null;
@@ -164,6 +198,41 @@ export class SagaRunner {
     }
     await Promise.all(window.map((e) => e.done));
     this.advance(window);
+    if (this.halted) throw this.halted;
+  }
+
+  /** While running: the store may be replaced or restored under a process that does not own it (EventStoreDB). */
+  private async recheckContinuity(): Promise<void> {
+    if (this.stopped || this.rechecking) return;
+    this.rechecking = true;
+    try {
+      const saved = await this.deps.documents.collection<SagaCheckpoint>(SAGA_CHECKPOINTS).findOne({ _id: this.saga.name });
+      if (!saved) return;
+      const mark = { position: saved.position, ...pickMark(saved) };
+      const divergence = await new StoreContinuity(this.deps.events).check(mark);
+      if (divergence && !this.stopped) await this.halt(divergence, mark);
+    } catch {
+      // A store unreachable for a moment: the next check.
+    } finally {
+      this.rechecking = false;
+    }
+  }
+
+  /**
+   * Stops the saga for good in this process: its checkpoint is left as it is (written now, it
+   * would record the new store's id over a position that is not the store's).
+   */
+  private async halt(divergence: Divergence, mark: StoreMark): Promise<StoreDiverged> {
+    const lastShared = await lastSharedPosition(this.deps.events, mark, divergence).catch(() => undefined);
+    const found = { ...divergence, ...(lastShared !== undefined ? { lastShared } : {}) };
+    this.halted = new StoreDiverged(`saga ${this.saga.name}`, found, sagaDivergenceRemedy(lastShared));
+    this.stopped = true;
+    this.statusValue.state = 'stopped';
+    this.statusValue.divergence = found;
+    clearTimeout(this.deferredSave);
+    this.deps.logger?.error({ saga: this.saga.name, divergence: found }, this.halted.message);
+    void this.subscription?.stop();
+    return this.halted;
   }
 
   /** Handles one event of the window and moves the position over whatever is done in order. */
@@ -183,6 +252,7 @@ export class SagaRunner {
     while (window.length > 0 && window[0]!.settled && window[0]!.handled) {
       const entry = window.shift()!;
       this.position = entry.position;
+      this.mark = markOf(entry.event, this.storeId);
       this.rate.record();
       if (entry.relevant) this.handledSincePersist++;
       moved = true;
@@ -207,6 +277,7 @@ export class SagaRunner {
    * saved every SKIP_PERSIST_EVERY events or SKIP_PERSIST_AFTER_MS after the last one.
    */
   private persist(): Promise<void> {
+    if (this.halted) return Promise.resolve();
     return this.queueWrite(() => this.writeCheckpoint());
   }
 
@@ -218,12 +289,14 @@ export class SagaRunner {
 
   /** Writes what the runner knows when the write starts, so a queued write never goes backwards. */
   private async writeCheckpoint(): Promise<void> {
+    if (this.halted) return;
     const { handled, refused, state, lastError } = this.statusValue;
-    const position = this.position;
+    const mark = this.mark;
+    const position = mark.position;
     this.handledSincePersist = 0;
     await this.deps.documents
       .collection<SagaCheckpoint>(SAGA_CHECKPOINTS)
-      .updateOne({ _id: this.saga.name }, { $set: { position, handled, refused, state, lastError: lastError ?? null } }, { upsert: true });
+      .updateOne({ _id: this.saga.name }, { $set: { ...mark, handled, refused, state, lastError: lastError ?? null } }, { upsert: true });
     this.persisted = position;
   }
 
@@ -239,6 +312,7 @@ export class SagaRunner {
 
   /** Best effort: other processes see the saga stuck on an event (the store may be what fails). */
   private async recordTrouble(): Promise<void> {
+    if (this.halted) return;
     await this.queueWrite(async () => {
       const { state, lastError } = this.statusValue;
       await this.deps.documents
@@ -276,4 +350,14 @@ export class SagaRunner {
     }
     return false;
   }
+}
+
+/** The StoreMark fields a checkpoint holds beside its position. */
+function pickMark(saved: StoreMark): Omit<StoreMark, 'position'> {
+  const { storeId, eventId, eventRecordedAt } = saved;
+  return {
+    ...(storeId !== undefined ? { storeId } : {}),
+    ...(eventId !== undefined ? { eventId } : {}),
+    ...(eventRecordedAt !== undefined ? { eventRecordedAt } : {}),
+  };
 }

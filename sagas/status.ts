@@ -1,4 +1,5 @@
 import { DocumentStore } from '../document-store/port';
+import { StoreContinuity } from '../event-store/continuity';
 import { EventStore, Position } from '../event-store/port';
 import { SAGA_CHECKPOINTS, SagaCheckpoint, SagaStatus } from './runner';
 
@@ -63,9 +64,12 @@ export class SagaMonitor {
     if (names.length === 0) return [];
     const docs = await this.documents.collection<SagaCheckpoint>(SAGA_CHECKPOINTS).find({ _id: { $in: [...names] } });
     const at = this.now();
-    return names.map((name) => {
+    const continuity = new StoreContinuity(this.events);
+    const divergences = await Promise.all(names.map((name) => docs.find((d) => d._id === name)).map((doc) => (doc ? continuity.check(doc) : undefined)));
+    return names.map((name, i) => {
       const doc = docs.find((d) => d._id === name);
       const position = doc?.position ?? 0;
+      const divergence = divergences[i];
       return {
         name,
         // As the runner last recorded it; a checkpoint cannot tell whether that runner still runs.
@@ -75,6 +79,7 @@ export class SagaMonitor {
         handled: doc?.handled ?? 0,
         refused: doc?.refused ?? 0,
         ...(doc?.lastError ? { lastError: doc.lastError } : {}),
+        ...(divergence ? { divergence } : {}),
       };
     });
   }
@@ -82,7 +87,7 @@ export class SagaMonitor {
   private async withLag(status: SagaStatus & Pick<SagaLag, 'source'>, head: Position): Promise<SagaLag> {
     const lag = head - status.position;
     const age = lag > 0 ? await this.ageOfEventAfter(status.position) : undefined;
-    const { name, position, eventsPerSecond, state, handled, refused, lastError, source } = status;
+    const { name, position, eventsPerSecond, state, handled, refused, lastError, divergence, source } = status;
     return {
       name,
       position,
@@ -95,6 +100,7 @@ export class SagaMonitor {
       handled,
       refused,
       ...(lastError ? { lastError } : {}),
+      ...(divergence ? { divergence } : {}),
       source,
     };
   }

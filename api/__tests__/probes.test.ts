@@ -7,7 +7,8 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SAGA_CHECKPOINTS } from '../../sagas/runner';
 import { createApi } from '../app';
-import { whyNotReady } from '../probes';
+import { StoreFileCorrupt } from '../../sqlite/store-file';
+import { readiness, whyNotReady } from '../probes';
 import { ApiServices } from '../services';
 import { startTestSystem, TestSystem } from './harness';
 import { markPaid, openTicket, ticketBody } from './scenario';
@@ -262,7 +263,13 @@ describe('ops probes', () => {
         const r = await apiOnly.call('/ready');
         expect(r.status).toBe(503);
         expect(r.type).toMatch(/^application\/problem\+json/);
-        expect(r.body.detail).toBe(`ahead of the event store's head (${head}), the store lost events: saga notifications at ${head + 5}`);
+        expect(r.body.detail).toMatch(
+          new RegExp(
+            `^sagas stopped, their checkpoints do not fit the event store: notifications: checkpoint at position ${head + 5}, past the event store's head ${head}: the store lost events .*` +
+              'The sagas need a decision .*`npm run replay -- --reset-sagas-to <position>`',
+          ),
+        );
+        expect(r.body.sagas[1].divergence).toMatchObject({ kind: 'ahead-of-head', position: head + 5, head });
         const notifications = (await apiOnly.call('/projections', admin)).body.sagas[1];
         expect(notifications).toMatchObject({ name: 'notifications', position: head + 5, head, lag: -5, aheadOfHead: true });
       } finally {
@@ -323,6 +330,25 @@ describe('ops probes', () => {
   it('names read models behind their bound or ahead of the head, and never clamps a lag away', () => {
     const projection = (name: string, position: number) => ({ name, version: 1, suffix: 'v1', position, head: 100, lag: Math.max(0, 100 - position) });
     const reasons = whyNotReady([projection('tickets', 10), projection('visits', 120), projection('users', 100)], [], { projections: 50, sagas: 50 });
-    expect(reasons).toEqual(['read models behind by more than 50 events: tickets (90)', "ahead of the event store's head (100), the store lost events: read model visits at 120"]);
+    expect(reasons).toEqual([
+      'read models behind by more than 50 events: tickets (90)',
+      "read models stopped, their checkpoints do not fit the event store: visits: checkpoint at position 120, past the event store's head 100: the store lost events it had. " +
+        'Stop the server and rebuild the read models from the event store as it is: `npm run replay -- --all` (see the README, "When the event store lost events")',
+    ]);
+  });
+});
+
+describe('readiness with a damaged store file', () => {
+  it('is not ready, naming the file and what to do (not a bare 500 detail)', async () => {
+    const damage = new StoreFileCorrupt('/data/documents.db', 'database disk image is malformed', 'Restore the last backup.');
+    const state = await readiness({
+      events: { ping: async () => undefined } as never,
+      documents: { ping: () => Promise.reject(damage) } as never,
+      pipeline: {} as never,
+      warmingUp: () => null,
+      readyMaxLag: 10,
+      readyMaxSagaLag: 10,
+    });
+    expect(state).toEqual({ ready: false, detail: '/data/documents.db is damaged (database disk image is malformed). Restore the last backup.', extra: { file: '/data/documents.db' }, startingUp: false });
   });
 });

@@ -183,6 +183,117 @@ describe('projections', () => {
     expect(total).toEqual([{ _id: null, n: 12 }]);
   });
 
+  describe('on a non-atomic store (the MongoDB path), a crash between the documents and the checkpoint', () => {
+    const WRITES = new Set(['insertOne', 'insertMany', 'updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'deleteMany', 'bulkWrite']);
+    const target: Target = { name: 'activity', version: 1, suffix: 'v1' };
+
+    class Crash extends Error {
+      override readonly name = 'Crash';
+    }
+
+    /**
+     * The process dies at its `crashAt`th write (of documents or checkpoint alike), the write
+     * landing or not: from then on nothing it does reaches the store.
+     */
+    function mortal(store: DocumentStore, crashAt: number, landed: boolean, counted = { writes: 0 }): DocumentStore {
+      let dead = false;
+      const collection = (inner: ReturnType<DocumentStore['collection']>) =>
+        new Proxy(inner, {
+          get(target, name) {
+            const value = Reflect.get(target, name, target);
+            if (typeof value !== 'function') return value;
+            return async (...args: unknown[]) => {
+              if (dead) throw new Crash('the process died');
+              if (WRITES.has(String(name)) && ++counted.writes === crashAt) {
+                dead = true;
+                if (landed) await value.apply(target, args);
+                throw new Crash('the process died');
+              }
+              return value.apply(target, args);
+            };
+          },
+        });
+      return new Proxy(store, {
+        get(target, name, receiver) {
+          if (name === 'collection') return (n: string) => collection(target.collection(n));
+          if (name === 'transaction') return <R>(work: (s: DocumentStore) => Promise<R>) => work(receiver as DocumentStore);
+          const value = Reflect.get(target, name, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    }
+
+    /** Builds the activity read model to the head from its checkpoint (a process start), in batches of 4. */
+    async function build(store: DocumentStore): Promise<void> {
+      const runner = new ProjectionRunner(events, store, activityProjection, target, { batchSize: 4, stopWhenCaughtUp: true, maxAttempts: 1 });
+      await runner.start();
+    }
+
+    async function fresh(): Promise<EmbeddedDocumentStore> {
+      const store = new EmbeddedDocumentStore({ path: ':memory:' });
+      await new ProjectionRegistry(store).ensureCheckpoint(target, 'live');
+      return store;
+    }
+
+    it('property: wherever it crashes, a restart from the checkpoint loses no batch and applies nothing twice', async () => {
+      await seed(30);
+      const reference = await fresh();
+      const counted = { writes: 0 };
+      await build(mortal(nonAtomic(reference), Infinity, false, counted));
+      const expected = await dump(reference, activityProjection, 'v1');
+      await reference.close();
+      expect(counted.writes).toBeGreaterThan(30); // a document write per event, a checkpoint per batch of 4
+      await fc.assert(
+        fc.asyncProperty(fc.integer({ min: 1, max: counted.writes }), fc.boolean(), async (crashAt, landed) => {
+          const underlying = await fresh();
+          try {
+            const crashed = await build(mortal(nonAtomic(underlying), crashAt, landed)).then(
+              () => false,
+              (error: unknown) => {
+                if (!(error instanceof ProjectionFailed) || !(error.cause instanceof Crash)) throw error;
+                return true;
+              },
+            );
+            expect(crashed).toBe(true);
+            await build(nonAtomic(underlying)); // the next process
+            expect(await dump(underlying, activityProjection, 'v1')).toEqual(expected);
+            expect(await new ProjectionRegistry(underlying).checkpoint(target)).toMatchObject({ position: 30 });
+          } finally {
+            await underlying.close();
+          }
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('the checkpoint of a batch is written after its documents, never before (a crash in between would lose the batch)', async () => {
+      await seed(8);
+      const store = await fresh();
+      const order: string[] = [];
+      const watched = new Proxy(nonAtomic(store), {
+        get(target, name, receiver) {
+          if (name === 'transaction') return <R>(work: (s: DocumentStore) => Promise<R>) => work(receiver as DocumentStore);
+          if (name !== 'collection') return Reflect.get(target, name, receiver);
+          return (n: string) =>
+            new Proxy(target.collection(n), {
+              get(inner, method) {
+                const value = Reflect.get(inner, method, inner);
+                if (typeof value !== 'function') return value;
+                return (...args: unknown[]) => {
+                  if (WRITES.has(String(method))) order.push(n === '_checkpoints' ? 'checkpoint' : 'document');
+                  return value.apply(inner, args);
+                };
+              },
+            });
+        },
+      });
+      await applyBatch(watched, activityProjection, target, await events.readAll());
+      expect(order.length).toBeGreaterThan(1);
+      expect(order.indexOf('checkpoint')).toBe(order.length - 1);
+      await store.close();
+    });
+  });
+
   it('a version bump rebuilds in the background, the old version serves until the switch, then is dropped', async () => {
     await seed(10);
     let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);

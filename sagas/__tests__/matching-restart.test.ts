@@ -146,7 +146,10 @@ class Operator {
     if (checkpoint === 'lost') await saved.deleteMany({ _id: MATCHING });
     else if (typeof checkpoint === 'number') {
       const current = (await saved.findOne({ _id: MATCHING }))?.position ?? 0;
-      await saved.updateOne({ _id: MATCHING }, { $set: { position: Math.floor(current * checkpoint) } }, { upsert: true });
+      const position = Math.floor(current * checkpoint);
+      // An older checkpoint names the event it stopped at, as every checkpoint does.
+      const event = await this.h.events.eventAt(position);
+      await saved.updateOne({ _id: MATCHING }, { $set: { position, ...(event ? { eventId: event.id, eventRecordedAt: event.recordedAt } : {}) } }, { upsert: true });
     }
   }
 

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -110,7 +111,55 @@ describe('npm run replay on a history with an event a handler cannot project', (
     const help = replay(dir, '--help');
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/--max-attempts N/);
-    expect(help.out).toMatch(/exit codes: 0 .*1 --verify found differences,\s+2 bad arguments, or a rebuild failed/s);
+    expect(help.out).toMatch(/exit codes: 0 .*1 --verify found differences, or --check found checkpoints that do not fit,\s+2 bad arguments, or a rebuild failed/s);
     expect(replay(dir, '--all', '--max-attempts', '0')).toMatchObject({ code: 2, err: expect.stringMatching(/--max-attempts: must be a whole number/) });
+  });
+});
+
+describe('npm run replay after the event store lost events', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysops-replay-lost-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const metadata = { correlationId: 'c', causationId: null, actor: { userId: 'u', role: 'customer' }, timestamp: '2026-02-01T08:00:00.000Z' };
+
+  beforeAll(async () => {
+    const events = new SqliteEventStore({ path: join(dir, 'events.db') });
+    for (let i = 1; i <= 60; i++) await events.appendToStream(`ticket-${i % 5}`, [{ type: 'ProbePinged', data: { i }, metadata }]);
+    const storeId = await events.storeId();
+    const sixtieth = (await events.eventAt(60))!;
+    await events.close();
+    expect(replay(dir, '--all').code).toBe(0);
+    const documents = new EmbeddedDocumentStore({ path: join(dir, 'documents.db') });
+    for (const name of ['matching', 'notifications']) {
+      await documents.collection('_saga_checkpoints').insertOne({ _id: name, position: 60, storeId, eventId: sixtieth.id, eventRecordedAt: sixtieth.recordedAt, handled: 3, refused: 0 });
+    }
+    await documents.close();
+    // The store loses its last 15 events.
+    const db = new Database(join(dir, 'events.db'));
+    db.prepare('DELETE FROM events WHERE position > 45').run();
+    db.close();
+  });
+
+  it('--check names what does not fit and the commands to run, and exits 1; after them it exits 0', () => {
+    const check = replay(dir, '--check');
+    expect(check.code).toBe(1);
+    expect(check.out).toMatch(/^event store [0-9a-f-]{36}: head at position 45$/m);
+    expect(check.out).toMatch(/^ {2}read model audit-trail: checkpoint at position 60, past the event store's head 45/m);
+    expect(check.out).toMatch(/^ {2}saga matching: checkpoint at position 60, .*the last position the store shares with it: 45$/m);
+    expect(check.out).toMatch(/^read models: Stop the server and rebuild .*`npm run replay -- --all`/m);
+    expect(check.out).toMatch(/^sagas: The sagas need a decision .*`npm run replay -- --reset-sagas-to 45`/m);
+
+    const repair = replay(dir, '--all', '--reset-sagas-to', '45');
+    expect(repair.code).toBe(0);
+    expect(repair.out).toMatch(/^saga matching: checkpoint moved from 60 to position 45: it handles the events after 45 when the server starts$/m);
+    expect(repair.out).toMatch(/audit-trail: rebuilt to position 45/);
+    const after = replay(dir, '--check');
+    expect(after).toMatchObject({ code: 0, out: expect.stringMatching(/every read model \(\d+\) and saga \(2\) checkpoint fits the event store/) });
+  });
+
+  it('--reset-sagas-to refuses a position the store does not have, and --saga without it', () => {
+    expect(replay(dir, '--reset-sagas-to', '99')).toMatchObject({ code: 2, err: expect.stringMatching(/--reset-sagas-to: position 99 is past the event store's head \(45\)/) });
+    expect(replay(dir, '--reset-sagas-to', 'soon')).toMatchObject({ code: 2, err: expect.stringMatching(/must be an event position \(a whole number\) or head/) });
+    expect(replay(dir, '--all', '--saga', 'matching')).toMatchObject({ code: 2, err: expect.stringMatching(/--saga names the sagas --reset-sagas-to moves/) });
+    expect(replay(dir, '--reset-sagas-to', 'head', '--saga', 'notifications')).toMatchObject({ code: 0, out: expect.stringMatching(/^saga notifications: checkpoint moved from 45 to position 45/m) });
   });
 });
