@@ -1490,6 +1490,19 @@ export interface operations {
                             } & {
                                 [key: string]: unknown;
                             };
+                            /** @description Why it is stopped: its checkpoint does not fit the event store (see the README, "When the event store lost events") */
+                            divergence?: {
+                                /**
+                                 * @description another event store; a checkpoint past its head; another event at the checkpoint's position
+                                 * @enum {string}
+                                 */
+                                kind: "other-store" | "ahead-of-head" | "other-event";
+                                position: number;
+                                head: number;
+                                detail: string;
+                                /** @description the last position the store still shares with the checkpoint, when known: where a saga may resume */
+                                lastShared?: number;
+                            };
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -1517,13 +1530,26 @@ export interface operations {
                             } & {
                                 [key: string]: unknown;
                             }) | null;
+                            /** @description Why it is stopped: its checkpoint does not fit the event store (see the README, "When the event store lost events") */
+                            divergence?: {
+                                /**
+                                 * @description another event store; a checkpoint past its head; another event at the checkpoint's position
+                                 * @enum {string}
+                                 */
+                                kind: "other-store" | "ahead-of-head" | "other-event";
+                                position: number;
+                                head: number;
+                                detail: string;
+                                /** @description the last position the store still shares with the checkpoint, when known: where a saga may resume */
+                                lastShared?: number;
+                            };
                         } & {
                             [key: string]: unknown;
                         })[];
                     };
                 };
             };
-            /** @description Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable, a read model or saga behind its bound, or anything ahead of the event store */
+            /** @description Not ready (application/problem+json): `detail` names who — demo data being written, a store unreachable or its file damaged, a read model or saga behind its bound, or a read model or saga stopped because its checkpoint does not fit the event store (the store lost events, or is another one), with what to do */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1581,6 +1607,19 @@ export interface operations {
                             } & {
                                 [key: string]: unknown;
                             };
+                            /** @description Why it is stopped: its checkpoint does not fit the event store (see the README, "When the event store lost events") */
+                            divergence?: {
+                                /**
+                                 * @description another event store; a checkpoint past its head; another event at the checkpoint's position
+                                 * @enum {string}
+                                 */
+                                kind: "other-store" | "ahead-of-head" | "other-event";
+                                position: number;
+                                head: number;
+                                detail: string;
+                                /** @description the last position the store still shares with the checkpoint, when known: where a saga may resume */
+                                lastShared?: number;
+                            };
                         } & {
                             [key: string]: unknown;
                         })[];
@@ -1608,6 +1647,19 @@ export interface operations {
                             } & {
                                 [key: string]: unknown;
                             }) | null;
+                            /** @description Why it is stopped: its checkpoint does not fit the event store (see the README, "When the event store lost events") */
+                            divergence?: {
+                                /**
+                                 * @description another event store; a checkpoint past its head; another event at the checkpoint's position
+                                 * @enum {string}
+                                 */
+                                kind: "other-store" | "ahead-of-head" | "other-event";
+                                position: number;
+                                head: number;
+                                detail: string;
+                                /** @description the last position the store still shares with the checkpoint, when known: where a saga may resume */
+                                lastShared?: number;
+                            };
                         } & {
                             [key: string]: unknown;
                         })[];
