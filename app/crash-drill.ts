@@ -202,6 +202,9 @@ export async function crashCycle(server: DrillServer, options: CycleOptions): Pr
   const ticketsPerCustomer = options.ticketsPerCustomer ?? 2;
   const retryForMs = options.retryForMs ?? 90_000;
   const killedAtMs = Math.round(minKill + random() * (maxKill - minKill));
+  // The retry jitter draws from its own stream: how often clients retry (which depends on timing)
+  // leaves the kill moments of later cycles as the seed made them.
+  const jitter = seededRandom(Math.floor(random() * 2 ** 32));
   const figures: CycleFigures = { cycle, killedAtMs, signUps: 0, tickets: 0, acknowledged: 0, retried: 0, lost: 0, duplicated: 0, refused: [], problems: [] };
 
   const adminToken = async (): Promise<string> => {
@@ -235,7 +238,7 @@ export async function crashCycle(server: DrillServer, options: CycleOptions): Pr
         return null;
       }
       if (Date.now() > deadline) throw new Error(`${what} (key ${key}) got no answer for ${retryForMs} ms; the server said:\n${server.tail.join('\n')}`);
-      await sleep(answer ? 200 : 50 + Math.floor(random() * 100));
+      await sleep(answer ? 200 : 50 + Math.floor(jitter() * 100));
     }
   };
 
