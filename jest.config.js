@@ -7,4 +7,9 @@ module.exports = {
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 30000,
+  // testTimeout bounds each test; the watchdog bounds the rest (testing/jest-watchdog.js): a test
+  // file running longer than JEST_FILE_LIMIT_MINUTES (10), or a process still alive 30 s after
+  // the run (something a timed-out test left retrying), fails the run with exit code 1 instead of
+  // hanging. Chosen over forceExit, which would hide the leak and exit 0.
+  reporters: ['default', '<rootDir>/testing/jest-watchdog.js'],
 };

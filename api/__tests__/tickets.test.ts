@@ -184,6 +184,22 @@ describe('tickets over HTTP', () => {
     expect(await sys.services.events.headPosition()).toBe(afterFirst);
   });
 
+  it('an Idempotency-Key reused with a different body is 422, writes nothing and leaves the first answer', async () => {
+    const first = await sys.call('POST', '/tickets', { token: customer, body: ticketBody(), headers: { 'Idempotency-Key': 'ticket-reuse-0001' } });
+    expect(first.status).toBe(201);
+    await sys.settle();
+    const head = await sys.services.events.headPosition();
+    // Another request under the same key: neither replayed (the first ticket's answer) nor done.
+    const other = await sys.call('POST', '/tickets', { token: customer, body: ticketBody({ problem: 'The dryer does not heat' }), headers: { 'Idempotency-Key': 'ticket-reuse-0001' } });
+    expect([other.status, other.body.title]).toEqual([422, 'Idempotency key reused']);
+    expect(other.headers.get('idempotent-replayed')).toBeNull();
+    await sys.settle();
+    expect(await sys.services.events.headPosition()).toBe(head);
+    // The first request sent again still gets its own answer.
+    const again = await sys.call('POST', '/tickets', { token: customer, body: ticketBody(), headers: { 'Idempotency-Key': 'ticket-reuse-0001' } });
+    expect([again.status, again.body]).toEqual([201, first.body]);
+  });
+
   it('invalid bodies are 400 and write nothing; helpdesk must name the customer', async () => {
     const head = await sys.services.events.headPosition();
     expect((await sys.call('POST', '/tickets', { token: customer, body: { problem: '' } })).status).toBe(400);

@@ -64,8 +64,10 @@ describe('openTicket flow', () => {
     const outcome = await openTicket({ commands, payments: hanging }, request('t1'));
     const took = Date.now() - started;
     expect(outcome).toMatchObject({ paymentStatus: 'unknown', lookup: 'timed-out' });
+    // It waited for the bound (a timer never fires early) and then gave up: the answer says
+    // timed-out. No upper wall-clock bound: under load it flaked; a lookup never given up on
+    // fails at the test timeout instead.
     expect(took).toBeGreaterThanOrEqual(DEFAULT_LOOKUP_TIMEOUT_MS - 20);
-    expect(took).toBeLessThan(DEFAULT_LOOKUP_TIMEOUT_MS + 1000);
     expect(await types('t1')).toEqual(['TicketOpened', 'TicketFlaggedForHelpdesk']);
   });
 

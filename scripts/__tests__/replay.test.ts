@@ -89,7 +89,6 @@ describe('npm run replay on a history with an event a handler cannot project', (
   });
 
   it('gives up after --max-attempts, names the projection, event and error, rebuilds the others and exits 2', () => {
-    const started = Date.now();
     const run = spawnSync(process.execPath, ['--import', 'tsx', script, '--all', '--max-attempts', '2'], {
       env: { ...process.env, DATA_DIR: dir, LOG_LEVEL: 'silent', NODE_ENV: 'test' },
       encoding: 'utf8',
@@ -101,7 +100,6 @@ describe('npm run replay on a history with an event a handler cannot project', (
     expect(run.stderr).toMatch(/error: not rebuilt: activity$/m);
     expect(run.stdout).toMatch(/audit-trail: rebuilt to position 40; readers now use audit_trail_v2r/);
     expect(run.stdout).not.toMatch(/activity: rebuilt/);
-    expect(Date.now() - started).toBeLessThan(25_000);
   });
 
   it('retries 5 times by default, and documents the flag and the exit codes in --help', () => {

@@ -316,14 +316,11 @@ describe('matchGroup', () => {
     }
   });
 
-  describe('stays fast with five visits and thirty proposals each', () => {
+  // How long these take is the bench's to measure (bench/scenarios/matching.ts, matching.worst_case_ms):
+  // a wall-clock threshold here failed on a busy machine. A search that never ends still fails
+  // here, at the test timeout.
+  describe('decides with five visits and thirty proposals each', () => {
     const fiveVisits = ['v1', 'v2', 'v3', 'v4', 'v5'].map((id) => visit(id, { expertsNeeded: 2, durationMinutes: 30, windows: [{ start: at('06:00'), end: at('23:00') }] }));
-    const timed = (run: () => MatchResult) => {
-      const began = Date.now();
-      const result = run();
-      expect(Date.now() - began).toBeLessThan(1000);
-      return result;
-    };
 
     it('a chain whose last visit forces every earlier one later', () => {
       const dependencies = fiveVisits.slice(1).map((v, i): VisitDependency => ({ before: fiveVisits[i].visitId, after: v.visitId, minGapMinutes: 0, maxGapMinutes: 60 }));
@@ -337,7 +334,7 @@ describe('matchGroup', () => {
         propose('v5', 'e6', '13:30'),
         ...lastAlone.flatMap((h) => [propose('v5', 'e1', h), propose('v5', 'e1', h, 1)]),
       ];
-      const result = schedule(timed(() => match({ visits: fiveVisits, dependencies, proposals })));
+      const result = schedule(match({ visits: fiveVisits, dependencies, proposals }));
       expect(result.map((v) => [v.start, v.experts])).toEqual([
         [at('09:00'), ['e1', 'e2']],
         [at('10:00'), ['e1', 'e2']],
@@ -351,7 +348,7 @@ describe('matchGroup', () => {
       // Every visit needs both experts; the starts fall in four clusters of overlapping times.
       const starts = ['08:00', '08:10', '08:20', '09:00', '09:10', '09:20', '10:00', '10:10', '10:20', '11:00', '11:10', '11:20', '08:05', '09:05', '10:05'];
       const proposals = fiveVisits.flatMap((v) => starts.flatMap((h) => [propose(v.visitId, 'e1', h), propose(v.visitId, 'e2', h)]));
-      const result = notFull(timed(() => match({ visits: fiveVisits, proposals })));
+      const result = notFull(match({ visits: fiveVisits, proposals }));
       expect(result.unfit).toHaveLength(150);
       expect(result.unfit.every((u) => u.reason === 'no-consistent-schedule')).toBe(true);
     });
@@ -392,20 +389,14 @@ describe('matchGroup', () => {
     });
   });
 
-  describe('stays fast on groups where trying combinations one after the other takes long', () => {
+  describe('decides groups where trying combinations one after the other takes long (timed in the bench)', () => {
     const fourVisits = (needed: number) => ['v1', 'v2', 'v3', 'v4'].map((id) => visit(id, { expertsNeeded: needed, windows: [{ start: at('06:00'), end: at('23:00') }] }));
-    const timed = (run: () => MatchResult) => {
-      const began = Date.now();
-      const result = run();
-      expect(Date.now() - began).toBeLessThan(500);
-      return result;
-    };
 
     it('four overlapping visits needing four experts each, with fifteen experts', () => {
       // Was over a minute: every crew of the first three visits was tried before the fourth found none.
       const experts = Array.from({ length: 15 }, (_, k) => `p${k + 1}`);
       const proposals = fourVisits(4).flatMap((v) => ['09:00', '09:10'].flatMap((h) => experts.map((e, k) => propose(v.visitId, e, h, k % 3))));
-      const result = notFull(timed(() => match({ visits: fourVisits(4), proposals })));
+      const result = notFull(match({ visits: fourVisits(4), proposals }));
       expect(result.undecided).toBeUndefined();
       expect(result.unfit.every((u) => u.reason === 'no-consistent-schedule')).toBe(true);
     });
@@ -416,7 +407,7 @@ describe('matchGroup', () => {
         ...fourVisits(4).flatMap((v) => ['09:00', '09:10'].flatMap((h) => experts.map((e, k) => propose(v.visitId, e, h, k % 3)))),
         propose('v4', 'p16', '09:10', 9),
       ];
-      const result = schedule(timed(() => match({ visits: fourVisits(4), proposals })));
+      const result = schedule(match({ visits: fourVisits(4), proposals }));
       expect(result.map((v) => v.start)).toEqual([at('09:00'), at('09:00'), at('09:00'), at('09:10')]);
       expect(result[3].experts).toContain('p16');
       expect(new Set(result.flatMap((v) => v.experts)).size).toBe(16);
