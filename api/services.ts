@@ -38,4 +38,6 @@ export interface ApiServices {
   readyMaxSagaLag: number;
   /** How many minutes before a visit's start its expert may go en route (EN_ROUTE_LEAD_MIN). */
   enRouteLeadMinutes: number;
+  /** The maps' tiles for the web app (MAP_TILE_URL, MAP_TILE_ATTRIBUTION); null: no map (`off`). */
+  mapTiles: { url: string; attribution: string } | null;
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Container } from 'inversify';
 import { join } from 'node:path';
 import { CommandHandler } from '../commands/handler';
-import { Config } from '../config/config';
+import { Config, mapTilesOf } from '../config/config';
 import { Logger } from '../config/logger';
 import { EmbeddedDocumentStore } from '../document-store/embedded';
 import { MongoDocumentStore } from '../document-store/mongodb';
@@ -125,6 +125,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       readyMaxLag: config.READY_MAX_LAG,
       readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
       enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
+      mapTiles: mapTilesOf(config),
     };
   });
   return container;

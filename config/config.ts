@@ -140,6 +140,21 @@ export const EnvSchema = z
     NOTIFY_FIRST_EXPERTS: z.coerce.number().int().min(1).default(5).describe('How many best-ranked experts are told about a new visit at once'),
     FEED_WIDEN_MIN: minutes(15, 'Minutes after which every other qualified expert is told about a visit still open'),
     EN_ROUTE_LEAD_MIN: z.coerce.number().int().min(1).max(24 * 60).default(120).describe('An expert may go en route ("on my way": the customer is told) at most this many minutes before the visit starts'),
+    MAP_TILE_URL: z
+      .string()
+      .trim()
+      .refine((url) => url === 'off' || (/^(https?:\/\/|\/)/.test(url) && ['{z}', '{x}', '{y}'].every((part) => url.includes(part))), 'must be a tile URL template with {z}, {x} and {y} (http(s):// or a path on this server), or off')
+      .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png')
+      .describe(
+        "Map tiles of the expert app's visit maps: a Leaflet URL template with `{z}`, `{x}` and `{y}` (and `{s}` for subdomains), or a path on this server; `off` shows the address without a map. The default, OpenStreetMap's own server, is for light use only (its tile usage policy): use your tile server or provider in production. The web app reads it from `GET /web-app/config`",
+      ),
+    MAP_TILE_ATTRIBUTION: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .default('© OpenStreetMap contributors')
+      .describe('Credit shown on the maps for their tiles and data, as the tile provider requires (plain text)'),
     NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(6).describe('Delivery attempts of an SMS or e-mail before it is parked for helpdesk'),
     COMMAND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8).describe('Attempts of a command on a concurrency conflict before answering 409'),
     LOGIN_LIMIT_PER_MINUTE: z.coerce
@@ -212,4 +227,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return `  ${name}=${shown}: ${issue.message}`;
   });
   throw new ConfigError(`Invalid configuration (environment variables):\n${lines.join('\n')}`);
+}
+
+/** The web app's map tiles from MAP_TILE_URL and MAP_TILE_ATTRIBUTION; null when maps are `off`. */
+export function mapTilesOf(config: Pick<Config, 'MAP_TILE_URL' | 'MAP_TILE_ATTRIBUTION'>): { url: string; attribution: string } | null {
+  return config.MAP_TILE_URL === 'off' ? null : { url: config.MAP_TILE_URL, attribution: config.MAP_TILE_ATTRIBUTION };
 }

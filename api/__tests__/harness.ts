@@ -10,7 +10,7 @@ import { customers } from '../../commands/customer';
 import { experts } from '../../commands/expert';
 import { CommandHandler } from '../../commands/handler';
 import { userAccounts } from '../../commands/user-account';
-import { loadConfig, TrustProxy } from '../../config/config';
+import { loadConfig, mapTilesOf, TrustProxy } from '../../config/config';
 import { UserRole } from '../../domain/user-account/user-account';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { InMemoryEventStore } from '../../event-store/memory';
@@ -111,6 +111,7 @@ export async function startTestSystem(
     readyMaxLag: 1000,
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
     enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
+    mapTiles: mapTilesOf(config),
   };
   const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}), ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}), ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {

@@ -13,6 +13,7 @@ import { surveyRoutes } from './surveys';
 import { ticketRoutes } from './tickets';
 import { userRoutes } from './users';
 import { visitRoutes } from './visits';
+import { webAppRoutes } from './web-app';
 
 /** The route table: validation, authorization, OpenAPI and the authorization-matrix test all read it. */
 export const allRoutes: readonly RouteSpec<never, never, never, ApiServices>[] = [
@@ -29,4 +30,5 @@ export const allRoutes: readonly RouteSpec<never, never, never, ApiServices>[] =
   ...surveyRoutes,
   ...opsRoutes,
   ...reportRoutes,
+  ...webAppRoutes,
 ] as unknown as readonly RouteSpec<never, never, never, ApiServices>[];

@@ -9,12 +9,13 @@ import { requestContext } from '../../flows/context';
 import { requestExtension } from '../../flows/extend-visit';
 import { PreconditionFailed } from '../../commands/handler';
 import { streamName } from '../../event-store/streams';
+import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { GeoPointView } from './auth';
+import { AddressView, GeoPointView } from './auth';
 import { STAFF } from './roles';
 import { domainEnum, PriorityEnum, metadataFor, VisitStatusEnum } from './tickets';
 
@@ -33,6 +34,7 @@ export const VisitView = z.strictObject({
   visitId: z.string(),
   ticketId: z.string(),
   customerId: z.string().nullable().describe("The ticket's customer; null if not known yet"),
+  problem: z.string().nullable().describe("The ticket's problem, as the customer described it; null if not known yet"),
   groupId: z.string().describe("The matching group (the ticket id): a ticket's open visits are matched together"),
   status: VisitStatusEnum,
   priority: PriorityEnum,
@@ -57,16 +59,24 @@ export const VisitView = z.strictObject({
 });
 export type VisitView = z.infer<typeof VisitView>;
 
+/** Whom an expert on the visit goes to see, and where. */
+const VisitContact = z
+  .strictObject({ name: z.string(), phone: z.string(), address: AddressView })
+  .describe("The customer's name, phone and address as they are now (the customer's profile): for the experts on the visit and staff");
+
 /** One visit as GET /visits/{visitId} shows it to the caller. */
 const VisitDetail = VisitView.extend({
   proposals: VisitView.shape.proposals.optional().describe('While open: who proposed which starts (an expert not on the visit sees only their own; a customer, none: the field is absent)'),
   assignments: VisitView.shape.assignments.optional().describe('While open: experts helpdesk assigned directly (absent for a customer)'),
+  contact: VisitContact.optional().describe("Whom to see and where (an expert on the visit, staff); absent for others, and when the customer's profile is not known"),
 });
 type VisitDetail = z.infer<typeof VisitDetail>;
 
+const ScheduledVisit = VisitView.extend({ contact: VisitContact.nullable().describe("Whom to see and where; null when the customer's profile is not known") });
+
 const VisitFeed = z.strictObject({ visits: z.array(VisitView).describe('Earliest planned first') });
 const MySchedule = z.strictObject({
-  scheduled: z.array(VisitView).describe('Visits you are on, by start (closed ones only with includeClosed=true)'),
+  scheduled: z.array(ScheduledVisit).describe('Visits you are on, by start, with whom to see and where (closed ones only with includeClosed=true)'),
   proposed: z.array(VisitView).describe('Open visits you proposed for or were assigned to'),
 });
 const MyProposals = z.strictObject({ visitId: z.string(), starts: z.array(z.string()).describe('The starts you now propose (empty: none)') });
@@ -90,6 +100,14 @@ const ExtensionOutcome = z.discriminatedUnion('status', [
 export function visitView(doc: VisitDoc): VisitView {
   const { _id, proposals: _p, proposalList, assignments, ...view } = doc;
   return { ...view, proposals: proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
+}
+
+/** The contacts of the customers of `visits` (one query), by customer id. */
+async function contactsOf(services: ApiServices, visits: readonly VisitDoc[]): Promise<Map<string, z.infer<typeof VisitContact>>> {
+  const ids = [...new Set(visits.map((v) => v.customerId).filter((id): id is string => id !== null))];
+  if (ids.length === 0) return new Map();
+  const docs = await (await services.readModels.collection<CustomerDoc>(CUSTOMERS)).find({ _id: { $in: ids } });
+  return new Map(docs.map((c) => [c._id, { name: c.name, phone: c.phone, address: { line1: c.address.line1, city: c.address.city, postalCode: c.address.postalCode, country: c.address.country, location: { lat: c.address.location.lat, lon: c.address.location.lon } } }]));
 }
 
 export async function expertDoc(services: ApiServices, expertId: string): Promise<ExpertDoc | null> {
@@ -250,7 +268,9 @@ export const visitRoutes = [
       const scheduled = query.includeClosed === 'true' ? assigned : assigned.filter((v) => !closed.includes(v.status));
       // In the query, not filtered after: copying every open visit out grew with the backlog.
       const proposed = await col.find({ status: 'open', $or: [{ 'proposalList.expertId': me }, { [`assignments.${me}`]: { $exists: true } }] }, { limit: 5000 });
-      return { status: 200, body: { scheduled: scheduled.map(visitView), proposed: proposed.map(visitView) } satisfies z.infer<typeof MySchedule> };
+      const contacts = await contactsOf(services, scheduled);
+      const withContact = scheduled.map((v) => ({ ...visitView(v), contact: (v.customerId !== null && contacts.get(v.customerId)) || null }));
+      return { status: 200, body: { scheduled: withContact, proposed: proposed.map(visitView) } satisfies z.infer<typeof MySchedule> };
     },
   }),
   route({
@@ -272,6 +292,10 @@ export const visitRoutes = [
         view = rest;
       } else if (user.role === 'expert' && !doc.experts.includes(user.expertId!)) {
         view = { ...view, proposals: doc.proposalList.filter((p) => p.expertId === user.expertId), assignments: [] };
+      } else {
+        // An expert on the visit, or staff: whom to see and where.
+        const contact = doc.customerId !== null ? (await contactsOf(services, [doc])).get(doc.customerId) : undefined;
+        if (contact) view = { ...view, contact };
       }
       return { status: 200, body: view, headers: { ETag: etag(doc.revision) } };
     },
@@ -318,6 +342,7 @@ export const visitRoutes = [
     roles: ['expert'],
     params: VisitParams,
     query: z.object({ start: z.union([Instant, z.array(Instant).max(50)]).optional() }),
+    idempotent: true,
     success: 200,
     response: MyProposals,
     async handler(request, services: ApiServices) {

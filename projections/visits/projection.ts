@@ -6,12 +6,18 @@ import { Projection } from '../projection';
 /**
  * The `visits` read model: one document per visit — the Visit's own state (folded with the
  * Visit decider's pure `evolve`, so domain helpers such as `unfitProposals` work on it) plus what
- * readers need besides: the ticket's customer, a flat list of proposals, the latest ETA and the
- * stream revision. Serves the expert's feed and schedule, the visit page and helpdesk's queue.
+ * readers need besides: the ticket's customer and problem, a flat list of proposals, the latest
+ * ETA and the stream revision. Serves the expert's feed and schedule, the visit page and
+ * helpdesk's queue.
+ *
+ * Version 2 added `problem` (an expert deciding from the feed whether to take a visit reads what
+ * is wrong): the read model is rebuilt from the events on start.
  */
 export type VisitDoc = Document &
   Visit & {
     customerId: string | null;
+    /** The ticket's problem as the customer described it; null if its TicketOpened was not seen. */
+    problem: string | null;
     /** Flat view of `proposals`: who proposed which starts. */
     proposalList: { expertId: string; starts: string[] }[];
     /** The latest ETA reported (any expert), null when none. */
@@ -21,9 +27,10 @@ export type VisitDoc = Document &
     revision: number;
   };
 
-/** ticketId → customerId, so a visit knows whose it is (VisitPlanned does not carry the customer). */
+/** ticketId → customerId and problem, so a visit knows whose it is and why (VisitPlanned carries neither). */
 export interface VisitTicketDoc extends Document {
   customerId: string;
+  problem: string;
 }
 
 export const VISITS = 'visits';
@@ -58,7 +65,7 @@ export function visitEventTime(e: VisitEvent): string {
 
 export const visitsProjection: Projection = {
   name: 'visits',
-  version: 1,
+  version: 2,
   eventTypes: [...VISIT_EVENTS, 'TicketOpened'],
   collections: {
     [VISITS]: [
@@ -74,7 +81,7 @@ export const visitsProjection: Projection = {
   async handle(event, { collection }) {
     if (event.type === 'TicketOpened') {
       const d = (event as unknown as Extract<TicketEvent, { type: 'TicketOpened' }>).data;
-      await collection<VisitTicketDoc>(VISIT_TICKETS).replaceOne({ _id: d.ticketId }, { _id: d.ticketId, customerId: d.customerId }, { upsert: true });
+      await collection<VisitTicketDoc>(VISIT_TICKETS).replaceOne({ _id: d.ticketId }, { _id: d.ticketId, customerId: d.customerId, problem: d.problem }, { upsert: true });
       return;
     }
     const e = event as unknown as VisitEvent;
@@ -86,13 +93,17 @@ export const visitsProjection: Projection = {
     const before: VisitState = current ? stateOf(current) : { status: 'none' };
     const after = visitDecider.evolve(before, e);
     if (after.status === 'none') return;
-    const customerId = current?.customerId ?? (await collection<VisitTicketDoc>(VISIT_TICKETS).findOne({ _id: e.data.ticketId }))?.customerId ?? null;
+    const known = current && current.customerId !== null && current.problem !== null;
+    const ticket = known ? null : await collection<VisitTicketDoc>(VISIT_TICKETS).findOne({ _id: e.data.ticketId });
+    const customerId = current?.customerId ?? ticket?.customerId ?? null;
+    const problem = current?.problem ?? ticket?.problem ?? null;
     const at = visitEventTime(e);
     const etas = Object.entries(after.etas).sort((a, b) => (a[1] < b[1] ? 1 : -1));
     const doc: VisitDoc = {
       ...after,
       _id: id,
       customerId,
+      problem,
       proposalList: Object.entries(after.proposals).map(([expertId, slots]) => ({ expertId, starts: slots.map((s) => s.start) })),
       eta: etas[0]?.[1] ?? null,
       plannedAt: current?.plannedAt ?? at,
@@ -105,6 +116,6 @@ export const visitsProjection: Projection = {
 
 /** The Visit state inside a visit document. */
 export function stateOf(doc: VisitDoc): Visit {
-  const { _id, customerId: _c, proposalList: _p, eta: _e, plannedAt: _pa, updatedAt: _u, revision: _r, ...state } = doc;
+  const { _id, customerId: _c, problem: _pr, proposalList: _p, eta: _e, plannedAt: _pa, updatedAt: _u, revision: _r, ...state } = doc;
   return state as unknown as Visit;
 }

@@ -8,6 +8,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { ApiError } from './api/client';
+import { AppUpdate } from './offline/AppUpdate';
 
 // Readable by everyone (WCAG AA, 4.5:1; the browser tests check it with axe). Mantine's defaults
 // fall short in places: white text on shade-6 fills (4.3:1 for indigo), gray-6 dimmed text (3.3:1),
@@ -55,6 +56,7 @@ createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} cssVariablesResolver={readable} defaultColorScheme="light">
       <Notifications position="top-right" />
+      <AppUpdate />
       <QueryClientProvider client={queries}>
         <App queries={queries} />
       </QueryClientProvider>

@@ -1390,6 +1390,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/web-app/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The server settings the web app reads at start: the maps' tile server and its attribution */
+        get: operations["getWebAppConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -5684,6 +5701,8 @@ export interface operations {
                             ticketId: string;
                             /** @description The ticket's customer; null if not known yet */
                             customerId: string | null;
+                            /** @description The ticket's problem, as the customer described it; null if not known yet */
+                            problem: string | null;
                             /** @description The matching group (the ticket id): a ticket's open visits are matched together */
                             groupId: string;
                             /**
@@ -5776,12 +5795,14 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Visits you are on, by start (closed ones only with includeClosed=true) */
+                        /** @description Visits you are on, by start, with whom to see and where (closed ones only with includeClosed=true) */
                         scheduled: {
                             visitId: string;
                             ticketId: string;
                             /** @description The ticket's customer; null if not known yet */
                             customerId: string | null;
+                            /** @description The ticket's problem, as the customer described it; null if not known yet */
+                            problem: string | null;
                             /** @description The matching group (the ticket id): a ticket's open visits are matched together */
                             groupId: string;
                             /**
@@ -5841,6 +5862,25 @@ export interface operations {
                                 /** @description The start helpdesk assigned the expert to */
                                 start: string;
                             }[];
+                            /** @description Whom to see and where; null when the customer's profile is not known */
+                            contact: {
+                                name: string;
+                                phone: string;
+                                address: {
+                                    line1: string;
+                                    city: string;
+                                    postalCode: string;
+                                    /** @description ISO 3166-1 alpha-2 country code, e.g. US */
+                                    country: string;
+                                    /** @description Where the address is: visits happen here, and experts are matched by distance to it */
+                                    location: {
+                                        /** @description Latitude, WGS 84 degrees */
+                                        lat: number;
+                                        /** @description Longitude, WGS 84 degrees */
+                                        lon: number;
+                                    };
+                                };
+                            } | null;
                         }[];
                         /** @description Open visits you proposed for or were assigned to */
                         proposed: {
@@ -5848,6 +5888,8 @@ export interface operations {
                             ticketId: string;
                             /** @description The ticket's customer; null if not known yet */
                             customerId: string | null;
+                            /** @description The ticket's problem, as the customer described it; null if not known yet */
+                            problem: string | null;
                             /** @description The matching group (the ticket id): a ticket's open visits are matched together */
                             groupId: string;
                             /**
@@ -5944,6 +5986,8 @@ export interface operations {
                         ticketId: string;
                         /** @description The ticket's customer; null if not known yet */
                         customerId: string | null;
+                        /** @description The ticket's problem, as the customer described it; null if not known yet */
+                        problem: string | null;
                         /** @description The matching group (the ticket id): a ticket's open visits are matched together */
                         groupId: string;
                         /**
@@ -6003,6 +6047,25 @@ export interface operations {
                             /** @description The start helpdesk assigned the expert to */
                             start: string;
                         }[];
+                        /** @description Whom to see and where (an expert on the visit, staff); absent for others, and when the customer's profile is not known */
+                        contact?: {
+                            name: string;
+                            phone: string;
+                            address: {
+                                line1: string;
+                                city: string;
+                                postalCode: string;
+                                /** @description ISO 3166-1 alpha-2 country code, e.g. US */
+                                country: string;
+                                /** @description Where the address is: visits happen here, and experts are matched by distance to it */
+                                location: {
+                                    /** @description Latitude, WGS 84 degrees */
+                                    lat: number;
+                                    /** @description Longitude, WGS 84 degrees */
+                                    lon: number;
+                                };
+                            };
+                        };
                     };
                 };
             };
@@ -6066,7 +6129,10 @@ export interface operations {
             query?: {
                 start?: string | string[];
             };
-            header?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 visitId: string;
             };
@@ -6613,6 +6679,8 @@ export interface operations {
                                 ticketId: string;
                                 /** @description The ticket's customer; null if not known yet */
                                 customerId: string | null;
+                                /** @description The ticket's problem, as the customer described it; null if not known yet */
+                                problem: string | null;
                                 /** @description The matching group (the ticket id): a ticket's open visits are matched together */
                                 groupId: string;
                                 /**
@@ -7398,6 +7466,43 @@ export interface operations {
                         }[];
                         /** @description Experts with any report figures */
                         total: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebAppConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The tiles of the visit maps; null when maps are off (the address is shown without a map) */
+                        mapTiles: {
+                            /** @description Leaflet tile URL template ({z}/{x}/{y}, optionally {s}): MAP_TILE_URL */
+                            url: string;
+                            /** @description The credit the tile provider requires, shown on every map: MAP_TILE_ATTRIBUTION */
+                            attribution: string;
+                        } | null;
                     };
                 };
             };

@@ -3,6 +3,10 @@
  * silently a minute before it runs out; the refresh token (single use, rotated at each renewal)
  * is kept in localStorage so a reload keeps the user signed in. An expired refresh token or a
  * disabled account ends the session with a reason the login page shows.
+ *
+ * Offline (the server unreachable, not refusing), a reload opens the app as the user it was
+ * signed in as (kept beside the refresh token), without an access token: the app shows what it
+ * kept and queues commands; the token is renewed at the first call once the network is back.
  */
 import createClient from 'openapi-fetch';
 import type { Answer } from '../api/answers';
@@ -23,18 +27,21 @@ interface Tokens {
 }
 
 const REFRESH_KEY = 'sysops.refresh';
+const USER_KEY = 'sysops.user';
 const RENEW_BEFORE_MS = 60_000;
 
 type Listener = (user: SignedIn | null, reason?: string) => void;
 
 class Session {
   private tokens: Tokens | null = null;
+  /** Signed in, but the server could not be reached to renew the token (offline). */
+  private offlineUser: SignedIn | null = null;
   private renewing: Promise<Tokens | null> | null = null;
   private readonly listeners = new Set<Listener>();
   private endedBecause: string | undefined;
 
   get user(): SignedIn | null {
-    return this.tokens?.user ?? null;
+    return this.tokens?.user ?? this.offlineUser;
   }
 
   /** Why the last session ended (shown once on the login page). */
@@ -62,12 +69,16 @@ class Session {
   async resume(): Promise<SignedIn | null> {
     if (this.tokens) return this.tokens.user;
     if (!localStorage.getItem(REFRESH_KEY)) return null;
-    return (await this.renew())?.user ?? null;
+    const renewed = await this.renew();
+    if (renewed) return renewed.user;
+    // Not refused (that forgets the refresh token) but unanswered: offline.
+    if (localStorage.getItem(REFRESH_KEY)) this.offlineUser = storedUser();
+    return this.offlineUser;
   }
 
   /** A current access token (renewed first when about to expire), or null when signed out. */
   async accessToken(): Promise<string | null> {
-    if (!this.tokens) return null;
+    if (!this.tokens) return this.offlineUser ? ((await this.renew())?.accessToken ?? null) : null;
     if (this.tokens.expiresAt - Date.now() > RENEW_BEFORE_MS) return this.tokens.accessToken;
     return (await this.renew())?.accessToken ?? null;
   }
@@ -81,9 +92,11 @@ class Session {
   }
 
   end(reason?: string): void {
-    const wasIn = this.tokens !== null;
+    const wasIn = this.tokens !== null || this.offlineUser !== null;
     this.tokens = null;
+    this.offlineUser = null;
     localStorage.removeItem(REFRESH_KEY);
+    localStorage.removeItem(USER_KEY);
     if (reason) this.endedBecause = reason;
     if (wasIn || reason) for (const listener of this.listeners) listener(null, reason);
   }
@@ -110,9 +123,22 @@ class Session {
     const tokens = { accessToken: body.accessToken, expiresAt: Date.now() + body.expiresIn * 1000, refreshToken: body.refreshToken, user: body.user };
     const wasIn = this.tokens !== null;
     this.tokens = tokens;
+    this.offlineUser = null;
     localStorage.setItem(REFRESH_KEY, tokens.refreshToken);
+    localStorage.setItem(USER_KEY, JSON.stringify(tokens.user));
+    // Also after an offline start: the app then connects its live updates with the new token.
     if (!wasIn) for (const listener of this.listeners) listener(tokens.user);
     return tokens;
+  }
+}
+
+/** The user last signed in on this device (for an offline start), if any. */
+function storedUser(): SignedIn | null {
+  try {
+    const user = JSON.parse(localStorage.getItem(USER_KEY) ?? 'null') as SignedIn | null;
+    return user && typeof user.userId === 'string' && typeof user.role === 'string' ? user : null;
+  } catch {
+    return null;
   }
 }
 

@@ -11,7 +11,8 @@ const AFFECTS: Record<string, (payload: { ticketId?: string; visitId?: string; e
   'ticket.updated': (p) => [['tickets'], ['ticket', p.ticketId]],
   'visit.assigned': (p) => [['visits'], ['ticket', p.ticketId]],
   'visit.eta': (p) => [['ticket', p.ticketId]],
-  'visit.updated': (p) => [['visits'], ['tickets'], ['ticket', p.ticketId]],
+  // The feed too: a visit's windows changed, or it was taken, cancelled or opened again.
+  'visit.updated': (p) => [['visits'], ['tickets'], ['ticket', p.ticketId], ['feed']],
   'expert.updated': () => [['visits'], ['feed']],
   'feed.visit-opened': () => [['feed']],
   'feed.visit-taken': () => [['feed']],

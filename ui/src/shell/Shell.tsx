@@ -17,8 +17,8 @@ export function Shell({ user, children }: { user: SignedIn; children: ReactNode 
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Menu" />
             <Title order={4}>Sysops Squad</Title>
           </Group>
-          <Group>
-            <Text size="sm" c="dimmed" data-testid="signed-in-as">
+          <Group gap="xs" wrap="nowrap">
+            <Text size="sm" c="dimmed" data-testid="signed-in-as" visibleFrom="sm">
               {user.email}
             </Text>
             <Badge variant="light">{user.role}</Badge>

@@ -22,6 +22,7 @@ export function navigationOf(role: Role): NavItem[] {
       return [
         { to: '/field', label: 'Open visits', exact: true },
         { to: '/field/schedule', label: 'My schedule' },
+        { to: '/field/kb', label: 'Knowledge base' },
       ];
     default:
       return [{ to: '/staff', label: 'Overview', exact: true }];

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { route } from '../http/route';
+import { ApiServices } from '../services';
+
+/** What the web app needs to know of the server's configuration (nothing secret). */
+const WebAppConfig = z.strictObject({
+  mapTiles: z
+    .strictObject({
+      url: z.string().describe('Leaflet tile URL template ({z}/{x}/{y}, optionally {s}): MAP_TILE_URL'),
+      attribution: z.string().describe('The credit the tile provider requires, shown on every map: MAP_TILE_ATTRIBUTION'),
+    })
+    .nullable()
+    .describe('The tiles of the visit maps; null when maps are off (the address is shown without a map)'),
+});
+
+export const webAppRoutes = [
+  route({
+    method: 'get',
+    path: '/web-app/config',
+    operationId: 'getWebAppConfig',
+    summary: "The server settings the web app reads at start: the maps' tile server and its attribution",
+    tag: 'Web app',
+    roles: 'public',
+    success: 200,
+    response: WebAppConfig,
+    async handler(_request, services: ApiServices) {
+      // Settings change with a restart only; the app keeps them for offline use anyway.
+      return { status: 200, body: { mapTiles: services.mapTiles } satisfies z.infer<typeof WebAppConfig>, headers: { 'Cache-Control': 'public, max-age=300' } };
+    },
+  }),
+];
