@@ -1,9 +1,10 @@
-import { Alert, Anchor, Badge, Button, Card, Group, Loader, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Loader, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, must } from '../../api/client';
 import { day, Invoice, money, monthName, useMe } from './account';
+import { LoadFailed } from '../LoadFailed';
 
 const PAGE = 12;
 type Filter = 'all' | 'open' | 'paid' | 'written-off';
@@ -41,12 +42,7 @@ export function BillingPage() {
       <Title order={1} size="h2">Billing history</Title>
       {(me.isPending || (invoices.isPending && !error)) && <Loader aria-label="Loading your invoices" />}
       {error && (
-        <Alert color="red" role="alert" title="Your invoices could not be loaded">
-          {error.message}{' '}
-          <Button variant="subtle" size="compact-sm" onClick={() => void (me.error ? me.refetch() : invoices.refetch())}>
-            Try again
-          </Button>
-        </Alert>
+        <LoadFailed what="Your invoices" error={error} retry={() => me.error ? me.refetch() : invoices.refetch()} />
       )}
       {summary && (
         <SimpleGrid cols={{ base: 1, sm: 4 }} data-testid="billing-summary">

@@ -5,6 +5,7 @@ import { useRef, useState } from 'react';
 import { api, must } from '../../api/client';
 import { brandName, Card as CardView, day, expiryText, maskedCard, ME, problemCode, problemText, useActionKey, useMe } from './account';
 import { brandOf, CardOnFile, digitsOf, expiryOf, numberProblem, tokenize } from './card';
+import { LoadFailed } from '../LoadFailed';
 
 /** The card on file, masked (brand, last four, expiry), and replacing it. */
 export function PaymentMethodPage() {
@@ -18,12 +19,7 @@ export function PaymentMethodPage() {
       </Text>
       {me.isPending && <Loader aria-label="Loading your payment method" />}
       {me.error && (
-        <Alert color="red" role="alert" title="Your payment method could not be loaded">
-          {me.error.message}{' '}
-          <Button variant="subtle" size="compact-sm" onClick={() => void me.refetch()}>
-            Try again
-          </Button>
-        </Alert>
+        <LoadFailed what="Your payment method" error={me.error} retry={() => me.refetch()} />
       )}
       {me.data && (
         <>

@@ -6,6 +6,7 @@ import { api, must } from '../../api/client';
 import type { Body } from '../../api/answers';
 import { useCategories } from './catalog';
 import { day, ME, money, Plan, problemCode, problemText, productName, tierName, useActionKey, useMe, useTiers } from './account';
+import { LoadFailed } from '../LoadFailed';
 
 type Purchase = Body<'/customers/{customerId}/plans', 'post'>;
 
@@ -22,12 +23,7 @@ export function PlansPage() {
       </Text>
       {me.isPending && <Loader aria-label="Loading your plans" />}
       {me.error && (
-        <Alert color="red" role="alert" title="Your plans could not be loaded">
-          {me.error.message}{' '}
-          <Button variant="subtle" size="compact-sm" onClick={() => void me.refetch()}>
-            Try again
-          </Button>
-        </Alert>
+        <LoadFailed what="Your plans" error={me.error} retry={() => me.refetch()} />
       )}
       {me.data && (
         <>

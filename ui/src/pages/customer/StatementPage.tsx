@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Card, Group, List, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Card, Group, List, Loader, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, must } from '../../api/client';
@@ -6,6 +6,7 @@ import type { Answer } from '../../api/answers';
 import { when } from '../format';
 import { day, money, monthName, productName, tierName, useMe } from './account';
 import { invoiceState } from './BillingPage';
+import { LoadFailed } from '../LoadFailed';
 
 type StatementAnswer = Answer<'/customers/{customerId}/invoices/{period}', 'get'>;
 
@@ -35,12 +36,7 @@ export function StatementPage() {
             There is no invoice for {period}: see your billing history for the months billed.
           </Alert>
         ) : (
-          <Alert color="red" role="alert" title="The statement could not be loaded">
-            {error.message}{' '}
-            <Button variant="subtle" size="compact-sm" onClick={() => void (me.error ? me.refetch() : invoice.refetch())}>
-              Try again
-            </Button>
-          </Alert>
+          <LoadFailed what="The statement" error={error} retry={() => me.error ? me.refetch() : invoice.refetch()} />
         ))}
       {invoice.data && <Statement invoice={invoice.data} />}
     </Stack>
