@@ -33,12 +33,18 @@ const BODIES: Record<string, unknown> = {
   'post /visits/:visitId/complete': { notes: 'done' },
   'post /visits/:visitId/close-incomplete': { reason: 'needs-parts' },
   'post /visits/:visitId/extension': { minutes: 30 },
+  // The expert's own values again (the later tests need exp-test as the harness made them).
+  'put /experts/:expertId/service-area': { homeLocation: { lat: 42.1015, lon: -72.5898 }, serviceArea: { kind: 'radius', radiusKm: 30 } },
+  'put /experts/:expertId/availability': { availability: { timeZone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6].map((d) => (d === 0 || d === 6 ? [] : [{ from: '08:00', to: '18:00' }])) } },
+  'post /experts/:expertId/time-off': { range: { start: '2026-04-01T00:00:00.000Z', end: '2026-04-02T00:00:00.000Z' }, reason: 'holiday' },
 };
 
 const NAMED = /:(ticketId|visitId|customerId)\b/;
+/** Routes on an expert's own profile and calendar. */
+const EXPERT_NAMED = /:expertId\b/;
 
-function routesFor(role: 'customer' | 'expert') {
-  return allRoutes.filter((r) => r.roles !== 'public' && r.roles.includes(role) && NAMED.test(r.path)).map((r) => ({ method: r.method, path: r.path, key: `${r.method} ${r.path}` }));
+function routesFor(role: 'customer' | 'expert', named = NAMED) {
+  return allRoutes.filter((r) => r.roles !== 'public' && r.roles.includes(role) && named.test(r.path)).map((r) => ({ method: r.method, path: r.path, key: `${r.method} ${r.path}` }));
 }
 
 describe('refusals: 403 or 404, one policy over the routes', () => {
@@ -64,8 +70,10 @@ describe('refusals: 403 or 404, one policy over the routes', () => {
   });
   afterAll(() => sys.stop());
 
-  function fill(path: string, ids: { ticketId: string; visitId: string; customerId: string }): string {
+  function fill(path: string, ids: { ticketId: string; visitId: string; customerId: string; expertId?: string }): string {
     return path
+      .replace(':expertId', ids.expertId ?? 'exp-test')
+      .replace(':timeOffId', 'time-off-1')
       .replace(':ticketId', ids.ticketId)
       .replace(':visitId', ids.visitId)
       .replace(':customerId', ids.customerId)
@@ -73,7 +81,7 @@ describe('refusals: 403 or 404, one policy over the routes', () => {
       .replace(':planId', 'plan-1');
   }
 
-  async function call(token: string, route: { method: string; path: string; key: string }, ids: { ticketId: string; visitId: string; customerId: string }) {
+  async function call(token: string, route: { method: string; path: string; key: string }, ids: { ticketId: string; visitId: string; customerId: string; expertId?: string }) {
     const hasBody = route.method !== 'get' && route.method !== 'delete';
     if (hasBody) expect([route.key, BODIES[route.key] !== undefined]).toEqual([route.key, true]);
     return sys.call(route.method.toUpperCase(), fill(route.path, ids), { token, ...(hasBody ? { body: BODIES[route.key] } : {}) });
@@ -98,7 +106,30 @@ describe('refusals: 403 or 404, one policy over the routes', () => {
     expect(await sys.services.events.headPosition()).toBe(head);
   });
 
+  // The expert's own profile and calendar: another expert's (a real one, with a time off to
+  // remove) is refused with 403 and nothing is written, as is a missing one (an expert may know
+  // who the other experts are, so refusing without looking leaks nothing); their own is not refused.
+  it.each(routesFor('expert', EXPERT_NAMED))("an expert is refused another expert's $key with 403, and nothing is written", async (route) => {
+    const admin = await sys.token('admin');
+    const added = await sys.call('POST', '/experts/exp-test/time-off', { token: admin, body: { ...(BODIES['post /experts/:expertId/time-off'] as object), range: { start: '2026-05-01T00:00:00.000Z', end: '2026-05-02T00:00:00.000Z' } } });
+    expect([200, 201]).toContain(added.status);
+    const timeOffId: string = added.body.timeOffId;
+    const path = (expertId: string) => route.path.replace(':expertId', expertId).replace(':timeOffId', timeOffId);
+    const hasBody = route.method !== 'get' && route.method !== 'delete';
+    const send = (token: string, expertId: string) => sys.call(route.method.toUpperCase(), path(expertId), { token, ...(hasBody ? { body: BODIES[route.key] } : {}) });
+    const head = await sys.services.events.headPosition();
+    expectProblem(await send(fran, 'exp-test'), 403);
+    expectProblem(await send(fran, 'zz-missing-expert'), 403);
+    expect(await sys.services.events.headPosition()).toBe(head);
+    const own = await send(expert, 'exp-test');
+    expect([route.key, own.status]).toEqual([route.key, expect.any(Number)]);
+    expect([route.key, own.status < 300]).toEqual([route.key, true]);
+  });
+
   it('covers the routes it should (the customer and expert steps of the ticket and visit)', () => {
+    expect(routesFor('expert', EXPERT_NAMED).map((r) => r.key)).toEqual(
+      expect.arrayContaining(['get /experts/:expertId', 'put /experts/:expertId/availability', 'delete /experts/:expertId/time-off/:timeOffId']),
+    );
     expect(routesFor('customer').map((r) => r.key)).toEqual(expect.arrayContaining(['get /tickets/:ticketId', 'get /customers/:customerId/invoices/:period', 'post /tickets/:ticketId/cancel']));
     expect(routesFor('expert').map((r) => r.key)).toEqual(expect.arrayContaining(['post /tickets/:ticketId/complete', 'post /visits/:visitId/complete', 'post /visits/:visitId/proposals']));
   });
