@@ -6,6 +6,7 @@
  * its queue and ticket histories.
  */
 import { randomUUID } from 'node:crypto';
+import { WeeklyAvailability, withinWeeklyAvailability } from '../../domain/expert/availability';
 import { Answer, ApiClient, inBatches } from '../http/api-client';
 import { Login } from '../http/bench-logins';
 import { newTicketBody } from '../http/ticket-bodies';
@@ -30,6 +31,8 @@ interface Session {
   login: Login;
   /** The expert a login is linked to (an expert does not propose twice for a visit). */
   expertId: string | undefined;
+  /** The expert's weekly hours: the server refuses proposals outside them. */
+  availability: WeeklyAvailability | undefined;
   token: string;
   loggedInAt: number;
   /** A customer's tickets. */
@@ -59,14 +62,25 @@ export function dueForStep(visit: Pick<VisitView, 'status' | 'start'>, now = Dat
   return visit.status !== 'finalized' || (visit.start !== null && Date.parse(visit.start) - now <= EN_ROUTE_LEAD_MS);
 }
 
-/** Up to three whole-hour starts at least two hours ahead that fit the visit's windows. */
-export function proposedStarts(visit: Pick<VisitView, 'durationMinutes' | 'windows'>, now = Date.now()): string[] {
+/**
+ * Up to three whole-hour starts at least two hours ahead that fit the visit's windows and, when
+ * known, the expert's weekly hours (as a real expert would pick them).
+ */
+export function proposedStarts(visit: Pick<VisitView, 'durationMinutes' | 'windows'>, now = Date.now(), availability?: WeeklyAvailability): string[] {
   const starts: string[] = [];
+  const fits = (t: number) => !availability || withinWeeklyAvailability(availability, { start: new Date(t).toISOString(), end: new Date(t + visit.durationMinutes * 60_000).toISOString() });
   for (const window of visit.windows) {
     const end = Date.parse(window.end) - visit.durationMinutes * 60_000;
-    for (let t = Math.ceil(Math.max(Date.parse(window.start), now + 2 * HOUR) / HOUR) * HOUR; t <= end && starts.length < 3; t += HOUR) starts.push(new Date(t).toISOString());
+    for (let t = Math.ceil(Math.max(Date.parse(window.start), now + 2 * HOUR) / HOUR) * HOUR; t <= end && starts.length < 3; t += HOUR) if (fits(t)) starts.push(new Date(t).toISOString());
   }
   return starts;
+}
+
+/** An expert's weekly hours from their profile (the soak stops before it starts when it cannot read them). */
+async function expertHours(api: ApiClient, token: string, expertId: string): Promise<WeeklyAvailability> {
+  const answer = await api.call<{ availability?: WeeklyAvailability }>('GET', `/experts/${expertId}`, { token });
+  if (answer.status !== 200 || !answer.body?.availability) throw new Error(`GET /experts/${expertId}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+  return answer.body.availability;
 }
 
 /** "/visits/abc/proposals?x=1" → "/visits/{id}/proposals". */
@@ -101,7 +115,8 @@ export class SoakMix {
     const mix = new SoakMix(api, recorder);
     const sessions = await inBatches(logins, 8, async (login): Promise<Session> => {
       const { token, user } = await api.signIn(login.email, login.password);
-      return { login, expertId: user.expertId, token, loggedInAt: Date.now(), tickets: [], feed: [], work: [], executing: new Set() };
+      const availability = user.expertId ? await expertHours(api, token, user.expertId) : undefined;
+      return { login, expertId: user.expertId, availability, token, loggedInAt: Date.now(), tickets: [], feed: [], work: [], executing: new Set() };
     });
     for (const session of sessions) mix.byRole.set(session.login.role, [...(mix.byRole.get(session.login.role) ?? []), session]);
     return mix;
@@ -178,11 +193,11 @@ export class SoakMix {
   }
 
   private async propose(s: Session): Promise<void> {
-    const proposable = (v: VisitView) => proposedStarts(v).length > 0 && !v.proposals?.some((p) => p.expertId === s.expertId);
+    const proposable = (v: VisitView) => proposedStarts(v, Date.now(), s.availability).length > 0 && !v.proposals?.some((p) => p.expertId === s.expertId);
     let visit = s.feed.shift();
     while (visit && !proposable(visit)) visit = s.feed.shift();
     if (!visit) return this.readFeed(s);
-    await this.call(s, 'POST', `/visits/${visit.visitId}/proposals`, { starts: proposedStarts(visit) }, { 'idempotency-key': `soak-${randomUUID()}` });
+    await this.call(s, 'POST', `/visits/${visit.visitId}/proposals`, { starts: proposedStarts(visit, Date.now(), s.availability) }, { 'idempotency-key': `soak-${randomUUID()}` });
   }
 
   /** The next step of a visit the expert is on; their schedule is read when they have nothing to do. */
