@@ -62,6 +62,18 @@ describe("an expert's weekly hours and time off", () => {
     expect((await bookingsOf(mona)).find((b) => b.visitId === visitId)?.range).toEqual({ start: at(3, '11:00'), end: at(3, '12:00') });
   });
 
+  it("the feed offers as starts only those inside the expert's hours and the customer's window, and each one is accepted", async () => {
+    const { visitIds } = await openTicket(sys, customer, oneHourWasher(windowOn(6, '10:00', '16:00')));
+    const visitId = visitIds[0]!;
+    const offered = async (token: string) => (await sys.call('GET', '/visits/feed', { token })).body.visits.find((v: { visitId: string }) => v.visitId === visitId)?.openStarts;
+    // Mona works 08:00–12:00: from the window's 10:00 to the last start that ends by noon.
+    expect(await offered(monaToken)).toEqual([at(6, '10:00'), at(6, '10:30'), at(6, '11:00')]);
+    // The harness's expert works 08:00–18:00: the whole window.
+    expect(await offered(expert)).toEqual(['10:00', '10:30', '11:00', '11:30', '12:00', '12:30', '13:00', '13:30', '14:00', '14:30', '15:00'].map((t) => at(6, t)));
+    const proposed = await sys.call('POST', `/visits/${visitId}/proposals`, { token: monaToken, body: { starts: await offered(monaToken) } });
+    expect(proposed.status).toBeLessThan(300);
+  });
+
   it('the feed shows only visits with a start inside the hours, clear of time off and bookings', async () => {
     const afternoon = (await openTicket(sys, customer, oneHourWasher(windowOn(4, '13:00', '17:00')))).visitIds[0]!;
     const morning = (await openTicket(sys, customer, oneHourWasher(windowOn(5, '08:00', '12:00')))).visitIds[0]!;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
-import { hasOpenStart } from '../../domain/expert/availability';
+import { hasOpenStart, openStarts } from '../../domain/expert/availability';
 import { ExpertCalendar, servesLocation } from '../../domain/expert/expert';
 import { hasSkills } from '../../domain/visit/plan-rules';
 import { IncompleteReason, VisitCommand } from '../../domain/visit/visit';
@@ -74,7 +74,10 @@ type VisitDetail = z.infer<typeof VisitDetail>;
 
 const ScheduledVisit = VisitView.extend({ contact: VisitContact.nullable().describe("Whom to see and where; null when the customer's profile is not known") });
 
-const VisitFeed = z.strictObject({ visits: z.array(VisitView).describe('Earliest planned first') });
+const FeedVisit = VisitView.extend({
+  openStarts: z.array(z.string()).describe("Starts you can propose: every half hour ahead at which the whole visit fits one of the customer's windows and your weekly hours, clear of your time off and bookings"),
+});
+const VisitFeed = z.strictObject({ visits: z.array(FeedVisit).describe('Earliest planned first') });
 const MySchedule = z.strictObject({
   scheduled: z.array(ScheduledVisit).describe('Visits you are on, by start, with whom to see and where (closed ones only with includeClosed=true)'),
   proposed: z.array(VisitView).describe('Open visits you proposed for or were assigned to'),
@@ -150,11 +153,25 @@ export function calendarOf(expert: ExpertDoc): ExpertCalendar {
  * their weekly hours, clear of their time off and bookings? (What the feed shows.)
  */
 function fitsCalendar(visit: VisitDoc, expert: ExpertDoc, now: Date): boolean {
-  const busy = [...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)];
-  return visit.windows.some((w) => {
-    const ahead = { start: new Date(Math.max(Date.parse(w.start), now.getTime())).toISOString(), end: w.end };
-    return Date.parse(ahead.start) < Date.parse(ahead.end) && hasOpenStart(expert.availability, busy, ahead, visit.durationMinutes);
-  });
+  const busy = busyTimes(expert);
+  return windowsAhead(visit, now).some((w) => hasOpenStart(expert.availability, busy, w, visit.durationMinutes));
+}
+
+/** The starts the feed offers the expert for the visit (the proposal dialog lists them). */
+function proposableStarts(visit: VisitDoc, expert: ExpertDoc, now: Date): string[] {
+  const busy = busyTimes(expert);
+  return [...new Set(windowsAhead(visit, now).flatMap((w) => openStarts(expert.availability, busy, w, visit.durationMinutes)))].sort();
+}
+
+function busyTimes(expert: ExpertDoc) {
+  return [...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)];
+}
+
+/** The part of each customer window still ahead of `now`. */
+function windowsAhead(visit: VisitDoc, now: Date) {
+  return visit.windows
+    .map((w) => ({ start: new Date(Math.max(Date.parse(w.start), now.getTime())).toISOString(), end: w.end }))
+    .filter((w) => Date.parse(w.start) < Date.parse(w.end));
 }
 
 function expertIdOf(user: AuthUser): string {
@@ -247,7 +264,7 @@ export const visitRoutes = [
         if (feed.length >= query.limit) break;
         if (inFeed(visit, expert) && fitsCalendar(visit, expert, now)) feed.push(visit);
       }
-      return { status: 200, body: { visits: feed.map(visitView) } satisfies z.infer<typeof VisitFeed> };
+      return { status: 200, body: { visits: feed.map((v) => ({ ...visitView(v), openStarts: proposableStarts(v, expert, now) })) } satisfies z.infer<typeof VisitFeed> };
     },
   }),
   route({

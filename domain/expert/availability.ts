@@ -298,3 +298,22 @@ export function hasOpenStart(availability: WeeklyAvailability, busy: readonly Ti
   }
   return false;
 }
+
+/**
+ * The starts an expert can offer for a visit of `durationMinutes` in `window`: every
+ * `stepMinutes` on the clock at which the whole visit lies inside the weekly slots and clear of
+ * every `busy` range (what the proposal dialog lists; each one passes the Expert's checks).
+ */
+export function openStarts(availability: WeeklyAvailability, busy: readonly TimeRange[], window: TimeRange, durationMinutes: number, stepMinutes = 30): string[] {
+  const length = durationMinutes * MINUTE;
+  const step = stepMinutes * MINUTE;
+  const blocked = busy.map((b) => [ms(b.start), ms(b.end)] as const).filter(([a, b]) => a < ms(window.end) && ms(window.start) < b);
+  const starts: string[] = [];
+  for (const stretch of availableStretches(availability, window)) {
+    const end = ms(stretch.end);
+    for (let at = Math.ceil(ms(stretch.start) / step) * step; at + length <= end; at += step) {
+      if (!blocked.some(([a, b]) => a < at + length && at < b)) starts.push(new Date(at).toISOString());
+    }
+  }
+  return starts;
+}

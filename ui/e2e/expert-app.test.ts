@@ -108,7 +108,7 @@ describeInBrowser('web app: the expert app on a phone', () => {
     return { ticketId, visitId: visitIds[0]! };
   };
 
-  it('feed: live, proposing (a refused start says why), withdrawing; the time to interactive is measured', async () => {
+  it("feed: live, proposing (only starts inside the expert's hours are offered), withdrawing; the time to interactive is measured", async () => {
     // Two experts needed: one proposal keeps it open (so it can be withdrawn).
     const pair = await openTicket(
       sys,
@@ -152,13 +152,12 @@ describeInBrowser('web app: the expert app on a phone', () => {
     const door = page.getByTestId('feed-visit').filter({ hasText: 'Door will not open' });
     await door.waitFor({ timeout: 20_000 });
 
-    // A start outside the expert's hours (08:00–18:00): refused, with their hours, in the dialog.
+    // Only starts inside the expert's hours (08:00–18:00) are offered: of the 17:00–20:00 window, 17:00 alone.
     await door.getByRole('button', { name: 'Propose times' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByText(/18:00/).first().click();
-    await dialog.getByRole('button', { name: /^Propose 1 start$/ }).click();
-    const refusal = dialog.getByRole('alert');
-    await expect(refusal.textContent()).resolves.toMatch(/Outside availability.*08:00–18:00/);
+    const offered = dialog.getByRole('group', { name: /Starts that fit/ }).locator('label');
+    await offered.first().waitFor();
+    await expect(offered.allTextContents()).resolves.toEqual([expect.stringMatching(/17:00/)]);
     await axe(page, 'propose dialog');
     await page.keyboard.press('Escape');
 

@@ -3,7 +3,7 @@ import { command, TEST_NOW } from '../../../testing/commands';
 import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
 import { overlaps, TimeRange } from '../../shared/time';
-import { availableStretches, hasOpenStart, openHoursOn, withinWeeklyAvailability } from '../availability';
+import { availableStretches, hasOpenStart, openHoursOn, openStarts, withinWeeklyAvailability } from '../availability';
 import {
   Booking,
   bookingsOf,
@@ -464,6 +464,28 @@ describe('Expert', () => {
       expect(hasOpenStart(newYork, [range('14:00', '17:00')], window, 120)).toBe(false);
       expect(hasOpenStart(newYork, [range('14:00', '17:00')], window, 60)).toBe(true);
       expect(hasOpenStart(newYork, [], { start: '2026-03-07T12:00:00.000Z', end: '2026-03-08T23:00:00.000Z' }, 30)).toBe(false); // a weekend
+    });
+    it('openStarts: every half hour at which the whole visit fits the hours, clear of busy times', () => {
+      const window = range('12:00', '18:00'); // 07:00–13:00 in New York: open from 08:00 (13:00Z)
+      expect(openStarts(newYork, [], window, 180)).toEqual(['13:00', '13:30', '14:00', '14:30', '15:00'].map(tue));
+      expect(openStarts(newYork, [range('15:00', '16:00')], window, 60)).toEqual(['13:00', '13:30', '14:00', '16:00', '16:30', '17:00'].map(tue));
+      expect(openStarts(newYork, [], window, 301)).toEqual([]);
+    });
+    it('openStarts: each start passes the hours and busy checks, and there is one only when hasOpenStart says so', () => {
+      const hour = fc.integer({ min: 0, max: 47 }).map((h) => new Date(Date.parse('2026-03-03T00:00:00.000Z') + h * 3_600_000).toISOString());
+      const arbRange = fc.tuple(hour, fc.integer({ min: 1, max: 12 })).map(([start, hours]) => ({ start, end: new Date(Date.parse(start) + hours * 3_600_000).toISOString() }));
+      fc.assert(
+        fc.property(arbRange, fc.array(arbRange, { maxLength: 3 }), fc.integer({ min: 15, max: 300 }), (window, busy, minutes) => {
+          const starts = openStarts(newYork, busy, window, minutes);
+          for (const start of starts) {
+            const visit = { start, end: new Date(Date.parse(start) + minutes * 60_000).toISOString() };
+            expect(withinWeeklyAvailability(newYork, visit) && Date.parse(window.start) <= Date.parse(start) && Date.parse(visit.end) <= Date.parse(window.end)).toBe(true);
+            expect(busy.some((b) => Date.parse(b.start) < Date.parse(visit.end) && Date.parse(start) < Date.parse(b.end))).toBe(false);
+          }
+          if (starts.length > 0) expect(hasOpenStart(newYork, busy, window, minutes)).toBe(true);
+        }),
+        { numRuns: 500 },
+      );
     });
     it('calendarConflict: outside the hours, time off, other bookings (optionally not)', () => {
       const state = fold(onboarded, hoursChanged(newYork), booked('v1', range('15:00', '16:00')), timeOff('t1', range('18:00', '19:00'), 'school run'));

@@ -5762,6 +5762,8 @@ export interface operations {
                                 /** @description The start helpdesk assigned the expert to */
                                 start: string;
                             }[];
+                            /** @description Starts you can propose: every half hour ahead at which the whole visit fits one of the customer's windows and your weekly hours, clear of your time off and bookings */
+                            openStarts: string[];
                         }[];
                     };
                 };

@@ -1,7 +1,7 @@
 import { Alert, Badge, Button, Card, Chip, Group, Loader, Modal, Stack, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, must } from '../../api/client';
 import type { Answer } from '../../api/answers';
 import { SignedIn } from '../../auth/session';
@@ -9,7 +9,6 @@ import { useOnline } from '../../offline/OfflineProvider';
 import { timeOfDay, when } from '../format';
 import { useCommand } from './command';
 import { ProblemAlert } from './ProblemAlert';
-import { startsIn } from './starts';
 
 type FeedVisit = Answer<'/visits/feed', 'get'>['visits'][number];
 
@@ -130,7 +129,8 @@ function FeedCard({ visit, user, onPropose }: { visit: FeedVisit; user: SignedIn
 }
 
 function ProposeSlots({ visit, mine, onClose }: { visit: FeedVisit; mine: string[]; onClose: () => void }) {
-  const options = useMemo(() => startsIn(visit.windows, visit.durationMinutes), [visit]);
+  // The server's list: inside the customer's windows and this expert's hours, clear of their calendar.
+  const options = visit.openStarts;
   const [picked, setPicked] = useState<string[]>(mine.filter((s) => options.includes(s)));
   const small = useMediaQuery('(max-width: 36em)');
   const propose = useCommand({ sent: 'Proposed', onDone: onClose });
@@ -139,9 +139,9 @@ function ProposeSlots({ visit, mine, onClose }: { visit: FeedVisit; mine: string
     <Modal opened onClose={onClose} title={`Propose starts: ${visit.skills.join(', ')}, ${visit.durationMinutes} min`} size="lg" fullScreen={small} closeButtonProps={{ 'aria-label': 'Close' }}>
       <Stack>
         {visit.problem && <Text size="sm">{visit.problem}</Text>}
-        {options.length === 0 && <Text c="gray.7">No start fits the customer's windows any more.</Text>}
+        {options.length === 0 && <Text c="gray.7">No start fits both the customer's windows and your hours any more.</Text>}
         <Chip.Group multiple value={picked} onChange={setPicked}>
-          <Group gap="xs" role="group" aria-label="Starts that fit the customer's windows">
+          <Group gap="xs" role="group" aria-label="Starts that fit the customer's windows and your hours">
             {options.map((start) => (
               <Chip key={start} value={start} size="md">
                 {when(start)}
