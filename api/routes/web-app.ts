@@ -11,6 +11,7 @@ const WebAppConfig = z.strictObject({
     })
     .nullable()
     .describe('The tiles of the visit maps; null when maps are off (the address is shown without a map)'),
+  enRouteLeadMinutes: z.number().int().describe('An expert may go on their way at most this many minutes before the visit starts: EN_ROUTE_LEAD_MIN'),
 });
 
 export const webAppRoutes = [
@@ -25,7 +26,7 @@ export const webAppRoutes = [
     response: WebAppConfig,
     async handler(_request, services: ApiServices) {
       // Settings change with a restart only; the app keeps them for offline use anyway.
-      return { status: 200, body: { mapTiles: services.mapTiles } satisfies z.infer<typeof WebAppConfig>, headers: { 'Cache-Control': 'public, max-age=300' } };
+      return { status: 200, body: { mapTiles: services.mapTiles, enRouteLeadMinutes: services.enRouteLeadMinutes } satisfies z.infer<typeof WebAppConfig>, headers: { 'Cache-Control': 'public, max-age=300' } };
     },
   }),
 ];

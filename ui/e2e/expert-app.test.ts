@@ -227,8 +227,12 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await shot(page, 'expert-article');
     await page.getByRole('button', { name: '‹ Back' }).click();
 
+    // "On my way" only from EN_ROUTE_LEAD_MIN (120) before the start; the open page shows it when due.
+    await expect(page.getByTestId('set-off-from').textContent()).resolves.toMatch(/from Wed 4 Mar.*08:00/);
+    await expect(page.getByRole('button', { name: 'On my way' }).count()).resolves.toBe(0);
     // Step by step, the morning of the visit.
     await setClock(page, '2026-03-04T09:30:00.000Z');
+    await page.clock.runFor(31_000);
     await page.getByRole('button', { name: 'On my way' }).click();
     await page.getByTestId('visit-status').getByText('en-route').waitFor();
     await page.getByRole('button', { name: 'I have arrived' }).click();

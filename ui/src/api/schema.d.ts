@@ -7505,6 +7505,8 @@ export interface operations {
                             /** @description The credit the tile provider requires, shown on every map: MAP_TILE_ATTRIBUTION */
                             attribution: string;
                         } | null;
+                        /** @description An expert may go on their way at most this many minutes before the visit starts: EN_ROUTE_LEAD_MIN */
+                        enRouteLeadMinutes: number;
                     };
                 };
             };

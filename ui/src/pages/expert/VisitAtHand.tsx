@@ -2,7 +2,7 @@ import { Anchor, Badge, Button, Card, Group, Loader, NumberInput, Select, Stack,
 import { TimeInput } from '@mantine/dates';
 import { QueryClient, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, must } from '../../api/client';
 import type { Answer } from '../../api/answers';
@@ -100,7 +100,7 @@ export function VisitAtHand() {
       <BackToSchedule />
       <Group justify="space-between" wrap="nowrap" align="flex-start">
         <Title order={1} size="h2">{v.skills.join(', ')}</Title>
-        <Badge size="lg" color={statusColor(status)} variant="dot" data-testid="visit-status">
+        <Badge size="lg" color={statusColor(status)} variant="dot" data-testid="visit-status" style={{ flexShrink: 0 }}>
           {status}
         </Badge>
       </Group>
@@ -210,6 +210,16 @@ function Where({ visit }: { visit: Visit }) {
   );
 }
 
+/** Renders again every half minute until `at` (a page left open all morning shows the step when it is due). */
+function useRenderUntil(at: number | null): void {
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (at === null || Date.now() >= at) return;
+    const timer = setInterval(() => setTick((n) => n + 1), 30_000);
+    return () => clearInterval(timer);
+  }, [at]);
+}
+
 /** Each step the visit's status allows now. */
 function Steps({ visit: v, status }: { visit: Visit; status: string }) {
   // Unless the expert sets it: half an hour from when they tap "On my way" (the page may have been open for hours).
@@ -226,18 +236,28 @@ function Steps({ visit: v, status }: { visit: Visit; status: string }) {
   const take = (command: StepCommand) => step.mutate({ command, label: label(STEP_NAMES[command.step]) });
   const etaIso = () => (eta === null ? dayjs().add(30, 'minute') : dayjs(`${dayjs().format('YYYY-MM-DD')}T${eta}`)).toDate().toISOString();
   const notes = useNotes(v.visitId);
+  const lead = useWebAppConfig().data?.enRouteLeadMinutes;
+  const setOffFrom = lead !== undefined && v.start ? Date.parse(v.start) - lead * 60_000 : null;
+  useRenderUntil(setOffFrom);
 
   return (
     <Stack gap="sm" component="section" aria-label="Steps of the visit">
       <ProblemAlert error={step.error ?? extend.error} />
       {status === 'finalized' && (
         <Card withBorder>
-          <Group align="flex-end" wrap="wrap">
-            <TimeInput label="Arriving around" value={etaShown} onChange={(e) => setEta(e.currentTarget.value)} />
-            <Button onClick={() => take({ ...on, step: 'en-route', body: { eta: etaIso() } })} loading={step.isPending}>
-              On my way
-            </Button>
-          </Group>
+          {setOffFrom && Date.now() < setOffFrom ? (
+            // The server refuses "on my way" earlier than this (the customer would be told too soon).
+            <Text size="sm" data-testid="set-off-from">
+              You can say you are on your way from {when(new Date(setOffFrom).toISOString())}.
+            </Text>
+          ) : (
+            <Group align="flex-end" wrap="wrap">
+              <TimeInput label="Arriving around" value={etaShown} onChange={(e) => setEta(e.currentTarget.value)} />
+              <Button onClick={() => take({ ...on, step: 'en-route', body: { eta: etaIso() } })} loading={step.isPending}>
+                On my way
+              </Button>
+            </Group>
+          )}
         </Card>
       )}
       {status === 'en-route' && (
