@@ -70,7 +70,7 @@ describe('projections', () => {
 
   it('projects every event once, in batches, and keeps the checkpoint with the documents', async () => {
     await seed(30);
-    const engine = new ProjectionEngine(events, documents, [activityProjection, auditTrailProjection], undefined, { batchSize: 7 });
+    const engine = new ProjectionEngine(events, documents, [activityProjection, auditTrailProjection], { batchSize: 7 });
     await engine.start();
     expect(await engine.waitFor(await events.headPosition(), { timeoutMs: 5000 })).toBe(true);
     const readModels = new ReadModels(documents, [activityProjection, auditTrailProjection]);
@@ -92,7 +92,7 @@ describe('projections', () => {
 
   it('resumes from its checkpoint after a restart without applying anything twice', async () => {
     await seed(20);
-    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    let engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     await engine.waitFor(20, { timeoutMs: 5000 });
     await engine.stop();
@@ -100,7 +100,7 @@ describe('projections', () => {
 
     await seed(10, '2026-04-0');
     documents = new EmbeddedDocumentStore({ path: join(dir, 'documents.db') });
-    engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     expect(await engine.waitFor(30, { timeoutMs: 5000 })).toBe(true);
     const total = await documents.collection(physicalName(DAILY_ACTIVITY, 'v1')).aggregate([{ $group: { _id: null, n: { $sum: '$events' } } }]);
@@ -110,7 +110,7 @@ describe('projections', () => {
 
   it('an index added to a projection is created on its live collections at the next start, without a rebuild', async () => {
     await seed(12);
-    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    let engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     await engine.waitFor(12, { timeoutMs: 5000 });
     await engine.stop();
@@ -118,7 +118,7 @@ describe('projections', () => {
       ...activityProjection,
       collections: { [DAILY_ACTIVITY]: [...activityProjection.collections[DAILY_ACTIVITY]!, { keys: { events: -1 }, name: 'by_events' }] },
     };
-    engine = new ProjectionEngine(events, documents, [withIndex], undefined);
+    engine = new ProjectionEngine(events, documents, [withIndex]);
     await engine.start();
     const days = documents.collection(physicalName(DAILY_ACTIVITY, 'v1'));
     const busiest = await documents.explain(() => days.find({}, { sort: { events: -1 }, limit: 1 }));
@@ -130,7 +130,7 @@ describe('projections', () => {
   });
 
   it('waitFor answers false when the position is not reached in time', async () => {
-    const engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    const engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     expect(await engine.waitFor(99, { timeoutMs: 50 })).toBe(false);
     await engine.stop();
@@ -149,7 +149,7 @@ describe('projections', () => {
       },
     };
     await seed(6);
-    const engine = new ProjectionEngine(events, documents, [fragile, activityProjection], undefined, { batchSize: 100 });
+    const engine = new ProjectionEngine(events, documents, [fragile, activityProjection], { batchSize: 100 });
     await engine.start();
     expect(await engine.waitFor(6, { timeoutMs: 5000, projections: ['activity'] })).toBe(true);
     await new Promise((r) => setTimeout(r, 150));
@@ -296,7 +296,7 @@ describe('projections', () => {
 
   it('a version bump rebuilds in the background, the old version serves until the switch, then is dropped', async () => {
     await seed(10);
-    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    let engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     await engine.waitFor(10, { timeoutMs: 5000 });
     await engine.stop();
@@ -313,7 +313,7 @@ describe('projections', () => {
     const before = await (await readModels.collection(DAILY_ACTIVITY)).find({});
     expect(before.every((d) => d.v === undefined)).toBe(true);
 
-    engine = new ProjectionEngine(events, documents, [v2], readModels, { batchSize: 2 });
+    engine = new ProjectionEngine(events, documents, [v2], { batchSize: 2, onSwitch: () => readModels.refresh() });
     await engine.start();
     expect(await engine.waitFor(10, { timeoutMs: 5000 })).toBe(true);
     for (let i = 0; i < 50 && (await new ProjectionRegistry(documents).active('activity'))?.version !== 2; i++) await new Promise((r) => setTimeout(r, 10));
@@ -416,7 +416,7 @@ describe('projections', () => {
       },
     };
     await seed(2);
-    const engine = new ProjectionEngine(events, documents, [stubborn], undefined);
+    const engine = new ProjectionEngine(events, documents, [stubborn]);
     await engine.start();
     await new Promise((r) => setTimeout(r, 400));
     const [status] = await engine.status();
@@ -456,7 +456,7 @@ describe('projections', () => {
         const store = new InMemoryEventStore();
         const docs = new EmbeddedDocumentStore({ path: ':memory:' });
         const projections = [activityProjection, auditTrailProjection];
-        const engine = new ProjectionEngine(store, docs, projections, undefined, { batchSize: 3 });
+        const engine = new ProjectionEngine(store, docs, projections, { batchSize: 3 });
         await engine.start();
         // Incremental: appends arrive while the projections are live.
         const positions: number[] = [];

@@ -27,7 +27,7 @@ describe('paid-customers read model', () => {
     await events.appendToStream('invoice-c2:2026-03', [paid('c2', '2026-03', '2026-04-01T00:00:00.000Z')]); // older, late
     const documents = new EmbeddedDocumentStore({ path: ':memory:' });
     const readModels = new ReadModels(documents, [paidCustomersProjection]);
-    const engine = new ProjectionEngine(events, documents, [paidCustomersProjection], readModels);
+    const engine = new ProjectionEngine(events, documents, [paidCustomersProjection], { onSwitch: () => readModels.refresh() });
     await engine.start();
     expect(await engine.waitFor(await events.headPosition())).toBe(true);
 
