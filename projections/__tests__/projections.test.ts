@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
-import { Document, DocumentStore } from '../../document-store/port';
+import { DocumentStore } from '../../document-store/port';
 import { InMemoryEventStore } from '../../event-store/memory';
 import { EventStore, NewEvent } from '../../event-store/port';
 import { ReadModels } from '../../read-models/read-models';
+import { nonAtomic, readModelDocuments } from '../../testing/projection-specification';
 import { activityProjection, DAILY_ACTIVITY } from '../activity/projection';
 import { applyBatch } from '../apply';
 import { AUDIT_TRAIL, auditTrailProjection } from '../audit-trail/projection';
@@ -26,26 +27,7 @@ function event(type: string, at: string, data: unknown = {}): NewEvent {
   };
 }
 
-/** Non-atomic view of the embedded store, to exercise the MongoDB idempotency path. */
-function nonAtomic(store: DocumentStore): DocumentStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'atomic') return false;
-      if (prop === 'transaction') return <R>(work: (s: DocumentStore) => Promise<R>) => work(receiver as DocumentStore);
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-async function dump(documents: DocumentStore, projection: Projection, suffix: string): Promise<Record<string, Document[]>> {
-  const out: Record<string, Document[]> = {};
-  for (const logical of Object.keys(projection.collections)) {
-    const docs = await documents.collection(physicalName(logical, suffix)).find({}, { sort: { _id: 1 } });
-    out[logical] = docs.map(({ _position, ...rest }) => rest as Document);
-  }
-  return out;
-}
+const dump = readModelDocuments;
 
 describe('projections', () => {
   let dir: string;
