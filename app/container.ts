@@ -19,11 +19,13 @@ import { chooseChannels } from '../notifications/dev-outbox';
 import { OutboxDispatcher } from '../notifications/dispatcher';
 import { DocumentOutbox } from '../notifications/outbox-store';
 import { SurveyTokens } from '../notifications/survey-tokens';
+import { AllSagasDependencies, allSagas } from '../sagas/all';
 import { Deadlines } from '../sagas/deadlines';
 import { SagaEngine } from '../sagas/engine';
-import { MATCHING, matchingSaga } from '../sagas/matching';
-import { NOTIFICATIONS_SAGA, notificationsSaga } from '../sagas/notifications';
+import { MATCHING } from '../sagas/matching';
+import { NOTIFICATIONS_SAGA } from '../sagas/notifications';
 import { Clock } from '../sagas/process-manager';
+import { SeedSystemDependencies } from '../seed/system';
 import { secretOrDevelopmentDefault } from './secrets';
 import { TokenService } from '../api/auth/tokens';
 import { ApiServices } from '../api/services';
@@ -51,16 +53,14 @@ export function createContainer(config: Config, logger: Logger): Container {
     .toDynamicValue((ctx) => new ReadModels(ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<readonly Projection[]>(TOKENS.Projections)));
   container
     .bind<ProjectionEngine>(TOKENS.ProjectionEngine)
-    .toDynamicValue(
-      (ctx) =>
-        new ProjectionEngine(
-          ctx.get<EventStore>(TOKENS.EventStore),
-          ctx.get<DocumentStore>(TOKENS.DocumentStore),
-          ctx.get<readonly Projection[]>(TOKENS.Projections),
-          ctx.get<ReadModels>(TOKENS.ReadModels),
-          { logger },
-        ),
-    );
+    .toDynamicValue((ctx) => {
+      const readModels = ctx.get<ReadModels>(TOKENS.ReadModels);
+      return new ProjectionEngine(ctx.get<EventStore>(TOKENS.EventStore), ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<readonly Projection[]>(TOKENS.Projections), {
+        // Readers cache which build serves each read model: they forget it as soon as the engine switches one.
+        onSwitch: () => readModels.refresh(),
+        logger,
+      });
+    });
   container.bind<Clock>(TOKENS.Clock).toConstantValue(() => new Date());
   container
     .bind<DocumentOutbox>(TOKENS.Outbox)
@@ -83,12 +83,7 @@ export function createContainer(config: Config, logger: Logger): Container {
   });
   container.bind<SagaEngine>(TOKENS.SagaEngine).toDynamicValue((ctx) => {
     const documents = ctx.get<DocumentStore>(TOKENS.DocumentStore);
-    const outbox = ctx.get<DocumentOutbox>(TOKENS.Outbox);
-    const sagas = [
-      matchingSaga({ config, outbox, experts: new ReadModelExpertDirectory(ctx.get<ReadModels>(TOKENS.ReadModels)) }),
-      notificationsSaga({ outbox, surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens), helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL, timeZone: config.SERVICE_TIME_ZONE }),
-    ];
-    return new SagaEngine(sagas, {
+    return new SagaEngine(allSagas(sagaDependencies(ctx)), {
       events: ctx.get<EventStore>(TOKENS.EventStore),
       documents,
       commands: ctx.get<CommandHandler>(TOKENS.CommandHandler),
@@ -129,6 +124,32 @@ export function createContainer(config: Config, logger: Logger): Container {
     };
   });
   return container;
+}
+
+/** The container, or a binding's resolution context. */
+type Lookup = { get<T>(token: symbol): T };
+
+/** What the sagas are built from, taken out of this process's container. */
+function sagaDependencies(ctx: Lookup): AllSagasDependencies {
+  return {
+    config: ctx.get<Config>(TOKENS.Config),
+    outbox: ctx.get<DocumentOutbox>(TOKENS.Outbox),
+    surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens),
+    experts: new ReadModelExpertDirectory(ctx.get<ReadModels>(TOKENS.ReadModels)),
+  };
+}
+
+/** What the demo seed drives, taken out of this process's container; `engine` must already be started. */
+export function seedSystemDependencies(container: Container, engine: ProjectionEngine): SeedSystemDependencies {
+  return {
+    ...sagaDependencies(container),
+    events: container.get<EventStore>(TOKENS.EventStore),
+    documents: container.get<DocumentStore>(TOKENS.DocumentStore),
+    commands: container.get<CommandHandler>(TOKENS.CommandHandler),
+    outbox: container.get<DocumentOutbox>(TOKENS.Outbox),
+    projections: engine,
+    logger: container.get<Logger>(TOKENS.Logger),
+  };
 }
 
 function createDocumentStore(config: Config, logger: Logger): DocumentStore {

@@ -25,12 +25,12 @@ import { ProjectionEngine } from '../projections/engine';
 import { SagaEngine } from '../sagas/engine';
 import { StoreFileCorrupt } from '../sqlite/store-file';
 import { Projection } from '../projections/projection';
-import { createContainer } from './container';
+import { createContainer, seedSystemDependencies } from './container';
 import { lockDataDir } from './data-lock';
 import { TOKENS } from './tokens';
 import { DEMO_LOGINS, SeedInterrupted, seedDemo } from '../seed/demo';
 import { SeedProgress } from '../seed/marker';
-import { RunningSeedSystem, seedSystemFrom } from '../seed/system';
+import { RunningSeedSystem, startSeedSystem } from '../seed/system';
 
 async function main(): Promise<void> {
   let config;
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   if (seeding && engine) {
     logger.info(interrupted ? 'finishing the demo data interrupted on the last start' : 'the event store is empty: writing demo data (as npm run seed does); set SEED_DEMO=false to skip');
     await seedProgress.running();
-    seedSystem = await seedSystemFrom(container, engine);
+    seedSystem = await startSeedSystem(seedSystemDependencies(container, engine));
     const started = Date.now();
     let logged = '';
     const summary = await seedDemo(seedSystem, {

@@ -2,7 +2,6 @@ import { Logger } from 'pino';
 import { DocumentStore } from '../document-store/port';
 import { StoreDiverged } from '../event-store/continuity';
 import { EventStore, Position } from '../event-store/port';
-import { ReadModels } from '../read-models/read-models';
 import { Projection } from './projection';
 import { physicalName, ProjectionRegistry, Target } from './registry';
 import { ProjectionRunner, RunnerStatus } from './runner';
@@ -24,6 +23,8 @@ export interface EngineOptions {
   now?: () => Date;
   /** How often running runners check their checkpoint against the event store (RunnerOptions). */
   continuityCheckMs?: number;
+  /** Called right after a projection's readers are switched to another build (e.g. so a reader cache forgets the old one). */
+  onSwitch?: () => void;
 }
 
 /**
@@ -43,7 +44,6 @@ export class ProjectionEngine {
     private readonly eventStore: EventStore,
     private readonly documents: DocumentStore,
     private readonly projections: readonly Projection[],
-    private readonly readModels: ReadModels | undefined,
     private readonly options: EngineOptions = {},
   ) {
     this.registry = new ProjectionRegistry(documents);
@@ -91,7 +91,7 @@ export class ProjectionEngine {
     await this.prepare(projection, wanted);
     if (!active) {
       await this.registry.activate(wanted, this.now());
-      this.readModels?.refresh();
+      this.options.onSwitch?.();
       await this.run(projection, wanted, 'active');
       return;
     }
@@ -103,7 +103,7 @@ export class ProjectionEngine {
       void (async () => {
         await this.registry.activate(wanted, this.now());
         entry.role = 'active';
-        this.readModels?.refresh();
+        this.options.onSwitch?.();
         await this.registry.drop(old, Object.keys(projection.collections));
         this.options.logger?.info({ projection: projection.name, version: projection.version }, 'switched readers to the rebuilt read model');
       })();
@@ -143,7 +143,7 @@ export class ProjectionEngine {
       if (!active || active.suffix === entry.runner.target.suffix || active.version !== projection.version) continue;
       this.options.logger?.info({ projection: projection.name, suffix: active.suffix }, 'read model was switched; following');
       await entry.runner.stop();
-      this.readModels?.refresh();
+      this.options.onSwitch?.();
       await this.run(projection, { name: projection.name, version: active.version, suffix: active.suffix }, 'active');
     }
   }

@@ -6,7 +6,7 @@
  * Stop the app first when it runs on the embedded stores (they are locked to one process).
  */
 import { SingleBar, Presets } from 'cli-progress';
-import { createContainer } from '../app/container';
+import { createContainer, seedSystemDependencies } from '../app/container';
 import { lockDataDir } from '../app/data-lock';
 import { TOKENS } from '../app/tokens';
 import { loadConfig } from '../config/config';
@@ -16,7 +16,7 @@ import { EventStore } from '../event-store/port';
 import { ProjectionEngine } from '../projections/engine';
 import { DEFAULT_SIZE, seedDemo } from '../seed/demo';
 import { SeedProgress } from '../seed/marker';
-import { seedSystemFrom } from '../seed/system';
+import { startSeedSystem } from '../seed/system';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const resume = await progress.interrupted();
   if (resume) console.log('An earlier seed was interrupted: finishing it.');
   await progress.running();
-  const sys = await seedSystemFrom(container, engine);
+  const sys = await startSeedSystem(seedSystemDependencies(container, engine));
   const bar = new SingleBar({ format: '{phase} |{bar}| {value}/{total}', hideCursor: true }, Presets.shades_classic);
   let phase = '';
   const started = Date.now();

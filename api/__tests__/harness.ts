@@ -76,7 +76,7 @@ export async function startTestSystem(
   const documents = new EmbeddedDocumentStore({ path: ':memory:' });
   const commands = new CommandHandler(events);
   const readModels = new ReadModels(documents, projections, { ttlMs: 0 });
-  const engine = new ProjectionEngine(events, documents, projections, readModels, { logger });
+  const engine = new ProjectionEngine(events, documents, projections, { logger, onSwitch: () => readModels.refresh() });
   await engine.start();
   const outbox = new DocumentOutbox(documents, { helpdeskEmail: config.HELPDESK_EMAIL, logger, clock: now });
   await outbox.ensureIndexes();

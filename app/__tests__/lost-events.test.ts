@@ -53,7 +53,7 @@ interface Running {
 
 function start(events: EventStore, documents: EmbeddedDocumentStore, continuityCheckMs?: number): Running {
   const logger = pino({ level: 'silent' });
-  const engine = new ProjectionEngine(events, documents, projections, undefined, { logger, ...(continuityCheckMs ? { continuityCheckMs } : {}) });
+  const engine = new ProjectionEngine(events, documents, projections, { logger, ...(continuityCheckMs ? { continuityCheckMs } : {}) });
   const sagas = new SagaEngine([witness], {
     events,
     documents,

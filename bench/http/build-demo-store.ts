@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createContainer } from '../../app/container';
+import { createContainer, seedSystemDependencies } from '../../app/container';
 import { lockDataDir } from '../../app/data-lock';
 import { TOKENS } from '../../app/tokens';
 import { send } from '../../commands/aggregate';
@@ -19,7 +19,7 @@ import { EventStore } from '../../event-store/port';
 import { ProjectionEngine } from '../../projections/engine';
 import { DEFAULT_SIZE, DEMO_LOGINS, seedDemo, SeedSystem } from '../../seed/demo';
 import { SeedProgress } from '../../seed/marker';
-import { seedSystemFrom } from '../../seed/system';
+import { startSeedSystem } from '../../seed/system';
 import { BENCH_LOGINS_FILE, Login } from './bench-logins';
 
 const BENCH_CUSTOMERS = 100;
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   await engine.start();
   const progress = new SeedProgress(container.get<DocumentStore>(TOKENS.DocumentStore));
   await progress.running();
-  const sys = await seedSystemFrom(container, engine);
+  const sys = await startSeedSystem(seedSystemDependencies(container, engine));
   await seedDemo(sys, { onProgress: report });
   const logins = await addBenchLogins(sys);
   await sys.settle();

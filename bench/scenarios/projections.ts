@@ -78,7 +78,7 @@ export const projectionsScenario: Scenario = {
     // Live lag: steady appends, time from the append call to the document being committed.
     const liveEvents = new SqliteEventStore({ path: join(ctx.dir, 'live-events.db'), synchronous: 'FULL' });
     const liveDocuments = new EmbeddedDocumentStore({ path: join(ctx.dir, 'live-documents.db') });
-    const engine = new ProjectionEngine(liveEvents, liveDocuments, [auditTrailProjection], undefined);
+    const engine = new ProjectionEngine(liveEvents, liveDocuments, [auditTrailProjection]);
     await engine.start();
     const total = LIVE_RATE * LIVE_SECONDS;
     bar = ctx.progress(`live: ${LIVE_RATE} appends/s for ${LIVE_SECONDS}s`, total);

@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
-import { Document, DocumentStore } from '../../document-store/port';
+import { DocumentStore } from '../../document-store/port';
 import { InMemoryEventStore } from '../../event-store/memory';
 import { EventStore, NewEvent } from '../../event-store/port';
 import { ReadModels } from '../../read-models/read-models';
+import { nonAtomic, readModelDocuments } from '../../testing/projection-specification';
 import { activityProjection, DAILY_ACTIVITY } from '../activity/projection';
 import { applyBatch } from '../apply';
 import { AUDIT_TRAIL, auditTrailProjection } from '../audit-trail/projection';
@@ -26,26 +27,7 @@ function event(type: string, at: string, data: unknown = {}): NewEvent {
   };
 }
 
-/** Non-atomic view of the embedded store, to exercise the MongoDB idempotency path. */
-function nonAtomic(store: DocumentStore): DocumentStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'atomic') return false;
-      if (prop === 'transaction') return <R>(work: (s: DocumentStore) => Promise<R>) => work(receiver as DocumentStore);
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
-async function dump(documents: DocumentStore, projection: Projection, suffix: string): Promise<Record<string, Document[]>> {
-  const out: Record<string, Document[]> = {};
-  for (const logical of Object.keys(projection.collections)) {
-    const docs = await documents.collection(physicalName(logical, suffix)).find({}, { sort: { _id: 1 } });
-    out[logical] = docs.map(({ _position, ...rest }) => rest as Document);
-  }
-  return out;
-}
+const dump = readModelDocuments;
 
 describe('projections', () => {
   let dir: string;
@@ -70,7 +52,7 @@ describe('projections', () => {
 
   it('projects every event once, in batches, and keeps the checkpoint with the documents', async () => {
     await seed(30);
-    const engine = new ProjectionEngine(events, documents, [activityProjection, auditTrailProjection], undefined, { batchSize: 7 });
+    const engine = new ProjectionEngine(events, documents, [activityProjection, auditTrailProjection], { batchSize: 7 });
     await engine.start();
     expect(await engine.waitFor(await events.headPosition(), { timeoutMs: 5000 })).toBe(true);
     const readModels = new ReadModels(documents, [activityProjection, auditTrailProjection]);
@@ -92,7 +74,7 @@ describe('projections', () => {
 
   it('resumes from its checkpoint after a restart without applying anything twice', async () => {
     await seed(20);
-    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    let engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     await engine.waitFor(20, { timeoutMs: 5000 });
     await engine.stop();
@@ -100,7 +82,7 @@ describe('projections', () => {
 
     await seed(10, '2026-04-0');
     documents = new EmbeddedDocumentStore({ path: join(dir, 'documents.db') });
-    engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     expect(await engine.waitFor(30, { timeoutMs: 5000 })).toBe(true);
     const total = await documents.collection(physicalName(DAILY_ACTIVITY, 'v1')).aggregate([{ $group: { _id: null, n: { $sum: '$events' } } }]);
@@ -110,7 +92,7 @@ describe('projections', () => {
 
   it('an index added to a projection is created on its live collections at the next start, without a rebuild', async () => {
     await seed(12);
-    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    let engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     await engine.waitFor(12, { timeoutMs: 5000 });
     await engine.stop();
@@ -118,7 +100,7 @@ describe('projections', () => {
       ...activityProjection,
       collections: { [DAILY_ACTIVITY]: [...activityProjection.collections[DAILY_ACTIVITY]!, { keys: { events: -1 }, name: 'by_events' }] },
     };
-    engine = new ProjectionEngine(events, documents, [withIndex], undefined);
+    engine = new ProjectionEngine(events, documents, [withIndex]);
     await engine.start();
     const days = documents.collection(physicalName(DAILY_ACTIVITY, 'v1'));
     const busiest = await documents.explain(() => days.find({}, { sort: { events: -1 }, limit: 1 }));
@@ -130,7 +112,7 @@ describe('projections', () => {
   });
 
   it('waitFor answers false when the position is not reached in time', async () => {
-    const engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    const engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     expect(await engine.waitFor(99, { timeoutMs: 50 })).toBe(false);
     await engine.stop();
@@ -149,7 +131,7 @@ describe('projections', () => {
       },
     };
     await seed(6);
-    const engine = new ProjectionEngine(events, documents, [fragile, activityProjection], undefined, { batchSize: 100 });
+    const engine = new ProjectionEngine(events, documents, [fragile, activityProjection], { batchSize: 100 });
     await engine.start();
     expect(await engine.waitFor(6, { timeoutMs: 5000, projections: ['activity'] })).toBe(true);
     await new Promise((r) => setTimeout(r, 150));
@@ -296,7 +278,7 @@ describe('projections', () => {
 
   it('a version bump rebuilds in the background, the old version serves until the switch, then is dropped', async () => {
     await seed(10);
-    let engine = new ProjectionEngine(events, documents, [activityProjection], undefined);
+    let engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
     await engine.waitFor(10, { timeoutMs: 5000 });
     await engine.stop();
@@ -313,7 +295,7 @@ describe('projections', () => {
     const before = await (await readModels.collection(DAILY_ACTIVITY)).find({});
     expect(before.every((d) => d.v === undefined)).toBe(true);
 
-    engine = new ProjectionEngine(events, documents, [v2], readModels, { batchSize: 2 });
+    engine = new ProjectionEngine(events, documents, [v2], { batchSize: 2, onSwitch: () => readModels.refresh() });
     await engine.start();
     expect(await engine.waitFor(10, { timeoutMs: 5000 })).toBe(true);
     for (let i = 0; i < 50 && (await new ProjectionRegistry(documents).active('activity'))?.version !== 2; i++) await new Promise((r) => setTimeout(r, 10));
@@ -416,7 +398,7 @@ describe('projections', () => {
       },
     };
     await seed(2);
-    const engine = new ProjectionEngine(events, documents, [stubborn], undefined);
+    const engine = new ProjectionEngine(events, documents, [stubborn]);
     await engine.start();
     await new Promise((r) => setTimeout(r, 400));
     const [status] = await engine.status();
@@ -456,7 +438,7 @@ describe('projections', () => {
         const store = new InMemoryEventStore();
         const docs = new EmbeddedDocumentStore({ path: ':memory:' });
         const projections = [activityProjection, auditTrailProjection];
-        const engine = new ProjectionEngine(store, docs, projections, undefined, { batchSize: 3 });
+        const engine = new ProjectionEngine(store, docs, projections, { batchSize: 3 });
         await engine.start();
         // Incremental: appends arrive while the projections are live.
         const positions: number[] = [];

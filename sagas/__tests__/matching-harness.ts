@@ -140,7 +140,7 @@ export class MatchingHarness {
   readonly commands = new CommandHandler(this.events);
   readonly deadlines = new Deadlines(this.documents);
   readonly readModels = new ReadModels(this.documents, [expertsProjection, paidCustomersProjection], { ttlMs: 0 });
-  readonly projections = new ProjectionEngine(this.events, this.documents, [expertsProjection, paidCustomersProjection], this.readModels);
+  readonly projections = new ProjectionEngine(this.events, this.documents, [expertsProjection, paidCustomersProjection], { onSwitch: () => this.readModels.refresh() });
   readonly directory = new ReadModelExpertDirectory(this.readModels);
   readonly outbox = new FakeOutbox();
   readonly payments = new PaidCustomersCache(this.readModels);

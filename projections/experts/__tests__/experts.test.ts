@@ -2,10 +2,12 @@ import { send } from '../../../commands/aggregate';
 import { experts } from '../../../commands/expert';
 import { CommandHandler } from '../../../commands/handler';
 import { EmbeddedDocumentStore } from '../../../document-store/embedded';
-import { ExpertCommand } from '../../../domain/expert/expert';
+import { ExpertCommand, ExpertEvent } from '../../../domain/expert/expert';
+import { TicketEvent } from '../../../domain/ticket/ticket';
 import { InMemoryEventStore } from '../../../event-store/memory';
 import { CommandData } from '../../../flows/context';
 import { rankProfile } from '../../../flows/expert-directory';
+import { inStream, specifyProjection } from '../../../testing/projection-specification';
 import { rebuild } from '../../rebuild';
 import { physicalName } from '../../registry';
 import { EXPERTS, ExpertDoc, expertsProjection } from '../projection';
@@ -84,4 +86,35 @@ describe('experts read model', () => {
     expect(after).toMatchObject({ active: false, deactivationReason: 'retired', bookings: [] });
     await documents.close();
   });
+});
+
+describe('experts read model, from events', () => {
+  const spec = specifyProjection(expertsProjection);
+  const onboarded: ExpertEvent = {
+    type: 'ExpertOnboarded',
+    data: {
+      expertId: 'e1',
+      name: 'Ada',
+      contact: { email: 'ada@x.example', phone: '+15550101' },
+      locale: 'en-US',
+      homeLocation: { lat: 42, lon: -72 },
+      serviceArea: { kind: 'radius', radiusKm: 25 },
+      skills: ['washer'],
+      availability: { timeZone: 'UTC', days: Array.from({ length: 7 }, () => [{ from: '08:00', to: '17:00' }]) },
+      feePerVisitCents: 5000,
+      onboardedAt: now.toISOString(),
+    },
+  };
+  const outcome = (ticketId: string, experts: string[]): TicketEvent => ({ type: 'TicketVisitOutcomeRecorded', data: { ticketId, visitId: `${ticketId}.v1`, outcome: 'completed', experts, recordedAt: now.toISOString() } });
+  const rated = (ticketId: string, rating: number): TicketEvent => ({ type: 'TicketSurveyRecorded', data: { ticketId, rating, comments: '', recordedAt: now.toISOString() } });
+
+  it('rates an expert by the surveys of the tickets they worked on', () =>
+    spec
+      .given(...inStream('expert-e1', [onboarded]))
+      .when(...inStream('ticket-t1', [outcome('t1', ['e1']), rated('t1', 5)]), ...inStream('ticket-t2', [outcome('t2', ['e1', 'e2']), rated('t2', 2)]))
+      .then((documents) => {
+        expect(documents[EXPERTS]).toEqual([
+          expect.objectContaining({ _id: 'e1', name: 'Ada', skills: ['washer'], active: true, ratings: [expect.objectContaining({ ticketId: 't1', rating: 5 }), expect.objectContaining({ ticketId: 't2', rating: 2 })], rating: 3.5 }),
+        ]);
+      }));
 });

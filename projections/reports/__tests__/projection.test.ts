@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { EmbeddedDocumentStore } from '../../../document-store/embedded';
-import { Collection, Document, DocumentStore } from '../../../document-store/port';
+import { DocumentStore } from '../../../document-store/port';
 import { InMemoryEventStore } from '../../../event-store/memory';
 import { NewEvent, RecordedEvent } from '../../../event-store/port';
 import { applyBatch } from '../../apply';
 import { rebuild } from '../../rebuild';
-import { physicalName, ProjectionRegistry, Target } from '../../registry';
+import { ProjectionRegistry, Target } from '../../registry';
+import { nonAtomic, readModelDocuments, SpecEvent, specifyProjection } from '../../../testing/projection-specification';
 import { REPORT_DAYS, REPORT_EXPERTS, REPORT_TICKETS, reportsProjection } from '../projection';
 
 const meta = (timestamp: string) => ({ correlationId: 'c', causationId: null, actor: { userId: 'u', role: 'system' }, timestamp });
@@ -25,46 +26,9 @@ const completed = (ticketId: string, at: string) => ev('TicketCompleted', at, { 
 const cancelled = (ticketId: string, at: string) => ev('TicketCancelled', at, { ticketId, reason: 'no longer needed', visitsToRelease: [], closedFlags: [], cancelledAt: at });
 const survey = (ticketId: string, at: string, rating: number) => ev('TicketSurveyRecorded', at, { ticketId, rating, comments: '', recordedAt: at });
 
-/** Every collection of the read model, sorted, without the engine's `_position`. */
-async function dump(documents: DocumentStore, suffix: string): Promise<Record<string, Document[]>> {
-  const out: Record<string, Document[]> = {};
-  for (const logical of Object.keys(reportsProjection.collections)) {
-    const docs = await documents.collection(physicalName(logical, suffix)).find({}, { sort: { _id: 1 } });
-    out[logical] = docs.map(({ _position, ...rest }) => rest as Document);
-  }
-  return out;
-}
-
-/** A view of the store that behaves like MongoDB (no transactions, so the `_position` guard is used). */
-function nonAtomic(store: DocumentStore, failAfterWrites?: { left: number }): DocumentStore {
-  const writes = new Set(['insertOne', 'updateOne', 'updateMany', 'replaceOne', 'deleteOne', 'deleteMany', 'bulkWrite']);
-  const collection = (name: string): Collection => {
-    const inner = store.collection(name);
-    if (!failAfterWrites || name.startsWith('_')) return inner;
-    return new Proxy(inner, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target);
-        if (typeof value !== 'function') return value;
-        if (typeof prop === 'string' && writes.has(prop)) {
-          return (...args: unknown[]) => {
-            if (failAfterWrites.left-- <= 0) throw new Error('crash');
-            return (value as (...a: unknown[]) => unknown).apply(target, args);
-          };
-        }
-        return value.bind(target);
-      },
-    });
-  };
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'atomic') return false;
-      if (prop === 'transaction') return <R>(work: (s: DocumentStore) => Promise<R>) => work(receiver as DocumentStore);
-      if (prop === 'collection') return collection;
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
+const dump = (documents: DocumentStore, suffix: string) => readModelDocuments(documents, reportsProjection, suffix);
+/** Events of one stream, as the spec takes them. */
+const on = (stream: string, ...events: NewEvent[]): SpecEvent[] => events.map((e) => ({ ...e, stream }));
 
 async function target(store: DocumentStore, suffix: string): Promise<Target> {
   const t: Target = { name: reportsProjection.name, version: reportsProjection.version, suffix };
@@ -73,75 +37,73 @@ async function target(store: DocumentStore, suffix: string): Promise<Target> {
 }
 
 describe('reports read model', () => {
-  it('counts tickets, matches, escalations, visits and surveys per day and per expert', async () => {
-    const events = new InMemoryEventStore();
-    // t1: matched after 30 min, first visit closed incomplete, follow-up completed by e2, rated 4.
-    await events.appendToStream('ticket-t1', [opened('t1', T(2, '08:00'), 'normal')]);
-    await events.appendToStream('ticket-t2', [opened('t2', T(2, '09:00'), 'urgent')]);
-    await events.appendToStream('ticket-t3', [opened('t3', T(2, '10:00'), 'low')]);
-    await events.appendToStream('visit-v1', [finalized('v1', 't1', T(2, '08:30'), ['e1'])]);
-    await events.appendToStream('ticket-t2', [escalated('t2', T(2, '09:30')), escalated('t2', T(2, '10:00'))]);
-    await events.appendToStream('visit-v1', [finalized('v1', 't1', T(2, '09:30'), ['e1'])]); // finalized again: not a second match
-    await events.appendToStream('visit-v3', [finalized('v3', 't2', T(2, '11:00'), ['e1'])]);
-    await events.appendToStream('ticket-t3', [cancelled('t3', T(2, '12:00'))]);
-    await events.appendToStream('visit-v1', [closedIncomplete('v1', 't1', T(3, '10:00'), ['e1'])]);
-    await events.appendToStream('ticket-t1', [followUp('t1', T(3, '10:05'))]);
-    await events.appendToStream('visit-v2', [finalized('v2', 't1', T(3, '11:00'), ['e2'])]);
-    await events.appendToStream('visit-v3', [visitCompleted('v3', 't2', T(3, '09:00'), ['e1'])]);
-    await events.appendToStream('ticket-t2', [completed('t2', T(3, '09:10')), survey('t2', T(3, '18:00'), 5)]);
-    await events.appendToStream('visit-v2', [visitCompleted('v2', 't1', T(4, '09:00'), ['e2'])]);
-    await events.appendToStream('ticket-t1', [completed('t1', T(4, '09:30')), survey('t1', T(4, '12:00'), 4)]);
-
-    const documents = new EmbeddedDocumentStore({ path: ':memory:' });
-    const { target: built } = await rebuild(events, documents, reportsProjection, 'rebuild');
-    const { report_days: days, report_experts: experts, report_tickets: tickets } = await dump(documents, built.suffix);
-
-    expect(days).toEqual([
-      {
-        _id: '2026-03-02',
-        day: '2026-03-02',
-        opened: 3,
-        openedByPriority: { normal: 1, urgent: 1, low: 1 },
-        matched: 2,
-        matchMinutesSum: 30 + 120,
-        matchMinutesCount: 2,
-        escalated: 1,
-        cancelled: 1,
-      },
-      {
-        _id: '2026-03-03',
-        day: '2026-03-03',
-        visitsIncomplete: 1,
-        followUps: 1,
-        visitsCompleted: 1,
-        completed: 1,
-        resolutionMinutesSum: 24 * 60 + 10,
-        resolutionMinutesCount: 1,
-        surveys: 1,
-        ratingSum: 5,
-        ratingCounts: { r5: 1 },
-      },
-      {
-        _id: '2026-03-04',
-        day: '2026-03-04',
-        visitsCompleted: 1,
-        completed: 1,
-        resolutionMinutesSum: 2 * 24 * 60 + 90,
-        resolutionMinutesCount: 1,
-        surveys: 1,
-        ratingSum: 4,
-        ratingCounts: { r4: 1 },
-      },
-    ]);
-    // The survey of t1 goes to both experts who worked on it (e1 closed incomplete, e2 completed).
-    expect(experts).toEqual([
-      { _id: 'e1', expertId: 'e1', visitsCompleted: 1, visitsIncomplete: 1, surveys: 2, ratingSum: 9, ratingCounts: { r5: 1, r4: 1 } },
-      { _id: 'e2', expertId: 'e2', visitsCompleted: 1, surveys: 1, ratingSum: 4, ratingCounts: { r4: 1 } },
-    ]);
-    expect(tickets.find((t) => t._id === 't1')).toMatchObject({ openedAt: T(2, '08:00'), priority: 'normal', firstMatchedAt: T(2, '08:30'), experts: ['e1', 'e2'], completedAt: T(4, '09:30'), survey: { rating: 4 } });
-    expect(tickets.find((t) => t._id === 't3')).toMatchObject({ cancelledAt: T(2, '12:00'), firstMatchedAt: null });
-    await documents.close();
-  });
+  it('counts tickets, matches, escalations, visits and surveys per day and per expert', () =>
+    specifyProjection(reportsProjection)
+      .given(
+        // t1: matched after 30 min, first visit closed incomplete, follow-up completed by e2, rated 4.
+        ...on('ticket-t1', opened('t1', T(2, '08:00'), 'normal')),
+        ...on('ticket-t2', opened('t2', T(2, '09:00'), 'urgent')),
+        ...on('ticket-t3', opened('t3', T(2, '10:00'), 'low')),
+        ...on('visit-v1', finalized('v1', 't1', T(2, '08:30'), ['e1'])),
+        ...on('ticket-t2', escalated('t2', T(2, '09:30')), escalated('t2', T(2, '10:00'))),
+        ...on('visit-v1', finalized('v1', 't1', T(2, '09:30'), ['e1'])), // finalized again: not a second match
+        ...on('visit-v3', finalized('v3', 't2', T(2, '11:00'), ['e1'])),
+        ...on('ticket-t3', cancelled('t3', T(2, '12:00'))),
+        ...on('visit-v1', closedIncomplete('v1', 't1', T(3, '10:00'), ['e1'])),
+        ...on('ticket-t1', followUp('t1', T(3, '10:05'))),
+        ...on('visit-v2', finalized('v2', 't1', T(3, '11:00'), ['e2'])),
+        ...on('visit-v3', visitCompleted('v3', 't2', T(3, '09:00'), ['e1'])),
+        ...on('ticket-t2', completed('t2', T(3, '09:10')), survey('t2', T(3, '18:00'), 5)),
+        ...on('visit-v2', visitCompleted('v2', 't1', T(4, '09:00'), ['e2'])),
+        ...on('ticket-t1', completed('t1', T(4, '09:30')), survey('t1', T(4, '12:00'), 4)),
+      )
+      .then((documents) => {
+        const [days, experts, tickets] = [documents[REPORT_DAYS], documents[REPORT_EXPERTS], documents[REPORT_TICKETS]!];
+        expect(days).toEqual([
+          {
+            _id: '2026-03-02',
+            day: '2026-03-02',
+            opened: 3,
+            openedByPriority: { normal: 1, urgent: 1, low: 1 },
+            matched: 2,
+            matchMinutesSum: 30 + 120,
+            matchMinutesCount: 2,
+            escalated: 1,
+            cancelled: 1,
+          },
+          {
+            _id: '2026-03-03',
+            day: '2026-03-03',
+            visitsIncomplete: 1,
+            followUps: 1,
+            visitsCompleted: 1,
+            completed: 1,
+            resolutionMinutesSum: 24 * 60 + 10,
+            resolutionMinutesCount: 1,
+            surveys: 1,
+            ratingSum: 5,
+            ratingCounts: { r5: 1 },
+          },
+          {
+            _id: '2026-03-04',
+            day: '2026-03-04',
+            visitsCompleted: 1,
+            completed: 1,
+            resolutionMinutesSum: 2 * 24 * 60 + 90,
+            resolutionMinutesCount: 1,
+            surveys: 1,
+            ratingSum: 4,
+            ratingCounts: { r4: 1 },
+          },
+        ]);
+        // The survey of t1 goes to both experts who worked on it (e1 closed incomplete, e2 completed).
+        expect(experts).toEqual([
+          { _id: 'e1', expertId: 'e1', visitsCompleted: 1, visitsIncomplete: 1, surveys: 2, ratingSum: 9, ratingCounts: { r5: 1, r4: 1 } },
+          { _id: 'e2', expertId: 'e2', visitsCompleted: 1, surveys: 1, ratingSum: 4, ratingCounts: { r4: 1 } },
+        ]);
+        expect(tickets.find((t) => t._id === 't1')).toMatchObject({ openedAt: T(2, '08:00'), priority: 'normal', firstMatchedAt: T(2, '08:30'), experts: ['e1', 'e2'], completedAt: T(4, '09:30'), survey: { rating: 4 } });
+        expect(tickets.find((t) => t._id === 't3')).toMatchObject({ cancelledAt: T(2, '12:00'), firstMatchedAt: null });
+      }));
 
   it('property: one pass == any batch split == a MongoDB-like store re-applying batches after crashes == rebuilt twice', async () => {
     const step = fc.record({

@@ -1,0 +1,65 @@
+import { InvoiceEvent } from '../../../domain/billing/invoice';
+import { inStream, specifyProjection } from '../../../testing/projection-specification';
+import { INVOICES, invoicesProjection } from '../projection';
+
+const spec = specifyProjection(invoicesProjection);
+const ref = { invoiceId: 'c1:2026-03', customerId: 'c1', period: '2026-03' };
+const stream = 'invoice-c1:2026-03';
+const lines = [{ planId: 'p1', product: 'washer', tier: 'basic' as const, amountCents: 1500 }];
+const issued: InvoiceEvent = { type: 'InvoiceIssued', data: { ...ref, lines, totalCents: 1500, currency: 'USD', dueAt: '2026-03-15T00:00:00.000Z', issuedAt: '2026-03-01T06:00:00.000Z' } };
+const failed = (attempt: number, failedAt: string): InvoiceEvent => ({ type: 'InvoiceChargeFailed', data: { ...ref, attempt, reason: 'card declined', gatewayCode: 'card_declined', failedAt } });
+const retried = (attempt: number): InvoiceEvent => ({ type: 'InvoiceChargeRetried', data: { ...ref, attempt, requestedBy: 'billing', requestedAt: '2026-03-02T06:00:00.000Z' } });
+const invoice = {
+  _id: 'c1:2026-03',
+  ...ref,
+  lines,
+  totalCents: 1500,
+  currency: 'USD',
+  dueAt: '2026-03-15T00:00:00.000Z',
+  issuedAt: '2026-03-01T06:00:00.000Z',
+  status: 'open',
+  charge: 'pending',
+  attempts: 1,
+  failures: [],
+  paidAt: null,
+  paidUntil: null,
+  gatewayReference: null,
+  writtenOff: null,
+};
+const firstFailure = { attempt: 1, reason: 'card declined', gatewayCode: 'card_declined', failedAt: '2026-03-01T06:01:00.000Z' };
+
+describe('invoices read model', () => {
+  it('holds an issued invoice, open with its first charge pending', () => spec.given().when(...inStream(stream, [issued])).then({ [INVOICES]: [invoice] }));
+
+  it('records failed charges and retries, then the payment', () =>
+    spec
+      .given(...inStream(stream, [issued]))
+      .when(
+        ...inStream<InvoiceEvent>(stream, [
+          failed(1, firstFailure.failedAt),
+          retried(2),
+          { type: 'InvoicePaid', data: { ...ref, amountCents: 1500, gatewayReference: 'ch_1', attempt: 2, paidAt: '2026-03-02T06:01:00.000Z', paidUntil: '2026-04-01T00:00:00.000Z' } },
+        ]),
+      )
+      .then({
+        [INVOICES]: [
+          { ...invoice, status: 'paid', charge: 'succeeded', attempts: 2, failures: [firstFailure], paidAt: '2026-03-02T06:01:00.000Z', paidUntil: '2026-04-01T00:00:00.000Z', gatewayReference: 'ch_1' },
+        ],
+      }));
+
+  it('writes off an invoice; a charge still pending is cancelled, a failed one stays failed', async () => {
+    const writtenOff: InvoiceEvent = { type: 'InvoiceWrittenOff', data: { ...ref, amountCents: 1500, reason: 'goodwill', writtenOffBy: 'helpdesk-1', writtenOffAt: '2026-03-20T00:00:00.000Z' } };
+    const record = { reason: 'goodwill', by: 'helpdesk-1', at: '2026-03-20T00:00:00.000Z' };
+    await spec.given(...inStream(stream, [issued])).when(...inStream(stream, [writtenOff])).then({ [INVOICES]: [{ ...invoice, status: 'written-off', charge: 'cancelled', writtenOff: record }] });
+    await spec
+      .given(...inStream(stream, [issued, failed(1, firstFailure.failedAt)]))
+      .when(...inStream(stream, [writtenOff]))
+      .then({ [INVOICES]: [{ ...invoice, status: 'written-off', charge: 'failed', failures: [firstFailure], writtenOff: record }] });
+  });
+
+  it('keeps one failure per attempt', () =>
+    spec
+      .given(...inStream(stream, [issued]))
+      .when(...inStream(stream, [failed(1, '2026-03-01T06:01:00.000Z'), failed(1, firstFailure.failedAt)]))
+      .then({ [INVOICES]: [{ ...invoice, charge: 'failed', failures: [firstFailure] }] }));
+});

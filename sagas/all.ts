@@ -1,0 +1,27 @@
+import { Config } from '../config/config';
+import { ExpertDirectory } from '../flows/expert-directory';
+import { Outbox } from '../notifications/outbox';
+import { MatchingConfig, matchingSaga } from './matching';
+import { NotificationsSagaOptions, notificationsSaga } from './notifications';
+import { ProcessManager } from './process-manager';
+
+export interface AllSagasDependencies {
+  config: MatchingConfig & Pick<Config, 'HELPDESK_EMAIL' | 'PUBLIC_URL' | 'SERVICE_TIME_ZONE'>;
+  outbox: Outbox;
+  surveyTokens: NotificationsSagaOptions['surveyTokens'];
+  /** The `experts` read model as matching needs it. */
+  experts: ExpertDirectory;
+}
+
+/**
+ * Every saga of the system, built from plain dependencies. The app's saga engine and the seed's
+ * (which drives its own clock) both run this list, so they share names and checkpoints.
+ * Each call builds fresh sagas: matching keeps per-process locks that must not be shared by two engines.
+ */
+export function allSagas(deps: AllSagasDependencies): ProcessManager[] {
+  const { config, outbox, surveyTokens, experts } = deps;
+  return [
+    matchingSaga({ config, outbox, experts }),
+    notificationsSaga({ outbox, surveyTokens, helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL, timeZone: config.SERVICE_TIME_ZONE }),
+  ];
+}
