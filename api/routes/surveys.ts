@@ -4,7 +4,7 @@ import { tickets } from '../../commands/ticket';
 import { DomainError } from '../../domain/decider';
 import { UserDoc, USERS } from '../../projections/users/projection';
 import { SurveyTokenClaims } from '../../notifications/survey-tokens';
-import { route, RouteSpec } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { ticketDoc } from './tickets';
@@ -38,7 +38,7 @@ async function claims(work: () => Promise<SurveyTokenClaims>): Promise<SurveyTok
   }
 }
 
-export const surveyRoutes = [
+export const surveyRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/survey/:token',
@@ -97,4 +97,4 @@ export const surveyRoutes = [
       return { status: 201, body: { ticketId, rating: body.rating, thanks: 'Thank you for your feedback.' } satisfies z.infer<typeof SurveyAnswered>, position: result.position };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

@@ -14,7 +14,7 @@ import { Channel, TemplateName } from '../../notifications/outbox';
 import { NotificationStatus } from '../../notifications/outbox-store';
 import { AUDIT_TRAIL, AuditEntry } from '../../projections/audit-trail/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
-import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
+import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -305,7 +305,7 @@ const ListQuery = z.object({
   skip: z.coerce.number().int().min(0).max(100_000).default(0),
 });
 
-export const ticketRoutes = [
+export const ticketRoutes: RouteTable<ApiServices> = [
   route({
     method: 'post',
     path: '/tickets',
@@ -520,4 +520,4 @@ export const ticketRoutes = [
       };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

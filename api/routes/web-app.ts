@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { route } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { ApiServices } from '../services';
 
 /** What the web app needs to know of the server's configuration (nothing secret). */
@@ -13,7 +13,7 @@ const WebAppConfig = z.strictObject({
     .describe('The tiles of the visit maps; null when maps are off (the address is shown without a map)'),
 });
 
-export const webAppRoutes = [
+export const webAppRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/web-app/config',
