@@ -125,8 +125,10 @@ export function route<P = unknown, Q = unknown, B = unknown, S = unknown>(spec: 
 }
 
 /**
- * Seen from the table, a handler takes what its schemas parse: a route without a schema for a part
- * has that part typed `unknown` (the default `route()` infers), and `accept` gives it an empty object.
+ * The one place a handler's request types are widened: a RouteSpec<P, Q, B> passes as
+ * RouteSpec<unknown, unknown, unknown> (TypeScript compares a method's parameters both ways).
+ * Sound here because the handler only ever gets what these same schemas parse; a part without a
+ * schema is `unknown` to its handler (what `route()` infers) and gets an empty object.
  */
 function tableEntry<S>(spec: RouteSpec<unknown, unknown, unknown, S>): Route<S> {
   const { handler: _handler, ...definition } = spec;
