@@ -7,7 +7,7 @@ import { TrustProxy } from '../config/config';
 import { authenticateBearer } from './auth/accounts';
 import { loginThrottles } from './auth/login-throttle';
 import { HttpProblem, problemHandler } from './http/problem';
-import { mountRoutes, RouteResult, RouterHooks } from './http/route';
+import { mountRoutes, RouteDefinition, RouteResult, RouterHooks } from './http/route';
 import { ApiMetrics } from './metrics';
 import { docsPage, openApiDocument } from './openapi';
 import { PipelineStatus } from './pipeline-status';
@@ -56,8 +56,8 @@ export interface ApiOptions {
 const CORRELATION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Every route /openapi.json describes: the probes, the development outbox where it is served, the route table. */
-export function documentedRoutes(devOutbox: boolean): typeof allRoutes {
-  return [...probeRoutes, ...(devOutbox ? devOutboxRoutes : []), ...allRoutes] as unknown as typeof allRoutes;
+export function documentedRoutes(devOutbox: boolean): readonly RouteDefinition[] {
+  return [...probeRoutes, ...(devOutbox ? devOutboxRoutes : []), ...allRoutes];
 }
 
 /** The HTTP API: every resource route comes from the route table (`api/routes`). */

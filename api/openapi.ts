@@ -1,10 +1,10 @@
 import { z, ZodType } from 'zod';
-import { RouteSpec } from './http/route';
+import { RouteDefinition } from './http/route';
 
 /** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
-export function openApiDocument(routes: readonly RouteSpec<never, never, never, never>[], info: { version: string; serverUrl: string }) {
+export function openApiDocument(routes: readonly RouteDefinition[], info: { version: string; serverUrl: string }) {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes as unknown as RouteSpec[]) {
+  for (const r of routes) {
     const path = r.path.replace(/:([A-Za-z_]+)/g, '{$1}');
     const parameters = [
       ...objectParams(r.params, 'path'),
@@ -55,14 +55,14 @@ export function openApiDocument(routes: readonly RouteSpec<never, never, never, 
 
 const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
-function successContent(r: RouteSpec): Record<string, unknown> {
+function successContent(r: RouteDefinition): Record<string, unknown> {
   if (r.successType) return { content: { [r.successType]: { schema: { type: 'string' } } } };
   if (r.response) return { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } };
   return {};
 }
 
 /** The success answer (described, and typed when it is not JSON), any other deliberate answer, and the problems. */
-function responsesOf(r: RouteSpec): Record<string, unknown> {
+function responsesOf(r: RouteDefinition): Record<string, unknown> {
   const responses: Record<string, unknown> = {
     [String(r.success)]: { description: r.responses?.[r.success] ?? 'Success', ...successContent(r) },
   };

@@ -13,7 +13,7 @@ import { sagaDivergenceRemedy } from '../sagas/runner';
 import { SagaLag } from '../sagas/status';
 import { StoreFileCorrupt } from '../sqlite/store-file';
 import { toProblem } from './http/problem';
-import { route, RouteResult, RouteSpec } from './http/route';
+import { route, RouteResult, RouteTable } from './http/route';
 import { ApiMetrics } from './metrics';
 import { PipelineStatus } from './pipeline-status';
 import { ApiServices } from './services';
@@ -105,7 +105,7 @@ const OutboxView = z.object({
   oldestDeadlineOverdueSeconds: z.number(),
 });
 
-export const probeRoutes = [
+export const probeRoutes: RouteTable<ProbeServices> = [
   route({
     method: 'get',
     path: '/health',
@@ -172,7 +172,7 @@ export const probeRoutes = [
       return { status: 200, body: await services.metrics.text(), contentType: services.metrics.contentType };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ProbeServices>[];
+];
 
 /**
  * Why the pipeline is not ready, one reason per kind of trouble, naming who: read models or

@@ -6,13 +6,14 @@
 import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createApi } from '../app';
+import { RouteDefinition } from '../http/route';
 import { probeRoutes } from '../probes';
 import { allRoutes } from '../routes';
 import { devOutboxRoutes } from '../routes/ops';
 import { startTestSystem, TestSystem } from './harness';
 
 /** What the harness serves (it runs with the development outbox). */
-const served = [...probeRoutes, ...devOutboxRoutes, ...allRoutes] as unknown as typeof allRoutes;
+const served: readonly RouteDefinition[] = [...probeRoutes, ...devOutboxRoutes, ...allRoutes];
 
 describe('OpenAPI over HTTP', () => {
   let sys: TestSystem;

@@ -75,7 +75,6 @@ describe('tickets over HTTP', () => {
     const answer = await sys.call('POST', `/survey/${token}`, { body: { rating: 5, comments: 'quick and tidy' } });
     expect(answer.status).toBe(201);
     expect((await sys.call('POST', `/survey/${token}`, { body: { rating: 4 } })).status).toBe(409);
-    expect((await sys.call('GET', '/survey/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
     await sys.settle();
 
     const final = await sys.call('GET', `/tickets/${opened.ticketId}`, { token: customer });
@@ -88,9 +87,7 @@ describe('tickets over HTTP', () => {
   });
 
   it('a customer cannot read or cancel another customer’s ticket; an expert cannot act on a visit not theirs', async () => {
-    // Helpdesk enters a ticket for a customer who called; an unknown customer is 404.
-    expect((await sys.call('POST', '/tickets', { token: helpdesk, body: ticketBody({ customerId: 'cust-nobody' }) })).status).toBe(404);
-
+    // Helpdesk enters a ticket for a customer who called (an unknown one: open-ticket.test.ts).
     const forCaller = await sys.call('POST', '/tickets', { token: helpdesk, body: ticketBody({ customerId: 'cust-test' }) });
     expect(forCaller.status).toBe(201);
     await sys.settle();

@@ -4,6 +4,7 @@ import { ConcurrencyConflict, PreconditionFailed } from '../../commands/handler'
 import { DomainError } from '../../domain/decider';
 import { DocumentStoreUnavailable, DuplicateKey } from '../../document-store/port';
 import { EventStoreUnavailable, WrongExpectedVersion } from '../../event-store/port';
+import { NotFound } from '../../flows/not-found';
 
 /** An RFC 9457 problem document. */
 export interface Problem {
@@ -32,6 +33,16 @@ const TYPE_BASE = 'https://sysops-squad.dev/problems/';
 /** Domain refusals about who acts, not about the state of things: 403 (README: refusals). */
 const FORBIDDING = ['forbidden', 'expert-not-on-ticket'];
 
+/**
+ * Refusals answered by their HTTP meaning rather than their code: a survey link is its own
+ * credential, so an unknown one is not found, a used one a conflict and an expired one gone.
+ */
+const AS_HTTP: ReadonlyMap<string, { status: number; title: string }> = new Map([
+  ['survey-token-unknown', { status: 404, title: 'Not found' }],
+  ['survey-token-used', { status: 409, title: 'Survey already answered' }],
+  ['survey-token-expired', { status: 410, title: 'Survey link expired' }],
+]);
+
 /** Maps every error the layers below can throw to a problem; unknown errors are 500s. */
 export function toProblem(error: unknown): Problem {
   if (error instanceof HttpProblem) {
@@ -46,7 +57,10 @@ export function toProblem(error: unknown): Problem {
       errors: error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
     };
   }
+  if (error instanceof NotFound) return toProblem(new HttpProblem(404, 'Not found', error.message));
   if (error instanceof DomainError) {
+    const asHttp = AS_HTTP.get(error.code);
+    if (asHttp) return toProblem(new HttpProblem(asHttp.status, asHttp.title, error.message));
     const status = FORBIDDING.includes(error.code) ? 403 : error.code.endsWith('-not-found') ? 404 : 422;
     return { ...error.details, type: `${TYPE_BASE}${error.code}`, title: titleOf(error.code), status, detail: error.message, code: error.code };
   }

@@ -27,10 +27,8 @@ export interface RouteResult {
   contentType?: string;
 }
 
-export interface RouteRequest<P, Q, B> {
-  params: P;
-  query: Q;
-  body: B;
+/** What a handler knows of its request besides the validated params, query and body. */
+export interface RequestContext {
   user: AuthUser;
   /** Metadata for the commands this request sends (the Idempotency-Key becomes the command id). */
   command(): CommandMetadata;
@@ -41,7 +39,14 @@ export interface RouteRequest<P, Q, B> {
   correlationId: string;
 }
 
-export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
+export interface RouteRequest<P, Q, B> extends RequestContext {
+  params: P;
+  query: Q;
+  body: B;
+}
+
+/** What the route table says of a route, its handler aside: the router, OpenAPI and the tests read it. */
+export interface RouteDefinition {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Express-style path, e.g. `/tickets/:ticketId`. */
   path: string;
@@ -54,9 +59,9 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
    * Prometheus scraper, which has no account. Ops reads only; such a caller sends no command.
    */
   metricsToken?: boolean;
-  params?: ZodType<P>;
-  query?: ZodType<Q>;
-  body?: ZodType<B>;
+  params?: ZodType;
+  query?: ZodType;
+  body?: ZodType;
   /** Commands accept Idempotency-Key: a retried request gets the first answer and writes nothing. */
   idempotent?: boolean;
   /**
@@ -82,11 +87,60 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, S = unknown> {
   responses?: Readonly<Record<number, string>>;
   /** Media type of a successful answer that is not JSON (e.g. Prometheus text). */
   successType?: string;
+}
+
+/**
+ * A route as its module writes it: the handler's params, query and body are typed by the route's
+ * own schemas (`route()` infers them), and `services` by what the handler declares.
+ */
+export interface RouteSpec<P, Q, B, S> extends RouteDefinition {
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
   handler(request: RouteRequest<P, Q, B>, services: S): Promise<RouteResult>;
 }
 
-export function route<P, Q, B, S>(spec: RouteSpec<P, Q, B, S>): RouteSpec<P, Q, B, S> {
-  return spec;
+/** A request whose params, query and body passed the route's schemas, ready for its handler. */
+export interface AcceptedRequest<S> {
+  /** The body as validated (defaults filled in): part of the idempotency fingerprint. */
+  body: unknown;
+  readonly handle: (context: RequestContext, services: S) => Promise<RouteResult>;
+}
+
+/**
+ * An entry of the route table. Its handler's own types stay inside: the only way to run it is
+ * through `accept`, which validates with the route's schemas first, so routes of different
+ * params and bodies share one table type and no handler sees a value its schema did not parse.
+ */
+export interface Route<S> extends RouteDefinition {
+  readonly accept: (raw: { params: unknown; query: unknown; body: unknown }) => AcceptedRequest<S>;
+}
+
+/** Routes whose handlers take services `S` (the table and the router read them). */
+export type RouteTable<S> = readonly Route<S>[];
+
+/** Declares a route: its handler's types come from its schemas. */
+export function route<P = unknown, Q = unknown, B = unknown, S = unknown>(spec: RouteSpec<P, Q, B, S>): Route<S> {
+  return tableEntry(spec);
+}
+
+/**
+ * The one place a handler's request types are widened: a RouteSpec<P, Q, B> passes as
+ * RouteSpec<unknown, unknown, unknown> (TypeScript compares a method's parameters both ways).
+ * Sound here because the handler only ever gets what these same schemas parse; a part without a
+ * schema is `unknown` to its handler (what `route()` infers) and gets an empty object.
+ */
+function tableEntry<S>(spec: RouteSpec<unknown, unknown, unknown, S>): Route<S> {
+  const { handler: _handler, ...definition } = spec;
+  return {
+    ...definition,
+    accept(raw) {
+      const params = spec.params ? spec.params.parse(raw.params) : {};
+      const query = spec.query ? spec.query.parse(raw.query) : {};
+      const body = spec.body ? spec.body.parse(raw.body) : {};
+      return { body, handle: (context, services) => spec.handler({ ...context, params, query, body }, services) };
+    },
+  };
 }
 
 /** The caller, or why there is none. */
@@ -116,11 +170,11 @@ const MinPosition = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const IdempotencyKey = z.string().min(8).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
 /** Mounts route specs on Express: validation, authentication, roles, idempotency, read-your-writes. */
-export function mountRoutes<S>(app: Express, routes: readonly RouteSpec<never, never, never, S>[], services: S, hooks: RouterHooks): void {
+export function mountRoutes<S>(app: Express, routes: RouteTable<S>, services: S, hooks: RouterHooks): void {
   // One router per first path segment: a request is matched against its resource's few routes,
   // not against all of them in turn (a GET of a ticket walked some forty patterns first).
   const routers = new Map<string, Router>();
-  for (const spec of routes as unknown as RouteSpec<unknown, unknown, unknown, S>[]) {
+  for (const spec of routes) {
     const [, segment, rest] = /^\/([^/:]+)(\/.*)?$/.exec(spec.path) ?? [];
     if (segment === undefined) throw new Error(`route ${spec.method} ${spec.path}: a route starts with a fixed segment`);
     let router = routers.get(segment);
@@ -135,7 +189,7 @@ export function mountRoutes<S>(app: Express, routes: readonly RouteSpec<never, n
   }
 }
 
-async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Request, res: Response, services: S, hooks: RouterHooks): Promise<void> {
+async function handle<S>(spec: Route<S>, req: Request, res: Response, services: S, hooks: RouterHooks): Promise<void> {
   const scraper = spec.metricsToken === true && hooks.bearsMetricsToken?.(req) === true;
   const authentication: Authentication = scraper ? { user: null, why: 'missing' } : await hooks.authenticate(req);
   const user = authentication.user;
@@ -146,9 +200,7 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
     }
     if (!spec.roles.includes(user.role)) throw new HttpProblem(403, 'Forbidden', `This needs one of the roles: ${spec.roles.join(', ')}.`);
   }
-  const params = spec.params ? spec.params.parse(req.params) : {};
-  const query = spec.query ? spec.query.parse(req.query) : {};
-  const body = spec.body ? spec.body.parse(req.body ?? {}) : {};
+  const accepted = spec.accept({ params: req.params, query: req.query, body: req.body ?? {} });
   // Set by the app for every request (with the header); a router mounted alone makes its own.
   const correlationId = typeof req.id === 'string' ? req.id : (headerId(req, 'x-correlation-id') ?? randomUUID());
   res.setHeader('X-Correlation-Id', correlationId);
@@ -156,7 +208,7 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
   const keyHeader = req.header('idempotency-key');
   const key = spec.idempotent && keyHeader !== undefined ? IdempotencyKey.parse(keyHeader) : undefined;
   const caller = user ?? { userId: 'anonymous', role: 'customer' as const };
-  const fingerprint = `${spec.method} ${req.originalUrl.split('?')[0]} ${JSON.stringify(body)}`;
+  const fingerprint = `${spec.method} ${req.originalUrl.split('?')[0]} ${JSON.stringify(accepted.body)}`;
   if (key) {
     const earlier = await hooks.recall(caller.userId, key, fingerprint);
     if (earlier) return send(res, { ...earlier, headers: { ...earlier.headers, 'Idempotent-Replayed': 'true' } });
@@ -178,11 +230,8 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
   const started = performance.now();
   let result: RouteResult;
   try {
-    result = await spec.handler(
+    result = await accepted.handle(
       {
-        params,
-        query,
-        body,
         user: caller,
         ifMatch,
         expected: ifMatch === undefined ? {} : { expectedRevision: ifMatch },
@@ -213,7 +262,7 @@ async function handle<S>(spec: RouteSpec<unknown, unknown, unknown, S>, req: Req
 }
 
 /** An answer that breaks its documented schema is the server's bug: a 500 naming the route and the mismatch. */
-function checkAnswer(spec: RouteSpec<unknown, unknown, unknown, unknown>, result: RouteResult): void {
+function checkAnswer(spec: RouteDefinition, result: RouteResult): void {
   const where = `${spec.method.toUpperCase()} ${spec.path}`;
   if (!spec.response) {
     if (result.body !== undefined) throw new Error(`${where} answered a body but documents no response schema`);

@@ -8,7 +8,7 @@ import { UserDoc, USERS } from '../../projections/users/projection';
 import { accountOf, toAuthUser } from '../auth/accounts';
 import { reserveEmail } from '../auth/email-reservations';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/passwords';
-import { route } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { ALL_ROLES } from './roles';
@@ -95,7 +95,7 @@ export function accountIdFor(kind: 'user' | 'customer' | 'expert', email: string
   return deterministicUuid(`${kind}\u0000${email}\u0000${commandId}`);
 }
 
-export const authRoutes = [
+export const authRoutes: RouteTable<ApiServices> = [
   route({
     method: 'post',
     path: '/auth/login',

@@ -10,7 +10,7 @@ import { invoices } from '../../commands/invoice';
 import { InvoiceCommand, invoiceId, InvoiceState } from '../../domain/billing/invoice';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
-import { route, RouteRequest, RouteSpec, written } from '../http/route';
+import { route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 
@@ -104,7 +104,7 @@ function defaultDueAt(period: string): string {
   return `${period}-05T00:00:00.000Z`;
 }
 
-export const billingRoutes = [
+export const billingRoutes: RouteTable<ApiServices> = [
   route({
     method: 'post',
     path: '/customers/:customerId/invoices',
@@ -205,4 +205,4 @@ export const billingRoutes = [
       return invoiceCommand(request, services, { type: 'writeOffInvoice', data: { customerId, period, reason: request.body.reason } });
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

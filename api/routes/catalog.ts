@@ -4,7 +4,7 @@ import { applianceModels } from '../../commands/catalog';
 import { ApplianceModelState, FreeTextMatch, matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
 import { firstVisits } from '../../domain/catalog/first-visit';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
-import { etag, route, written } from '../http/route';
+import { etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { PLAN_PRICES_CENTS } from './customers';
@@ -73,7 +73,7 @@ const PlanTiers = z.strictObject({
     .describe('Cheapest first'),
 });
 
-export const catalogRoutes = [
+export const catalogRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/catalog/support-plans',

@@ -6,7 +6,7 @@ import { ChargeState } from '../../domain/billing/invoice';
 import { CARD_BRANDS, NotificationChannel, PlanTier } from '../../domain/customer/customer';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
-import { AuthUser, etag, route, written } from '../http/route';
+import { AuthUser, etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { AddressView, ContactSchema, ContactView } from './auth';
@@ -136,7 +136,7 @@ function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-export const customerRoutes = [
+export const customerRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/customers/me',

@@ -7,7 +7,7 @@ import { isTimeZone } from '../../domain/expert/availability';
 import { Booking, ExpertCommand } from '../../domain/expert/expert';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { hashPassword } from '../auth/passwords';
-import { AuthUser, route, RouteRequest, written } from '../http/route';
+import { AuthUser, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { releaseEmail, reserveEmail } from '../auth/email-reservations';
@@ -140,7 +140,7 @@ function answer(expertId: string, result: Awaited<ReturnType<typeof command>>, s
   return written(result, stateView(expertId, result), status);
 }
 
-export const expertRoutes = [
+export const expertRoutes: RouteTable<ApiServices> = [
   route({
     method: 'post',
     path: '/experts',

@@ -10,7 +10,7 @@ import { replaceExpert } from '../../flows/replace-expert';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
-import { route, RouteSpec, written } from '../http/route';
+import { route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { CoordinatesSchema, TimeRangeSchema } from './experts';
@@ -89,7 +89,7 @@ async function existingVisit(services: ApiServices, visitId: string): Promise<Vi
   return doc;
 }
 
-export const helpdeskRoutes = [
+export const helpdeskRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/helpdesk/queue',
@@ -287,4 +287,4 @@ export const helpdeskRoutes = [
       return written(result, mapped);
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

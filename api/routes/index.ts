@@ -1,4 +1,4 @@
-import { RouteSpec } from '../http/route';
+import { RouteTable } from '../http/route';
 import { ApiServices } from '../services';
 import { authRoutes } from './auth';
 import { billingRoutes } from './billing';
@@ -16,7 +16,7 @@ import { visitRoutes } from './visits';
 import { webAppRoutes } from './web-app';
 
 /** The route table: validation, authorization, OpenAPI and the authorization-matrix test all read it. */
-export const allRoutes: readonly RouteSpec<never, never, never, ApiServices>[] = [
+export const allRoutes: RouteTable<ApiServices> = [
   ...authRoutes,
   ...customerRoutes,
   ...billingRoutes,
@@ -31,4 +31,4 @@ export const allRoutes: readonly RouteSpec<never, never, never, ApiServices>[] =
   ...opsRoutes,
   ...reportRoutes,
   ...webAppRoutes,
-] as unknown as readonly RouteSpec<never, never, never, ApiServices>[];
+];

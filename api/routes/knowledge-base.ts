@@ -8,7 +8,7 @@ import { ArticleState } from '../../domain/knowledge-base/article';
 import { ArticleDoc, ARTICLES } from '../../projections/articles/projection';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { TicketDoc } from '../../projections/tickets/projection';
-import { route } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { ALL_ROLES, STAFF } from './roles';
@@ -133,7 +133,7 @@ async function articleDoc(services: ApiServices, articleId: string): Promise<Art
   return doc;
 }
 
-export const knowledgeBaseRoutes = [
+export const knowledgeBaseRoutes: RouteTable<ApiServices> = [
   route({
     method: 'post',
     path: '/kb/articles',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { listDevOutbox } from '../../notifications/dev-outbox';
 import { TemplateName } from '../../notifications/outbox';
 import { TEMPLATE_NAMES } from '../../notifications/templates';
-import { route, RouteSpec } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -38,7 +38,7 @@ export const RequeuedMessageSchema = z.strictObject({
   nextAttemptAt: AnInstant.nullable().describe('When the dispatcher tries; null once sent or parked again'),
 });
 
-export const opsRoutes = [
+export const opsRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/notifications/parked',
@@ -98,14 +98,14 @@ export const opsRoutes = [
       return { status: 202, body: requeued };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];
 
 /**
  * The development outbox: every SMS and e-mail recorded instead of sent (no Twilio/SendGrid
  * credentials). Served outside production only, so not in the route table that every process
  * mounts; admins only, since it holds every message (phone numbers, addresses, survey links).
  */
-export const devOutboxRoutes = [
+export const devOutboxRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/notifications/dev-outbox',
@@ -143,4 +143,4 @@ export const devOutboxRoutes = [
       return { status: 200, body: { messages: await listDevOutbox(services.documents, { limit, ...(ticketId ? { ticketId } : {}), ...(to ? { to } : {}), ...(channel ? { channel } : {}) }) } };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

@@ -4,7 +4,7 @@ import { Priority, TicketStatus } from '../../domain/ticket/ticket';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { count, RATINGS, REPORT_DAYS, REPORT_EXPERTS, ReportCounters, ReportDayDoc, ReportExpertDoc } from '../../projections/reports/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
-import { route } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
 
@@ -183,7 +183,7 @@ function expertFigures(doc: ReportExpertDoc) {
   };
 }
 
-export const reportRoutes = [
+export const reportRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/reports/summary',

@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import { send } from '../../commands/aggregate';
-import { tickets } from '../../commands/ticket';
-import { DomainError } from '../../domain/decider';
-import { UserDoc, USERS } from '../../projections/users/projection';
-import { SurveyTokenClaims } from '../../notifications/survey-tokens';
-import { route, RouteSpec } from '../http/route';
+import { answerSurvey } from '../../flows/answer-survey';
+import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { ticketDoc } from './tickets';
@@ -24,21 +20,7 @@ const SurveyView = z.strictObject({
 });
 const SurveyAnswered = z.strictObject({ ticketId: z.string(), rating: z.number().int().describe('1 to 5, as given'), thanks: z.string().describe('A message to show the customer') });
 
-/** Survey token refusals as HTTP: unknown 404, used 409, expired 410. */
-async function claims(work: () => Promise<SurveyTokenClaims>): Promise<SurveyTokenClaims> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof DomainError) {
-      if (error.code === 'survey-token-unknown') throw new HttpProblem(404, 'Not found', error.message);
-      if (error.code === 'survey-token-used') throw new HttpProblem(409, 'Survey already answered', error.message);
-      if (error.code === 'survey-token-expired') throw new HttpProblem(410, 'Survey link expired', error.message);
-    }
-    throw error;
-  }
-}
-
-export const surveyRoutes = [
+export const surveyRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/survey/:token',
@@ -50,7 +32,7 @@ export const surveyRoutes = [
     success: 200,
     response: SurveyView,
     async handler({ params }, services: ApiServices) {
-      const { ticketId } = await claims(() => services.surveyTokens.verify(params.token, services.clock()));
+      const { ticketId } = await services.surveyTokens.verify(params.token, services.clock());
       const doc = await ticketDoc(services, ticketId);
       if (!doc) throw new HttpProblem(404, 'Not found', 'This survey link is not valid.');
       return {
@@ -79,22 +61,9 @@ export const surveyRoutes = [
     body: z.object({ rating: z.number().int().min(1).max(5), comments: z.string().trim().max(4000).default('') }),
     success: 201,
     response: SurveyAnswered,
-    async handler(request, services: ApiServices) {
-      const { params, body } = request;
-      const now = services.clock();
-      const verified = await claims(() => services.surveyTokens.verify(params.token, now));
-      const doc = await ticketDoc(services, verified.ticketId);
-      if (!doc) throw new HttpProblem(404, 'Not found', 'This survey link is not valid.');
-      if (doc.survey) throw new HttpProblem(409, 'Survey already answered', 'this survey was already answered');
-      const { ticketId, customerId } = await claims(() => services.surveyTokens.redeem(params.token, now));
-      const user = await (await services.readModels.collection<UserDoc>(USERS)).findOne({ customerId });
-      const metadata = request.command();
-      const result = await send(services.commands, tickets, {
-        type: 'recordSurvey',
-        data: { ticketId, rating: body.rating, comments: body.comments },
-        metadata: { ...metadata, commandId: `survey:${ticketId}`, actor: { userId: user?._id ?? `customer:${customerId}`, role: 'customer' } },
-      });
-      return { status: 201, body: { ticketId, rating: body.rating, thanks: 'Thank you for your feedback.' } satisfies z.infer<typeof SurveyAnswered>, position: result.position };
+    async handler({ params, body, command }, services: ApiServices) {
+      const { ticketId, position } = await answerSurvey(services, { token: params.token, rating: body.rating, comments: body.comments }, command());
+      return { status: 201, body: { ticketId, rating: body.rating, thanks: 'Thank you for your feedback.' } satisfies z.infer<typeof SurveyAnswered>, position };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

@@ -1,20 +1,17 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
-import { customers } from '../../commands/customer';
-import { deterministicUuid, REQUEST_CAUSATION } from '../../commands/handler';
+import { REQUEST_CAUSATION } from '../../commands/handler';
 import { tickets } from '../../commands/ticket';
 import { Actor, CommandMetadata, Role } from '../../domain/decider';
 import { FlagReason, OpenFlag, PaymentStatus, Priority, TicketStatus, VisitOutcome } from '../../domain/ticket/ticket';
 import { VisitStatus } from '../../domain/visit/visit';
 import { Collection } from '../../document-store/port';
-import { modelForTicket } from '../../flows/catalog-model';
-import { openTicket } from '../../flows/open-ticket';
-import { requestContext } from '../../flows/context';
+import { openTicketForCustomer } from '../../flows/open-ticket';
 import { Channel, TemplateName } from '../../notifications/outbox';
 import { NotificationStatus } from '../../notifications/outbox-store';
 import { AUDIT_TRAIL, AuditEntry } from '../../projections/audit-trail/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
-import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
+import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
@@ -297,6 +294,21 @@ const OpenBody = z
   .refine((b) => (b.applianceModelId === undefined) !== (b.applianceModelText === undefined), { message: 'give exactly one of applianceModelId and applianceModelText', path: ['applianceModelId'] })
   .refine((b) => b.dependencies.every((d) => d.before < b.visits.length && d.after < b.visits.length), { message: 'dependencies refer to visits by index', path: ['dependencies'] });
 
+/**
+ * The customer a new ticket is for: a customer opens tickets for themself only (and without the
+ * payment override, which is helpdesk's); staff name the customer who called.
+ */
+function customerOf(user: AuthUser, body: { customerId?: string | undefined; overridePayment?: boolean | undefined }): string {
+  if (user.role !== 'customer') {
+    if (!body.customerId) throw new HttpProblem(400, 'Invalid request', 'Name the customer (customerId) the ticket is for.');
+    return body.customerId;
+  }
+  if (!user.customerId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to a customer.');
+  if (body.customerId !== undefined && body.customerId !== user.customerId) throw new HttpProblem(403, 'Forbidden', 'A customer opens tickets only for themself.');
+  if (body.overridePayment) throw new HttpProblem(403, 'Forbidden', 'Only helpdesk overrides the payment check.');
+  return user.customerId;
+}
+
 const ListQuery = z.object({
   status: z.enum(['on-hold', 'open', 'completed', 'cancelled']).optional(),
   flagged: z.enum(['true', 'false']).optional(),
@@ -305,7 +317,7 @@ const ListQuery = z.object({
   skip: z.coerce.number().int().min(0).max(100_000).default(0),
 });
 
-export const ticketRoutes = [
+export const ticketRoutes: RouteTable<ApiServices> = [
   route({
     method: 'post',
     path: '/tickets',
@@ -324,54 +336,20 @@ export const ticketRoutes = [
     response: TicketOpened,
     async handler(request, services: ApiServices) {
       const { body, user } = request;
-      let customerId: string;
-      if (user.role === 'customer') {
-        if (!user.customerId) throw new HttpProblem(403, 'Forbidden', 'This login is not linked to a customer.');
-        if (body.customerId !== undefined && body.customerId !== user.customerId) throw new HttpProblem(403, 'Forbidden', 'A customer opens tickets only for themself.');
-        if (body.overridePayment) throw new HttpProblem(403, 'Forbidden', 'Only helpdesk overrides the payment check.');
-        customerId = user.customerId;
-      } else {
-        if (!body.customerId) throw new HttpProblem(400, 'Invalid request', 'Name the customer (customerId) the ticket is for.');
-        customerId = body.customerId;
-      }
-      const metadata = request.command();
-      const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
-      const customer = await ctx.load(customers, customerId);
-      if (customer.status !== 'registered') throw new HttpProblem(404, 'Not found', `No customer ${customerId}.`);
-      const model = body.applianceModelId !== undefined ? await modelForTicket(services.readModels, body.applianceModelId) : null;
-      const ticketId = deterministicUuid(`ticket\u0000${metadata.commandId}`);
-      const visitIds = body.visits.map((_, i) => `${ticketId}.${i + 1}`);
-      const outcome = await openTicket(
-        { commands: services.commands, payments: services.payments, logger: services.logger },
-        {
-          data: {
-            ticketId,
-            customerId,
-            ...(model ? { applianceModelId: model.modelId } : {}),
-            ...(body.applianceModelText ? { applianceModelText: body.applianceModelText } : {}),
-            problem: body.problem,
-            priority: body.priority,
-            location: customer.contact.address.location,
-            visits: body.visits.map((v, i) => ({ visitId: visitIds[i]!, ...v })),
-            dependencies: body.dependencies.map((d) => ({ before: visitIds[d.before]!, after: visitIds[d.after]!, minGapMinutes: d.minGapMinutes, maxGapMinutes: d.maxGapMinutes })),
-            ...(body.overridePayment ? { overridePayment: true } : {}),
-          },
-          metadata,
-        },
-      );
-      const state = outcome.result.state;
+      const opened = await openTicketForCustomer(services, { ...body, customerId: customerOf(user, body) }, request.command());
+      const { ticketId, model } = opened;
       return {
         status: 201,
         body: {
           ticketId,
-          status: state.status === 'none' ? 'on-hold' : state.status,
-          paymentStatus: outcome.paymentStatus,
-          visitIds,
+          status: opened.status,
+          paymentStatus: opened.paymentStatus,
+          visitIds: opened.visitIds,
           ...(model ? { applianceModelId: model.modelId } : {}),
           ...(model?.retiredModelId ? { replacedRetiredModelId: model.retiredModelId } : {}),
         } satisfies z.infer<typeof TicketOpened>,
-        headers: { Location: `/tickets/${ticketId}`, ETag: etag(outcome.result.revision) },
-        position: outcome.result.position,
+        headers: { Location: `/tickets/${ticketId}`, ETag: etag(opened.revision) },
+        position: opened.position,
       };
     },
   }),
@@ -520,4 +498,4 @@ export const ticketRoutes = [
       };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

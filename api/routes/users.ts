@@ -5,7 +5,7 @@ import { UserDoc, USERS } from '../../projections/users/projection';
 import { accountOf } from '../auth/accounts';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { LoginEmail, LoginPassword, registerStaffAccount, STAFF_ROLES } from '../auth/staff-accounts';
-import { route } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { accountIdFor } from './auth';
@@ -50,7 +50,7 @@ function escapeRegex(text: string): string {
 }
 
 
-export const userRoutes = [
+export const userRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/users',

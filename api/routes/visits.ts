@@ -12,7 +12,7 @@ import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
 import { VISITS, VisitDoc } from '../../projections/visits/projection';
-import { AuthUser, etag, route, RouteRequest, RouteSpec, written } from '../http/route';
+import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { AddressView, GeoPointView } from './auth';
@@ -240,7 +240,7 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
 
 const Empty = z.object({}).strict();
 
-export const visitRoutes = [
+export const visitRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/visits/feed',
@@ -417,4 +417,4 @@ export const visitRoutes = [
       return { status: 200, body: { visitId: params.visitId, ...outcome } satisfies z.infer<typeof ExtensionOutcome>, position: await services.events.headPosition() };
     },
   }),
-] as unknown as RouteSpec<never, never, never, ApiServices>[];
+];

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { route } from '../http/route';
+import { route, RouteTable } from '../http/route';
 import { ApiServices } from '../services';
 
 /** What the web app needs to know of the server's configuration (nothing secret). */
@@ -14,7 +14,7 @@ const WebAppConfig = z.strictObject({
   enRouteLeadMinutes: z.number().int().describe('An expert may go on their way at most this many minutes before the visit starts: EN_ROUTE_LEAD_MIN'),
 });
 
-export const webAppRoutes = [
+export const webAppRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/web-app/config',

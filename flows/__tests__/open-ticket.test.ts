@@ -1,8 +1,11 @@
+import { send } from '../../commands/aggregate';
+import { customers } from '../../commands/customer';
 import { CommandHandler } from '../../commands/handler';
 import { DomainError } from '../../domain/decider';
 import { InMemoryEventStore } from '../../event-store/memory';
 import { HOME, range, visitSpec } from '../../sagas/__tests__/matching-harness';
-import { DEFAULT_LOOKUP_TIMEOUT_MS, openTicket, OpenTicketRequest } from '../open-ticket';
+import { NotFound } from '../not-found';
+import { DEFAULT_LOOKUP_TIMEOUT_MS, openTicket, openTicketForCustomer, OpenTicketRequest, TicketRequest } from '../open-ticket';
 import { PaymentStatus, PaymentStatusLookup } from '../payment-status';
 
 const now = new Date('2026-03-02T08:00:00.000Z');
@@ -76,5 +79,53 @@ describe('openTicket flow', () => {
     const again = await openTicket({ commands, payments: answering('paid') }, request('t1'));
     expect(again.result.repeated).toBe(true);
     expect(await types('t1')).toEqual(['TicketOpened', 'TicketFlaggedForHelpdesk']);
+  });
+});
+
+describe('openTicketForCustomer use case', () => {
+  let events: InMemoryEventStore;
+  let commands: CommandHandler;
+  const noCatalog = { collection: () => Promise.reject(new Error('no catalog model was named')) };
+  const metadata = (commandId: string) => ({ commandId, now, actor: { userId: 'u1', role: 'customer' as const }, correlationId: 'corr-1' });
+  const asked: TicketRequest = {
+    customerId: 'c1',
+    applianceModelText: 'old washer',
+    problem: 'drum does not spin',
+    priority: 'normal',
+    visits: [visitSpec('x', ['plumbing'], [range(1, '09:00', '12:00')]), visitSpec('y', ['washer'], [range(1, '09:00', '17:00')])].map(({ visitId: _, ...v }) => v),
+    dependencies: [{ before: 0, after: 1, minGapMinutes: 0, maxGapMinutes: 30 }],
+  };
+  beforeEach(async () => {
+    events = new InMemoryEventStore();
+    commands = new CommandHandler(events);
+    await send(commands, customers, {
+      type: 'registerCustomer',
+      data: { customerId: 'c1', contact: { name: 'C', email: 'c@example.test', phone: '+15550100001', address: { line1: '1 Main St', city: 'Springfield', postalCode: '01103', country: 'US', location: HOME } }, notifyBy: 'email' },
+      metadata: { commandId: 'register-c1', now, actor: { userId: 'setup', role: 'system' } },
+    });
+  });
+  const deps = () => ({ commands, events, readModels: noCatalog, payments: answering('paid') });
+
+  it("names the ticket and its visits after the command id, at the customer's address, dependencies by position", async () => {
+    const opened = await openTicketForCustomer(deps(), asked, metadata('cmd-1'));
+    expect(opened).toMatchObject({ status: 'open', paymentStatus: 'paid', model: null, visitIds: [`${opened.ticketId}.1`, `${opened.ticketId}.2`] });
+    const [ticketOpened] = await events.readStream(`ticket-${opened.ticketId}`);
+    expect(ticketOpened!.data).toMatchObject({
+      customerId: 'c1',
+      applianceModelText: 'old washer',
+      location: HOME,
+      dependencies: [{ before: opened.visitIds[0], after: opened.visitIds[1], minGapMinutes: 0, maxGapMinutes: 30 }],
+    });
+  });
+
+  it('opens the same ticket, and nothing more, for the same command id', async () => {
+    const first = await openTicketForCustomer(deps(), asked, metadata('cmd-1'));
+    const again = await openTicketForCustomer(deps(), asked, metadata('cmd-1'));
+    expect(again.ticketId).toBe(first.ticketId);
+    expect(again.position).toBe(first.position);
+  });
+
+  it('refuses a customer who is not registered as not found', async () => {
+    await expect(openTicketForCustomer(deps(), { ...asked, customerId: 'ghost' }, metadata('cmd-2'))).rejects.toBeInstanceOf(NotFound);
   });
 });
