@@ -10,9 +10,9 @@
  * widens what it proposes, and it never uses an index for order over fields holding arrays or
  * objects (mingo sorts those its own way).
  */
-import { Document, Filter } from './port';
+import { Document, Filter } from '../port';
 import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, isIndexValue, keyPrefix, PAST, scalarAt, seqOf, typeRange } from './index-keys';
-import { isPlainObject } from './semantics';
+import { isPlainObject } from '../semantics';
 import { SortedKeys } from './sorted-keys';
 
 /** An ordinary index a collection declared: its name and fields, in order. */

@@ -3,13 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Query } from 'mingo';
-import { ConnectionDurability, durabilityOf } from '../sqlite/durability';
-import { StoreFile } from '../sqlite/store-file';
-import { journalSizeLimit, WalLimit } from '../sqlite/wal-limit';
-import { DocumentCache, HeldBodies, RowReader } from './embedded-cache';
-import { EmbeddedCollection } from './embedded-collection';
-import { Candidate, CollectionIndexes, describePlan, idsOf, IndexDefinition, mayServe, Selection } from './embedded-index';
-import { BackgroundWriter } from './embedded-writer';
+import { ConnectionDurability, durabilityOf } from '../../sqlite/durability';
+import { StoreFile } from '../../sqlite/store-file';
+import { journalSizeLimit, WalLimit } from '../../sqlite/wal-limit';
+import { DocumentCache, HeldBodies, RowReader } from './cache';
+import { EmbeddedCollection } from './collection';
+import { Candidate, CollectionIndexes, describePlan, idsOf, IndexDefinition, mayServe, Selection } from './indexes';
+import { BackgroundWriter } from './writer';
 import { copyOf, parsed, serialized, Stored } from './json-text';
 import { Changes, CommittingChanges, CommittingVersions, Layer, Overlay, QueryStats, Workspace } from './overlay';
 import {
@@ -21,8 +21,8 @@ import {
   IndexSpec,
   SearchHit,
   SearchOptions,
-} from './port';
-import { describeKey, indexName, searchWords, textFields, UniqueIndex, uniqueKeys, valuesAt } from './semantics';
+} from '../port';
+import { describeKey, indexName, searchWords, textFields, UniqueIndex, uniqueKeys, valuesAt } from '../semantics';
 
 export interface EmbeddedDocumentStoreOptions {
   /** SQLite file, created with its folder when missing; ':memory:' for a throwaway store. */
@@ -487,7 +487,7 @@ class CommittedState implements Layer {
   }
 
   /**
-   * Candidates through the collection's indexes (embedded-index.ts), or through the ids of an
+   * Candidates through the collection's indexes (indexes.ts), or through the ids of an
    * `_id: { $in }` filter; undefined when neither serves the query.
    */
   candidates(collection: string, selection: Selection, shadowed?: (id: string) => boolean): Candidate[] | undefined {
@@ -907,7 +907,7 @@ class CommittedState implements Layer {
  * Index definitions are not transactional: `createIndex` inside a transaction applies at once.
  *
  * Big transactions (`backgroundCommitRows`, e.g. a rebuild's batches) are committed by a
- * second connection on a worker thread (embedded-writer.ts). The next transaction starts as
+ * second connection on a worker thread (writer.ts). The next transaction starts as
  * soon as one is handed over, on top of it; its promise resolves once it is committed, and
  * its writes become visible to plain reads then. If a background commit fails, the
  * transactions built on it fail too. Plain writes, index changes, searches and `close` first
