@@ -7,7 +7,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { IndexSpec } from '../port';
 import { indexName, textFields, UniqueIndex } from '../semantics';
-import { IndexDefinition } from './indexes';
+import { IndexDefinition } from './secondary-index';
 
 function sameKeys(a: IndexSpec, b: IndexSpec): boolean {
   return isDeepStrictEqual(Object.entries(a.keys), Object.entries(b.keys));

@@ -9,7 +9,7 @@
  *   schema.ts (the file's tables and settings), cache.ts (documents in memory),
  *   unique-keys.ts, declared-indexes.ts, full-text.ts (FTS5), group-commit.ts (plain commits)
  *   and background-commits.ts (big ones, through writer.ts, a second connection on a worker thread)
- * - indexes.ts: secondary indexes and their query planner, with index-keys.ts and sorted-keys.ts
+ * - indexes.ts: the query planner over secondary-index.ts, with index-keys.ts and sorted-keys.ts
  * - json-text.ts, id-filter.ts, top-level-update.ts: how documents are kept, looked up and updated fast
  */
 export { DOCUMENT_STORE_DAMAGE_REMEDY, DOCUMENTS_SCHEMA, EmbeddedDocumentStore } from './store';
