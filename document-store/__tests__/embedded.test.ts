@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeDocumentStoreConformance } from '../conformance';
 import { EmbeddedDocumentStore } from '../embedded';
-import { BackgroundWriter } from '../embedded-writer';
+import { BackgroundWriter } from '../embedded/writer';
 import { Worker } from 'node:worker_threads';
 import { Document, DocumentStore, DuplicateKey } from '../port';
-import { Layer } from '../overlay';
+import { Layer } from '../embedded/overlay';
 
 describeDocumentStoreConformance('embedded', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sysops-ds-'));

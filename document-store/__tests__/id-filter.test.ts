@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { IdFilter } from '../id-filter';
+import { IdFilter } from '../embedded/id-filter';
 
 describe('the filter of ids a cache may hold', () => {
   it('property: an id held is never answered "no", through growth and deletions', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { EmbeddedDocumentStore } from '../embedded';
 import { Document, Filter, Update } from '../port';
-import { applyTopLevel, matchesTopLevel } from '../top-level-update';
+import { applyTopLevel, matchesTopLevel } from '../embedded/top-level-update';
 
 describe('updates of top-level fields without mingo', () => {
   const fields = ['a', 'b', 'n', 'c.d', '$x', 'toString', '__proto__'];

@@ -4,7 +4,7 @@
  * read. Rebuilds write far more than they read: parsing every document once more (and keeping
  * hundreds of thousands of parsed objects for the garbage collector) was most of their cost.
  */
-import { Document } from './port';
+import { Document } from '../port';
 
 /** A document, or the JSON text of one that has not been parsed yet. */
 export type Stored = Document | string;

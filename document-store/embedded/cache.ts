@@ -5,7 +5,7 @@
  */
 import { IdFilter } from './id-filter';
 import { knownText, parseStored, serialized, Stored } from './json-text';
-import { Document } from './port';
+import { Document } from '../port';
 
 /** Reads committed rows back from the file, for documents the cache does not hold. */
 export interface RowReader {

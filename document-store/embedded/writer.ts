@@ -12,7 +12,7 @@
  */
 import { once } from 'node:events';
 import { MessageChannel, MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import { ConnectionDurability, durability, RawDurability, READ_DURABILITY_SOURCE } from '../sqlite/durability';
+import { ConnectionDurability, durability, RawDurability, READ_DURABILITY_SOURCE } from '../../sqlite/durability';
 
 /**
  * Rows of one transaction, flattened so they cross to the worker cheaply: ids and documents

@@ -5,8 +5,8 @@
  * its checkpoint this way once per batch). Anything else (dotted paths, arrays, other
  * operators, objects as values) answers `undefined`: the caller takes the general path.
  */
-import { Document, Filter } from './port';
-import { isPlainObject } from './semantics';
+import { Document, Filter } from '../port';
+import { isPlainObject } from '../semantics';
 
 type Plain = string | boolean | number;
 

@@ -4,10 +4,10 @@
  * per bulkWrite, one per write operation). An overlay checks unique keys as writes arrive, so
  * a write that would break one fails without touching anything below.
  */
-import { Candidate, Selection } from './embedded-index';
+import { Candidate, Selection } from './indexes';
 import { parseStored, Stored } from './json-text';
-import { Document, DuplicateKey, Filter, IndexSpec } from './port';
-import { describeKey, UniqueIndex, uniqueKeys } from './semantics';
+import { Document, DuplicateKey, Filter, IndexSpec } from '../port';
+import { describeKey, UniqueIndex, uniqueKeys } from '../semantics';
 
 /**
  * Per collection: id → new version of the document (possibly still its JSON text, see

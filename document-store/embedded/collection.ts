@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Aggregator, ProcessingMode, Query } from 'mingo';
 import { copyOf, knownText, parsedWithText, parseStored } from './json-text';
-import { Candidate } from './embedded-index';
+import { Candidate } from './indexes';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   BulkOperation,
@@ -26,9 +26,9 @@ import {
   Update,
   UpdateOptions,
   UpdateResult,
-} from './port';
+} from '../port';
 import { applyTopLevel, matchesTopLevel } from './top-level-update';
-import { assertOperatorUpdate, assertReplacement, isPlainObject, upsertSeed } from './semantics';
+import { assertOperatorUpdate, assertReplacement, isPlainObject, upsertSeed } from '../semantics';
 
 export { serialized } from './json-text';
 
@@ -260,7 +260,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
 
   /**
    * The documents a query has to test, in natural order: the one with the filter's string `_id`,
-   * those an index proposes (see embedded-index.ts), or else every document.
+   * those an index proposes (see indexes.ts), or else every document.
    */
   private *candidates(layer: Layer, filter: Filter, query: Query | undefined, sort?: Record<string, 1 | -1>, need?: number): Iterable<Document> {
     const { stats } = this.workspace;

@@ -1,0 +1,128 @@
+/**
+ * One secondary index of the embedded store, over a collection's committed documents, kept in
+ * memory: a key per document (several when an indexed field holds an array), each key ending
+ * with the document's row so keys are unique and equal values keep natural order. The planner
+ * that reads it is indexes.ts.
+ */
+import { Document } from '../port';
+import { atomsAt, encodeSeq, FieldShape, scalarAt, seqOf } from './index-keys';
+import { SortedKeys } from './sorted-keys';
+
+/** An ordinary index a collection declared: its name and fields, in order. */
+export interface IndexDefinition {
+  name: string;
+  fields: readonly string[];
+}
+
+/** A document with more keys than this (arrays in several fields) is proposed to every query instead. */
+const MAX_KEYS_PER_DOCUMENT = 64;
+
+/** One index over a collection's committed documents. */
+export class SecondaryIndex {
+  readonly keys = new SortedKeys();
+  /** id → its key (or keys): what to take out when the document changes. */
+  private readonly postings = new Map<string, string | string[]>();
+  /** id → bit mask of the fields whose values are not one scalar, for the documents that have any. */
+  private readonly irregular = new Map<string, number>();
+  private readonly irregularPerField: number[];
+  /** Documents with too many keys to list: proposed to every query. */
+  readonly unlisted = new Set<string>();
+  private readonly paths: string[][];
+
+  constructor(readonly definition: IndexDefinition) {
+    this.paths = definition.fields.map((field) => field.split('.'));
+    this.irregularPerField = definition.fields.map(() => 0);
+  }
+
+  get fields(): readonly string[] {
+    return this.definition.fields;
+  }
+
+  /** Whether the planner may look values up in this field (a path through array positions is left to scans). */
+  usable(field: number): boolean {
+    return !this.paths[field]!.some((part) => /^\d+$/.test(part));
+  }
+
+  /** Whether every document holds one scalar in these fields, so key order is mingo's sort order. */
+  regular(fromField: number, toField: number): boolean {
+    if (this.unlisted.size > 0) return false;
+    for (let i = fromField; i < toField; i++) if (this.irregularPerField[i] !== 0) return false;
+    return true;
+  }
+
+  /** Records a document's current version at row `seq` (null: deleted). */
+  write(id: string, seq: number, doc: Document | null): void {
+    const before = this.postings.get(id);
+    const next = doc ? this.keysOf(doc, seq) : { keys: [], mask: 0 };
+    const keys = next.keys ?? [];
+    if (!sameKeys(before, keys)) {
+      if (typeof before === 'string') this.keys.delete(before);
+      else if (before) for (const key of before) this.keys.delete(key);
+      for (const key of keys) this.keys.insert(key, id);
+      if (keys.length === 0) this.postings.delete(id);
+      else this.postings.set(id, keys.length === 1 ? keys[0]! : keys);
+    }
+    if (next.keys === undefined) this.unlisted.add(id);
+    else this.unlisted.delete(id);
+    this.setMask(id, next.mask);
+  }
+
+  /** While an empty index is filled: records a document and adds its keys to `all`, sorted at the end by `loaded`. */
+  collect(id: string, seq: number, doc: Document, all: string[]): void {
+    const { keys, mask } = this.keysOf(doc, seq);
+    if (keys === undefined) this.unlisted.add(id);
+    else {
+      for (const key of keys) all.push(key);
+      if (keys.length > 0) this.postings.set(id, keys.length === 1 ? keys[0]! : keys);
+    }
+    this.setMask(id, mask);
+  }
+
+  /** `idOfRow`: the id of the document at a row (every key ends with its document's row). */
+  loaded(all: string[], idOfRow: (seq: number) => string): void {
+    this.keys.load(all, (key) => idOfRow(seqOf(key)));
+  }
+
+  /** The keys of a document (undefined: too many to list), and which fields were not one scalar. */
+  private keysOf(doc: Document, seq: number): { keys: string[] | undefined; mask: number } {
+    let key = '';
+    for (const path of this.paths) {
+      const atom = scalarAt(doc, path);
+      if (atom === undefined) return this.multikeysOf(doc, seq);
+      key += atom;
+    }
+    return { keys: [key + encodeSeq(seq)], mask: 0 };
+  }
+
+  /** `keysOf` a document with an array or an object in an indexed field: a key per combination of elements. */
+  private multikeysOf(doc: Document, seq: number): { keys: string[] | undefined; mask: number } {
+    let tuples = [''];
+    let mask = 0;
+    for (let i = 0; i < this.paths.length; i++) {
+      const atoms = new Set<string>();
+      const shape: FieldShape = { array: false, other: false };
+      atomsAt(doc, this.paths[i]!, atoms, shape);
+      if (shape.array || shape.other) mask |= 1 << i;
+      if (tuples.length * atoms.size > MAX_KEYS_PER_DOCUMENT) return { keys: undefined, mask: mask | ((1 << this.paths.length) - 1) };
+      tuples = atoms.size === 1 ? tuples.map((t) => t + [...atoms][0]!) : tuples.flatMap((t) => [...atoms].map((a) => t + a));
+    }
+    const row = encodeSeq(seq);
+    return { keys: tuples.map((t) => t + row), mask };
+  }
+
+  private setMask(id: string, mask: number): void {
+    const before = this.irregular.get(id) ?? 0;
+    if (before === mask) return;
+    for (let i = 0; i < this.irregularPerField.length; i++) {
+      this.irregularPerField[i]! += ((mask >> i) & 1) - ((before >> i) & 1);
+    }
+    if (mask === 0) this.irregular.delete(id);
+    else this.irregular.set(id, mask);
+  }
+}
+
+function sameKeys(before: string | string[] | undefined, keys: string[]): boolean {
+  if (before === undefined) return keys.length === 0;
+  if (typeof before === 'string') return keys.length === 1 && keys[0] === before;
+  return before.length === keys.length && before.every((key, i) => key === keys[i]);
+}
