@@ -23,18 +23,16 @@
  *   the ticket flagged ('no-access') and the visit rescheduled.
  * - Flags: a reminder to helpdesk after FLAG_REMINDER_MIN if the flag is still open.
  * - Rescheduled / replaced / cancelled visits: calendars that no longer need the visit are released.
- * - Invoice paid: the customer's paid-until date moves (the billing side of the paid-customers cache).
+ * - Besides: the billing workflow (sagas/billing), which runs on this saga's subscription.
  *
  * Every effect is a command with a step name fixed per trigger, an outbox message deduplicated by
  * (trigger, recipient, template), or a deadline keyed by the event that scheduled it: handling an
  * event or a deadline again changes nothing.
  */
-import { customers } from '../commands/customer';
 import { experts } from '../commands/expert';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
 import { Config } from '../config/config';
-import { InvoiceEvent } from '../domain/billing/invoice';
 import { DomainError } from '../domain/decider';
 import { groupsOf } from '../domain/matching/groups';
 import { GeoPoint } from '../domain/shared/geo';
@@ -50,8 +48,10 @@ import { freeReplacements } from '../flows/replace-expert';
 import { nextDaysWindows } from '../flows/windows';
 import { MessageRequest, Outbox } from '../notifications/outbox';
 import { RecordedEvent } from '../event-store/port';
+import { billingWorkflow } from './billing';
 import { Deadline, DEADLINES } from './deadlines';
 import { ProcessManager, SagaContext } from './process-manager';
+import { withWorkflows } from './workflow';
 
 export const MATCHING = 'matching';
 
@@ -94,10 +94,9 @@ export const MATCHING_EVENTS = [
   'VisitCompleted',
   'VisitClosedIncomplete',
   'VisitCancelled',
-  'InvoicePaid',
 ] as const;
 
-type Handled = Extract<TicketEvent | VisitEvent | InvoiceEvent, { type: (typeof MATCHING_EVENTS)[number] }>;
+type Handled = Extract<TicketEvent | VisitEvent, { type: (typeof MATCHING_EVENTS)[number] }>;
 type Of<T extends Handled['type']> = Extract<Handled, { type: T }>['data'];
 
 export function matchingTimeoutMinutes(config: MatchingConfig, priority: Priority): number {
@@ -422,10 +421,6 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
         return closedIncomplete(ctx, e.data);
       case 'VisitCancelled':
         return visitCancelled(ctx, e.data);
-      case 'InvoicePaid': {
-        const { customerId, paidUntil, invoiceId } = e.data;
-        return tolerate(ctx, 'advance paid-until', () => sendCommand(ctx, customers, 'advancePaidUntil', { customerId, paidUntil, invoiceId }, `paid:${invoiceId}`));
-      }
     }
   }
 
@@ -489,7 +484,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     });
   }
 
-  return {
+  const matching: ProcessManager = {
     name: MATCHING,
     eventTypes: MATCHING_EVENTS,
     handle,
@@ -501,6 +496,8 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     },
     deadlines: { 'match-timeout': matchTimeout, widen, 'no-access': noAccess, 'flag-reminder': flagReminder },
   };
+  // Billing first ran as part of this saga: its command ids and checkpoint are this saga's.
+  return withWorkflows(matching, [billingWorkflow], { outbox });
 }
 
 /**
