@@ -23,12 +23,16 @@ import { ProcessManager, SagaContext } from './process-manager';
 
 /**
  * What a workflow decides on: an event (its type and data) or a due deadline (its kind as the
- * type, its payload as the data), with when it happened (the event's time, the deadline's due time).
+ * type, its payload as the data), with its id (the event's, the deadline's: what a deadline key
+ * may name) and when it happened (the event's time, the deadline's due time).
  */
-export type WorkflowInput<Type extends string = string, Data = unknown> = { type: Type; data: Data; at: string };
+export type WorkflowInput<Type extends string = string, Data = unknown> = { type: Type; data: Data; id: string; at: string };
 
-/** The inputs of a workflow: the events of a union it reacts to, each with its time. */
-export type EventInput<E extends DomainEvent, T extends E['type']> = Extract<E, { type: T }> & { at: string };
+/** The inputs of a workflow: the events of a union it reacts to, each with its id and time. */
+export type EventInput<E extends DomainEvent, T extends E['type']> = Extract<E, { type: T }> & { id: string; at: string };
+
+/** A due deadline as the input of the workflow that scheduled it. */
+export type DeadlineInput<Kind extends string> = WorkflowInput<Kind, Record<string, unknown>>;
 
 /** An outbox message; the engine names the trigger as its cause. */
 export type Message = Omit<MessageRequest, 'causedBy'>;
@@ -143,12 +147,12 @@ async function perform(workflow: string, output: WorkflowOutput, ctx: SagaContex
 
 /** The input an event is to a workflow. */
 export function eventInput(event: RecordedEvent): WorkflowInput {
-  return { type: event.type, data: event.data, at: event.metadata.timestamp };
+  return { type: event.type, data: event.data, id: event.id, at: event.metadata.timestamp };
 }
 
 /** The input a due deadline is to the workflow that scheduled it. */
 export function deadlineInput(deadline: Deadline): WorkflowInput {
-  return { type: deadline.kind, data: deadline.payload, at: deadline.dueAt };
+  return { type: deadline.kind, data: deadline.payload, id: deadline._id, at: deadline.dueAt };
 }
 
 /**

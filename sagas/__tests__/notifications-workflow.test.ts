@@ -22,6 +22,7 @@ const TEN = '2026-03-03T10:00:00.000Z';
 const finalized: NotificationInput = {
   type: 'VisitFinalized',
   data: { ticketId: 't1', visitId: 'v1', groupId: 'g1', start: NINE, end: TEN, experts: ['e1', 'e2'], notChosen: [], finalizedAt: at },
+  id: 'ev-1',
   at,
 };
 
@@ -67,19 +68,19 @@ describe('notifications workflow', () => {
   it('a cancelled visit that was never scheduled tells nobody', () =>
     spec
       .given(facts({ experts: { e1: sam } }))
-      .when({ type: 'VisitCancelled', data: { ticketId: 't1', visitId: 'v1', reason: 'ticket cancelled', releasedExperts: ['e1'], cancelledAt: at }, at })
+      .when({ type: 'VisitCancelled', data: { ticketId: 't1', visitId: 'v1', reason: 'ticket cancelled', releasedExperts: ['e1'], cancelledAt: at }, id: 'ev-1', at })
       .thenIgnores('never scheduled'));
 
   it('a no-match-in-time flag sends nothing: the escalation e-mail covers it', () =>
     spec
       .given(facts({ customer: dana }))
-      .when({ type: 'TicketFlaggedForHelpdesk', data: { ticketId: 't1', reason: 'no-match-in-time', visitId: 'v1', note: '', flaggedBy: system, flaggedAt: at }, at })
+      .when({ type: 'TicketFlaggedForHelpdesk', data: { ticketId: 't1', reason: 'no-match-in-time', visitId: 'v1', note: '', flaggedBy: system, flaggedAt: at }, id: 'ev-1', at })
       .thenIgnores());
 
   it('payment status unknown: helpdesk gets the flag with a link, the customer hears the ticket is held', () =>
     spec
       .given(facts({ customer: { ...dana, channel: 'email' } }))
-      .when({ type: 'TicketFlaggedForHelpdesk', data: { ticketId: 't2', reason: 'payment-status-unknown', visitId: null, note: 'no plan found', flaggedBy: system, flaggedAt: at }, at })
+      .when({ type: 'TicketFlaggedForHelpdesk', data: { ticketId: 't2', reason: 'payment-status-unknown', visitId: null, note: 'no plan found', flaggedBy: system, flaggedAt: at }, id: 'ev-1', at })
       .then(
         publish({
           channel: 'email',
@@ -95,7 +96,7 @@ describe('notifications workflow', () => {
   it('a completed ticket: the customer gets the survey link by e-mail whatever their preference', () =>
     spec
       .given(facts({ customer: dana, surveyToken: 'tok' }))
-      .when({ type: 'TicketCompleted', data: { ticketId: 't1', resolution: 'new pump', completedBy: system, completedAt: at }, at })
+      .when({ type: 'TicketCompleted', data: { ticketId: 't1', resolution: 'new pump', completedBy: system, completedAt: at }, id: 'ev-1', at })
       .then(
         publish({
           channel: 'email',
@@ -110,6 +111,6 @@ describe('notifications workflow', () => {
   it('a failed charge of an unknown invoice tells nobody', () =>
     spec
       .given(facts({ customer: dana }))
-      .when({ type: 'InvoiceChargeFailed', data: { invoiceId: 'c1:2026-03', customerId: 'c1', period: '2026-03', attempt: 1, reason: 'declined', gatewayCode: null, failedAt: at }, at })
+      .when({ type: 'InvoiceChargeFailed', data: { invoiceId: 'c1:2026-03', customerId: 'c1', period: '2026-03', attempt: 1, reason: 'declined', gatewayCode: null, failedAt: at }, id: 'ev-1', at })
       .thenIgnores('invoice is unknown'));
 });
