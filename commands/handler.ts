@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Command, Decider, DomainEvent } from '../domain/decider';
 import { EventStore, NewEvent, Position, RecordedEvent, WrongExpectedVersion } from '../event-store/port';
+import { aggregateStream } from './aggregate-stream';
 
 export interface CommandHandlerOptions {
   /** Attempts on a revision conflict before giving up with ConcurrencyConflict. */
@@ -85,12 +86,11 @@ export class CommandHandler {
   ): Promise<CommandResult<State>> {
     const { commandId } = command.metadata;
     for (let attempt = 1; ; attempt++) {
-      const history = await this.store.readStream(stream);
-      const revision = history.length === 0 ? 'no_stream' : history[history.length - 1]!.revision;
-      let state = decider.initialState();
-      for (const e of history) state = decider.evolve(state, e as unknown as E);
+      const loaded = await aggregateStream(this.store, stream, decider);
+      const { revision } = loaded;
+      let state = loaded.state;
 
-      const earlier = history.filter((e) => e.metadata.commandId === commandId);
+      const earlier = loaded.events.filter((e) => e.metadata.commandId === commandId);
       if (earlier.length > 0) {
         return { events: earlier, state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
       }

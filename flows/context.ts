@@ -1,10 +1,11 @@
 /**
  * What a flow needs to act: the time, a way to send commands that is idempotent per step, and
- * a way to read an aggregate's current state. A saga's `SagaContext` is one (steps derive from
- * the trigger); `requestContext` makes one for an API request or a helpdesk action (steps derive
- * from the request id), so the same flow code serves both.
+ * a way to read an aggregate's current state. `stepContext` is the one way to make one: a saga's
+ * `SagaContext` is one (steps derive from the trigger), `requestContext` one for an API request
+ * or a helpdesk action (steps derive from the request id), so the same flow code serves both.
  */
 import { Aggregate, send } from '../commands/aggregate';
+import { aggregateStream } from '../commands/aggregate-stream';
 import { CommandHandler, CommandResult, deterministicUuid, requestCausation } from '../commands/handler';
 import { Actor, Command, DomainError, DomainEvent } from '../domain/decider';
 import { EventStore } from '../event-store/port';
@@ -38,26 +39,48 @@ export interface RequestInfo {
   correlationId?: string;
 }
 
-/** A FlowContext for a request: every step's command id derives from the request id and the step. */
-export function requestContext(deps: { commands: CommandHandler; events: EventStore }, request: RequestInfo): FlowContext {
-  const { requestId, actor, now } = request;
-  const correlationId = request.correlationId ?? requestId;
-  // Every step's events name the request as their cause.
-  const causationId = requestCausation(requestId);
+/** Where a context's commands come from: what every command it sends carries. */
+export interface StepOrigin {
+  now: Date;
+  actor: Actor;
+  correlationId: string;
+  /** Recorded on every event the steps cause. */
+  causationId: string;
+  /** The command id of a step: the same step of the same origin is the same command. */
+  commandIdOf(step: string): string;
+}
+
+export interface ContextDependencies {
+  commands: CommandHandler;
+  events: EventStore;
+}
+
+/** The one FlowContext: commands stamped with the origin, aggregates loaded with `aggregateStream`. */
+export function stepContext(deps: ContextDependencies, origin: StepOrigin): FlowContext {
+  const { now, actor, correlationId, causationId } = origin;
   return {
     now,
     send<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, type: C['type'], data: C['data'], step: string) {
-      const commandId = deterministicUuid(`request\u0000${requestId}\u0000${step}`);
-      const command = { type, data, metadata: { commandId, now, actor, correlationId, causationId } } as C;
+      const command = { type, data, metadata: { commandId: origin.commandIdOf(step), now, actor, correlationId, causationId } } as C;
       return send(deps.commands, aggregate, command);
     },
     async load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string) {
-      const history = await deps.events.readStream(streamName(aggregate.category, id));
-      let state = aggregate.decider.initialState();
-      for (const e of history) state = aggregate.decider.evolve(state, e as unknown as E);
-      return state;
+      return (await aggregateStream(deps.events, streamName(aggregate.category, id), aggregate.decider)).state;
     },
   };
+}
+
+/** A FlowContext for a request: every step's command id derives from the request id and the step. */
+export function requestContext(deps: ContextDependencies, request: RequestInfo): FlowContext {
+  const { requestId, actor, now } = request;
+  return stepContext(deps, {
+    now,
+    actor,
+    correlationId: request.correlationId ?? requestId,
+    // Every step's events name the request as their cause.
+    causationId: requestCausation(requestId),
+    commandIdOf: (step) => deterministicUuid(`request\u0000${requestId}\u0000${step}`),
+  });
 }
 
 /** Generations of one step before `ensure` gives up: each re-delivery of a trigger may add one. */

@@ -21,20 +21,18 @@
  *   helpdesk flagged.
  * - Can't enter: after NO_ACCESS_WAIT_MIN, unless the visit started, the experts are released,
  *   the ticket flagged ('no-access') and the visit rescheduled.
- * - Flags: a reminder to helpdesk after FLAG_REMINDER_MIN if the flag is still open.
  * - Rescheduled / replaced / cancelled visits: calendars that no longer need the visit are released.
- * - Invoice paid: the customer's paid-until date moves (the billing side of the paid-customers cache).
+ * - Besides, on this saga's subscription: the billing workflow (sagas/billing) and the helpdesk
+ *   flag reminders (sagas/flag-reminders).
  *
  * Every effect is a command with a step name fixed per trigger, an outbox message deduplicated by
  * (trigger, recipient, template), or a deadline keyed by the event that scheduled it: handling an
  * event or a deadline again changes nothing.
  */
-import { customers } from '../commands/customer';
 import { experts } from '../commands/expert';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
 import { Config } from '../config/config';
-import { InvoiceEvent } from '../domain/billing/invoice';
 import { DomainError } from '../domain/decider';
 import { groupsOf } from '../domain/matching/groups';
 import { GeoPoint } from '../domain/shared/geo';
@@ -50,8 +48,11 @@ import { freeReplacements } from '../flows/replace-expert';
 import { nextDaysWindows } from '../flows/windows';
 import { MessageRequest, Outbox } from '../notifications/outbox';
 import { RecordedEvent } from '../event-store/port';
+import { billingWorkflow } from './billing';
 import { Deadline, DEADLINES } from './deadlines';
+import { flagRemindersWorkflow } from './flag-reminders';
 import { ProcessManager, SagaContext } from './process-manager';
+import { withWorkflows } from './workflow';
 
 export const MATCHING = 'matching';
 
@@ -79,8 +80,6 @@ export const MATCHING_EVENTS = [
   'TicketReleasedToMatching',
   'TicketFollowUpVisitAdded',
   'TicketCancelled',
-  'TicketFlaggedForHelpdesk',
-  'TicketFlagResolved',
   'VisitSlotsProposed',
   'VisitProposalWithdrawn',
   'VisitExpertAssigned',
@@ -94,10 +93,9 @@ export const MATCHING_EVENTS = [
   'VisitCompleted',
   'VisitClosedIncomplete',
   'VisitCancelled',
-  'InvoicePaid',
 ] as const;
 
-type Handled = Extract<TicketEvent | VisitEvent | InvoiceEvent, { type: (typeof MATCHING_EVENTS)[number] }>;
+type Handled = Extract<TicketEvent | VisitEvent, { type: (typeof MATCHING_EVENTS)[number] }>;
 type Of<T extends Handled['type']> = Extract<Handled, { type: T }>['data'];
 
 export function matchingTimeoutMinutes(config: MatchingConfig, priority: Priority): number {
@@ -369,15 +367,6 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     }
   }
 
-  /** Drops the reminders of the resolved flag — not of the same flag raised again since. */
-  async function flagResolved(ctx: SagaContext, d: Of<'TicketFlagResolved'>): Promise<void> {
-    const ticket = await ctx.load(tickets, d.ticketId);
-    const raisedAgain = ticket.status === 'none' ? undefined : ticket.flags.find((f) => f.reason === d.reason && f.visitId === d.visitId)?.flaggedAt;
-    const filter: Record<string, unknown> = { ticketId: d.ticketId, reason: d.reason, visitId: d.visitId };
-    if (raisedAgain !== undefined) filter.flaggedAt = { $ne: raisedAgain };
-    await cancelWhere(ctx, 'flag-reminder', filter);
-  }
-
   async function handle(event: RecordedEvent, ctx: SagaContext): Promise<void> {
     const e = event as unknown as Handled;
     switch (e.type) {
@@ -387,13 +376,6 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
         return followUpAdded(ctx, e.data);
       case 'TicketCancelled':
         return ticketCancelled(ctx, e.data);
-      case 'TicketFlaggedForHelpdesk': {
-        const { ticketId, reason, visitId, flaggedAt } = e.data;
-        const due = new Date(ms(addMinutes(flaggedAt, config.FLAG_REMINDER_MIN)));
-        return schedule(ctx, 'flag-reminder', `${ticketId}:${reason}:${visitId ?? '-'}:${event.id}`, due, { ticketId, reason, visitId, flaggedAt });
-      }
-      case 'TicketFlagResolved':
-        return flagResolved(ctx, e.data);
       case 'VisitSlotsProposed':
       case 'VisitProposalWithdrawn':
       case 'VisitExpertAssigned':
@@ -422,10 +404,6 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
         return closedIncomplete(ctx, e.data);
       case 'VisitCancelled':
         return visitCancelled(ctx, e.data);
-      case 'InvoicePaid': {
-        const { customerId, paidUntil, invoiceId } = e.data;
-        return tolerate(ctx, 'advance paid-until', () => sendCommand(ctx, customers, 'advancePaidUntil', { customerId, paidUntil, invoiceId }, `paid:${invoiceId}`));
-      }
     }
   }
 
@@ -468,28 +446,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     await reschedule(ctx, visit, `no access: nobody let the expert in within ${waited}`, 'no-access:reschedule');
   }
 
-  async function flagReminder(deadline: Deadline, ctx: SagaContext): Promise<void> {
-    const ticketId = text(deadline.payload.ticketId);
-    const reason = text(deadline.payload.reason);
-    const visitId = typeof deadline.payload.visitId === 'string' ? deadline.payload.visitId : null;
-    const flaggedAt = text(deadline.payload.flaggedAt);
-    const ticket = await ctx.load(tickets, ticketId);
-    if (ticket.status === 'none') return;
-    const open = ticket.flags.find((f) => f.reason === reason && f.visitId === visitId && f.flaggedAt === flaggedAt);
-    if (!open) return;
-    await outbox.enqueue({
-      causedBy: ctx.trigger.id,
-      channel: 'email',
-      to: config.HELPDESK_EMAIL,
-      template: 'helpdesk-flag-reminder',
-      params: { ticketId, reason, visitId, flaggedAt, note: open.note, waitedMinutes: config.FLAG_REMINDER_MIN },
-      ticketId,
-      ...(visitId ? { visitId } : {}),
-      recipient: { kind: 'helpdesk', id: 'helpdesk' },
-    });
-  }
-
-  return {
+  const matching: ProcessManager = {
     name: MATCHING,
     eventTypes: MATCHING_EVENTS,
     handle,
@@ -499,8 +456,10 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
       const ticketId = (event.data as { ticketId?: unknown }).ticketId;
       return typeof ticketId === 'string' ? ticketId : null;
     },
-    deadlines: { 'match-timeout': matchTimeout, widen, 'no-access': noAccess, 'flag-reminder': flagReminder },
+    deadlines: { 'match-timeout': matchTimeout, widen, 'no-access': noAccess },
   };
+  // Both first ran as part of this saga: their command ids, deadlines and checkpoint are this saga's.
+  return withWorkflows(matching, [billingWorkflow, flagRemindersWorkflow(config)], { outbox });
 }
 
 /**

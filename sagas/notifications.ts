@@ -1,10 +1,10 @@
 /**
  * The notifications process manager: turns domain events into outbox messages.
  *
- * Every message is enqueued with `causedBy = event.id`, so handling an event again (a lost
- * checkpoint, a restart) enqueues nothing new. Details the event does not carry (names, contact
- * details, the visit's time) are read with `ctx.load` from the Customer, Expert, Ticket, Visit
- * and Invoice streams.
+ * A workflow: `read` gathers what the event does not carry (names, contact details, the visit's
+ * time) from the Customer, Expert, Ticket, Visit and Invoice streams, `decide` is pure and
+ * returns the messages to publish. Every message is enqueued with `causedBy = event.id`, so
+ * handling an event again (a lost checkpoint, a restart) enqueues nothing new.
  *
  * Who hears what, and how:
  * - customers by their preference (`notifyBy`: 'sms' → phone, 'email' → e-mail address), except
@@ -38,13 +38,13 @@ import { visits } from '../commands/visit';
 import { InvoiceEvent } from '../domain/billing/invoice';
 import { Address } from '../domain/customer/customer';
 import { TicketEvent } from '../domain/ticket/ticket';
-import { surveyLink } from '../notifications/survey-tokens';
 import { VisitEvent } from '../domain/visit/visit';
-import { RecordedEvent } from '../event-store/port';
 import { toE164 } from '../notifications/channels';
 import { Channel, MessageRequest, Outbox, TemplateName } from '../notifications/outbox';
+import { surveyLink } from '../notifications/survey-tokens';
 import { formatTime } from '../notifications/templates';
 import { ProcessManager, SagaContext } from './process-manager';
+import { EventInput, ignore, Message, publish, Workflow, WorkflowOutput, workflowSaga } from './workflow';
 
 export const NOTIFICATIONS_SAGA = 'notifications';
 
@@ -65,8 +65,6 @@ export interface NotificationsSagaOptions {
   surveyTtlDays?: number;
 }
 
-type HandledEvent = VisitEvent | TicketEvent | InvoiceEvent;
-
 const EVENT_TYPES = [
   'VisitFinalized',
   'VisitEnRoute',
@@ -78,9 +76,11 @@ const EVENT_TYPES = [
   'InvoiceChargeFailed',
   'TicketFlaggedForHelpdesk',
   'TicketEscalated',
-] as const satisfies readonly HandledEvent['type'][];
+] as const satisfies readonly (VisitEvent | TicketEvent | InvoiceEvent)['type'][];
 
-interface CustomerContact {
+export type NotificationInput = EventInput<VisitEvent | TicketEvent | InvoiceEvent, (typeof EVENT_TYPES)[number]>;
+
+export interface CustomerContact {
   id: string;
   name: string;
   channel: Channel;
@@ -89,184 +89,225 @@ interface CustomerContact {
   address: Address;
 }
 
-interface ExpertContact {
+export interface ExpertContact {
   id: string;
   name: string;
   phone: string;
 }
 
+/** What the messages of one event need besides the event; what an event does not need stays empty. */
+export interface NotificationFacts {
+  /** The customer concerned (the ticket's or the invoice's); null when unknown. */
+  customer: CustomerContact | null;
+  /** The ticket's problem, as the experts are told. */
+  problem: string | null;
+  /** The experts the event names, by id. */
+  experts: Record<string, ExpertContact>;
+  /** Where the visit is, for experts, when the customer's address is unknown. */
+  visitLocation: string | null;
+  /** When the visit was to start (a cancelled visit). */
+  visitStart: string | null;
+  /** The invoice's amount (a failed charge); null when the invoice is unknown. */
+  invoice: { totalCents: number; currency: string } | null;
+  /** The ticket's survey token (a completed ticket). */
+  surveyToken: string | null;
+}
+
+export const NO_FACTS: NotificationFacts = { customer: null, problem: null, experts: {}, visitLocation: null, visitStart: null, invoice: null, surveyToken: null };
+
 const HELPDESK = { kind: 'helpdesk' as const, id: 'helpdesk' };
+const DEFAULT_MAX_EVENT_AGE_MS = 48 * 3_600_000;
 
 export function notificationsSaga(options: NotificationsSagaOptions): ProcessManager {
+  return workflowSaga(NOTIFICATIONS_SAGA, [notificationsWorkflow(options)], { outbox: options.outbox });
+}
+
+export function notificationsWorkflow(options: Omit<NotificationsSagaOptions, 'outbox'>): Workflow<NotificationInput, NotificationFacts> {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const ticketLink = options.ticketLink ?? ((ticketId: string) => `${publicUrl}/tickets/${encodeURIComponent(ticketId)}`);
-  const maxEventAgeMs = options.maxEventAgeMs ?? 48 * 3_600_000;
+  const maxEventAgeMs = options.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS;
+  const tooOld = (event: NotificationInput, now: Date) => now.getTime() - Date.parse(event.at) > maxEventAgeMs;
+
+  const helpdesk = (template: TemplateName, params: MessageRequest['params'], ticketId: string, visitId?: string | null) =>
+    publish(message({ channel: 'email', to: options.helpdeskEmail, template, params: { ...params, link: ticketLink(ticketId) }, ticketId, visitId, recipient: HELPDESK }));
 
   return {
     name: NOTIFICATIONS_SAGA,
-    eventTypes: EVENT_TYPES,
-    async handle(recorded: RecordedEvent, ctx: SagaContext): Promise<void> {
-      const age = ctx.now.getTime() - Date.parse(recorded.metadata.timestamp);
-      if (age > maxEventAgeMs) {
-        ctx.logger?.warn({ saga: NOTIFICATIONS_SAGA, event: { id: recorded.id, type: recorded.type, timestamp: recorded.metadata.timestamp } }, 'event too old to notify; skipped');
-        return;
-      }
-      const event = recorded as unknown as HandledEvent;
-      const send = new Sender(options.outbox, recorded.id);
-      const helpdesk = (template: TemplateName, params: MessageRequest['params'], ticketId: string, visitId?: string | null) =>
-        send.to({ channel: 'email', to: options.helpdeskEmail, template, params: { ...params, link: ticketLink(ticketId) }, ticketId, visitId, recipient: HELPDESK });
+    events: EVENT_TYPES,
 
+    async read(event, ctx) {
+      // Nothing to read for what will not be notified (history replayed into an empty store).
+      if (tooOld(event, ctx.now)) return NO_FACTS;
+      switch (event.type) {
+        case 'VisitFinalized': {
+          const parties = await ticketParties(ctx, event.data.ticketId);
+          const team = await expertContacts(ctx, event.data.experts);
+          return { ...NO_FACTS, ...parties, experts: team, visitLocation: parties.customer ? null : await visitLocation(ctx, event.data.visitId) };
+        }
+        case 'VisitEnRoute': {
+          const parties = await ticketParties(ctx, event.data.ticketId);
+          return parties.customer ? { ...NO_FACTS, ...parties, experts: await expertContacts(ctx, [event.data.expertId]) } : NO_FACTS;
+        }
+        case 'VisitRescheduled':
+          return { ...NO_FACTS, ...(await ticketParties(ctx, event.data.ticketId)), experts: await expertContacts(ctx, event.data.releasedExperts) };
+        case 'VisitExpertReplaced': {
+          const { ticketId, visitId, inExpertId, outExpertId } = event.data;
+          const parties = await ticketParties(ctx, ticketId);
+          const team = await expertContacts(ctx, [inExpertId, outExpertId]);
+          return { ...NO_FACTS, ...parties, experts: team, visitLocation: parties.customer ? null : await visitLocation(ctx, visitId) };
+        }
+        case 'VisitCancelled': {
+          if (event.data.releasedExperts.length === 0) return NO_FACTS;
+          const visit = await ctx.load(visits, event.data.visitId);
+          const visitStart = visit.status === 'none' ? null : visit.start;
+          if (visitStart === null) return NO_FACTS;
+          return { ...NO_FACTS, visitStart, experts: await expertContacts(ctx, event.data.releasedExperts) };
+        }
+        case 'TicketCancelled':
+        case 'TicketFlaggedForHelpdesk':
+          return { ...NO_FACTS, ...(await ticketParties(ctx, event.data.ticketId)) };
+        case 'TicketCompleted': {
+          const parties = await ticketParties(ctx, event.data.ticketId);
+          if (!parties.customer) return NO_FACTS;
+          // Issuing is idempotent (the ticket's token, its first expiry kept): reading it again issues nothing new.
+          const surveyToken = await options.surveyTokens.issue(event.data.ticketId, parties.customer.id, ctx.now, options.surveyTtlDays);
+          return { ...NO_FACTS, ...parties, surveyToken };
+        }
+        case 'InvoiceChargeFailed': {
+          const customer = await customerContact(ctx, event.data.customerId);
+          if (!customer) return NO_FACTS;
+          const invoice = await ctx.load(invoices, event.data.invoiceId);
+          return { ...NO_FACTS, customer, invoice: invoice.status === 'unknown' ? null : { totalCents: invoice.totalCents, currency: invoice.currency } };
+        }
+        case 'TicketEscalated':
+          return {
+            ...NO_FACTS,
+            ...(await ticketParties(ctx, event.data.ticketId)),
+            experts: await expertContacts(ctx, event.data.unfitProposals.map((p) => p.expertId)),
+          };
+      }
+    },
+
+    decide(event, facts, now): WorkflowOutput[] {
+      if (tooOld(event, now)) return [ignore('event too old to notify; skipped', { notable: true })];
+      const { customer, problem } = facts;
+      const expert = (id: string) => facts.experts[id] ?? { id, name: id, phone: '' };
       switch (event.type) {
         case 'VisitFinalized': {
           const { ticketId, visitId, start, end } = event.data;
-          const { customer, problem } = await ticketParties(ctx, ticketId);
-          const team = await Promise.all(event.data.experts.map((id) => expertContact(ctx, id)));
-          if (customer) {
-            await send.toCustomer(customer, 'visit-scheduled', { customerName: customer.name, start, end, experts: team.map((e) => e.name).join(', '), ticketId }, ticketId, visitId);
-          }
-          const address = customer ? formatAddress(customer.address) : await visitLocation(ctx, visitId);
-          for (const expert of team) {
-            await send.toExpert(expert, 'expert-assigned', { expertName: expert.name, start, end, address, problem, ticketId, visitId }, ticketId, visitId);
-          }
-          return;
+          const team = event.data.experts.map(expert);
+          const address = customer ? formatAddress(customer.address) : (facts.visitLocation ?? SEE_THE_APP);
+          return [
+            ...(customer ? [publish(toCustomer(customer, 'visit-scheduled', { customerName: customer.name, start, end, experts: team.map((e) => e.name).join(', '), ticketId }, ticketId, visitId))] : []),
+            ...team.map((e) => publish(toExpert(e, 'expert-assigned', { expertName: e.name, start, end, address, problem, ticketId, visitId }, ticketId, visitId))),
+          ];
         }
         case 'VisitEnRoute': {
           const { ticketId, visitId, expertId, eta } = event.data;
-          const { customer } = await ticketParties(ctx, ticketId);
-          if (!customer) return;
-          const expert = await expertContact(ctx, expertId);
-          await send.toCustomer(customer, 'expert-on-the-way', { customerName: customer.name, expertName: expert.name, eta, ticketId }, ticketId, visitId);
-          return;
+          if (!customer) return [ignore("the ticket's customer is unknown")];
+          return [publish(toCustomer(customer, 'expert-on-the-way', { customerName: customer.name, expertName: expert(expertId).name, eta, ticketId }, ticketId, visitId))];
         }
         case 'VisitRescheduled': {
           const { ticketId, visitId, windows, reason, releasedExperts, previousStart } = event.data;
-          const { customer } = await ticketParties(ctx, ticketId);
           const windowStart = windows[0]?.start ?? null;
           const windowEnd = windows[windows.length - 1]?.end ?? null;
-          if (customer) {
-            await send.toCustomer(customer, 'visit-rescheduled', { customerName: customer.name, previousStart, reason, windowStart, windowEnd, ticketId }, ticketId, visitId);
-          }
-          for (const expertId of releasedExperts) {
-            const expert = await expertContact(ctx, expertId);
-            await send.toExpert(expert, 'visit-cancelled', { expertName: expert.name, start: previousStart, reason: `rescheduled — ${reason}`, visitId, ticketId }, ticketId, visitId);
-          }
-          return;
+          return [
+            ...(customer ? [publish(toCustomer(customer, 'visit-rescheduled', { customerName: customer.name, previousStart, reason, windowStart, windowEnd, ticketId }, ticketId, visitId))] : []),
+            ...releasedExperts.map(expert).map((e) =>
+              publish(toExpert(e, 'visit-cancelled', { expertName: e.name, start: previousStart, reason: `rescheduled — ${reason}`, visitId, ticketId }, ticketId, visitId)),
+            ),
+          ];
         }
         case 'VisitExpertReplaced': {
           const { ticketId, visitId, outExpertId, inExpertId, start, end } = event.data;
-          const { customer, problem } = await ticketParties(ctx, ticketId);
-          const incoming = await expertContact(ctx, inExpertId);
-          const outgoing = await expertContact(ctx, outExpertId);
-          if (customer) {
-            await send.toCustomer(
-              customer,
-              'expert-replaced',
-              { customerName: customer.name, expertName: incoming.name, previousExpertName: outgoing.name, start, ticketId },
-              ticketId,
-              visitId,
-            );
-          }
-          const address = customer ? formatAddress(customer.address) : await visitLocation(ctx, visitId);
-          await send.toExpert(incoming, 'expert-assigned', { expertName: incoming.name, start, end, address, problem, ticketId, visitId }, ticketId, visitId);
-          await send.toExpert(outgoing, 'visit-cancelled', { expertName: outgoing.name, start, reason: 'another expert takes over this visit', visitId, ticketId }, ticketId, visitId);
-          return;
+          const incoming = expert(inExpertId);
+          const outgoing = expert(outExpertId);
+          const address = customer ? formatAddress(customer.address) : (facts.visitLocation ?? SEE_THE_APP);
+          const toTheCustomer = { customerName: customer?.name ?? '', expertName: incoming.name, previousExpertName: outgoing.name, start, ticketId };
+          return [
+            ...(customer ? [publish(toCustomer(customer, 'expert-replaced', toTheCustomer, ticketId, visitId))] : []),
+            publish(toExpert(incoming, 'expert-assigned', { expertName: incoming.name, start, end, address, problem, ticketId, visitId }, ticketId, visitId)),
+            publish(toExpert(outgoing, 'visit-cancelled', { expertName: outgoing.name, start, reason: 'another expert takes over this visit', visitId, ticketId }, ticketId, visitId)),
+          ];
         }
         case 'VisitCancelled': {
           const { ticketId, visitId, reason, releasedExperts } = event.data;
-          if (releasedExperts.length === 0) return;
-          const visit = await ctx.load(visits, visitId);
-          const start = visit.status === 'none' ? null : visit.start;
-          if (start === null) return; // never scheduled: nobody was expecting to go
-          for (const expertId of releasedExperts) {
-            const expert = await expertContact(ctx, expertId);
-            await send.toExpert(expert, 'visit-cancelled', { expertName: expert.name, start, reason, visitId, ticketId }, ticketId, visitId);
-          }
-          return;
+          if (releasedExperts.length === 0) return [ignore('no expert was released')];
+          const start = facts.visitStart;
+          if (start === null) return [ignore('never scheduled: nobody was expecting to go')];
+          return releasedExperts.map(expert).map((e) => publish(toExpert(e, 'visit-cancelled', { expertName: e.name, start, reason, visitId, ticketId }, ticketId, visitId)));
         }
         case 'TicketCancelled': {
           const { ticketId, reason } = event.data;
-          const { customer } = await ticketParties(ctx, ticketId);
-          if (customer) await send.toCustomer(customer, 'ticket-cancelled', { customerName: customer.name, ticketId, reason }, ticketId);
-          return;
+          if (!customer) return [ignore("the ticket's customer is unknown")];
+          return [publish(toCustomer(customer, 'ticket-cancelled', { customerName: customer.name, ticketId, reason }, ticketId))];
         }
         case 'TicketCompleted': {
           const { ticketId, resolution } = event.data;
-          const { customer } = await ticketParties(ctx, ticketId);
-          if (!customer) return;
-          const token = await options.surveyTokens.issue(ticketId, customer.id, ctx.now, options.surveyTtlDays);
-          const surveyUrl = surveyLink(publicUrl, token);
-          await send.to({
-            channel: 'email',
-            to: customer.email,
-            template: 'ticket-completed-survey',
-            params: { customerName: customer.name, ticketId, surveyUrl, resolution },
-            ticketId,
-            recipient: { kind: 'customer', id: customer.id },
-          });
-          return;
+          if (!customer || facts.surveyToken === null) return [ignore("the ticket's customer is unknown")];
+          const surveyUrl = surveyLink(publicUrl, facts.surveyToken);
+          return [
+            publish(
+              message({
+                channel: 'email',
+                to: customer.email,
+                template: 'ticket-completed-survey',
+                params: { customerName: customer.name, ticketId, surveyUrl, resolution },
+                ticketId,
+                recipient: { kind: 'customer', id: customer.id },
+              }),
+            ),
+          ];
         }
         case 'InvoiceChargeFailed': {
-          const { invoiceId, customerId, period, reason } = event.data;
-          const customer = await customerContact(ctx, customerId);
-          if (!customer) return;
-          const invoice = await ctx.load(invoices, invoiceId);
-          if (invoice.status === 'unknown') return;
-          await send.toCustomer(customer, 'payment-failed', { customerName: customer.name, period, amountCents: invoice.totalCents, currency: invoice.currency, reason });
-          return;
+          const { period, reason } = event.data;
+          if (!customer) return [ignore('the customer is unknown')];
+          if (!facts.invoice) return [ignore('the invoice is unknown')];
+          return [publish(toCustomer(customer, 'payment-failed', { customerName: customer.name, period, amountCents: facts.invoice.totalCents, currency: facts.invoice.currency, reason }))];
         }
         case 'TicketFlaggedForHelpdesk': {
           const { ticketId, reason, visitId, note } = event.data;
-          const { customer } = await ticketParties(ctx, ticketId);
-          if (reason !== 'no-match-in-time') {
-            await helpdesk('helpdesk-flag', { ticketId, reason, note, visitId, customerName: customer?.name ?? null }, ticketId, visitId);
-          }
-          if (reason === 'payment-status-unknown' && customer) {
-            await send.toCustomer(customer, 'payment-unknown-ticket-held', { customerName: customer.name, ticketId }, ticketId);
-          }
-          return;
+          // No match in time: the escalation's e-mail covers it.
+          const outputs = reason === 'no-match-in-time' ? [] : [helpdesk('helpdesk-flag', { ticketId, reason, note, visitId, customerName: customer?.name ?? null }, ticketId, visitId)];
+          if (reason === 'payment-status-unknown' && customer) outputs.push(publish(toCustomer(customer, 'payment-unknown-ticket-held', { customerName: customer.name, ticketId }, ticketId)));
+          return outputs.length > 0 ? outputs : [ignore('covered by the escalation e-mail')];
         }
         case 'TicketEscalated': {
           const { ticketId, visitIds, unfitProposals } = event.data;
-          const { customer } = await ticketParties(ctx, ticketId);
-          const lines: string[] = [];
-          for (const proposal of unfitProposals) {
-            const expert = await expertContact(ctx, proposal.expertId);
-            lines.push(`- visit ${proposal.visitId}: ${expert.name} could start ${proposal.starts.map((start) => formatTime(start, options.timeZone)).join('; ')}`);
-          }
-          await helpdesk(
-            'helpdesk-escalation',
-            { ticketId, visitIds: visitIds.join(', '), unfitProposals: lines.length > 0 ? lines.join('\n') : null, customerName: customer?.name ?? null },
-            ticketId,
+          const lines = unfitProposals.map(
+            (proposal) => `- visit ${proposal.visitId}: ${expert(proposal.expertId).name} could start ${proposal.starts.map((start) => formatTime(start, options.timeZone)).join('; ')}`,
           );
-          return;
+          return [
+            helpdesk(
+              'helpdesk-escalation',
+              { ticketId, visitIds: visitIds.join(', '), unfitProposals: lines.length > 0 ? lines.join('\n') : null, customerName: customer?.name ?? null },
+              ticketId,
+            ),
+          ];
         }
-        default:
-          return;
       }
     },
   };
 }
 
-/** Enqueues the messages of one event, all caused by it. */
-class Sender {
-  constructor(
-    private readonly outbox: Outbox,
-    private readonly causedBy: string,
-  ) {}
+/** What an expert is told about where to go when the visit is unknown too. */
+const SEE_THE_APP = 'see the app';
 
-  async to(message: Omit<MessageRequest, 'causedBy' | 'ticketId' | 'visitId'> & { ticketId?: string | null; visitId?: string | null }): Promise<void> {
-    const { ticketId, visitId, ...rest } = message;
-    await this.outbox.enqueue({ ...rest, causedBy: this.causedBy, ...(ticketId ? { ticketId } : {}), ...(visitId ? { visitId } : {}) });
-  }
+/** A message; a ticket or visit it is about is recorded only when there is one. */
+function message(m: Omit<Message, 'ticketId' | 'visitId'> & { ticketId?: string | null; visitId?: string | null }): Message {
+  const { ticketId, visitId, ...rest } = m;
+  return { ...rest, ...(ticketId ? { ticketId } : {}), ...(visitId ? { visitId } : {}) };
+}
 
-  toCustomer(customer: CustomerContact, template: TemplateName, params: MessageRequest['params'], ticketId?: string, visitId?: string): Promise<void> {
-    const to = customer.channel === 'sms' ? toE164(customer.phone) : customer.email;
-    return this.to({ channel: customer.channel, to, template, params, ticketId, visitId, recipient: { kind: 'customer', id: customer.id } });
-  }
+/** To a customer by their preference: SMS to their phone or an e-mail. */
+function toCustomer(customer: CustomerContact, template: TemplateName, params: MessageRequest['params'], ticketId?: string, visitId?: string): Message {
+  const to = customer.channel === 'sms' ? toE164(customer.phone) : customer.email;
+  return message({ channel: customer.channel, to, template, params, ticketId, visitId, recipient: { kind: 'customer', id: customer.id } });
+}
 
-  toExpert(expert: ExpertContact, template: TemplateName, params: MessageRequest['params'], ticketId?: string, visitId?: string): Promise<void> {
-    return this.to({ channel: 'sms', to: toE164(expert.phone), template, params, ticketId, visitId, recipient: { kind: 'expert', id: expert.id } });
-  }
+/** To an expert: SMS to their phone. */
+function toExpert(expert: ExpertContact, template: TemplateName, params: MessageRequest['params'], ticketId?: string, visitId?: string): Message {
+  return message({ channel: 'sms', to: toE164(expert.phone), template, params, ticketId, visitId, recipient: { kind: 'expert', id: expert.id } });
 }
 
 async function customerContact(ctx: SagaContext, customerId: string): Promise<CustomerContact | null> {
@@ -290,18 +331,19 @@ async function ticketParties(ctx: SagaContext, ticketId: string): Promise<{ cust
 }
 
 /** An expert not found still gets a name (their id) so the customer's message can go out; their own message parks for lack of a number. */
-async function expertContact(ctx: SagaContext, expertId: string): Promise<ExpertContact> {
-  const expert = await ctx.load(experts, expertId);
-  if (expert.status === 'unknown') {
-    ctx.logger?.warn({ saga: NOTIFICATIONS_SAGA, expertId }, 'unknown expert');
-    return { id: expertId, name: expertId, phone: '' };
+async function expertContacts(ctx: SagaContext, expertIds: readonly string[]): Promise<Record<string, ExpertContact>> {
+  const contacts: Record<string, ExpertContact> = {};
+  for (const expertId of new Set(expertIds)) {
+    const expert = await ctx.load(experts, expertId);
+    if (expert.status === 'unknown') ctx.logger?.warn({ saga: NOTIFICATIONS_SAGA, expertId }, 'unknown expert');
+    contacts[expertId] = expert.status === 'unknown' ? { id: expertId, name: expertId, phone: '' } : { id: expert.expertId, name: expert.name, phone: expert.contact.phone };
   }
-  return { id: expert.expertId, name: expert.name, phone: expert.contact.phone };
+  return contacts;
 }
 
 async function visitLocation(ctx: SagaContext, visitId: string): Promise<string> {
   const visit = await ctx.load(visits, visitId);
-  return visit.status === 'none' ? 'see the app' : `${visit.location.lat.toFixed(5)}, ${visit.location.lon.toFixed(5)}`;
+  return visit.status === 'none' ? SEE_THE_APP : `${visit.location.lat.toFixed(5)}, ${visit.location.lon.toFixed(5)}`;
 }
 
 export function formatAddress(address: Address): string {

@@ -1,10 +1,8 @@
 import { Logger } from 'pino';
-import { Aggregate, send } from '../commands/aggregate';
-import { CommandHandler, CommandResult, deterministicUuid } from '../commands/handler';
-import { Command, DomainEvent } from '../domain/decider';
+import { CommandHandler, deterministicUuid } from '../commands/handler';
 import { DocumentStore } from '../document-store/port';
 import { EventStore, RecordedEvent } from '../event-store/port';
-import { streamName } from '../event-store/streams';
+import { FlowContext, stepContext } from '../flows/context';
 import { Deadline, Deadlines } from './deadlines';
 
 export type Clock = () => Date;
@@ -14,21 +12,14 @@ export type Clock = () => Date;
  * changes goes through commands whose ids derive from the trigger and a step name, so handling
  * the same trigger twice (at-least-once delivery, a restart) sends nothing twice.
  */
-export interface SagaContext {
+export interface SagaContext extends FlowContext {
+  /** The saga acting: its name scopes its command ids and deadlines. */
+  readonly saga: string;
   /** The event being handled, or the deadline's own record as a pseudo-trigger. */
   readonly trigger: SagaTrigger;
-  readonly now: Date;
   readonly documents: DocumentStore;
   readonly deadlines: Deadlines;
   readonly logger: Logger | undefined;
-  send<S, C extends Command, E extends DomainEvent>(
-    aggregate: Aggregate<S, C, E>,
-    type: C['type'],
-    data: C['data'],
-    step: string,
-  ): Promise<CommandResult<S>>;
-  /** The current state of one aggregate instance (folded from its stream). */
-  load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string): Promise<S>;
   /** A stable id for something this trigger creates (an outbox message, a token…). */
   idFor(step: string): string;
 }
@@ -76,27 +67,14 @@ export function sagaContext(
   trigger: SagaTrigger,
   deps: SagaDependencies,
 ): SagaContext {
-  const now = deps.clock();
-  const actor = { userId: `saga:${saga}`, role: 'system' as const };
-  return {
-    trigger,
-    now,
-    documents: deps.documents,
-    deadlines: deps.deadlines,
-    logger: deps.logger,
-    send<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, type: C['type'], data: C['data'], step: string) {
-      const commandId = deterministicUuid(`${saga}\u0000${trigger.id}\u0000${step}`);
-      const command = { type, data, metadata: { commandId, now, actor, correlationId: trigger.correlationId, causationId: trigger.causationId ?? trigger.id } } as C;
-      return send(deps.commands, aggregate, command);
-    },
-    async load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string) {
-      const history = await deps.events.readStream(streamName(aggregate.category, id));
-      let state = aggregate.decider.initialState();
-      for (const e of history) state = aggregate.decider.evolve(state, e as unknown as E);
-      return state;
-    },
-    idFor(step) {
-      return deterministicUuid(`${saga}\u0000${trigger.id}\u0000${step}`);
-    },
-  };
+  const idFor = (step: string) => deterministicUuid(`${saga}\u0000${trigger.id}\u0000${step}`);
+  const flow = stepContext(deps, {
+    now: deps.clock(),
+    actor: { userId: `saga:${saga}`, role: 'system' },
+    correlationId: trigger.correlationId,
+    causationId: trigger.causationId ?? trigger.id,
+    // The saga, the trigger and the step name the command: handling the trigger again sends nothing new.
+    commandIdOf: idFor,
+  });
+  return { ...flow, saga, trigger, documents: deps.documents, deadlines: deps.deadlines, logger: deps.logger, idFor };
 }
