@@ -12,7 +12,7 @@ import { Shell } from './shell/Shell';
 // everyone loads, does not carry every app's code.
 const CustomerPortal = lazy(() => import('./pages/customer/CustomerPortal').then((m) => ({ default: m.CustomerPortal })));
 const ExpertApp = lazy(() => import('./pages/expert/ExpertApp').then((m) => ({ default: m.ExpertApp })));
-const StaffHome = lazy(() => import('./pages/staff/StaffHome').then((m) => ({ default: m.StaffHome })));
+const StaffApp = lazy(() => import('./pages/staff/StaffApp').then((m) => ({ default: m.StaffApp })));
 const SurveyPage = lazy(() => import('./pages/survey/SurveyPage').then((m) => ({ default: m.SurveyPage })));
 
 function Loading({ children }: { children: ReactNode }) {
@@ -68,7 +68,7 @@ export function App({ queries }: { queries: QueryClient }) {
           <Route element={<RequireUser user={user} />}>
             <Route path="/portal/*" element={<Shell user={user!}><Loading><CustomerPortal user={user!} /></Loading></Shell>} />
             <Route path="/field/*" element={<Shell user={user!}><Loading><ExpertApp user={user!} /></Loading></Shell>} />
-            <Route path="/staff/*" element={<Shell user={user!}><Loading><StaffHome user={user!} /></Loading></Shell>} />
+            <Route path="/staff/*" element={<Shell user={user!}><Loading><StaffApp user={user!} /></Loading></Shell>} />
           </Route>
           <Route path="*" element={<Navigate to={user ? homeOf(user.role) : '/login'} replace />} />
         </Routes>

@@ -24,7 +24,27 @@ export function navigationOf(role: Role): NavItem[] {
         { to: '/field/schedule', label: 'My schedule' },
         { to: '/field/kb', label: 'Knowledge base' },
       ];
-    default:
-      return [{ to: '/staff', label: 'Overview', exact: true }];
+    case 'helpdesk':
+      return [
+        { to: '/staff', label: 'Overview', exact: true },
+        { to: '/staff/helpdesk', label: 'Helpdesk queue' },
+        { to: '/staff/dispatch', label: 'Dispatch board' },
+      ];
+    case 'admin':
+      return [
+        { to: '/staff', label: 'Overview', exact: true },
+        { to: '/staff/admin', label: 'Administration' },
+        { to: '/staff/helpdesk', label: 'Helpdesk queue' },
+        { to: '/staff/dispatch', label: 'Dispatch board' },
+        { to: '/staff/reports', label: 'Dashboards' },
+        { to: '/staff/ops', label: 'Operations' },
+      ];
+    case 'manager':
+      return [
+        { to: '/staff', label: 'Overview', exact: true },
+        { to: '/staff/reports', label: 'Dashboards' },
+        { to: '/staff/dispatch', label: 'Dispatch board' },
+        { to: '/staff/helpdesk', label: 'Helpdesk queue' },
+      ];
   }
 }
