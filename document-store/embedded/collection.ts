@@ -82,6 +82,21 @@ function addToSet(doc: Document, expr: Record<string, unknown>): Record<string, 
   return rest;
 }
 
+/**
+ * An upsert's new document when the update only `$set`s top-level fields (durable timers are
+ * scheduled with `$setOnInsert: wholeDocument`): assigned in place without mingo, whose deep
+ * cloning updater cost more than the rest of such a write. False: nothing done, take mingo.
+ */
+function setTopLevel(doc: Document, modifier: Record<string, unknown>): boolean {
+  const operators = Object.keys(modifier);
+  const fields = modifier.$set;
+  if (operators.length !== 1 || operators[0] !== '$set' || !isPlainObject(fields)) return false;
+  for (const field in fields) if (field.includes('.') || field.startsWith('$') || field in Object.prototype || (field === '_id' && fields._id !== doc._id)) return false;
+  // The caller stores a JSON copy of the document (parsedWithText): values are not shared.
+  for (const field in fields) if (field !== '_id') doc[field] = fields[field];
+  return true;
+}
+
 /** Applies update operators to `doc` in place. */
 function applyModifier(doc: Document, modifier: Record<string, unknown>): void {
   const { $addToSet, ...others } = modifier;
@@ -399,7 +414,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const id = typeof seed._id === 'string' ? seed._id : typeof setId === 'string' ? setId : randomUUID();
     const doc = { ...seed, _id: id } as Document;
     const insertModifier = onInsert ? { ...modifier, $set: { ...(modifier.$set as object | undefined), ...onInsert } } : modifier;
-    applyModifier(doc, insertModifier);
+    if (!setTopLevel(doc, insertModifier)) applyModifier(doc, insertModifier);
     this.insertCopy(scratch, parsedWithText(doc));
     return { matchedCount: 0, modifiedCount: 0, upsertedId: doc._id };
   }
