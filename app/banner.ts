@@ -21,6 +21,8 @@ export interface StartupFacts {
   noAdmin: boolean;
   /** Channels whose messages are recorded in the development outbox instead of sent. */
   recordedChannels: readonly ('sms' | 'email')[];
+  /** The payment gateway in use ('sandbox' is announced: nothing real is charged). */
+  paymentGateway?: string;
   /** Whether GET /notifications/dev-outbox is served (outside production). */
   devOutboxServed: boolean;
   /** Secrets not set, generated for development and kept in `path`. */
@@ -89,6 +91,9 @@ export function startupBanner(facts: StartupFacts): string {
     const which = facts.recordedChannels.length === 2 ? 'SMS and e-mail are' : facts.recordedChannels[0] === 'sms' ? 'SMS are' : 'E-mails are';
     const unset = facts.recordedChannels.map((c) => (c === 'sms' ? 'TWILIO_*' : 'SENDGRID_*')).join(', ');
     add('Messages', `${which} recorded, not sent (${unset} not set)${facts.devOutboxServed && facts.url ? `: ${facts.url}/notifications/dev-outbox` : ''}`);
+  }
+  if (facts.paymentGateway === 'sandbox') {
+    add('Payments', 'sandbox gateway, nothing real is charged (STRIPE_SECRET_KEY not set): test card 4242 4242 4242 4242 pays,', '4000 0000 0000 9995 is declined (insufficient funds); the README lists the others');
   }
   if (facts.developmentSecrets && facts.developmentSecrets.names.length > 0) {
     const { names, path } = facts.developmentSecrets;

@@ -31,6 +31,8 @@ import { TokenService } from '../api/auth/tokens';
 import { ApiServices } from '../api/services';
 import { PaidCustomersCache } from '../flows/payment-status';
 import { TOKENS } from './tokens';
+import { PaymentGateway } from '../payments/gateway';
+import { paymentGatewayFor } from '../payments/choose';
 
 /**
  * One container per process. The adapter set follows the configuration: EventStoreDB when
@@ -65,6 +67,10 @@ export function createContainer(config: Config, logger: Logger): Container {
   container
     .bind<DocumentOutbox>(TOKENS.Outbox)
     .toDynamicValue((ctx) => new DocumentOutbox(ctx.get<DocumentStore>(TOKENS.DocumentStore), { helpdeskEmail: config.HELPDESK_EMAIL, timeZone: config.SERVICE_TIME_ZONE, logger }));
+  container
+    .bind<PaymentGateway>(TOKENS.PaymentGateway)
+    .toDynamicValue((ctx) => paymentGatewayFor(config, ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<Clock>(TOKENS.Clock)))
+    .inSingletonScope();
   container.bind<OutboxDispatcher>(TOKENS.OutboxDispatcher).toDynamicValue((ctx) => {
     const documents = ctx.get<DocumentStore>(TOKENS.DocumentStore);
     return new OutboxDispatcher(ctx.get<DocumentOutbox>(TOKENS.Outbox), chooseChannels(config, documents, logger), {

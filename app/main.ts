@@ -91,6 +91,7 @@ async function main(): Promise<void> {
         bootstrapAdmin,
         noAdmin,
         recordedChannels: config.PROCESS_ROLE === 'projector' ? [] : recordedChannels(config),
+        paymentGateway: config.STRIPE_SECRET_KEY ? 'stripe' : 'sandbox',
         devOutboxServed: config.NODE_ENV !== 'production',
         developmentSecrets: { names: [...container.get<Set<string>>(TOKENS.DevelopmentSecrets)].sort(), path: join(config.DATA_DIR, '.secrets.json') },
       };

@@ -13,6 +13,7 @@ export const TOKENS = {
   OutboxDispatcher: Symbol.for('OutboxDispatcher'),
   SurveyTokens: Symbol.for('SurveyTokens'),
   SagaEngine: Symbol.for('SagaEngine'),
+  PaymentGateway: Symbol.for('PaymentGateway'),
   TokenService: Symbol.for('TokenService'),
   ApiServices: Symbol.for('ApiServices'),
   /** Names of the secrets generated for development in this process (a Set, filled as they are used). */

@@ -120,6 +120,13 @@ export const EnvSchema = z
       .optional()
       .describe('SendGrid API key (`SG.…`). With SENDGRID_FROM, e-mails are sent; without both they are recorded in the development outbox'),
     SENDGRID_FROM: z.string().email().optional().describe('Sender address of e-mails'),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_[0-9A-Za-z]+$/, 'must look like sk_test_…, sk_live_… or a restricted rk_… key')
+      .optional()
+      .describe('Stripe secret key: invoices are charged through Stripe. Without it the embedded sandbox gateway charges its test cards (nothing real is charged)'),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must start with whsec_').optional().describe("Signing secret of the Stripe webhook endpoint (`whsec_…`): verifies the outcomes Stripe reports later"),
+    STRIPE_API_URL: z.string().url().optional().describe("Another address for Stripe's API (a proxy, or a local fake in tests); Stripe's own when unset"),
     JWT_SECRET: z
       .string()
       .min(32, 'use at least 32 random characters')

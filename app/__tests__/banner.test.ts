@@ -11,6 +11,7 @@ const facts: StartupFacts = {
   bootstrapAdmin: null,
   noAdmin: false,
   recordedChannels: ['sms', 'email'],
+  paymentGateway: 'sandbox',
   devOutboxServed: true,
   developmentSecrets: { names: ['JWT_SECRET', 'SURVEY_TOKEN_SECRET'], path: 'data/.secrets.json' },
 };
@@ -26,8 +27,9 @@ describe('the start-up banner', () => {
     expect(lines).toContain(' Demo logins  customer  customer@demo.sysops.local  /  demo-customer-pass');
     expect(lines).toContain('              manager   manager@demo.sysops.local  /  demo-manager-pass');
     expect(lines).toContain(' Messages     SMS and e-mail are recorded, not sent (TWILIO_*, SENDGRID_* not set): http://localhost:3000/notifications/dev-outbox');
+    expect(lines).toContain(' Payments     sandbox gateway, nothing real is charged (STRIPE_SECRET_KEY not set): test card 4242 4242 4242 4242 pays,');
     // The two development-secret warnings, merged into one line.
-    expect(lines.filter((l) => /SECRET/.test(l))).toEqual([
+    expect(lines.filter((l) => /_SECRET /.test(l))).toEqual([
       ' Secrets      JWT_SECRET and SURVEY_TOKEN_SECRET not set: development values from data/.secrets.json; set them in production',
     ]);
     expect(lines.at(-1)).toBe('');
@@ -35,8 +37,8 @@ describe('the start-up banner', () => {
   });
 
   it('leaves out what does not apply: real providers, set secrets, no demo data', () => {
-    const text = startupBanner({ ...facts, demoLogins: null, recordedChannels: [], developmentSecrets: { names: [], path: 'x' } });
-    expect(text).not.toMatch(/Demo logins|Messages|Secrets|First admin/);
+    const text = startupBanner({ ...facts, demoLogins: null, recordedChannels: [], paymentGateway: 'stripe', developmentSecrets: { names: [], path: 'x' } });
+    expect(text).not.toMatch(/Demo logins|Messages|Payments|Secrets|First admin/);
   });
 
   it('tells how to make the first admin when there is none, and what BOOTSTRAP_ADMIN_* did', () => {

@@ -10,7 +10,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['domain', 'config'], // the pure model; the environment's schema
   ['sqlite'], // store-file handling shared by the embedded stores
   ['event-store', 'document-store'],
-  ['commands', 'notifications'], // decide and append; the outbox and its channels
+  ['commands', 'notifications', 'payments'], // decide and append; the outbox and its channels; the payment gateways
   ['projections'],
   ['read-models'], // reads the builds the projections registered
   ['flows'], // use cases over commands and read models

@@ -1,0 +1,17 @@
+import { DocumentStore } from '../document-store/port';
+import { PaymentGateway } from './gateway';
+import { SandboxGateway } from './sandbox';
+import { StripeGateway, stripeClient } from './stripe';
+
+export interface PaymentSettings {
+  STRIPE_SECRET_KEY?: string | undefined;
+  STRIPE_WEBHOOK_SECRET?: string | undefined;
+  STRIPE_API_URL?: string | undefined;
+}
+
+/** Stripe when its secret key is set; otherwise the embedded sandbox (announced at start-up). */
+export function paymentGatewayFor(settings: PaymentSettings, documents: DocumentStore, clock: () => Date): PaymentGateway {
+  if (!settings.STRIPE_SECRET_KEY) return new SandboxGateway(documents, clock);
+  const client = stripeClient({ secretKey: settings.STRIPE_SECRET_KEY, ...(settings.STRIPE_API_URL ? { apiUrl: settings.STRIPE_API_URL } : {}) });
+  return new StripeGateway(client, settings.STRIPE_WEBHOOK_SECRET);
+}
