@@ -33,6 +33,7 @@ import { PaidCustomersCache } from '../flows/payment-status';
 import { TOKENS } from './tokens';
 import { PaymentGateway } from '../payments/gateway';
 import { paymentGatewayFor } from '../payments/choose';
+import { PAYMENTS_SAGA } from '../sagas/charging';
 
 /**
  * One container per process. The adapter set follows the configuration: EventStoreDB when
@@ -122,7 +123,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       experts: new ReadModelExpertDirectory(readModels),
       clock: ctx.get<Clock>(TOKENS.Clock),
       logger,
-      sagaNames: [MATCHING, NOTIFICATIONS_SAGA],
+      sagaNames: [MATCHING, NOTIFICATIONS_SAGA, PAYMENTS_SAGA],
       readyMaxLag: config.READY_MAX_LAG,
       readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
       enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
@@ -142,6 +143,7 @@ function sagaDependencies(ctx: Lookup): AllSagasDependencies {
     outbox: ctx.get<DocumentOutbox>(TOKENS.Outbox),
     surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens),
     experts: new ReadModelExpertDirectory(ctx.get<ReadModels>(TOKENS.ReadModels)),
+    payments: { gateway: ctx.get<PaymentGateway>(TOKENS.PaymentGateway), retryDays: ctx.get<Config>(TOKENS.Config).DUNNING_RETRY_DAYS },
   };
 }
 

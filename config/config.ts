@@ -120,6 +120,12 @@ export const EnvSchema = z
       .optional()
       .describe('SendGrid API key (`SG.…`). With SENDGRID_FROM, e-mails are sent; without both they are recorded in the development outbox'),
     SENDGRID_FROM: z.string().email().optional().describe('Sender address of e-mails'),
+    DUNNING_RETRY_DAYS: z
+      .string()
+      .regex(/^\d{1,2}(,\d{1,2})*$/, 'must be whole days separated by commas, e.g. 1,3,7')
+      .default('1,3,7')
+      .transform((days) => days.split(',').map(Number))
+      .describe('Dunning: days after each declined charge before the next attempt (the customer is told each time); after the last one the invoice stays unpaid (past due)'),
     STRIPE_SECRET_KEY: z
       .string()
       .regex(/^(sk|rk)_(test|live)_[0-9A-Za-z]+$/, 'must look like sk_test_…, sk_live_… or a restricted rk_… key')

@@ -3,6 +3,8 @@ import { ExpertDirectory } from '../flows/expert-directory';
 import { Outbox } from '../notifications/outbox';
 import { MatchingConfig, matchingSaga } from './matching';
 import { NotificationsSagaOptions, notificationsSaga } from './notifications';
+import { PaymentGateway } from '../payments/gateway';
+import { paymentsSaga } from './charging';
 import { ProcessManager } from './process-manager';
 
 export interface AllSagasDependencies {
@@ -11,6 +13,8 @@ export interface AllSagasDependencies {
   surveyTokens: NotificationsSagaOptions['surveyTokens'];
   /** The `experts` read model as matching needs it. */
   experts: ExpertDirectory;
+  /** Charging invoices and dunning; without it invoices are charged by hand (test systems, the seed). */
+  payments?: { gateway: PaymentGateway; retryDays: readonly number[] };
 }
 
 /**
@@ -19,9 +23,10 @@ export interface AllSagasDependencies {
  * Each call builds fresh sagas: matching keeps per-process locks that must not be shared by two engines.
  */
 export function allSagas(deps: AllSagasDependencies): ProcessManager[] {
-  const { config, outbox, surveyTokens, experts } = deps;
+  const { config, outbox, surveyTokens, experts, payments } = deps;
   return [
     matchingSaga({ config, outbox, experts }),
     notificationsSaga({ outbox, surveyTokens, helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL, timeZone: config.SERVICE_TIME_ZONE }),
+    ...(payments ? [paymentsSaga({ gateway: payments.gateway, outbox, retryDays: payments.retryDays })] : []),
   ];
 }

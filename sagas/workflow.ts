@@ -18,6 +18,7 @@ import { Aggregate } from '../commands/aggregate';
 import { Command, DomainError, DomainEvent } from '../domain/decider';
 import { RecordedEvent } from '../event-store/port';
 import { MessageRequest, Outbox } from '../notifications/outbox';
+import { ChargeOutcome, ChargeRequest, GatewayUnavailable, PaymentGateway } from '../payments/gateway';
 import { Deadline } from './deadlines';
 import { ProcessManager, SagaContext } from './process-manager';
 
@@ -52,7 +53,15 @@ export type WorkflowOutput =
   | { action: 'publish'; message: Message }
   | { action: 'schedule'; kind: string; key: string; at: Date; payload: Record<string, unknown> }
   | { action: 'cancel'; kind: string; key: string }
-  | { action: 'ignore'; reason: string; notable: boolean };
+  | { action: 'ignore'; reason: string; notable: boolean }
+  | {
+      action: 'charge';
+      request: ChargeRequest;
+      /** What to do with the gateway's answer: still pure, the engine performs what it returns. */
+      then: (outcome: ChargeOutcome) => WorkflowOutput[];
+      /** What to do when the gateway did not answer (nothing is known about the charge). */
+      unavailable: (error: GatewayUnavailable) => WorkflowOutput[];
+    };
 
 export interface Workflow<Input extends WorkflowInput, State> {
   /** For logs: which workflow decided. */
@@ -97,8 +106,18 @@ export function ignore(reason: string, options: { notable?: boolean } = {}): Wor
   return { action: 'ignore', reason, notable: options.notable ?? false };
 }
 
+/**
+ * Charge through the payment gateway (idempotent per invoice and attempt); `then` and
+ * `unavailable` turn its answer into the next outputs.
+ */
+export function charge(request: ChargeRequest, then: (outcome: ChargeOutcome) => WorkflowOutput[], unavailable: (error: GatewayUnavailable) => WorkflowOutput[]): WorkflowOutput {
+  return { action: 'charge', request, then, unavailable };
+}
+
 export interface WorkflowEffects {
   outbox: Outbox;
+  /** For workflows that charge (the payments saga). */
+  gateway?: PaymentGateway;
 }
 
 /** Reads, decides, then performs the outputs in order. */
@@ -142,6 +161,19 @@ async function perform(workflow: string, output: WorkflowOutput, ctx: SagaContex
       if (output.notable) ctx.logger?.warn(log, output.reason);
       else ctx.logger?.debug(log, output.reason);
       return;
+    case 'charge': {
+      if (!effects.gateway) throw new Error(`workflow ${workflow} charges, but its saga has no payment gateway`);
+      let next: WorkflowOutput[];
+      try {
+        next = output.then(await effects.gateway.charge(output.request));
+      } catch (error) {
+        if (!(error instanceof GatewayUnavailable)) throw error;
+        ctx.logger?.warn({ ...log, invoiceId: output.request.invoiceId, attempt: output.request.attempt, err: error }, 'payment gateway did not answer');
+        next = output.unavailable(error);
+      }
+      for (const following of next) await perform(workflow, following, ctx, effects);
+      return;
+    }
   }
 }
 

@@ -1,0 +1,153 @@
+/**
+ * Charging and dunning: the payments saga's workflows.
+ *
+ * - `chargingWorkflow`: an issued invoice (attempt 1) or a retried charge (attempt n) is charged
+ *   through the payment gateway, with the customer's saved card, once per (invoice, attempt)
+ *   whatever happens: the gateway's idempotency key is the invoice and the attempt. The outcome
+ *   is recorded on the invoice (`recordChargeAttempt`); a charge still processing is recorded
+ *   when the gateway's webhook tells. When the gateway does not answer, nothing is known: the
+ *   same attempt is asked again later (the same key: never a second charge), and only after
+ *   `UNANSWERED_TRIES` unanswered tries is the attempt recorded as failed with no gateway code.
+ * - `dunningWorkflow`: a failed attempt schedules the next one after the configured number of
+ *   days (DUNNING_RETRY_DAYS, e.g. 1, 3 and 7); the customer is told each time by the
+ *   notifications saga ('payment-failed', with the link to update their card). After the last
+ *   one the invoice stays unpaid: the customer's paid-until date does not move, so new tickets
+ *   are held for the payment check, and helpdesk sees the invoice in dunning.
+ */
+import { customers } from '../commands/customer';
+import { invoices } from '../commands/invoice';
+import { ChargeOutcome as InvoiceChargeOutcome, InvoiceEvent, InvoiceState, invoiceId as invoiceIdOf } from '../domain/billing/invoice';
+import { CustomerState } from '../domain/customer/customer';
+import { Outbox } from '../notifications/outbox';
+import { ChargeOutcome, PaymentGateway } from '../payments/gateway';
+import { ProcessManager } from './process-manager';
+import { charge, DeadlineInput, EventInput, ignore, schedule, send, Workflow, workflowSaga, WorkflowOutput } from './workflow';
+
+/** Unanswered tries of one attempt before it counts as failed (the gateway was down throughout). */
+export const UNANSWERED_TRIES = 5;
+/** Minutes before asking an unanswered attempt again: the n-th wait is n times this. */
+export const UNANSWERED_WAIT_MIN = 10;
+
+export type ChargingInput =
+  | EventInput<InvoiceEvent, 'InvoiceIssued'>
+  | EventInput<InvoiceEvent, 'InvoiceChargeRetried'>
+  | DeadlineInput<'charge-unanswered'>;
+
+export interface ChargingState {
+  invoice: InvoiceState;
+  customer: CustomerState;
+}
+
+/** The attempt an input asks to charge, and how many unanswered tries it had. */
+function attemptOf(input: ChargingInput): { customerId: string; period: string; attempt: number; tries: number } {
+  switch (input.type) {
+    case 'InvoiceIssued':
+      return { customerId: input.data.customerId, period: input.data.period, attempt: 1, tries: 0 };
+    case 'InvoiceChargeRetried':
+      return { customerId: input.data.customerId, period: input.data.period, attempt: input.data.attempt, tries: 0 };
+    case 'charge-unanswered': {
+      const data = input.data as { customerId: string; period: string; attempt: number; tries: number };
+      return { customerId: data.customerId, period: data.period, attempt: data.attempt, tries: data.tries };
+    }
+  }
+}
+
+/** The gateway's answer as the invoice records it; null while the charge is still processing. */
+export function recordedOutcome(outcome: ChargeOutcome): InvoiceChargeOutcome | null {
+  switch (outcome.status) {
+    case 'succeeded':
+      return { kind: 'chargeSucceeded', gatewayReference: outcome.chargeId, amountCents: outcome.amountCents };
+    case 'declined':
+      return { kind: 'chargeFailed', reason: outcome.reason, gatewayCode: outcome.code };
+    case 'pending':
+      return null;
+  }
+}
+
+function record(customerId: string, period: string, attempt: number, outcome: InvoiceChargeOutcome): WorkflowOutput {
+  // A webhook may have recorded this attempt first: the invoice refuses a second outcome, which is fine.
+  return send(invoices, 'recordChargeAttempt', { customerId, period, outcome }, `outcome:${attempt}`, { onRefusal: 'go-on' });
+}
+
+export const chargingWorkflow: Workflow<ChargingInput, ChargingState> = {
+  name: 'charging',
+  events: ['InvoiceIssued', 'InvoiceChargeRetried'],
+  deadlines: ['charge-unanswered'],
+  async read(input, ctx) {
+    const { customerId, period } = attemptOf(input);
+    const [invoice, customer] = await Promise.all([ctx.load(invoices, invoiceIdOf(customerId, period)), ctx.load(customers, customerId)]);
+    return { invoice, customer };
+  },
+  decide(input, { invoice, customer }, now) {
+    const { customerId, period, attempt, tries } = attemptOf(input);
+    if (invoice.status !== 'open' || invoice.charge !== 'pending' || invoice.attempts !== attempt) {
+      return [ignore(`attempt ${attempt} of invoice ${invoiceIdOf(customerId, period)} no longer awaits an outcome`)];
+    }
+    if (customer.status !== 'registered' || !customer.paymentMethod) {
+      return [record(customerId, period, attempt, { kind: 'chargeFailed', reason: 'No card on file: the customer must add a payment method.', gatewayCode: 'no_payment_method' })];
+    }
+    const request = {
+      invoiceId: invoice.invoiceId,
+      attempt,
+      customerId,
+      amountCents: invoice.totalCents,
+      currency: invoice.currency,
+      gatewayToken: customer.paymentMethod.gatewayToken,
+      description: `Sysops Squad support plans, ${period}`,
+    };
+    return [
+      charge(
+        request,
+        (outcome) => {
+          const recorded = recordedOutcome(outcome);
+          return recorded ? [record(customerId, period, attempt, recorded)] : [ignore(`charge ${outcome.chargeId} is processing: the gateway's webhook will tell`)];
+        },
+        () =>
+          tries + 1 < UNANSWERED_TRIES
+            ? [schedule('charge-unanswered', `${invoice.invoiceId}:${attempt}:${tries + 1}`, new Date(now.getTime() + (tries + 1) * UNANSWERED_WAIT_MIN * 60_000), { customerId, period, attempt, tries: tries + 1 })]
+            : [record(customerId, period, attempt, { kind: 'chargeFailed', reason: `The payment gateway did not answer ${UNANSWERED_TRIES} times.`, gatewayCode: null })],
+      ),
+    ];
+  },
+};
+
+export type DunningInput = EventInput<InvoiceEvent, 'InvoiceChargeFailed'> | DeadlineInput<'dunning-retry'>;
+
+/** The dunning schedule: days after each failed attempt before the next one (DUNNING_RETRY_DAYS). */
+export interface DunningPolicy {
+  retryDays: readonly number[];
+}
+
+export function dunningWorkflow(policy: DunningPolicy): Workflow<DunningInput, null> {
+  const maxAttempts = policy.retryDays.length + 1;
+  return {
+    name: 'dunning',
+    events: ['InvoiceChargeFailed'],
+    deadlines: ['dunning-retry'],
+    read: async () => null,
+    decide(input) {
+      if (input.type === 'dunning-retry') {
+        const { customerId, period, attempt } = input.data as { customerId: string; period: string; attempt: number };
+        // Paid or written off since: the invoice refuses, and that is the end of it.
+        return [send(invoices, 'retryCharge', { customerId, period, maxAttempts }, `retry:${attempt}`, { onRefusal: 'go-on' })];
+      }
+      const { invoiceId, customerId, period, attempt, failedAt } = input.data;
+      const days = policy.retryDays[attempt - 1];
+      if (days === undefined) return [ignore(`invoice ${invoiceId} failed its last attempt (${attempt} of ${maxAttempts}): past due`, { notable: true })];
+      return [schedule('dunning-retry', `${invoiceId}:${attempt + 1}`, new Date(Date.parse(failedAt) + days * 86_400_000), { customerId, period, attempt: attempt + 1 })];
+    },
+  };
+}
+
+export const PAYMENTS_SAGA = 'payments';
+
+export interface PaymentsSagaOptions extends DunningPolicy {
+  gateway: PaymentGateway;
+  outbox: Outbox;
+}
+
+/** The payments saga: charging and dunning, in order per customer (customers side by side). */
+export function paymentsSaga(options: PaymentsSagaOptions): ProcessManager {
+  const saga = workflowSaga(PAYMENTS_SAGA, [chargingWorkflow as Workflow<never, unknown>, dunningWorkflow(options) as Workflow<never, unknown>], { outbox: options.outbox, gateway: options.gateway });
+  return { ...saga, partitionOf: (event) => (event.data as { customerId?: string }).customerId ?? null };
+}
