@@ -1,5 +1,5 @@
 /**
- * Charging and dunning: the payments saga's workflows.
+ * Charging and dunning: with the billing run (billing-run.ts), the payments saga's workflows.
  *
  * - `chargingWorkflow`: an issued invoice (attempt 1) or a retried charge (attempt n) is charged
  *   through the payment gateway, with the customer's saved card, once per (invoice, attempt)
@@ -16,10 +16,12 @@
  */
 import { customers } from '../commands/customer';
 import { invoices } from '../commands/invoice';
+import { billingDayOf, graceDaysFor } from '../domain/billing/billing-run';
 import { ChargeOutcome as InvoiceChargeOutcome, InvoiceEvent, InvoiceState, invoiceId as invoiceIdOf } from '../domain/billing/invoice';
 import { CustomerState } from '../domain/customer/customer';
 import { Outbox } from '../notifications/outbox';
 import { ChargeOutcome, PaymentGateway } from '../payments/gateway';
+import { billingRunWorkflow } from './billing-run';
 import { ProcessManager } from './process-manager';
 import { charge, DeadlineInput, EventInput, ignore, schedule, send, Workflow, workflowSaga, WorkflowOutput } from './workflow';
 
@@ -53,10 +55,11 @@ function attemptOf(input: ChargingInput): { customerId: string; period: string; 
 }
 
 /** The gateway's answer as the invoice records it; null while the charge is still processing. */
-export function recordedOutcome(outcome: ChargeOutcome): InvoiceChargeOutcome | null {
+export function recordedOutcome(outcome: ChargeOutcome, graceDays = 0): InvoiceChargeOutcome | null {
   switch (outcome.status) {
     case 'succeeded':
-      return { kind: 'chargeSucceeded', gatewayReference: outcome.chargeId, amountCents: outcome.amountCents };
+      // Paid until the customer's next billing day (the paid-until date is the next month's first plus these days).
+      return { kind: 'chargeSucceeded', gatewayReference: outcome.chargeId, amountCents: outcome.amountCents, ...(graceDays > 0 ? { graceDays } : {}) };
     case 'declined':
       return { kind: 'chargeFailed', reason: outcome.reason, gatewayCode: outcome.code };
     case 'pending':
@@ -99,7 +102,7 @@ export const chargingWorkflow: Workflow<ChargingInput, ChargingState> = {
       charge(
         request,
         (outcome) => {
-          const recorded = recordedOutcome(outcome);
+          const recorded = recordedOutcome(outcome, customer.billingSince ? graceDaysFor(billingDayOf(customer.billingSince)) : 0);
           return recorded ? [record(customerId, period, attempt, recorded)] : [ignore(`charge ${outcome.chargeId} is processing: the gateway's webhook will tell`)];
         },
         () =>
@@ -148,6 +151,9 @@ export interface PaymentsSagaOptions extends DunningPolicy {
 
 /** The payments saga: charging and dunning, in order per customer (customers side by side). */
 export function paymentsSaga(options: PaymentsSagaOptions): ProcessManager {
-  const saga = workflowSaga(PAYMENTS_SAGA, [chargingWorkflow as Workflow<never, unknown>, dunningWorkflow(options) as Workflow<never, unknown>], { outbox: options.outbox, gateway: options.gateway });
-  return { ...saga, partitionOf: (event) => (event.data as { customerId?: string }).customerId ?? null };
+  const workflows = [billingRunWorkflow, chargingWorkflow, dunningWorkflow(options)] as unknown as Workflow<never, unknown>[];
+  const saga = workflowSaga(PAYMENTS_SAGA, workflows, { outbox: options.outbox, gateway: options.gateway });
+  // Added to running systems: customers who bought plans before it are not billed for all their
+  // past months at once on its first start (their billing starts with their next purchase).
+  return { ...saga, startsAtHead: true, partitionOf: (event) => (event.data as { customerId?: string }).customerId ?? null };
 }

@@ -49,6 +49,11 @@ export interface ProcessManager {
    * everything before it. What crosses lanes must be made safe by the saga itself.
    */
   partitionOf?(event: RecordedEvent): string | null;
+  /**
+   * Without a checkpoint, start at the store's head instead of its first event: a saga added to a
+   * running system reacts to what happens from then on, not to all history at once.
+   */
+  readonly startsAtHead?: boolean;
   /** Handlers of this saga's deadline kinds. */
   readonly deadlines?: Readonly<Record<string, (deadline: Deadline, ctx: SagaContext) => Promise<void>>>;
 }

@@ -158,8 +158,9 @@ export class SagaRunner {
   private async run(): Promise<void> {
     const checkpoints = this.deps.documents.collection<SagaCheckpoint>(SAGA_CHECKPOINTS);
     const saved = await checkpoints.findOne({ _id: this.saga.name });
-    this.position = this.persisted = saved?.position ?? 0;
-    this.mark = saved ? { position: saved.position, ...pickMark(saved) } : { position: 0 };
+    const first = saved ? saved.position : this.saga.startsAtHead ? await this.deps.events.headPosition() : 0;
+    this.position = this.persisted = first;
+    this.mark = saved ? { position: saved.position, ...pickMark(saved) } : { position: first };
     // The counts go on from where the last run left them: they describe the saga, not this process.
     this.statusValue.handled = saved?.handled ?? 0;
     this.statusValue.refused = saved?.refused ?? 0;
@@ -168,6 +169,8 @@ export class SagaRunner {
     if (divergence) throw await this.halt(divergence, this.mark);
     this.continuityTimer = setInterval(() => void this.recheckContinuity(), this.deps.continuityCheckMs ?? 10_000);
     this.continuityTimer.unref();
+    // Starting at the head: saved before anything else, or a crash would start it at a later head and skip what came between.
+    if (!saved && first > 0) await this.persist();
     this.statusValue.state = 'running';
     const subscription = this.deps.events.subscribeToAll({ fromPosition: this.position });
     this.subscription = subscription;

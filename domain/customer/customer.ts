@@ -79,7 +79,9 @@ export type CustomerState =
       customerId: string;
       contact: Contact;
       notifyBy: NotificationChannel;
-      plans: Record<string, SupportPlan & { active: boolean }>;
+      plans: Record<string, SupportPlan & { active: boolean; purchasedAt: string; cancelledAt: string | null }>;
+      /** The first plan purchase: billing runs from then, on that day of each month (billing-run.ts); null before. */
+      billingSince: string | null;
       paymentMethod: { gatewayToken: string; last4: string; brand: CardBrand | null; expiry: string | null } | null;
       paidUntil: string | null;
       /** Invoices that already moved paidUntil: a repeated payment event moves nothing. */
@@ -96,7 +98,7 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
   evolve(state, event) {
     if (event.type === 'CustomerRegistered') {
       const { customerId, contact, notifyBy } = event.data;
-      return { status: 'registered', customerId, contact, notifyBy, plans: {}, paymentMethod: null, paidUntil: null, paidInvoices: [] };
+      return { status: 'registered', customerId, contact, notifyBy, plans: {}, billingSince: null, paymentMethod: null, paidUntil: null, paidInvoices: [] };
     }
     if (state.status !== 'registered') return state;
     switch (event.type) {
@@ -104,11 +106,13 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
         return { ...state, contact: event.data.contact };
       case 'NotificationPreferenceChanged':
         return { ...state, notifyBy: event.data.notifyBy };
-      case 'SupportPlanPurchased':
-        return { ...state, plans: { ...state.plans, [event.data.plan.planId]: { ...event.data.plan, active: true } } };
+      case 'SupportPlanPurchased': {
+        const plans = { ...state.plans, [event.data.plan.planId]: { ...event.data.plan, active: true, purchasedAt: event.data.purchasedAt, cancelledAt: null } };
+        return { ...state, plans, billingSince: state.billingSince ?? event.data.purchasedAt };
+      }
       case 'SupportPlanCancelled': {
         const plan = state.plans[event.data.planId];
-        return plan ? { ...state, plans: { ...state.plans, [event.data.planId]: { ...plan, active: false } } } : state;
+        return plan ? { ...state, plans: { ...state.plans, [event.data.planId]: { ...plan, active: false, cancelledAt: event.data.cancelledAt } } } : state;
       }
       case 'PaymentMethodSet':
         return { ...state, paymentMethod: { gatewayToken: event.data.gatewayToken, last4: event.data.last4, brand: event.data.brand ?? null, expiry: event.data.expiry ?? null } };

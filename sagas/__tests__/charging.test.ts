@@ -1,21 +1,11 @@
-import { send as execute } from '../../commands/aggregate';
-import { aggregateStream } from '../../commands/aggregate-stream';
-import { customers } from '../../commands/customer';
-import { CommandHandler } from '../../commands/handler';
 import { invoices } from '../../commands/invoice';
-import { EmbeddedDocumentStore } from '../../document-store/embedded';
-import { Actor } from '../../domain/decider';
 import { InvoiceState } from '../../domain/billing/invoice';
 import { CustomerState } from '../../domain/customer/customer';
-import { InMemoryEventStore } from '../../event-store/memory';
-import { MessageRequest, Outbox } from '../../notifications/outbox';
 import { GatewayUnavailable } from '../../payments/gateway';
-import { SANDBOX_COLLECTION, SandboxGateway } from '../../payments/sandbox';
 import { specifyWorkflow } from '../../testing/workflow-specification';
-import { ChargingInput, chargingWorkflow, ChargingState, dunningWorkflow, paymentsSaga, UNANSWERED_TRIES } from '../charging';
-import { Deadlines } from '../deadlines';
-import { SagaEngine } from '../engine';
+import { ChargingInput, chargingWorkflow, ChargingState, dunningWorkflow, UNANSWERED_TRIES } from '../charging';
 import { ignore, schedule, send, WorkflowOutput } from '../workflow';
+import { CONTACT, PaymentsHarness } from './payments-harness';
 
 const NOW = new Date('2026-12-01T06:00:00.000Z');
 const issued = (attempt = 1): ChargingInput =>
@@ -46,9 +36,10 @@ const openInvoice = (attempts = 1): InvoiceState => ({
 const customer = (gatewayToken: string | null): CustomerState => ({
   status: 'registered',
   customerId: 'c1',
-  contact: { name: 'Casey', email: 'c@example.com', phone: '+15550100', address: { line1: '1 Main', city: 'X', postalCode: '1', country: 'US', location: { lat: 0, lon: 0 } } },
+  contact: CONTACT,
   notifyBy: 'email',
   plans: {},
+  billingSince: null,
   paymentMethod: gatewayToken ? { gatewayToken, last4: '4242', brand: 'visa', expiry: '2029-12' } : null,
   paidUntil: null,
   paidInvoices: [],
@@ -123,107 +114,64 @@ describe('dunning workflow', () => {
 });
 
 describe('payments saga over the sandbox gateway', () => {
-  const system: Actor = { userId: 'billing', role: 'system' };
-  let now: Date;
-  let events: InMemoryEventStore;
-  let documents: EmbeddedDocumentStore;
-  let commands: CommandHandler;
-  let sandbox: SandboxGateway;
-  let engine: SagaEngine | undefined;
-  const outbox: Outbox = { enqueue: async (_m: MessageRequest) => true } as unknown as Outbox;
-
-  beforeEach(async () => {
-    now = new Date(NOW);
-    events = new InMemoryEventStore();
-    documents = new EmbeddedDocumentStore({ path: ':memory:' });
-    commands = new CommandHandler(events);
-    sandbox = new SandboxGateway(documents, () => now);
+  let h: PaymentsHarness;
+  beforeEach(() => {
+    h = new PaymentsHarness(NOW);
   });
-  afterEach(async () => {
-    await engine?.stop();
-    engine = undefined;
-    await documents.close();
-  });
+  afterEach(() => h.close());
 
-  const start = () => {
-    engine = new SagaEngine([paymentsSaga({ gateway: sandbox, outbox, retryDays: [1, 3, 7] })], { events, documents, commands, deadlines: new Deadlines(documents), clock: () => now, maxRetryDelayMs: 0 });
-    return engine.start();
-  };
-  const settle = async () => {
-    for (let i = 0; i < 20; i++) {
-      const head = await events.headPosition();
-      if (!(await engine!.waitFor(head, 5000))) throw new Error('the payments saga did not catch up');
-      if ((await events.headPosition()) === head) return;
-    }
-  };
-  const advanceDays = async (days: number) => {
-    now = new Date(now.getTime() + days * 86_400_000);
-    await engine!.fireDueDeadlines();
-    await settle();
-  };
-  const exec = (aggregate: typeof customers | typeof invoices, type: string, data: unknown, id: string) =>
-    execute(commands, aggregate as never, { type, data, metadata: { commandId: id, actor: system, now } } as never);
-
-  async function customerWithCard(number: string | null): Promise<void> {
-    await exec(customers, 'registerCustomer', { customerId: 'c1', contact: (customer(null) as unknown as { contact: unknown }).contact, notifyBy: 'email' }, 'reg');
-    if (number) {
-      const card = await sandbox.saveCard({ number, expMonth: 12, expYear: 2029 });
-      await exec(customers, 'setPaymentMethod', { customerId: 'c1', ...card }, 'card');
-    }
-  }
-  const issue = () => exec(invoices, 'issueInvoice', { customerId: 'c1', period: '2026-12', lines: [{ planId: 'p1', product: 'oven', tier: 'basic', amountCents: 3999 }], currency: 'USD', dueAt: '2026-12-15T00:00:00.000Z' }, 'issue');
-  const invoice = async () => (await aggregateStream(events, 'invoice-c1:2026-12', invoices.decider)).state;
-  const chargesMade = () => documents.collection(SANDBOX_COLLECTION).count({ kind: 'charge' });
+  const issue = () => h.exec(invoices, 'issueInvoice', { customerId: 'c1', period: '2026-12', lines: [{ planId: 'p1', product: 'oven', tier: 'basic', amountCents: 3999 }], currency: 'USD', dueAt: '2026-12-15T00:00:00.000Z' });
+  const invoice = () => h.invoice('2026-12');
 
   it('a good card: the invoice is paid by the first attempt', async () => {
-    await customerWithCard('4242424242424242');
-    await start();
+    await h.customerWithCard('4242424242424242');
+    await h.start();
     await issue();
-    await settle();
+    await h.settle();
     expect(await invoice()).toMatchObject({ status: 'paid', attempts: 1, gatewayReference: expect.stringMatching(/^ch_sandbox_/) });
   });
 
   it('a card needing a retry: declined, retried a day later, paid', async () => {
-    await customerWithCard('4000000000000341');
-    await start();
+    await h.customerWithCard('4000000000000341');
+    await h.start();
     await issue();
-    await settle();
+    await h.settle();
     expect(await invoice()).toMatchObject({ status: 'open', charge: 'failed', attempts: 1 });
-    await advanceDays(1);
+    await h.advanceDays(1);
     expect(await invoice()).toMatchObject({ status: 'paid', attempts: 2 });
   });
 
   it('insufficient funds: four attempts over 1, 3 and 7 days, then past due (still open)', async () => {
-    await customerWithCard('4000000000009995');
-    await start();
+    await h.customerWithCard('4000000000009995');
+    await h.start();
     await issue();
-    await settle();
-    for (const days of [1, 3, 7]) await advanceDays(days);
-    await advanceDays(30);
+    await h.settle();
+    for (const days of [1, 3, 7]) await h.advanceDays(days);
+    await h.advanceDays(30);
     expect(await invoice()).toMatchObject({ status: 'open', charge: 'failed', attempts: 4, failedAttempts: 4 });
-    expect(await chargesMade()).toBe(4);
+    expect(await h.chargesMade()).toBe(4);
   });
 
-  it('a gateway that never answers: the same attempt is asked again, then recorded failed; dunning goes on from there', async () => {
-    await customerWithCard('4000000000000119');
-    await start();
+  it('a gateway that never answers: the same attempt is asked again, then recorded failed', async () => {
+    await h.customerWithCard('4000000000000119');
+    await h.start();
     await issue();
-    await settle();
-    for (let i = 1; i < UNANSWERED_TRIES; i++) await advanceDays(1 / 24);
+    await h.settle();
+    for (let i = 1; i < UNANSWERED_TRIES; i++) await h.advanceDays(1 / 24);
     expect(await invoice()).toMatchObject({ charge: 'failed', attempts: 1 });
-    expect(await chargesMade()).toBe(0);
+    expect(await h.chargesMade()).toBe(0);
   });
 
   it('handled again after a restart (checkpoint lost), nothing is charged twice', async () => {
-    await customerWithCard('4242424242424242');
-    await start();
+    await h.customerWithCard('4242424242424242');
+    await h.start();
     await issue();
-    await settle();
-    await engine!.stop();
-    await documents.collection('_saga_checkpoints').deleteMany({});
-    await start();
-    await settle();
-    expect(await chargesMade()).toBe(1);
+    await h.settle();
+    await h.stop();
+    await h.documents.collection('_saga_checkpoints').deleteMany({});
+    await h.start();
+    await h.settle();
+    expect(await h.chargesMade()).toBe(1);
     expect(await invoice()).toMatchObject({ status: 'paid', attempts: 1 });
   });
 });
