@@ -88,9 +88,10 @@ describe('npm start on an empty store (SEED_DEMO=false)', () => {
     const banner = output.slice(title - 1, output.indexOf(rule, title + 2) + 1);
     expect([rule, output[title + 1], banner.at(-1)]).toEqual([expect.stringMatching(/^=+$/), rule, rule]);
     expect(banner.join('\n')).toMatch(/Event store {2}embedded SQLite .*events\.db \(synchronous=FULL\)/);
-    expect(banner.filter((line) => /SECRET/.test(line))).toEqual([expect.stringMatching(/^ Secrets {6}JWT_SECRET and SURVEY_TOKEN_SECRET not set: development values from .*\.secrets\.json; set them in production$/)]);
+    expect(banner.filter((line) => /_SECRET /.test(line))).toEqual([expect.stringMatching(/^ Secrets {6}JWT_SECRET and SURVEY_TOKEN_SECRET not set: development values from .*\.secrets\.json; set them in production$/)]);
     expect(banner).toContain(` First admin  ${ADMIN.email} created from BOOTSTRAP_ADMIN_EMAIL (remove BOOTSTRAP_ADMIN_* now)`);
     expect(banner).toContain(` Messages     SMS and e-mail are recorded, not sent (TWILIO_*, SENDGRID_* not set): ${url}/notifications/dev-outbox`);
+    expect(banner).toContain(' Payments     sandbox gateway, nothing real is charged (STRIPE_SECRET_KEY not set): test card 4242 4242 4242 4242 pays,');
     // Structured logs beside it; nothing claims "up" before it is, and a normal start warns about nothing.
     const lines = logged(output);
     expect(lines.map((l) => l.msg)).toContain('Sysops Squad is ready');

@@ -103,7 +103,7 @@ describe('npm run backup and npm run restore', () => {
       const restored = await run('restore.ts', restoredDir, '--from', join(dir, 'backup-1'));
       expect(restored.code).toBe(0);
       expect(restored.out).toMatch(new RegExp(`restored documents.db and events.db from .* events up to position ${head}\\)`));
-      expect(restored.out).toMatch(/every read model \(12\) and saga \(2\) checkpoint fits the event store/);
+      expect(restored.out).toMatch(/every read model \(12\) and saga \(3\) checkpoint fits the event store/);
 
       const events = new SqliteEventStore({ path: join(restoredDir, 'events.db') });
       try {
@@ -163,6 +163,6 @@ describe('npm run backup and npm run restore', () => {
     expect(restored.out).toMatch(new RegExp(`--reset-sagas-to ${older}\``));
 
     expect((await run('replay.ts', live, '--reset-sagas-to', String(older))).code).toBe(0);
-    expect(await run('replay.ts', live, '--check')).toMatchObject({ code: 0, out: expect.stringMatching(/every read model \(12\) and saga \(2\) checkpoint fits/) });
+    expect(await run('replay.ts', live, '--check')).toMatchObject({ code: 0, out: expect.stringMatching(/every read model \(12\) and saga \(3\) checkpoint fits/) });
   });
 });

@@ -151,7 +151,7 @@ describe('npm run replay after the event store lost events', () => {
     expect(repair.out).toMatch(/^saga matching: checkpoint moved from 60 to position 45: it handles the events after 45 when the server starts$/m);
     expect(repair.out).toMatch(/audit-trail: rebuilt to position 45/);
     const after = replay(dir, '--check');
-    expect(after).toMatchObject({ code: 0, out: expect.stringMatching(/every read model \(\d+\) and saga \(2\) checkpoint fits the event store/) });
+    expect(after).toMatchObject({ code: 0, out: expect.stringMatching(/every read model \(\d+\) and saga \(3\) checkpoint fits the event store/) });
   });
 
   it('--reset-sagas-to refuses a position the store does not have, and --saga without it', () => {
