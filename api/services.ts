@@ -11,6 +11,7 @@ import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';
 import { SagaRunners } from '../sagas/status';
 import { TokenService } from './auth/tokens';
+import { PaymentGateway } from '../payments/gateway';
 
 /** Everything route handlers may use. Built once per process by the composition root. */
 export interface ApiServices {
@@ -40,4 +41,6 @@ export interface ApiServices {
   enRouteLeadMinutes: number;
   /** The maps' tiles for the web app (MAP_TILE_URL, MAP_TILE_ATTRIBUTION); null: no map (`off`). */
   mapTiles: { url: string; attribution: string } | null;
+  /** Charges invoices; the sandbox also serves its card form (POST /payments/sandbox/cards). */
+  paymentGateway: PaymentGateway;
 }

@@ -128,6 +128,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
       enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
       mapTiles: mapTilesOf(config),
+      paymentGateway: ctx.get<PaymentGateway>(TOKENS.PaymentGateway),
     };
   });
   return container;

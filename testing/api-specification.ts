@@ -25,6 +25,7 @@ import { SurveyTokens } from '../notifications/survey-tokens';
 import { allProjections } from '../projections/catalog';
 import { ReadModels } from '../read-models/read-models';
 import { TEST_NOW } from './commands';
+import { SandboxGateway } from '../payments/sandbox';
 
 /** An event already in the store before the request. */
 export interface GivenEvent {
@@ -90,6 +91,7 @@ export function testApiServices(overrides: Partial<ApiServices> = {}): TestApiSe
     readyMaxSagaLag: 1000,
     enRouteLeadMinutes: 120,
     mapTiles: null,
+    paymentGateway: new SandboxGateway(documents, clock),
     ...overrides,
     events,
     setClock(iso) {

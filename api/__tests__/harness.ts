@@ -34,6 +34,7 @@ import { LiveGateway, startLiveGateway } from '../live';
 import { hashPassword } from '../auth/passwords';
 import { TokenService } from '../auth/tokens';
 import { ApiServices } from '../services';
+import { SandboxGateway } from '../../payments/sandbox';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -112,6 +113,7 @@ export async function startTestSystem(
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
     enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
     mapTiles: mapTilesOf(config),
+    paymentGateway: new SandboxGateway(documents, now),
   };
   const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}), ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}), ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {

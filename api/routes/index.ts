@@ -2,6 +2,7 @@ import { RouteTable } from '../http/route';
 import { ApiServices } from '../services';
 import { authRoutes } from './auth';
 import { billingRoutes } from './billing';
+import { paymentRoutes } from './payments';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
 import { expertRoutes } from './experts';
@@ -20,6 +21,7 @@ export const allRoutes: RouteTable<ApiServices> = [
   ...authRoutes,
   ...customerRoutes,
   ...billingRoutes,
+  ...paymentRoutes,
   ...catalogRoutes,
   ...expertRoutes,
   ...userRoutes,

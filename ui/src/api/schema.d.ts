@@ -396,6 +396,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/payments/sandbox/cards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The sandbox gateway's card form: one of its test cards in, a token out (only while the sandbox is the gateway; nothing real is charged) */
+        post: operations["saveSandboxCard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/catalog/support-plans": {
         parameters: {
             query?: never;
@@ -3036,6 +3053,52 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saveSandboxCard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description A sandbox test card number, spaces allowed (README: Payments) */
+                    number: string;
+                    expMonth: number;
+                    expYear: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The sandbox token of the card: give it to PUT /customers/{customerId}/payment-method */
+                        gatewayToken: string;
+                        /** @enum {string} */
+                        brand: "visa" | "mastercard";
+                        last4: string;
+                        /** @description The card's last valid month, YYYY-MM */
+                        expiry: string;
                     };
                 };
             };

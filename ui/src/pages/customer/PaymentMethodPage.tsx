@@ -74,6 +74,8 @@ function CardForm({ customerId, replacing, onDone }: { customerId: string; repla
   const [number, setNumber] = useState('');
   const [expiryInput, setExpiryInput] = useState('');
   const [shown, setShown] = useState(false);
+  // What the gateway's card form said of the card (refused, unreachable): shown on the number.
+  const [refused, setRefused] = useState<string | null>(null);
   const [key, renewKey] = useActionKey();
   // One token per card typed: sending the same card again (after a lost answer) repeats the same request.
   const tokenized = useRef<{ card: string; body: CardOnFile } | null>(null);
@@ -91,7 +93,7 @@ function CardForm({ customerId, replacing, onDone }: { customerId: string; repla
   const digits = digitsOf(number);
   const expiry = expiryOf(expiryInput);
   const code = problemCode(save.error);
-  const numberError = shown ? numberProblem(number) : null;
+  const numberError = (shown ? numberProblem(number) : null) ?? refused;
   const expiryError = (shown && 'problem' in expiry ? expiry.problem : null) ?? (code === 'card-expired' || code === 'invalid-expiry' ? save.error?.message : null);
   const brand = /^\d{2,}/.test(digits) ? brandOf(digits) : null;
 
@@ -100,7 +102,15 @@ function CardForm({ customerId, replacing, onDone }: { customerId: string; repla
     setShown(true);
     if (numberProblem(number) || 'problem' in expiry) return;
     const card = `${digits} ${expiry.expiry}`;
-    if (tokenized.current?.card !== card) tokenized.current = { card, body: await tokenize(digits, expiry.expiry) };
+    setRefused(null);
+    if (tokenized.current?.card !== card) {
+      try {
+        tokenized.current = { card, body: await tokenize(digits, expiry.expiry) };
+      } catch (error) {
+        setRefused(error instanceof Error ? error.message : String(error));
+        return;
+      }
+    }
     save.mutate(tokenized.current.body);
   };
 
@@ -119,6 +129,7 @@ function CardForm({ customerId, replacing, onDone }: { customerId: string; repla
             value={number}
             onChange={(e) => {
               setNumber(e.currentTarget.value);
+              setRefused(null);
               save.reset();
             }}
             error={numberError}

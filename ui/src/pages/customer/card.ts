@@ -4,6 +4,7 @@
  * never leaves this module.
  */
 import type { Body } from '../../api/answers';
+import { api, must } from '../../api/client';
 
 export type CardOnFile = Body<'/customers/{customerId}/payment-method', 'put'>;
 export type Brand = CardOnFile['brand'];
@@ -61,15 +62,14 @@ export function expiryOf(text: string, now = new Date()): { expiry: string } | {
 }
 
 /**
- * Hands the card to the payment gateway and returns its token. This system has no gateway
- * connected to the browser yet (billing records the charge outcomes the gateway reports), so the
- * token is an opaque reference made here; connecting a gateway replaces only this function with
- * its browser tokenization, which answers the same four things. Tokens carry no digits: the API
- * refuses a token that looks like a card number.
+ * Hands the card to the payment gateway's card form and returns its token with what may be shown.
+ * The embedded sandbox's form is served by the API (its test cards: README, Payments); with Stripe
+ * this function is where Stripe.js tokenizes instead (it answers the same four things).
  */
 export async function tokenize(digits: string, expiry: string): Promise<CardOnFile> {
-  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-  const random = crypto.getRandomValues(new Uint8Array(24));
-  const reference = Array.from(random, (b) => letters[b % letters.length]).join('');
-  return { gatewayToken: `tok_${reference}`, brand: brandOf(digits), last4: digits.slice(-4), expiry };
+  // The gateway's card form takes the number and answers with its token (the sandbox's is served
+  // by our API: README, Payments); only the token and what may be shown go to the customer's profile.
+  const [year, month] = expiry.split('-').map(Number);
+  const saved = must(await api.POST('/payments/sandbox/cards', { body: { number: digits, expMonth: month!, expYear: year! } }));
+  return { gatewayToken: saved.gatewayToken, brand: saved.brand, last4: saved.last4, expiry: saved.expiry };
 }
