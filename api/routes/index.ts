@@ -4,6 +4,7 @@ import { authRoutes } from './auth';
 import { billingRoutes } from './billing';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
+import { dispatchRoutes } from './dispatch';
 import { expertRoutes } from './experts';
 import { helpdeskRoutes } from './helpdesk';
 import { knowledgeBaseRoutes } from './knowledge-base';
@@ -27,6 +28,7 @@ export const allRoutes: RouteTable<ApiServices> = [
   ...ticketRoutes,
   ...visitRoutes,
   ...helpdeskRoutes,
+  ...dispatchRoutes,
   ...surveyRoutes,
   ...opsRoutes,
   ...reportRoutes,
