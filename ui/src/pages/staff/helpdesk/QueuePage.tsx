@@ -160,8 +160,10 @@ export function QueuePage() {
                           )}
                         </Group>
                       </Table.Td>
-                      <Table.Td>
-                        <Badge color={PRIORITY_COLORS[item.ticket.priority]}>{item.ticket.priority}</Badge>
+                      <Table.Td miw={96}>
+                        <Badge color={PRIORITY_COLORS[item.ticket.priority]} style={{ overflow: 'visible' }}>
+                          {item.ticket.priority}
+                        </Badge>
                       </Table.Td>
                       <Table.Td>
                         <Text size="sm" title={when(waitingSince(item))}>

@@ -64,7 +64,7 @@ export function describeEvent(entry: HistoryEntry): string {
     case 'TicketFlagResolved':
       return `Flag “${flagReason(d.reason)}” resolved: ${d.resolution}${d.note ? ` — ${d.note}` : ''}`;
     case 'TicketEscalated':
-      return `Escalated: no expert matched in time (${(d.unfitProposals ?? []).length} proposals did not fit)`;
+      return `Escalated: no expert matched in time (${offers(d.unfitProposals)} did not fit)`;
     case 'TicketApplianceModelMapped':
       return `Appliance “${d.applianceModelText ?? ''}” mapped to catalog model ${d.applianceModelId}`;
     case 'TicketVisitOutcomeRecorded':
@@ -117,6 +117,11 @@ export function describeEvent(entry: HistoryEntry): string {
   }
 }
 
+function offers(unfit: unknown): string {
+  const n = Array.isArray(unfit) ? unfit.reduce((sum: number, p: { starts?: unknown[] }) => sum + (p.starts?.length ?? 0), 0) : 0;
+  return n === 1 ? '1 offer' : `${n} offers`;
+}
+
 function windowsOfSlots(slots: unknown): string {
   return Array.isArray(slots) ? slots.map((s: { start: string }) => when(s.start)).join(', ') : '';
 }
@@ -124,7 +129,8 @@ function windowsOfSlots(slots: unknown): string {
 /** What caused an event, in words. */
 export function causeWords(cause: HistoryEntry['cause']): string {
   if (!cause) return 'cause unknown';
-  if (cause.kind === 'request') return `a request (${cause.requestId.slice(0, 8)})`;
+  // A request id reads `<user>:<uuid>`: its uuid's start tells requests apart.
+  if (cause.kind === 'request') return `a request (${cause.requestId.split(':').pop()!.slice(0, 8)})`;
   if (cause.kind === 'command') return `a command (${cause.commandId.slice(0, 8)})`;
   return `${cause.type.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}${cause.inHistory ? ' (above)' : ` in ${cause.stream}`}`;
 }
