@@ -271,7 +271,7 @@ describeInBrowser('web app: the helpdesk console and the dispatch board', () => 
     await helpdesk.getByLabel('Problem').fill('Door will not open after the cycle');
     await axe(helpdesk, 'open a ticket for a caller');
     await helpdesk.getByRole('button', { name: 'Open the ticket' }).click();
-    await helpdesk.getByText('Door will not open after the cycle').waitFor();
+    await helpdesk.getByText('Door will not open after the cycle', { exact: true }).waitFor();
     await helpdesk.getByTestId('customer').getByText('Casey Customer').waitFor();
   });
 });
