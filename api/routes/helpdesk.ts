@@ -6,13 +6,19 @@ import { FLAG_REASONS, FlagReason } from '../../domain/ticket/ticket';
 import { Priority, PRIORITIES } from '../../domain/visit/plan-rules';
 import { unfitProposals, Visit, VisitState } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
+import { requestExtension } from '../../flows/extend-visit';
+import { eligibleExperts } from '../../flows/expert-directory';
 import { replaceExpert } from '../../flows/replace-expert';
+import { calendarConflict } from '../../domain/expert/expert';
+import { addMinutes, ms } from '../../domain/shared/time';
+import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { customersOfArea } from './dispatch';
 import { CoordinatesSchema, TimeRangeSchema } from './experts';
 import { STAFF } from './roles';
 import { TicketParams, ticketDoc, TicketView, toTicketView, WindowSchema } from './tickets';
@@ -36,6 +42,12 @@ const QueueCursor = z
     ctx.addIssue({ code: 'custom', message: "the nextCursor of an earlier answer of the queue" });
     return z.NEVER;
   });
+
+const Area = z.string().trim().min(1).max(100);
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 // ---- answers ------------------------------------------------------------------------------
 
@@ -77,6 +89,44 @@ export const VisitStatusAnswerSchema = z.strictObject({ visitId: z.string(), sta
 export const TicketStatusAnswerSchema = z.strictObject({ ticketId: z.string(), status: TicketStatusSchema });
 export const MappedApplianceModelSchema = z.strictObject({ ticketId: z.string(), applianceModelId: z.string() });
 
+export const AreasSchema = z.strictObject({
+  areas: z.array(z.strictObject({ area: z.string().describe('A postal code'), city: z.string(), customers: z.number().int() })).describe('By postal code'),
+});
+
+export const ExpertCandidatesSchema = z.strictObject({
+  visitId: z.string(),
+  range: TimeRangeSchema.describe('The time the candidates are free for: the asked start and the visit\'s duration, or the booked time'),
+  candidates: z
+    .array(
+      z.strictObject({
+        expertId: z.string(),
+        name: z.string(),
+        skills: z.array(z.string()),
+        distanceKm: z.number().describe("From the expert's home to the customer"),
+        rating: z.number().nullable(),
+        score: z.number().describe('The ranking score, 0 to 1 (skills, distance, availability, load, rating)'),
+        proposed: z.boolean().describe('The expert proposed this very start'),
+        freeUntil: AnInstant.nullable().describe("When the expert's next booking or time off begins after the range; null when nothing follows"),
+      }),
+    )
+    .describe('Active experts with the skills, serving the place, working then and free (no time off, no other booking), best ranked first'),
+});
+
+export const ExtendedVisitSchema = z.discriminatedUnion('status', [
+  z.strictObject({ visitId: z.string(), status: z.literal('extended'), end: z.string().describe("The visit's new end") }),
+  z.strictObject({
+    visitId: z.string(),
+    status: z.literal('closed-incomplete'),
+    blockedBy: z.array(z.strictObject({ expertId: z.string(), limit: z.string().nullable() })).describe('The experts not free for the extra time'),
+    followUpVisitId: z.string().describe('The follow-up visit planned for the rest of the work'),
+  }),
+]);
+
+export const TicketSearchSchema = z.strictObject({
+  results: z.array(z.strictObject({ ticket: TicketView, customer: z.strictObject({ customerId: z.string(), name: z.string(), email: z.string() }).nullable() })).describe('Newest first'),
+  total: z.number().int().describe('How many tickets match, over all pages'),
+});
+
 /** The visit a command acted on (a command on an unknown visit fails before this). */
 function visitState(result: { state: VisitState }): Visit {
   if (result.state.status === 'none') throw new Error('a visit command succeeded on a visit never planned');
@@ -94,11 +144,14 @@ export const helpdeskRoutes: RouteTable<ApiServices> = [
     method: 'get',
     path: '/helpdesk/queue',
     summary:
-      'Flagged and escalated tickets, most urgent priority first, then the oldest, with their visits and the proposals that did not fit; paged: pass the answer\'s nextCursor as cursor (total counts the whole queue, or the reason\'s)',
+      'Flagged and escalated tickets, most urgent priority first, then the oldest, with their visits and the proposals that did not fit; filtered by flag reason, priority, customer area and age; paged: pass the answer\'s nextCursor as cursor (total counts the whole queue, or the filtered part of it)',
     tag: 'Helpdesk',
     roles: STAFF,
     query: z.object({
       reason: z.enum(FLAG_REASONS as [FlagReason, ...FlagReason[]]).optional(),
+      priority: PrioritySchema.optional(),
+      area: Area.optional().describe("The customer's area: a postal code or city (GET /helpdesk/areas)"),
+      minAgeHours: z.coerce.number().int().min(1).max(24 * 365).optional().describe('Only tickets opened at least this many hours ago'),
       limit: z.coerce.number().int().min(1).max(200).default(50),
       cursor: QueueCursor.optional(),
     }),
@@ -108,7 +161,10 @@ export const helpdeskRoutes: RouteTable<ApiServices> = [
     async handler({ query }, services: ApiServices) {
       const tickets = await services.readModels.collection<TicketDoc>(TICKETS);
       // Both through an index in the queue's order (by_queue, by_flag_reason): a page reads its own documents, and one more.
-      const inQueue = query.reason ? { flagReasons: query.reason } : { inQueue: true };
+      const inQueue: Record<string, unknown> = query.reason ? { flagReasons: query.reason } : { inQueue: true };
+      if (query.priority) inQueue.priority = query.priority;
+      if (query.area) inQueue.customerId = { $in: (await customersOfArea(services, query.area)).map((c) => c.customerId) };
+      if (query.minAgeHours) inQueue.openedAt = { $lte: new Date(services.clock().getTime() - query.minAgeHours * 3_600_000).toISOString() };
       const after = query.cursor === undefined ? {} : { queueKey: { $gt: query.cursor } };
       const found = await tickets.find({ ...inQueue, ...after }, { sort: { queueKey: 1 }, limit: query.limit + 1 });
       const page = found.slice(0, query.limit);
@@ -285,6 +341,133 @@ export const helpdeskRoutes: RouteTable<ApiServices> = [
       const result = await send(services.commands, tickets, { type: 'mapApplianceModel', data: { ticketId: params.ticketId, applianceModelId: body.applianceModelId }, metadata: request.command() }, request.expected);
       const mapped: z.infer<typeof MappedApplianceModelSchema> = { ticketId: params.ticketId, applianceModelId: body.applianceModelId };
       return written(result, mapped);
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/helpdesk/areas',
+    summary: "The areas customers live in (postal code and city, with how many customers): the queue's and the dispatch board's area filter",
+    tag: 'Helpdesk',
+    roles: STAFF,
+    success: 200,
+    operationId: 'listAreas',
+    response: AreasSchema,
+    async handler(_request, services: ApiServices) {
+      const groups = await (await services.readModels.collection<CustomerDoc>(CUSTOMERS)).aggregate<{ _id: { area: string; city: string }; customers: number }>([
+        { $group: { _id: { area: '$address.postalCode', city: '$address.city' }, customers: { $sum: 1 } } },
+      ]);
+      const areas = groups.map((g) => ({ area: g._id.area, city: g._id.city, customers: g.customers })).sort((a, b) => a.area.localeCompare(b.area) || a.city.localeCompare(b.city));
+      return { status: 200, body: { areas } satisfies z.infer<typeof AreasSchema> };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/helpdesk/tickets/search',
+    summary: "Find tickets by ticket id, customer (name, e-mail or id), appliance (catalog brand or model, or the customer's own words) or the problem's text, newest first",
+    tag: 'Helpdesk',
+    roles: STAFF,
+    query: z.object({
+      q: z.string().trim().min(2, 'at least 2 characters').max(200),
+      limit: z.coerce.number().int().min(1).max(100).default(25),
+      skip: z.coerce.number().int().min(0).max(10_000).default(0),
+    }),
+    success: 200,
+    operationId: 'searchTickets',
+    response: TicketSearchSchema,
+    async handler({ query }, services: ApiServices) {
+      const contains = { $regex: escapeRegex(query.q), $options: 'i' };
+      const customers = await services.readModels.collection<CustomerDoc>(CUSTOMERS);
+      const customerIds = (await customers.find({ $or: [{ nameLower: contains }, { email: contains }, { _id: query.q }] }, { limit: 500, projection: { customerId: 1 } })).map((c) => c.customerId);
+      const models = await services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS);
+      // "Whirlpool WTW5000" names a model by brand and model together.
+      const modelIds = (await models.find({}, { projection: { modelId: 1, brand: 1, model: 1 } }))
+        .filter((m) => `${m.brand} ${m.model} ${m.modelId}`.toLowerCase().includes(query.q.toLowerCase()))
+        .map((m) => m.modelId);
+      const filter = {
+        $or: [
+          { _id: query.q },
+          { customerId: { $in: customerIds } },
+          { 'appliance.modelId': { $in: modelIds } },
+          { 'appliance.text': contains },
+          { problem: contains },
+        ],
+      };
+      const tickets = await services.readModels.collection<TicketDoc>(TICKETS);
+      const found = await tickets.find(filter, { sort: { openedAt: -1 }, skip: query.skip, limit: query.limit });
+      const owners = new Map((await customers.find({ _id: { $in: [...new Set(found.map((t) => t.customerId))] } })).map((c) => [c.customerId, { customerId: c.customerId, name: c.name, email: c.email }]));
+      const body: z.infer<typeof TicketSearchSchema> = { results: found.map((doc) => ({ ticket: toTicketView(doc), customer: owners.get(doc.customerId) ?? null })), total: await tickets.count(filter) };
+      return { status: 200, body };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/helpdesk/visits/:visitId/candidates',
+    summary:
+      "The experts free and qualified for a visit at a start (an open visit: the start to assign, inside one of its windows), or for its booked time (a scheduled visit, without start: who could replace)",
+    tag: 'Helpdesk',
+    roles: STAFF,
+    params: VisitParams,
+    query: z.object({ start: Instant.optional() }),
+    success: 200,
+    operationId: 'listExpertCandidates',
+    response: ExpertCandidatesSchema,
+    async handler({ params, query }, services: ApiServices) {
+      const visit = await existingVisit(services, params.visitId);
+      const range = query.start
+        ? { start: new Date(query.start).toISOString(), end: addMinutes(new Date(query.start).toISOString(), visit.durationMinutes) }
+        : visit.start && visit.end
+          ? { start: visit.start, end: visit.end }
+          : null;
+      if (!range) throw new HttpProblem(400, 'Invalid request', 'The visit is not scheduled: give the start to find experts for.', { errors: [{ field: 'start', message: 'required for an open visit' }] });
+      if (query.start && !visit.windows.some((w) => ms(w.start) <= ms(range.start) && ms(range.end) <= ms(w.end))) {
+        throw new HttpProblem(422, 'Outside the windows', `A ${visit.durationMinutes}-minute visit starting then does not fit the customer's windows.`, { code: 'outside-windows' });
+      }
+      const spec = { visitId: visit.visitId, skills: visit.skills, expertsNeeded: visit.expertsNeeded, durationMinutes: visit.durationMinutes, windows: [range] };
+      const ranked = await eligibleExperts(services.experts, spec, visit.location, services.clock());
+      const candidates: z.infer<typeof ExpertCandidatesSchema>['candidates'] = [];
+      for (const { expert, rank } of ranked) {
+        if (visit.experts.includes(expert.expertId)) continue;
+        if (calendarConflict(calendarOf(expert), range, { exceptVisitId: visit.visitId }) !== null) continue;
+        const after = [...expert.bookings.map((b) => b.range.start), ...expert.timeOff.map((t) => t.range.start)].filter((s) => ms(s) >= ms(range.end)).sort();
+        candidates.push({
+          expertId: expert.expertId,
+          name: expert.name,
+          skills: expert.skills,
+          distanceKm: Math.round(rank.distanceKm * 10) / 10,
+          rating: expert.rating,
+          score: Math.round(rank.score * 1000) / 1000,
+          proposed: visit.proposalList.some((p) => p.expertId === expert.expertId && p.starts.some((s) => ms(s) === ms(range.start))),
+          freeUntil: after[0] ?? null,
+        });
+      }
+      return { status: 200, body: { visitId: visit.visitId, range, candidates } satisfies z.infer<typeof ExpertCandidatesSchema> };
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/helpdesk/visits/:visitId/extend',
+    readsNext: ['tickets', 'visits'],
+    summary:
+      'Extend a started visit for its experts (they called in): extended if every expert on it is free for the longer time, else closed incomplete with a follow-up visit; If-Match supported',
+    tag: 'Helpdesk',
+    roles: ['helpdesk', 'admin'],
+    params: VisitParams,
+    body: z.object({ minutes: z.number().int().min(5).max(8 * 60) }),
+    idempotent: true,
+    success: 200,
+    operationId: 'extendVisitForExperts',
+    response: ExtendedVisitSchema,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      const visit = await existingVisit(services, params.visitId);
+      await assertVisitRevision(services, params.visitId, request.ifMatch);
+      // The Visit checks the expert is on it and the visit started; helpdesk acts for the first.
+      const expertId = visit.experts[0];
+      if (!expertId) throw new HttpProblem(422, 'Visit not started', `Visit ${params.visitId} has no expert on it.`, { code: 'visit-not-started' });
+      const metadata = request.command();
+      const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
+      const outcome = await requestExtension(ctx, { visitId: params.visitId, expertId, minutes: body.minutes });
+      return { status: 200, body: { visitId: params.visitId, ...outcome } satisfies z.infer<typeof ExtendedVisitSchema>, position: await services.events.headPosition() };
     },
   }),
 ];

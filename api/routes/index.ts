@@ -5,6 +5,7 @@ import { billingRoutes } from './billing';
 import { paymentRoutes } from './payments';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
+import { dispatchRoutes } from './dispatch';
 import { expertRoutes } from './experts';
 import { helpdeskRoutes } from './helpdesk';
 import { knowledgeBaseRoutes } from './knowledge-base';
@@ -29,6 +30,7 @@ export const allRoutes: RouteTable<ApiServices> = [
   ...ticketRoutes,
   ...visitRoutes,
   ...helpdeskRoutes,
+  ...dispatchRoutes,
   ...surveyRoutes,
   ...opsRoutes,
   ...reportRoutes,

@@ -1209,7 +1209,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Flagged and escalated tickets, most urgent priority first, then the oldest, with their visits and the proposals that did not fit; paged: pass the answer's nextCursor as cursor (total counts the whole queue, or the reason's) */
+        /** Flagged and escalated tickets, most urgent priority first, then the oldest, with their visits and the proposals that did not fit; filtered by flag reason, priority, customer area and age; paged: pass the answer's nextCursor as cursor (total counts the whole queue, or the filtered part of it) */
         get: operations["listHelpdeskQueue"];
         put?: never;
         post?: never;
@@ -1315,6 +1315,91 @@ export interface paths {
         put?: never;
         /** Map a free-text appliance to a catalog model */
         post: operations["mapApplianceModel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/helpdesk/areas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The areas customers live in (postal code and city, with how many customers): the queue's and the dispatch board's area filter */
+        get: operations["listAreas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/helpdesk/tickets/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find tickets by ticket id, customer (name, e-mail or id), appliance (catalog brand or model, or the customer's own words) or the problem's text, newest first */
+        get: operations["searchTickets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/helpdesk/visits/{visitId}/candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The experts free and qualified for a visit at a start (an open visit: the start to assign, inside one of its windows), or for its booked time (a scheduled visit, without start: who could replace) */
+        get: operations["listExpertCandidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/helpdesk/visits/{visitId}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Extend a started visit for its experts (they called in): extended if every expert on it is free for the longer time, else closed incomplete with a follow-up visit; If-Match supported */
+        post: operations["extendVisitForExperts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dispatch/board": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dispatch board for a stretch of time (a day): each active expert's working hours, time off and booked visits with their status, and the visits still waiting for an expert; filtered by skill and area (a postal code or city its customers live in) */
+        get: operations["getDispatchBoard"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6622,6 +6707,9 @@ export interface operations {
         parameters: {
             query?: {
                 reason?: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
+                priority?: "low" | "normal" | "high" | "urgent";
+                area?: string;
+                minAgeHours?: number;
                 limit?: number;
                 cursor?: string;
             };
@@ -7118,6 +7206,403 @@ export interface operations {
                     "application/json": {
                         ticketId: string;
                         applianceModelId: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAreas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description By postal code */
+                        areas: {
+                            /** @description A postal code */
+                            area: string;
+                            city: string;
+                            customers: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchTickets: {
+        parameters: {
+            query: {
+                q: string;
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Newest first */
+                        results: {
+                            ticket: {
+                                ticketId: string;
+                                customerId: string;
+                                /**
+                                 * @description on-hold: opened, payment not confirmed (waits for helpdesk); open: its visits are being matched and done; completed; cancelled
+                                 * @enum {string}
+                                 */
+                                status: "on-hold" | "open" | "completed" | "cancelled";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                                /** @description The appliance: a catalog model, free text, or free text helpdesk has since mapped to a model (both set) */
+                                appliance: {
+                                    /** @description The catalog model (GET /catalog/models/{modelId}); null while only free text names it */
+                                    modelId: string | null;
+                                    /** @description The customer's own words for the appliance, when they did not pick a catalog model */
+                                    text: string | null;
+                                };
+                                problem: string;
+                                /**
+                                 * @description Whether the customer had paid for support when the ticket was opened
+                                 * @enum {string}
+                                 */
+                                paymentStatus: "paid" | "unpaid" | "unknown";
+                                /** @description Helpdesk opened it although payment was not confirmed */
+                                paymentOverridden: boolean;
+                                /** @description The open flags: what waits for helpdesk */
+                                flags: {
+                                    /** @enum {string} */
+                                    reason: "payment-status-unknown" | "customer-unpaid" | "no-match-in-time" | "no-access" | "replacement-needed" | "other";
+                                    /** @description The visit the flag is about, or null for the whole ticket */
+                                    visitId: string | null;
+                                    note: string;
+                                    /** @description On a replacement-needed flag: the experts free to replace, best first (else empty) */
+                                    candidates: {
+                                        expertId: string;
+                                        name: string;
+                                        skills: string[];
+                                        /** @description From the expert's home to the customer, in km */
+                                        distanceKm: number;
+                                        /** @description When the expert's next booking or time off begins after the visit; null when nothing follows */
+                                        freeUntil: string | null;
+                                    }[];
+                                    flaggedAt: string;
+                                }[];
+                                /** @description Has open flags */
+                                flagged: boolean;
+                                /** @description Visits found no match in time */
+                                escalated: boolean;
+                                /** @description Flagged or escalated: in helpdesk's queue */
+                                inQueue: boolean;
+                                /** @description Visits that found no match in time, until helpdesk resolves it; null when not escalated */
+                                escalation: {
+                                    visitIds: string[];
+                                    /** @description Proposals that did not fit the plan */
+                                    unfitProposals: {
+                                        visitId: string;
+                                        expertId: string;
+                                        starts: string[];
+                                    }[];
+                                    escalatedAt: string;
+                                } | null;
+                                visits: {
+                                    visitId: string;
+                                    /** @description The visit's status; planning until the visit is planned (GET /visits/{visitId} then has it) */
+                                    status: ("open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled") | "planning";
+                                    skills: string[];
+                                    /** @description Set once finalized; null while open or after a reschedule */
+                                    start: string | null;
+                                    /** @description Set once finalized (moves with extensions); null while open or after a reschedule */
+                                    end: string | null;
+                                    /** @description Expert ids of the experts on the visit (empty until finalized) */
+                                    experts: string[];
+                                    /** @description The visit this one follows up (one closed incomplete); null for the visits the ticket was opened with */
+                                    followUpOf: string | null;
+                                    /** @description null while the visit is pending (open, scheduled or in progress) */
+                                    outcome: ("completed" | "closed-incomplete" | "cancelled") | null;
+                                }[];
+                                openedBy: {
+                                    userId: string;
+                                    /** @enum {string} */
+                                    role: "customer" | "expert" | "helpdesk" | "admin" | "manager" | "system";
+                                    /** @description For role expert: the expert profile the login acted as */
+                                    expertId?: string;
+                                };
+                                openedAt: string;
+                                completedAt: string | null;
+                                cancelledAt: string | null;
+                                /** @description How it was fixed, given when completed */
+                                resolution: string | null;
+                                /** @description The customer's answer to the satisfaction survey; null until answered */
+                                survey: {
+                                    /** @description 1 (not at all satisfied) to 5 (very) */
+                                    rating: number;
+                                    comments: string;
+                                    recordedAt: string;
+                                } | null;
+                                /** @description The ticket revision: the ETag, for If-Match */
+                                revision: number;
+                                updatedAt: string;
+                            };
+                            customer: {
+                                customerId: string;
+                                name: string;
+                                email: string;
+                            } | null;
+                        }[];
+                        /** @description How many tickets match, over all pages */
+                        total: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listExpertCandidates: {
+        parameters: {
+            query?: {
+                start?: string;
+            };
+            header?: never;
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /** @description The time the candidates are free for: the asked start and the visit's duration, or the booked time */
+                        range: {
+                            /** Format: date-time */
+                            start: string;
+                            /** Format: date-time */
+                            end: string;
+                        };
+                        /** @description Active experts with the skills, serving the place, working then and free (no time off, no other booking), best ranked first */
+                        candidates: {
+                            expertId: string;
+                            name: string;
+                            skills: string[];
+                            /** @description From the expert's home to the customer */
+                            distanceKm: number;
+                            rating: number | null;
+                            /** @description The ranking score, 0 to 1 (skills, distance, availability, load, rating) */
+                            score: number;
+                            /** @description The expert proposed this very start */
+                            proposed: boolean;
+                            /** @description When the expert's next booking or time off begins after the range; null when nothing follows */
+                            freeUntil: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    extendVisitForExperts: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                visitId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    minutes: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        visitId: string;
+                        /** @constant */
+                        status: "extended";
+                        /** @description The visit's new end */
+                        end: string;
+                    } | {
+                        visitId: string;
+                        /** @constant */
+                        status: "closed-incomplete";
+                        /** @description The experts not free for the extra time */
+                        blockedBy: {
+                            expertId: string;
+                            limit: string | null;
+                        }[];
+                        /** @description The follow-up visit planned for the rest of the work */
+                        followUpVisitId: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDispatchBoard: {
+        parameters: {
+            query: {
+                from: string;
+                to: string;
+                skill?: string;
+                area?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        to: string;
+                        /** @description Active experts (filtered by skill and area), by name */
+                        experts: {
+                            expertId: string;
+                            name: string;
+                            skills: string[];
+                            /** @description The parts of the day inside their weekly hours */
+                            workingHours: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            timeOff: {
+                                /** @description A half-open interval [start, end): it ends just before `end`. */
+                                range: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                };
+                                reason: string;
+                            }[];
+                            /** @description Their visits overlapping the day, by start */
+                            bookings: {
+                                visitId: string;
+                                /** @description null when the visit is not in the visits read model (yet) */
+                                ticketId: string | null;
+                                /** @description A half-open interval [start, end): it ends just before `end`. */
+                                range: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string;
+                                };
+                                /** @description The visit's status; unknown when the visit is not in the visits read model (yet) */
+                                status: ("open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled") | "unknown";
+                                skills: string[];
+                                priority: ("low" | "normal" | "high" | "urgent") | null;
+                            }[];
+                        }[];
+                        /** @description Visits waiting for an expert with a window that day (open, or whose expert cannot arrive or get in), most urgent first, then by window */
+                        openVisits: {
+                            visitId: string;
+                            ticketId: string;
+                            /**
+                             * @description open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed
+                             * @enum {string}
+                             */
+                            status: "open" | "finalized" | "en-route" | "arrived" | "started" | "completed" | "cant-arrive" | "cant-enter" | "closed-incomplete" | "cancelled";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                            skills: string[];
+                            durationMinutes: number;
+                            /** @description The customer's windows overlapping the day */
+                            windows: {
+                                /** Format: date-time */
+                                start: string;
+                                /** Format: date-time */
+                                end: string;
+                            }[];
+                            /** @description How many experts proposed */
+                            proposals: number;
+                        }[];
+                        /** @description Every skill the active experts have: the skill filter */
+                        skills: string[];
                     };
                 };
             };
