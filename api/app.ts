@@ -16,6 +16,7 @@ import { probeRoutes } from './probes';
 import { allRoutes } from './routes';
 import { devOutboxRoutes } from './routes/ops';
 import { ApiServices } from './services';
+import { stripeWebhook } from './stripe-webhook';
 
 const IDEMPOTENCY = '_idempotency';
 const READ_YOUR_WRITES_MS = 2000;
@@ -102,6 +103,8 @@ export function createApi(services: ApiServices, options: ApiOptions): Express {
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
+  // Before the JSON parser: its signature is over the raw body.
+  app.use(stripeWebhook(services));
   app.use(express.json({ limit: '100kb' }));
 
   // Password guessing is limited per client address and per account (api/auth/login-throttle.ts).

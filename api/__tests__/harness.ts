@@ -35,6 +35,7 @@ import { hashPassword } from '../auth/passwords';
 import { TokenService } from '../auth/tokens';
 import { ApiServices } from '../services';
 import { SandboxGateway } from '../../payments/sandbox';
+import { PaymentGateway } from '../../payments/gateway';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -58,7 +59,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; trustProxy?: TrustProxy; metricsToken?: string; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager } = {},
+  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; trustProxy?: TrustProxy; metricsToken?: string; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager; paymentGateway?: PaymentGateway } = {},
 ): Promise<TestSystem> {
   const projections = options.projections ?? allProjections;
   const clock = {
@@ -113,7 +114,7 @@ export async function startTestSystem(
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
     enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
     mapTiles: mapTilesOf(config),
-    paymentGateway: new SandboxGateway(documents, now),
+    paymentGateway: options.paymentGateway ?? new SandboxGateway(documents, now),
   };
   const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}), ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}), ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {
