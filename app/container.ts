@@ -10,7 +10,7 @@ import { DocumentStore } from '../document-store/port';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb';
 import { EventStore } from '../event-store/port';
 import { SqliteEventStore } from '../event-store/sqlite';
-import { allProjections } from '../projections/catalog';
+import { allProjections } from '../projections/all';
 import { ProjectionEngine } from '../projections/engine';
 import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';

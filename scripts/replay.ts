@@ -32,7 +32,7 @@ import { createLogger } from '../config/logger';
 import { DocumentStore } from '../document-store/port';
 import { positionAt } from '../event-store/position-at';
 import { EventStore, Position } from '../event-store/port';
-import { allProjections } from '../projections/catalog';
+import { allProjections } from '../projections/all';
 import { Projection } from '../projections/projection';
 import { compareTargets, DEFAULT_REBUILD_ATTEMPTS, rebuild } from '../projections/rebuild';
 import { ProjectionRegistry } from '../projections/registry';

@@ -23,7 +23,7 @@ import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
 import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
-import { allProjections } from '../projections/catalog';
+import { allProjections } from '../projections/all';
 import { DEFAULT_REBUILD_ATTEMPTS } from '../projections/rebuild';
 import { allSagaNames } from '../sagas/catalog';
 import { FileProgress } from './progress';

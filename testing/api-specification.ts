@@ -22,7 +22,7 @@ import { ReadModelExpertDirectory } from '../flows/expert-directory';
 import { PaidCustomersCache } from '../flows/payment-status';
 import { DocumentOutbox } from '../notifications/outbox-store';
 import { SurveyTokens } from '../notifications/survey-tokens';
-import { allProjections } from '../projections/catalog';
+import { allProjections } from '../projections/all';
 import { ReadModels } from '../read-models/read-models';
 import { TEST_NOW } from './commands';
 

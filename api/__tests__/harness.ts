@@ -20,7 +20,7 @@ import { OutboxDispatcher } from '../../notifications/dispatcher';
 import { DevOutboxChannel } from '../../notifications/dev-outbox';
 import { DocumentOutbox } from '../../notifications/outbox-store';
 import { SurveyTokens } from '../../notifications/survey-tokens';
-import { allProjections } from '../../projections/catalog';
+import { allProjections } from '../../projections/all';
 import { ProjectionEngine } from '../../projections/engine';
 import { Projection } from '../../projections/projection';
 import { ReadModels } from '../../read-models/read-models';
