@@ -19,11 +19,9 @@ import { chooseChannels } from '../notifications/dev-outbox';
 import { OutboxDispatcher } from '../notifications/dispatcher';
 import { DocumentOutbox } from '../notifications/outbox-store';
 import { SurveyTokens } from '../notifications/survey-tokens';
-import { AllSagasDependencies, allSagas } from '../sagas/all';
+import { AllSagasDependencies, allSagaNames, allSagas } from '../sagas/all';
 import { Deadlines } from '../sagas/deadlines';
 import { SagaEngine } from '../sagas/engine';
-import { MATCHING } from '../sagas/matching';
-import { NOTIFICATIONS_SAGA } from '../sagas/notifications';
 import { Clock } from '../sagas/process-manager';
 import { SeedSystemDependencies } from '../seed/system';
 import { secretOrDevelopmentDefault } from './secrets';
@@ -116,7 +114,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       experts: new ReadModelExpertDirectory(readModels),
       clock: ctx.get<Clock>(TOKENS.Clock),
       logger,
-      sagaNames: [MATCHING, NOTIFICATIONS_SAGA],
+      sagaNames: allSagaNames,
       readyMaxLag: config.READY_MAX_LAG,
       readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
       enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,

@@ -38,7 +38,7 @@ import { compareTargets, DEFAULT_REBUILD_ATTEMPTS, rebuild } from '../projection
 import { ProjectionRegistry } from '../projections/registry';
 import { ProjectionFailed } from '../projections/runner';
 import { StoreContinuity } from '../event-store/continuity';
-import { allSagaNames } from '../sagas/catalog';
+import { allSagaNames } from '../sagas/all';
 import { NoSuchPosition, resetSagas } from '../sagas/reset';
 import { withProgress } from './progress';
 import { collectionNames, replaceReadModel } from './read-model-rebuild';

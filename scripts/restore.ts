@@ -25,7 +25,7 @@ import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
 import { allProjections } from '../projections/all';
 import { DEFAULT_REBUILD_ATTEMPTS } from '../projections/rebuild';
-import { allSagaNames } from '../sagas/catalog';
+import { allSagaNames } from '../sagas/all';
 import { FileProgress } from './progress';
 import { replaceReadModel } from './read-model-rebuild';
 
