@@ -5,7 +5,7 @@
  */
 import { CatalogStatus, MAX_SUCCESSORS, modelForNewTicket } from '../domain/catalog/appliance-model';
 import { DomainError } from '../domain/decider';
-import { CATALOG_MODELS, CatalogModelDoc } from '../projections/catalog/projection';
+import { CATALOG_MODELS, CatalogModelDoc } from '../projections/appliance-catalog/projection';
 import { ReadModelSource } from './payment-status';
 
 export interface TicketModel {

@@ -3,7 +3,7 @@ import { send } from '../../commands/aggregate';
 import { applianceModels } from '../../commands/catalog';
 import { ApplianceModelState, FreeTextMatch, matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
 import { firstVisits } from '../../domain/catalog/first-visit';
-import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
 import { etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';

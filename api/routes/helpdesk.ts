@@ -7,7 +7,7 @@ import { Priority, PRIORITIES } from '../../domain/visit/plan-rules';
 import { unfitProposals, Visit, VisitState } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { replaceExpert } from '../../flows/replace-expert';
-import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { route, RouteTable, written } from '../http/route';
