@@ -10,7 +10,7 @@
  */
 import { send } from '../commands/aggregate';
 import { articles } from '../commands/article';
-import { applianceModels } from '../commands/catalog';
+import { applianceModels } from '../commands/appliance-model';
 import { customers } from '../commands/customer';
 import { experts } from '../commands/expert';
 import { CommandHandler } from '../commands/handler';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
-import { applianceModels } from '../../commands/catalog';
+import { applianceModels } from '../../commands/appliance-model';
 import { ApplianceModelState, FreeTextMatch, matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
 import { firstVisits } from '../../domain/catalog/first-visit';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
