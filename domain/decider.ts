@@ -10,10 +10,13 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
 
 export type Role = 'customer' | 'expert' | 'helpdesk' | 'admin' | 'manager' | 'system';
 
-/** Who acts: the person logged in (or a saga, as `system`) and the role they act in. */
-export interface Actor {
+/**
+ * Who acts: the person logged in (or a saga, as `system`) and the role they act in.
+ * The event store records actors without knowing the roles (`Actor<string>`).
+ */
+export interface Actor<R extends string = Role> {
   userId: string;
-  role: Role;
+  role: R;
   /** For role `expert`: the expert profile the login is linked to, which the expert acts as. */
   expertId?: string;
 }
