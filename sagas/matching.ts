@@ -46,6 +46,7 @@ import { finalizeGroup, FinalizeOutcome, loadGroup, toTicketUnfit } from '../flo
 import { followUpSpec } from '../flows/follow-up';
 import { freeReplacements } from '../flows/replace-expert';
 import { nextDaysWindows } from '../flows/windows';
+import { toE164 } from '../notifications/channels';
 import { MessageRequest, Outbox } from '../notifications/outbox';
 import { RecordedEvent } from '../event-store/port';
 import { billingWorkflow } from './billing';
@@ -178,7 +179,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     return {
       causedBy: ctx.trigger.id,
       channel: 'sms',
-      to: e164(to.phone),
+      to: toE164(to.phone),
       template,
       params: { ...params, expertName: to.name, ticketId: ids.ticketId, visitId: ids.visitId },
       ticketId: ids.ticketId,
@@ -468,11 +469,6 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
  */
 function canWorkThen(candidate: Candidate): boolean {
   return candidate.rank.factors.availability > 0;
-}
-
-/** SMS numbers without the separators people type ('+1 (555) 010-0' → '+15550100'). */
-function e164(phone: string): string {
-  return phone.replace(/[\s().-]/g, '');
 }
 
 function text(value: unknown): string {
