@@ -10,6 +10,10 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
 
 export type Role = 'customer' | 'expert' | 'helpdesk' | 'admin' | 'manager' | 'system';
 
+/** Penultimate's own staff (the back office), as opposed to customers, field experts and the sagas. */
+export const STAFF = ['helpdesk', 'admin', 'manager'] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF)[number];
+
 /**
  * Who acts: the person logged in (or a saga, as `system`) and the role they act in.
  * The event store records actors without knowing the roles (`Actor<string>`).

@@ -10,7 +10,7 @@
  * visit to finish without being cancelled finished completed — so every visit closed incomplete
  * was followed by a completed one, and at least one visit was completed.
  */
-import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
+import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role, STAFF } from '../decider';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
 import { isInstant } from '../shared/time';
 import { VisitDependency, VisitSpec } from '../shared/visit-plan';
@@ -206,15 +206,15 @@ export type TicketState = { status: 'none' } | Ticket;
 
 // ---- decider ------------------------------------------------------------------------------
 
-const OPENERS: readonly Role[] = ['customer', 'helpdesk', 'admin', 'manager', 'system'];
-const OVERRIDERS: readonly Role[] = ['helpdesk', 'admin', 'manager'];
-const FLAGGERS: readonly Role[] = ['expert', 'helpdesk', 'admin', 'manager', 'system'];
-const HELPDESK: readonly Role[] = ['helpdesk', 'admin', 'manager'];
-const ESCALATORS: readonly Role[] = ['system', 'helpdesk', 'admin', 'manager'];
+const OPENERS: readonly Role[] = ['customer', ...STAFF, 'system'];
+const OVERRIDERS: readonly Role[] = STAFF;
+const FLAGGERS: readonly Role[] = ['expert', ...STAFF, 'system'];
+const HELPDESK: readonly Role[] = STAFF;
+const ESCALATORS: readonly Role[] = ['system', ...STAFF];
 const MAPPERS: readonly Role[] = ['helpdesk', 'admin'];
 const REPORTERS: readonly Role[] = ['system', 'helpdesk', 'admin'];
-const PLANNERS: readonly Role[] = ['customer', 'helpdesk', 'admin', 'manager', 'system'];
-const CANCELLERS: readonly Role[] = ['customer', 'helpdesk', 'admin', 'manager', 'system'];
+const PLANNERS: readonly Role[] = ['customer', ...STAFF, 'system'];
+const CANCELLERS: readonly Role[] = ['customer', ...STAFF, 'system'];
 const COMPLETERS: readonly Role[] = ['expert', 'helpdesk', 'admin'];
 const SURVEYORS: readonly Role[] = ['customer', 'helpdesk', 'system'];
 

@@ -22,7 +22,7 @@
  * and matching leaves the proposal out while it stands. The Expert's calendar stays the
  * authority: booking it checks again.
  */
-import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
+import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role, STAFF } from '../decider';
 import { calendarConflict, calendarRefusal, ExpertCalendar } from '../expert/expert';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
 import { addMinutes, isInstant, ms, rangeOf, TimeRange } from '../shared/time';
@@ -144,14 +144,14 @@ export interface Visit extends VisitSpec {
 export type VisitState = { status: 'none' } | Visit;
 
 const SCHEDULERS: readonly Role[] = ['system', 'helpdesk', 'admin'];
-const DELEGATES: readonly Role[] = ['helpdesk', 'admin', 'manager', 'system'];
-const ASSIGNERS: readonly Role[] = ['helpdesk', 'admin', 'manager'];
-const FINALIZERS: readonly Role[] = ['system', 'helpdesk', 'admin', 'manager'];
-const WINDOW_EDITORS: readonly Role[] = ['customer', 'helpdesk', 'admin', 'manager', 'system'];
+const DELEGATES: readonly Role[] = [...STAFF, 'system'];
+const ASSIGNERS: readonly Role[] = STAFF;
+const FINALIZERS: readonly Role[] = ['system', ...STAFF];
+const WINDOW_EDITORS: readonly Role[] = ['customer', ...STAFF, 'system'];
 const STEP_DELEGATES: readonly Role[] = ['helpdesk', 'admin', 'system'];
-const REPLACERS: readonly Role[] = ['helpdesk', 'admin', 'manager'];
-const RESCHEDULERS: readonly Role[] = ['customer', 'helpdesk', 'admin', 'manager', 'system'];
-const CANCELLERS: readonly Role[] = ['system', 'helpdesk', 'admin', 'manager'];
+const REPLACERS: readonly Role[] = STAFF;
+const RESCHEDULERS: readonly Role[] = ['customer', ...STAFF, 'system'];
+const CANCELLERS: readonly Role[] = ['system', ...STAFF];
 
 /** Statuses in which the chosen experts are committed to the visit's time. */
 export const BOOKED: readonly VisitStatus[] = ['finalized', 'en-route', 'arrived', 'started', 'cant-arrive', 'cant-enter'];
