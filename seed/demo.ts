@@ -23,6 +23,7 @@ import { PlanTier } from '../domain/customer/customer';
 import { Priority } from '../domain/ticket/ticket';
 import { UserRole } from '../domain/user-account/user-account';
 import { EventStore } from '../event-store/port';
+import { StreamCategory, streamName } from '../event-store/streams';
 import { hashPassword } from '../api/auth/passwords';
 
 export interface SeedSize {
@@ -529,7 +530,7 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
   for (const [i, role] of roles.entries()) {
     const link = role === 'customer' && customerSeeds[0] ? { customerId: customerSeeds[0].customerId } : role === 'expert' && expertSeeds[0] ? { expertId: expertSeeds[0].expertId } : {};
     const userId = `user-demo-${role}`;
-    const existing = await sys.events.readStream(`user-${userId}`).catch(() => []);
+    const existing = await sys.events.readStream(streamName(StreamCategory.user, userId)).catch(() => []);
     if (existing.length === 0) {
       const passwordHash = await hashPassword(DEMO_LOGINS[role].password);
       await attempt(`login ${role}`, () =>
@@ -646,7 +647,7 @@ export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Prom
   let skipped = 0;
   const fresh: TicketSeed[] = [];
   await inChunks('check tickets', seeds, async (t) => {
-    const existing = options.resume ? [] : await sys.events.readStream(`ticket-${t.ticketId}`, { maxCount: 1 }).catch(() => []);
+    const existing = options.resume ? [] : await sys.events.readStream(streamName(StreamCategory.ticket, t.ticketId), { maxCount: 1 }).catch(() => []);
     if (existing.length > 0) skipped++;
     else fresh.push(t);
   }, 64);

@@ -6,6 +6,7 @@ import { Actor, CommandMetadata, Role } from '../../domain/decider';
 import { FlagReason, OpenFlag, PaymentStatus, Priority, TicketStatus, VisitOutcome } from '../../domain/ticket/ticket';
 import { VisitStatus } from '../../domain/visit/visit';
 import { Collection } from '../../document-store/port';
+import { StreamCategory, streamName } from '../../event-store/streams';
 import { openTicketForCustomer } from '../../flows/open-ticket';
 import { Channel, TemplateName } from '../../notifications/outbox';
 import { NotificationStatus } from '../../notifications/outbox-store';
@@ -401,7 +402,7 @@ export const ticketRoutes: RouteTable<ApiServices> = [
     response: TicketHistory,
     async handler({ params, user }, services: ApiServices) {
       const doc = await visibleTicket(services, user, params.ticketId);
-      const streams = [`ticket-${doc.ticketId}`, ...doc.visits.map((v) => `visit-${v.visitId}`)];
+      const streams = [streamName(StreamCategory.ticket, doc.ticketId), ...doc.visits.map((v) => streamName(StreamCategory.visit, v.visitId))];
       const trail = await services.readModels.collection<AuditEntry>(AUDIT_TRAIL);
       const entries = await trail.find({ stream: { $in: streams } }, { sort: { position: 1 }, limit: 2000 });
       const causes = await causesOf(trail, entries);
