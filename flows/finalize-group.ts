@@ -33,7 +33,7 @@ import { Ticket, UnfitProposal } from '../domain/ticket/ticket';
 import { fitsSomeWindow } from '../domain/visit/plan-rules';
 import { BOOKED, expertsOffering, openOffers, unfitProposals, Visit, VisitEvent } from '../domain/visit/visit';
 import { ensure, FlowContext, isRefusal, sendCommand } from './context';
-import { nextDaysWindows } from './windows';
+import { nextDaysWindows } from '../domain/visit/windows';
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
