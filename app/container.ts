@@ -14,7 +14,7 @@ import { allProjections } from '../projections/all';
 import { ProjectionEngine } from '../projections/engine';
 import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';
-import { ReadModelExpertDirectory } from '../flows/expert-directory';
+import { ReadModelExpertDirectory } from '../read-models/expert-directory';
 import { chooseChannels } from '../notifications/dev-outbox';
 import { OutboxDispatcher } from '../notifications/dispatcher';
 import { DocumentOutbox } from '../notifications/outbox-store';
@@ -27,7 +27,7 @@ import { SeedSystemDependencies } from '../seed/system';
 import { secretOrDevelopmentDefault } from './secrets';
 import { TokenService } from '../api/auth/tokens';
 import { ApiServices } from '../api/services';
-import { PaidCustomersCache } from '../flows/payment-status';
+import { PaidCustomersCache } from '../read-models/payment-status';
 import { TOKENS } from './tokens';
 
 /**

@@ -13,7 +13,7 @@ import { SurveyTokens } from '../notifications/survey-tokens';
 import { TICKETS, TicketDoc } from '../projections/tickets/projection';
 import { UserDoc, USERS } from '../projections/users/projection';
 import { NotFound } from './not-found';
-import { ReadModelSource } from './payment-status';
+import { ReadModelSource } from '../read-models/read-models';
 
 export interface AnswerSurveyDeps {
   surveyTokens: SurveyTokens;

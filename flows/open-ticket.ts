@@ -12,10 +12,11 @@ import { CommandMetadata } from '../domain/decider';
 import { VisitSpec } from '../domain/shared/visit-plan';
 import { OpenTicketData, PaymentStatus, Priority, TicketCommand, TicketState, TicketStatus } from '../domain/ticket/ticket';
 import { EventStore, Position } from '../event-store/port';
-import { modelForTicket, TicketModel } from './catalog-model';
+import { modelForTicket, TicketModel } from '../read-models/appliance-model';
 import { requestContext } from './context';
 import { NotFound } from './not-found';
-import { LookupOutcome, lookupPaymentStatus, PaymentStatusLookup, ReadModelSource } from './payment-status';
+import { LookupOutcome, lookupPaymentStatus, PaymentStatusLookup } from '../read-models/payment-status';
+import { ReadModelSource } from '../read-models/read-models';
 
 /** How long ticket creation waits for the paid-customers cache before treating the status as unknown. */
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 500;

@@ -1,5 +1,5 @@
 import { Config } from '../config/config';
-import { ExpertDirectory } from '../flows/expert-directory';
+import { ExpertDirectory } from '../read-models/expert-directory';
 import { Outbox } from '../notifications/outbox';
 import { MATCHING, MatchingConfig, matchingSaga } from './matching';
 import { NOTIFICATIONS_SAGA, NotificationsSagaOptions, notificationsSaga } from './notifications';

@@ -41,7 +41,7 @@ import { VisitSpec } from '../domain/shared/visit-plan';
 import { FlagReason, Priority, ReplacementCandidate, TicketEvent } from '../domain/ticket/ticket';
 import { BOOKED, Visit, VisitEvent } from '../domain/visit/visit';
 import { isRefusal, sendCommand } from '../flows/context';
-import { Candidate, eligibleExperts, ExpertDirectory } from '../flows/expert-directory';
+import { Candidate, eligibleExperts, ExpertDirectory } from '../read-models/expert-directory';
 import { finalizeGroup, FinalizeOutcome, loadGroup, toTicketUnfit } from '../flows/finalize-group';
 import { followUpSpec } from '../domain/visit/follow-up';
 import { freeReplacements } from '../flows/replace-expert';

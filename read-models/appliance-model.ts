@@ -6,7 +6,7 @@
 import { CatalogStatus, MAX_SUCCESSORS, modelForNewTicket } from '../domain/catalog/appliance-model';
 import { DomainError } from '../domain/decider';
 import { CATALOG_MODELS, CatalogModelDoc } from '../projections/appliance-catalog/projection';
-import { ReadModelSource } from './payment-status';
+import { ReadModelSource } from './read-models';
 
 export interface TicketModel {
   /** The model the ticket records. */
