@@ -8,13 +8,12 @@ import { send } from '../commands/aggregate';
 import { customers } from '../commands/customer';
 import { CommandHandler, CommandResult, deterministicUuid } from '../commands/handler';
 import { tickets } from '../commands/ticket';
-import { CommandMetadata } from '../domain/decider';
+import { CommandMetadata, NotFound } from '../domain/decider';
 import { VisitSpec } from '../domain/shared/visit-plan';
 import { OpenTicketData, PaymentStatus, Priority, TicketCommand, TicketState, TicketStatus } from '../domain/ticket/ticket';
 import { EventStore, Position } from '../event-store/port';
 import { modelForTicket, TicketModel } from '../read-models/appliance-model';
 import { requestContext } from './context';
-import { NotFound } from './not-found';
 import { LookupOutcome, lookupPaymentStatus, PaymentStatusLookup } from '../read-models/payment-status';
 import { ReadModelSource } from '../read-models/read-models';
 
