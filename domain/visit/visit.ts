@@ -23,7 +23,7 @@
  * authority: booking it checks again.
  */
 import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role, STAFF } from '../decider';
-import { calendarConflict, calendarRefusal, ExpertCalendar } from '../expert/expert';
+import { calendarConflict, calendarRefusal, ExpertCalendar } from '../expert/calendar';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
 import { addMinutes, isInstant, ms, rangeOf, TimeRange } from '../shared/time';
 import { VisitSpec } from '../shared/visit-plan';
