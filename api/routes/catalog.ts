@@ -9,7 +9,7 @@ import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { PLAN_PRICES_CENTS } from './customers';
 import { STAFF } from './roles';
-import { domainEnum } from './tickets';
+import { domainEnum } from './domain-enums';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const ModelParams = z.object({ modelId: Id });

@@ -18,7 +18,8 @@ import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { AddressView, GeoPointView } from './auth';
 import { STAFF } from './roles';
-import { domainEnum, PriorityEnum, metadataFor, VisitStatusEnum } from './tickets';
+import { domainEnum, PriorityEnum, VisitStatusEnum } from './domain-enums';
+import { metadataFor } from './tickets';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
