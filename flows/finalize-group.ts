@@ -31,7 +31,8 @@ import { ms, rangeOf, TimeRange } from '../domain/shared/time';
 import { VisitDependency, VisitSpec } from '../domain/shared/visit-plan';
 import { Ticket, UnfitProposal } from '../domain/ticket/ticket';
 import { fitsSomeWindow } from '../domain/visit/plan-rules';
-import { BOOKED, expertsOffering, openOffers, unfitProposals, Visit, VisitEvent } from '../domain/visit/visit';
+import { expertsOffering, openOffers, unfitProposals } from '../domain/visit/offers';
+import { BOOKED, Visit, VisitEvent } from '../domain/visit/visit';
 import { ensure, FlowContext, isRefusal, sendCommand } from './context';
 import { nextDaysWindows } from '../domain/visit/windows';
 

@@ -4,14 +4,11 @@ import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
 import { ExpertCalendar } from '../../expert/calendar';
 import { addMinutes, ms, TimeRange } from '../../shared/time';
+import { expertsOffering, openOffers, openProposals, unfitProposals } from '../offers';
 import {
   bookedRange,
-  expertsOffering,
   IncompleteReason,
   isOpenForMatching,
-  openOffers,
-  openProposals,
-  unfitProposals,
   VisitCommand,
   visitDecider,
   VisitEvent,
