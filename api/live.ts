@@ -36,6 +36,7 @@ import { Subject, Subscription, auditTime } from 'rxjs';
 import { Server, Socket } from 'socket.io';
 import { hasAllSkills } from '../domain/expert/skills';
 import { AllSubscription, RecordedEvent } from '../event-store/port';
+import { categoryPrefix, parseStreamName, StreamCategory } from '../event-store/streams';
 import { TICKETS, TicketDoc } from '../projections/tickets/projection';
 import { VISITS, VisitDoc } from '../projections/visits/projection';
 import { authenticateBearer } from './auth/accounts';
@@ -163,14 +164,15 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
 
   const publish = async (event: RecordedEvent) => {
     if (options.emit === false) return;
-    const readModels = event.stream.startsWith('expert-') ? EXPERT_READ_MODELS : ADDRESSING;
+    const category = parseStreamName(event.stream).category;
+    const readModels = category === StreamCategory.expert ? EXPERT_READ_MODELS : ADDRESSING;
     if (services.engine) await services.engine.waitFor(event.position, { timeoutMs: options.projectionWaitMs ?? 2000, projections: readModels });
-    if (event.stream.startsWith('expert-')) {
+    if (category === StreamCategory.expert) {
       const { expertId } = event.data as { expertId: string };
       io.to([expertRoom(expertId), ...STAFF_ROOMS]).emit('expert.updated', { expertId, event: event.type, position: event.position });
       return;
     }
-    if (event.stream.startsWith('ticket-')) {
+    if (category === StreamCategory.ticket) {
       const data = event.data as { ticketId: string; reason?: string };
       const ticket = await ticketOf(data.ticketId);
       if (ticket) {
@@ -182,7 +184,7 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
       dashboardTicks.next();
       return;
     }
-    if (event.stream.startsWith('visit-')) {
+    if (category === StreamCategory.visit) {
       const d = event.data as { visitId: string; ticketId: string; expertId?: string; eta?: string; experts?: string[]; skills?: string[] };
       const visit = await visitOf(d.visitId);
       if (visit) {
@@ -204,7 +206,7 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
     }
   };
 
-  const subscription: AllSubscription = services.events.subscribeToAll({ fromPosition: startHead, filter: { streamPrefixes: ['ticket-', 'visit-', 'expert-'] } });
+  const subscription: AllSubscription = services.events.subscribeToAll({ fromPosition: startHead, filter: { streamPrefixes: [StreamCategory.ticket, StreamCategory.visit, StreamCategory.expert].map(categoryPrefix) } });
   let stopped = false;
   const loop = (async () => {
     try {

@@ -10,30 +10,27 @@ import { DocumentStore } from '../document-store/port';
 import { EventStoreDbEventStore } from '../event-store/eventstoredb';
 import { EventStore } from '../event-store/port';
 import { SqliteEventStore } from '../event-store/sqlite';
-import { allProjections } from '../projections/catalog';
+import { allProjections } from '../projections/all';
 import { ProjectionEngine } from '../projections/engine';
 import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';
-import { ReadModelExpertDirectory } from '../flows/expert-directory';
+import { ReadModelExpertDirectory } from '../read-models/expert-directory';
 import { chooseChannels } from '../notifications/dev-outbox';
 import { OutboxDispatcher } from '../notifications/dispatcher';
 import { DocumentOutbox } from '../notifications/outbox-store';
 import { SurveyTokens } from '../notifications/survey-tokens';
-import { AllSagasDependencies, allSagas } from '../sagas/all';
+import { AllSagasDependencies, allSagaNames, allSagas } from '../sagas/all';
 import { Deadlines } from '../sagas/deadlines';
 import { SagaEngine } from '../sagas/engine';
-import { MATCHING } from '../sagas/matching';
-import { NOTIFICATIONS_SAGA } from '../sagas/notifications';
 import { Clock } from '../sagas/process-manager';
 import { SeedSystemDependencies } from '../seed/system';
 import { secretOrDevelopmentDefault } from './secrets';
 import { TokenService } from '../api/auth/tokens';
 import { ApiServices } from '../api/services';
-import { PaidCustomersCache } from '../flows/payment-status';
+import { PaidCustomersCache } from '../read-models/payment-status';
 import { TOKENS } from './tokens';
 import { PaymentGateway } from '../payments/gateway';
 import { paymentGatewayFor } from '../payments/choose';
-import { PAYMENTS_SAGA } from '../sagas/charging';
 
 /**
  * One container per process. The adapter set follows the configuration: EventStoreDB when
@@ -123,7 +120,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       experts: new ReadModelExpertDirectory(readModels),
       clock: ctx.get<Clock>(TOKENS.Clock),
       logger,
-      sagaNames: [MATCHING, NOTIFICATIONS_SAGA, PAYMENTS_SAGA],
+      sagaNames: allSagaNames,
       readyMaxLag: config.READY_MAX_LAG,
       readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
       enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,

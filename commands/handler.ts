@@ -143,9 +143,12 @@ export class CommandHandler {
   }
 }
 
-/** The causation id of what a request does (an HTTP call, the intent of its Idempotency-Key): it names the request. */
-export function requestCausation(requestId: string): string {
-  return `${REQUEST_CAUSATION}${requestId}`;
+/**
+ * The causation id of what a request does (an HTTP call, the intent of its Idempotency-Key): it
+ * names the request by its command id. The stored prefix says `request:`.
+ */
+export function requestCausation(commandId: string): string {
+  return `${REQUEST_CAUSATION}${commandId}`;
 }
 
 /** How a causation id that names a request (not an event) begins. */

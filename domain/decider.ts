@@ -10,10 +10,17 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
 
 export type Role = 'customer' | 'expert' | 'helpdesk' | 'admin' | 'manager' | 'system';
 
-/** Who acts: the person logged in (or a saga, as `system`) and the role they act in. */
-export interface Actor {
+/** Penultimate's own staff (the back office), as opposed to customers, field experts and the sagas. */
+export const STAFF = ['helpdesk', 'admin', 'manager'] as const satisfies readonly Role[];
+export type StaffRole = (typeof STAFF)[number];
+
+/**
+ * Who acts: the person logged in (or a saga, as `system`) and the role they act in.
+ * The event store records actors without knowing the roles (`Actor<string>`).
+ */
+export interface Actor<R extends string = Role> {
   userId: string;
-  role: Role;
+  role: R;
   /** For role `expert`: the expert profile the login is linked to, which the expert acts as. */
   expertId?: string;
 }
@@ -68,4 +75,12 @@ export class DomainError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * What a use case was asked to act on is not there (a customer, the ticket behind a link). Not a
+ * business rule's refusal with a code of its own: the API answers it as a plain 404 Not found.
+ */
+export class NotFound extends Error {
+  override readonly name = 'NotFound';
 }

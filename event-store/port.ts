@@ -10,23 +10,18 @@
  * reader has already seen, so a saved checkpoint can be passed back as is.
  */
 
+import { Actor } from '../domain/decider';
+
 export type Position = number;
 export const START: Position = 0;
-
-/** Who caused an event. Roles are the domain's; the store only records them. */
-export interface Actor {
-  userId: string;
-  role: string;
-  /** An expert login's linked expert profile (the expert they act as). */
-  expertId?: string;
-}
 
 export interface EventMetadata {
   /** Ties together everything caused by one user request or one saga run. */
   correlationId: string;
   /** The command (or event) that caused this event; null for events with no cause. */
   causationId: string | null;
-  actor: Actor;
+  /** Who caused the event. Roles are the domain's; the store only records them. */
+  actor: Actor<string>;
   /** ISO-8601 time at which the fact happened (the command's time, not the write time). */
   timestamp: string;
   /** Id of the command that produced this event: makes a repeated command harmless. */

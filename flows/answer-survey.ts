@@ -7,13 +7,12 @@
 import { send } from '../commands/aggregate';
 import { CommandHandler } from '../commands/handler';
 import { tickets } from '../commands/ticket';
-import { CommandMetadata, DomainError } from '../domain/decider';
+import { CommandMetadata, DomainError, NotFound } from '../domain/decider';
 import { Position } from '../event-store/port';
 import { SurveyTokens } from '../notifications/survey-tokens';
 import { TICKETS, TicketDoc } from '../projections/tickets/projection';
 import { UserDoc, USERS } from '../projections/users/projection';
-import { NotFound } from './not-found';
-import { ReadModelSource } from './payment-status';
+import { ReadModelSource } from '../read-models/read-models';
 
 export interface AnswerSurveyDeps {
   surveyTokens: SurveyTokens;

@@ -33,7 +33,7 @@ export function sendCommand<S, C extends Command, E extends DomainEvent, T exten
 
 export interface RequestInfo {
   /** Unique per user intent (an HTTP request id, an Idempotency-Key): repeating it repeats nothing. */
-  requestId: string;
+  commandId: string;
   actor: Actor;
   now: Date;
   correlationId?: string;
@@ -72,14 +72,14 @@ export function stepContext(deps: ContextDependencies, origin: StepOrigin): Flow
 
 /** A FlowContext for a request: every step's command id derives from the request id and the step. */
 export function requestContext(deps: ContextDependencies, request: RequestInfo): FlowContext {
-  const { requestId, actor, now } = request;
+  const { commandId, actor, now } = request;
   return stepContext(deps, {
     now,
     actor,
-    correlationId: request.correlationId ?? requestId,
+    correlationId: request.correlationId ?? commandId,
     // Every step's events name the request as their cause.
-    causationId: requestCausation(requestId),
-    commandIdOf: (step) => deterministicUuid(`request\u0000${requestId}\u0000${step}`),
+    causationId: requestCausation(commandId),
+    commandIdOf: (step) => deterministicUuid(`request\u0000${commandId}\u0000${step}`),
   });
 }
 

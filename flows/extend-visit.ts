@@ -12,7 +12,7 @@ import { DomainError } from '../domain/decider';
 import { extensionLimit, ExpertState, isFreeFor } from '../domain/expert/expert';
 import { addMinutes, ms, TimeRange } from '../domain/shared/time';
 import { ensure, FlowContext, isRefusal, sendCommand } from './context';
-import { followUpVisitId } from './follow-up';
+import { followUpVisitId } from '../domain/visit/follow-up';
 
 export interface ExtensionRequest {
   visitId: string;

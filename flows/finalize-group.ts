@@ -26,14 +26,15 @@ import { visits } from '../commands/visit';
 import { ExpertState } from '../domain/expert/expert';
 import { withinWeeklyAvailability } from '../domain/expert/availability';
 import { groupsOf } from '../domain/matching/groups';
-import { Booking, matchGroup, Proposal, ScheduledVisit, UnfitProposal } from '../domain/matching/schedule';
+import { Booking, matchGroup, Proposal, ScheduledVisit, UnfitVerdict } from '../domain/matching/schedule';
 import { ms, rangeOf, TimeRange } from '../domain/shared/time';
 import { VisitDependency, VisitSpec } from '../domain/shared/visit-plan';
-import { Ticket, UnfitProposal as TicketUnfitProposal } from '../domain/ticket/ticket';
+import { Ticket, UnfitProposal } from '../domain/ticket/ticket';
 import { fitsSomeWindow } from '../domain/visit/plan-rules';
-import { BOOKED, expertsOffering, openOffers, unfitProposals, Visit, VisitEvent } from '../domain/visit/visit';
+import { expertsOffering, openOffers, unfitProposals } from '../domain/visit/offers';
+import { BOOKED, Visit, VisitEvent } from '../domain/visit/visit';
 import { ensure, FlowContext, isRefusal, sendCommand } from './context';
-import { nextDaysWindows } from './windows';
+import { nextDaysWindows } from '../domain/visit/windows';
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
@@ -91,7 +92,7 @@ export type FinalizeOutcome =
       openVisitIds: string[];
       reason: string;
       /** Every offer that cannot be used, with why (matchGroup's list, plus offers ruled out before it). */
-      unfit: UnfitProposal[];
+      unfit: UnfitVerdict[];
       /** Matching gave up at its work budget: a schedule may exist, but the group waits for its deadline like one that is not full. */
       undecided: boolean;
       /** Visits this run had finalized and then had to reopen. */
@@ -180,13 +181,13 @@ interface Input {
   proposals: Proposal[];
   bookings: Booking[];
   /** Offers ruled out before matching (started already, expert inactive). */
-  unfit: UnfitProposal[];
+  unfit: UnfitVerdict[];
 }
 
 async function matchInput(ctx: FlowContext, group: LoadedGroup, excluded: readonly Booking[]): Promise<Input> {
   const now = ctx.now.getTime();
   // Proposals held but outside the current windows never reach matching: helpdesk still sees them.
-  const unfit: UnfitProposal[] = group.open.flatMap((visit) =>
+  const unfit: UnfitVerdict[] = group.open.flatMap((visit) =>
     unfitProposals(visit).flatMap(({ expertId, starts }) =>
       starts.map((start) => ({
         proposal: { visitId: visit.visitId, expertId, start, proposedAt: visit.proposals[expertId]?.find((s) => s.start === start)?.proposedAt ?? start },
@@ -309,7 +310,7 @@ export async function finalizeGroup(ctx: FlowContext, ref: GroupRef, options: Fi
   const finalized: ScheduledVisit[] = [];
   const losers: { visitId: string; expertId: string }[] = [];
   const keptBookings: Made[] = [];
-  let last: { reason: string; unfit: UnfitProposal[]; undecided?: boolean } = { reason: 'no attempt made', unfit: [] };
+  let last: { reason: string; unfit: UnfitVerdict[]; undecided?: boolean } = { reason: 'no attempt made', unfit: [] };
   let group: LoadedGroup | null = null;
   let attempts = 0;
 
@@ -414,8 +415,8 @@ async function reopen(ctx: FlowContext, finalized: readonly ScheduledVisit[], ke
 }
 
 /** matchGroup's unfit list in the shape the Ticket's escalation records: starts per visit and expert. */
-export function toTicketUnfit(unfit: readonly UnfitProposal[]): TicketUnfitProposal[] {
-  const byKey = new Map<string, TicketUnfitProposal>();
+export function toTicketUnfit(unfit: readonly UnfitVerdict[]): UnfitProposal[] {
+  const byKey = new Map<string, UnfitProposal>();
   for (const { proposal } of unfit) {
     const key = `${proposal.visitId}\u0000${proposal.expertId}`;
     const entry = byKey.get(key) ?? { visitId: proposal.visitId, expertId: proposal.expertId, starts: [] };

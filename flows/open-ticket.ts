@@ -8,14 +8,14 @@ import { send } from '../commands/aggregate';
 import { customers } from '../commands/customer';
 import { CommandHandler, CommandResult, deterministicUuid } from '../commands/handler';
 import { tickets } from '../commands/ticket';
-import { CommandMetadata } from '../domain/decider';
+import { CommandMetadata, NotFound } from '../domain/decider';
 import { VisitSpec } from '../domain/shared/visit-plan';
 import { OpenTicketData, PaymentStatus, Priority, TicketCommand, TicketState, TicketStatus } from '../domain/ticket/ticket';
 import { EventStore, Position } from '../event-store/port';
-import { modelForTicket, TicketModel } from './catalog-model';
+import { modelForTicket, TicketModel } from '../read-models/appliance-model';
 import { requestContext } from './context';
-import { NotFound } from './not-found';
-import { LookupOutcome, lookupPaymentStatus, PaymentStatusLookup, ReadModelSource } from './payment-status';
+import { LookupOutcome, lookupPaymentStatus, PaymentStatusLookup } from '../read-models/payment-status';
+import { ReadModelSource } from '../read-models/read-models';
 
 /** How long ticket creation waits for the paid-customers cache before treating the status as unknown. */
 export const DEFAULT_LOOKUP_TIMEOUT_MS = 500;
@@ -94,7 +94,7 @@ export interface OpenTicketForCustomerDeps extends OpenTicketDeps {
  */
 export async function openTicketForCustomer(deps: OpenTicketForCustomerDeps, request: TicketRequest, metadata: CommandMetadata): Promise<OpenedTicket> {
   const { customerId } = request;
-  const ctx = requestContext(deps, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, ...(metadata.correlationId ? { correlationId: metadata.correlationId } : {}) });
+  const ctx = requestContext(deps, { commandId: metadata.commandId, actor: metadata.actor, now: metadata.now, ...(metadata.correlationId ? { correlationId: metadata.correlationId } : {}) });
   const customer = await ctx.load(customers, customerId);
   if (customer.status !== 'registered') throw new NotFound(`No customer ${customerId}.`);
   const model = request.applianceModelId !== undefined ? await modelForTicket(deps.readModels, request.applianceModelId) : null;

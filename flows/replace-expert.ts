@@ -14,7 +14,7 @@ import { hasSkills } from '../domain/visit/plan-rules';
 import { ReplacementCandidate } from '../domain/ticket/ticket';
 import { Visit } from '../domain/visit/visit';
 import { ensure, FlowContext, isRefusal, sendCommand } from './context';
-import { eligibleExperts, ExpertDirectory } from './expert-directory';
+import { eligibleExperts, ExpertDirectory } from '../read-models/expert-directory';
 
 /** Visit statuses in which experts can still be swapped (the Visit decider's rule). */
 const REPLACEABLE = ['finalized', 'en-route', 'cant-arrive'];

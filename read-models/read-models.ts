@@ -2,6 +2,11 @@ import { Collection, Document, DocumentStore, SearchHit, SearchOptions } from '.
 import { Projection } from '../projections/projection';
 import { physicalName, ProjectionRegistry } from '../projections/registry';
 
+/** The query side as a lookup needs it: a read model's documents by its logical name (ReadModels fits). */
+export interface ReadModelSource {
+  collection<T extends Document = Document>(logical: string): Promise<Collection<T>>;
+}
+
 /**
  * The query side's entry point: gives readers the collections of the build that currently
  * serves each read model, so a rebuild or version bump switches them without a restart.

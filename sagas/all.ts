@@ -1,11 +1,17 @@
 import { Config } from '../config/config';
-import { ExpertDirectory } from '../flows/expert-directory';
+import { ExpertDirectory } from '../read-models/expert-directory';
 import { Outbox } from '../notifications/outbox';
-import { MatchingConfig, matchingSaga } from './matching';
-import { NotificationsSagaOptions, notificationsSaga } from './notifications';
+import { MATCHING, MatchingConfig, matchingSaga } from './matching';
+import { NOTIFICATIONS_SAGA, NotificationsSagaOptions, notificationsSaga } from './notifications';
 import { PaymentGateway } from '../payments/gateway';
-import { paymentsSaga } from './charging';
+import { PAYMENTS_SAGA, paymentsSaga } from './charging';
 import { ProcessManager } from './process-manager';
+
+/**
+ * Every saga of the system, by name: their checkpoints are `_saga_checkpoints` documents of these ids.
+ * Replay and restore read them without building the sagas; keep it in step with `allSagas` below.
+ */
+export const allSagaNames: readonly string[] = [MATCHING, NOTIFICATIONS_SAGA, PAYMENTS_SAGA];
 
 export interface AllSagasDependencies {
   config: MatchingConfig & Pick<Config, 'HELPDESK_EMAIL' | 'PUBLIC_URL' | 'SERVICE_TIME_ZONE'>;

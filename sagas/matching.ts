@@ -41,11 +41,12 @@ import { VisitSpec } from '../domain/shared/visit-plan';
 import { FlagReason, Priority, ReplacementCandidate, TicketEvent } from '../domain/ticket/ticket';
 import { BOOKED, Visit, VisitEvent } from '../domain/visit/visit';
 import { isRefusal, sendCommand } from '../flows/context';
-import { Candidate, eligibleExperts, ExpertDirectory } from '../flows/expert-directory';
+import { Candidate, eligibleExperts, ExpertDirectory } from '../read-models/expert-directory';
 import { finalizeGroup, FinalizeOutcome, loadGroup, toTicketUnfit } from '../flows/finalize-group';
-import { followUpSpec } from '../flows/follow-up';
+import { followUpSpec } from '../domain/visit/follow-up';
 import { freeReplacements } from '../flows/replace-expert';
-import { nextDaysWindows } from '../flows/windows';
+import { nextDaysWindows } from '../domain/visit/windows';
+import { toE164 } from '../notifications/channels';
 import { MessageRequest, Outbox } from '../notifications/outbox';
 import { RecordedEvent } from '../event-store/port';
 import { billingWorkflow } from './billing';
@@ -178,7 +179,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     return {
       causedBy: ctx.trigger.id,
       channel: 'sms',
-      to: e164(to.phone),
+      to: toE164(to.phone),
       template,
       params: { ...params, expertName: to.name, ticketId: ids.ticketId, visitId: ids.visitId },
       ticketId: ids.ticketId,
@@ -468,11 +469,6 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
  */
 function canWorkThen(candidate: Candidate): boolean {
   return candidate.rank.factors.availability > 0;
-}
-
-/** SMS numbers without the separators people type ('+1 (555) 010-0' → '+15550100'). */
-function e164(phone: string): string {
-  return phone.replace(/[\s().-]/g, '');
 }
 
 function text(value: unknown): string {

@@ -1,5 +1,5 @@
 /**
- * The kill drill (app/crash-drill.ts) for many cycles: the server, run from dist/ on a fresh
+ * The kill drill (scripts/crash-drill.ts) for many cycles: the server, run from dist/ on a fresh
  * temporary data folder, is killed (SIGKILL) at a seeded random moment while concurrent clients
  * sign customers up and open tickets, started again, and the clients retry every unanswered
  * request with the same Idempotency-Key; then every acknowledged request is looked for.
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MultiBar } from 'cli-progress';
-import { crashCycle, CycleFigures, DrillServer, seededRandom, totals } from '../app/crash-drill';
+import { crashCycle, CycleFigures, DrillServer, seededRandom, totals } from './crash-drill';
 import { entryOfThisBuild } from '../bench/http/server-process';
 
 function positive(name: string, raw: string | undefined, fallback: number): number {

@@ -23,9 +23,9 @@ import { ConfigError, loadConfig } from '../config/config';
 import { createLogger } from '../config/logger';
 import { DocumentStore } from '../document-store/port';
 import { EventStore } from '../event-store/port';
-import { allProjections } from '../projections/catalog';
+import { allProjections } from '../projections/all';
 import { DEFAULT_REBUILD_ATTEMPTS } from '../projections/rebuild';
-import { allSagaNames } from '../sagas/catalog';
+import { allSagaNames } from '../sagas/all';
 import { FileProgress } from './progress';
 import { replaceReadModel } from './read-model-rebuild';
 

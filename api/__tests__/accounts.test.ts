@@ -2,7 +2,7 @@ import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
 import { invoices } from '../../commands/invoice';
 import { articlesProjection } from '../../projections/articles/projection';
-import { catalogProjection } from '../../projections/catalog/projection';
+import { applianceCatalogProjection } from '../../projections/appliance-catalog/projection';
 import { customersProjection } from '../../projections/customers/projection';
 import { invoicesProjection } from '../../projections/invoices/projection';
 import { compareTargets, rebuild } from '../../projections/rebuild';
@@ -306,7 +306,7 @@ describe('accounts, catalog and knowledge base over HTTP', () => {
   it('the customers, invoices, catalog and articles read models rebuild to exactly what was built live', async () => {
     await sys.settle();
     const registry = new ProjectionRegistry(sys.services.documents);
-    for (const projection of [customersProjection, invoicesProjection, catalogProjection, articlesProjection]) {
+    for (const projection of [customersProjection, invoicesProjection, applianceCatalogProjection, articlesProjection]) {
       const active = await registry.active(projection.name);
       const live = { name: projection.name, version: projection.version, suffix: active?.suffix ?? `v${projection.version}` };
       const rebuilt = (await rebuild(sys.services.events, sys.services.documents, projection, 'verify')).target;

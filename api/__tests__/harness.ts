@@ -14,21 +14,21 @@ import { loadConfig, mapTilesOf, TrustProxy } from '../../config/config';
 import { UserRole } from '../../domain/user-account/user-account';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { InMemoryEventStore } from '../../event-store/memory';
-import { PaidCustomersCache } from '../../flows/payment-status';
-import { ReadModelExpertDirectory } from '../../flows/expert-directory';
+import { PaidCustomersCache } from '../../read-models/payment-status';
+import { ReadModelExpertDirectory } from '../../read-models/expert-directory';
 import { OutboxDispatcher } from '../../notifications/dispatcher';
 import { DevOutboxChannel } from '../../notifications/dev-outbox';
 import { DocumentOutbox } from '../../notifications/outbox-store';
 import { SurveyTokens } from '../../notifications/survey-tokens';
-import { allProjections } from '../../projections/catalog';
+import { allProjections } from '../../projections/all';
 import { ProjectionEngine } from '../../projections/engine';
 import { Projection } from '../../projections/projection';
 import { ReadModels } from '../../read-models/read-models';
+import { allSagas } from '../../sagas/all';
 import { Deadlines } from '../../sagas/deadlines';
 import { SagaEngine } from '../../sagas/engine';
-import { matchingSaga } from '../../sagas/matching';
+import { MATCHING } from '../../sagas/matching';
 import { ProcessManager } from '../../sagas/process-manager';
-import { notificationsSaga } from '../../sagas/notifications';
 import { createApi } from '../app';
 import { LiveGateway, startLiveGateway } from '../live';
 import { hashPassword } from '../auth/passwords';
@@ -73,7 +73,8 @@ export async function startTestSystem(
   };
   const now = () => clock.now;
   const logger = pino({ level: 'silent' });
-  const config = loadConfig({ NODE_ENV: 'test' });
+  // Messages show times in UTC, which the tests' expected texts are written in.
+  const config = loadConfig({ NODE_ENV: 'test', SERVICE_TIME_ZONE: 'UTC' });
   const events = new InMemoryEventStore();
   const documents = new EmbeddedDocumentStore({ path: ':memory:' });
   const commands = new CommandHandler(events);
@@ -84,11 +85,9 @@ export async function startTestSystem(
   await outbox.ensureIndexes();
   const surveyTokens = new SurveyTokens(documents, 'test-survey-secret-0123456789');
   const expertDirectory = new ReadModelExpertDirectory(readModels);
+  const wrapMatching = options.saga ?? ((saga: ProcessManager) => saga);
   const sagas = new SagaEngine(
-    [
-      (options.saga ?? ((saga) => saga))(matchingSaga({ config, outbox, experts: expertDirectory })),
-      notificationsSaga({ outbox, surveyTokens, helpdeskEmail: config.HELPDESK_EMAIL, publicUrl: config.PUBLIC_URL }),
-    ],
+    allSagas({ config, outbox, surveyTokens, experts: expertDirectory }).map((saga) => (saga.name === MATCHING ? wrapMatching(saga) : saga)),
     { events, documents, commands, deadlines: new Deadlines(documents), clock: now, logger },
   );
   sagas.start({ manualDeadlines: true });

@@ -1,4 +1,4 @@
-import { allProjections } from '../../projections/catalog';
+import { allProjections } from '../../projections/all';
 import { Projection } from '../../projections/projection';
 import { ProcessManager } from '../../sagas/process-manager';
 import { allRoutes } from '../routes';

@@ -12,14 +12,18 @@ import { CommandHandler, CommandResult } from '../../commands/handler';
 import { userAccounts } from '../../commands/user-account';
 import { CommandMetadata } from '../../domain/decider';
 import { UserAccountState } from '../../domain/user-account/user-account';
+import { StaffRole } from '../../domain/decider';
 import { DocumentStore } from '../../document-store/port';
 import { EventStore } from '../../event-store/port';
 import { HttpProblem } from '../http/problem';
 import { releaseEmail, reserveEmail } from './email-reservations';
 import { hashPassword } from './passwords';
 
-export const STAFF_ROLES = ['helpdesk', 'manager', 'admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+/**
+ * The staff roles (the domain's STAFF) in the order the account API lists them: its enum in the
+ * OpenAPI document and its validation messages follow this order, so it is kept.
+ */
+export const STAFF_ROLES = ['helpdesk', 'manager', 'admin'] as const satisfies readonly StaffRole[];
 
 /** A login e-mail as stored and compared: trimmed, lower-case. */
 export const LoginEmail = z.string().trim().toLowerCase().email().max(254);

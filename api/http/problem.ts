@@ -1,10 +1,9 @@
 import { ErrorRequestHandler, Request } from 'express';
 import { ZodError } from 'zod';
 import { ConcurrencyConflict, PreconditionFailed } from '../../commands/handler';
-import { DomainError } from '../../domain/decider';
+import { DomainError, NotFound } from '../../domain/decider';
 import { DocumentStoreUnavailable, DuplicateKey } from '../../document-store/port';
 import { EventStoreUnavailable, WrongExpectedVersion } from '../../event-store/port';
-import { NotFound } from '../../flows/not-found';
 
 /** An RFC 9457 problem document. */
 export interface Problem {

@@ -13,6 +13,7 @@ import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
 import { route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { STAFF } from './roles';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, "a month as 'YYYY-MM'");
@@ -134,7 +135,7 @@ export const billingRoutes: RouteTable<ApiServices> = [
     path: '/customers/:customerId/invoices/:period',
     summary: "One invoice of a customer, with its charge state (the customer or staff)",
     tag: 'Billing',
-    roles: ['customer', 'helpdesk', 'admin', 'manager'],
+    roles: ['customer', ...STAFF],
     params: InvoiceParams,
     success: 200,
     operationId: 'getInvoice',

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
-import { applianceModels } from '../../commands/catalog';
+import { applianceModels } from '../../commands/appliance-model';
 import { ApplianceModelState, FreeTextMatch, matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
 import { firstVisits } from '../../domain/catalog/first-visit';
-import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
 import { etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { PLAN_PRICES_CENTS } from './customers';
 import { STAFF } from './roles';
-import { domainEnum } from './tickets';
+import { domainEnum } from './domain-enums';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const ModelParams = z.object({ modelId: Id });

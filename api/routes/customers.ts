@@ -11,7 +11,7 @@ import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { AddressView, ContactSchema, ContactView } from './auth';
 import { STAFF } from './roles';
-import { domainEnum } from './tickets';
+import { domainEnum } from './domain-enums';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const CustomerParams = z.object({ customerId: Id });

@@ -10,7 +10,7 @@ import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { TimeRangeSchema } from './experts';
 import { STAFF } from './roles';
-import { PriorityEnum, VisitStatusEnum } from './tickets';
+import { PriorityEnum, VisitStatusEnum } from './domain-enums';
 
 const Instant = z.string().datetime({ offset: true });
 /** A board shows a day; two at most (a day in a far time zone spans parts of three UTC days). */

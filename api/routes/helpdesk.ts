@@ -4,15 +4,16 @@ import { tickets } from '../../commands/ticket';
 import { visits } from '../../commands/visit';
 import { FLAG_REASONS, FlagReason } from '../../domain/ticket/ticket';
 import { Priority, PRIORITIES } from '../../domain/visit/plan-rules';
-import { unfitProposals, Visit, VisitState } from '../../domain/visit/visit';
+import { unfitProposals } from '../../domain/visit/offers';
+import { Visit, VisitState } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { requestExtension } from '../../flows/extend-visit';
-import { eligibleExperts } from '../../flows/expert-directory';
+import { eligibleExperts } from '../../read-models/expert-directory';
 import { replaceExpert } from '../../flows/replace-expert';
-import { calendarConflict } from '../../domain/expert/expert';
+import { calendarConflict } from '../../domain/expert/calendar';
 import { addMinutes, ms } from '../../domain/shared/time';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
-import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { stateOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { route, RouteTable, written } from '../http/route';
@@ -253,7 +254,7 @@ export const helpdeskRoutes: RouteTable<ApiServices> = [
       await existingVisit(services, params.visitId);
       await assertVisitRevision(services, params.visitId, request.ifMatch);
       const metadata = request.command();
-      const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
+      const ctx = requestContext(services, { commandId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
       const outcome = await replaceExpert(ctx, services.experts, { visitId: params.visitId, outExpertId: body.outExpertId, ...(body.inExpertId ? { candidates: [body.inExpertId] } : {}) });
       if (outcome.status === 'nobody-free') {
         throw new HttpProblem(409, 'Nobody free', body.inExpertId ? `Expert ${body.inExpertId} cannot cover the visit.` : 'No qualified expert is free for the visit.', { tried: outcome.tried });
@@ -465,7 +466,7 @@ export const helpdeskRoutes: RouteTable<ApiServices> = [
       const expertId = visit.experts[0];
       if (!expertId) throw new HttpProblem(422, 'Visit not started', `Visit ${params.visitId} has no expert on it.`, { code: 'visit-not-started' });
       const metadata = request.command();
-      const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
+      const ctx = requestContext(services, { commandId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
       const outcome = await requestExtension(ctx, { visitId: params.visitId, expertId, minutes: body.minutes });
       return { status: 200, body: { visitId: params.visitId, ...outcome } satisfies z.infer<typeof ExtendedVisitSchema>, position: await services.events.headPosition() };
     },

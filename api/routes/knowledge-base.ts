@@ -6,7 +6,7 @@ import { matchFreeText } from '../../domain/catalog/appliance-model';
 import { suggestArticles } from '../../domain/knowledge-base/suggestions';
 import { ArticleState } from '../../domain/knowledge-base/article';
 import { ArticleDoc, ARTICLES } from '../../projections/articles/projection';
-import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/catalog/projection';
+import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
 import { TicketDoc } from '../../projections/tickets/projection';
 import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';

@@ -1,4 +1,4 @@
 /** Who may call what: the role groups the route table uses. */
 export const ALL_ROLES = ['customer', 'expert', 'helpdesk', 'admin', 'manager'] as const;
-/** Penultimate's own staff (the back office), as opposed to customers and field experts. */
-export const STAFF = ['helpdesk', 'admin', 'manager'] as const;
+// The staff group is the domain's, which its deciders check too.
+export { STAFF } from '../../domain/decider';

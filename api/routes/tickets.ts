@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { REQUEST_CAUSATION } from '../../commands/handler';
 import { tickets } from '../../commands/ticket';
-import { Actor, CommandMetadata, Role } from '../../domain/decider';
-import { FlagReason, OpenFlag, PaymentStatus, Priority, TicketStatus, VisitOutcome } from '../../domain/ticket/ticket';
-import { VisitStatus } from '../../domain/visit/visit';
+import { Actor, CommandMetadata } from '../../domain/decider';
+import { OpenFlag, VisitOutcome } from '../../domain/ticket/ticket';
 import { Collection } from '../../document-store/port';
+import { StreamCategory, streamName } from '../../event-store/streams';
 import { openTicketForCustomer } from '../../flows/open-ticket';
 import { Channel, TemplateName } from '../../notifications/outbox';
 import { NotificationStatus } from '../../notifications/outbox-store';
@@ -14,6 +14,7 @@ import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
+import { domainEnum, FlagReasonEnum, PaymentStatusEnum, PriorityEnum, RoleEnum, TicketStatusEnum, VisitOutcomeEnum, VisitStatusEnum } from './domain-enums';
 import { STAFF } from './roles';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
@@ -78,26 +79,6 @@ async function causesOf(trail: Collection<AuditEntry>, entries: readonly AuditEn
 }
 
 // ---- answers --------------------------------------------------------------------------------
-
-/**
- * A zod enum of every value of a domain union type: the compiler refuses a value the type does
- * not have and names any the list leaves out, so the documented enum follows the domain.
- */
-export function domainEnum<T extends string>() {
-  return <const V extends readonly [T, ...T[]]>(values: V & ([Exclude<T, V[number]>] extends [never] ? unknown : { missing: Exclude<T, V[number]> })) => z.enum(values as V);
-}
-
-export const RoleEnum = domainEnum<Role>()(['customer', 'expert', 'helpdesk', 'admin', 'manager', 'system']);
-export const PriorityEnum = domainEnum<Priority>()(['low', 'normal', 'high', 'urgent']);
-export const TicketStatusEnum = domainEnum<TicketStatus>()(['on-hold', 'open', 'completed', 'cancelled']).describe(
-  'on-hold: opened, payment not confirmed (waits for helpdesk); open: its visits are being matched and done; completed; cancelled',
-);
-export const PaymentStatusEnum = domainEnum<PaymentStatus>()(['paid', 'unpaid', 'unknown']).describe('Whether the customer had paid for support when the ticket was opened');
-export const FlagReasonEnum = domainEnum<FlagReason>()(['payment-status-unknown', 'customer-unpaid', 'no-match-in-time', 'no-access', 'replacement-needed', 'other']);
-export const VisitStatusEnum = domainEnum<VisitStatus>()(['open', 'finalized', 'en-route', 'arrived', 'started', 'completed', 'cant-arrive', 'cant-enter', 'closed-incomplete', 'cancelled']).describe(
-  'open: experts propose starts; finalized: scheduled (start, end, experts set); en-route, arrived, started: the visit under way; cant-arrive, cant-enter: waiting for helpdesk; completed, closed-incomplete, cancelled: closed',
-);
-const VisitOutcomeEnum = domainEnum<VisitOutcome>()(['completed', 'closed-incomplete', 'cancelled']);
 
 /** Who did something: the person logged in (or `system`, a saga) and the role they acted in. */
 export const ActorView = z.strictObject({
@@ -401,7 +382,7 @@ export const ticketRoutes: RouteTable<ApiServices> = [
     response: TicketHistory,
     async handler({ params, user }, services: ApiServices) {
       const doc = await visibleTicket(services, user, params.ticketId);
-      const streams = [`ticket-${doc.ticketId}`, ...doc.visits.map((v) => `visit-${v.visitId}`)];
+      const streams = [streamName(StreamCategory.ticket, doc.ticketId), ...doc.visits.map((v) => streamName(StreamCategory.visit, v.visitId))];
       const trail = await services.readModels.collection<AuditEntry>(AUDIT_TRAIL);
       const entries = await trail.find({ stream: { $in: streams } }, { sort: { position: 1 }, limit: 2000 });
       const causes = await causesOf(trail, entries);

@@ -31,7 +31,7 @@ export const UserSchema = z.strictObject({
 export type User = z.infer<typeof UserSchema>;
 
 export const UserListSchema = z.strictObject({ users: z.array(UserSchema), total: z.number().int().describe('Accounts matching the filter, all pages together') });
-export const CreatedStaffUserSchema = z.strictObject({ userId: z.string(), email: z.string(), role: z.enum(['helpdesk', 'manager', 'admin']) });
+export const CreatedStaffUserSchema = z.strictObject({ userId: z.string(), email: z.string(), role: z.enum(STAFF_ROLES) });
 export const UserDisabledFlagSchema = z.strictObject({ userId: z.string(), disabled: z.boolean() });
 export const UserRoleSchema = z.strictObject({
   userId: z.string(),

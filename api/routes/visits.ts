@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
 import { hasOpenStart, openStarts } from '../../domain/expert/availability';
-import { ExpertCalendar, servesLocation } from '../../domain/expert/expert';
+import { ExpertCalendar } from '../../domain/expert/calendar';
+import { servesLocation } from '../../domain/expert/expert';
 import { hasSkills } from '../../domain/visit/plan-rules';
 import { IncompleteReason, VisitCommand } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
@@ -17,7 +18,8 @@ import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { AddressView, GeoPointView } from './auth';
 import { STAFF } from './roles';
-import { domainEnum, PriorityEnum, metadataFor, VisitStatusEnum } from './tickets';
+import { domainEnum, PriorityEnum, VisitStatusEnum } from './domain-enums';
+import { metadataFor } from './tickets';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
@@ -412,7 +414,7 @@ export const visitRoutes: RouteTable<ApiServices> = [
       await myVisit(services, user, params.visitId);
       await assertVisitRevision(services, params.visitId, request.ifMatch);
       const metadata = metadataFor(request);
-      const ctx = requestContext(services, { requestId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
+      const ctx = requestContext(services, { commandId: metadata.commandId, actor: metadata.actor, now: metadata.now, correlationId: request.correlationId });
       const outcome = await requestExtension(ctx, { visitId: params.visitId, expertId: expertIdOf(user), minutes: body.minutes });
       return { status: 200, body: { visitId: params.visitId, ...outcome } satisfies z.infer<typeof ExtensionOutcome>, position: await services.events.headPosition() };
     },

@@ -2,12 +2,12 @@
  * The real server killed (SIGKILL) while 8 clients sign customers up and open tickets, started
  * again on the same data folder, the clients retrying every unanswered request with the same
  * Idempotency-Key: nothing acknowledged is lost, nothing is written twice. Three cycles with
- * seeded kill moments (app/crash-drill.ts; `npm run crash-campaign` runs many more).
+ * seeded kill moments (scripts/crash-drill.ts; `npm run crash-campaign` runs many more).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crashCycle, CycleFigures, DrillServer, seededRandom } from '../crash-drill';
+import { crashCycle, CycleFigures, DrillServer, seededRandom } from '../../scripts/crash-drill';
 
 const root = join(__dirname, '..', '..');
 

@@ -17,7 +17,13 @@ import { walSizes } from './wal-watch';
 /** Bump when the cached data must be rebuilt for a reason the sources below do not show. */
 const CACHE_VERSION = 1;
 /** What the demo store is made of, relative to the project root. */
-const SOURCES = ['seed/demo.ts', 'seed/system.ts', 'bench/http/build-demo-store.ts', 'bench/http/bench-logins.ts', 'bench/http/demo-store.ts'];
+const SOURCES = [
+  ...['index', 'options', 'run', 'random', 'content', 'articles', 'geography', 'setup', 'tickets'].map((file) => `seed/demo/${file}.ts`),
+  'seed/system.ts',
+  'bench/http/build-demo-store.ts',
+  'bench/http/bench-logins.ts',
+  'bench/http/demo-store.ts',
+];
 const FIRST_START_TIMEOUT_MS = 10 * 60_000;
 
 export function projectRoot(from = __dirname): string {

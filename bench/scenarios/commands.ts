@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { CommandHandler } from '../../commands/handler';
 import { Command, Decider, DomainEvent } from '../../domain/decider';
 import { SqliteEventStore } from '../../event-store/sqlite';
+import { StreamCategory, streamName } from '../../event-store/streams';
 import { Metric, perSecond, ratio, Scenario } from '../harness';
 import { sampleData } from './store';
 
@@ -29,7 +30,7 @@ export const commandsScenario: Scenario = {
       Array.from({ length: CALLERS }, async (_, caller) => {
         for (let k = 0; k < COMMANDS_PER_CALLER; k++) {
           // Each command opens its own aggregate: load (empty), decide, append with expected revision.
-          await handler.handle(ticketLike, `ticket-${caller}-${k}`, {
+          await handler.handle(ticketLike, streamName(StreamCategory.ticket, `${caller}-${k}`), {
             type: 'openTicket',
             data: sampleData,
             metadata: { commandId: `c-${caller}-${k}`, now: new Date(), actor: { userId: 'u-bench', role: 'customer' } },

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventMetadata } from '../../event-store/port';
 import { EVENTS_SCHEMA, SqliteEventStore } from '../../event-store/sqlite';
+import { StreamCategory, streamName } from '../../event-store/streams';
 import { Metric, perSecond, ratio, Scenario } from '../harness';
 
 // A realistic payload: roughly the size of a TicketOpened event.
@@ -38,7 +39,7 @@ export function rawInsert(path: string, count: number, batch: number, tick: (n: 
   const data = JSON.stringify(sampleData);
   const metadata = JSON.stringify(sampleMetadata);
   const write = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) insert.run(randomUUID(), `ticket-${i}`, 0, 'TicketOpened', data, metadata, '2026-01-01T00:00:00.000Z');
+    for (let i = from; i < to; i++) insert.run(randomUUID(), streamName(StreamCategory.ticket, String(i)), 0, 'TicketOpened', data, metadata, '2026-01-01T00:00:00.000Z');
   });
   for (let i = 0; i < count; i += batch) {
     write(i, Math.min(count, i + batch));
@@ -68,7 +69,7 @@ export const storeScenario: Scenario = {
     await Promise.all(
       Array.from({ length: CONCURRENT_CALLERS }, async (_, caller) => {
         for (let k = 0; k < CONCURRENT_EVENTS_PER_CALLER; k++) {
-          await store.appendToStream(`ticket-${caller}`, [{ type: 'TicketOpened', data: sampleData, metadata: sampleMetadata }], {
+          await store.appendToStream(streamName(StreamCategory.ticket, String(caller)), [{ type: 'TicketOpened', data: sampleData, metadata: sampleMetadata }], {
             expectedRevision: k === 0 ? 'no_stream' : k - 1,
           });
           bar.tick();

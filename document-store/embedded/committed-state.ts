@@ -1,5 +1,11 @@
 /**
  * The embedded store's committed state: its SQL, its cache and the bookkeeping every commit does.
+ *
+ * One file of about 500 lines on purpose: it is the one class through which every write passes,
+ * so that the caches, unique keys, secondary indexes and full-text rows never disagree with the
+ * SQLite file. Each of those concerns already has its own file (cache.ts, unique-keys.ts,
+ * indexes.ts, full-text.ts, group-commit.ts, background-commits.ts, writer.ts); what is left here
+ * is the order in which a commit updates them.
  */
 import Database from 'better-sqlite3';
 import { ConnectionDurability, durabilityOf } from '../../sqlite/durability';

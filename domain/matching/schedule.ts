@@ -87,7 +87,11 @@ export type UnfitReason =
   /** Usable on its own; the search gave up (work budget) before it could tell whether a schedule includes it. */
   | 'undecided';
 
-export interface UnfitProposal {
+/**
+ * The verdict on one proposal that no schedule can use: which, why, and the words for helpdesk.
+ * (The Ticket's escalation records them folded per visit and expert: the Ticket's `UnfitProposal`.)
+ */
+export interface UnfitVerdict {
   proposal: Proposal;
   reason: UnfitReason;
   /** For helpdesk, who shows these when the group is escalated. */
@@ -101,7 +105,7 @@ export interface UnfitProposal {
 export type MatchResult =
   | { full: true; schedule: ScheduledVisit[] }
   /** `undecided`: the search gave up at its work budget, so a schedule may exist. */
-  | { full: false; reason: string; unfit: UnfitProposal[]; undecided?: true };
+  | { full: false; reason: string; unfit: UnfitVerdict[]; undecided?: true };
 
 export interface MatchOptions {
   /** The search's work budget in steps (default `SEARCH_BUDGET`). */
@@ -220,7 +224,7 @@ export function matchGroup(input: MatchInput, options: MatchOptions = {}): Match
   }
 
   const undecided = found !== null && !found.found && found.gaveUp;
-  const unfit = judged.map(({ proposal, verdict }): UnfitProposal => {
+  const unfit = judged.map(({ proposal, verdict }): UnfitVerdict => {
     if (!verdict.usable) return { proposal, reason: verdict.reason, detail: verdict.detail };
     const key = slotKey(verdict.position, verdict.start);
     const few = tooFew.get(key);

@@ -11,7 +11,7 @@
  * Proposals: each expert holds one list of starts, each time-stamped when first proposed (time
  * priority). Proposing again replaces the list but keeps the original time of a start that stays
  * in it. Window updates keep every proposal: the ones outside the new windows are not offered to
- * matching (`openProposals`) and cannot be finalized, but they are still visible
+ * matching (`openProposals`, offers.ts) and cannot be finalized, but they are still visible
  * (`unfitProposals`) for helpdesk, and count again if the windows widen to include them.
  *
  * The expert's calendar: with `expertCalendar` (what the caller knows of the expert's week, time
@@ -22,8 +22,8 @@
  * and matching leaves the proposal out while it stands. The Expert's calendar stays the
  * authority: booking it checks again.
  */
-import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
-import { calendarConflict, calendarRefusal, ExpertCalendar } from '../expert/expert';
+import { Actor, actingExpert, Command, Decider, DomainError, DomainEvent, Role, STAFF } from '../decider';
+import { calendarConflict, calendarRefusal, ExpertCalendar } from '../expert/calendar';
 import { GeoPoint, isGeoPoint } from '../shared/geo';
 import { addMinutes, isInstant, ms, rangeOf, TimeRange } from '../shared/time';
 import { VisitSpec } from '../shared/visit-plan';
@@ -144,14 +144,14 @@ export interface Visit extends VisitSpec {
 export type VisitState = { status: 'none' } | Visit;
 
 const SCHEDULERS: readonly Role[] = ['system', 'helpdesk', 'admin'];
-const DELEGATES: readonly Role[] = ['helpdesk', 'admin', 'manager', 'system'];
-const ASSIGNERS: readonly Role[] = ['helpdesk', 'admin', 'manager'];
-const FINALIZERS: readonly Role[] = ['system', 'helpdesk', 'admin', 'manager'];
-const WINDOW_EDITORS: readonly Role[] = ['customer', 'helpdesk', 'admin', 'manager', 'system'];
+const DELEGATES: readonly Role[] = [...STAFF, 'system'];
+const ASSIGNERS: readonly Role[] = STAFF;
+const FINALIZERS: readonly Role[] = ['system', ...STAFF];
+const WINDOW_EDITORS: readonly Role[] = ['customer', ...STAFF, 'system'];
 const STEP_DELEGATES: readonly Role[] = ['helpdesk', 'admin', 'system'];
-const REPLACERS: readonly Role[] = ['helpdesk', 'admin', 'manager'];
-const RESCHEDULERS: readonly Role[] = ['customer', 'helpdesk', 'admin', 'manager', 'system'];
-const CANCELLERS: readonly Role[] = ['system', 'helpdesk', 'admin', 'manager'];
+const REPLACERS: readonly Role[] = STAFF;
+const RESCHEDULERS: readonly Role[] = ['customer', ...STAFF, 'system'];
+const CANCELLERS: readonly Role[] = ['system', ...STAFF];
 
 /** Statuses in which the chosen experts are committed to the visit's time. */
 export const BOOKED: readonly VisitStatus[] = ['finalized', 'en-route', 'arrived', 'started', 'cant-arrive', 'cant-enter'];
@@ -485,63 +485,14 @@ function notOnVisit(expertId: string, visit: Visit): DomainError {
   return new DomainError('expert-not-on-visit', `expert ${expertId} is not on visit ${visit.visitId}`);
 }
 
-// ---- helpers for the matching saga, read models and tests ---------------------------------
-
-export interface Offer {
-  expertId: string;
-  start: string;
-  /** Time priority: when the start was proposed, or when helpdesk assigned it. */
-  at: string;
-  kind: 'proposal' | 'assignment';
-}
+// ---- helpers for the matching saga, read models and tests (the offers: offers.ts) ---------
 
 export function isOpenForMatching(state: VisitState): boolean {
   return state.status === 'open';
-}
-
-/**
- * The proposals matching may use: only while open, only starts that fit the current windows;
- * earliest proposal first (then expert id, then start).
- */
-export function openProposals(state: VisitState): { expertId: string; start: string; proposedAt: string }[] {
-  if (state.status !== 'open') return [];
-  return Object.entries(state.proposals)
-    .flatMap(([expertId, slots]) => slots.map((s) => ({ expertId, start: s.start, proposedAt: s.proposedAt })))
-    .filter((p) => fitsSomeWindow(state.windows, p.start, state.durationMinutes))
-    .sort((a, b) => compare(a.proposedAt, b.proposedAt) || compare(a.expertId, b.expertId) || compare(a.start, b.start));
-}
-
-/** Proposals and direct assignments that `finalizeVisit` would accept, in time-priority order. */
-export function openOffers(state: VisitState): Offer[] {
-  if (state.status !== 'open') return [];
-  const proposals: Offer[] = openProposals(state).map((p) => ({ expertId: p.expertId, start: p.start, at: p.proposedAt, kind: 'proposal' }));
-  const assignments: Offer[] = Object.entries(state.assignments)
-    .filter(([, a]) => fitsSomeWindow(state.windows, a.start, state.durationMinutes))
-    .map(([expertId, a]) => ({ expertId, start: a.start, at: a.assignedAt, kind: 'assignment' }));
-  return [...proposals, ...assignments].sort((a, b) => compare(a.at, b.at) || compare(a.expertId, b.expertId) || compare(a.start, b.start));
-}
-
-/** Proposals held but outside the current windows: what helpdesk shows the customer on escalation. */
-export function unfitProposals(state: VisitState): { expertId: string; starts: string[] }[] {
-  if (state.status !== 'open') return [];
-  return Object.entries(state.proposals)
-    .map(([expertId, slots]) => ({ expertId, starts: slots.map((s) => s.start).filter((s) => !fitsSomeWindow(state.windows, s, state.durationMinutes)) }))
-    .filter((p) => p.starts.length > 0)
-    .sort((a, b) => compare(a.expertId, b.expertId));
-}
-
-/** The experts offering `start` (proposed or assigned), earliest first: who wins on time priority. */
-export function expertsOffering(state: VisitState, start: string): string[] {
-  const at = canonicalInstant(start);
-  return [...new Set(openOffers(state).filter((o) => o.start === at).map((o) => o.expertId))];
 }
 
 /** The time the visit's experts are committed to (null unless scheduled and not finished). */
 export function bookedRange(state: VisitState): TimeRange | null {
   if (state.status === 'none' || !BOOKED.includes(state.status) || state.start === null || state.end === null) return null;
   return { start: state.start, end: state.end };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

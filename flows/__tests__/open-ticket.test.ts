@@ -1,12 +1,11 @@
 import { send } from '../../commands/aggregate';
 import { customers } from '../../commands/customer';
 import { CommandHandler } from '../../commands/handler';
-import { DomainError } from '../../domain/decider';
+import { DomainError, NotFound } from '../../domain/decider';
 import { InMemoryEventStore } from '../../event-store/memory';
 import { HOME, range, visitSpec } from '../../sagas/__tests__/matching-harness';
-import { NotFound } from '../not-found';
 import { DEFAULT_LOOKUP_TIMEOUT_MS, openTicket, openTicketForCustomer, OpenTicketRequest, TicketRequest } from '../open-ticket';
-import { PaymentStatus, PaymentStatusLookup } from '../payment-status';
+import { PaymentStatus, PaymentStatusLookup } from '../../read-models/payment-status';
 
 const now = new Date('2026-03-02T08:00:00.000Z');
 

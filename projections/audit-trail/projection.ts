@@ -1,5 +1,6 @@
 import { Document } from '../../document-store/port';
-import { Actor, Position } from '../../event-store/port';
+import { Actor } from '../../domain/decider';
+import { Position } from '../../event-store/port';
 import { parseStreamName } from '../../event-store/streams';
 import { Projection } from '../projection';
 
@@ -12,7 +13,7 @@ export interface AuditEntry extends Document {
   position: Position;
   type: string;
   at: string;
-  actor: Actor;
+  actor: Actor<string>;
   correlationId: string;
   causationId: string | null;
   data: unknown;

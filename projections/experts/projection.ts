@@ -1,6 +1,7 @@
 import { Document } from '../../document-store/port';
 import { RecordedEvent } from '../../event-store/port';
-import { Booking, ExpertEvent, ServiceArea, TimeOff, WeeklyAvailability } from '../../domain/expert/expert';
+import { Booking, TimeOff } from '../../domain/expert/calendar';
+import { ExpertEvent, ServiceArea, WeeklyAvailability } from '../../domain/expert/expert';
 import { GeoPoint } from '../../domain/shared/geo';
 import { ms } from '../../domain/shared/time';
 import { TicketEvent } from '../../domain/ticket/ticket';

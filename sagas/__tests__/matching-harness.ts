@@ -23,9 +23,9 @@ import { Priority, TicketState } from '../../domain/ticket/ticket';
 import { VisitState } from '../../domain/visit/visit';
 import { InMemoryEventStore } from '../../event-store/memory';
 import { CommandData, FlowContext, requestContext } from '../../flows/context';
-import { ReadModelExpertDirectory } from '../../flows/expert-directory';
+import { ReadModelExpertDirectory } from '../../read-models/expert-directory';
 import { openTicket, OpenTicketOutcome } from '../../flows/open-ticket';
-import { PaidCustomersCache, PaymentStatusLookup } from '../../flows/payment-status';
+import { PaidCustomersCache, PaymentStatusLookup } from '../../read-models/payment-status';
 import { MessageRequest, Outbox } from '../../notifications/outbox';
 import { ProjectionEngine } from '../../projections/engine';
 import { expertsProjection } from '../../projections/experts/projection';
@@ -203,8 +203,8 @@ export class MatchingHarness {
   }
 
   /** A flow run as an API request by `actor`. */
-  flow(actor: Actor, requestId = `request-${++this.commandCount}`): FlowContext {
-    return requestContext({ commands: this.commands, events: this.events }, { requestId, actor, now: this.now });
+  flow(actor: Actor, commandId = `request-${++this.commandCount}`): FlowContext {
+    return requestContext({ commands: this.commands, events: this.events }, { commandId, actor, now: this.now });
   }
 
   async onboard(expertId: string, fixture: ExpertFixture): Promise<void> {

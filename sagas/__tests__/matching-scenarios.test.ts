@@ -2,9 +2,9 @@ import { tickets } from '../../commands/ticket';
 import { visits } from '../../commands/visit';
 import { RIGHT_AFTER } from '../../domain/shared/visit-plan';
 import { requestExtension } from '../../flows/extend-visit';
-import { followUpVisitId } from '../../flows/follow-up';
+import { followUpVisitId } from '../../domain/visit/follow-up';
 import { replaceExpert } from '../../flows/replace-expert';
-import { PaymentStatusLookup } from '../../flows/payment-status';
+import { PaymentStatusLookup } from '../../read-models/payment-status';
 import { at, customerActor, expertActor, helpdesk, MatchingHarness, range, visitSpec } from './matching-harness';
 
 describe('matching saga — seed scenarios', () => {

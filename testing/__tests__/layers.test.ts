@@ -24,14 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
 ];
 
 /** Imports that point up on purpose, each with its reason. A stale entry fails the test too. */
-const EXCEPTIONS: readonly { from: string; to: string; reason: string }[] = [
-  {
-    from: 'app/crash-drill.ts',
-    to: 'bench/http/exit-cleanup.ts',
-    reason: 'the crash drill is a harness over the built server (kill test, crash campaign), not part of the running app; it reuses the bench process helpers',
-  },
-  { from: 'app/crash-drill.ts', to: 'bench/http/server-process.ts', reason: 'as above' },
-];
+const EXCEPTIONS: readonly { from: string; to: string; reason: string }[] = [];
 
 const root = resolve(__dirname, '..', '..');
 const rank = new Map(LAYERS.flatMap((folders, i) => folders.map((folder) => [folder, i] as const)));

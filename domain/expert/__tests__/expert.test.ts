@@ -4,10 +4,9 @@ import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
 import { overlaps, TimeRange } from '../../shared/time';
 import { availableStretches, hasOpenStart, openHoursOn, openStarts, withinWeeklyAvailability } from '../availability';
+import { Booking, calendarConflict } from '../calendar';
 import {
-  Booking,
   bookingsOf,
-  calendarConflict,
   canTake,
   ExpertCommand,
   expertDecider,

@@ -2,16 +2,13 @@ import fc from 'fast-check';
 import { command, TEST_ACTOR, TEST_NOW } from '../../../testing/commands';
 import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
-import { ExpertCalendar } from '../../expert/expert';
+import { ExpertCalendar } from '../../expert/calendar';
 import { addMinutes, ms, TimeRange } from '../../shared/time';
+import { expertsOffering, openOffers, openProposals, unfitProposals } from '../offers';
 import {
   bookedRange,
-  expertsOffering,
   IncompleteReason,
   isOpenForMatching,
-  openOffers,
-  openProposals,
-  unfitProposals,
   VisitCommand,
   visitDecider,
   VisitEvent,

@@ -6,7 +6,7 @@ import { ExpertCommand, ExpertEvent } from '../../../domain/expert/expert';
 import { TicketEvent } from '../../../domain/ticket/ticket';
 import { InMemoryEventStore } from '../../../event-store/memory';
 import { CommandData } from '../../../flows/context';
-import { rankProfile } from '../../../flows/expert-directory';
+import { rankProfile } from '../../../read-models/expert-directory';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
 import { rebuild } from '../../rebuild';
 import { physicalName } from '../../registry';

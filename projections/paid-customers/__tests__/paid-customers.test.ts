@@ -2,7 +2,7 @@ import { EmbeddedDocumentStore } from '../../../document-store/embedded';
 import { Collection, Document } from '../../../document-store/port';
 import { InvoiceEvent } from '../../../domain/billing/invoice';
 import { CustomerEvent } from '../../../domain/customer/customer';
-import { PaidCustomersCache } from '../../../flows/payment-status';
+import { PaidCustomersCache } from '../../../read-models/payment-status';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
 import { PAID_CUSTOMERS, PaidCustomerDoc, paidCustomersProjection } from '../projection';
 

@@ -19,7 +19,8 @@ export interface CatalogModelDoc extends Document {
 
 export const CATALOG_MODELS = 'catalog_models';
 
-export const catalogProjection: Projection = {
+export const applianceCatalogProjection: Projection = {
+  // The name is stored (checkpoints, builds): it stays 'catalog'.
   name: 'catalog',
   // 2: successorId.
   version: 2,

@@ -1,8 +1,8 @@
 import { ApplianceModelEvent } from '../../../domain/catalog/appliance-model';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
-import { CATALOG_MODELS, catalogProjection } from '../projection';
+import { CATALOG_MODELS, applianceCatalogProjection } from '../projection';
 
-const spec = specifyProjection(catalogProjection);
+const spec = specifyProjection(applianceCatalogProjection);
 const at = '2026-03-01T10:00:00.000Z';
 const added = (modelId: string, model: string): ApplianceModelEvent => ({
   type: 'ApplianceModelAdded',

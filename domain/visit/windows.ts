@@ -1,4 +1,4 @@
-import { ms, TimeRange } from '../domain/shared/time';
+import { ms, TimeRange } from '../shared/time';
 
 const DAY = 86_400_000;
 

@@ -5,8 +5,8 @@
  */
 import { CatalogStatus, MAX_SUCCESSORS, modelForNewTicket } from '../domain/catalog/appliance-model';
 import { DomainError } from '../domain/decider';
-import { CATALOG_MODELS, CatalogModelDoc } from '../projections/catalog/projection';
-import { ReadModelSource } from './payment-status';
+import { CATALOG_MODELS, CatalogModelDoc } from '../projections/appliance-catalog/projection';
+import { ReadModelSource } from './read-models';
 
 export interface TicketModel {
   /** The model the ticket records. */

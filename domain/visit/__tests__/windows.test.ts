@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ms } from '../../domain/shared/time';
+import { ms } from '../../shared/time';
 import { nextDaysWindows } from '../windows';
 
 describe('nextDaysWindows', () => {

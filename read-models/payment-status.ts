@@ -1,18 +1,13 @@
-import { Collection, Document } from '../document-store/port';
 import { ms } from '../domain/shared/time';
 import { PaymentStatus } from '../domain/ticket/ticket';
 import { PAID_CUSTOMERS, PaidCustomerDoc } from '../projections/paid-customers/projection';
+import { ReadModelSource } from './read-models';
 
 export type { PaymentStatus } from '../domain/ticket/ticket';
 
 /** Is the customer's subscription paid at `at`, as far as the ticket side knows? */
 export interface PaymentStatusLookup {
   statusOf(customerId: string, at: Date): Promise<PaymentStatus>;
-}
-
-/** The query side as the lookup needs it (ReadModels fits). */
-export interface ReadModelSource {
-  collection<T extends Document = Document>(logical: string): Promise<Collection<T>>;
 }
 
 /**

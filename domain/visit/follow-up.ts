@@ -1,5 +1,5 @@
-import { VisitSpec } from '../domain/shared/visit-plan';
-import { Visit } from '../domain/visit/visit';
+import { VisitSpec } from '../shared/visit-plan';
+import { Visit } from './visit';
 import { nextDaysWindows } from './windows';
 
 /** The id of the visit that follows up `visitId` (closed incomplete): one follow-up per visit. */

@@ -1,7 +1,7 @@
 import { ticketsProjection } from './tickets/projection';
 import { visitsProjection } from './visits/projection';
 import { articlesProjection } from './articles/projection';
-import { catalogProjection } from './catalog/projection';
+import { applianceCatalogProjection } from './appliance-catalog/projection';
 import { customersProjection } from './customers/projection';
 import { invoicesProjection } from './invoices/projection';
 import { activityProjection } from './activity/projection';
@@ -16,7 +16,7 @@ import { Projection } from './projection';
 export const allProjections: readonly Projection[] = [auditTrailProjection, activityProjection, expertsProjection, paidCustomersProjection, usersProjection,
   customersProjection,
   invoicesProjection,
-  catalogProjection,
+  applianceCatalogProjection,
   articlesProjection,
   ticketsProjection,
   visitsProjection,

@@ -2,7 +2,7 @@ import { ExpertProfile as RankProfile, rankExperts, RankedExpert } from '../doma
 import { GeoPoint } from '../domain/shared/geo';
 import { VisitSpec } from '../domain/shared/visit-plan';
 import { EXPERTS, ExpertDoc } from '../projections/experts/projection';
-import { ReadModelSource } from './payment-status';
+import { ReadModelSource } from './read-models';
 
 /** The experts read model as matching needs it. */
 export interface ExpertDirectory {

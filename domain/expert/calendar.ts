@@ -1,0 +1,81 @@
+/**
+ * An expert's calendar as the Expert decider and the Visit both check it: the weekly hours, time
+ * off and bookings, what conflicts with a time, and the refusal that says why.
+ */
+import { DomainError } from '../decider';
+import { overlaps, TimeRange } from '../shared/time';
+import { describeSlots, localClock, OpenHours, openHoursOn, WeeklyAvailability, withinWeeklyAvailability } from './availability';
+
+export interface Booking {
+  visitId: string;
+  range: TimeRange;
+}
+
+export interface TimeOff {
+  timeOffId: string;
+  range: TimeRange;
+  reason: string;
+}
+
+/** What an expert's calendar holds, as the Expert state and the experts read model both carry it. */
+export interface ExpertCalendar {
+  availability: WeeklyAvailability;
+  timeOff: readonly TimeOff[];
+  bookings: readonly Booking[];
+}
+
+/** Why a time does not fit an expert's calendar. */
+export type CalendarConflict =
+  | { conflict: 'outside-availability'; openHours: OpenHours }
+  | { conflict: 'time-off'; timeOff: TimeOff }
+  | { conflict: 'booked'; booking: Booking };
+
+/** The refusal codes of `calendarRefusal` when the caller wants one per kind of conflict. */
+export const CONFLICT_CODES: Record<CalendarConflict['conflict'], string> = {
+  'outside-availability': 'outside-availability',
+  'time-off': 'expert-time-off',
+  booked: 'expert-booked',
+};
+
+/**
+ * Why `range` does not fit the calendar, or null when it does: outside the weekly hours (its
+ * start's local day), over time off, or over a booking of another visit than `exceptVisitId`'s
+ * (bookings are left out with `bookings: false`: an expert may propose a time they are booked
+ * at, in case that booking goes; matching then leaves the proposal out while it stands).
+ */
+export function calendarConflict(calendar: ExpertCalendar, range: TimeRange, options: { bookings?: boolean; exceptVisitId?: string } = {}): CalendarConflict | null {
+  if (!withinWeeklyAvailability(calendar.availability, range)) return { conflict: 'outside-availability', openHours: openHoursOn(calendar.availability, range.start) };
+  const off = calendar.timeOff.find((t) => overlaps(t.range, range));
+  if (off) return { conflict: 'time-off', timeOff: off };
+  if (options.bookings !== false) {
+    const booking = calendar.bookings.find((b) => b.visitId !== options.exceptVisitId && overlaps(b.range, range));
+    if (booking) return { conflict: 'booked', booking };
+  }
+  return null;
+}
+
+/**
+ * The refusal for a conflict: `code` (by default one per kind, CONFLICT_CODES), a sentence that
+ * says why, and details for the caller — the kind, and the hours open that day or the time off
+ * or booking in the way.
+ */
+export function calendarRefusal(expertId: string, range: TimeRange, found: CalendarConflict, code: string = CONFLICT_CODES[found.conflict]): DomainError {
+  switch (found.conflict) {
+    case 'outside-availability': {
+      const { openHours } = found;
+      const when = `${localClock(range.start, openHours.timeZone)}–${localClock(range.end, openHours.timeZone)}`;
+      return new DomainError(
+        code,
+        `expert ${expertId} works ${describeSlots(openHours.slots)} on ${openHours.weekday} ${openHours.date} (${openHours.timeZone}): ${when} is outside those hours`,
+        { conflict: found.conflict, openHours },
+      );
+    }
+    case 'time-off':
+      return new DomainError(code, `expert ${expertId} is off from ${found.timeOff.range.start} to ${found.timeOff.range.end} (${found.timeOff.reason})`, {
+        conflict: found.conflict,
+        timeOff: found.timeOff,
+      });
+    case 'booked':
+      return new DomainError(code, `expert ${expertId} is booked for visit ${found.booking.visitId} then`, { conflict: found.conflict, booking: found.booking });
+  }
+}
