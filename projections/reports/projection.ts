@@ -135,7 +135,6 @@ export const ON_TIME_GRACE_MINUTES = 15;
 
 const TICKET_EVENTS: readonly TicketEvent['type'][] = [
   'TicketOpened',
-  'TicketReleasedToMatching',
   'TicketEscalated',
   'TicketFollowUpVisitAdded',
   'TicketCompleted',
@@ -340,7 +339,13 @@ export const reportsProjection: Projection = {
       const visit = visitOf(await visitsCol.findOne({ _id: v.data.visitId }), v.data.visitId);
       const next = nextVisit(visit, v);
       await visitFigures(v, visit, { bump, bumpExperts, bumpExpertDays, load, save, eventId: event.id });
-      await bumpOpenWork(move('visits', visit.status, next.status));
+      // The saga plans a ticket's visits once it is released to matching: from then on it is open.
+      // (Read from here rather than from TicketReleasedToMatching: one event type fewer to wait
+      // for, which keeps this read model as close behind the tickets as it was.)
+      const released = v.type === 'VisitPlanned' ? await load() : null;
+      const opens = released?.status === 'on-hold';
+      await bumpOpenWork({ ...move('visits', visit.status, next.status), ...(opens ? move('tickets', 'on-hold', 'open') : {}) });
+      if (opens) await save({ ...released!, status: 'open' });
       await visitsCol.replaceOne({ _id: visit._id }, next, { upsert: true });
       return;
     }
@@ -350,13 +355,8 @@ export const reportsProjection: Projection = {
         const { openedAt, priority } = t.data;
         await bump(dayOf(openedAt), { opened: 1, [`openedByPriority.${priority}`]: 1 });
         const ticket = await load();
-        // Opened on hold (payment, model to map…) until released to matching.
+        // Opened on hold (payment, model to map…) until released to matching (its visits planned).
         await moveTicket(ticket, ticket.status ?? 'on-hold', { openedAt, priority });
-        return;
-      }
-      case 'TicketReleasedToMatching': {
-        const ticket = await load();
-        if (ticket.status === 'on-hold' || ticket.status === null) await moveTicket(ticket, 'open');
         return;
       }
       case 'TicketEscalated': {
