@@ -1,5 +1,9 @@
+import { reportSnapshots } from '../routes/reports';
 import { startTestSystem, TestSystem } from './harness';
 import { expectProblem, markPaid, onboardExpert, openTicket, propose, ticketBody, walk } from './scenario';
+
+/** Events are stamped with the wall clock: a moment strictly between two writes. */
+const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 const DONE = [
   ['en-route', { eta: '2026-03-03T09:05:00.000Z' }],
@@ -97,6 +101,49 @@ describe('manager reports over HTTP', () => {
     };
     expect(r.body).toMatchObject({ from: '2026-03-02', to: '2026-03-02', totals: expected, days: [{ day: '2026-03-02', ...expected }] });
     expect(r.body.current).toEqual({ ticketsByStatus: { 'on-hold': 0, open: 1, completed: 3, cancelled: 1 }, escalated: 1, flagged: 1 });
+    expect(r.body.snapshot).toBeNull();
+  });
+
+  it('gives times to match and resolve as percentiles and histograms, arrivals, overruns and the open work', async () => {
+    const r = await sys.call('GET', '/reports/summary?from=2026-03-02&to=2026-03-02', { token: manager });
+    expect(r.body.totals).toMatchObject({
+      timeToMatchMinutes: { count: 3, p50: 0, p90: 45, max: 45 },
+      resolutionMinutes: { count: 3, p50: 0, p90: 105, max: 105 },
+      // Every expert arrived before the booked start and finished before the booked end.
+      arrivals: 4,
+      onTimeArrivals: 4,
+      onTimeRate: 1,
+      overruns: 0,
+      overrunRate: 0,
+      averageOverrunMinutes: null,
+    });
+    const bucket = (fromMinutes: number, tickets: number) => expect.objectContaining({ fromMinutes, tickets });
+    expect(r.body.distributions.timeToMatch).toHaveLength(11);
+    expect(r.body.distributions.timeToMatch.filter((b: { tickets: number }) => b.tickets > 0)).toEqual([bucket(0, 2), bucket(30, 1)]);
+    expect(r.body.distributions.resolution.filter((b: { tickets: number }) => b.tickets > 0)).toEqual([bucket(0, 2), bucket(60, 1)]);
+    expect(r.body.distributions.timeToMatch.at(-1)).toEqual({ fromMinutes: 10080, toMinutes: null, tickets: 0 });
+    expect(r.body.openWork).toEqual({
+      tickets: { 'on-hold': 0, open: 1, completed: 3, cancelled: 1 },
+      visits: { open: 1, finalized: 0, 'en-route': 0, arrived: 0, started: 0, 'cant-arrive': 0, 'cant-enter': 0, 'closed-incomplete': 1, completed: 3, cancelled: 1 },
+    });
+  });
+
+  it("gives each expert's performance over the range, and per service area and skill", async () => {
+    const r = await sys.call('GET', '/reports/expert-performance?from=2026-03-02&to=2026-03-02', { token: manager });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ from: '2026-03-02', to: '2026-03-02', snapshot: null, onTimeGraceMinutes: 15 });
+    expect(r.body.experts).toEqual([
+      expect.objectContaining({ expertId: 'exp-test', name: 'Eli Expert', visitsCompleted: 2, visitsIncomplete: 1, firstTimeFixRate: 0.6667, arrivals: 3, onTimeArrivals: 3, surveys: 1, averageRating: 4 }),
+      expect.objectContaining({ expertId: fay.expertId, name: 'Fay Fixer', areas: ['Within 30 km of home'], skills: ['washer'], visitsCompleted: 1, arrivals: 1, onTimeRate: 1, overruns: 0, averageRating: 5 }),
+    ]);
+    expect(r.body.bySkill).toEqual([
+      expect.objectContaining({ skill: 'washer', experts: 2, visitsCompleted: 3, visitsIncomplete: 1, arrivals: 4, surveys: 2, averageRating: 4.5 }),
+      expect.objectContaining({ skill: 'plumbing', experts: 1, visitsCompleted: 2, visitsIncomplete: 1, arrivals: 3, surveys: 1, averageRating: 4 }),
+    ]);
+    // Both serve 30 km around their home.
+    expect(r.body.byArea).toEqual([expect.objectContaining({ area: 'Within 30 km of home', experts: 2, visitsCompleted: 3, averageRating: 4.5 })]);
+    const none = await sys.call('GET', '/reports/expert-performance?from=2026-03-05&to=2026-03-06', { token: manager });
+    expect(none.body).toMatchObject({ experts: [], byArea: [], bySkill: [] });
   });
 
   it('defaults to the last 30 days up to today, one row per day, empty days as zeros', async () => {
@@ -174,5 +221,57 @@ describe('manager reports over HTTP', () => {
     expectProblem(await sys.call('GET', '/reports/experts?limit=0', { token: manager }), 400);
     // A full leap year is allowed.
     expect((await sys.call('GET', '/reports/summary?from=2024-01-01&to=2024-12-31', { token: manager })).status).toBe(200);
+  });
+
+  it('answers as of a past moment exactly what the reports showed then, from a cached snapshot', async () => {
+    const range = 'from=2026-03-02&to=2026-03-03';
+    const summaryThen = await sys.call('GET', `/reports/summary?${range}`, { token: manager });
+    const expertsThen = await sys.call('GET', `/reports/expert-performance?${range}`, { token: manager });
+    await pause();
+    const moment = new Date().toISOString();
+    await pause();
+
+    // Afterwards: a ticket whose expert arrives 20 minutes late and overruns the booked hour by 30.
+    const late = await openTicket(sys, customer, ticketBody());
+    await propose(sys, expert, late.visitIds[0]!, ['2026-03-03T09:00:00.000Z']);
+    const before = sys.clock.now;
+    sys.clock.set('2026-03-03T09:10:00.000Z');
+    await walk(sys, expert, late.visitIds[0]!, [['en-route', { eta: '2026-03-03T09:20:00.000Z' }]]);
+    sys.clock.set('2026-03-03T09:20:00.000Z');
+    await walk(sys, expert, late.visitIds[0]!, DONE.slice(1, 3));
+    sys.clock.set('2026-03-03T10:30:00.000Z');
+    await walk(sys, expert, late.visitIds[0]!, DONE.slice(3));
+    sys.clock.now = before;
+
+    const now = await sys.call('GET', `/reports/summary?${range}`, { token: manager });
+    expect(now.body.totals).toMatchObject({ opened: 6, arrivals: 5, onTimeArrivals: 4, overruns: 1, averageOverrunMinutes: 30 });
+    expect(now.body.days[1]).toMatchObject({ day: '2026-03-03', arrivals: 1, onTimeArrivals: 0, onTimeRate: 0, overruns: 1, overrunRate: 1 });
+
+    const asOf = `asOf=${encodeURIComponent(moment)}`;
+    const summary = await sys.call('GET', `/reports/summary?${range}&${asOf}`, { token: manager });
+    expect(summary.status).toBe(200);
+    const { asOf: _a, snapshot, current, ...figures } = summary.body;
+    const { asOf: _b, snapshot: _s, current: _c, ...figuresThen } = summaryThen.body;
+    expect(figures).toEqual(figuresThen);
+    expect(snapshot).toEqual({ at: moment, position: expect.any(Number) });
+    expect(summary.body.asOf).toBe(moment);
+    expect(current).toBeNull();
+    const experts = await sys.call('GET', `/reports/expert-performance?${range}&${asOf}`, { token: manager });
+    expect(experts.status).toBe(200);
+    expect({ ...experts.body, asOf: undefined, snapshot: undefined }).toEqual({ ...expertsThen.body, asOf: undefined, snapshot: undefined });
+
+    // The same moment again is the same snapshot; before anything happened, everything is zero.
+    expect((await sys.call('GET', `/reports/summary?${range}&${asOf}`, { token: manager })).body.snapshot).toEqual(snapshot);
+    expect(reportSnapshots(sys.services).kept()).toEqual([snapshot.position]);
+    const empty = await sys.call('GET', `/reports/summary?${range}&asOf=2020-01-01T00:00:00Z`, { token: manager });
+    expect(empty.body).toMatchObject({ snapshot: { position: 0 }, totals: { opened: 0 }, openWork: { tickets: { open: 0, completed: 0 } } });
+    expect(reportSnapshots(sys.services).kept()).toEqual([snapshot.position, 0]);
+
+    // Not a moment yet to come, nor a malformed one.
+    const future = await sys.call('GET', `/reports/summary?asOf=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { token: manager });
+    expectProblem(future, 400);
+    expect(future.body.errors).toEqual([{ field: 'asOf', message: 'must be a past moment' }]);
+    expectProblem(await sys.call('GET', '/reports/expert-performance?asOf=yesterday', { token: manager }), 400);
+    expectProblem(await sys.call('GET', `/reports/expert-performance?${asOf}`, { token: customer }), 403);
   });
 });

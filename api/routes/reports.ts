@@ -1,10 +1,30 @@
 import { z } from 'zod';
+import { Collection, Document } from '../../document-store/port';
+import { ServiceArea } from '../../domain/expert/expert';
 import { PRIORITIES } from '../../domain/visit/plan-rules';
 import { Priority, TicketStatus } from '../../domain/ticket/ticket';
+import { VisitStatus } from '../../domain/visit/visit';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
-import { count, RATINGS, REPORT_DAYS, REPORT_EXPERTS, ReportCounters, ReportDayDoc, ReportExpertDoc } from '../../projections/reports/projection';
+import {
+  count,
+  ON_TIME_GRACE_MINUTES,
+  OPEN_WORK_ID,
+  RATINGS,
+  REPORT_DAYS,
+  REPORT_EXPERT_DAYS,
+  REPORT_EXPERTS,
+  REPORT_OPEN_WORK,
+  ReportCounters,
+  ReportDayDoc,
+  ReportExpertDayDoc,
+  ReportExpertDoc,
+  ReportOpenWorkDoc,
+  reportsProjection,
+} from '../../projections/reports/projection';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
-import { route, RouteTable } from '../http/route';
+import { AsOfSnapshots, Snapshot, SnapshotBusy, SnapshotPending } from '../../read-models/as-of';
+import { HttpProblem, toProblem } from '../http/problem';
+import { route, RouteResult, RouteTable } from '../http/route';
 import { ApiServices } from '../services';
 import { STAFF } from './roles';
 
@@ -14,6 +34,10 @@ export const MAX_REPORT_DAYS = 366;
 export const DEFAULT_REPORT_DAYS = 30;
 const DAY_MS = 86_400_000;
 const TICKET_STATUSES: readonly TicketStatus[] = ['on-hold', 'open', 'completed', 'cancelled'];
+const VISIT_STATUSES: readonly VisitStatus[] = ['open', 'finalized', 'en-route', 'arrived', 'started', 'cant-arrive', 'cant-enter', 'closed-incomplete', 'completed', 'cancelled'];
+
+/** Upper bounds (minutes, excluded) of the histogram buckets of times to match and to resolve; the last bucket is open. */
+export const DURATION_BUCKETS = [15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 10080] as const;
 
 const Day = z
   .string()
@@ -36,16 +60,99 @@ function checkRange(range: { from?: string | undefined; to?: string | undefined 
   else if (daysIn(range.from, range.to) > MAX_REPORT_DAYS) ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_REPORT_DAYS} days from 'from'` });
 }
 
-const RangeQuery = z.object({ from: Day.optional(), to: Day.optional() }).superRefine(checkRange);
+const AsOf = z.iso
+  .datetime({ offset: true })
+  .describe('Answer as the read model was at this past moment (an audit): rebuilt from the events recorded up to then, then cached; 503 with Retry-After while it is being built');
+const RangeQuery = z.object({ from: Day.optional(), to: Day.optional(), asOf: AsOf.optional() }).superRefine(checkRange);
 const Range = z.object({ from: Day, to: Day }).superRefine(checkRange);
+// The events' recorded times come from the wall clock, whatever clock the API runs on.
+const PastMoment = z.object({ asOf: z.string().refine((v) => Date.parse(v) <= Date.now(), 'must be a past moment') });
 
 type Counters = ReportCounters;
+
+/** Where a report reads: the live read model, or a snapshot of it as of a past moment. */
+interface ReportSource {
+  collection<T extends Document>(logical: string): Promise<Collection<T>>;
+  snapshot: { at: string; position: number } | null;
+}
+
+const snapshots = new WeakMap<ApiServices, AsOfSnapshots>();
+
+/** The API's as-of snapshots of the reports read model (one set per running API). */
+export function reportSnapshots(services: ApiServices): AsOfSnapshots {
+  let found = snapshots.get(services);
+  if (!found) {
+    found = new AsOfSnapshots(services.events, services.documents, reportsProjection, { logger: services.logger });
+    snapshots.set(services, found);
+  }
+  return found;
+}
+
+/**
+ * Runs a report on the live read model, or (with `asOf`) on the snapshot as of that moment; a
+ * snapshot not ready yet, or another being built, is a 503 with Retry-After.
+ */
+async function reportFrom(services: ApiServices, asOf: string | undefined, report: (source: ReportSource) => Promise<RouteResult>): Promise<RouteResult> {
+  if (asOf === undefined) return report({ collection: (logical) => services.readModels.collection(logical), snapshot: null });
+  PastMoment.parse({ asOf });
+  try {
+    return await reportSnapshots(services).read(new Date(asOf), (snapshot: Snapshot) =>
+      report({ collection: async (logical) => snapshot.collection(logical), snapshot: { at: snapshot.at, position: snapshot.position } }),
+    );
+  } catch (error) {
+    if (!(error instanceof SnapshotBusy) && !(error instanceof SnapshotPending)) throw error;
+    const detail = error instanceof SnapshotBusy ? 'Another past moment is being rebuilt; try again shortly.' : 'The reports as of that moment are being rebuilt; try again shortly.';
+    return {
+      status: 503,
+      body: toProblem(new HttpProblem(503, 'Snapshot not ready', detail)),
+      contentType: 'application/problem+json',
+      headers: { 'Retry-After': String(error.retryAfterSeconds) },
+    };
+  }
+}
+
+const SnapshotSchema = z
+  .strictObject({
+    at: z.iso.datetime({ offset: true }).describe('The moment asked for'),
+    position: z.number().int().min(0).describe('The last event included'),
+  })
+  .nullable()
+  .describe('null: the live read model; otherwise the past moment the report shows');
 
 // ---- answers ------------------------------------------------------------------------------
 
 const Count = z.number().int().min(0);
 const countsByPriority = Object.fromEntries(PRIORITIES.map((p) => [p, Count])) as Record<Priority, typeof Count>;
 const countsByStatus = Object.fromEntries(TICKET_STATUSES.map((s) => [s, Count])) as Record<TicketStatus, typeof Count>;
+const countsByVisitStatus = Object.fromEntries(VISIT_STATUSES.map((s) => [s, Count])) as Record<VisitStatus, typeof Count>;
+
+const Minutes = z.number().min(0).nullable();
+export const PercentilesSchema = z.strictObject({
+  count: Count,
+  p50: Minutes.describe('Median, in minutes (nearest rank); null without values'),
+  p90: Minutes.describe('90th percentile, in minutes (nearest rank)'),
+  max: Minutes,
+});
+
+/** Arrivals and overruns, of the whole system or of an expert. */
+const PunctualityShape = {
+  arrivals: Count.describe('Experts arriving at visits'),
+  onTimeArrivals: Count.describe(`Arrivals at most ${ON_TIME_GRACE_MINUTES} minutes after the booked start`),
+  onTimeRate: z.number().nullable().describe('On-time arrivals / arrivals (0 to 1)'),
+  overruns: Count.describe('Visits finished (completed or closed incomplete) after the end first booked'),
+  overrunRate: z.number().nullable().describe('Overruns / visits finished (0 to 1)'),
+  averageOverrunMinutes: z.number().nullable().describe('How long past the booked end an overrun ended, on average (one decimal)'),
+};
+
+export const HistogramSchema = z
+  .array(
+    z.strictObject({
+      fromMinutes: Count.describe('Included'),
+      toMinutes: Count.nullable().describe('Excluded; null for the last, open bucket'),
+      tickets: Count,
+    }),
+  )
+  .describe(`Buckets bounded at ${DURATION_BUCKETS.join(', ')} minutes`);
 
 export const RatingDistributionSchema = z
   .strictObject({ '1': Count, '2': Count, '3': Count, '4': Count, '5': Count })
@@ -73,22 +180,36 @@ export const ReportFiguresSchema = z.strictObject({
   firstTimeFixRate: z.number().nullable().describe('Visits completed / visits finished, completed or closed incomplete (0 to 1)'),
   averageRating: z.number().nullable().describe('Average survey rating, 1 to 5 (two decimals)'),
   ratingDistribution: RatingDistributionSchema,
+  timeToMatchMinutes: PercentilesSchema.describe('Times to match of the tickets matched'),
+  resolutionMinutes: PercentilesSchema.describe('Times to resolve of the tickets completed'),
+  ...PunctualityShape,
 });
 type ReportFigures = z.infer<typeof ReportFiguresSchema>;
 
 export const TicketReportSchema = z.strictObject({
   from: z.iso.date().describe('First UTC day reported'),
   to: z.iso.date().describe('Last UTC day reported (included)'),
-  asOf: z.iso.datetime({ offset: true }).describe('When the report was made'),
+  asOf: z.iso.datetime({ offset: true }).describe('When the report was made, or the past moment it shows'),
+  snapshot: SnapshotSchema,
   totals: ReportFiguresSchema.describe('The whole range'),
   days: z.array(ReportFiguresSchema.extend({ day: z.iso.date() })).describe('One entry per UTC day from `from` to `to`, days without activity as zeros'),
+  distributions: z
+    .strictObject({ timeToMatch: HistogramSchema, resolution: HistogramSchema })
+    .describe('Times to match and to resolve over the range, as histograms'),
+  openWork: z
+    .strictObject({
+      tickets: z.strictObject(countsByStatus),
+      visits: z.strictObject(countsByVisitStatus),
+    })
+    .describe('Tickets and visits by status, whatever the range: now, or at the as-of moment'),
   current: z
     .strictObject({
       ticketsByStatus: z.strictObject(countsByStatus),
       escalated: Count.describe('Tickets escalated now'),
       flagged: Count.describe('Tickets with an open flag now'),
     })
-    .describe('The tickets now, whatever the range'),
+    .nullable()
+    .describe('The tickets now, whatever the range (null in an as-of report: see openWork)'),
 });
 type TicketReport = z.infer<typeof TicketReportSchema>;
 
@@ -111,12 +232,84 @@ export const ExpertLeaderboardSchema = z.strictObject({
 });
 type ExpertLeaderboard = z.infer<typeof ExpertLeaderboardSchema>;
 
+const PerformanceShape = {
+  visitsCompleted: Count,
+  visitsIncomplete: Count.describe('Visits closed incomplete'),
+  firstTimeFixRate: z.number().nullable().describe('Visits completed / visits finished (0 to 1)'),
+  ...PunctualityShape,
+  surveys: Count.describe('Surveys of the tickets worked on, on the day they were answered'),
+  averageRating: z.number().nullable().describe('1 to 5 (two decimals); null without surveys'),
+  ratingDistribution: RatingDistributionSchema,
+};
+export const ExpertPerformanceSchema = z.strictObject({
+  from: z.iso.date(),
+  to: z.iso.date(),
+  asOf: z.iso.datetime({ offset: true }).describe('When the report was made, or the past moment it shows'),
+  snapshot: SnapshotSchema,
+  onTimeGraceMinutes: Count.describe('An arrival counts as on time up to this many minutes after the booked start'),
+  experts: z
+    .array(
+      z.strictObject({
+        expertId: z.string(),
+        name: z.string().nullable().describe('null when the expert profile is not in the experts read model'),
+        active: z.boolean().nullable(),
+        areas: z.array(z.string()).describe('Their service area as it is now: named areas, or a radius around their home'),
+        skills: z.array(z.string()).describe('Their skills as they are now'),
+        ...PerformanceShape,
+      }),
+    )
+    .describe('Experts with figures in the range, most visits completed first'),
+  byArea: z.array(z.strictObject({ area: z.string(), experts: Count, ...PerformanceShape })).describe("The experts' figures summed per service area (an expert serving several named areas counts in each)"),
+  bySkill: z.array(z.strictObject({ skill: z.string(), experts: Count, ...PerformanceShape })).describe("The experts' figures summed per skill (an expert counts in each of their skills)"),
+});
+type ExpertPerformance = z.infer<typeof ExpertPerformanceSchema>;
+
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const average = (sum: number, n: number, digits = 1) => (n > 0 ? round(sum / n, digits) : null);
 const rate = (part: number, whole: number) => (whole > 0 ? round(part / whole, 4) : null);
 
 function distribution(counts: Counters['ratingCounts']): ReportFigures['ratingDistribution'] {
   return Object.fromEntries(RATINGS.map((r) => [String(r), count(counts?.[`r${r}`])])) as ReportFigures['ratingDistribution'];
+}
+
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function percentiles(values: readonly number[] | undefined): z.infer<typeof PercentilesSchema> {
+  const sorted = [...(values ?? [])].sort((a, b) => a - b);
+  return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), max: sorted.length > 0 ? sorted[sorted.length - 1]! : null };
+}
+
+function histogram(values: readonly number[]): z.infer<typeof HistogramSchema> {
+  const bounds = [0, ...DURATION_BUCKETS];
+  return bounds.map((from, i) => {
+    const to = i + 1 < bounds.length ? bounds[i + 1]! : null;
+    return { fromMinutes: from, toMinutes: to, tickets: values.filter((v) => v >= from && (to === null || v < to)).length };
+  });
+}
+
+interface PunctualityCounters {
+  visitsCompleted?: number;
+  visitsIncomplete?: number;
+  arrivals?: number;
+  onTimeArrivals?: number;
+  overruns?: number;
+  overrunMinutesSum?: number;
+}
+
+function punctuality(c: PunctualityCounters) {
+  const finished = count(c.visitsCompleted) + count(c.visitsIncomplete);
+  return {
+    arrivals: count(c.arrivals),
+    onTimeArrivals: count(c.onTimeArrivals),
+    onTimeRate: rate(count(c.onTimeArrivals), count(c.arrivals)),
+    overruns: count(c.overruns),
+    overrunRate: rate(count(c.overruns), finished),
+    averageOverrunMinutes: average(count(c.overrunMinutesSum), count(c.overruns)),
+  };
 }
 
 /** Counters of one day (or a sum of days) with the figures managers read. */
@@ -142,6 +335,9 @@ function figures(c: Counters): ReportFigures {
     firstTimeFixRate: rate(visitsCompleted, visitsCompleted + visitsIncomplete),
     averageRating: average(count(c.ratingSum), count(c.surveys), 2),
     ratingDistribution: distribution(c.ratingCounts),
+    timeToMatchMinutes: percentiles(c.matchMinutes),
+    resolutionMinutes: percentiles(c.resolutionMinutes),
+    ...punctuality(c),
   };
 }
 
@@ -160,14 +356,82 @@ const SUMMED: readonly (keyof Counters)[] = [
   'followUps',
   'surveys',
   'ratingSum',
+  'arrivals',
+  'onTimeArrivals',
+  'overruns',
+  'overrunMinutesSum',
 ];
 
 function sum(docs: readonly Counters[]): Counters {
   const total: Record<string, unknown> = {};
   for (const field of SUMMED) total[field] = docs.reduce((s, d) => s + count(d[field] as number | undefined), 0);
+  total.matchMinutes = docs.flatMap((d) => d.matchMinutes ?? []);
+  total.resolutionMinutes = docs.flatMap((d) => d.resolutionMinutes ?? []);
   total.openedByPriority = Object.fromEntries(PRIORITIES.map((p) => [p, docs.reduce((s, d) => s + count(d.openedByPriority?.[p]), 0)]));
   total.ratingCounts = Object.fromEntries(RATINGS.map((r) => [`r${r}`, docs.reduce((s, d) => s + count(d.ratingCounts?.[`r${r}`]), 0)]));
   return total as Counters;
+}
+
+/** The tickets read model now: by status, escalated and flagged. */
+async function ticketsNow(services: ApiServices): Promise<NonNullable<TicketReport['current']>> {
+  const grouped = await (await services.readModels.collection<TicketDoc>(TICKETS)).aggregate<{ _id: TicketStatus; tickets: number; escalated: number; flagged: number }>([
+    {
+      $group: {
+        _id: '$status',
+        tickets: { $sum: 1 },
+        escalated: { $sum: { $cond: [{ $eq: ['$escalated', true] }, 1, 0] } },
+        flagged: { $sum: { $cond: [{ $eq: ['$flagged', true] }, 1, 0] } },
+      },
+    },
+  ]);
+  return {
+    ticketsByStatus: Object.fromEntries(TICKET_STATUSES.map((s) => [s, grouped.find((g) => g._id === s)?.tickets ?? 0])) as Record<TicketStatus, number>,
+    escalated: grouped.reduce((s, g) => s + g.escalated, 0),
+    flagged: grouped.reduce((s, g) => s + g.flagged, 0),
+  };
+}
+
+interface ExpertDayCounters extends PunctualityCounters {
+  surveys?: number;
+  ratingSum?: number;
+  ratingCounts?: ReportExpertDayDoc['ratingCounts'];
+}
+const EXPERT_DAY_SUMMED = ['visitsCompleted', 'visitsIncomplete', 'arrivals', 'onTimeArrivals', 'overruns', 'overrunMinutesSum', 'surveys', 'ratingSum'] as const;
+
+function sumExpertDays(docs: readonly ExpertDayCounters[]): ExpertDayCounters {
+  const total: ExpertDayCounters = { ratingCounts: {} };
+  for (const field of EXPERT_DAY_SUMMED) total[field] = docs.reduce((s, d) => s + count(d[field]), 0);
+  for (const r of RATINGS) total.ratingCounts![`r${r}`] = docs.reduce((s, d) => s + count(d.ratingCounts?.[`r${r}`]), 0);
+  return total;
+}
+
+function performance(c: ExpertDayCounters) {
+  const visitsCompleted = count(c.visitsCompleted);
+  const visitsIncomplete = count(c.visitsIncomplete);
+  return {
+    visitsCompleted,
+    visitsIncomplete,
+    firstTimeFixRate: rate(visitsCompleted, visitsCompleted + visitsIncomplete),
+    ...punctuality(c),
+    surveys: count(c.surveys),
+    averageRating: average(count(c.ratingSum), count(c.surveys), 2),
+    ratingDistribution: distribution(c.ratingCounts),
+  };
+}
+
+/** How a service area reads in a report. */
+function areasOf(area: ServiceArea | undefined): string[] {
+  if (!area) return [];
+  return area.kind === 'areas' ? [...area.areas] : [`Within ${area.radiusKm} km of home`];
+}
+
+/** Sums the experts' counters per group (an expert may be in several), biggest group first. */
+function grouped(experts: readonly { keys: readonly string[]; counters: ExpertDayCounters }[]) {
+  const groups = new Map<string, ExpertDayCounters[]>();
+  for (const e of experts) for (const key of e.keys) groups.set(key, [...(groups.get(key) ?? []), e.counters]);
+  return [...groups.entries()]
+    .map(([key, members]) => ({ key, experts: members.length, ...performance(sumExpertDays(members)) }))
+    .sort((a, b) => b.visitsCompleted - a.visitsCompleted || b.experts - a.experts || a.key.localeCompare(b.key));
 }
 
 function expertFigures(doc: ReportExpertDoc) {
@@ -194,44 +458,37 @@ export const reportRoutes: RouteTable<ApiServices> = [
     success: 200,
     operationId: 'getTicketReport',
     response: TicketReportSchema,
+    responses: { 200: 'The report', 503: 'As of a past moment: the snapshot is being built (Retry-After)' },
     async handler({ query }, services: ApiServices) {
       const now = services.clock();
-      const to = query.to ?? now.toISOString().slice(0, 10);
+      const to = query.to ?? (query.asOf ?? now.toISOString()).slice(0, 10);
       const from = query.from ?? addDays(to, -(DEFAULT_REPORT_DAYS - 1));
       Range.parse({ from, to });
-
-      const stored = await (await services.readModels.collection<ReportDayDoc>(REPORT_DAYS)).find({ _id: { $gte: from, $lte: to } }, { sort: { _id: 1 } });
-      const byDay = new Map(stored.map((d) => [d._id, d]));
-      const days = Array.from({ length: daysIn(from, to) }, (_, i) => {
-        const day = addDays(from, i);
-        return { day, ...figures(byDay.get(day) ?? {}) };
-      });
-
-      const grouped = await (await services.readModels.collection<TicketDoc>(TICKETS)).aggregate<{ _id: TicketStatus; tickets: number; escalated: number; flagged: number }>([
-        {
-          $group: {
-            _id: '$status',
-            tickets: { $sum: 1 },
-            escalated: { $sum: { $cond: [{ $eq: ['$escalated', true] }, 1, 0] } },
-            flagged: { $sum: { $cond: [{ $eq: ['$flagged', true] }, 1, 0] } },
+      return reportFrom(services, query.asOf, async (source) => {
+        const stored = await (await source.collection<ReportDayDoc>(REPORT_DAYS)).find({ _id: { $gte: from, $lte: to } }, { sort: { _id: 1 } });
+        const byDay = new Map(stored.map((d) => [d._id, d]));
+        const days = Array.from({ length: daysIn(from, to) }, (_, i) => {
+          const day = addDays(from, i);
+          return { day, ...figures(byDay.get(day) ?? {}) };
+        });
+        const total = sum(stored);
+        const work = await (await source.collection<ReportOpenWorkDoc>(REPORT_OPEN_WORK)).findOne({ _id: OPEN_WORK_ID });
+        const body: TicketReport = {
+          from,
+          to,
+          asOf: source.snapshot?.at ?? now.toISOString(),
+          snapshot: source.snapshot,
+          totals: figures(total),
+          days,
+          distributions: { timeToMatch: histogram(total.matchMinutes ?? []), resolution: histogram(total.resolutionMinutes ?? []) },
+          openWork: {
+            tickets: Object.fromEntries(TICKET_STATUSES.map((st) => [st, count(work?.tickets?.[st])])) as Record<TicketStatus, number>,
+            visits: Object.fromEntries(VISIT_STATUSES.map((st) => [st, count(work?.visits?.[st])])) as Record<VisitStatus, number>,
           },
-        },
-      ]);
-      const byStatus = Object.fromEntries(TICKET_STATUSES.map((s) => [s, grouped.find((g) => g._id === s)?.tickets ?? 0])) as Record<TicketStatus, number>;
-
-      const body: TicketReport = {
-        from,
-        to,
-        asOf: now.toISOString(),
-        totals: figures(sum(stored)),
-        days,
-        current: {
-          ticketsByStatus: byStatus,
-          escalated: grouped.reduce((s, g) => s + g.escalated, 0),
-          flagged: grouped.reduce((s, g) => s + g.flagged, 0),
-        },
-      };
-      return { status: 200, body };
+          current: source.snapshot ? null : await ticketsNow(services),
+        };
+        return { status: 200, body };
+      });
     },
   }),
   route({
@@ -274,6 +531,58 @@ export const reportRoutes: RouteTable<ApiServices> = [
         total: await reports.count({}),
       };
       return { status: 200, body };
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/reports/expert-performance',
+    summary: "Experts' performance over a range of UTC days — visits, first-time fix, arrivals on time, overruns, survey ratings — per expert, per service area and per skill; optionally as of a past moment (staff)",
+    tag: 'Reports',
+    roles: STAFF,
+    query: RangeQuery,
+    success: 200,
+    operationId: 'getExpertPerformance',
+    response: ExpertPerformanceSchema,
+    responses: { 200: 'The figures', 503: 'As of a past moment: the snapshot is being built (Retry-After)' },
+    async handler({ query }, services: ApiServices) {
+      const now = services.clock();
+      const to = query.to ?? (query.asOf ?? now.toISOString()).slice(0, 10);
+      const from = query.from ?? addDays(to, -(DEFAULT_REPORT_DAYS - 1));
+      Range.parse({ from, to });
+      return reportFrom(services, query.asOf, async (source) => {
+        const days = await (await source.collection<ReportExpertDayDoc>(REPORT_EXPERT_DAYS)).find({ day: { $gte: from, $lte: to } });
+        const byExpert = new Map<string, ReportExpertDayDoc[]>();
+        for (const d of days) byExpert.set(d.expertId, [...(byExpert.get(d.expertId) ?? []), d]);
+        const ids = [...byExpert.keys()];
+        // Names, areas and skills as they are now: an audit is about the figures.
+        const profiles = ids.length === 0 ? [] : await (await services.readModels.collection<ExpertDoc>(EXPERTS)).find({ _id: { $in: ids } });
+        const profileOf = new Map(profiles.map((p) => [p._id, p]));
+        const experts = ids.map((expertId) => {
+          const profile = profileOf.get(expertId);
+          const counters = sumExpertDays(byExpert.get(expertId)!);
+          return { expertId, profile, counters };
+        });
+        const body: ExpertPerformance = {
+          from,
+          to,
+          asOf: source.snapshot?.at ?? now.toISOString(),
+          snapshot: source.snapshot,
+          onTimeGraceMinutes: ON_TIME_GRACE_MINUTES,
+          experts: experts
+            .map(({ expertId, profile, counters }) => ({
+              expertId,
+              name: profile?.name ?? null,
+              active: profile?.active ?? null,
+              areas: areasOf(profile?.serviceArea),
+              skills: [...(profile?.skills ?? [])].sort(),
+              ...performance(counters),
+            }))
+            .sort((a, b) => b.visitsCompleted - a.visitsCompleted || a.expertId.localeCompare(b.expertId)),
+          byArea: grouped(experts.map((e) => ({ keys: areasOf(e.profile?.serviceArea), counters: e.counters }))).map(({ key, ...rest }) => ({ area: key, ...rest })),
+          bySkill: grouped(experts.map((e) => ({ keys: e.profile?.skills ?? [], counters: e.counters }))).map(({ key, ...rest }) => ({ skill: key, ...rest })),
+        };
+        return { status: 200, body };
+      });
     },
   }),
 ];

@@ -1,6 +1,6 @@
 import { Document } from '../../document-store/port';
-import { Priority, TicketEvent } from '../../domain/ticket/ticket';
-import { VisitEvent } from '../../domain/visit/visit';
+import { Priority, TicketEvent, TicketStatus } from '../../domain/ticket/ticket';
+import { VisitEvent, VisitStatus } from '../../domain/visit/visit';
 import { Projection } from '../projection';
 
 /**
@@ -9,7 +9,11 @@ import { Projection } from '../projection';
  * Every figure is counted on the day the fact happened (the time in the event's data, never the
  * clock): a ticket opened on Monday and matched on Tuesday counts as opened on Monday and as
  * matched, with its time to match, on Tuesday. Durations are whole minutes (rounded) and are
- * stored as a sum and a count, so any range of days adds up to an exact average.
+ * stored as a sum and a count, so any range of days adds up to an exact average, and as the list
+ * of each day's values, so a range has exact percentiles and histograms too.
+ *
+ * v2: time-to-match and resolution lists, arrivals (on time or late) and overruns per day and per
+ * expert and day, and the open work (tickets and visits by status) as it stands.
  */
 export interface ReportDayDoc extends Document, ReportCounters {
   /** 'YYYY-MM-DD' (UTC), also the `_id`. */
@@ -24,12 +28,15 @@ export interface ReportCounters {
   matched?: number;
   matchMinutesSum?: number;
   matchMinutesCount?: number;
+  /** Every time to match of the day, in minutes (the order the matches happened in). */
+  matchMinutes?: number[];
   /** Tickets escalated (no match in time) for the first time that day. */
   escalated?: number;
   /** Tickets completed that day, and opened → completed minutes. */
   completed?: number;
   resolutionMinutesSum?: number;
   resolutionMinutesCount?: number;
+  resolutionMinutes?: number[];
   cancelled?: number;
   visitsCompleted?: number;
   /** Visits closed incomplete (needs parts / more time): the first-time-fix signal. */
@@ -40,6 +47,12 @@ export interface ReportCounters {
   ratingSum?: number;
   /** Surveys per rating: `r1` … `r5`. */
   ratingCounts?: Partial<Record<RatingKey, number>>;
+  /** Experts arriving at a visit, and those of them at most ON_TIME_GRACE_MINUTES after its start. */
+  arrivals?: number;
+  onTimeArrivals?: number;
+  /** Visits finished (completed or closed incomplete) after the end first booked, and by how much. */
+  overruns?: number;
+  overrunMinutesSum?: number;
 }
 
 /** Per expert: visits done and the surveys of the tickets they worked on (did a visit of). */
@@ -50,6 +63,38 @@ export interface ReportExpertDoc extends Document {
   surveys?: number;
   ratingSum?: number;
   ratingCounts?: Partial<Record<RatingKey, number>>;
+}
+
+/** One expert's figures of one UTC day (`_id`: `<day>|<expertId>`). */
+export interface ReportExpertDayDoc extends Document {
+  day: string;
+  expertId: string;
+  visitsCompleted?: number;
+  visitsIncomplete?: number;
+  arrivals?: number;
+  onTimeArrivals?: number;
+  overruns?: number;
+  overrunMinutesSum?: number;
+  surveys?: number;
+  ratingSum?: number;
+  ratingCounts?: Partial<Record<RatingKey, number>>;
+}
+
+/** The open work as it stands (one document, `_id` OPEN_WORK_ID): tickets and visits by status. */
+export interface ReportOpenWorkDoc extends Document {
+  tickets?: Partial<Record<TicketStatus, number>>;
+  visits?: Partial<Record<VisitStatus, number>>;
+}
+
+/** Internal: a visit's status and booked time, for open work, arrivals and overruns. */
+export interface ReportVisitDoc extends Document {
+  visitId: string;
+  status: VisitStatus | null;
+  start: string | null;
+  /** The end first booked when it was finalized (extensions do not move it): overruns count from it. */
+  bookedEnd: string | null;
+  /** Experts on the way, as the Visit keeps them (a replacement goes back to finalized once none is). */
+  enRoute: string[];
 }
 
 /**
@@ -68,6 +113,7 @@ export interface ReportTicketDoc extends Document {
   escalatedBy: string | null;
   completedAt: string | null;
   cancelledAt: string | null;
+  status: TicketStatus | null;
   /** Experts who completed or closed incomplete one of its visits, sorted. */
   experts: string[];
   survey: { eventId: string; rating: number; recordedAt: string; experts: string[] } | null;
@@ -79,9 +125,38 @@ export const RATINGS = [1, 2, 3, 4, 5] as const;
 export const REPORT_DAYS = 'report_days';
 export const REPORT_EXPERTS = 'report_experts';
 export const REPORT_TICKETS = 'report_tickets';
+export const REPORT_EXPERT_DAYS = 'report_expert_days';
+export const REPORT_VISITS = 'report_visits';
+export const REPORT_OPEN_WORK = 'report_open_work';
+export const OPEN_WORK_ID = 'now';
 
-const TICKET_EVENTS: readonly TicketEvent['type'][] = ['TicketOpened', 'TicketEscalated', 'TicketFollowUpVisitAdded', 'TicketCompleted', 'TicketCancelled', 'TicketSurveyRecorded'];
-const VISIT_EVENTS: readonly VisitEvent['type'][] = ['VisitFinalized', 'VisitCompleted', 'VisitClosedIncomplete'];
+/** An arrival counts as on time up to this many minutes after the visit's booked start. */
+export const ON_TIME_GRACE_MINUTES = 15;
+
+const TICKET_EVENTS: readonly TicketEvent['type'][] = [
+  'TicketOpened',
+  'TicketEscalated',
+  'TicketFollowUpVisitAdded',
+  'TicketCompleted',
+  'TicketCancelled',
+  'TicketSurveyRecorded',
+];
+
+/** The status a visit event leaves the visit in (as the tickets read model follows it). */
+const VISIT_STATUS: Partial<Record<VisitEvent['type'], VisitStatus>> = {
+  VisitPlanned: 'open',
+  VisitFinalized: 'finalized',
+  VisitEnRoute: 'en-route',
+  VisitArrived: 'arrived',
+  VisitStarted: 'started',
+  VisitCantArrive: 'cant-arrive',
+  VisitCantEnter: 'cant-enter',
+  VisitRescheduled: 'open',
+  VisitClosedIncomplete: 'closed-incomplete',
+  VisitCompleted: 'completed',
+  VisitCancelled: 'cancelled',
+};
+const VISIT_EVENTS: readonly VisitEvent['type'][] = [...(Object.keys(VISIT_STATUS) as VisitEvent['type'][]), 'VisitExpertReplaced'];
 
 /** The UTC day of an ISO instant. */
 export function dayOf(iso: string): string {
@@ -112,6 +187,7 @@ function blankTicket(ticketId: string): ReportTicketDoc {
     escalatedBy: null,
     completedAt: null,
     cancelledAt: null,
+    status: null,
     experts: [],
     survey: null,
   };
@@ -124,80 +200,192 @@ function ticketOf(stored: ReportTicketDoc | null, ticketId: string): ReportTicke
   return { ...blankTicket(ticketId), ...rest } as ReportTicketDoc;
 }
 
+function blankVisit(visitId: string): ReportVisitDoc {
+  return { _id: visitId, visitId, status: null, start: null, bookedEnd: null, enRoute: [] };
+}
+
+function visitOf(stored: ReportVisitDoc | null, visitId: string): ReportVisitDoc {
+  if (!stored) return blankVisit(visitId);
+  const { _position: _p, ...rest } = stored;
+  return { ...blankVisit(visitId), ...rest } as ReportVisitDoc;
+}
+
+/** The open-work increments of a move from one status to another (nothing when it stays). */
+function move(kind: 'tickets' | 'visits', from: string | null, to: string | null): Record<string, number> {
+  if (from === to) return {};
+  return { ...(from ? { [`${kind}.${from}`]: -1 } : {}), ...(to ? { [`${kind}.${to}`]: 1 } : {}) };
+}
+
+/** The visit's status after `e`, as the Visit decides it (a replacement ends a can't-arrive). */
+function nextVisit(visit: ReportVisitDoc, e: VisitEvent): ReportVisitDoc {
+  const next = { ...visit, status: VISIT_STATUS[e.type] ?? visit.status };
+  switch (e.type) {
+    case 'VisitFinalized':
+      return { ...next, start: e.data.start, bookedEnd: e.data.end, enRoute: [] };
+    case 'VisitEnRoute':
+      return { ...next, enRoute: sortedUnique([...visit.enRoute, e.data.expertId]) };
+    case 'VisitRescheduled':
+      return { ...next, start: null, bookedEnd: null, enRoute: [] };
+    case 'VisitExpertReplaced': {
+      const enRoute = visit.enRoute.filter((x) => x !== e.data.outExpertId);
+      const back = visit.status === 'cant-arrive' || (visit.status === 'en-route' && enRoute.length === 0);
+      return { ...next, status: back ? 'finalized' : visit.status, enRoute };
+    }
+    default:
+      return next;
+  }
+}
+
 function sortedUnique(ids: readonly string[]): string[] {
   return [...new Set(ids)].sort();
 }
 
+interface Writers {
+  bump(day: string, inc: Record<string, number>, push?: Record<string, number>): Promise<unknown>;
+  bumpExperts(experts: readonly string[], inc: Record<string, number>): Promise<void>;
+  bumpExpertDays(day: string, experts: readonly string[], inc: Record<string, number>): Promise<void>;
+  load(): Promise<ReportTicketDoc>;
+  save(doc: ReportTicketDoc): Promise<unknown>;
+  eventId: string;
+}
+
+/** The figures a visit event adds: the ticket's first match, arrivals, visits finished and overruns. */
+async function visitFigures(e: VisitEvent, visit: ReportVisitDoc, w: Writers): Promise<void> {
+  switch (e.type) {
+    case 'VisitFinalized': {
+      const ticket = await w.load();
+      if (ticket.firstMatchedAt !== null && ticket.matchedBy !== w.eventId) return;
+      const minutes = minutesBetween(ticket.openedAt, e.data.finalizedAt);
+      await w.bump(
+        dayOf(e.data.finalizedAt),
+        { matched: 1, ...(minutes === null ? {} : { matchMinutesSum: minutes, matchMinutesCount: 1 }) },
+        minutes === null ? {} : { matchMinutes: minutes },
+      );
+      await w.save({ ...ticket, firstMatchedAt: e.data.finalizedAt, matchedBy: w.eventId });
+      return;
+    }
+    case 'VisitArrived': {
+      // An arrival at a visit with no booked start (not expected) counts as late.
+      const onTime = visit.start !== null && Date.parse(e.data.arrivedAt) <= Date.parse(visit.start) + ON_TIME_GRACE_MINUTES * 60_000;
+      const inc = { arrivals: 1, onTimeArrivals: onTime ? 1 : 0 };
+      await w.bump(dayOf(e.data.arrivedAt), inc);
+      await w.bumpExpertDays(dayOf(e.data.arrivedAt), [e.data.expertId], inc);
+      return;
+    }
+    case 'VisitCompleted':
+    case 'VisitClosedIncomplete': {
+      const field = e.type === 'VisitCompleted' ? 'visitsCompleted' : 'visitsIncomplete';
+      const at = e.type === 'VisitCompleted' ? e.data.completedAt : e.data.closedAt;
+      const over = visit.bookedEnd !== null && Date.parse(at) > Date.parse(visit.bookedEnd) ? minutesBetween(visit.bookedEnd, at) : null;
+      const inc = { [field]: 1, ...(over === null ? {} : { overruns: 1, overrunMinutesSum: over }) };
+      await w.bump(dayOf(at), inc);
+      await w.bumpExperts(e.data.experts, { [field]: 1 });
+      await w.bumpExpertDays(dayOf(at), e.data.experts, inc);
+      const ticket = await w.load();
+      await w.save({ ...ticket, experts: sortedUnique([...ticket.experts, ...e.data.experts]) });
+      return;
+    }
+    default:
+      return;
+  }
+}
+
 export const reportsProjection: Projection = {
   name: 'reports',
-  version: 1,
+  version: 2,
   eventTypes: [...TICKET_EVENTS, ...VISIT_EVENTS],
   collections: {
     [REPORT_DAYS]: [],
     [REPORT_EXPERTS]: [{ keys: { visitsCompleted: -1 }, name: 'by_visits' }],
     [REPORT_TICKETS]: [],
+    [REPORT_EXPERT_DAYS]: [{ keys: { day: 1 }, name: 'by_day' }],
+    [REPORT_VISITS]: [],
+    [REPORT_OPEN_WORK]: [],
   },
   async handle(event, { collection }) {
     const days = collection<ReportDayDoc>(REPORT_DAYS);
     const expertsCol = collection<ReportExpertDoc>(REPORT_EXPERTS);
     const ticketsCol = collection<ReportTicketDoc>(REPORT_TICKETS);
+    const expertDays = collection<ReportExpertDayDoc>(REPORT_EXPERT_DAYS);
+    const visitsCol = collection<ReportVisitDoc>(REPORT_VISITS);
+    const openWork = collection<ReportOpenWorkDoc>(REPORT_OPEN_WORK);
     const e = event as unknown as TicketEvent | VisitEvent;
     const ticketId = e.data.ticketId;
-    // Counters first, the helper document last: if a non-atomic store stops in between, the
+    // Counters first, the helper documents last: if a non-atomic store stops in between, the
     // helper still says "not yet", so applying the event again counts it (the counters' own
-    // `_position` guard skips what already landed).
-    const bump = (day: string, inc: Record<string, number>) => days.updateOne({ _id: day }, { $setOnInsert: { day }, $inc: inc }, { upsert: true });
+    // `_position` guard skips what already landed). That guard also means an event writes each
+    // counter document at most once: its increments are gathered into one update.
+    const bump = (day: string, inc: Record<string, number>, push: Record<string, number> = {}) =>
+      days.updateOne({ _id: day }, { $setOnInsert: { day }, $inc: inc, ...(Object.keys(push).length > 0 ? { $push: push } : {}) }, { upsert: true });
     const bumpExperts = async (experts: readonly string[], inc: Record<string, number>) => {
       for (const expertId of sortedUnique(experts)) await expertsCol.updateOne({ _id: expertId }, { $setOnInsert: { expertId }, $inc: inc }, { upsert: true });
     };
+    const bumpExpertDays = async (day: string, experts: readonly string[], inc: Record<string, number>) => {
+      for (const expertId of sortedUnique(experts)) await expertDays.updateOne({ _id: `${day}|${expertId}` }, { $setOnInsert: { day, expertId }, $inc: inc }, { upsert: true });
+    };
+    const bumpOpenWork = async (inc: Record<string, number>) => {
+      if (Object.keys(inc).length > 0) await openWork.updateOne({ _id: OPEN_WORK_ID }, { $inc: inc }, { upsert: true });
+    };
     const load = async () => ticketOf(await ticketsCol.findOne({ _id: ticketId }), ticketId);
     const save = (doc: ReportTicketDoc) => ticketsCol.replaceOne({ _id: ticketId }, doc, { upsert: true });
+    /** Moves the ticket to `status` in the open work, and saves it with `changes`. */
+    const moveTicket = async (ticket: ReportTicketDoc, status: TicketStatus, changes: Partial<ReportTicketDoc> = {}) => {
+      await bumpOpenWork(move('tickets', ticket.status, status));
+      await save({ ...ticket, ...changes, status });
+    };
 
-    switch (e.type) {
+    if (e.type.startsWith('Visit')) {
+      const v = e as VisitEvent;
+      const visit = visitOf(await visitsCol.findOne({ _id: v.data.visitId }), v.data.visitId);
+      const next = nextVisit(visit, v);
+      await visitFigures(v, visit, { bump, bumpExperts, bumpExpertDays, load, save, eventId: event.id });
+      // The saga plans a ticket's visits once it is released to matching: from then on it is open.
+      // (Read from here rather than from TicketReleasedToMatching: one event type fewer to wait
+      // for, which keeps this read model as close behind the tickets as it was.)
+      const released = v.type === 'VisitPlanned' ? await load() : null;
+      const opens = released?.status === 'on-hold';
+      await bumpOpenWork({ ...move('visits', visit.status, next.status), ...(opens ? move('tickets', 'on-hold', 'open') : {}) });
+      if (opens) await save({ ...released!, status: 'open' });
+      await visitsCol.replaceOne({ _id: visit._id }, next, { upsert: true });
+      return;
+    }
+    const t = e as TicketEvent;
+    switch (t.type) {
       case 'TicketOpened': {
-        const { openedAt, priority } = e.data;
+        const { openedAt, priority } = t.data;
         await bump(dayOf(openedAt), { opened: 1, [`openedByPriority.${priority}`]: 1 });
-        await save({ ...(await load()), openedAt, priority });
-        return;
-      }
-      case 'VisitFinalized': {
         const ticket = await load();
-        if (ticket.firstMatchedAt !== null && ticket.matchedBy !== event.id) return;
-        const minutes = minutesBetween(ticket.openedAt, e.data.finalizedAt);
-        await bump(dayOf(e.data.finalizedAt), { matched: 1, ...(minutes === null ? {} : { matchMinutesSum: minutes, matchMinutesCount: 1 }) });
-        await save({ ...ticket, firstMatchedAt: e.data.finalizedAt, matchedBy: event.id });
+        // Opened on hold (payment, model to map…) until released to matching (its visits planned).
+        await moveTicket(ticket, ticket.status ?? 'on-hold', { openedAt, priority });
         return;
       }
       case 'TicketEscalated': {
         const ticket = await load();
         if (ticket.escalatedAt !== null && ticket.escalatedBy !== event.id) return;
-        await bump(dayOf(e.data.escalatedAt), { escalated: 1 });
-        await save({ ...ticket, escalatedAt: e.data.escalatedAt, escalatedBy: event.id });
+        await bump(dayOf(t.data.escalatedAt), { escalated: 1 });
+        await save({ ...ticket, escalatedAt: t.data.escalatedAt, escalatedBy: event.id });
         return;
       }
       case 'TicketFollowUpVisitAdded':
-        await bump(dayOf(e.data.addedAt), { followUps: 1 });
+        await bump(dayOf(t.data.addedAt), { followUps: 1 });
         return;
       case 'TicketCompleted': {
         const ticket = await load();
-        const minutes = minutesBetween(ticket.openedAt, e.data.completedAt);
-        await bump(dayOf(e.data.completedAt), { completed: 1, ...(minutes === null ? {} : { resolutionMinutesSum: minutes, resolutionMinutesCount: 1 }) });
-        await save({ ...ticket, completedAt: e.data.completedAt });
+        if (ticket.completedAt !== null) return;
+        const minutes = minutesBetween(ticket.openedAt, t.data.completedAt);
+        await bump(
+          dayOf(t.data.completedAt),
+          { completed: 1, ...(minutes === null ? {} : { resolutionMinutesSum: minutes, resolutionMinutesCount: 1 }) },
+          minutes === null ? {} : { resolutionMinutes: minutes },
+        );
+        await moveTicket(ticket, 'completed', { completedAt: t.data.completedAt });
         return;
       }
       case 'TicketCancelled': {
-        await bump(dayOf(e.data.cancelledAt), { cancelled: 1 });
-        await save({ ...(await load()), cancelledAt: e.data.cancelledAt });
-        return;
-      }
-      case 'VisitCompleted':
-      case 'VisitClosedIncomplete': {
-        const field = e.type === 'VisitCompleted' ? 'visitsCompleted' : 'visitsIncomplete';
-        const at = e.type === 'VisitCompleted' ? e.data.completedAt : e.data.closedAt;
-        await bump(dayOf(at), { [field]: 1 });
-        await bumpExperts(e.data.experts, { [field]: 1 });
         const ticket = await load();
-        await save({ ...ticket, experts: sortedUnique([...ticket.experts, ...e.data.experts]) });
+        if (ticket.cancelledAt !== null) return;
+        await bump(dayOf(t.data.cancelledAt), { cancelled: 1 });
+        await moveTicket(ticket, 'cancelled', { cancelledAt: t.data.cancelledAt });
         return;
       }
       case 'TicketSurveyRecorded': {
@@ -205,11 +393,12 @@ export const reportsProjection: Projection = {
         // One survey per ticket (the Ticket guards it); a second one would not be counted twice.
         if (ticket.survey !== null && ticket.survey.eventId !== event.id) return;
         const experts = ticket.survey?.experts ?? ticket.experts;
-        const { rating, recordedAt } = e.data;
+        const { rating, recordedAt } = t.data;
         const key = ratingKey(rating);
         const inc = { surveys: 1, ratingSum: rating, ...(key ? { [`ratingCounts.${key}`]: 1 } : {}) };
         await bump(dayOf(recordedAt), inc);
         await bumpExperts(experts, inc);
+        await bumpExpertDays(dayOf(recordedAt), experts, inc);
         await save({ ...ticket, survey: { eventId: event.id, rating, recordedAt, experts } });
         return;
       }

@@ -1492,6 +1492,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/expert-performance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Experts' performance over a range of UTC days — visits, first-time fix, arrivals on time, overruns, survey ratings — per expert, per service area and per skill; optionally as of a past moment (staff) */
+        get: operations["getExpertPerformance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/web-app/config": {
         parameters: {
             query?: never;
@@ -7819,6 +7836,7 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
+                asOf?: string;
             };
             header?: never;
             path?: never;
@@ -7826,7 +7844,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Success */
+            /** @description The report */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7845,9 +7863,19 @@ export interface operations {
                         to: string;
                         /**
                          * Format: date-time
-                         * @description When the report was made
+                         * @description When the report was made, or the past moment it shows
                          */
                         asOf: string;
+                        /** @description null: the live read model; otherwise the past moment the report shows */
+                        snapshot: {
+                            /**
+                             * Format: date-time
+                             * @description The moment asked for
+                             */
+                            at: string;
+                            /** @description The last event included */
+                            position: number;
+                        } | null;
                         /** @description The whole range */
                         totals: {
                             /** @description Tickets opened */
@@ -7892,6 +7920,36 @@ export interface operations {
                                 4: number;
                                 5: number;
                             };
+                            /** @description Times to match of the tickets matched */
+                            timeToMatchMinutes: {
+                                count: number;
+                                /** @description Median, in minutes (nearest rank); null without values */
+                                p50: number | null;
+                                /** @description 90th percentile, in minutes (nearest rank) */
+                                p90: number | null;
+                                max: number | null;
+                            };
+                            /** @description Times to resolve of the tickets completed */
+                            resolutionMinutes: {
+                                count: number;
+                                /** @description Median, in minutes (nearest rank); null without values */
+                                p50: number | null;
+                                /** @description 90th percentile, in minutes (nearest rank) */
+                                p90: number | null;
+                                max: number | null;
+                            };
+                            /** @description Experts arriving at visits */
+                            arrivals: number;
+                            /** @description Arrivals at most 15 minutes after the booked start */
+                            onTimeArrivals: number;
+                            /** @description On-time arrivals / arrivals (0 to 1) */
+                            onTimeRate: number | null;
+                            /** @description Visits finished (completed or closed incomplete) after the end first booked */
+                            overruns: number;
+                            /** @description Overruns / visits finished (0 to 1) */
+                            overrunRate: number | null;
+                            /** @description How long past the booked end an overrun ended, on average (one decimal) */
+                            averageOverrunMinutes: number | null;
                         };
                         /** @description One entry per UTC day from `from` to `to`, days without activity as zeros */
                         days: {
@@ -7937,10 +7995,80 @@ export interface operations {
                                 4: number;
                                 5: number;
                             };
+                            /** @description Times to match of the tickets matched */
+                            timeToMatchMinutes: {
+                                count: number;
+                                /** @description Median, in minutes (nearest rank); null without values */
+                                p50: number | null;
+                                /** @description 90th percentile, in minutes (nearest rank) */
+                                p90: number | null;
+                                max: number | null;
+                            };
+                            /** @description Times to resolve of the tickets completed */
+                            resolutionMinutes: {
+                                count: number;
+                                /** @description Median, in minutes (nearest rank); null without values */
+                                p50: number | null;
+                                /** @description 90th percentile, in minutes (nearest rank) */
+                                p90: number | null;
+                                max: number | null;
+                            };
+                            /** @description Experts arriving at visits */
+                            arrivals: number;
+                            /** @description Arrivals at most 15 minutes after the booked start */
+                            onTimeArrivals: number;
+                            /** @description On-time arrivals / arrivals (0 to 1) */
+                            onTimeRate: number | null;
+                            /** @description Visits finished (completed or closed incomplete) after the end first booked */
+                            overruns: number;
+                            /** @description Overruns / visits finished (0 to 1) */
+                            overrunRate: number | null;
+                            /** @description How long past the booked end an overrun ended, on average (one decimal) */
+                            averageOverrunMinutes: number | null;
                             /** Format: date */
                             day: string;
                         }[];
-                        /** @description The tickets now, whatever the range */
+                        /** @description Times to match and to resolve over the range, as histograms */
+                        distributions: {
+                            /** @description Buckets bounded at 15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 10080 minutes */
+                            timeToMatch: {
+                                /** @description Included */
+                                fromMinutes: number;
+                                /** @description Excluded; null for the last, open bucket */
+                                toMinutes: number | null;
+                                tickets: number;
+                            }[];
+                            /** @description Buckets bounded at 15, 30, 60, 120, 240, 480, 1440, 2880, 4320, 10080 minutes */
+                            resolution: {
+                                /** @description Included */
+                                fromMinutes: number;
+                                /** @description Excluded; null for the last, open bucket */
+                                toMinutes: number | null;
+                                tickets: number;
+                            }[];
+                        };
+                        /** @description Tickets and visits by status, whatever the range: now, or at the as-of moment */
+                        openWork: {
+                            tickets: {
+                                "on-hold": number;
+                                open: number;
+                                completed: number;
+                                cancelled: number;
+                            };
+                            visits: {
+                                open: number;
+                                finalized: number;
+                                "en-route": number;
+                                arrived: number;
+                                started: number;
+                                "cant-arrive": number;
+                                "cant-enter": number;
+                                "closed-incomplete": number;
+                                completed: number;
+                                cancelled: number;
+                            };
+                        };
+                        /** @description The tickets now, whatever the range (null in an as-of report: see openWork) */
                         current: {
                             ticketsByStatus: {
                                 "on-hold": number;
@@ -7952,8 +8080,17 @@ export interface operations {
                             escalated: number;
                             /** @description Tickets with an open flag now */
                             flagged: number;
-                        };
+                        } | null;
                     };
+                };
+            };
+            /** @description As of a past moment: the snapshot is being built (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Problem (RFC 9457) */
@@ -8017,6 +8154,178 @@ export interface operations {
                         /** @description Experts with any report figures */
                         total: number;
                     };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getExpertPerformance: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description When the report was made, or the past moment it shows
+                         */
+                        asOf: string;
+                        /** @description null: the live read model; otherwise the past moment the report shows */
+                        snapshot: {
+                            /**
+                             * Format: date-time
+                             * @description The moment asked for
+                             */
+                            at: string;
+                            /** @description The last event included */
+                            position: number;
+                        } | null;
+                        /** @description An arrival counts as on time up to this many minutes after the booked start */
+                        onTimeGraceMinutes: number;
+                        /** @description Experts with figures in the range, most visits completed first */
+                        experts: {
+                            expertId: string;
+                            /** @description null when the expert profile is not in the experts read model */
+                            name: string | null;
+                            active: boolean | null;
+                            /** @description Their service area as it is now: named areas, or a radius around their home */
+                            areas: string[];
+                            /** @description Their skills as they are now */
+                            skills: string[];
+                            visitsCompleted: number;
+                            /** @description Visits closed incomplete */
+                            visitsIncomplete: number;
+                            /** @description Visits completed / visits finished (0 to 1) */
+                            firstTimeFixRate: number | null;
+                            /** @description Experts arriving at visits */
+                            arrivals: number;
+                            /** @description Arrivals at most 15 minutes after the booked start */
+                            onTimeArrivals: number;
+                            /** @description On-time arrivals / arrivals (0 to 1) */
+                            onTimeRate: number | null;
+                            /** @description Visits finished (completed or closed incomplete) after the end first booked */
+                            overruns: number;
+                            /** @description Overruns / visits finished (0 to 1) */
+                            overrunRate: number | null;
+                            /** @description How long past the booked end an overrun ended, on average (one decimal) */
+                            averageOverrunMinutes: number | null;
+                            /** @description Surveys of the tickets worked on, on the day they were answered */
+                            surveys: number;
+                            /** @description 1 to 5 (two decimals); null without surveys */
+                            averageRating: number | null;
+                            /** @description How many surveys gave each rating, 1 (worst) to 5 (best) */
+                            ratingDistribution: {
+                                1: number;
+                                2: number;
+                                3: number;
+                                4: number;
+                                5: number;
+                            };
+                        }[];
+                        /** @description The experts' figures summed per service area (an expert serving several named areas counts in each) */
+                        byArea: {
+                            area: string;
+                            experts: number;
+                            visitsCompleted: number;
+                            /** @description Visits closed incomplete */
+                            visitsIncomplete: number;
+                            /** @description Visits completed / visits finished (0 to 1) */
+                            firstTimeFixRate: number | null;
+                            /** @description Experts arriving at visits */
+                            arrivals: number;
+                            /** @description Arrivals at most 15 minutes after the booked start */
+                            onTimeArrivals: number;
+                            /** @description On-time arrivals / arrivals (0 to 1) */
+                            onTimeRate: number | null;
+                            /** @description Visits finished (completed or closed incomplete) after the end first booked */
+                            overruns: number;
+                            /** @description Overruns / visits finished (0 to 1) */
+                            overrunRate: number | null;
+                            /** @description How long past the booked end an overrun ended, on average (one decimal) */
+                            averageOverrunMinutes: number | null;
+                            /** @description Surveys of the tickets worked on, on the day they were answered */
+                            surveys: number;
+                            /** @description 1 to 5 (two decimals); null without surveys */
+                            averageRating: number | null;
+                            /** @description How many surveys gave each rating, 1 (worst) to 5 (best) */
+                            ratingDistribution: {
+                                1: number;
+                                2: number;
+                                3: number;
+                                4: number;
+                                5: number;
+                            };
+                        }[];
+                        /** @description The experts' figures summed per skill (an expert counts in each of their skills) */
+                        bySkill: {
+                            skill: string;
+                            experts: number;
+                            visitsCompleted: number;
+                            /** @description Visits closed incomplete */
+                            visitsIncomplete: number;
+                            /** @description Visits completed / visits finished (0 to 1) */
+                            firstTimeFixRate: number | null;
+                            /** @description Experts arriving at visits */
+                            arrivals: number;
+                            /** @description Arrivals at most 15 minutes after the booked start */
+                            onTimeArrivals: number;
+                            /** @description On-time arrivals / arrivals (0 to 1) */
+                            onTimeRate: number | null;
+                            /** @description Visits finished (completed or closed incomplete) after the end first booked */
+                            overruns: number;
+                            /** @description Overruns / visits finished (0 to 1) */
+                            overrunRate: number | null;
+                            /** @description How long past the booked end an overrun ended, on average (one decimal) */
+                            averageOverrunMinutes: number | null;
+                            /** @description Surveys of the tickets worked on, on the day they were answered */
+                            surveys: number;
+                            /** @description 1 to 5 (two decimals); null without surveys */
+                            averageRating: number | null;
+                            /** @description How many surveys gave each rating, 1 (worst) to 5 (best) */
+                            ratingDistribution: {
+                                1: number;
+                                2: number;
+                                3: number;
+                                4: number;
+                                5: number;
+                            };
+                        }[];
+                    };
+                };
+            };
+            /** @description As of a past moment: the snapshot is being built (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Problem (RFC 9457) */
