@@ -7,6 +7,7 @@ import { customerRoutes } from './customers';
 import { expertRoutes } from './experts';
 import { helpdeskRoutes } from './helpdesk';
 import { knowledgeBaseRoutes } from './knowledge-base';
+import { operationsRoutes } from './operations';
 import { opsRoutes } from './ops';
 import { reportRoutes } from './reports';
 import { surveyRoutes } from './surveys';
@@ -29,6 +30,7 @@ export const allRoutes: RouteTable<ApiServices> = [
   ...helpdeskRoutes,
   ...surveyRoutes,
   ...opsRoutes,
+  ...operationsRoutes,
   ...reportRoutes,
   ...webAppRoutes,
 ];
