@@ -13,9 +13,10 @@ const WEEK = [
   { index: 0, name: 'Sunday' },
 ];
 
+// The browser's list of zones leaves out UTC itself; the API takes it.
 const ZONES: string[] = (() => {
   try {
-    return Intl.supportedValuesOf('timeZone');
+    return ['UTC', ...Intl.supportedValuesOf('timeZone').filter((z) => z !== 'UTC')];
   } catch {
     return ['UTC'];
   }
@@ -45,7 +46,7 @@ export function WeekEditor({ value, onChange }: { value: Availability; onChange:
   return (
     <Stack gap="xs">
       <Group align="flex-end">
-        <Select label="Time zone of the hours" data={ZONES} value={value.timeZone} onChange={(zone) => zone && onChange({ ...value, timeZone: zone })} searchable allowDeselect={false} w={260} />
+        <Select label="Time zone of the hours" data={ZONES.includes(value.timeZone) ? ZONES : [value.timeZone, ...ZONES]} value={value.timeZone} onChange={(zone) => zone && onChange({ ...value, timeZone: zone })} searchable allowDeselect={false} w={260} />
         <Button variant="default" onClick={() => onChange({ ...OFFICE_HOURS, timeZone: value.timeZone })}>
           Office hours (Mon–Fri 08:00–17:00)
         </Button>
