@@ -208,7 +208,7 @@ describeInBrowser('web app: the administration console', () => {
 
     await page.getByLabel('What a customer typed').fill('bosch shx5');
     await page.getByRole('button', { name: 'Keep “bosch shx5” as an alias of Bosch SHX5AV55UC' }).click();
-    await models.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Bosch SHX5AV55UC' }) }).getByText('bosch shx5').waitFor();
+    await models.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Bosch SHX5AV55UC' }) }).getByText('bosch shx5', { exact: true }).waitFor();
     expect((await sys.call('GET', '/catalog/models/match?text=bosch%20shx5')).body.matches[0]).toMatchObject({ modelId: 'bosch-shx5av55uc', matchedOn: 'alias' });
   });
 

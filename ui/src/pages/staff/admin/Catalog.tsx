@@ -44,8 +44,6 @@ export function Catalog() {
       <Title order={2} size="h3">
         Appliance catalog
       </Title>
-      <NewModel categories={categories} />
-      <FreeText models={all} />
       <Group align="flex-end">
         <TextInput label="Find" placeholder="Brand, model or alias" value={text} onChange={(e) => setText(e.currentTarget.value)} w={240} />
         <Select label="Category" placeholder="Every category" data={categories} value={category} onChange={setCategory} clearable searchable w={200} />
@@ -114,6 +112,8 @@ export function Catalog() {
           </Table.ScrollContainer>
         </>
       )}
+      <FreeText models={all} />
+      <NewModel categories={categories} />
       <Categories />
       <EditModel model={editing} onClose={() => setEditing(null)} />
       <RetireModel model={retiring} models={all} onClose={() => setRetiring(null)} />
