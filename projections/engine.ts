@@ -3,6 +3,7 @@ import { DocumentStore } from '../document-store/port';
 import { StoreDiverged } from '../event-store/continuity';
 import { EventStore, Position } from '../event-store/port';
 import { Projection } from './projection';
+import { rebuild, RebuildOptions, RebuildResult, switchTo } from './rebuild';
 import { physicalName, ProjectionRegistry, Target } from './registry';
 import { ProjectionRunner, RunnerStatus } from './runner';
 
@@ -75,6 +76,26 @@ export class ProjectionEngine {
     const names = options.projections ?? this.projections.map((p) => p.name);
     const waits = names.map((name) => this.runners.get(name)?.runner.waitFor(position, options.timeoutMs ?? 2000) ?? Promise.resolve(false));
     return (await Promise.all(waits)).every(Boolean);
+  }
+
+  /**
+   * Rebuilds one read model from history into a fresh build while the current one keeps serving
+   * (what `npm run replay -- --projection NAME` does), then switches readers to it and carries on
+   * live from where the rebuild stopped. The serving runner stops just before the switch, so it
+   * never writes into the collections the switch drops.
+   */
+  async replace(name: string, options: Pick<RebuildOptions, 'onProgress' | 'maxAttempts'> = {}): Promise<RebuildResult> {
+    const projection = this.projections.find((p) => p.name === name);
+    if (!projection) throw new Error(`no read model ${name} in this process`);
+    const result = await rebuild(this.eventStore, this.documents, projection, 'rebuild', { ...options, ...(this.options.logger ? { logger: this.options.logger } : {}) });
+    await this.runners.get(name)?.runner.stop();
+    // Out of the table until the new runner is in, so following switches leaves it alone.
+    this.runners.delete(name);
+    await switchTo(this.documents, projection, result.target, this.now());
+    this.options.onSwitch?.();
+    await this.run(projection, result.target, 'active');
+    this.options.logger?.info({ projection: name, suffix: result.target.suffix, position: result.position }, 'rebuilt read model; readers switched to it');
+    return result;
   }
 
   private async startProjection(projection: Projection): Promise<void> {

@@ -9,6 +9,7 @@ import { dispatchRoutes } from './dispatch';
 import { expertRoutes } from './experts';
 import { helpdeskRoutes } from './helpdesk';
 import { knowledgeBaseRoutes } from './knowledge-base';
+import { operationsRoutes } from './operations';
 import { opsRoutes } from './ops';
 import { reportRoutes } from './reports';
 import { surveyRoutes } from './surveys';
@@ -33,6 +34,7 @@ export const allRoutes: RouteTable<ApiServices> = [
   ...dispatchRoutes,
   ...surveyRoutes,
   ...opsRoutes,
+  ...operationsRoutes,
   ...reportRoutes,
   ...webAppRoutes,
 ];

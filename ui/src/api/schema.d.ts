@@ -1458,6 +1458,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rebuilds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read model rebuilds started from the API (admin): the running one and the last few, newest first, with the read models that can be rebuilt */
+        get: operations["listRebuilds"];
+        put?: never;
+        /** Rebuild one read model from the event store (admin), as `npm run replay -- --projection NAME` does: the current build keeps serving until the new one has caught up, then readers switch to it. Refused (409) while another rebuild runs */
+        post: operations["startRebuild"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rebuilds/{rebuildId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One rebuild's progress (admin): poll it until its state is done or failed */
+        get: operations["getRebuild"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reports/summary": {
         parameters: {
             query?: never;
@@ -7817,6 +7852,178 @@ export interface operations {
                         to: string;
                         /** @description When the dispatcher tries; null once sent or parked again */
                         nextAttemptAt: string | null;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRebuilds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Newest first; this process keeps the last few */
+                        rebuilds: {
+                            rebuildId: string;
+                            readModel: string;
+                            /** @enum {string} */
+                            state: "running" | "done" | "failed";
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** @description The admin who started it */
+                            startedBy: string;
+                            finishedAt: string | null;
+                            /** @description The last event position replayed */
+                            position: number;
+                            /** @description The event store's head when it started: done at 100 % */
+                            head: number;
+                            percent: number;
+                            /** @description Events replayed per second so far */
+                            eventsPerSecond: number;
+                            /** @description Where an interrupted rebuild of it was picked up again (0: from the start) */
+                            resumedFrom: number | null;
+                            /** @description Why it failed (readers keep the read model they had) */
+                            error: string | null;
+                        }[];
+                        /** @description The read models that can be rebuilt */
+                        readModels: string[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startRebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    readModel: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Started: poll the Location until its state is done or failed */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rebuildId: string;
+                        readModel: string;
+                        /** @enum {string} */
+                        state: "running" | "done" | "failed";
+                        /** Format: date-time */
+                        startedAt: string;
+                        /** @description The admin who started it */
+                        startedBy: string;
+                        finishedAt: string | null;
+                        /** @description The last event position replayed */
+                        position: number;
+                        /** @description The event store's head when it started: done at 100 % */
+                        head: number;
+                        percent: number;
+                        /** @description Events replayed per second so far */
+                        eventsPerSecond: number;
+                        /** @description Where an interrupted rebuild of it was picked up again (0: from the start) */
+                        resumedFrom: number | null;
+                        /** @description Why it failed (readers keep the read model they had) */
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description Another rebuild is running (`detail` names it) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRebuild: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rebuildId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rebuildId: string;
+                        readModel: string;
+                        /** @enum {string} */
+                        state: "running" | "done" | "failed";
+                        /** Format: date-time */
+                        startedAt: string;
+                        /** @description The admin who started it */
+                        startedBy: string;
+                        finishedAt: string | null;
+                        /** @description The last event position replayed */
+                        position: number;
+                        /** @description The event store's head when it started: done at 100 % */
+                        head: number;
+                        percent: number;
+                        /** @description Events replayed per second so far */
+                        eventsPerSecond: number;
+                        /** @description Where an interrupted rebuild of it was picked up again (0: from the start) */
+                        resumedFrom: number | null;
+                        /** @description Why it failed (readers keep the read model they had) */
+                        error: string | null;
                     };
                 };
             };
