@@ -3,7 +3,7 @@
  * GET /rebuilds/:id to done, readers switched to the new build and still answering; a second
  * start refused while one runs; an unknown read model refused with the names that exist.
  */
-import { allProjections } from '../../projections/catalog';
+import { allProjections } from '../../projections/all';
 import { Projection } from '../../projections/projection';
 import { startTestSystem, TestSystem } from './harness';
 import { expectProblem, markPaid, openTicket } from './scenario';

@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { Browser, Page } from 'playwright-core';
 import { PASSWORD, startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { markPaid, openTicket } from '../../api/__tests__/scenario';
-import { allProjections } from '../../projections/catalog';
+import { allProjections } from '../../projections/all';
 import { Projection } from '../../projections/projection';
 import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
 
