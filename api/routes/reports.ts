@@ -447,6 +447,14 @@ function expertFigures(doc: ReportExpertDoc) {
   };
 }
 
+/** The days a report covers: the query's, else the DEFAULT_REPORT_DAYS up to today (or up to its as-of moment). */
+function reportRange(query: { from?: string | undefined; to?: string | undefined; asOf?: string | undefined }, now: Date): { from: string; to: string } {
+  const to = query.to ?? (query.asOf ?? now.toISOString()).slice(0, 10);
+  const from = query.from ?? addDays(to, -(DEFAULT_REPORT_DAYS - 1));
+  Range.parse({ from, to });
+  return { from, to };
+}
+
 export const reportRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
@@ -461,9 +469,7 @@ export const reportRoutes: RouteTable<ApiServices> = [
     responses: { 200: 'The report', 503: 'As of a past moment: the snapshot is being built (Retry-After)' },
     async handler({ query }, services: ApiServices) {
       const now = services.clock();
-      const to = query.to ?? (query.asOf ?? now.toISOString()).slice(0, 10);
-      const from = query.from ?? addDays(to, -(DEFAULT_REPORT_DAYS - 1));
-      Range.parse({ from, to });
+      const { from, to } = reportRange(query, now);
       return reportFrom(services, query.asOf, async (source) => {
         const stored = await (await source.collection<ReportDayDoc>(REPORT_DAYS)).find({ _id: { $gte: from, $lte: to } }, { sort: { _id: 1 } });
         const byDay = new Map(stored.map((d) => [d._id, d]));
@@ -546,9 +552,7 @@ export const reportRoutes: RouteTable<ApiServices> = [
     responses: { 200: 'The figures', 503: 'As of a past moment: the snapshot is being built (Retry-After)' },
     async handler({ query }, services: ApiServices) {
       const now = services.clock();
-      const to = query.to ?? (query.asOf ?? now.toISOString()).slice(0, 10);
-      const from = query.from ?? addDays(to, -(DEFAULT_REPORT_DAYS - 1));
-      Range.parse({ from, to });
+      const { from, to } = reportRange(query, now);
       return reportFrom(services, query.asOf, async (source) => {
         const days = await (await source.collection<ReportExpertDayDoc>(REPORT_EXPERT_DAYS)).find({ day: { $gte: from, $lte: to } });
         const byExpert = new Map<string, ReportExpertDayDoc[]>();
