@@ -147,8 +147,10 @@ function sagaDependencies(ctx: Lookup): AllSagasDependencies {
 
 /** What the demo seed drives, taken out of this process's container; `engine` must already be started. */
 export function seedSystemDependencies(container: Container, engine: ProjectionEngine): SeedSystemDependencies {
+  const { payments: _charged, ...sagas } = sagaDependencies(container);
   return {
-    ...sagaDependencies(container),
+    ...sagas,
+    dunningRetryDays: container.get<Config>(TOKENS.Config).DUNNING_RETRY_DAYS,
     events: container.get<EventStore>(TOKENS.EventStore),
     documents: container.get<DocumentStore>(TOKENS.DocumentStore),
     commands: container.get<CommandHandler>(TOKENS.CommandHandler),

@@ -93,8 +93,8 @@ export class CardRefused extends Error {
 }
 
 /** Letters only: a token with a long run of digits would pass for a card number (which we refuse to store). */
-function randomLetters(n: number): string {
-  return [...randomBytes(n)].map((b) => String.fromCharCode(97 + (b % 26))).join('');
+function letters(bytes: Uint8Array): string {
+  return [...bytes].map((b) => String.fromCharCode(97 + (b % 26))).join('');
 }
 
 /** An id derived from an idempotency key: the same key finds the same record. */
@@ -114,16 +114,25 @@ export class SandboxGateway implements PaymentGateway {
     return this.documents.collection<SandboxDoc>(SANDBOX_COLLECTION);
   }
 
-  /** The sandbox's stand-in for the gateway's card form: a test card in, a token out. */
-  async saveCard(card: SandboxCard): Promise<SavedCard> {
+  /**
+   * The sandbox's stand-in for the gateway's card form: a test card in, a token out. With an
+   * idempotency key the token derives from it, and saving again with the key returns the card
+   * saved first (the demo seed saves its customers' cards this way, run after run).
+   */
+  async saveCard(card: SandboxCard, idempotencyKey?: string): Promise<SavedCard> {
     const number = card.number.replace(/[\s-]/g, '');
     const test = SANDBOX_TEST_CARDS[number];
     if (!test) throw new CardRefused(`The sandbox takes only its test cards: ${Object.keys(SANDBOX_TEST_CARDS).join(', ')}.`);
     const expiry = `${card.expYear}-${String(card.expMonth).padStart(2, '0')}`;
     if (!(card.expMonth >= 1 && card.expMonth <= 12)) throw new CardRefused('The expiry month is 1 to 12.');
     if (expiry < this.clock().toISOString().slice(0, 7)) throw new CardRefused(`The card expired in ${expiry}.`);
+    const id = `pm_sandbox_${letters(idempotencyKey === undefined ? randomBytes(20) : createHash('sha256').update(`card\u0000${idempotencyKey}`).digest().subarray(0, 20))}`;
+    if (idempotencyKey !== undefined) {
+      const saved = await this.collection.findOne({ _id: id });
+      if (saved?.kind === 'payment-method') return { gatewayToken: saved._id, brand: saved.brand, last4: saved.last4, expiry: saved.expiry };
+    }
     const method: SandboxPaymentMethod = {
-      _id: `pm_sandbox_${randomLetters(20)}`,
+      _id: id,
       kind: 'payment-method',
       behaviour: test.behaviour,
       brand: test.brand,

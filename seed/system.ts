@@ -2,6 +2,10 @@
  * The in-process system the seed drives: the process's stores, commands and projection engine,
  * plus a saga engine of its own whose clock the generator controls (manual deadlines). The same
  * sagas (names and checkpoints) as the app's, so the app's saga engine resumes where the seed stopped.
+ *
+ * The demo's billing year is charged by an embedded sandbox gateway on the seed's clock, whatever
+ * gateway the app is configured with: demo data never charges a real card, and the sandbox's
+ * test cards decline and recover as the demo needs.
  */
 import { Logger } from '../config/logger';
 import { CommandHandler } from '../commands/handler';
@@ -11,9 +15,12 @@ import { DocumentOutbox } from '../notifications/outbox-store';
 import { AllSagasDependencies, allSagas } from '../sagas/all';
 import { Deadlines } from '../sagas/deadlines';
 import { SagaEngine } from '../sagas/engine';
+import { SandboxGateway } from '../payments/sandbox';
 import { SeedSystem } from './demo';
 
-export interface SeedSystemDependencies extends AllSagasDependencies {
+export interface SeedSystemDependencies extends Omit<AllSagasDependencies, 'payments'> {
+  /** The dunning schedule of the demo's billing (DUNNING_RETRY_DAYS). */
+  dunningRetryDays: readonly number[];
   events: EventStore;
   documents: DocumentStore;
   commands: CommandHandler;
@@ -32,7 +39,8 @@ export async function startSeedSystem(deps: SeedSystemDependencies): Promise<Run
   const { events, documents, commands, outbox, projections, logger } = deps;
   await outbox.ensureIndexes();
   const clock = { now: new Date() };
-  const sagas = new SagaEngine(allSagas(deps), { events, documents, commands, deadlines: new Deadlines(documents), clock: () => clock.now, logger });
+  const cards = new SandboxGateway(documents, () => clock.now);
+  const sagas = new SagaEngine(allSagas({ ...deps, payments: { gateway: cards, retryDays: deps.dunningRetryDays } }), { events, documents, commands, deadlines: new Deadlines(documents), clock: () => clock.now, logger });
   sagas.start({ manualDeadlines: true });
   const settle = async () => {
     for (let i = 0; i < 20; i++) {
@@ -46,6 +54,7 @@ export async function startSeedSystem(deps: SeedSystemDependencies): Promise<Run
     commands,
     events,
     clock,
+    cards,
     settle,
     fireDueDeadlines: () => sagas.fireDueDeadlines(),
     stop: () => sagas.stop(),

@@ -29,6 +29,15 @@ describe('sandbox gateway: its test cards', () => {
     expect(JSON.stringify(await store.collection('_sandbox_gateway').find({}))).not.toContain('5555555555554444');
   });
 
+  it('saving with an idempotency key gives a token derived from it, and the same card again', async () => {
+    const first = await sandbox.saveCard({ number: '4242424242424242', expMonth: 3, expYear: 2028 }, 'customer-1');
+    expect(first.gatewayToken).toMatch(/^pm_sandbox_[a-z]{20}$/);
+    expect(await sandbox.saveCard({ number: '4242424242424242', expMonth: 3, expYear: 2028 }, 'customer-1')).toEqual(first);
+    expect(await new SandboxGateway(store, () => now).saveCard({ number: '4242424242424242', expMonth: 3, expYear: 2028 }, 'customer-1')).toEqual(first);
+    expect((await sandbox.saveCard({ number: '4242424242424242', expMonth: 3, expYear: 2028 }, 'customer-2')).gatewayToken).not.toBe(first.gatewayToken);
+    expect((await sandbox.saveCard({ number: '4242424242424242', expMonth: 3, expYear: 2028 })).gatewayToken).not.toBe(first.gatewayToken);
+  });
+
   it('refuses cards that are not its test cards, and expired ones', async () => {
     await expect(sandbox.saveCard({ number: '4111111111111111', expMonth: 1, expYear: 2030 })).rejects.toThrow(CardRefused);
     await expect(sandbox.saveCard({ number: '4242424242424242', expMonth: 10, expYear: 2026 })).rejects.toThrow(/expired in 2026-10/);

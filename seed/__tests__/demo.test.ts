@@ -1,16 +1,30 @@
 import { startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { tickets } from '../../commands/ticket';
 import { TicketEvent, TicketState } from '../../domain/ticket/ticket';
-import { DEMO_LOGINS, seedDemo, SeedInterrupted, SeedSystem } from '../demo';
+import { loadConfig } from '../../config/config';
+import { InvoiceEvent } from '../../domain/billing/invoice';
+import { DEMO_LOGINS, seedDemo, SeedInterrupted } from '../demo';
+import { RunningSeedSystem, startSeedSystem } from '../system';
+
+/** The seed's own system on a test system's stores, as `npm start` runs it: the test system's sagas make way for the seed's. */
+async function seedSystemOn(system: TestSystem): Promise<RunningSeedSystem> {
+  await system.sagas.stop();
+  const config = loadConfig({ NODE_ENV: 'test', SERVICE_TIME_ZONE: 'UTC' });
+  const { events, documents, commands, outbox, engine, logger, surveyTokens, experts } = system.services;
+  return startSeedSystem({ events, documents, commands, outbox, projections: engine, logger, config, surveyTokens, experts, dunningRetryDays: config.DUNNING_RETRY_DAYS });
+}
 
 describe('demo seed (tiny)', () => {
   let sys: TestSystem;
-  let seedSys: SeedSystem;
+  let seedSys: RunningSeedSystem;
   beforeAll(async () => {
     sys = await startTestSystem();
-    seedSys = { commands: sys.services.commands, events: sys.services.events, clock: sys.clock, settle: sys.settle, fireDueDeadlines: () => sys.sagas.fireDueDeadlines() };
+    seedSys = await seedSystemOn(sys);
   });
-  afterAll(() => sys.stop());
+  afterAll(async () => {
+    await seedSys.stop();
+    await sys.stop();
+  });
 
   const ticketStatus = async (ticketId: string) => {
     const history = await sys.services.events.readStream(`ticket-${ticketId}`);
@@ -47,23 +61,45 @@ describe('demo seed (tiny)', () => {
     const head = await sys.services.events.headPosition();
     const again = await seedDemo(seedSys, { experts: 6, customers: 5, tickets: 10, now });
     expect(again.skippedTickets).toBe(10);
-    await sys.settle();
+    await seedSys.settle();
     expect(await sys.services.events.headPosition()).toBe(head);
   }, 60_000);
+
+  it('bills every customer monthly for a year through the billing run, never a month twice', async () => {
+    // The seed ran in the test before: its customers joined a year before the tickets' history.
+    const billing = (await sys.services.events.readAll()).filter((e) => e.type.startsWith('Invoice')).map((e) => e as unknown as InvoiceEvent);
+    const issued = billing.filter((e) => e.type === 'InvoiceIssued');
+    const byCustomer = new Map<string, string[]>();
+    for (const e of issued) byCustomer.set(e.data.customerId, [...(byCustomer.get(e.data.customerId) ?? []), e.data.period]);
+    expect(byCustomer.size).toBe(5);
+    for (const [customerId, periods] of byCustomer) {
+      expect(new Set(periods).size).toBe(periods.length);
+      expect(periods.length).toBeGreaterThanOrEqual(12);
+      // Issued on the billing day, not all at once at the end: months apart in the clock of the run.
+      const issuedAt = issued.filter((e) => e.data.customerId === customerId).map((e) => Date.parse(e.type === 'InvoiceIssued' ? e.data.issuedAt : ''));
+      expect(Math.max(...issuedAt) - Math.min(...issuedAt)).toBeGreaterThan(300 * 86_400_000);
+    }
+    // The demo login's customer pays every invoice, charged by the sandbox.
+    const loginCustomer = 'cust-0001';
+    const paid = billing.filter((e) => e.type === 'InvoicePaid' && e.data.customerId === loginCustomer);
+    expect(paid.length).toBe(byCustomer.get(loginCustomer)!.length);
+    const paidUntil = (await sys.services.events.readStream(`customer-${loginCustomer}`)).filter((e) => e.type === 'PaidUntilAdvanced');
+    expect(paidUntil.length).toBe(paid.length);
+  });
 
   it('is deterministic: two fresh systems seeded alike hold the same facts, stream by stream', async () => {
     const now = new Date('2026-03-18T15:00:00.000Z');
     const facts = async (interruptAt?: string) => {
       const other = await startTestSystem();
       try {
-        const target = { commands: other.services.commands, events: other.services.events, clock: other.clock, settle: other.settle, fireDueDeadlines: () => other.sagas.fireDueDeadlines() };
+        const target = await seedSystemOn(other);
         const size = { experts: 6, customers: 8, tickets: 40, now };
         if (interruptAt) {
           // Interrupted (Ctrl-C on the first start) when a phase begins, then finished with `resume`.
           let phase = '';
           const interrupted = seedDemo(target, { ...size, onProgress: (p) => (phase = p), shouldStop: () => phase === interruptAt });
           await expect(interrupted).rejects.toBeInstanceOf(SeedInterrupted);
-          await other.settle();
+          await target.settle();
           await seedDemo(target, { ...size, resume: true });
         } else {
           await seedDemo(target, size);
@@ -74,6 +110,7 @@ describe('demo seed (tiny)', () => {
           const { passwordHash: _h, ...data } = e.data as Record<string, unknown>;
           byStream.set(e.stream, [...(byStream.get(e.stream) ?? []), `${e.type} ${JSON.stringify(data)}`]);
         }
+        await target.stop();
         return Object.fromEntries([...byStream].sort(([a], [b]) => a.localeCompare(b)));
       } finally {
         await other.stop();

@@ -44,5 +44,3 @@ export const PROBLEMS: Record<string, string[]> = {
   'water-heater': ['no hot water', 'pilot light keeps going out', 'leaks at the bottom'],
   microwave: ['does not heat', 'turntable does not spin', 'sparks inside'],
 };
-
-export const CARD_MIX = ['visa', 'mastercard', 'visa', 'amex', 'mastercard', 'discover'] as const;

@@ -1,6 +1,7 @@
 /**
  * Demo data, written THROUGH THE COMMANDS (never as documents): an appliance catalog, experts
- * around Springfield, customers with plans, payment tokens and paid-until dates, one login per
+ * around Springfield, customers with plans and sandbox cards who joined a year ago and were billed
+ * every month since by the real billing run (with declines, recoveries and a few past due), one login per
  * role, tickets in every state, driven through the real sagas (matching finalizes the
  * proposals, match-timeouts escalate) with a clock the generator controls, and knowledge-base
  * articles the experts wrote from completed tickets, rated by their colleagues.
@@ -8,12 +9,13 @@
  * Deterministic: a seeded PRNG and ids/command ids derived from it, so running it twice writes
  * nothing new (commands are idempotent by command id; existing tickets are skipped).
  *
- * `setup.ts` writes the catalog, experts, customers and logins, `tickets.ts` the tickets and the
- * articles written from them; `run.ts` is what both share, `content.ts` and `articles.ts` the
+ * `setup.ts` writes the catalog, experts, customers and logins, `billing.ts` walks the billing year,
+ * `tickets.ts` writes the tickets and the articles written from them; `run.ts` is what both share, `content.ts` and `articles.ts` the
  * fixed texts, `random.ts` and `geography.ts` the draws.
  */
 import { DEMO_LOGINS, SeedOptions, SeedSummary, SeedSystem } from './options';
 import { startRun } from './run';
+import { seedBillingYear } from './billing';
 import { seedSetup } from './setup';
 import { seedTickets } from './tickets';
 
@@ -24,6 +26,7 @@ export { mulberry32 } from './random';
 export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Promise<SeedSummary> {
   const run = startRun(sys, options);
   const setup = await seedSetup(run);
+  await seedBillingYear(run);
   const written = await seedTickets(run, setup);
   return {
     size: run.size,

@@ -1,4 +1,5 @@
 import { CommandHandler } from '../../commands/handler';
+import { SandboxCard, SavedCard } from '../../payments/sandbox';
 import { UserRole } from '../../domain/user-account/user-account';
 import { EventStore } from '../../event-store/port';
 
@@ -27,6 +28,8 @@ export interface SeedSystem {
   clock: { now: Date };
   /** Fires the saga deadlines due at `clock.now`. */
   fireDueDeadlines(): Promise<number>;
+  /** The payment gateway the seed's billing charges: the demo customers' cards are saved here. */
+  cards: { saveCard(card: SandboxCard, idempotencyKey?: string): Promise<SavedCard> };
 }
 
 export interface SeedOptions extends Partial<SeedSize> {

@@ -6,6 +6,8 @@ export const MIN = 60_000;
 export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 export const pad = (n: number, w: number) => String(n).padStart(w, '0');
+/** Days of billing before the tickets' history: customers join over the first four weeks, so each has about a year of invoices. */
+export const BILLING_HISTORY_DAYS = 395;
 
 /** One run of the seed: what its phases share (the system, the random draws, the demo's days, the refused commands). */
 export interface SeedRun {
@@ -18,6 +20,8 @@ export interface SeedRun {
   today: number;
   /** Day the demo history starts: tickets opened then, completed visits in the days after. */
   t0: number;
+  /** Day the first customers joined, a year of billing before `t0`: the catalog, experts and logins date from it too. */
+  joined: number;
   /** A seed command's metadata: ids derived from `commandId`, so a second run repeats nothing. */
   meta(commandId: string, at: number, actor?: Actor): CommandMetadata;
   /** Runs one effect; a refusal is counted (and the first ten kept) instead of ending the seed. */
@@ -39,6 +43,7 @@ export function startRun(sys: SeedSystem, options: SeedOptions): SeedRun {
   const today = Math.floor(realNow.getTime() / DAY) * DAY;
   /** Day the demo history starts: tickets opened then, completed visits in the days after. */
   const t0 = today - 12 * DAY;
+  const joined = t0 - BILLING_HISTORY_DAYS * DAY;
   const progress = (phase: string, done: number, total: number) => {
     if (options.shouldStop?.()) throw new SeedInterrupted();
     options.onProgress?.(phase, done, total);
@@ -63,5 +68,5 @@ export function startRun(sys: SeedSystem, options: SeedOptions): SeedRun {
       progress(phase, Math.min(items.length, i + width), items.length);
     }
   };
-  return { sys, options, size, rng, realNow, today, t0, meta, attempt, inChunks, progress, failures };
+  return { sys, options, size, rng, realNow, today, t0, joined, meta, attempt, inChunks, progress, failures };
 }

@@ -7,7 +7,7 @@ import { PlanTier } from '../../domain/customer/customer';
 import { UserRole } from '../../domain/user-account/user-account';
 import { StreamCategory, streamName } from '../../event-store/streams';
 import { hashPassword } from '../../api/auth/passwords';
-import { buildCatalog, CARD_MIX, CATEGORIES, FIRST, LAST, Model, SKILL_POOL, STREETS } from './content';
+import { buildCatalog, CATEGORIES, FIRST, LAST, Model, SKILL_POOL, STREETS } from './content';
 import { around } from './geography';
 import { DEMO_LOGINS } from './options';
 import { DAY, HOUR, pad, SeedRun } from './run';
@@ -36,11 +36,25 @@ function monthsAfter(at: number, months: number): string {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1)).toISOString().slice(0, 7);
 }
 
-/** The appliance catalog, the experts, the customers (plans, payment method, paid-until) and one login per role. */
+/**
+ * The sandbox test card a demo customer pays with, from one draw of 1..100: most pay, a few
+ * are declined once a month and pay on the dunning retry, a few run out of funds and go past due.
+ * The demo login's customer (the first) always pays.
+ */
+function demoCard(index: number, roll: number): string {
+  if (index > 0 && roll <= 2) return '4000000000009995'; // insufficient funds
+  if (index > 0 && roll <= 7) return '4000000000000341'; // declined on the first attempt, paid on the retry
+  return index % 3 === 1 ? '5555555555554444' : '4242424242424242';
+}
+
+/** Customers join over the first four weeks of the billing year, so their billing days differ. */
+const JOINING_DAYS = 28;
+
+/** The appliance catalog, the experts, the customers (plans, card, joined a year ago) and one login per role. */
 export async function seedSetup(run: SeedRun): Promise<SeedSetup> {
   const { sys, rng, size, today, meta, attempt, inChunks, progress } = run;
-  sys.clock.now = new Date(run.t0 + 7 * HOUR);
-  const setupAt = run.t0 + 7 * HOUR;
+  sys.clock.now = new Date(run.joined + 7 * HOUR);
+  const setupAt = run.joined + 7 * HOUR;
 
   // catalog
   const models = buildCatalog();
@@ -77,7 +91,7 @@ export async function seedSetup(run: SeedRun): Promise<SeedSetup> {
     );
   });
 
-  // customers: contact, plan(s), payment token, paid-until
+  // customers: contact, plan(s) and a card, joining day by day; the billing run bills them from then on
   const customerSeeds: CustomerSeed[] = [];
   for (let i = 0; i < size.customers; i++) customerSeeds.push({ customerId: `cust-${pad(i + 1, 4)}`, location: around(rng, 15) });
   const tiers: { tier: PlanTier; cents: number }[] = [
@@ -90,16 +104,14 @@ export async function seedSetup(run: SeedRun): Promise<SeedSetup> {
     street: `${rng.int(1, 1999)} ${rng.pick(STREETS)}`,
     notifyBy: rng.float() < 0.6 ? ('email' as const) : ('sms' as const),
     plans: rng.sample(CATEGORIES, rng.int(1, 3)).map((c2) => ({ product: c2.category, ...rng.pick(tiers) })),
-    last4: pad(rng.int(0, 9999), 4),
-    // Brand and expiry from the index: drawing them would shift every later draw of the seed.
-    brand: CARD_MIX[i % CARD_MIX.length]!,
+    // Expiry from the index, after today: drawing it would shift every later draw of the seed.
     expiresInMonths: 3 + ((i * 7) % 58),
-    paidDays: rng.int(20, 365),
-    index: i,
+    card: demoCard(i, rng.int(1, 100)),
+    joinsOnDay: i % JOINING_DAYS,
   }));
-  await inChunks('customers', customerSeeds, async (c, i) => {
+  const writeCustomer = async (c: CustomerSeed, i: number) => {
     const d = customerDetails[i]!;
-    const at = setupAt + i * 1000;
+    const at = run.joined + d.joinsOnDay * DAY + 9 * HOUR + i * 1000;
     const ok = await attempt(`customer ${c.customerId}`, () =>
       send(sys.commands, customers, {
         type: 'registerCustomer',
@@ -112,6 +124,12 @@ export async function seedSetup(run: SeedRun): Promise<SeedSetup> {
       }),
     );
     if (!ok) return;
+    // The card before the plans: the purchase issues the first invoice, charged at once.
+    await attempt(`payment ${c.customerId}`, async () => {
+      const expiry = new Date(Date.UTC(new Date(today).getUTCFullYear(), new Date(today).getUTCMonth() + d.expiresInMonths, 1));
+      const card = await sys.cards.saveCard({ number: d.card, expMonth: expiry.getUTCMonth() + 1, expYear: expiry.getUTCFullYear() }, `seed:card:${c.customerId}`);
+      await send(sys.commands, customers, { type: 'setPaymentMethod', data: { customerId: c.customerId, ...card }, metadata: meta(`pm:${c.customerId}`, at) });
+    });
     for (const [k, p] of d.plans.entries()) {
       await attempt(`plan ${c.customerId}`, () =>
         send(sys.commands, customers, {
@@ -121,17 +139,19 @@ export async function seedSetup(run: SeedRun): Promise<SeedSetup> {
         }),
       );
     }
-    await attempt(`payment ${c.customerId}`, () =>
-      send(sys.commands, customers, { type: 'setPaymentMethod', data: { customerId: c.customerId, gatewayToken: `tok_demo_${c.customerId}`, last4: d.last4, brand: d.brand, expiry: monthsAfter(at, d.expiresInMonths) }, metadata: meta(`pm:${c.customerId}`, at) }),
-    );
-    await attempt(`paid-until ${c.customerId}`, () =>
-      send(sys.commands, customers, {
-        type: 'advancePaidUntil',
-        data: { customerId: c.customerId, paidUntil: new Date(today + d.paidDays * DAY).toISOString(), invoiceId: `inv-demo-${c.customerId}` },
-        metadata: meta(`paid:${c.customerId}`, at),
-      }),
-    );
-  });
+  };
+  // One joining day at a time, the clock on that day, so the first invoices are issued and charged that day.
+  progress('customers', 0, customerSeeds.length);
+  let written = 0;
+  for (let day = 0; day < JOINING_DAYS; day++) {
+    const joining = customerSeeds.map((c, i) => ({ c, i })).filter(({ i }) => customerDetails[i]!.joinsOnDay === day);
+    if (joining.length === 0) continue;
+    sys.clock.now = new Date(run.joined + day * DAY + 9 * HOUR + size.customers * 1000);
+    for (let k = 0; k < joining.length; k += 16) await Promise.all(joining.slice(k, k + 16).map(({ c, i }) => writeCustomer(c, i)));
+    await sys.settle();
+    written += joining.length;
+    progress('customers', written, customerSeeds.length);
+  }
 
   // logins, one per role
   const roles = Object.keys(DEMO_LOGINS) as UserRole[];
