@@ -4,6 +4,7 @@ import { articlesProjection } from './articles/projection';
 import { applianceCatalogProjection } from './appliance-catalog/projection';
 import { customersProjection } from './customers/projection';
 import { invoicesProjection } from './invoices/projection';
+import { financeProjection } from './finance/projection';
 import { activityProjection } from './activity/projection';
 import { auditTrailProjection } from './audit-trail/projection';
 import { expertsProjection } from './experts/projection';
@@ -21,4 +22,5 @@ export const allProjections: readonly Projection[] = [auditTrailProjection, acti
   ticketsProjection,
   visitsProjection,
   reportsProjection,
+  financeProjection,
 ];

@@ -173,3 +173,18 @@ export class AsOfSnapshots {
     return this.adopted;
   }
 }
+
+const kept = new WeakMap<object, Map<string, AsOfSnapshots>>();
+
+/**
+ * The as-of snapshots of one read model for one running system (`owner`, e.g. the API's
+ * services): made on first use, then shared by every request, so the bound and the cache hold
+ * across them.
+ */
+export function snapshotsOf(owner: object, events: EventStore, documents: DocumentStore, projection: Projection, options: AsOfOptions = {}): AsOfSnapshots {
+  let byProjection = kept.get(owner);
+  if (!byProjection) kept.set(owner, (byProjection = new Map()));
+  let found = byProjection.get(projection.name);
+  if (!found) byProjection.set(projection.name, (found = new AsOfSnapshots(events, documents, projection, options)));
+  return found;
+}

@@ -7,6 +7,7 @@ import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
 import { dispatchRoutes } from './dispatch';
 import { expertRoutes } from './experts';
+import { financeRoutes } from './finance';
 import { helpdeskRoutes } from './helpdesk';
 import { knowledgeBaseRoutes } from './knowledge-base';
 import { operationsRoutes } from './operations';
@@ -36,5 +37,6 @@ export const allRoutes: RouteTable<ApiServices> = [
   ...opsRoutes,
   ...operationsRoutes,
   ...reportRoutes,
+  ...financeRoutes,
   ...webAppRoutes,
 ];

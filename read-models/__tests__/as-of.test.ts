@@ -2,7 +2,7 @@ import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { InMemoryEventStore } from '../../event-store/memory';
 import { Projection } from '../../projections/projection';
 import { ProjectionRegistry } from '../../projections/registry';
-import { AsOfSnapshots, SnapshotBusy, SnapshotPending } from '../as-of';
+import { AsOfSnapshots, SnapshotBusy, SnapshotPending, snapshotsOf } from '../as-of';
 
 /** Counts the events it saw; while `gate` is set, each event waits for it. */
 function counting(gate: { open: Promise<void> | null }): Projection {
@@ -75,5 +75,16 @@ describe('read models as of a past moment', () => {
     gate.open = null;
     expect(await waiting).toBe(3);
     expect(await countIn(snapshots, moments[0]!)).toBe(1);
+  });
+
+  it('keeps one set of snapshots per running system and read model, shared by its readers', async () => {
+    const system = {};
+    const projection = counting({ open: null });
+    const first = snapshotsOf(system, events, documents, projection);
+    expect(snapshotsOf(system, events, documents, projection)).toBe(first);
+    expect(snapshotsOf(system, events, documents, { ...projection, name: 'other' })).not.toBe(first);
+    expect(snapshotsOf({}, events, documents, projection)).not.toBe(first);
+    expect(await countIn(first, moments[1]!)).toBe(2);
+    expect(snapshotsOf(system, events, documents, projection).kept()).toHaveLength(1);
   });
 });

@@ -1544,6 +1544,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reports/finance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Financial report per UTC month — revenue recognised, cash collected, refunds, write-offs, failed charges and dunning recovery, MRR and its movement, subscriptions per plan — with the receivables aged; optionally as of a past moment (manager, admin) */
+        get: operations["getFinanceReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/web-app/config": {
         parameters: {
             query?: never;
@@ -8523,6 +8540,225 @@ export interface operations {
                                 5: number;
                             };
                         }[];
+                    };
+                };
+            };
+            /** @description As of a past moment: the snapshot is being built (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getFinanceReport: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                asOf?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description First month reported */
+                        from: string;
+                        /** @description Last month reported (included) */
+                        to: string;
+                        /**
+                         * Format: date-time
+                         * @description When the report was made, or the past moment it shows
+                         */
+                        asOf: string;
+                        /** @description null: the live read model; otherwise the past moment the report shows */
+                        snapshot: {
+                            /** Format: date-time */
+                            at: string;
+                            /** @description The last event included */
+                            position: number;
+                        } | null;
+                        /** @description One entry per month from 'from' to 'to', months without activity as zeros */
+                        months: {
+                            /** @description 'YYYY-MM' (UTC) */
+                            month: string;
+                            /** @description Invoices of the period */
+                            invoices: number;
+                            /** @description What the period's invoices bill for plans */
+                            billedCents: number;
+                            /** @description Credit notes issued in the month */
+                            creditNotesCents: number;
+                            /** @description Revenue recognised: billed for the period minus the credit notes issued in it */
+                            revenueCents: number;
+                            /** @description Customer credit the invoices of the period deducted (credit lines) */
+                            creditAppliedCents: number;
+                            payments: number;
+                            /** @description Cash collected: payments by the month paid */
+                            cashCents: number;
+                            refunds: number;
+                            /** @description Refunds paid out, by the month refunded */
+                            refundsCents: number;
+                            /** @description Refunds the gateway refused */
+                            refundsFailed: number;
+                            /** @description Cash collected minus refunds paid out */
+                            netCashCents: number;
+                            /** @description Charge attempts that failed, by the month they failed */
+                            failedCharges: number;
+                            /** @description What those attempts tried to collect */
+                            failedChargeCents: number;
+                            /** @description Charge attempts retried */
+                            chargeRetries: number;
+                            /** @description Dunning by cohort: each invoice counts once, in the month its first charge failed */
+                            dunning: {
+                                /** @description Invoices whose first charge failure fell in the month(s): the dunning cohort */
+                                failed: number;
+                                /** @description Of them, paid since */
+                                recovered: number;
+                                /** @description Of them, written off since */
+                                writtenOff: number;
+                                /** @description Of them, still unpaid */
+                                inDunning: number;
+                                /** @description recovered / failed (0 to 1); null without failures */
+                                recoveryRate: number | null;
+                            };
+                            writeOffs: number;
+                            /** @description Written off, by the month written off */
+                            writeOffsCents: number;
+                            /** @description Monthly recurring revenue: the monthly prices of the plans active then; its movement compares each customer's MRR at the start and at the end of the month */
+                            mrr: {
+                                /** @description MRR at the start of the month */
+                                startCents: number;
+                                /** @description From customers with no plan at the start who have plans at the end */
+                                newCents: number;
+                                /** @description From customers whose MRR grew from more than zero */
+                                expansionCents: number;
+                                /** @description From customers whose MRR shrank but not to zero */
+                                contractionCents: number;
+                                /** @description From customers whose MRR went to zero */
+                                churnCents: number;
+                                /** @description MRR at the end of the month = start + new + expansion − contraction − churn */
+                                endCents: number;
+                            };
+                            /** @description Plans active at the month's end, by tier */
+                            subscriptions: {
+                                basic: number;
+                                standard: number;
+                                premium: number;
+                                total: number;
+                            };
+                        }[];
+                        /** @description The whole range */
+                        totals: {
+                            /** @description Invoices of the period */
+                            invoices: number;
+                            /** @description What the period's invoices bill for plans */
+                            billedCents: number;
+                            /** @description Credit notes issued in the month */
+                            creditNotesCents: number;
+                            /** @description Revenue recognised: billed for the period minus the credit notes issued in it */
+                            revenueCents: number;
+                            /** @description Customer credit the invoices of the period deducted (credit lines) */
+                            creditAppliedCents: number;
+                            payments: number;
+                            /** @description Cash collected: payments by the month paid */
+                            cashCents: number;
+                            refunds: number;
+                            /** @description Refunds paid out, by the month refunded */
+                            refundsCents: number;
+                            /** @description Refunds the gateway refused */
+                            refundsFailed: number;
+                            /** @description Cash collected minus refunds paid out */
+                            netCashCents: number;
+                            /** @description Charge attempts that failed, by the month they failed */
+                            failedCharges: number;
+                            /** @description What those attempts tried to collect */
+                            failedChargeCents: number;
+                            /** @description Charge attempts retried */
+                            chargeRetries: number;
+                            /** @description Dunning by cohort: each invoice counts once, in the month its first charge failed */
+                            dunning: {
+                                /** @description Invoices whose first charge failure fell in the month(s): the dunning cohort */
+                                failed: number;
+                                /** @description Of them, paid since */
+                                recovered: number;
+                                /** @description Of them, written off since */
+                                writtenOff: number;
+                                /** @description Of them, still unpaid */
+                                inDunning: number;
+                                /** @description recovered / failed (0 to 1); null without failures */
+                                recoveryRate: number | null;
+                            };
+                            writeOffs: number;
+                            /** @description Written off, by the month written off */
+                            writeOffsCents: number;
+                        };
+                        /** @description MRR at the start and at the end of the range, and its movement over the range (the months summed) */
+                        mrr: {
+                            /** @description US cents */
+                            startCents: number;
+                            /** @description US cents */
+                            endCents: number;
+                            /** @description US cents */
+                            newCents: number;
+                            /** @description US cents */
+                            expansionCents: number;
+                            /** @description US cents */
+                            contractionCents: number;
+                            /** @description US cents */
+                            churnCents: number;
+                        };
+                        /** @description Plans active at the end of the range, per tier and product (those with none left out), by tier then product */
+                        subscriptions: {
+                            /** @enum {string} */
+                            tier: "basic" | "standard" | "premium";
+                            product: string;
+                            active: number;
+                            /** @description US cents */
+                            mrrCents: number;
+                        }[];
+                        /** @description Receivables, whatever the range: now, or at the as-of moment */
+                        aging: {
+                            /**
+                             * Format: date-time
+                             * @description The moment the receivables are aged at: the as-of moment, or now
+                             */
+                            at: string;
+                            /** @description What the open invoices still owe (totals less credit notes) */
+                            outstandingCents: number;
+                            /** @description Of it, past due */
+                            overdueCents: number;
+                            /** @description Open invoices that still owe something */
+                            invoices: number;
+                            /** @description By whole UTC days past the due date: current (not past due), 1-30, 31-60, 61-90, 90+ */
+                            buckets: {
+                                /** @enum {string} */
+                                bucket: "current" | "1-30" | "31-60" | "61-90" | "90+";
+                                invoices: number;
+                                /** @description US cents */
+                                amountCents: number;
+                            }[];
+                        };
                     };
                 };
             };

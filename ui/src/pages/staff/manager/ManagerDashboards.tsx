@@ -7,9 +7,10 @@ import { LoadFailed } from '../../LoadFailed';
 import { ProblemAlert } from '../../expert/ProblemAlert';
 import { when } from '../../format';
 import { ExpertDashboards } from './ExpertDashboards';
+import { FinanceDashboards } from './FinanceDashboards';
 import { TicketDashboards } from './TicketDashboards';
 import { ReportControls } from './ReportControls';
-import { ReportView, useExpertPerformance, useLiveReports, useReportView, useTicketReport } from './reports';
+import { ReportView, useExpertPerformance, useFinanceReport, useLiveReports, useReportView, useTicketReport } from './reports';
 
 /** Managers' analytics on the reports read model: live, or as of any past moment. */
 export function ManagerDashboards({ user: _user }: { user: SignedIn }) {
@@ -17,8 +18,9 @@ export function ManagerDashboards({ user: _user }: { user: SignedIn }) {
   const summary = useTicketReport(view);
   const experts = useExpertPerformance(view);
   useLiveReports(!view.asOf);
-  // Files say what they hold: the days, and the moment when not live.
-  const fileSuffix = `${view.from}_${view.to}${view.asOf ? `_as-of_${view.asOf.replaceAll(':', '-')}` : ''}`;
+  // Files say what they hold: the days (the months, for finance), and the moment when not live.
+  const asOfSuffix = view.asOf ? `_as-of_${view.asOf.replaceAll(':', '-')}` : '';
+  const fileSuffix = `${view.from}_${view.to}${asOfSuffix}`;
   return (
     <Stack>
       <Group justify="space-between">
@@ -42,11 +44,7 @@ export function ManagerDashboards({ user: _user }: { user: SignedIn }) {
         <Tabs.List>
           <Tabs.Tab value="tickets">Tickets</Tabs.Tab>
           <Tabs.Tab value="experts">Experts</Tabs.Tab>
-          <Tooltip label="The financial dashboards come with billing">
-            <Tabs.Tab value="finances" disabled>
-              Finances
-            </Tabs.Tab>
-          </Tooltip>
+          <Tabs.Tab value="finance">Finance</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="tickets" pt="md">
           <Report query={summary} view={view} what="The ticket report">
@@ -58,11 +56,23 @@ export function ManagerDashboards({ user: _user }: { user: SignedIn }) {
             {(performance) => <ExpertDashboards performance={performance} fileSuffix={fileSuffix} />}
           </Report>
         </Tabs.Panel>
+        <Tabs.Panel value="finance" pt="md">
+          <FinancePanel view={view} fileSuffix={asOfSuffix} />
+        </Tabs.Panel>
       </Tabs>
     </Stack>
   );
 }
 
+/** Asked for only once the tab is open: a past moment's finance figures are a rebuild of their own. */
+function FinancePanel({ view, fileSuffix }: { view: ReportView; fileSuffix: string }) {
+  const finance = useFinanceReport(view);
+  return (
+    <Report query={finance} view={view} what="The financial report">
+      {(report) => <FinanceDashboards report={report} fileSuffix={fileSuffix} />}
+    </Report>
+  );
+}
 
 /** A report's states: loading (or rebuilding a past moment), refused (the API's words), failed, or shown. */
 function Report<T>({ query, view, what, children }: { query: { data?: T; error: Error | null; isPending: boolean; refetch: () => unknown; failureCount: number }; view: ReportView; what: string; children: (data: T) => ReactNode }) {

@@ -1,8 +1,9 @@
 import { BarChart, LineChart } from '@mantine/charts';
-import { Badge, Card, Group, SimpleGrid, Stack, Text } from '@mantine/core';
+import { Badge, Group, SimpleGrid, Stack, Text } from '@mantine/core';
 import { statusColor } from '../../status';
 import { ChartPanel } from './ChartPanel';
 import { Column } from './csv';
+import { KeyFigures } from './KeyFigures';
 import { bucketLabel, duration, percent, percentPoints, rating } from './figures';
 import { TicketReport } from './reports';
 
@@ -64,7 +65,7 @@ export function TicketDashboards({ report, fileSuffix }: { report: TicketReport;
   ].filter((s) => !DONE.includes(s.status));
   return (
     <Stack>
-      <KeyFigures totals={totals} />
+      <TicketKeyFigures totals={totals} />
       <ChartPanel
         title="Tickets per day"
         description="Each ticket counts on the day it happened: opened on Monday and matched on Tuesday is opened Monday, matched Tuesday."
@@ -166,7 +167,7 @@ export function TicketDashboards({ report, fileSuffix }: { report: TicketReport;
   );
 }
 
-function KeyFigures({ totals }: { totals: TicketReport['totals'] }) {
+function TicketKeyFigures({ totals }: { totals: TicketReport['totals'] }) {
   const figures: [string, string][] = [
     ['Opened', String(totals.opened)],
     ['Matched', String(totals.matched)],
@@ -179,20 +180,7 @@ function KeyFigures({ totals }: { totals: TicketReport['totals'] }) {
     ['Median resolution', duration(totals.resolutionMinutes.p50)],
     ['Average rating', rating(totals.averageRating)],
   ];
-  return (
-    <SimpleGrid cols={{ base: 2, sm: 3, lg: 5 }} spacing="sm" component="dl" aria-label="Key figures of the range" m={0}>
-      {figures.map(([label, value]) => (
-        <Card key={label} withBorder padding="sm" data-testid="key-figure">
-          <Text component="dt" size="xs" c="dimmed">
-            {label}
-          </Text>
-          <Text component="dd" fw={700} size="xl" m={0}>
-            {value}
-          </Text>
-        </Card>
-      ))}
-    </SimpleGrid>
-  );
+  return <KeyFigures figures={figures} label="Key figures of the range" />;
 }
 
 function Distribution({ title, what, figures, buckets, fileName }: { title: string; what: string; figures: TicketReport['totals']['timeToMatchMinutes']; buckets: Bucket[]; fileName: string }) {

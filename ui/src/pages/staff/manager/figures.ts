@@ -30,3 +30,14 @@ export function rating(value: number | null | undefined): string {
 export function percentPoints(rate: number | null): number | null {
   return rate === null ? null : Math.round(rate * 1000) / 10;
 }
+
+/** Cents as a plain decimal amount, exact to the cent ('-12.05'): what the CSV files hold. */
+export function decimal(cents: number): string {
+  const abs = Math.abs(cents);
+  return `${cents < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Cents as dollars for a chart axis (charts plot numbers; tables and CSV keep the cents exact). */
+export function dollars(cents: number): number {
+  return cents / 100;
+}

@@ -10,6 +10,7 @@ export type TicketReport = Answer<'/reports/summary', 'get'>;
 export type ExpertPerformance = Answer<'/reports/expert-performance', 'get'>;
 export type Figures = TicketReport['totals'];
 export type Performance = ExpertPerformance['experts'][number];
+export type FinanceReport = Answer<'/reports/finance', 'get'>;
 
 /** The days and the moment the dashboards show: kept in the address, so a view can be shared. */
 export interface ReportView {
@@ -66,6 +67,25 @@ export function useExpertPerformance(view: ReportView) {
     retry: retrySnapshot,
     retryDelay: 3000,
     staleTime: view.asOf ? Infinity : 0,
+  });
+}
+
+/** The months the finance report covers: those the range's days fall in, whole. */
+export function financeMonths(view: ReportView): { from: string; to: string } {
+  return { from: view.from.slice(0, 7), to: view.to.slice(0, 7) };
+}
+
+/** Billing facts have no live event: the live figures are asked again every minute (and on focus). */
+const FINANCE_REFRESH_MS = 60_000;
+
+export function useFinanceReport(view: ReportView) {
+  return useQuery({
+    queryKey: ['reports', 'finance', view],
+    queryFn: async () => must(await api.GET('/reports/finance', { params: { query: { ...financeMonths(view), ...(view.asOf ? { asOf: view.asOf } : {}) } } })),
+    retry: retrySnapshot,
+    retryDelay: 3000,
+    staleTime: view.asOf ? Infinity : 0,
+    refetchInterval: view.asOf ? false : FINANCE_REFRESH_MS,
   });
 }
 
