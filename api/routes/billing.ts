@@ -45,11 +45,35 @@ const AnInstant = z.iso.datetime({ offset: true });
 const Currency = z.string().describe("ISO 4217 code; invoices are in 'USD'");
 
 export const InvoiceLineSchema = z.strictObject({
-  planId: z.string(),
-  product: z.string().describe('The product the support plan covers'),
-  tier: z.enum(['basic', 'standard', 'premium']),
-  amountCents: z.number().int().describe("The plan's monthly price"),
+  planId: z.string().describe("The plan billed; on a credit line, the credit note deducted"),
+  product: z.string().describe("The product the support plan covers; 'credit' on a credit line"),
+  tier: z.enum(['basic', 'standard', 'premium']).optional().describe('The plan tier; absent on a credit line'),
+  amountCents: z.number().int().describe("The plan's monthly price; negative on a credit line"),
+  kind: z.enum(['plan', 'credit']).optional().describe("'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan"),
 });
+export const InvoiceCreditSchema = z.strictObject({
+  creditNoteId: z.string(),
+  amountCents: z.number().int(),
+  reason: z.string(),
+  by: z.string().describe('User id of the admin who issued it'),
+  at: AnInstant,
+});
+export const InvoiceRefundSchema = z.strictObject({
+  refundId: z.string(),
+  amountCents: z.number().int(),
+  reason: z.string(),
+  status: z.enum(['requested', 'refunded', 'failed']).describe('requested: the payment gateway is being asked; refunded: done; failed: the gateway refused (nothing was refunded)'),
+  gatewayReference: z.string().nullable().describe("The gateway's reference of the refund, once done"),
+  at: AnInstant.describe('When the refund reached its status'),
+  failureReason: z.string().nullable().describe('Why the gateway refused, when it did'),
+});
+/** What the invoices read model adds about money given back. */
+export const InvoiceMoneyBackFields = {
+  credits: z.array(InvoiceCreditSchema).describe('Credit notes: on an open invoice they lower what is owed; on a paid one they are credit deducted by the next invoices'),
+  refunds: z.array(InvoiceRefundSchema),
+  amountDueCents: z.number().int().describe('What is still owed: the total less the credits while open; 0 once paid or written off'),
+  refundedCents: z.number().int().describe('Refunds the gateway made'),
+};
 export const InvoiceStatusSchema = z.enum(['open', 'paid', 'written-off']);
 export const ChargeStateSchema = z
   .enum(['pending', 'failed', 'succeeded', 'cancelled'])
@@ -73,6 +97,7 @@ export const InvoiceSchema = z.strictObject({
   paidUntil: AnInstant.nullable().describe("Set once paid: the customer's paid-until date this invoice gives"),
   gatewayReference: z.string().nullable().describe("The gateway's reference of the payment; null until paid"),
   writtenOff: z.strictObject({ reason: z.string(), by: z.string().describe('User id of who wrote it off'), at: AnInstant }).nullable(),
+  ...InvoiceMoneyBackFields,
 });
 export type Invoice = z.infer<typeof InvoiceSchema>;
 

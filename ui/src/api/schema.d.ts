@@ -1913,7 +1913,7 @@ export interface operations {
                             to: string;
                             subject: string | null;
                             body: string;
-                            template: ("visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked") | null;
+                            template: ("visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked") | null;
                             /** @description The notifications message this records */
                             messageId: string | null;
                             ticketId: string | null;
@@ -2765,9 +2765,18 @@ export interface operations {
                             lines: {
                                 planId: string;
                                 product: string;
-                                /** @enum {string} */
-                                tier: "basic" | "standard" | "premium";
+                                /**
+                                 * @description Absent on a credit line
+                                 * @enum {string}
+                                 */
+                                tier?: "basic" | "standard" | "premium";
+                                /** @description Negative on a credit line */
                                 amountCents: number;
+                                /**
+                                 * @description 'credit': deducts customer credit
+                                 * @enum {string}
+                                 */
+                                kind?: "plan" | "credit";
                             }[];
                             totalCents: number;
                             /** @description ISO 4217 currency code */
@@ -2799,6 +2808,39 @@ export interface operations {
                                 by: string;
                                 at: string;
                             } | null;
+                            /** @description Credit notes: on an open invoice they lower what is owed; on a paid one they are credit deducted by the next invoices */
+                            credits: {
+                                creditNoteId: string;
+                                amountCents: number;
+                                reason: string;
+                                /** @description User id of the admin who issued it */
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            refunds: {
+                                refundId: string;
+                                amountCents: number;
+                                reason: string;
+                                /**
+                                 * @description requested: the payment gateway is being asked; refunded: done; failed: the gateway refused (nothing was refunded)
+                                 * @enum {string}
+                                 */
+                                status: "requested" | "refunded" | "failed";
+                                /** @description The gateway's reference of the refund, once done */
+                                gatewayReference: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the refund reached its status
+                                 */
+                                at: string;
+                                /** @description Why the gateway refused, when it did */
+                                failureReason: string | null;
+                            }[];
+                            /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                            amountDueCents: number;
+                            /** @description Refunds the gateway made */
+                            refundedCents: number;
                         }[];
                         /** @description Over all the customer's invoices, whatever the filter and page */
                         summary: {
@@ -2856,13 +2898,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -2921,13 +2972,22 @@ export interface operations {
                         period: string;
                         /** @description One per active support plan */
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -2965,6 +3025,39 @@ export interface operations {
                             /** Format: date-time */
                             at: string;
                         } | null;
+                        /** @description Credit notes: on an open invoice they lower what is owed; on a paid one they are credit deducted by the next invoices */
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description User id of the admin who issued it */
+                            by: string;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /**
+                             * @description requested: the payment gateway is being asked; refunded: done; failed: the gateway refused (nothing was refunded)
+                             * @enum {string}
+                             */
+                            status: "requested" | "refunded" | "failed";
+                            /** @description The gateway's reference of the refund, once done */
+                            gatewayReference: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When the refund reached its status
+                             */
+                            at: string;
+                            /** @description Why the gateway refused, when it did */
+                            failureReason: string | null;
+                        }[];
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description Refunds the gateway made */
+                        refundedCents: number;
                     };
                 };
             };
@@ -3025,13 +3118,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -3092,13 +3194,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -3165,13 +3276,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -5849,7 +5969,7 @@ export interface operations {
                             /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
                             to: string;
                             /** @enum {string} */
-                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
                             /** @description E-mail subject; null for SMS */
                             subject: string | null;
                             body: string;
@@ -7793,7 +7913,7 @@ export interface operations {
                             /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
                             to: string;
                             /** @enum {string} */
-                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
                             /** @description Delivery attempts made */
                             attempts: number;
                             /** @description Why the last attempt failed */
