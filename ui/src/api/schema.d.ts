@@ -396,6 +396,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{customerId}/invoices/{period}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund part or all of a paid invoice, with the reason (admin). The payments saga refunds through the payment gateway and records it refunded or failed (the invoice's refunds); refunds never exceed what was paid, nor with credit notes the total */
+        post: operations["refundInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/invoices/{period}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a credit note against an invoice, with the reason (admin): on an open invoice it lowers what is owed (covering it all settles it); on a paid one it is credit the next invoices deduct. Not on a written-off invoice, nor while a charge awaits its outcome (409) */
+        post: operations["issueCreditNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payments/sandbox/cards": {
         parameters: {
             query?: never;
@@ -2932,6 +2966,25 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
                     };
                 };
             };
@@ -3152,6 +3205,25 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
                     };
                 };
             };
@@ -3228,6 +3300,25 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
                     };
                 };
             };
@@ -3310,6 +3401,237 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountCents: number;
+                    reason: string;
+                    /** @description Names the refund; by default derived from the Idempotency-Key (or new) */
+                    refundId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
+                            planId: string;
+                            /** @description The product the support plan covers; 'credit' on a credit line */
+                            product: string;
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
+                            amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
+                        /** @description The refund asked for */
+                        refundId: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issueCreditNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountCents: number;
+                    reason: string;
+                    /** @description Names the credit note; by default derived from the Idempotency-Key (or new) */
+                    creditNoteId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
+                            planId: string;
+                            /** @description The product the support plan covers; 'credit' on a credit line */
+                            product: string;
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
+                            amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
+                        /** @description The credit note issued */
+                        creditNoteId: string;
                     };
                 };
             };
