@@ -74,6 +74,7 @@ export const InvoiceMoneyBackFields = {
   credits: z.array(InvoiceCreditSchema).describe('Credit notes: on an open invoice they lower what is owed; on a paid one they are credit deducted by the next invoices'),
   refunds: z.array(InvoiceRefundSchema),
   amountDueCents: z.number().int().describe('What is still owed: the total less the credits while open; 0 once paid or written off'),
+  paidCents: z.number().int().describe('What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it)'),
   refundedCents: z.number().int().describe('Refunds the gateway made'),
 };
 export const InvoiceStatusSchema = z.enum(['open', 'paid', 'written-off']);

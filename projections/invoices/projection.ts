@@ -27,6 +27,8 @@ export interface InvoiceDoc extends Document {
   refunds: { refundId: string; amountCents: number; reason: string; status: RefundStatus; gatewayReference: string | null; at: string; failureReason: string | null }[];
   /** What is still owed: the total less the credits while open; 0 once paid or written off. */
   amountDueCents: number;
+  /** What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it). */
+  paidCents: number;
   /** Refunds the gateway made. */
   refundedCents: number;
 }
@@ -69,6 +71,7 @@ export const invoicesProjection: Projection = {
           credits: [],
           refunds: [],
           amountDueCents: d.totalCents,
+          paidCents: 0,
           refundedCents: 0,
         },
         { upsert: true },
@@ -80,7 +83,7 @@ export const invoicesProjection: Projection = {
     let next: InvoiceDoc;
     switch (e.type) {
       case 'InvoicePaid':
-        next = { ...current, status: 'paid', charge: 'succeeded', amountDueCents: 0, paidAt: e.data.paidAt, paidUntil: e.data.paidUntil, gatewayReference: e.data.gatewayReference, attempts: Math.max(current.attempts, e.data.attempt) };
+        next = { ...current, status: 'paid', charge: 'succeeded', amountDueCents: 0, paidCents: e.data.amountCents, paidAt: e.data.paidAt, paidUntil: e.data.paidUntil, gatewayReference: e.data.gatewayReference, attempts: Math.max(current.attempts, e.data.attempt) };
         break;
       case 'InvoiceChargeFailed': {
         const { attempt, reason, gatewayCode, failedAt } = e.data;

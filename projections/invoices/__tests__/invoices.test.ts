@@ -28,6 +28,7 @@ const invoice = {
   credits: [],
   refunds: [],
   amountDueCents: 1500,
+  paidCents: 0,
   refundedCents: 0,
 };
 const firstFailure = { attempt: 1, reason: 'card declined', gatewayCode: 'card_declined', failedAt: '2026-03-01T06:01:00.000Z' };
@@ -47,7 +48,7 @@ describe('invoices read model', () => {
       )
       .then({
         [INVOICES]: [
-          { ...invoice, status: 'paid', charge: 'succeeded', amountDueCents: 0, attempts: 2, failures: [firstFailure], paidAt: '2026-03-02T06:01:00.000Z', paidUntil: '2026-04-01T00:00:00.000Z', gatewayReference: 'ch_1' },
+          { ...invoice, status: 'paid', charge: 'succeeded', amountDueCents: 0, paidCents: 1500, attempts: 2, failures: [firstFailure], paidAt: '2026-03-02T06:01:00.000Z', paidUntil: '2026-04-01T00:00:00.000Z', gatewayReference: 'ch_1' },
         ],
       }));
 
@@ -69,7 +70,7 @@ describe('invoices read model', () => {
 
   describe('credit notes and refunds', () => {
     const paid: InvoiceEvent = { type: 'InvoicePaid', data: { ...ref, amountCents: 1500, gatewayReference: 'ch_1', attempt: 1, paidAt: '2026-03-01T06:01:00.000Z', paidUntil: '2026-04-01T00:00:00.000Z' } };
-    const paidDoc = { ...invoice, status: 'paid', charge: 'succeeded', amountDueCents: 0, paidAt: '2026-03-01T06:01:00.000Z', paidUntil: '2026-04-01T00:00:00.000Z', gatewayReference: 'ch_1' };
+    const paidDoc = { ...invoice, status: 'paid', charge: 'succeeded', amountDueCents: 0, paidCents: 1500, paidAt: '2026-03-01T06:01:00.000Z', paidUntil: '2026-04-01T00:00:00.000Z', gatewayReference: 'ch_1' };
     const credit = (creditNoteId: string, amountCents: number): InvoiceEvent => ({
       type: 'CreditNoteIssued',
       data: { ...ref, creditNoteId, amountCents, reason: 'visit late', issuedBy: 'admin-1', issuedAt: '2026-03-03T10:00:00.000Z' },

@@ -2873,6 +2873,8 @@ export interface operations {
                             }[];
                             /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
                             amountDueCents: number;
+                            /** @description What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it) */
+                            paidCents: number;
                             /** @description Refunds the gateway made */
                             refundedCents: number;
                         }[];
@@ -3109,6 +3111,8 @@ export interface operations {
                         }[];
                         /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
                         amountDueCents: number;
+                        /** @description What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it) */
+                        paidCents: number;
                         /** @description Refunds the gateway made */
                         refundedCents: number;
                     };
