@@ -17,6 +17,7 @@ export type TemplateName =
   | 'ticket-cancelled'
   | 'ticket-completed-survey'
   | 'payment-failed'
+  | 'refund-issued'
   | 'payment-unknown-ticket-held'
   | 'helpdesk-flag'
   | 'helpdesk-escalation'

@@ -49,6 +49,7 @@ export const TEMPLATE_PARAMS: Readonly<Record<TemplateName, { required: readonly
   'ticket-cancelled': { required: ['customerName', 'ticketId', 'reason'], optional: [] },
   'ticket-completed-survey': { required: ['customerName', 'ticketId', 'surveyUrl'], optional: ['resolution'] },
   'payment-failed': { required: ['customerName', 'period', 'amountCents'], optional: ['currency', 'reason', 'link'] },
+  'refund-issued': { required: ['customerName', 'period', 'amountCents'], optional: ['currency'] },
   'payment-unknown-ticket-held': { required: ['customerName', 'ticketId'], optional: [] },
   'helpdesk-flag': { required: ['ticketId', 'reason'], optional: ['note', 'visitId', 'customerName', 'link'] },
   'helpdesk-escalation': { required: ['ticketId', 'visitIds'], optional: ['unfitProposals', 'customerName', 'link'] },
@@ -197,6 +198,17 @@ ${p.text('surveyUrl')}`,
 
 we could not charge ${amount} for your support plans (${p.text('period')})${p.has('reason') ? `: ${p.text('reason')}` : ''}.
 Please check your payment method${p.has('link') ? `: ${p.text('link')}` : ' in your profile'}. We will try again.`,
+    };
+  },
+  'refund-issued': (p) => {
+    const amount = p.money('amountCents', p.has('currency') ? p.text('currency') : 'USD');
+    return {
+      sms: `Sysops Squad: we refunded ${amount} of your ${p.text('period')} invoice to your card. It may take a few days to show.`,
+      subject: `Refund of ${amount} for ${p.text('period')}`,
+      email: `Hello ${p.text('customerName')},
+
+we refunded ${amount} of your support plan invoice for ${p.text('period')} to the card it was paid with.
+Depending on your bank it may take a few days to show on your statement.`,
     };
   },
   'payment-unknown-ticket-held': (p) => ({

@@ -75,6 +75,12 @@ export function describeGatewayConformance(name: string, harness: GatewayHarness
       await expect(gateway.refund({ chargeId: charged.chargeId, amountCents: 3000, reason: 'the rest', idempotencyKey: `refund-${randomUUID()}` })).resolves.toMatchObject({ amountCents: 3000 });
     });
 
+    it('refuses to refund a charge that captured nothing (declined)', async () => {
+      const declined = await gateway.charge(request(cards.insufficientFunds));
+      if (declined.status !== 'declined' || declined.chargeId === null) return; // no charge to name: nothing to refund
+      await expect(gateway.refund({ chargeId: declined.chargeId, amountCents: 100, reason: 'x', idempotencyKey: `refund-${randomUUID()}` })).rejects.toBeInstanceOf(RefundRefused);
+    });
+
     it('refuses to refund an unknown charge', async () => {
       await expect(gateway.refund({ chargeId: 'pi_unknown', amountCents: 100, reason: 'x', idempotencyKey: `refund-${randomUUID()}` })).rejects.toBeInstanceOf(RefundRefused);
     });

@@ -58,6 +58,11 @@ export function chargeKey(invoiceId: string, attempt: number): string {
   return `invoice-${invoiceId}-attempt-${attempt}`;
 }
 
+/** The idempotency key of one refund of an invoice: asked again, it refunds once. */
+export function refundKey(invoiceId: string, refundId: string): string {
+  return `invoice-${invoiceId}-refund-${refundId}`;
+}
+
 /** The gateway could not be reached or did not answer: the outcome is unknown, try again later. */
 export class GatewayUnavailable extends Error {
   constructor(

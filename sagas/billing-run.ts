@@ -6,11 +6,17 @@
  * invoice command's id derives from it, so a crash mid-run, a restart or two worker processes
  * never bill a period twice, and a billing day missed while nothing ran is billed late, not never.
  * Billing stops when a period owes nothing and no plan is active; a later purchase restarts it.
+ *
+ * Customer credit (credit notes on paid invoices) is deducted as credit lines: what is left of
+ * each credit note is read from the customer's earlier invoices, whose credit lines name it, so
+ * a billing day handled again deducts nothing twice (the period's invoice is issued once).
  */
 import { customers } from '../commands/customer';
 import { invoices } from '../commands/invoice';
-import { billingDate, billingDayOf, billingPeriodAt, dueAtFor, invoiceLinesFor, periodAfter } from '../domain/billing/billing-run';
+import { billingDate, billingDayOf, billingPeriodAt, customerCredits, dueAtFor, invoiceLinesFor, periodAfter, periodsBefore, withCreditLines } from '../domain/billing/billing-run';
+import { invoiceId, InvoiceState } from '../domain/billing/invoice';
 import { CustomerEvent, CustomerState } from '../domain/customer/customer';
+import { SagaContext } from './process-manager';
 import { DeadlineInput, EventInput, ignore, schedule, send, Workflow, WorkflowOutput } from './workflow';
 
 export type BillingRunInput = EventInput<CustomerEvent, 'SupportPlanPurchased'> | DeadlineInput<'billing-day'>;
@@ -19,6 +25,8 @@ export interface BillingRunState {
   customer: CustomerState;
   /** Whether the customer's next billing day is already scheduled (billing runs). */
   scheduled: boolean;
+  /** The customer's invoices before the period billed, oldest first (for their credit). */
+  earlier: InvoiceState[];
 }
 
 /** The deadline key of a customer's billing day for a period. */
@@ -26,10 +34,11 @@ function billingKey(customerId: string, period: string): string {
   return `${customerId}:${period}`;
 }
 
-function bill(customer: Extract<CustomerState, { status: 'registered' }>, period: string, now: Date): WorkflowOutput[] {
+function bill(customer: Extract<CustomerState, { status: 'registered' }>, period: string, earlier: readonly InvoiceState[], now: Date): WorkflowOutput[] {
   const since = customer.billingSince!;
   const day = billingDayOf(since);
-  const lines = invoiceLinesFor(Object.values(customer.plans), period, day, since);
+  const planLines = invoiceLinesFor(Object.values(customer.plans), period, day, since);
+  const lines = planLines.length > 0 ? withCreditLines(planLines, customerCredits(earlier)) : [];
   const next = periodAfter(period);
   const outputs: WorkflowOutput[] = [];
   if (lines.length > 0) {
@@ -42,23 +51,35 @@ function bill(customer: Extract<CustomerState, { status: 'registered' }>, period
   return outputs;
 }
 
+/** The customer's invoices of the periods since billing started, before `period`. */
+async function invoicesBefore(ctx: SagaContext, customerId: string, billingSince: string, period: string): Promise<InvoiceState[]> {
+  const first = billingPeriodAt(new Date(billingSince), billingDayOf(billingSince));
+  return Promise.all(periodsBefore(first, period).map((earlier) => ctx.load(invoices, invoiceId(customerId, earlier))));
+}
+
 export const billingRunWorkflow: Workflow<BillingRunInput, BillingRunState> = {
   name: 'billing-run',
   events: ['SupportPlanPurchased'],
   deadlines: ['billing-day'],
   async read(input, ctx) {
     const customer = await ctx.load(customers, input.data.customerId as string);
-    if (input.type !== 'SupportPlanPurchased' || customer.status !== 'registered' || !customer.billingSince) return { customer, scheduled: false };
+    if (customer.status !== 'registered' || !customer.billingSince) return { customer, scheduled: false, earlier: [] };
+    const since = customer.billingSince;
+    if (input.type === 'billing-day') {
+      const { period } = input.data as { period: string };
+      return { customer, scheduled: false, earlier: await invoicesBefore(ctx, customer.customerId, since, period) };
+    }
     // Is a billing day ahead of this purchase already waiting? (Then the purchase is prorated there.)
-    const period = billingPeriodAt(new Date(input.data.purchasedAt), billingDayOf(customer.billingSince));
+    const period = billingPeriodAt(new Date(input.data.purchasedAt), billingDayOf(since));
     const next = await ctx.deadlines.get(ctx.saga, 'billing-day', billingKey(customer.customerId, periodAfter(period)));
-    return { customer, scheduled: next !== null && next.status === 'pending' };
+    const scheduled = next !== null && next.status === 'pending';
+    return { customer, scheduled, earlier: scheduled ? [] : await invoicesBefore(ctx, customer.customerId, since, period) };
   },
-  decide(input, { customer, scheduled }, now) {
+  decide(input, { customer, scheduled, earlier }, now) {
     if (customer.status !== 'registered' || !customer.billingSince) return [ignore(`customer ${String(input.data.customerId)} has no plan to bill`)];
-    if (input.type === 'billing-day') return bill(customer, (input.data as { period: string }).period, now);
+    if (input.type === 'billing-day') return bill(customer, (input.data as { period: string }).period, earlier, now);
     if (scheduled) return [ignore('billing runs: the purchase is billed on the next billing day')];
     // The first purchase (or the first after billing stopped): bill the period it falls in now.
-    return bill(customer, billingPeriodAt(new Date(input.data.purchasedAt), billingDayOf(customer.billingSince)), now);
+    return bill(customer, billingPeriodAt(new Date(input.data.purchasedAt), billingDayOf(customer.billingSince)), earlier, now);
   },
 };

@@ -22,6 +22,7 @@
  * | TicketCancelled           | customer 'ticket-cancelled'                                               |
  * | TicketCompleted           | customer e-mail 'ticket-completed-survey' (single-use survey link)        |
  * | InvoiceChargeFailed       | customer 'payment-failed'                                                 |
+ * | InvoiceRefunded           | customer 'refund-issued'                                                  |
  * | TicketFlaggedForHelpdesk  | helpdesk 'helpdesk-flag' (not for no-match-in-time: the escalation e-mail |
  * |                           | covers it); payment-status-unknown: also customer 'payment-unknown-ticket-held' |
  * | TicketEscalated           | helpdesk 'helpdesk-escalation'                                            |
@@ -74,6 +75,7 @@ const EVENT_TYPES = [
   'TicketCancelled',
   'TicketCompleted',
   'InvoiceChargeFailed',
+  'InvoiceRefunded',
   'TicketFlaggedForHelpdesk',
   'TicketEscalated',
 ] as const satisfies readonly (VisitEvent | TicketEvent | InvoiceEvent)['type'][];
@@ -179,6 +181,8 @@ export function notificationsWorkflow(options: Omit<NotificationsSagaOptions, 'o
           const invoice = await ctx.load(invoices, event.data.invoiceId);
           return { ...NO_FACTS, customer, invoice: invoice.status === 'unknown' ? null : { totalCents: invoice.totalCents, currency: invoice.currency } };
         }
+        case 'InvoiceRefunded':
+          return { ...NO_FACTS, customer: await customerContact(ctx, event.data.customerId) };
         case 'TicketEscalated':
           return {
             ...NO_FACTS,
@@ -264,6 +268,12 @@ export function notificationsWorkflow(options: Omit<NotificationsSagaOptions, 'o
           if (!customer) return [ignore('the customer is unknown')];
           if (!facts.invoice) return [ignore('the invoice is unknown')];
           return [publish(toCustomer(customer, 'payment-failed', { customerName: customer.name, period, amountCents: facts.invoice.totalCents, currency: facts.invoice.currency, reason }))];
+        }
+        case 'InvoiceRefunded': {
+          const { period, amountCents } = event.data;
+          if (!customer) return [ignore('the customer is unknown')];
+          // Invoices are in USD (the Invoice refuses any other currency).
+          return [publish(toCustomer(customer, 'refund-issued', { customerName: customer.name, period, amountCents, currency: 'USD' }))];
         }
         case 'TicketFlaggedForHelpdesk': {
           const { ticketId, reason, visitId, note } = event.data;

@@ -18,7 +18,7 @@ import { Aggregate } from '../commands/aggregate';
 import { Command, DomainError, DomainEvent } from '../domain/decider';
 import { RecordedEvent } from '../event-store/port';
 import { MessageRequest, Outbox } from '../notifications/outbox';
-import { ChargeOutcome, ChargeRequest, GatewayUnavailable, PaymentGateway } from '../payments/gateway';
+import { ChargeOutcome, ChargeRequest, GatewayUnavailable, PaymentGateway, RefundOutcome, RefundRefused, RefundRequest } from '../payments/gateway';
 import { Deadline } from './deadlines';
 import { ProcessManager, SagaContext } from './process-manager';
 
@@ -60,6 +60,14 @@ export type WorkflowOutput =
       /** What to do with the gateway's answer: still pure, the engine performs what it returns. */
       then: (outcome: ChargeOutcome) => WorkflowOutput[];
       /** What to do when the gateway did not answer (nothing is known about the charge). */
+      unavailable: (error: GatewayUnavailable) => WorkflowOutput[];
+    }
+  | {
+      action: 'refund';
+      request: RefundRequest;
+      then: (outcome: RefundOutcome) => WorkflowOutput[];
+      /** The gateway refused (unknown charge, more than is left of it): nothing was refunded. */
+      refused: (error: RefundRefused) => WorkflowOutput[];
       unavailable: (error: GatewayUnavailable) => WorkflowOutput[];
     };
 
@@ -112,6 +120,16 @@ export function ignore(reason: string, options: { notable?: boolean } = {}): Wor
  */
 export function charge(request: ChargeRequest, then: (outcome: ChargeOutcome) => WorkflowOutput[], unavailable: (error: GatewayUnavailable) => WorkflowOutput[]): WorkflowOutput {
   return { action: 'charge', request, then, unavailable };
+}
+
+/** Refund through the payment gateway (idempotent per the request's key); the three answers turn into the next outputs. */
+export function refund(
+  request: RefundRequest,
+  then: (outcome: RefundOutcome) => WorkflowOutput[],
+  refused: (error: RefundRefused) => WorkflowOutput[],
+  unavailable: (error: GatewayUnavailable) => WorkflowOutput[],
+): WorkflowOutput {
+  return { action: 'refund', request, then, refused, unavailable };
 }
 
 export interface WorkflowEffects {
@@ -170,6 +188,21 @@ async function perform(workflow: string, output: WorkflowOutput, ctx: SagaContex
         if (!(error instanceof GatewayUnavailable)) throw error;
         ctx.logger?.warn({ ...log, invoiceId: output.request.invoiceId, attempt: output.request.attempt, err: error }, 'payment gateway did not answer');
         next = output.unavailable(error);
+      }
+      for (const following of next) await perform(workflow, following, ctx, effects);
+      return;
+    }
+    case 'refund': {
+      if (!effects.gateway) throw new Error(`workflow ${workflow} refunds, but its saga has no payment gateway`);
+      let next: WorkflowOutput[];
+      try {
+        next = output.then(await effects.gateway.refund(output.request));
+      } catch (error) {
+        if (error instanceof RefundRefused) next = output.refused(error);
+        else if (error instanceof GatewayUnavailable) {
+          ctx.logger?.warn({ ...log, chargeId: output.request.chargeId, err: error }, 'payment gateway did not answer a refund');
+          next = output.unavailable(error);
+        } else throw error;
       }
       for (const following of next) await perform(workflow, following, ctx, effects);
       return;

@@ -59,7 +59,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; trustProxy?: TrustProxy; metricsToken?: string; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager; paymentGateway?: PaymentGateway } = {},
+  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; trustProxy?: TrustProxy; metricsToken?: string; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager; paymentGateway?: PaymentGateway; payments?: boolean } = {},
 ): Promise<TestSystem> {
   const projections = options.projections ?? allProjections;
   const clock = {
@@ -86,8 +86,11 @@ export async function startTestSystem(
   const surveyTokens = new SurveyTokens(documents, 'test-survey-secret-0123456789');
   const expertDirectory = new ReadModelExpertDirectory(readModels);
   const wrapMatching = options.saga ?? ((saga: ProcessManager) => saga);
+  const paymentGateway = options.paymentGateway ?? new SandboxGateway(documents, now);
+  // With `payments`, the payments saga bills, charges and refunds through the gateway (otherwise by hand).
+  const payments = options.payments ? { gateway: paymentGateway, retryDays: config.DUNNING_RETRY_DAYS } : undefined;
   const sagas = new SagaEngine(
-    allSagas({ config, outbox, surveyTokens, experts: expertDirectory }).map((saga) => (saga.name === MATCHING ? wrapMatching(saga) : saga)),
+    allSagas({ config, outbox, surveyTokens, experts: expertDirectory, ...(payments ? { payments } : {}) }).map((saga) => (saga.name === MATCHING ? wrapMatching(saga) : saga)),
     { events, documents, commands, deadlines: new Deadlines(documents), clock: now, logger },
   );
   sagas.start({ manualDeadlines: true });
@@ -113,7 +116,7 @@ export async function startTestSystem(
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
     enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
     mapTiles: mapTilesOf(config),
-    paymentGateway: options.paymentGateway ?? new SandboxGateway(documents, now),
+    paymentGateway,
   };
   const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}), ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}), ...(options.webApp ? { webApp: options.webApp } : {}) });
   const server: Server = await new Promise((resolve) => {

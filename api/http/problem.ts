@@ -31,6 +31,8 @@ const TYPE_BASE = 'https://sysops-squad.dev/problems/';
 
 /** Domain refusals about who acts, not about the state of things: 403 (README: refusals). */
 const FORBIDDING = ['forbidden', 'expert-not-on-ticket'];
+/** Refusals that clash with what is already there or under way: 409. */
+const CONFLICTING = ['refund-id-taken', 'credit-note-id-taken', 'charge-pending'];
 
 /**
  * Refusals answered by their HTTP meaning rather than their code: a survey link is its own
@@ -60,7 +62,7 @@ export function toProblem(error: unknown): Problem {
   if (error instanceof DomainError) {
     const asHttp = AS_HTTP.get(error.code);
     if (asHttp) return toProblem(new HttpProblem(asHttp.status, asHttp.title, error.message));
-    const status = FORBIDDING.includes(error.code) ? 403 : error.code.endsWith('-not-found') ? 404 : 422;
+    const status = FORBIDDING.includes(error.code) ? 403 : CONFLICTING.includes(error.code) ? 409 : error.code.endsWith('-not-found') ? 404 : 422;
     return { ...error.details, type: `${TYPE_BASE}${error.code}`, title: titleOf(error.code), status, detail: error.message, code: error.code };
   }
   if (error instanceof PreconditionFailed) {

@@ -1,13 +1,15 @@
 /**
  * Billing over HTTP: the back office issues a customer's monthly invoice from their active plans,
  * records what the payment gateway reported (a charge taken by phone, a gateway callback relayed by
- * an operator), retries a failed charge and writes off what will not be paid. Reading the billing
- * history is `GET /customers/:customerId/invoices`.
+ * an operator), retries a failed charge and writes off what will not be paid. An admin refunds a
+ * paid invoice (the payments saga makes the refund through the gateway) and issues credit notes.
+ * Reading the billing history is `GET /customers/:customerId/invoices`.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { invoices } from '../../commands/invoice';
-import { InvoiceCommand, invoiceId, InvoiceState } from '../../domain/billing/invoice';
+import { amountDue, InvoiceCommand, invoiceId, InvoiceState } from '../../domain/billing/invoice';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
 import { route, RouteRequest, RouteTable, written } from '../http/route';
@@ -45,11 +47,36 @@ const AnInstant = z.iso.datetime({ offset: true });
 const Currency = z.string().describe("ISO 4217 code; invoices are in 'USD'");
 
 export const InvoiceLineSchema = z.strictObject({
-  planId: z.string(),
-  product: z.string().describe('The product the support plan covers'),
-  tier: z.enum(['basic', 'standard', 'premium']),
-  amountCents: z.number().int().describe("The plan's monthly price"),
+  planId: z.string().describe("The plan billed; on a credit line, the credit note deducted"),
+  product: z.string().describe("The product the support plan covers; 'credit' on a credit line"),
+  tier: z.enum(['basic', 'standard', 'premium']).optional().describe('The plan tier; absent on a credit line'),
+  amountCents: z.number().int().describe("The plan's monthly price; negative on a credit line"),
+  kind: z.enum(['plan', 'credit']).optional().describe("'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan"),
 });
+export const InvoiceCreditSchema = z.strictObject({
+  creditNoteId: z.string(),
+  amountCents: z.number().int(),
+  reason: z.string(),
+  by: z.string().describe('User id of the admin who issued it'),
+  at: AnInstant,
+});
+export const InvoiceRefundSchema = z.strictObject({
+  refundId: z.string(),
+  amountCents: z.number().int(),
+  reason: z.string(),
+  status: z.enum(['requested', 'refunded', 'failed']).describe('requested: the payment gateway is being asked; refunded: done; failed: the gateway refused (nothing was refunded)'),
+  gatewayReference: z.string().nullable().describe("The gateway's reference of the refund, once done"),
+  at: AnInstant.describe('When the refund reached its status'),
+  failureReason: z.string().nullable().describe('Why the gateway refused, when it did'),
+});
+/** What the invoices read model adds about money given back. */
+export const InvoiceMoneyBackFields = {
+  credits: z.array(InvoiceCreditSchema).describe('Credit notes: on an open invoice they lower what is owed; on a paid one they are credit deducted by the next invoices'),
+  refunds: z.array(InvoiceRefundSchema),
+  amountDueCents: z.number().int().describe('What is still owed: the total less the credits while open; 0 once paid or written off'),
+  paidCents: z.number().int().describe('What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it)'),
+  refundedCents: z.number().int().describe('Refunds the gateway made'),
+};
 export const InvoiceStatusSchema = z.enum(['open', 'paid', 'written-off']);
 export const ChargeStateSchema = z
   .enum(['pending', 'failed', 'succeeded', 'cancelled'])
@@ -73,6 +100,7 @@ export const InvoiceSchema = z.strictObject({
   paidUntil: AnInstant.nullable().describe("Set once paid: the customer's paid-until date this invoice gives"),
   gatewayReference: z.string().nullable().describe("The gateway's reference of the payment; null until paid"),
   writtenOff: z.strictObject({ reason: z.string(), by: z.string().describe('User id of who wrote it off'), at: AnInstant }).nullable(),
+  ...InvoiceMoneyBackFields,
 });
 export type Invoice = z.infer<typeof InvoiceSchema>;
 
@@ -90,14 +118,35 @@ export const InvoiceStateSchema = z.strictObject({
   attempts: z.number().int().describe('Charge attempts started so far (1 once issued)'),
   failedAttempts: z.number().int(),
   paidUntil: AnInstant.nullable().describe('Set only once the invoice is paid'),
+  amountDueCents: z.number().int().describe('What is still owed: the total less the credits while open; 0 once paid or written off'),
+  paidCents: z.number().int().describe('What the payment captured (0 until paid, and when credits settled it)'),
+  credits: z.array(z.strictObject({ creditNoteId: z.string(), amountCents: z.number().int(), reason: z.string(), toCustomer: z.boolean().describe('Issued on the paid invoice: credit for the next invoices') })),
+  refunds: z.array(
+    z.strictObject({
+      refundId: z.string(),
+      amountCents: z.number().int(),
+      reason: z.string(),
+      status: z.enum(['requested', 'refunded', 'failed']),
+      gatewayReference: z.string().nullable(),
+    }),
+  ),
 });
 type InvoiceStateView = z.infer<typeof InvoiceStateSchema>;
 
 function invoiceView(state: InvoiceState): InvoiceStateView {
   // Every invoice command but issuing fails on an invoice never issued.
   if (state.status === 'unknown') throw new Error('an invoice command succeeded on an invoice never issued');
-  const { invoiceId: id, customerId, period, lines, totalCents, currency, dueAt, status, charge, attempts, failedAttempts, paidUntil } = state;
-  return { invoiceId: id, customerId, period, lines, totalCents, currency, dueAt, status, charge, attempts, failedAttempts, paidUntil };
+  const { invoiceId: id, customerId, period, lines, totalCents, currency, dueAt, status, charge, attempts, failedAttempts, paidUntil, paidCents, credits, refunds } = state;
+  return { invoiceId: id, customerId, period, lines, totalCents, currency, dueAt, status, charge, attempts, failedAttempts, paidUntil, amountDueCents: amountDue(state), paidCents, credits, refunds };
+}
+
+/** Cents typed by a person: a positive whole number (the UI turns dollars and cents into it). */
+const Cents = z.number().int('a whole number of cents').positive('more than 0 cents').max(100_000_000, 'at most 1,000,000.00');
+const Reason = z.string().trim().min(1, 'a reason is required').max(500);
+
+/** A refund's or credit note's id: the caller's, or one derived from the command (the Idempotency-Key, when given). */
+function moneyId(prefix: string, given: string | undefined, commandId: string): string {
+  return given ?? `${prefix}-${createHash('sha256').update(commandId).digest('hex').slice(0, 20)}`;
 }
 
 /** Unless told otherwise, an invoice is due on the 5th of its month. */
@@ -204,6 +253,66 @@ export const billingRoutes: RouteTable<ApiServices> = [
     async handler(request, services: ApiServices) {
       const { customerId, period } = request.params;
       return invoiceCommand(request, services, { type: 'writeOffInvoice', data: { customerId, period, reason: request.body.reason } });
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/customers/:customerId/invoices/:period/refunds',
+    readsNext: ['invoices'],
+    summary:
+      "Refund part or all of a paid invoice, with the reason (admin). The payments saga refunds through the payment gateway and records it refunded or failed (the invoice's refunds); refunds never exceed what was paid, nor with credit notes the total",
+    tag: 'Billing',
+    roles: ['admin'],
+    params: InvoiceParams,
+    body: z.object({
+      amountCents: Cents,
+      reason: Reason,
+      refundId: Id.optional().describe('Names the refund; by default derived from the Idempotency-Key (or new)'),
+    }),
+    idempotent: true,
+    success: 201,
+    operationId: 'refundInvoice',
+    response: InvoiceStateSchema.extend({ refundId: z.string().describe('The refund asked for') }),
+    async handler(request, services: ApiServices) {
+      const { customerId, period } = request.params;
+      const metadata = request.command();
+      const refundId = moneyId('refund', request.body.refundId, metadata.commandId);
+      const result = await send(services.commands, invoices, {
+        type: 'refundInvoice',
+        data: { customerId, period, refundId, amountCents: request.body.amountCents, reason: request.body.reason },
+        metadata,
+      });
+      return written(result, { ...invoiceView(result.state), refundId }, 201);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/customers/:customerId/invoices/:period/credit-notes',
+    readsNext: ['invoices', 'paid-customers', 'customers'],
+    summary:
+      'Issue a credit note against an invoice, with the reason (admin): on an open invoice it lowers what is owed (covering it all settles it); on a paid one it is credit the next invoices deduct. Not on a written-off invoice, nor while a charge awaits its outcome (409)',
+    tag: 'Billing',
+    roles: ['admin'],
+    params: InvoiceParams,
+    body: z.object({
+      amountCents: Cents,
+      reason: Reason,
+      creditNoteId: Id.optional().describe('Names the credit note; by default derived from the Idempotency-Key (or new)'),
+    }),
+    idempotent: true,
+    success: 201,
+    operationId: 'issueCreditNote',
+    response: InvoiceStateSchema.extend({ creditNoteId: z.string().describe('The credit note issued') }),
+    async handler(request, services: ApiServices) {
+      const { customerId, period } = request.params;
+      const metadata = request.command();
+      const creditNoteId = moneyId('credit', request.body.creditNoteId, metadata.commandId);
+      const result = await send(services.commands, invoices, {
+        type: 'issueCreditNote',
+        data: { customerId, period, creditNoteId, amountCents: request.body.amountCents, reason: request.body.reason },
+        metadata,
+      });
+      return written(result, { ...invoiceView(result.state), creditNoteId }, 201);
     },
   }),
 ];

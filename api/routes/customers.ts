@@ -10,6 +10,7 @@ import { AuthUser, etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
 import { AddressView, ContactSchema, ContactView } from './auth';
+import { InvoiceMoneyBackFields } from './billing';
 import { STAFF } from './roles';
 import { domainEnum } from './domain-enums';
 
@@ -95,7 +96,15 @@ export const CustomerInvoice = z.strictObject({
   invoiceId: z.string(),
   customerId: z.string(),
   period: z.string().describe('The billed month, YYYY-MM'),
-  lines: z.array(z.strictObject({ planId: z.string(), product: z.string(), tier: PlanTierView, amountCents: z.number().int() })),
+  lines: z.array(
+    z.strictObject({
+      planId: z.string(),
+      product: z.string(),
+      tier: PlanTierView.optional().describe('Absent on a credit line'),
+      amountCents: z.number().int().describe('Negative on a credit line'),
+      kind: z.enum(['plan', 'credit']).optional().describe("'credit': deducts customer credit"),
+    }),
+  ),
   totalCents: z.number().int(),
   currency: z.string().describe('ISO 4217 currency code'),
   dueAt: z.string(),
@@ -108,6 +117,7 @@ export const CustomerInvoice = z.strictObject({
   paidUntil: z.string().nullable().describe('Until when the payment covers the subscription; null while unpaid'),
   gatewayReference: z.string().nullable().describe("The payment gateway's reference of the captured payment"),
   writtenOff: z.strictObject({ reason: z.string(), by: z.string(), at: z.string() }).nullable(),
+  ...InvoiceMoneyBackFields,
 });
 
 const CustomerInvoices = z.strictObject({
@@ -350,7 +360,7 @@ export const customerRoutes: RouteTable<ApiServices> = [
       const summary = {
         invoices: all.length,
         paidCents: all.filter((i) => i.status === 'paid').reduce((s, i) => s + i.totalCents, 0),
-        openCents: all.filter((i) => i.status === 'open').reduce((s, i) => s + i.totalCents, 0),
+        openCents: all.filter((i) => i.status === 'open').reduce((s, i) => s + i.amountDueCents, 0),
         writtenOffCents: all.filter((i) => i.status === 'written-off').reduce((s, i) => s + i.totalCents, 0),
       };
       return { status: 200, body: { customerId: params.customerId, invoices: docs.map(({ _id, ...rest }) => rest), summary } satisfies z.infer<typeof CustomerInvoices> };

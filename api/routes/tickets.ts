@@ -235,6 +235,7 @@ export const NotificationView = z.strictObject({
     'ticket-cancelled',
     'ticket-completed-survey',
     'payment-failed',
+    'refund-issued',
     'payment-unknown-ticket-held',
     'helpdesk-flag',
     'helpdesk-escalation',

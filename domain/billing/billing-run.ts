@@ -11,9 +11,14 @@
  * - a plan cancelled is not billed again; what was paid ahead for it stays paid (an admin can
  *   refund). Amounts are whole cents, rounded to the nearest cent per line.
  * Paying a period's invoice makes the customer paid until the next billing day.
+ *
+ * Customer credit (credit notes issued on paid invoices) is deducted by the next invoices as
+ * credit lines, oldest credit first, never taking an invoice below zero; what one invoice cannot
+ * take is carried on to the next. A credit line names its credit note, so what is left of each is
+ * the credit note less the credit lines naming it: applied once, whatever runs again.
  */
 import type { SupportPlan } from '../customer/customer';
-import type { InvoiceLine } from './invoice';
+import { CREDIT_PRODUCT, InvoiceLine, InvoiceState, invoiceTotal, isCreditLine } from './invoice';
 
 /** Billing days run 1–28: every month has them. */
 export const LAST_BILLING_DAY = 28;
@@ -112,4 +117,47 @@ export const PAYMENT_TERMS_DAYS = 14;
 
 export function dueAtFor(issuedAt: Date): string {
   return new Date(issuedAt.getTime() + PAYMENT_TERMS_DAYS * DAY_MS).toISOString();
+}
+
+/** The periods from `first` up to, not including, `until`, oldest first. */
+export function periodsBefore(first: string, until: string): string[] {
+  const periods: string[] = [];
+  for (let index = monthIndex(first); index < monthIndex(until); index++) periods.push(periodOfIndex(index));
+  return periods;
+}
+
+/** What is left of a credit note for the customer's next invoices. */
+export interface CustomerCredit {
+  creditNoteId: string;
+  remainingCents: number;
+}
+
+/**
+ * The customer credit not yet deducted, oldest first, from the customer's invoices before the
+ * one being issued (in period order).
+ */
+export function customerCredits(earlier: readonly InvoiceState[]): CustomerCredit[] {
+  const granted: CustomerCredit[] = [];
+  const deducted = new Map<string, number>();
+  for (const invoice of earlier) {
+    if (invoice.status === 'unknown') continue;
+    for (const credit of invoice.credits) if (credit.toCustomer) granted.push({ creditNoteId: credit.creditNoteId, remainingCents: credit.amountCents });
+    for (const line of invoice.lines) if (isCreditLine(line)) deducted.set(line.planId, (deducted.get(line.planId) ?? 0) - line.amountCents);
+  }
+  return granted
+    .map((credit) => ({ ...credit, remainingCents: credit.remainingCents - (deducted.get(credit.creditNoteId) ?? 0) }))
+    .filter((credit) => credit.remainingCents > 0);
+}
+
+/** The plan lines with credit lines deducting as much of the credits as their total takes. */
+export function withCreditLines(planLines: readonly InvoiceLine[], credits: readonly CustomerCredit[]): InvoiceLine[] {
+  let owed = invoiceTotal(planLines);
+  const creditLines: InvoiceLine[] = [];
+  for (const credit of credits) {
+    const taken = Math.min(owed, credit.remainingCents);
+    if (taken <= 0) break;
+    creditLines.push({ planId: credit.creditNoteId, product: CREDIT_PRODUCT, amountCents: -taken, kind: 'credit' });
+    owed -= taken;
+  }
+  return [...planLines, ...creditLines];
 }

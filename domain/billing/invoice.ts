@@ -18,6 +18,18 @@
  * Paying an invoice does not move the customer's paid-until date here: the billing saga reacts to
  * `InvoicePaid` by sending `advancePaidUntil` to the Customer aggregate with the event's
  * `paidUntil` and `invoiceId` (Customer ignores an invoice it already counted).
+ *
+ * Money given back, by an admin with a reason:
+ * - a credit note on an open invoice lowers what is still owed (the amount due is the total less
+ *   its credits, and that is what the next attempt charges); credits covering it all settle the
+ *   invoice without a charge (`settleWithCredit`: paid 0 cents, reference 'credit'). A credit note
+ *   on a paid invoice becomes the customer's credit, which their next invoices deduct as credit
+ *   lines (billing-run.ts). Not while an attempt awaits its outcome (its amount is fixed), never
+ *   on a written-off invoice;
+ * - a refund of a paid invoice is requested here, made by the payments saga through the gateway
+ *   and recorded (`recordRefundOutcome`): refunded, or failed (its amount is free again).
+ * What is given back (credits and refunds not failed) never exceeds the total, and refunds never
+ * exceed what was paid.
  */
 import { Actor, Command, Decider, DomainError, DomainEvent, Role } from '../decider';
 import { PlanTier, SupportPlan } from '../customer/customer';
@@ -28,11 +40,42 @@ export const MAX_CHARGE_ATTEMPTS = 4;
 
 export type Currency = 'USD';
 
+/**
+ * A line bills a plan (positive amount) or deducts customer credit: `kind: 'credit'`, product
+ * 'credit', the credit note's id as `planId`, a negative amount and no tier.
+ */
 export interface InvoiceLine {
   planId: string;
   product: string;
-  tier: PlanTier;
+  tier?: PlanTier;
   amountCents: number;
+  /** Absent on plan lines issued before credit lines existed: a plan line. */
+  kind?: 'plan' | 'credit';
+}
+
+/** The product of a credit line. */
+export const CREDIT_PRODUCT = 'credit';
+/** The gateway reference of an invoice settled by credits alone (nothing charged). */
+export const CREDIT_REFERENCE = 'credit';
+
+export type RefundOutcome = { kind: 'refunded'; gatewayReference: string; amountCents: number } | { kind: 'failed'; reason: string };
+
+export type RefundStatus = 'requested' | 'refunded' | 'failed';
+
+export interface InvoiceCredit {
+  creditNoteId: string;
+  amountCents: number;
+  reason: string;
+  /** Issued on a paid invoice: credit for the customer's next invoices rather than less to pay. */
+  toCustomer: boolean;
+}
+
+export interface InvoiceRefund {
+  refundId: string;
+  amountCents: number;
+  reason: string;
+  status: RefundStatus;
+  gatewayReference: string | null;
 }
 
 export type ChargeOutcome =
@@ -72,7 +115,11 @@ export type InvoiceEvent =
   | DomainEvent<'InvoicePaid', InvoiceRef & { amountCents: number; gatewayReference: string; attempt: number; paidAt: string; paidUntil: string }>
   | DomainEvent<'InvoiceChargeFailed', InvoiceRef & { attempt: number; reason: string; gatewayCode: string | null; failedAt: string }>
   | DomainEvent<'InvoiceChargeRetried', InvoiceRef & { attempt: number; requestedBy: string; requestedAt: string }>
-  | DomainEvent<'InvoiceWrittenOff', InvoiceRef & { amountCents: number; reason: string; writtenOffBy: string; writtenOffAt: string }>;
+  | DomainEvent<'InvoiceWrittenOff', InvoiceRef & { amountCents: number; reason: string; writtenOffBy: string; writtenOffAt: string }>
+  | DomainEvent<'InvoiceRefundRequested', InvoiceRef & { refundId: string; amountCents: number; reason: string; requestedBy: string; requestedAt: string }>
+  | DomainEvent<'InvoiceRefunded', InvoiceRef & { refundId: string; amountCents: number; gatewayReference: string; refundedAt: string }>
+  | DomainEvent<'InvoiceRefundFailed', InvoiceRef & { refundId: string; reason: string; failedAt: string }>
+  | DomainEvent<'CreditNoteIssued', InvoiceRef & { creditNoteId: string; amountCents: number; reason: string; issuedBy: string; issuedAt: string }>;
 
 // ---- commands -----------------------------------------------------------------------------
 
@@ -85,7 +132,11 @@ export type InvoiceCommand =
   | Command<'issueInvoice', InvoiceAddress & { lines: InvoiceLine[]; currency: Currency; dueAt: string }>
   | Command<'recordChargeAttempt', InvoiceAddress & { outcome: ChargeOutcome }>
   | Command<'retryCharge', InvoiceAddress & { maxAttempts?: number }>
-  | Command<'writeOffInvoice', InvoiceAddress & { reason: string }>;
+  | Command<'writeOffInvoice', InvoiceAddress & { reason: string }>
+  | Command<'refundInvoice', InvoiceAddress & { refundId: string; amountCents: number; reason: string }>
+  | Command<'recordRefundOutcome', InvoiceAddress & { refundId: string; outcome: RefundOutcome }>
+  | Command<'issueCreditNote', InvoiceAddress & { creditNoteId: string; amountCents: number; reason: string }>
+  | Command<'settleWithCredit', InvoiceAddress & { graceDays?: number }>;
 
 // ---- state --------------------------------------------------------------------------------
 
@@ -107,9 +158,14 @@ export type InvoiceState =
       gatewayReference: string | null;
       /** Set only when the invoice is paid. */
       paidUntil: string | null;
+      /** What the payment captured (0 until paid, and when credits settled it). */
+      paidCents: number;
+      credits: InvoiceCredit[];
+      refunds: InvoiceRefund[];
     };
 
-type Issued = Exclude<InvoiceState, { status: 'unknown' }>;
+export type IssuedInvoice = Exclude<InvoiceState, { status: 'unknown' }>;
+type Issued = IssuedInvoice;
 
 // ---- helpers ------------------------------------------------------------------------------
 
@@ -161,6 +217,34 @@ export function invoiceTotal(lines: ReadonlyArray<InvoiceLine>): number {
   return lines.reduce((sum, line) => sum + line.amountCents, 0);
 }
 
+export function isCreditLine(line: InvoiceLine): boolean {
+  return line.kind === 'credit';
+}
+
+/** What an open invoice still owes: its total less the credits issued on it while open; nothing once paid or written off. */
+export function amountDue(invoice: Issued): number {
+  if (invoice.status !== 'open') return 0;
+  return invoice.totalCents - sumCents(invoice.credits.filter((c) => !c.toCustomer));
+}
+
+/** Credits and refunds not failed: what was given back against the invoice so far. */
+export function givenBackCents(invoice: Issued): number {
+  return sumCents(invoice.credits) + sumCents(activeRefunds(invoice));
+}
+
+/** Refunds done or under way (a failed one gave nothing back). */
+export function activeRefunds(invoice: Issued): InvoiceRefund[] {
+  return invoice.refunds.filter((r) => r.status !== 'failed');
+}
+
+export function refundedCents(invoice: Issued): number {
+  return sumCents(invoice.refunds.filter((r) => r.status === 'refunded'));
+}
+
+function sumCents(items: ReadonlyArray<{ amountCents: number }>): number {
+  return items.reduce((sum, item) => sum + item.amountCents, 0);
+}
+
 function parsePeriod(period: string): [number, number] {
   const match = PERIOD.exec(period);
   if (!match) throw new DomainError('invalid-period', `a period is 'YYYY-MM', not '${period}'`);
@@ -174,7 +258,10 @@ function byPlanId(a: InvoiceLine, b: InvoiceLine): number {
 function sameLines(a: ReadonlyArray<InvoiceLine>, b: ReadonlyArray<InvoiceLine>): boolean {
   return (
     a.length === b.length &&
-    a.every((line, i) => line.planId === b[i].planId && line.product === b[i].product && line.tier === b[i].tier && line.amountCents === b[i].amountCents)
+    a.every(
+      (line, i) =>
+        line.planId === b[i].planId && line.product === b[i].product && line.tier === b[i].tier && line.amountCents === b[i].amountCents && isCreditLine(line) === isCreditLine(b[i]),
+    )
   );
 }
 
@@ -187,6 +274,9 @@ const ISSUERS: ReadonlyArray<Role> = ['system', 'admin'];
 const CHARGE_RECORDERS: ReadonlyArray<Role> = ['system', 'admin'];
 const RETRIERS: ReadonlyArray<Role> = ['system', 'helpdesk', 'admin'];
 const WRITERS_OFF: ReadonlyArray<Role> = ['helpdesk', 'manager'];
+const MONEY_GIVERS: ReadonlyArray<Role> = ['admin'];
+const REFUND_RECORDERS: ReadonlyArray<Role> = ['system', 'admin'];
+const SETTLERS: ReadonlyArray<Role> = ['system', 'admin'];
 
 export const invoiceDecider: Decider<InvoiceState, InvoiceCommand, InvoiceEvent> = {
   initialState: () => ({ status: 'unknown' }),
@@ -208,18 +298,33 @@ export const invoiceDecider: Decider<InvoiceState, InvoiceCommand, InvoiceEvent>
         failedAttempts: 0,
         gatewayReference: null,
         paidUntil: null,
+        paidCents: 0,
+        credits: [],
+        refunds: [],
       };
     }
     if (state.status === 'unknown') return state;
     switch (event.type) {
       case 'InvoicePaid':
-        return { ...state, status: 'paid', charge: 'succeeded', gatewayReference: event.data.gatewayReference, paidUntil: event.data.paidUntil };
+        return { ...state, status: 'paid', charge: 'succeeded', gatewayReference: event.data.gatewayReference, paidUntil: event.data.paidUntil, paidCents: event.data.amountCents };
       case 'InvoiceChargeFailed':
         return { ...state, charge: 'failed', failedAttempts: state.failedAttempts + 1 };
       case 'InvoiceChargeRetried':
         return { ...state, charge: 'pending', attempts: state.attempts + 1 };
       case 'InvoiceWrittenOff':
         return { ...state, status: 'written-off', charge: writtenOffCharge(state.charge) };
+      case 'CreditNoteIssued': {
+        const { creditNoteId, amountCents, reason } = event.data;
+        return { ...state, credits: [...state.credits, { creditNoteId, amountCents, reason, toCustomer: state.status === 'paid' }] };
+      }
+      case 'InvoiceRefundRequested': {
+        const { refundId, amountCents, reason } = event.data;
+        return { ...state, refunds: [...state.refunds, { refundId, amountCents, reason, status: 'requested', gatewayReference: null }] };
+      }
+      case 'InvoiceRefunded':
+        return { ...state, refunds: state.refunds.map((r) => (r.refundId === event.data.refundId ? { ...r, status: 'refunded', gatewayReference: event.data.gatewayReference } : r)) };
+      case 'InvoiceRefundFailed':
+        return { ...state, refunds: state.refunds.map((r) => (r.refundId === event.data.refundId ? { ...r, status: 'failed' } : r)) };
     }
   },
 
@@ -257,8 +362,8 @@ export const invoiceDecider: Decider<InvoiceState, InvoiceCommand, InvoiceEvent>
         const ref = { invoiceId: id, customerId: invoice.customerId, period: invoice.period };
         if (outcome.kind === 'chargeSucceeded') {
           if (!outcome.gatewayReference.trim()) throw new DomainError('invalid-gateway-reference', 'a successful charge needs the gateway reference');
-          if (outcome.amountCents !== invoice.totalCents) {
-            throw new DomainError('amount-mismatch', `charged ${outcome.amountCents} cents, but invoice ${id} totals ${invoice.totalCents}`);
+          if (outcome.amountCents !== amountDue(invoice)) {
+            throw new DomainError('amount-mismatch', `charged ${outcome.amountCents} cents, but invoice ${id} owes ${amountDue(invoice)}`);
           }
           const graceDays = outcome.graceDays ?? 0;
           if (!Number.isInteger(graceDays) || graceDays < 0) throw new DomainError('invalid-grace', 'grace is a whole, non-negative number of days');
@@ -310,7 +415,7 @@ export const invoiceDecider: Decider<InvoiceState, InvoiceCommand, InvoiceEvent>
               invoiceId: id,
               customerId: invoice.customerId,
               period: invoice.period,
-              amountCents: invoice.totalCents,
+              amountCents: amountDue(invoice),
               reason: command.data.reason,
               writtenOffBy: actor.userId,
               writtenOffAt: now,
@@ -318,9 +423,104 @@ export const invoiceDecider: Decider<InvoiceState, InvoiceCommand, InvoiceEvent>
           },
         ];
       }
+      case 'refundInvoice': {
+        allow(actor, MONEY_GIVERS, 'refund invoices');
+        const invoice = issued(state, id);
+        const { refundId, amountCents, reason } = command.data;
+        const earlier = invoice.refunds.find((r) => r.refundId === refundId);
+        if (earlier) {
+          if (earlier.amountCents === amountCents && earlier.reason === reason) return [];
+          throw new DomainError('refund-id-taken', `refund ${refundId} of invoice ${id} was requested with another amount or reason`);
+        }
+        assertNewId(refundId, 'refund');
+        assertGiven(amountCents, reason, 'a refund');
+        if (invoice.status !== 'paid') throw new DomainError('invoice-not-paid', `invoice ${id} is ${invoice.status}: only a paid invoice is refunded`);
+        const refundable = invoice.paidCents - sumCents(activeRefunds(invoice));
+        if (amountCents > refundable) throw new DomainError('refund-exceeds-payment', `invoice ${id} has ${refundable} cents of its payment left to refund`, { refundableCents: refundable });
+        assertWithinTotal(invoice, amountCents, id);
+        return [{ type: 'InvoiceRefundRequested', data: { ...refOf(invoice), refundId, amountCents, reason, requestedBy: actor.userId, requestedAt: now } }];
+      }
+      case 'recordRefundOutcome': {
+        allow(actor, REFUND_RECORDERS, 'record refund outcomes');
+        const invoice = issued(state, id);
+        const { refundId, outcome } = command.data;
+        const refund = invoice.refunds.find((r) => r.refundId === refundId);
+        if (!refund) throw new DomainError('refund-not-found', `invoice ${id} has no refund ${refundId}`);
+        if (refund.status !== 'requested') {
+          // The same outcome reported again (a redelivery) is harmless; another one is not.
+          const same = outcome.kind === 'refunded' ? refund.status === 'refunded' && refund.gatewayReference === outcome.gatewayReference : refund.status === 'failed';
+          if (same) return [];
+          throw new DomainError('refund-already-settled', `refund ${refundId} of invoice ${id} already ${refund.status}`);
+        }
+        if (outcome.kind === 'refunded') {
+          if (!outcome.gatewayReference.trim()) throw new DomainError('invalid-gateway-reference', 'a refund done needs the gateway reference');
+          if (outcome.amountCents !== refund.amountCents) throw new DomainError('amount-mismatch', `refunded ${outcome.amountCents} cents, but refund ${refundId} is of ${refund.amountCents}`);
+          return [{ type: 'InvoiceRefunded', data: { ...refOf(invoice), refundId, amountCents: refund.amountCents, gatewayReference: outcome.gatewayReference, refundedAt: now } }];
+        }
+        if (!outcome.reason.trim()) throw new DomainError('reason-required', 'a failed refund needs a reason');
+        return [{ type: 'InvoiceRefundFailed', data: { ...refOf(invoice), refundId, reason: outcome.reason, failedAt: now } }];
+      }
+      case 'issueCreditNote': {
+        allow(actor, MONEY_GIVERS, 'issue credit notes');
+        const invoice = issued(state, id);
+        const { creditNoteId, amountCents, reason } = command.data;
+        const earlier = invoice.credits.find((c) => c.creditNoteId === creditNoteId);
+        if (earlier) {
+          if (earlier.amountCents === amountCents && earlier.reason === reason) return [];
+          throw new DomainError('credit-note-id-taken', `credit note ${creditNoteId} of invoice ${id} was issued with another amount or reason`);
+        }
+        assertNewId(creditNoteId, 'credit note');
+        assertGiven(amountCents, reason, 'a credit note');
+        if (invoice.status === 'written-off') throw new DomainError('invoice-written-off', `invoice ${id} was written off`);
+        if (invoice.status === 'open' && invoice.charge === 'pending') {
+          throw new DomainError('charge-pending', `a charge of invoice ${id} awaits its outcome: issue the credit note once it has one`);
+        }
+        assertWithinTotal(invoice, amountCents, id);
+        return [{ type: 'CreditNoteIssued', data: { ...refOf(invoice), creditNoteId, amountCents, reason, issuedBy: actor.userId, issuedAt: now } }];
+      }
+      case 'settleWithCredit': {
+        allow(actor, SETTLERS, 'settle invoices with credit');
+        const invoice = issued(state, id);
+        if (invoice.status === 'paid') {
+          if (invoice.gatewayReference === CREDIT_REFERENCE) return [];
+          throw new DomainError('invoice-already-paid', `invoice ${id} is already paid`);
+        }
+        if (invoice.status === 'written-off') throw new DomainError('invoice-written-off', `invoice ${id} was written off`);
+        const due = amountDue(invoice);
+        if (due > 0) throw new DomainError('amount-still-due', `invoice ${id} still owes ${due} cents`, { amountDueCents: due });
+        const graceDays = command.data.graceDays ?? 0;
+        if (!Number.isInteger(graceDays) || graceDays < 0) throw new DomainError('invalid-grace', 'grace is a whole, non-negative number of days');
+        return [
+          {
+            type: 'InvoicePaid',
+            data: { ...refOf(invoice), amountCents: 0, gatewayReference: CREDIT_REFERENCE, attempt: invoice.attempts, paidAt: now, paidUntil: paidUntilFor(invoice.period, graceDays) },
+          },
+        ];
+      }
     }
   },
 };
+
+function refOf(invoice: Issued): InvoiceRef {
+  return { invoiceId: invoice.invoiceId, customerId: invoice.customerId, period: invoice.period };
+}
+
+const MONEY_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+function assertNewId(id: string, what: string): void {
+  if (!MONEY_ID.test(id)) throw new DomainError('invalid-id', `a ${what} id is 1 to 100 letters, digits and _ . : -`);
+}
+
+function assertGiven(amountCents: number, reason: string, what: string): void {
+  if (!Number.isSafeInteger(amountCents) || amountCents <= 0) throw new DomainError('invalid-amount', `${what} is a positive whole number of cents`);
+  if (!reason.trim()) throw new DomainError('reason-required', `${what} needs a reason`);
+}
+
+/** Credits and refunds together never give back more than the invoice's total. */
+function assertWithinTotal(invoice: Issued, amountCents: number, id: string): void {
+  const left = invoice.totalCents - givenBackCents(invoice);
+  if (amountCents > left) throw new DomainError('exceeds-invoice-total', `invoice ${id} has ${left} cents left to give back of its ${invoice.totalCents}`, { leftCents: left });
+}
 
 /** A write-off ends charging: an attempt still under way is cancelled, a failed one stays failed. */
 export function writtenOffCharge(charge: ChargeState): ChargeState {
@@ -337,16 +537,31 @@ function issued(state: InvoiceState, id: string): Issued {
 }
 
 function assertLines(lines: ReadonlyArray<InvoiceLine>): void {
-  if (lines.length === 0) throw new DomainError('no-lines', 'an invoice bills at least one plan');
+  if (!lines.some((line) => !isCreditLine(line))) throw new DomainError('no-lines', 'an invoice bills at least one plan');
   const seen = new Set<string>();
   for (const line of lines) {
-    if (!line.planId.trim() || !line.product.trim() || !TIERS.includes(line.tier)) {
-      throw new DomainError('invalid-line', 'every line names its plan, product and tier');
-    }
+    if (isCreditLine(line)) assertCreditLine(line);
+    else assertPlanLine(line);
     if (seen.has(line.planId)) throw new DomainError('duplicate-line', `plan ${line.planId} is billed twice`);
     seen.add(line.planId);
-    if (!Number.isSafeInteger(line.amountCents) || line.amountCents <= 0) {
-      throw new DomainError('invalid-amount', `plan ${line.planId}: amounts are positive whole numbers of cents`);
-    }
+  }
+  if (invoiceTotal(lines) < 0) throw new DomainError('negative-total', 'credit lines never take an invoice below zero');
+}
+
+function assertPlanLine(line: InvoiceLine): void {
+  if (!line.planId.trim() || !line.product.trim() || line.tier === undefined || !TIERS.includes(line.tier)) {
+    throw new DomainError('invalid-line', 'every line names its plan, product and tier');
+  }
+  if (!Number.isSafeInteger(line.amountCents) || line.amountCents <= 0) {
+    throw new DomainError('invalid-amount', `plan ${line.planId}: amounts are positive whole numbers of cents`);
+  }
+}
+
+function assertCreditLine(line: InvoiceLine): void {
+  if (!line.planId.trim() || line.product !== CREDIT_PRODUCT || line.tier !== undefined) {
+    throw new DomainError('invalid-line', `a credit line names its credit note, product '${CREDIT_PRODUCT}' and no tier`);
+  }
+  if (!Number.isSafeInteger(line.amountCents) || line.amountCents >= 0) {
+    throw new DomainError('invalid-amount', `credit ${line.planId}: a credit line deducts a whole number of cents`);
   }
 }

@@ -50,7 +50,7 @@ function requiredOnly(template: TemplateName): TemplateParams {
 
 describe('templates', () => {
   it('covers every template name of the contract', () => {
-    expect(TEMPLATE_NAMES).toHaveLength(16);
+    expect(TEMPLATE_NAMES).toHaveLength(17);
   });
 
   describe.each(TEMPLATE_NAMES)('%s', (template) => {
@@ -133,6 +133,7 @@ describe('templates', () => {
   it('formats money from cents', () => {
     expect(render('payment-failed', { customerName: 'Dana', period: '2026-03', amountCents: 1900 }, 'sms').body).toContain('$19.00 for 2026-03');
     expect(render('payment-failed', { customerName: 'Dana', period: '2026-03', amountCents: 1900, currency: 'EUR' }, 'sms').body).toContain('19.00 EUR');
+    expect(render('refund-issued', { customerName: 'Dana', period: '2026-03', amountCents: 750 }, 'sms').body).toContain('refunded $7.50 of your 2026-03 invoice');
   });
 
   it('rejects a time that is not ISO-8601 and an amount that is not a number, naming the parameter', () => {

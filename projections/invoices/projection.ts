@@ -1,5 +1,5 @@
 import { Document } from '../../document-store/port';
-import { ChargeState, InvoiceEvent, InvoiceLine, writtenOffCharge } from '../../domain/billing/invoice';
+import { ChargeState, InvoiceEvent, InvoiceLine, RefundStatus, writtenOffCharge } from '../../domain/billing/invoice';
 import { Projection } from '../projection';
 
 /** The `invoices` read model: a customer's billing history and statements, one document per invoice. */
@@ -21,6 +21,16 @@ export interface InvoiceDoc extends Document {
   paidUntil: string | null;
   gatewayReference: string | null;
   writtenOff: { reason: string; by: string; at: string } | null;
+  /** Credit notes, in the order issued. */
+  credits: { creditNoteId: string; amountCents: number; reason: string; by: string; at: string }[];
+  /** Refunds, in the order asked; `at` is when the last status was reached, `failureReason` why it failed. */
+  refunds: { refundId: string; amountCents: number; reason: string; status: RefundStatus; gatewayReference: string | null; at: string; failureReason: string | null }[];
+  /** What is still owed: the total less the credits while open; 0 once paid or written off. */
+  amountDueCents: number;
+  /** What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it). */
+  paidCents: number;
+  /** Refunds the gateway made. */
+  refundedCents: number;
 }
 
 export const INVOICES = 'invoices';
@@ -28,8 +38,9 @@ export const INVOICES = 'invoices';
 export const invoicesProjection: Projection = {
   name: 'invoices',
   // v2: the charge state follows the outcome (a paid invoice's charge is `succeeded`, not `pending`).
-  version: 2,
-  eventTypes: ['InvoiceIssued', 'InvoicePaid', 'InvoiceChargeFailed', 'InvoiceChargeRetried', 'InvoiceWrittenOff'],
+  // v3: credit notes, refunds, the amount due and the amount refunded.
+  version: 3,
+  eventTypes: ['InvoiceIssued', 'InvoicePaid', 'InvoiceChargeFailed', 'InvoiceChargeRetried', 'InvoiceWrittenOff', 'CreditNoteIssued', 'InvoiceRefundRequested', 'InvoiceRefunded', 'InvoiceRefundFailed'],
   collections: { [INVOICES]: [{ keys: { customerId: 1, period: -1 }, name: 'by_customer_period' }, { keys: { status: 1 }, name: 'by_status' }] },
   async handle(event, { collection }) {
     const invoices = collection<InvoiceDoc>(INVOICES);
@@ -57,6 +68,11 @@ export const invoicesProjection: Projection = {
           paidUntil: null,
           gatewayReference: null,
           writtenOff: null,
+          credits: [],
+          refunds: [],
+          amountDueCents: d.totalCents,
+          paidCents: 0,
+          refundedCents: 0,
         },
         { upsert: true },
       );
@@ -67,7 +83,7 @@ export const invoicesProjection: Projection = {
     let next: InvoiceDoc;
     switch (e.type) {
       case 'InvoicePaid':
-        next = { ...current, status: 'paid', charge: 'succeeded', paidAt: e.data.paidAt, paidUntil: e.data.paidUntil, gatewayReference: e.data.gatewayReference, attempts: Math.max(current.attempts, e.data.attempt) };
+        next = { ...current, status: 'paid', charge: 'succeeded', amountDueCents: 0, paidCents: e.data.amountCents, paidAt: e.data.paidAt, paidUntil: e.data.paidUntil, gatewayReference: e.data.gatewayReference, attempts: Math.max(current.attempts, e.data.attempt) };
         break;
       case 'InvoiceChargeFailed': {
         const { attempt, reason, gatewayCode, failedAt } = e.data;
@@ -78,8 +94,41 @@ export const invoicesProjection: Projection = {
         next = { ...current, charge: 'pending', attempts: Math.max(current.attempts, e.data.attempt) };
         break;
       case 'InvoiceWrittenOff':
-        next = { ...current, status: 'written-off', charge: writtenOffCharge(current.charge), writtenOff: { reason: e.data.reason, by: e.data.writtenOffBy, at: e.data.writtenOffAt } };
+        next = { ...current, status: 'written-off', charge: writtenOffCharge(current.charge), amountDueCents: 0, writtenOff: { reason: e.data.reason, by: e.data.writtenOffBy, at: e.data.writtenOffAt } };
         break;
+      case 'CreditNoteIssued': {
+        const { creditNoteId, amountCents, reason, issuedBy, issuedAt } = e.data;
+        // Handled again (no checkpoint with the write): the credit note is there already.
+        if (current.credits.some((c) => c.creditNoteId === creditNoteId)) return;
+        // On an open invoice it lowers what is owed; on a paid one it is the customer's credit.
+        const amountDueCents = current.status === 'open' ? current.amountDueCents - amountCents : current.amountDueCents;
+        next = { ...current, amountDueCents, credits: [...current.credits, { creditNoteId, amountCents, reason, by: issuedBy, at: issuedAt }] };
+        break;
+      }
+      case 'InvoiceRefundRequested': {
+        const { refundId, amountCents, reason, requestedAt } = e.data;
+        if (current.refunds.some((r) => r.refundId === refundId)) return;
+        next = { ...current, refunds: [...current.refunds, { refundId, amountCents, reason, status: 'requested', gatewayReference: null, at: requestedAt, failureReason: null }] };
+        break;
+      }
+      case 'InvoiceRefunded': {
+        const { refundId, gatewayReference, refundedAt } = e.data;
+        const refund = current.refunds.find((r) => r.refundId === refundId);
+        if (!refund || refund.status !== 'requested') return;
+        next = {
+          ...current,
+          refundedCents: current.refundedCents + refund.amountCents,
+          refunds: current.refunds.map((r) => (r.refundId === refundId ? { ...r, status: 'refunded', gatewayReference, at: refundedAt } : r)),
+        };
+        break;
+      }
+      case 'InvoiceRefundFailed': {
+        const { refundId, reason, failedAt } = e.data;
+        const refund = current.refunds.find((r) => r.refundId === refundId);
+        if (!refund || refund.status !== 'requested') return;
+        next = { ...current, refunds: current.refunds.map((r) => (r.refundId === refundId ? { ...r, status: 'failed', at: failedAt, failureReason: reason } : r)) };
+        break;
+      }
     }
     await invoices.replaceOne({ _id: id }, next);
   },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { customers } from '../../commands/customer';
+import { invoices } from '../../commands/invoice';
 import { PaymentsHarness } from './payments-harness';
 
 const START = new Date('2026-12-10T15:00:00.000Z');
@@ -77,6 +78,64 @@ describe('the monthly billing run (payments saga)', () => {
       }),
       { numRuns: 15 },
     );
+  });
+});
+
+describe('customer credit in the billing run', () => {
+  const ADMIN = { userId: 'a1', role: 'admin' as const };
+  const creditLine = (planId: string, amountCents: number) => ({ planId, product: 'credit', amountCents, kind: 'credit' });
+
+  it('a credit note on a paid invoice is deducted by the next invoices, the rest carried on, each cent once through crashes', async () => {
+    const h = new PaymentsHarness(START);
+    try {
+      await h.customerWithCard('4242424242424242');
+      await h.start();
+      await h.buyPlan('p1');
+      await h.settle();
+      await h.exec(invoices, 'issueCreditNote', { customerId: 'c1', period: '2026-12', creditNoteId: 'cn1', amountCents: 2000, reason: 'visit late' }, ADMIN);
+      await h.exec(invoices, 'issueCreditNote', { customerId: 'c1', period: '2026-12', creditNoteId: 'cn2', amountCents: 1100, reason: 'goodwill' }, ADMIN);
+      // January: 3100 for the plan, both credits (3100) take it to zero, settled without a charge.
+      await h.advanceDays(31);
+      expect(await h.invoice('2027-01')).toMatchObject({
+        status: 'paid',
+        totalCents: 0,
+        paidCents: 0,
+        gatewayReference: 'credit',
+        paidUntil: '2027-02-10T00:00:00.000Z',
+        lines: [creditLine('cn1', -2000), creditLine('cn2', -1100), expect.objectContaining({ planId: 'p1', amountCents: 3100 })],
+      });
+      // December's invoice has given back all it can (3100 of 3100).
+      await expect(h.exec(invoices, 'issueCreditNote', { customerId: 'c1', period: '2026-12', creditNoteId: 'cn3', amountCents: 1, reason: 'x' }, ADMIN)).rejects.toMatchObject({ code: 'exceeds-invoice-total' });
+      // The billing day fired again after a lost checkpoint deducts nothing twice.
+      await h.stop();
+      await h.documents.collection('_saga_checkpoints').deleteMany({});
+      await h.start();
+      await h.settle();
+      await h.advanceDays(31);
+      expect(await h.invoice('2027-02')).toMatchObject({ status: 'paid', totalCents: 3100, lines: [expect.objectContaining({ planId: 'p1' })] });
+      expect(await h.chargesMade()).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a credit larger than an invoice is carried on to the one after', async () => {
+    const h = new PaymentsHarness(START);
+    try {
+      await h.customerWithCard('4242424242424242');
+      await h.start();
+      await h.buyPlan('p1', 3100);
+      await h.buyPlan('p2', 3100, 'washer');
+      await h.settle();
+      await h.exec(customers, 'cancelSupportPlan', { customerId: 'c1', planId: 'p2' }, { userId: 'u-c1', role: 'customer' });
+      await h.exec(invoices, 'issueCreditNote', { customerId: 'c1', period: '2026-12', creditNoteId: 'cn1', amountCents: 5000, reason: 'two visits missed' }, ADMIN);
+      await h.advanceDays(31);
+      expect(await h.invoice('2027-01')).toMatchObject({ totalCents: 0, lines: [creditLine('cn1', -3100), expect.objectContaining({ planId: 'p1' })] });
+      await h.advanceDays(31);
+      expect(await h.invoice('2027-02')).toMatchObject({ status: 'paid', totalCents: 1200, paidCents: 1200, lines: [creditLine('cn1', -1900), expect.objectContaining({ planId: 'p1' })] });
+    } finally {
+      await h.close();
+    }
   });
 });
 

@@ -285,6 +285,20 @@ describe('notifications saga', () => {
     expect(sent[0]!.ticketId).toBeNull();
   });
 
+  it('a refund done tells the customer the amount, by their preference', async () => {
+    await register('c6', 'sms');
+    const data = { customerId: 'c6', period: '2026-03' };
+    const admin = { userId: 'a1', role: 'admin' as const };
+    await run(invoices, 'issueInvoice', { ...data, lines: [{ planId: 'p1', product: 'washer', tier: 'basic', amountCents: 1900 }], currency: 'USD', dueAt: '2026-03-10T00:00:00.000Z' }, system);
+    await run(invoices, 'recordChargeAttempt', { ...data, outcome: { kind: 'chargeSucceeded', gatewayReference: 'ch_1', amountCents: 1900 } }, system);
+    await run(invoices, 'refundInvoice', { ...data, refundId: 'r1', amountCents: 750, reason: 'visit cancelled' }, admin);
+    await run(invoices, 'recordRefundOutcome', { ...data, refundId: 'r1', outcome: { kind: 'refunded', gatewayReference: 're_1', amountCents: 750 } }, system);
+    await settle();
+    const sent = await messages();
+    expect(summary(sent)).toEqual([['refund-issued', 'sms', '+15550100', 'customer:c6']]);
+    expect(sent[0]!.body).toBe('Sysops Squad: we refunded $7.50 of your 2026-03 invoice to your card. It may take a few days to show.');
+  });
+
   it('events older than the notification horizon are not notified (history replayed into a fresh store)', async () => {
     await engine.stop(); // the saga is not running while this history is written
     await register('c5', 'sms');

@@ -12,6 +12,7 @@ import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { Actor } from '../../domain/decider';
 import { InMemoryEventStore } from '../../event-store/memory';
 import { Outbox } from '../../notifications/outbox';
+import { PaymentGateway } from '../../payments/gateway';
 import { SANDBOX_COLLECTION, SandboxGateway } from '../../payments/sandbox';
 import { paymentsSaga } from '../charging';
 import { Deadlines } from '../deadlines';
@@ -30,14 +31,18 @@ export class PaymentsHarness {
   engine: SagaEngine | undefined;
   private seq = 0;
 
-  constructor(start: Date) {
+  /** The gateway the saga uses: the sandbox, or what `gateway` makes of it (a gateway that fails on purpose). */
+  readonly gateway: PaymentGateway;
+
+  constructor(start: Date, gateway: (sandbox: SandboxGateway) => PaymentGateway = (sandbox) => sandbox) {
     this.now = new Date(start);
     this.sandbox = new SandboxGateway(this.documents, () => this.now);
+    this.gateway = gateway(this.sandbox);
   }
 
   async start(): Promise<void> {
     const outbox = { enqueue: async () => true } as unknown as Outbox;
-    this.engine = new SagaEngine([paymentsSaga({ gateway: this.sandbox, outbox, retryDays: [1, 3, 7] })], {
+    this.engine = new SagaEngine([paymentsSaga({ gateway: this.gateway, outbox, retryDays: [1, 3, 7] })], {
       events: this.events,
       documents: this.documents,
       commands: this.commands,

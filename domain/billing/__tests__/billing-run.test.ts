@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { BilledPlan, billingDate, billingDayOf, billingPeriodAt, coverage, invoiceLinesFor, periodAfter } from '../billing-run';
+import { BilledPlan, billingDate, billingDayOf, billingPeriodAt, coverage, customerCredits, invoiceLinesFor, periodAfter, withCreditLines } from '../billing-run';
+import { invoiceDecider, InvoiceEvent, InvoiceLine, InvoiceState, invoiceTotal } from '../invoice';
 
 const plan = (planId: string, purchasedAt: string, cancelledAt: string | null = null, monthlyPriceCents = 3100): BilledPlan => ({ planId, product: 'oven', tier: 'basic', monthlyPriceCents, purchasedAt, cancelledAt });
 
@@ -81,4 +82,73 @@ describe('billing run rules', () => {
       { numRuns: 400 },
     );
   });
+});
+
+describe('customer credit carried to the next invoices', () => {
+  const oven: InvoiceLine = { planId: 'p1', product: 'oven', tier: 'basic', amountCents: 3100 };
+  const fold = (...history: InvoiceEvent[]): InvoiceState => history.reduce(invoiceDecider.evolve, invoiceDecider.initialState());
+  const ref = (period: string) => ({ invoiceId: `c1:${period}`, customerId: 'c1', period });
+  const issued = (period: string, lines: InvoiceLine[]): InvoiceEvent => ({
+    type: 'InvoiceIssued',
+    data: { ...ref(period), lines, totalCents: invoiceTotal(lines), currency: 'USD', dueAt: `${period}-15T00:00:00.000Z`, issuedAt: `${period}-01T00:00:00.000Z` },
+  });
+  const paid = (period: string, amountCents: number): InvoiceEvent => ({
+    type: 'InvoicePaid',
+    data: { ...ref(period), amountCents, gatewayReference: 'ch', attempt: 1, paidAt: `${period}-01T00:01:00.000Z`, paidUntil: `${period}-28T00:00:00.000Z` },
+  });
+  const failed = (period: string): InvoiceEvent => ({ type: 'InvoiceChargeFailed', data: { ...ref(period), attempt: 1, reason: 'declined', gatewayCode: 'x', failedAt: `${period}-01T00:01:00.000Z` } });
+  const credit = (period: string, creditNoteId: string, amountCents: number): InvoiceEvent => ({
+    type: 'CreditNoteIssued',
+    data: { ...ref(period), creditNoteId, amountCents, reason: 'late', issuedBy: 'a1', issuedAt: `${period}-05T00:00:00.000Z` },
+  });
+
+  it('a credit note on a paid invoice is deducted by the next invoice as a credit line', () => {
+    const credits = customerCredits([fold(issued('2026-01', [oven]), paid('2026-01', 3100), credit('2026-01', 'cn1', 1000))]);
+    expect(credits).toEqual([{ creditNoteId: 'cn1', remainingCents: 1000 }]);
+    expect(withCreditLines([oven], credits)).toEqual([oven, { planId: 'cn1', product: 'credit', amountCents: -1000, kind: 'credit' }]);
+  });
+
+  it('a credit note on an open invoice lowered what it owed: nothing is carried', () =>
+    expect(customerCredits([fold(issued('2026-01', [oven]), failed('2026-01'), credit('2026-01', 'cn1', 1000))])).toEqual([]));
+
+  it('never below zero: the rest is carried on to the invoice after', () => {
+    const january = fold(issued('2026-01', [oven]), paid('2026-01', 3100), credit('2026-01', 'cn1', 3100), credit('2026-01', 'cn2', 2000));
+    const februaryLines = withCreditLines([{ ...oven, amountCents: 4000 }], customerCredits([january]));
+    expect(februaryLines.slice(1)).toEqual([
+      { planId: 'cn1', product: 'credit', amountCents: -3100, kind: 'credit' },
+      { planId: 'cn2', product: 'credit', amountCents: -900, kind: 'credit' },
+    ]);
+    expect(invoiceTotal(februaryLines)).toBe(0);
+    const february = fold(issued('2026-02', februaryLines));
+    expect(customerCredits([january, february])).toEqual([{ creditNoteId: 'cn2', remainingCents: 1100 }]);
+  });
+
+  it('over any months of invoices and credit notes, each credit note is deducted at most once in all, and no invoice goes below zero', () =>
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ planCents: fc.integer({ min: 1, max: 5000 }), creditCents: fc.array(fc.integer({ min: 1, max: 6000 }), { maxLength: 3 }), pays: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+        (months) => {
+          const invoices: InvoiceState[] = [];
+          let granted = 0;
+          months.forEach((month, i) => {
+            const period = `2026-${String(i + 1).padStart(2, '0')}`;
+            const lines = withCreditLines([{ ...oven, amountCents: month.planCents }], customerCredits(invoices));
+            const total = invoiceTotal(lines);
+            expect(total).toBeGreaterThanOrEqual(0);
+            let state = fold(issued(period, lines), ...(month.pays ? [paid(period, total)] : [failed(period)]));
+            month.creditCents.forEach((cents, k) => {
+              // Credits stay within the invoice's total, as the decider enforces.
+              const room = state.status === 'unknown' ? 0 : state.totalCents - state.credits.reduce((sum, c) => sum + c.amountCents, 0);
+              if (cents > room) return;
+              state = invoiceDecider.evolve(state, credit(period, `cn${i}-${k}`, cents));
+              if (month.pays) granted += cents;
+            });
+            invoices.push(state);
+          });
+          const deducted = invoices.flatMap((s) => (s.status === 'unknown' ? [] : s.lines.filter((l) => l.kind === 'credit'))).reduce((sum, l) => sum - l.amountCents, 0);
+          const left = customerCredits(invoices).reduce((sum, c) => sum + c.remainingCents, 0);
+          expect(deducted + left).toBe(granted);
+        },
+      ),
+    ));
 });

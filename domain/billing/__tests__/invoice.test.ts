@@ -3,6 +3,7 @@ import { command, TEST_NOW } from '../../../testing/commands';
 import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
 import {
+  amountDue,
   ChargeOutcome,
   InvoiceCommand,
   invoiceDecider,
@@ -16,11 +17,14 @@ import {
   paidUntilFor,
   periodOf,
   periodStart,
+  refundedCents,
+  RefundOutcome,
 } from '../invoice';
 
 const SYSTEM: Actor = { userId: 'billing-saga', role: 'system' };
 const HELPDESK: Actor = { userId: 'h1', role: 'helpdesk' };
 const MANAGER: Actor = { userId: 'm1', role: 'manager' };
+const ADMIN: Actor = { userId: 'a1', role: 'admin' };
 const CUSTOMER: Actor = { userId: 'u-c1', role: 'customer' };
 
 const at = TEST_NOW.toISOString();
@@ -47,6 +51,27 @@ const paid: InvoiceEvent = {
 const writtenOff: InvoiceEvent = {
   type: 'InvoiceWrittenOff',
   data: { ...ref, amountCents: 2098, reason: 'customer unreachable', writtenOffBy: 'h1', writtenOffAt: at },
+};
+
+const refundRequested = (refundId: string, amountCents: number): InvoiceEvent => ({
+  type: 'InvoiceRefundRequested',
+  data: { ...ref, refundId, amountCents, reason: 'visit cancelled', requestedBy: 'a1', requestedAt: at },
+});
+const refunded = (refundId: string, amountCents: number): InvoiceEvent => ({ type: 'InvoiceRefunded', data: { ...ref, refundId, amountCents, gatewayReference: 're_1', refundedAt: at } });
+const refundFailed = (refundId: string): InvoiceEvent => ({ type: 'InvoiceRefundFailed', data: { ...ref, refundId, reason: 'charge already refunded', failedAt: at } });
+const credited = (creditNoteId: string, amountCents: number): InvoiceEvent => ({
+  type: 'CreditNoteIssued',
+  data: { ...ref, creditNoteId, amountCents, reason: 'visit late', issuedBy: 'a1', issuedAt: at },
+});
+/** Issued at zero: a credit line covers the plan. */
+const issuedCovered: InvoiceEvent = {
+  type: 'InvoiceIssued',
+  data: { ...ref, lines: [{ planId: 'cn0', product: 'credit', amountCents: -1299, kind: 'credit' }, washer], totalCents: 0, currency: 'USD', dueAt, issuedAt: at },
+};
+const settled: InvoiceEvent = { type: 'InvoicePaid', data: { ...ref, amountCents: 0, gatewayReference: 'credit', attempt: 1, paidAt: at, paidUntil: '2026-04-01T00:00:00.000Z' } };
+const amountDueOf = (...history: InvoiceEvent[]) => {
+  const state = history.reduce(invoiceDecider.evolve, invoiceDecider.initialState());
+  return state.status === 'unknown' ? null : amountDue(state);
 };
 
 const cmd = <T extends InvoiceCommand['type']>(type: T, data: Extract<InvoiceCommand, { type: T }>['data'], actor: Actor = SYSTEM) =>
@@ -161,6 +186,126 @@ describe('Invoice', () => {
     it('needs a reason', () => spec.given(issued).when(cmd('writeOffInvoice', { ...address, reason: ' ' }, HELPDESK)).thenFails('reason-required'));
     it('rejects an unknown invoice', () => spec.given().when(cmd('writeOffInvoice', { ...address, reason: 'x' }, HELPDESK)).thenFails('invoice-not-found'));
     it('is for helpdesk and managers only', () => spec.given(issued).when(cmd('writeOffInvoice', { ...address, reason: 'x' }, SYSTEM)).thenFails('forbidden'));
+  });
+
+  describe('refundInvoice', () => {
+    const refund = (refundId = 'r1', amountCents = 500, reason = 'visit cancelled', actor: Actor = ADMIN) => cmd('refundInvoice', { ...address, refundId, amountCents, reason }, actor);
+    it('an admin asks to refund part of a paid invoice', () => spec.given(issued, paid).when(refund()).then(refundRequested('r1', 500)));
+    it('the same refund asked again changes nothing', () => spec.given(issued, paid, refundRequested('r1', 500)).when(refund()).thenNothingHappens());
+    it('the same refund id with another amount is refused', () => spec.given(issued, paid, refundRequested('r1', 500)).when(refund('r1', 600)).thenFails('refund-id-taken'));
+    it('refunds up to what was paid, over several refunds', () =>
+      spec.given(issued, paid, refundRequested('r1', 2000)).when(refund('r2', 98)).then(refundRequested('r2', 98)));
+    it('never refunds more than was paid', () => spec.given(issued, paid, refundRequested('r1', 2000)).when(refund('r2', 99)).thenFails('refund-exceeds-payment'));
+    it('a failed refund frees its amount again', () =>
+      spec.given(issued, paid, refundRequested('r1', 2098), refundFailed('r1')).when(refund('r2', 2098)).then(refundRequested('r2', 2098)));
+    it('credits on a paid invoice leave less to refund', () =>
+      spec.given(issued, paid, credited('cn1', 1000)).when(refund('r1', 1099)).thenFails('exceeds-invoice-total'));
+    it('an invoice settled by credit has nothing to refund', () => spec.given(issuedCovered, settled).when(refund('r1', 1)).thenFails('refund-exceeds-payment'));
+    it('only a paid invoice is refunded', () => {
+      spec.given(issued).when(refund()).thenFails('invoice-not-paid');
+      spec.given(issued, writtenOff).when(refund()).thenFails('invoice-not-paid');
+    });
+    it('needs a positive whole amount and a reason', () => {
+      spec.given(issued, paid).when(refund('r1', 0)).thenFails('invalid-amount');
+      spec.given(issued, paid).when(refund('r1', 10.5)).thenFails('invalid-amount');
+      spec.given(issued, paid).when(refund('r1', 100, ' ')).thenFails('reason-required');
+    });
+    it('rejects a malformed refund id', () => spec.given(issued, paid).when(refund('r 1')).thenFails('invalid-id'));
+    it('is for admins only', () => {
+      spec.given(issued, paid).when(refund('r1', 500, 'x', HELPDESK)).thenFails('forbidden');
+      spec.given(issued, paid).when(refund('r1', 500, 'x', SYSTEM)).thenFails('forbidden');
+    });
+    it('rejects an unknown invoice', () => spec.given().when(refund()).thenFails('invoice-not-found'));
+  });
+
+  describe('recordRefundOutcome', () => {
+    const outcome = (o: RefundOutcome, refundId = 'r1', actor: Actor = SYSTEM) => cmd('recordRefundOutcome', { ...address, refundId, outcome: o }, actor);
+    const done: RefundOutcome = { kind: 'refunded', gatewayReference: 're_1', amountCents: 500 };
+    it('a refund the gateway made is recorded', () => spec.given(issued, paid, refundRequested('r1', 500)).when(outcome(done)).then(refunded('r1', 500)));
+    it('a refused refund is recorded failed', () =>
+      spec.given(issued, paid, refundRequested('r1', 500)).when(outcome({ kind: 'failed', reason: 'charge already refunded' })).then(refundFailed('r1')));
+    it('the same outcome again changes nothing', () => {
+      spec.given(issued, paid, refundRequested('r1', 500), refunded('r1', 500)).when(outcome(done)).thenNothingHappens();
+      spec.given(issued, paid, refundRequested('r1', 500), refundFailed('r1')).when(outcome({ kind: 'failed', reason: 'again' })).thenNothingHappens();
+    });
+    it('another outcome after one is refused', () =>
+      spec.given(issued, paid, refundRequested('r1', 500), refunded('r1', 500)).when(outcome({ kind: 'failed', reason: 'late' })).thenFails('refund-already-settled'));
+    it('the amount refunded must be the amount asked', () =>
+      spec.given(issued, paid, refundRequested('r1', 500)).when(outcome({ ...done, amountCents: 400 })).thenFails('amount-mismatch'));
+    it('needs the gateway reference, or a reason', () => {
+      spec.given(issued, paid, refundRequested('r1', 500)).when(outcome({ ...done, gatewayReference: ' ' })).thenFails('invalid-gateway-reference');
+      spec.given(issued, paid, refundRequested('r1', 500)).when(outcome({ kind: 'failed', reason: '' })).thenFails('reason-required');
+    });
+    it('rejects an unknown refund', () => spec.given(issued, paid).when(outcome(done, 'r9')).thenFails('refund-not-found'));
+    it('is for the payments saga or an admin', () => spec.given(issued, paid, refundRequested('r1', 500)).when(outcome(done, 'r1', HELPDESK)).thenFails('forbidden'));
+  });
+
+  describe('issueCreditNote', () => {
+    const credit = (creditNoteId = 'cn1', amountCents = 1000, reason = 'visit late', actor: Actor = ADMIN) => cmd('issueCreditNote', { ...address, creditNoteId, amountCents, reason }, actor);
+    it('credits an open invoice whose charge failed: less is owed', () => {
+      spec.given(issued, failed(1)).when(credit()).then(credited('cn1', 1000));
+      expect(amountDueOf(issued, failed(1), credited('cn1', 1000))).toBe(1098);
+    });
+    it('credits a paid invoice: the customer keeps it as credit', () => {
+      spec.given(issued, paid).when(credit()).then(credited('cn1', 1000));
+      expect(amountDueOf(issued, paid, credited('cn1', 1000))).toBe(0);
+    });
+    it('the same credit note again changes nothing; its id with another amount is refused', () => {
+      spec.given(issued, paid, credited('cn1', 1000)).when(credit()).thenNothingHappens();
+      spec.given(issued, paid, credited('cn1', 1000)).when(credit('cn1', 999)).thenFails('credit-note-id-taken');
+    });
+    it('credits never exceed the total', () => {
+      spec.given(issued, paid, credited('cn1', 1000)).when(credit('cn2', 1098)).then(credited('cn2', 1098));
+      spec.given(issued, paid, credited('cn1', 1000)).when(credit('cn2', 1099)).thenFails('exceeds-invoice-total');
+      spec.given(issued, failed(1)).when(credit('cn1', 2099)).thenFails('exceeds-invoice-total');
+    });
+    it('refunds count against the total too', () => spec.given(issued, paid, refundRequested('r1', 2000)).when(credit('cn1', 99)).thenFails('exceeds-invoice-total'));
+    it('not while a charge attempt awaits its outcome', () => spec.given(issued).when(credit()).thenFails('charge-pending'));
+    it('never on a written-off invoice', () => spec.given(issued, failed(1), writtenOff).when(credit()).thenFails('invoice-written-off'));
+    it('needs a positive whole amount and a reason', () => {
+      spec.given(issued, paid).when(credit('cn1', -5)).thenFails('invalid-amount');
+      spec.given(issued, paid).when(credit('cn1', 100, '')).thenFails('reason-required');
+    });
+    it('is for admins only', () => spec.given(issued, paid).when(credit('cn1', 100, 'x', MANAGER)).thenFails('forbidden'));
+  });
+
+  describe('settleWithCredit', () => {
+    const settle = (graceDays?: number) => cmd('settleWithCredit', graceDays === undefined ? address : { ...address, graceDays });
+    it('an invoice its credits cover is paid without a charge', () =>
+      spec.given(issued, failed(1), credited('cn1', 2098)).when(settle(2)).then({ type: 'InvoicePaid', data: { ...settled.data, paidUntil: '2026-04-03T00:00:00.000Z' } } as InvoiceEvent));
+    it('an invoice issued at zero (credit lines) is settled at once', () => spec.given(issuedCovered).when(settle()).then(settled));
+    it('settled again changes nothing', () => spec.given(issuedCovered, settled).when(settle()).thenNothingHappens());
+    it('refuses while something is owed', () => spec.given(issued, failed(1), credited('cn1', 2000)).when(settle()).thenFails('amount-still-due'));
+    it('refuses a paid or written-off invoice', () => {
+      spec.given(issued, paid).when(settle()).thenFails('invoice-already-paid');
+      spec.given(issued, writtenOff).when(settle()).thenFails('invoice-written-off');
+    });
+  });
+
+  describe('credit lines', () => {
+    const creditLine: InvoiceLine = { planId: 'cn0', product: 'credit', amountCents: -500, kind: 'credit' };
+    it('an invoice deducts customer credit as a line with a negative amount', () =>
+      spec
+        .given()
+        .when(issue([washer, creditLine]))
+        .then({ type: 'InvoiceIssued', data: { ...issued.data, lines: [creditLine, washer], totalCents: 799 } } as InvoiceEvent));
+    it('never below zero', () => spec.given().when(issue([dryer, { ...creditLine, amountCents: -800 }])).thenFails('negative-total'));
+    it('an invoice of credit alone bills no plan', () => spec.given().when(issue([creditLine])).thenFails('no-lines'));
+    it('a credit line deducts, names no tier and is of product credit', () => {
+      spec.given().when(issue([washer, { ...creditLine, amountCents: 500 }])).thenFails('invalid-amount');
+      spec.given().when(issue([washer, { ...creditLine, tier: 'basic' }])).thenFails('invalid-line');
+      spec.given().when(issue([washer, { ...creditLine, product: 'washer' }])).thenFails('invalid-line');
+    });
+    it('a plan line still needs its tier', () => spec.given().when(issue([{ planId: 'p1', product: 'washer', amountCents: 100 }])).thenFails('invalid-line'));
+    it('the charge takes what is owed: a payment of the total less open credits', () => {
+      spec.given(issued, failed(1), credited('cn1', 98), retried(2)).when(charge(succeeded('ch_1', 2000))).then({ type: 'InvoicePaid', data: { ...paid.data, amountCents: 2000, attempt: 2 } } as InvoiceEvent);
+      spec.given(issued, failed(1), credited('cn1', 98), retried(2)).when(charge(succeeded('ch_1', 2098))).thenFails('amount-mismatch');
+    });
+    it('a write-off writes off what is owed', () =>
+      spec
+        .given(issued, failed(1), credited('cn1', 98))
+        .when(cmd('writeOffInvoice', { ...address, reason: 'customer unreachable' }, HELPDESK))
+        .then({ type: 'InvoiceWrittenOff', data: { ...writtenOff.data, amountCents: 2000 } } as InvoiceEvent));
   });
 
   describe('charge state', () => {
@@ -310,6 +455,56 @@ describe('Invoice', () => {
           for (const s of run([first, ...rest]).states) if (s.status !== 'unknown') expect(allowed[s.status]).toContain(s.charge);
         }),
       ));
+
+    it('over charges, refunds and credits: refunds never exceed the payment, credits and refunds never the total, and the cents add up', () => {
+      // Amounts that meet each other (a credit of 98 leaves 2000 owed …), and any amount besides.
+      const arbCents = fc.oneof(fc.constantFrom(98, 500, 1000, 1098, 2000, 2098), fc.integer({ min: 0, max: 2200 }));
+      const arbMoney: fc.Arbitrary<InvoiceCommand> = fc.oneof(
+        fc.constantFrom(charge(declined), cmd('retryCharge', address), cmd('settleWithCredit', address), cmd('writeOffInvoice', { ...address, reason: 'gone' }, HELPDESK)),
+        arbCents.map((cents) => charge(succeeded(`ch_${cents}`, cents))),
+        fc.tuple(fc.constantFrom('r1', 'r2', 'r3'), fc.constantFrom(98, 500, 1000, 2000)).map(([refundId, cents]) => cmd('refundInvoice', { ...address, refundId, amountCents: cents, reason: 'goodwill' }, ADMIN)),
+        fc.tuple(fc.constantFrom('r1', 'r2', 'r3'), fc.boolean(), fc.constantFrom(98, 500, 1000, 2000)).map(([refundId, done, cents]) =>
+          cmd('recordRefundOutcome', { ...address, refundId, outcome: done ? { kind: 'refunded', gatewayReference: `re_${refundId}`, amountCents: cents } : { kind: 'failed', reason: 'refused' } }),
+        ),
+        fc.tuple(fc.constantFrom('cn1', 'cn2', 'cn3'), arbCents).map(([creditNoteId, cents]) => cmd('issueCreditNote', { ...address, creditNoteId, amountCents: cents, reason: 'late' }, ADMIN)),
+      );
+      fc.assert(
+        fc.property(fc.boolean(), fc.array(arbMoney, { maxLength: 40 }), (payFirst, rest) => {
+          const { history, states } = run([issue(), ...(payFirst ? [charge(succeeded())] : []), ...rest]);
+          for (const s of states) {
+            if (s.status === 'unknown') continue;
+            const credits = s.credits.reduce((sum, c) => sum + c.amountCents, 0);
+            const active = s.refunds.filter((r) => r.status !== 'failed').reduce((sum, r) => sum + r.amountCents, 0);
+            expect(refundedCents(s)).toBeLessThanOrEqual(active);
+            expect(active).toBeLessThanOrEqual(s.paidCents);
+            expect(credits).toBeLessThanOrEqual(s.totalCents);
+            expect(credits + active).toBeLessThanOrEqual(s.totalCents);
+            expect(amountDue(s)).toBeGreaterThanOrEqual(0);
+          }
+          // From the events alone: the total is what credits took off while open, plus what was paid, written off or is still owed.
+          const state = states[states.length - 1]!;
+          if (state.status === 'unknown') throw new Error('the first command issues the invoice');
+          let open = true;
+          let creditedWhileOpen = 0;
+          let settledCents = 0;
+          let refundedByEvents = 0;
+          for (const e of history) {
+            if (e.type === 'CreditNoteIssued' && open) creditedWhileOpen += e.data.amountCents;
+            if (e.type === 'InvoicePaid' || e.type === 'InvoiceWrittenOff') {
+              open = false;
+              settledCents += e.data.amountCents;
+            }
+            if (e.type === 'InvoiceRefunded') refundedByEvents += e.data.amountCents;
+          }
+          expect(creditedWhileOpen + settledCents + amountDue(state)).toBe(state.totalCents);
+          expect(refundedByEvents).toBe(refundedCents(state));
+          expect(refundedByEvents).toBeLessThanOrEqual(state.paidCents);
+        }),
+      );
+      // The sequences reach refunds done, not only refusals.
+      const reached = fc.sample(fc.array(arbMoney, { maxLength: 40 }), 300).filter((rest) => run([issue(), charge(succeeded()), ...rest]).history.some((e) => e.type === 'InvoiceRefunded'));
+      expect(reached.length).toBeGreaterThan(0);
+    });
 
     it('folding the same history twice gives the same state', () =>
       fc.assert(

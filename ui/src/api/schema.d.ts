@@ -396,6 +396,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{customerId}/invoices/{period}/refunds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Refund part or all of a paid invoice, with the reason (admin). The payments saga refunds through the payment gateway and records it refunded or failed (the invoice's refunds); refunds never exceed what was paid, nor with credit notes the total */
+        post: operations["refundInvoice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/invoices/{period}/credit-notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a credit note against an invoice, with the reason (admin): on an open invoice it lowers what is owed (covering it all settles it); on a paid one it is credit the next invoices deduct. Not on a written-off invoice, nor while a charge awaits its outcome (409) */
+        post: operations["issueCreditNote"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/payments/sandbox/cards": {
         parameters: {
             query?: never;
@@ -1930,7 +1964,7 @@ export interface operations {
                             to: string;
                             subject: string | null;
                             body: string;
-                            template: ("visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked") | null;
+                            template: ("visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked") | null;
                             /** @description The notifications message this records */
                             messageId: string | null;
                             ticketId: string | null;
@@ -2782,9 +2816,18 @@ export interface operations {
                             lines: {
                                 planId: string;
                                 product: string;
-                                /** @enum {string} */
-                                tier: "basic" | "standard" | "premium";
+                                /**
+                                 * @description Absent on a credit line
+                                 * @enum {string}
+                                 */
+                                tier?: "basic" | "standard" | "premium";
+                                /** @description Negative on a credit line */
                                 amountCents: number;
+                                /**
+                                 * @description 'credit': deducts customer credit
+                                 * @enum {string}
+                                 */
+                                kind?: "plan" | "credit";
                             }[];
                             totalCents: number;
                             /** @description ISO 4217 currency code */
@@ -2816,6 +2859,41 @@ export interface operations {
                                 by: string;
                                 at: string;
                             } | null;
+                            /** @description Credit notes: on an open invoice they lower what is owed; on a paid one they are credit deducted by the next invoices */
+                            credits: {
+                                creditNoteId: string;
+                                amountCents: number;
+                                reason: string;
+                                /** @description User id of the admin who issued it */
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            refunds: {
+                                refundId: string;
+                                amountCents: number;
+                                reason: string;
+                                /**
+                                 * @description requested: the payment gateway is being asked; refunded: done; failed: the gateway refused (nothing was refunded)
+                                 * @enum {string}
+                                 */
+                                status: "requested" | "refunded" | "failed";
+                                /** @description The gateway's reference of the refund, once done */
+                                gatewayReference: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description When the refund reached its status
+                                 */
+                                at: string;
+                                /** @description Why the gateway refused, when it did */
+                                failureReason: string | null;
+                            }[];
+                            /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                            amountDueCents: number;
+                            /** @description What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it) */
+                            paidCents: number;
+                            /** @description Refunds the gateway made */
+                            refundedCents: number;
                         }[];
                         /** @description Over all the customer's invoices, whatever the filter and page */
                         summary: {
@@ -2873,13 +2951,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -2898,6 +2985,25 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
                     };
                 };
             };
@@ -2938,13 +3044,22 @@ export interface operations {
                         period: string;
                         /** @description One per active support plan */
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -2982,6 +3097,41 @@ export interface operations {
                             /** Format: date-time */
                             at: string;
                         } | null;
+                        /** @description Credit notes: on an open invoice they lower what is owed; on a paid one they are credit deducted by the next invoices */
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description User id of the admin who issued it */
+                            by: string;
+                            /** Format: date-time */
+                            at: string;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /**
+                             * @description requested: the payment gateway is being asked; refunded: done; failed: the gateway refused (nothing was refunded)
+                             * @enum {string}
+                             */
+                            status: "requested" | "refunded" | "failed";
+                            /** @description The gateway's reference of the refund, once done */
+                            gatewayReference: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When the refund reached its status
+                             */
+                            at: string;
+                            /** @description Why the gateway refused, when it did */
+                            failureReason: string | null;
+                        }[];
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured: the total less the credits issued before it (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        /** @description Refunds the gateway made */
+                        refundedCents: number;
                     };
                 };
             };
@@ -3042,13 +3192,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -3067,6 +3226,25 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
                     };
                 };
             };
@@ -3109,13 +3287,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -3134,6 +3321,25 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
                     };
                 };
             };
@@ -3182,13 +3388,22 @@ export interface operations {
                         /** @description The month billed, 'YYYY-MM' */
                         period: string;
                         lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
                             planId: string;
-                            /** @description The product the support plan covers */
+                            /** @description The product the support plan covers; 'credit' on a credit line */
                             product: string;
-                            /** @enum {string} */
-                            tier: "basic" | "standard" | "premium";
-                            /** @description The plan's monthly price */
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
                             amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
                         }[];
                         totalCents: number;
                         /** @description ISO 4217 code; invoices are in 'USD' */
@@ -3207,6 +3422,237 @@ export interface operations {
                         failedAttempts: number;
                         /** @description Set only once the invoice is paid */
                         paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refundInvoice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountCents: number;
+                    reason: string;
+                    /** @description Names the refund; by default derived from the Idempotency-Key (or new) */
+                    refundId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
+                            planId: string;
+                            /** @description The product the support plan covers; 'credit' on a credit line */
+                            product: string;
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
+                            amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
+                        /** @description The refund asked for */
+                        refundId: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    issueCreditNote: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    amountCents: number;
+                    reason: string;
+                    /** @description Names the credit note; by default derived from the Idempotency-Key (or new) */
+                    creditNoteId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description '<customerId>:<period>' */
+                        invoiceId: string;
+                        customerId: string;
+                        /** @description The month billed, 'YYYY-MM' */
+                        period: string;
+                        lines: {
+                            /** @description The plan billed; on a credit line, the credit note deducted */
+                            planId: string;
+                            /** @description The product the support plan covers; 'credit' on a credit line */
+                            product: string;
+                            /**
+                             * @description The plan tier; absent on a credit line
+                             * @enum {string}
+                             */
+                            tier?: "basic" | "standard" | "premium";
+                            /** @description The plan's monthly price; negative on a credit line */
+                            amountCents: number;
+                            /**
+                             * @description 'credit': deducts customer credit (a credit note on an earlier paid invoice); absent or 'plan': bills a plan
+                             * @enum {string}
+                             */
+                            kind?: "plan" | "credit";
+                        }[];
+                        totalCents: number;
+                        /** @description ISO 4217 code; invoices are in 'USD' */
+                        currency: string;
+                        /** Format: date-time */
+                        dueAt: string;
+                        /** @enum {string} */
+                        status: "open" | "paid" | "written-off";
+                        /**
+                         * @description Where charging stands: pending, an attempt awaits its outcome; failed, the last attempt failed; succeeded, the attempt that paid; cancelled, written off while an attempt was under way
+                         * @enum {string}
+                         */
+                        charge: "pending" | "failed" | "succeeded" | "cancelled";
+                        /** @description Charge attempts started so far (1 once issued) */
+                        attempts: number;
+                        failedAttempts: number;
+                        /** @description Set only once the invoice is paid */
+                        paidUntil: string | null;
+                        /** @description What is still owed: the total less the credits while open; 0 once paid or written off */
+                        amountDueCents: number;
+                        /** @description What the payment captured (0 until paid, and when credits settled it) */
+                        paidCents: number;
+                        credits: {
+                            creditNoteId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @description Issued on the paid invoice: credit for the next invoices */
+                            toCustomer: boolean;
+                        }[];
+                        refunds: {
+                            refundId: string;
+                            amountCents: number;
+                            reason: string;
+                            /** @enum {string} */
+                            status: "requested" | "refunded" | "failed";
+                            gatewayReference: string | null;
+                        }[];
+                        /** @description The credit note issued */
+                        creditNoteId: string;
                     };
                 };
             };
@@ -5866,7 +6312,7 @@ export interface operations {
                             /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
                             to: string;
                             /** @enum {string} */
-                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
                             /** @description E-mail subject; null for SMS */
                             subject: string | null;
                             body: string;
@@ -7810,7 +8256,7 @@ export interface operations {
                             /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
                             to: string;
                             /** @enum {string} */
-                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
                             /** @description Delivery attempts made */
                             attempts: number;
                             /** @description Why the last attempt failed */

@@ -29,6 +29,7 @@ export function navigationOf(role: Role): NavItem[] {
         { to: '/staff', label: 'Overview', exact: true },
         { to: '/staff/helpdesk', label: 'Helpdesk queue' },
         { to: '/staff/dispatch', label: 'Dispatch board' },
+        { to: '/staff/billing', label: 'Customer billing' },
       ];
     case 'admin':
       return [
@@ -37,6 +38,7 @@ export function navigationOf(role: Role): NavItem[] {
         { to: '/staff/helpdesk', label: 'Helpdesk queue' },
         { to: '/staff/dispatch', label: 'Dispatch board' },
         { to: '/staff/reports', label: 'Dashboards' },
+        { to: '/staff/billing', label: 'Customer billing' },
         { to: '/staff/ops', label: 'Operations' },
       ];
     case 'manager':

@@ -71,8 +71,8 @@ function Statement({ invoice }: { invoice: StatementAnswer }) {
         <Table.Tbody>
           {invoice.lines.map((line) => (
             <Table.Tr key={line.planId}>
-              <Table.Td>{productName(line.product)}</Table.Td>
-              <Table.Td>{tierName(line.tier)}</Table.Td>
+              <Table.Td>{line.kind === 'credit' ? 'Credit from an earlier invoice' : productName(line.product)}</Table.Td>
+              <Table.Td>{line.tier ? tierName(line.tier) : ''}</Table.Td>
               <Table.Td ta="right">{money(line.amountCents, invoice.currency)}</Table.Td>
             </Table.Tr>
           ))}

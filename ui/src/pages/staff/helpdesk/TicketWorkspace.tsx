@@ -342,7 +342,10 @@ function CustomerCard({ customerId, paymentStatus, overridden }: { customerId: s
               {p.tier} for {p.product} · ${(p.monthlyPriceCents / 100).toFixed(2)}/month
             </Text>
           ))}
-          <Anchor component={Link} to={`/staff/helpdesk/new?customer=${encodeURIComponent(customerId)}`} size="sm" mt="xs">
+          <Anchor component={Link} to={`/staff/billing/${encodeURIComponent(customerId)}`} size="sm" mt="xs">
+            Invoices and payments
+          </Anchor>
+          <Anchor component={Link} to={`/staff/helpdesk/new?customer=${encodeURIComponent(customerId)}`} size="sm">
             Open another ticket for this customer
           </Anchor>
         </Stack>
