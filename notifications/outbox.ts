@@ -18,6 +18,7 @@ export type TemplateName =
   | 'ticket-completed-survey'
   | 'payment-failed'
   | 'refund-issued'
+  | 'card-expiring'
   | 'payment-unknown-ticket-held'
   | 'helpdesk-flag'
   | 'helpdesk-escalation'

@@ -50,6 +50,7 @@ export const TEMPLATE_PARAMS: Readonly<Record<TemplateName, { required: readonly
   'ticket-completed-survey': { required: ['customerName', 'ticketId', 'surveyUrl'], optional: ['resolution'] },
   'payment-failed': { required: ['customerName', 'period', 'amountCents'], optional: ['currency', 'reason', 'link'] },
   'refund-issued': { required: ['customerName', 'period', 'amountCents'], optional: ['currency'] },
+  'card-expiring': { required: ['customerName', 'last4', 'expiry', 'nextBillingOn'], optional: ['link'] },
   'payment-unknown-ticket-held': { required: ['customerName', 'ticketId'], optional: [] },
   'helpdesk-flag': { required: ['ticketId', 'reason'], optional: ['note', 'visitId', 'customerName', 'link'] },
   'helpdesk-escalation': { required: ['ticketId', 'visitIds'], optional: ['unfitProposals', 'customerName', 'link'] },
@@ -200,6 +201,14 @@ we could not charge ${amount} for your support plans (${p.text('period')})${p.ha
 Please check your payment method${p.has('link') ? `: ${p.text('link')}` : ' in your profile'}. We will try again.`,
     };
   },
+  'card-expiring': (p) => ({
+    sms: `Sysops Squad: your card ending ${p.text('last4')} expires ${p.text('expiry')}, before your next bill on ${p.text('nextBillingOn')}. Please add a new card${p.has('link') ? `: ${p.text('link')}` : ' in your profile'}.`,
+    subject: 'Your card expires before your next bill',
+    email: `Hello ${p.text('customerName')},
+
+the card ending ${p.text('last4')} that pays for your support plans expires at the end of ${p.text('expiry')},
+before your next bill on ${p.text('nextBillingOn')}. Please add a new card${p.has('link') ? `: ${p.text('link')}` : ' in your profile'}, so your plans stay paid.`,
+  }),
   'refund-issued': (p) => {
     const amount = p.money('amountCents', p.has('currency') ? p.text('currency') : 'USD');
     return {

@@ -15,7 +15,7 @@ import { customers } from '../commands/customer';
 import { invoices } from '../commands/invoice';
 import { billingDate, billingDayOf, billingPeriodAt, customerCredits, dueAtFor, invoiceLinesFor, periodAfter, periodsBefore, withCreditLines } from '../domain/billing/billing-run';
 import { invoiceId, InvoiceState } from '../domain/billing/invoice';
-import { CustomerEvent, CustomerState } from '../domain/customer/customer';
+import { CustomerEvent, CustomerState, expiresBefore } from '../domain/customer/customer';
 import { SagaContext } from './process-manager';
 import { DeadlineInput, EventInput, ignore, schedule, send, Workflow, WorkflowOutput } from './workflow';
 
@@ -46,7 +46,14 @@ function bill(customer: Extract<CustomerState, { status: 'registered' }>, period
     outputs.push(send(invoices, 'issueInvoice', { customerId: customer.customerId, period, lines, currency: 'USD', dueAt: dueAtFor(now) }, `issue:${period}`, { onRefusal: 'go-on' }));
   }
   if (lines.length > 0 || Object.values(customer.plans).some((plan) => plan.active)) {
-    outputs.push(schedule('billing-day', billingKey(customer.customerId, next), billingDate(next, day), { customerId: customer.customerId, period: next }));
+    const nextBillingDate = billingDate(next, day);
+    outputs.push(schedule('billing-day', billingKey(customer.customerId, next), nextBillingDate, { customerId: customer.customerId, period: next }));
+    // A card that will have expired by then is flagged now, a month ahead, so the customer can replace it in time.
+    const card = customer.paymentMethod;
+    const nextBillingOn = nextBillingDate.toISOString().slice(0, 10);
+    if (card?.expiry && !card.expiringFlagged && expiresBefore(card.expiry, nextBillingOn)) {
+      outputs.push(send(customers, 'flagExpiringCard', { customerId: customer.customerId, nextBillingOn }, `card-expiring:${next}`, { onRefusal: 'go-on' }));
+    }
   } else outputs.push(ignore(`customer ${customer.customerId} owes nothing for ${period} and has no active plan: billing stops until the next purchase`));
   return outputs;
 }

@@ -206,7 +206,8 @@ export function dunningWorkflow(policy: DunningPolicy): Workflow<DunningInput, n
       }
       const { invoiceId, customerId, period, attempt, failedAt } = input.data;
       const days = policy.retryDays[attempt - 1];
-      if (days === undefined) return [ignore(`invoice ${invoiceId} failed its last attempt (${attempt} of ${maxAttempts}): past due`, { notable: true })];
+      // A business outcome, not an operator's problem: helpdesk sees past-due customers in dunning.
+      if (days === undefined) return [ignore(`invoice ${invoiceId} failed its last attempt (${attempt} of ${maxAttempts}): past due`)];
       return [schedule('dunning-retry', `${invoiceId}:${attempt + 1}`, new Date(Date.parse(failedAt) + days * 86_400_000), { customerId, period, attempt: attempt + 1 })];
     },
   };

@@ -21,8 +21,9 @@
  * | VisitCancelled            | released experts 'visit-cancelled'                                        |
  * | TicketCancelled           | customer 'ticket-cancelled'                                               |
  * | TicketCompleted           | customer e-mail 'ticket-completed-survey' (single-use survey link)        |
- * | InvoiceChargeFailed       | customer 'payment-failed'                                                 |
+ * | InvoiceChargeFailed       | customer 'payment-failed' (with the link to update their card)            |
  * | InvoiceRefunded           | customer 'refund-issued'                                                  |
+ * | PaymentMethodExpiring     | customer 'card-expiring' (with the link to update their card)             |
  * | TicketFlaggedForHelpdesk  | helpdesk 'helpdesk-flag' (not for no-match-in-time: the escalation e-mail |
  * |                           | covers it); payment-status-unknown: also customer 'payment-unknown-ticket-held' |
  * | TicketEscalated           | helpdesk 'helpdesk-escalation'                                            |
@@ -37,7 +38,7 @@ import { invoices } from '../commands/invoice';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
 import { InvoiceEvent } from '../domain/billing/invoice';
-import { Address } from '../domain/customer/customer';
+import { Address, CustomerEvent } from '../domain/customer/customer';
 import { TicketEvent } from '../domain/ticket/ticket';
 import { VisitEvent } from '../domain/visit/visit';
 import { toE164 } from '../notifications/channels';
@@ -76,11 +77,12 @@ const EVENT_TYPES = [
   'TicketCompleted',
   'InvoiceChargeFailed',
   'InvoiceRefunded',
+  'PaymentMethodExpiring',
   'TicketFlaggedForHelpdesk',
   'TicketEscalated',
-] as const satisfies readonly (VisitEvent | TicketEvent | InvoiceEvent)['type'][];
+] as const satisfies readonly (VisitEvent | TicketEvent | InvoiceEvent | CustomerEvent)['type'][];
 
-export type NotificationInput = EventInput<VisitEvent | TicketEvent | InvoiceEvent, (typeof EVENT_TYPES)[number]>;
+export type NotificationInput = EventInput<VisitEvent | TicketEvent | InvoiceEvent | CustomerEvent, (typeof EVENT_TYPES)[number]>;
 
 export interface CustomerContact {
   id: string;
@@ -127,6 +129,8 @@ export function notificationsSaga(options: NotificationsSagaOptions): ProcessMan
 export function notificationsWorkflow(options: Omit<NotificationsSagaOptions, 'outbox'>): Workflow<NotificationInput, NotificationFacts> {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const ticketLink = options.ticketLink ?? ((ticketId: string) => `${publicUrl}/tickets/${encodeURIComponent(ticketId)}`);
+  // The customer portal's card page: where a declined or expiring card is replaced.
+  const paymentMethodLink = `${publicUrl}/portal/payment`;
   const maxEventAgeMs = options.maxEventAgeMs ?? DEFAULT_MAX_EVENT_AGE_MS;
   const tooOld = (event: NotificationInput, now: Date) => now.getTime() - Date.parse(event.at) > maxEventAgeMs;
 
@@ -182,6 +186,7 @@ export function notificationsWorkflow(options: Omit<NotificationsSagaOptions, 'o
           return { ...NO_FACTS, customer, invoice: invoice.status === 'unknown' ? null : { totalCents: invoice.totalCents, currency: invoice.currency } };
         }
         case 'InvoiceRefunded':
+        case 'PaymentMethodExpiring':
           return { ...NO_FACTS, customer: await customerContact(ctx, event.data.customerId) };
         case 'TicketEscalated':
           return {
@@ -267,7 +272,12 @@ export function notificationsWorkflow(options: Omit<NotificationsSagaOptions, 'o
           const { period, reason } = event.data;
           if (!customer) return [ignore('the customer is unknown')];
           if (!facts.invoice) return [ignore('the invoice is unknown')];
-          return [publish(toCustomer(customer, 'payment-failed', { customerName: customer.name, period, amountCents: facts.invoice.totalCents, currency: facts.invoice.currency, reason }))];
+          return [publish(toCustomer(customer, 'payment-failed', { customerName: customer.name, period, amountCents: facts.invoice.totalCents, currency: facts.invoice.currency, reason, link: paymentMethodLink }))];
+        }
+        case 'PaymentMethodExpiring': {
+          const { last4, expiry, nextBillingOn } = event.data;
+          if (!customer) return [ignore('the customer is unknown')];
+          return [publish(toCustomer(customer, 'card-expiring', { customerName: customer.name, last4, expiry, nextBillingOn, link: paymentMethodLink }))];
         }
         case 'InvoiceRefunded': {
           const { period, amountCents } = event.data;

@@ -50,6 +50,7 @@ export const PaymentCardView = z.strictObject({
   brand: CardBrandView.nullable().describe('null for a card set before the brand was recorded'),
   last4: z.string().describe('Last four digits of the card'),
   expiry: z.string().nullable().describe("The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded"),
+  expiresBeforeBilling: z.string().nullable().describe("Set by the billing run a month ahead: the billing day ('YYYY-MM-DD') this card will have expired by; null once a new card is set"),
 });
 
 export const SupportPlanView = z.strictObject({
@@ -137,7 +138,7 @@ function view(doc: CustomerDoc): CustomerView {
   const { _id, nameLower: _n, revision: _r, paymentMethod, ...rest } = doc;
   return {
     ...rest,
-    paymentMethod: paymentMethod && { brand: paymentMethod.brand ?? null, last4: paymentMethod.last4, expiry: paymentMethod.expiry ?? null },
+    paymentMethod: paymentMethod && { brand: paymentMethod.brand ?? null, last4: paymentMethod.last4, expiry: paymentMethod.expiry ?? null, expiresBeforeBilling: paymentMethod.expiresBeforeBilling ?? null },
     activePlans: doc.plans.filter((p) => p.active),
   };
 }
@@ -331,7 +332,7 @@ export const customerRoutes: RouteTable<ApiServices> = [
         data: { customerId: params.customerId, gatewayToken: body.gatewayToken, last4: body.last4, brand: body.brand, expiry: body.expiry },
         metadata: request.command(),
       });
-      const paymentMethod = { brand: body.brand, last4: body.last4, expiry: body.expiry };
+      const paymentMethod = { brand: body.brand, last4: body.last4, expiry: body.expiry, expiresBeforeBilling: null };
       return written(result, { customerId: params.customerId, paymentMethod } satisfies z.infer<typeof PaymentMethodSet>);
     },
   }),

@@ -236,6 +236,7 @@ export const NotificationView = z.strictObject({
     'ticket-completed-survey',
     'payment-failed',
     'refund-issued',
+    'card-expiring',
     'payment-unknown-ticket-held',
     'helpdesk-flag',
     'helpdesk-escalation',

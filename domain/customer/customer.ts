@@ -57,7 +57,9 @@ export type CustomerEvent =
   | DomainEvent<'SupportPlanCancelled', { customerId: string; planId: string; cancelledAt: string }>
   // brand and expiry are absent from events written before they were recorded.
   | DomainEvent<'PaymentMethodSet', { customerId: string; gatewayToken: string; last4: string; brand?: CardBrand; expiry?: string }>
-  | DomainEvent<'PaidUntilAdvanced', { customerId: string; paidUntil: string; invoiceId: string }>;
+  | DomainEvent<'PaidUntilAdvanced', { customerId: string; paidUntil: string; invoiceId: string }>
+  /** The card on file expires before the next billing day: the customer is asked to update it. */
+  | DomainEvent<'PaymentMethodExpiring', { customerId: string; last4: string; expiry: string; nextBillingOn: string; flaggedAt: string }>;
 
 // ---- commands -----------------------------------------------------------------------------
 
@@ -68,7 +70,9 @@ export type CustomerCommand =
   | Command<'purchaseSupportPlan', { customerId: string; plan: SupportPlan }>
   | Command<'cancelSupportPlan', { customerId: string; planId: string }>
   | Command<'setPaymentMethod', { customerId: string } & PaymentCard>
-  | Command<'advancePaidUntil', { customerId: string; paidUntil: string; invoiceId: string }>;
+  | Command<'advancePaidUntil', { customerId: string; paidUntil: string; invoiceId: string }>
+  /** Sent by the billing run on a billing day; `nextBillingOn` is the next billing day, 'YYYY-MM-DD'. */
+  | Command<'flagExpiringCard', { customerId: string; nextBillingOn: string }>;
 
 // ---- state --------------------------------------------------------------------------------
 
@@ -82,7 +86,8 @@ export type CustomerState =
       plans: Record<string, SupportPlan & { active: boolean; purchasedAt: string; cancelledAt: string | null }>;
       /** The first plan purchase: billing runs from then, on that day of each month (billing-run.ts); null before. */
       billingSince: string | null;
-      paymentMethod: { gatewayToken: string; last4: string; brand: CardBrand | null; expiry: string | null } | null;
+      /** `expiringFlagged`: this card was flagged as expiring before a billing day (once per card). */
+      paymentMethod: { gatewayToken: string; last4: string; brand: CardBrand | null; expiry: string | null; expiringFlagged: boolean } | null;
       paidUntil: string | null;
       /** Invoices that already moved paidUntil: a repeated payment event moves nothing. */
       paidInvoices: string[];
@@ -115,7 +120,9 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
         return plan ? { ...state, plans: { ...state.plans, [event.data.planId]: { ...plan, active: false, cancelledAt: event.data.cancelledAt } } } : state;
       }
       case 'PaymentMethodSet':
-        return { ...state, paymentMethod: { gatewayToken: event.data.gatewayToken, last4: event.data.last4, brand: event.data.brand ?? null, expiry: event.data.expiry ?? null } };
+        return { ...state, paymentMethod: { gatewayToken: event.data.gatewayToken, last4: event.data.last4, brand: event.data.brand ?? null, expiry: event.data.expiry ?? null, expiringFlagged: false } };
+      case 'PaymentMethodExpiring':
+        return state.paymentMethod ? { ...state, paymentMethod: { ...state.paymentMethod, expiringFlagged: true } } : state;
       case 'PaidUntilAdvanced':
         return { ...state, paidUntil: event.data.paidUntil, paidInvoices: [...state.paidInvoices, event.data.invoiceId] };
     }
@@ -162,7 +169,7 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
         if (!(CARD_BRANDS as readonly string[]).includes(brand)) throw new DomainError('invalid-card-brand', `the card brand is one of ${CARD_BRANDS.join(', ')}`);
         if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(expiry)) throw new DomainError('invalid-expiry', "the expiry is the card's last valid month, YYYY-MM");
         // A card is valid through the last day of its expiry month.
-        if (expiry < now.slice(0, 7)) throw new DomainError('card-expired', `this card expired at the end of ${expiry}`);
+        if (expiresBefore(expiry, now.slice(0, 10))) throw new DomainError('card-expired', `this card expired at the end of ${expiry}`);
         return [{ type: 'PaymentMethodSet', data: { customerId, gatewayToken, last4, brand, expiry } }];
       }
       case 'advancePaidUntil': {
@@ -171,9 +178,22 @@ export const customerDecider: Decider<CustomerState, CustomerCommand, CustomerEv
         if (customer.paidUntil && ms(command.data.paidUntil) <= ms(customer.paidUntil)) return [];
         return [{ type: 'PaidUntilAdvanced', data: command.data }];
       }
+      case 'flagExpiringCard': {
+        const { nextBillingOn } = command.data;
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(nextBillingOn)) throw new DomainError('invalid-date', 'nextBillingOn is a day, YYYY-MM-DD');
+        const card = customer.paymentMethod;
+        // Nothing to flag: no card (charging says so), a card without expiry, one valid on that day, or one flagged already.
+        if (!card || card.expiry === null || !expiresBefore(card.expiry, nextBillingOn) || card.expiringFlagged) return [];
+        return [{ type: 'PaymentMethodExpiring', data: { customerId: customer.customerId, last4: card.last4, expiry: card.expiry, nextBillingOn, flaggedAt: now } }];
+      }
     }
   },
 };
+
+/** Whether a card valid through the end of `expiry` ('YYYY-MM') no longer is on `day` ('YYYY-MM-DD'). */
+export function expiresBefore(expiry: string, day: string): boolean {
+  return expiry < day.slice(0, 7);
+}
 
 function registered(state: CustomerState, customerId: string): Registered {
   if (state.status !== 'registered') throw new DomainError('customer-not-found', `no customer ${customerId}`);

@@ -29,6 +29,9 @@ const TEXT: Record<string, string> = {
   channel: 'sms',
   to: '+15550100',
   error: 'twilio permanent HTTP 400 code 21211: invalid To',
+  last4: '4242',
+  expiry: '2026-03',
+  nextBillingOn: '2026-04-05',
 };
 
 function sample(name: string): string | number {
@@ -50,7 +53,7 @@ function requiredOnly(template: TemplateName): TemplateParams {
 
 describe('templates', () => {
   it('covers every template name of the contract', () => {
-    expect(TEMPLATE_NAMES).toHaveLength(17);
+    expect(TEMPLATE_NAMES).toHaveLength(18);
   });
 
   describe.each(TEMPLATE_NAMES)('%s', (template) => {

@@ -30,7 +30,8 @@ export interface CustomerDoc extends Document {
   notifyBy: NotificationChannel;
   plans: CustomerPlanView[];
   /** Documents written before brand and expiry were recorded hold `{ last4 }` only: read them as null. */
-  paymentMethod: { last4: string; brand?: CardBrand | null; expiry?: string | null } | null;
+  /** `expiresBeforeBilling`: flagged by the billing run, the billing day ('YYYY-MM-DD') the card no longer covers; cleared by a new card. */
+  paymentMethod: { last4: string; brand?: CardBrand | null; expiry?: string | null; expiresBeforeBilling?: string | null } | null;
   paidUntil: string | null;
   registeredAt: string;
   revision: number;
@@ -40,7 +41,8 @@ export const CUSTOMERS = 'customers';
 
 export const customersProjection: Projection = {
   name: 'customers',
-  version: 1,
+  // v2: a card flagged as expiring before the next billing day.
+  version: 2,
   eventTypes: [
     'CustomerRegistered',
     'CustomerContactUpdated',
@@ -49,6 +51,7 @@ export const customersProjection: Projection = {
     'SupportPlanCancelled',
     'PaymentMethodSet',
     'PaidUntilAdvanced',
+    'PaymentMethodExpiring',
   ],
   collections: {
     [CUSTOMERS]: [
@@ -105,7 +108,10 @@ export const customersProjection: Projection = {
         next = { ...next, plans: current.plans.map((p) => (p.planId === e.data.planId ? { ...p, active: false, cancelledAt: e.data.cancelledAt } : p)) };
         break;
       case 'PaymentMethodSet':
-        next = { ...next, paymentMethod: { last4: e.data.last4, brand: e.data.brand ?? null, expiry: e.data.expiry ?? null } };
+        next = { ...next, paymentMethod: { last4: e.data.last4, brand: e.data.brand ?? null, expiry: e.data.expiry ?? null, expiresBeforeBilling: null } };
+        break;
+      case 'PaymentMethodExpiring':
+        if (current.paymentMethod) next = { ...next, paymentMethod: { ...current.paymentMethod, expiresBeforeBilling: e.data.nextBillingOn } };
         break;
       case 'PaidUntilAdvanced':
         if (current.paidUntil === null || Date.parse(e.data.paidUntil) > Date.parse(current.paidUntil)) next = { ...next, paidUntil: e.data.paidUntil };

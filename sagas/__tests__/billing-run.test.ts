@@ -33,6 +33,23 @@ describe('the monthly billing run (payments saga)', () => {
     });
   });
 
+  it('flags a card a month before the billing day it will have expired by, once per card', async () => {
+    await h.customerWithCard('4242424242424242', { expMonth: 1, expYear: 2027 });
+    await h.start();
+    await h.buyPlan('p1');
+    await h.settle();
+    const flags = async () => (await h.events.readStream('customer-c1')).filter((e) => e.type === 'PaymentMethodExpiring').map((e) => e.data);
+    // Billing on 10 December: the card is good through January, the next billing day.
+    expect(await flags()).toEqual([]);
+    h.now = new Date('2027-01-09T00:00:00.000Z');
+    await h.advanceDays(1);
+    // Billing on 10 January: the next billing day, 10 February, is after the card's last month.
+    expect(await flags()).toEqual([expect.objectContaining({ customerId: 'c1', last4: '4242', expiry: '2027-01', nextBillingOn: '2027-02-10' })]);
+    expect(await h.invoice('2027-01')).toMatchObject({ status: 'paid' });
+    await h.advanceDays(31);
+    expect(await flags()).toHaveLength(1);
+  });
+
   it('stops when nothing is owed and no plan is active, and starts again with the next purchase', async () => {
     await h.customerWithCard('4242424242424242');
     await h.start();

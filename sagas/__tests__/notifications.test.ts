@@ -281,8 +281,20 @@ describe('notifications saga', () => {
     await settle();
     const sent = await messages();
     expect(summary(sent)).toEqual([['payment-failed', 'sms', '+15550100', 'customer:c4']]);
-    expect(sent[0]!.body).toBe('Sysops Squad: we could not charge $19.00 for 2026-03 (card declined). Please check your payment method.');
+    expect(sent[0]!.body).toBe('Sysops Squad: we could not charge $19.00 for 2026-03 (card declined). Please check your payment method. https://sysops.example.com/portal/payment');
     expect(sent[0]!.ticketId).toBeNull();
+  });
+
+  it('a card flagged as expiring before the next bill asks the customer for a new one, with the link', async () => {
+    await register('c7', 'email');
+    await run(customers, 'setPaymentMethod', { customerId: 'c7', gatewayToken: 'pm_sandbox_abc', last4: '4242', brand: 'visa', expiry: '2026-03' }, system);
+    await run(customers, 'flagExpiringCard', { customerId: 'c7', nextBillingOn: '2026-04-05' }, system);
+    await settle();
+    const sent = await messages();
+    expect(summary(sent)).toEqual([['card-expiring', 'email', expect.stringContaining('@'), 'customer:c7']]);
+    expect(sent[0]!.subject).toBe('Your card expires before your next bill');
+    expect(sent[0]!.body).toContain('the card ending 4242 that pays for your support plans expires at the end of 2026-03,\nbefore your next bill on 2026-04-05.');
+    expect(sent[0]!.body).toMatch(/Please add a new card: https?:\/\/\S+\/portal\/payment,/);
   });
 
   it('a refund done tells the customer the amount, by their preference', async () => {

@@ -83,9 +83,9 @@ export class PaymentsHarness {
   }
 
   /** Registers customer c1, with a sandbox test card when `number` is given. */
-  async customerWithCard(number: string | null): Promise<void> {
+  async customerWithCard(number: string | null, expiry = { expMonth: 12, expYear: 2030 }): Promise<void> {
     await this.exec(customers, 'registerCustomer', { customerId: 'c1', contact: CONTACT, notifyBy: 'email' });
-    if (number) await this.exec(customers, 'setPaymentMethod', { customerId: 'c1', ...(await this.sandbox.saveCard({ number, expMonth: 12, expYear: 2030 })) });
+    if (number) await this.exec(customers, 'setPaymentMethod', { customerId: 'c1', ...(await this.sandbox.saveCard({ number, ...expiry })) });
   }
 
   buyPlan(planId: string, monthlyPriceCents = 3100, product = 'oven') {

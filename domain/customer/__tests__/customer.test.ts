@@ -101,6 +101,27 @@ describe('Customer', () => {
     });
   });
 
+  describe('flagExpiringCard', () => {
+    const cardSet: CustomerEvent = { type: 'PaymentMethodSet', data: { customerId: 'c1', gatewayToken: 'tok_visa_abc', last4: '4242', brand: 'visa', expiry: '2028-09' } };
+    const flagged: CustomerEvent = { type: 'PaymentMethodExpiring', data: { customerId: 'c1', last4: '4242', expiry: '2028-09', nextBillingOn: '2028-10-05', flaggedAt: at } };
+    it('flags a card that will have expired by the next billing day', () =>
+      spec.given(registeredEvent, cardSet).when(cmd('flagExpiringCard', { customerId: 'c1', nextBillingOn: '2028-10-05' })).then(flagged));
+    it('leaves a card valid on that day, through the last day of its expiry month', () =>
+      spec.given(registeredEvent, cardSet).when(cmd('flagExpiringCard', { customerId: 'c1', nextBillingOn: '2028-09-30' })).thenNothingHappens());
+    it('flags a card once; a new card can be flagged again', () => {
+      spec.given(registeredEvent, cardSet, flagged).when(cmd('flagExpiringCard', { customerId: 'c1', nextBillingOn: '2028-11-05' })).thenNothingHappens();
+      const renewed: CustomerEvent = { type: 'PaymentMethodSet', data: { customerId: 'c1', gatewayToken: 'tok_visa_new', last4: '1881', brand: 'visa', expiry: '2028-10' } };
+      spec
+        .given(registeredEvent, cardSet, flagged, renewed)
+        .when(cmd('flagExpiringCard', { customerId: 'c1', nextBillingOn: '2028-11-05' }))
+        .then({ type: 'PaymentMethodExpiring', data: { customerId: 'c1', last4: '1881', expiry: '2028-10', nextBillingOn: '2028-11-05', flaggedAt: at } });
+    });
+    it('has nothing to flag without a card, and refuses a malformed day', () => {
+      spec.given(registeredEvent).when(cmd('flagExpiringCard', { customerId: 'c1', nextBillingOn: '2028-10-05' })).thenNothingHappens();
+      spec.given(registeredEvent, cardSet).when(cmd('flagExpiringCard', { customerId: 'c1', nextBillingOn: '2028-10' })).thenFails('invalid-date');
+    });
+  });
+
   describe('advancePaidUntil', () => {
     const paid: CustomerEvent = { type: 'PaidUntilAdvanced', data: { customerId: 'c1', paidUntil: '2026-04-01T00:00:00.000Z', invoiceId: 'i1' } };
     it('moves the paid-until date forward', () =>

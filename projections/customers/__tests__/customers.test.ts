@@ -55,7 +55,7 @@ describe('customers read model', () => {
               { ...washer, planId: 'p2', product: 'dryer', active: false, purchasedAt: at, cancelledAt: '2026-03-05T00:00:00.000Z' },
             ],
             // Never the gateway token.
-            paymentMethod: { last4: '4242', brand: 'visa', expiry: '2028-04' },
+            paymentMethod: { last4: '4242', brand: 'visa', expiry: '2028-04', expiresBeforeBilling: null },
             paidUntil: '2026-05-01T00:00:00.000Z',
             revision: 8,
           },
@@ -66,7 +66,18 @@ describe('customers read model', () => {
     spec
       .given(...inStream('customer-c1', [registered]))
       .when(...inStream<CustomerEvent>('customer-c1', [{ type: 'PaymentMethodSet', data: { customerId: 'c1', gatewayToken: 'tok', last4: '1881' } }]))
-      .then({ [CUSTOMERS]: [{ ...customer, paymentMethod: { last4: '1881', brand: null, expiry: null }, revision: 1 }] }));
+      .then({ [CUSTOMERS]: [{ ...customer, paymentMethod: { last4: '1881', brand: null, expiry: null, expiresBeforeBilling: null }, revision: 1 }] }));
+
+  it('shows a card flagged as expiring before a billing day until a new card is set', () =>
+    spec
+      .given(...inStream('customer-c1', [registered]))
+      .when(
+        ...inStream<CustomerEvent>('customer-c1', [
+          { type: 'PaymentMethodSet', data: { customerId: 'c1', gatewayToken: 'tok', last4: '4242', brand: 'visa', expiry: '2026-03' } },
+          { type: 'PaymentMethodExpiring', data: { customerId: 'c1', last4: '4242', expiry: '2026-03', nextBillingOn: '2026-04-05', flaggedAt: at } },
+        ]),
+      )
+      .then({ [CUSTOMERS]: [{ ...customer, paymentMethod: { last4: '4242', brand: 'visa', expiry: '2026-03', expiresBeforeBilling: '2026-04-05' }, revision: 2 }] }));
 
   it('ignores events of a customer it never saw registered', () =>
     spec

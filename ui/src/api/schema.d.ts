@@ -1964,7 +1964,7 @@ export interface operations {
                             to: string;
                             subject: string | null;
                             body: string;
-                            template: ("visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked") | null;
+                            template: ("visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "card-expiring" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked") | null;
                             /** @description The notifications message this records */
                             messageId: string | null;
                             ticketId: string | null;
@@ -2305,6 +2305,8 @@ export interface operations {
                             last4: string;
                             /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
                             expiry: string | null;
+                            /** @description Set by the billing run a month ahead: the billing day ('YYYY-MM-DD') this card will have expired by; null once a new card is set */
+                            expiresBeforeBilling: string | null;
                         } | null;
                         /** @description The support subscription is paid until this instant; null before the first payment */
                         paidUntil: string | null;
@@ -2405,6 +2407,8 @@ export interface operations {
                                 last4: string;
                                 /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
                                 expiry: string | null;
+                                /** @description Set by the billing run a month ahead: the billing day ('YYYY-MM-DD') this card will have expired by; null once a new card is set */
+                                expiresBeforeBilling: string | null;
                             } | null;
                             /** @description The support subscription is paid until this instant; null before the first payment */
                             paidUntil: string | null;
@@ -2505,6 +2509,8 @@ export interface operations {
                             last4: string;
                             /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
                             expiry: string | null;
+                            /** @description Set by the billing run a month ahead: the billing day ('YYYY-MM-DD') this card will have expired by; null once a new card is set */
+                            expiresBeforeBilling: string | null;
                         } | null;
                         /** @description The support subscription is paid until this instant; null before the first payment */
                         paidUntil: string | null;
@@ -2769,6 +2775,8 @@ export interface operations {
                             last4: string;
                             /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
                             expiry: string | null;
+                            /** @description Set by the billing run a month ahead: the billing day ('YYYY-MM-DD') this card will have expired by; null once a new card is set */
+                            expiresBeforeBilling: string | null;
                         };
                     };
                 };
@@ -6312,7 +6320,7 @@ export interface operations {
                             /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
                             to: string;
                             /** @enum {string} */
-                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "card-expiring" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
                             /** @description E-mail subject; null for SMS */
                             subject: string | null;
                             body: string;
@@ -8256,7 +8264,7 @@ export interface operations {
                             /** @description Phone number (E.164) for SMS, e-mail address for e-mail */
                             to: string;
                             /** @enum {string} */
-                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
+                            template: "visit-scheduled" | "expert-assigned" | "proposal-not-chosen" | "new-visit-available" | "expert-on-the-way" | "visit-rescheduled" | "expert-replaced" | "visit-cancelled" | "ticket-cancelled" | "ticket-completed-survey" | "payment-failed" | "refund-issued" | "card-expiring" | "payment-unknown-ticket-held" | "helpdesk-flag" | "helpdesk-escalation" | "helpdesk-flag-reminder" | "helpdesk-message-parked";
                             /** @description Delivery attempts made */
                             attempts: number;
                             /** @description Why the last attempt failed */

@@ -65,6 +65,11 @@ function OnFile({ card, paidUntil }: { card: CardView; paidUntil: string | null 
           Your subscription is paid until {day(paidUntil)}.
         </Text>
       )}
+      {!expired && card.expiresBeforeBilling && (
+        <Alert color="yellow" mt="sm" title="This card expires before your next bill" data-testid="card-expiring">
+          Your next bill is on {day(card.expiresBeforeBilling)}, after this card's last month. Replace it below so your plans stay paid.
+        </Alert>
+      )}
     </Card>
   );
 }
