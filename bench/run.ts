@@ -5,6 +5,7 @@
  * Ratios compare figures measured in the same run, because these machines are noisy.
  */
 import { runBench, Scenario } from './harness';
+import { billingScenario } from './scenarios/billing';
 import { commandsScenario } from './scenarios/commands';
 import { httpScenario } from './scenarios/http';
 import { docstoreScenario } from './scenarios/docstore';
@@ -12,7 +13,7 @@ import { matchingScenario } from './scenarios/matching';
 import { projectionsScenario } from './scenarios/projections';
 import { storeScenario } from './scenarios/store';
 
-const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario, docstoreScenario, matchingScenario, httpScenario(secondsOption())];
+const scenarios: Scenario[] = [storeScenario, commandsScenario, projectionsScenario, docstoreScenario, matchingScenario, billingScenario, httpScenario(secondsOption())];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
