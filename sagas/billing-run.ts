@@ -16,6 +16,7 @@ import { invoices } from '../commands/invoice';
 import { billingDate, billingDayOf, billingPeriodAt, customerCredits, dueAtFor, invoiceLinesFor, periodAfter, periodsBefore, withCreditLines } from '../domain/billing/billing-run';
 import { invoiceId, InvoiceState } from '../domain/billing/invoice';
 import { CustomerEvent, CustomerState, expiresBefore } from '../domain/customer/customer';
+import { EventStore, Position, START } from '../event-store/port';
 import { SagaContext } from './process-manager';
 import { DeadlineInput, EventInput, ignore, schedule, send, Workflow, WorkflowOutput } from './workflow';
 
@@ -62,6 +63,30 @@ function bill(customer: Extract<CustomerState, { status: 'registered' }>, period
 async function invoicesBefore(ctx: SagaContext, customerId: string, billingSince: string, period: string): Promise<InvoiceState[]> {
   const first = billingPeriodAt(new Date(billingSince), billingDayOf(billingSince));
   return Promise.all(periodsBefore(first, period).map((earlier) => ctx.load(invoices, invoiceId(customerId, earlier))));
+}
+
+/**
+ * The payments saga's first start on a system with history (it starts at the head): every
+ * customer with an active plan by then is enrolled in the billing run from their next billing
+ * day. Their months before are not billed at once; from that day on they are billed like anyone.
+ * Idempotent: a billing day is scheduled once per customer and period.
+ */
+export async function enrollCustomers(head: Position, events: EventStore, ctx: SagaContext): Promise<void> {
+  const buyers = new Set<string>();
+  for (let from = START; from < head; ) {
+    const page = await events.readAll({ fromPosition: from, maxCount: 5000, filter: { eventTypes: ['SupportPlanPurchased'] } });
+    if (page.length === 0) break;
+    for (const event of page) if (event.position <= head) buyers.add((event.data as { customerId: string }).customerId);
+    from = page[page.length - 1]!.position;
+  }
+  for (const customerId of buyers) {
+    const customer = await ctx.load(customers, customerId);
+    if (customer.status !== 'registered' || !customer.billingSince || !Object.values(customer.plans).some((plan) => plan.active)) continue;
+    const day = billingDayOf(customer.billingSince);
+    const next = periodAfter(billingPeriodAt(ctx.now, day));
+    await ctx.deadlines.schedule(ctx.saga, 'billing-day', billingKey(customerId, next), billingDate(next, day), { customerId, period: next }, ctx.now);
+  }
+  if (buyers.size > 0) ctx.logger?.info({ saga: ctx.saga, customers: buyers.size }, 'customers with plans bought before billing ran: billed from their next billing day');
 }
 
 export const billingRunWorkflow: Workflow<BillingRunInput, BillingRunState> = {

@@ -29,7 +29,7 @@ import { amountDue, ChargeOutcome as InvoiceChargeOutcome, InvoiceEvent, Invoice
 import { CustomerState } from '../domain/customer/customer';
 import { Outbox } from '../notifications/outbox';
 import { ChargeOutcome, PaymentGateway, refundKey } from '../payments/gateway';
-import { billingRunWorkflow } from './billing-run';
+import { billingRunWorkflow, enrollCustomers } from './billing-run';
 import { ProcessManager } from './process-manager';
 import { charge, DeadlineInput, EventInput, ignore, refund, schedule, send, Workflow, workflowSaga, WorkflowOutput } from './workflow';
 
@@ -225,6 +225,6 @@ export function paymentsSaga(options: PaymentsSagaOptions): ProcessManager {
   const workflows = [billingRunWorkflow, chargingWorkflow, refundWorkflow, dunningWorkflow(options)] as unknown as Workflow<never, unknown>[];
   const saga = workflowSaga(PAYMENTS_SAGA, workflows, { outbox: options.outbox, gateway: options.gateway });
   // Added to running systems: customers who bought plans before it are not billed for all their
-  // past months at once on its first start (their billing starts with their next purchase).
-  return { ...saga, startsAtHead: true, partitionOf: (event) => (event.data as { customerId?: string }).customerId ?? null };
+  // past months at once on its first start; they are billed from their next billing day.
+  return { ...saga, startsAtHead: true, adoptHistory: enrollCustomers, partitionOf: (event) => (event.data as { customerId?: string }).customerId ?? null };
 }

@@ -1,7 +1,7 @@
 import { Logger } from 'pino';
 import { CommandHandler, deterministicUuid } from '../commands/handler';
 import { DocumentStore } from '../document-store/port';
-import { EventStore, RecordedEvent } from '../event-store/port';
+import { EventStore, Position, RecordedEvent } from '../event-store/port';
 import { FlowContext, stepContext } from '../flows/context';
 import { Deadline, Deadlines } from './deadlines';
 
@@ -54,6 +54,13 @@ export interface ProcessManager {
    * running system reacts to what happens from then on, not to all history at once.
    */
   readonly startsAtHead?: boolean;
+  /**
+   * With `startsAtHead`: called once when the saga starts without a checkpoint, before it takes
+   * the head as its position, to take over what the history up to `head` already holds (the
+   * payments saga enrolls the customers who bought plans before it ran). Must be idempotent: a
+   * crash before the first checkpoint calls it again.
+   */
+  adoptHistory?(head: Position, events: EventStore, ctx: SagaContext): Promise<void>;
   /** Handlers of this saga's deadline kinds. */
   readonly deadlines?: Readonly<Record<string, (deadline: Deadline, ctx: SagaContext) => Promise<void>>>;
 }

@@ -169,8 +169,14 @@ export class SagaRunner {
     if (divergence) throw await this.halt(divergence, this.mark);
     this.continuityTimer = setInterval(() => void this.recheckContinuity(), this.deps.continuityCheckMs ?? 10_000);
     this.continuityTimer.unref();
-    // Starting at the head: saved before anything else, or a crash would start it at a later head and skip what came between.
+    // Starting at the head: what history holds is taken over first, then the head saved before
+    // anything else, or a crash would start it at a later head and skip what came between.
+    if (!saved && this.saga.startsAtHead && this.saga.adoptHistory) {
+      await this.saga.adoptHistory(first, this.deps.events, sagaContext(this.saga.name, { id: `${this.saga.name}:adopt-history`, correlationId: `${this.saga.name}:adopt-history` }, this.deps));
+    }
     if (!saved && first > 0) await this.persist();
+    // Stopped while starting (stop() found no subscription to end): do not start one.
+    if (this.stopped) return;
     this.statusValue.state = 'running';
     const subscription = this.deps.events.subscribeToAll({ fromPosition: this.position });
     this.subscription = subscription;

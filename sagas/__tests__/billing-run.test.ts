@@ -157,22 +157,62 @@ describe('customer credit in the billing run', () => {
 });
 
 describe('the payments saga added to a running system', () => {
-  it('starts at the head: plans bought before its first start are not billed for all their past months at once; billing starts with the next purchase', async () => {
+  it('starts at the head: customers with plans bought before its first start are billed from their next billing day, not for all their past months at once', async () => {
     const h = new PaymentsHarness(START);
     try {
       await h.customerWithCard('4242424242424242');
       await h.buyPlan('p1');
+      // Two months pass before billing runs for the first time (on 10 February).
+      h.now = new Date('2027-02-10T15:00:00.000Z');
       await h.start();
-      await h.advanceDays(62);
+      await h.settle();
       expect(await h.issued()).toEqual([]);
+      // The billing day is the 10th (the first purchase): the next one, 10 March, bills March.
+      await h.advanceDays(28);
+      expect((await h.issued()).map((i) => i.period)).toEqual(['2027-03']);
+      expect(await h.invoice('2027-03')).toMatchObject({ status: 'paid', totalCents: 3100 });
+      // A purchase meanwhile is prorated on the next billing day, as for anyone billed already.
       await h.buyPlan('p2', 1500, 'washer');
       await h.settle();
-      expect((await h.issued()).map((i) => i.period)).toEqual(['2027-02']);
-      // Restarted, it goes on from its checkpoint.
+      expect((await h.issued()).map((i) => i.period)).toEqual(['2027-03']);
+      // Restarted, it goes on from its checkpoint: nobody enrolled twice, nothing billed twice.
       await h.stop();
       await h.start();
       await h.advanceDays(31);
-      expect((await h.issued()).map((i) => i.period)).toEqual(['2027-02', '2027-03']);
+      expect((await h.issued()).map((i) => i.period)).toEqual(['2027-03', '2027-04']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('enrolls again harmlessly when it crashed before its first checkpoint', async () => {
+    const h = new PaymentsHarness(START);
+    try {
+      await h.customerWithCard('4242424242424242');
+      await h.buyPlan('p1');
+      h.now = new Date('2027-02-10T15:00:00.000Z');
+      await h.start();
+      // Stopped at once (while it may still be starting), and as if its checkpoint were lost: the next start enrolls again.
+      await h.stop();
+      await h.documents.collection('_saga_checkpoints').deleteMany({});
+      await h.start();
+      await h.advanceDays(28);
+      expect((await h.issued()).map((i) => i.period)).toEqual(['2027-03']);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('leaves customers whose plans were all cancelled before it started', async () => {
+    const h = new PaymentsHarness(START);
+    try {
+      await h.customerWithCard('4242424242424242');
+      await h.buyPlan('p1');
+      await h.exec(customers, 'cancelSupportPlan', { customerId: 'c1', planId: 'p1' }, { userId: 'u-c1', role: 'customer' });
+      h.now = new Date('2027-02-10T15:00:00.000Z');
+      await h.start();
+      await h.advanceDays(62);
+      expect(await h.issued()).toEqual([]);
     } finally {
       await h.close();
     }
