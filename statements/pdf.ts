@@ -98,11 +98,11 @@ export function statementPdf(statement: MonthlyStatement, options: PdfOptions = 
       ]);
       y = heading(doc, 'Activity', y + 14);
       const columns: Column[] = [
-        { label: 'Date', width: 80 },
-        { label: 'Description', width: WIDTH - 340 },
-        { label: 'Reference', width: 100 },
-        { label: 'Amount', width: 80, align: 'right' },
-        { label: 'Balance', width: 80, align: 'right' },
+        { label: 'Date', width: 72 },
+        { label: 'Description', width: WIDTH - 317 },
+        { label: 'Reference', width: 95 },
+        { label: 'Amount', width: 75, align: 'right' },
+        { label: 'Balance', width: 75, align: 'right' },
       ];
       const rows = statement.entries.map((e) => [formatDay(e.at), e.description, e.reference ?? '', money(e.amountCents), money(e.balanceCents)]);
       if (rows.length === 0) rows.push(['', 'No activity this month.', '', '', money(statement.closingBalanceCents)]);
@@ -191,18 +191,20 @@ function note(doc: Pdf, y: number, text: string): void {
   doc.font('Helvetica').fontSize(10).fillColor(INK).text(text, PAGE.left, room(doc, y, ROW), { width: WIDTH, lineBreak: false });
 }
 
-/** A table that continues on new pages with its header repeated; returns the y below it. */
+/** A table that continues on new pages with its header repeated; long text wraps; returns the y below it. */
 function table(doc: Pdf, columns: Column[], rows: string[][], y: number): number {
   let at = headerRow(doc, columns, room(doc, y, ROW * 2));
   rows.forEach((cells, i) => {
-    if (at + ROW > PAGE.bottom) {
+    doc.font('Helvetica').fontSize(9);
+    const height = Math.max(ROW, ...cells.map((cell, c) => doc.heightOfString(cell, { width: columns[c]!.width - 9 }) + 7));
+    if (at + height > PAGE.bottom) {
       doc.addPage();
       at = headerRow(doc, columns, PAGE.top);
     }
-    if (i % 2 === 1) doc.rect(PAGE.left, at - 4, WIDTH, ROW).fill('#f3f3f3');
+    if (i % 2 === 1) doc.rect(PAGE.left, at - 4, WIDTH, height).fill('#f3f3f3');
     doc.font('Helvetica').fontSize(9).fillColor(INK);
-    cellsAt(doc, columns, cells, at);
-    at += ROW;
+    cellsAt(doc, columns, cells, at, true);
+    at += height;
   });
   rule(doc, at - 4);
   return at + 2;
@@ -210,16 +212,18 @@ function table(doc: Pdf, columns: Column[], rows: string[][], y: number): number
 
 function headerRow(doc: Pdf, columns: Column[], y: number): number {
   doc.font('Helvetica-Bold').fontSize(9).fillColor(MUTED);
-  cellsAt(doc, columns, columns.map((c) => c.label), y);
+  cellsAt(doc, columns, columns.map((c) => c.label), y, false);
   rule(doc, y + 13);
   return y + 19;
 }
 
-function cellsAt(doc: Pdf, columns: Column[], cells: string[], y: number): void {
+/** One row's cells at y; `wrap`: text longer than its column continues on the next lines (the row was made tall enough). */
+function cellsAt(doc: Pdf, columns: Column[], cells: string[], y: number, wrap: boolean): void {
   let x = PAGE.left;
   columns.forEach((column, i) => {
-    const width = column.width - 6;
-    doc.text(fit(doc, cells[i] ?? '', width), column.align === 'right' ? x : x + 3, y, { width: column.align === 'right' ? width : width - 3, align: column.align ?? 'left', lineBreak: false });
+    const width = column.width - 9;
+    const text = cells[i] ?? '';
+    doc.text(wrap ? text : fit(doc, text, width), column.align === 'right' ? x : x + 3, y, { width, align: column.align ?? 'left', lineBreak: wrap });
     x += column.width;
   });
 }

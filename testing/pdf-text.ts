@@ -42,3 +42,8 @@ function decode(token: string): string {
   if (token.startsWith('<')) return Buffer.from(token.slice(1, -1), 'hex').toString('latin1');
   return token.slice(1, -1).replace(/\\([()\\])/g, '$1');
 }
+
+/** The text on one line, runs of white space as one space: a phrase wrapped over lines still reads whole. */
+export function pdfFlatText(pdf: Buffer): string {
+  return pdfText(pdf).replace(/\s+/g, ' ');
+}
