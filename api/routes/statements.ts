@@ -94,9 +94,9 @@ async function statementFor(services: ApiServices, user: AuthUser, customerId: s
   assertOwn(user, customerId);
   const customer = await billee(services, customerId);
   const invoices = await invoicesOf(services, customerId);
-  const months = activeMonths(invoices);
   const now = services.clock().toISOString();
-  const first = months[months.length - 1];
+  // Statements run from the first month billed or with activity (an invoice may be issued after its month) to this one.
+  const first = [...activeMonths(invoices), ...invoices.map((i) => i.period)].sort()[0];
   if (first === undefined || month < first || month > now.slice(0, 7)) throw new HttpProblem(404, 'Not found', `No statement for ${customerId} in ${month}: statements start with the first invoice and end with the current month.`);
   return monthlyStatement({ invoices, customer, month, asOf: now, settings: services.statements });
 }
