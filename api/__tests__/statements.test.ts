@@ -3,6 +3,7 @@
  * written off) as monthly statements in JSON and PDF and each invoice as PDF, consistent with the
  * invoices read model to the cent; who may read them; and the helpdesk's view of dunning.
  */
+import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
 import { pdfFlatText, pdfText } from '../../testing/pdf-text';
 import { startTestSystem, TestSystem } from './harness';
 import { expectProblem } from './scenario';
@@ -159,5 +160,88 @@ describe('invoices and statements over HTTP', () => {
     expectProblem(await sys.call('GET', `/customers/${customerId}/invoices/26-03/pdf`, { token: customer }), 400);
     expectProblem(await sys.call('GET', `/customers/${customerId}/statements/2026-4/pdf`, { token: customer }), 400);
     expect((await sys.call('GET', `/customers/${customerId}/statements/2026-04/pdf`)).status).toBe(401);
+  });
+});
+
+describe('statements from invoices with credits and refunds, and invoices issued after their month', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ start: '2026-04-10T08:00:00.000Z' });
+  });
+  afterAll(() => sys.stop());
+
+  it('reads the credits and refunds the invoices read model holds; a month billed late still has its statement', async () => {
+    const customerId = sys.accounts.customer.customerId!;
+    const customer = await sys.token('customer');
+    // Documents as the read model holds them once credit notes and refunds are recorded.
+    const invoices = await sys.services.readModels.collection<InvoiceDoc>(INVOICES);
+    const base = { customerId, currency: 'USD', status: 'paid' as const, charge: 'succeeded' as const, attempts: 1, failures: [], paidUntil: null, writtenOff: null };
+    await invoices.replaceOne(
+      { _id: `${customerId}:2026-02` },
+      {
+        ...base,
+        _id: `${customerId}:2026-02`,
+        invoiceId: `${customerId}:2026-02`,
+        period: '2026-02',
+        lines: [{ planId: 'p1', product: 'washer', tier: 'premium', amountCents: 3999 }],
+        totalCents: 3999,
+        dueAt: '2026-03-05T00:00:00.000Z',
+        // Billed in March for February.
+        issuedAt: '2026-03-01T06:00:00.000Z',
+        paidAt: '2026-03-01T06:00:01.000Z',
+        gatewayReference: 'ch_feb',
+        ...{
+          credits: [{ creditNoteId: 'cn-1', amountCents: 1000, reason: 'late visit', by: 'admin-1', at: '2026-03-10T00:00:00.000Z' }],
+          refunds: [{ refundId: 'rf-1', amountCents: 500, reason: 'half the credit paid out', status: 'refunded', gatewayReference: 're_1', at: '2026-03-11T00:00:00.000Z' }],
+          amountDueCents: 0,
+          refundedCents: 500,
+        },
+      } as InvoiceDoc,
+      { upsert: true },
+    );
+    await invoices.replaceOne(
+      { _id: `${customerId}:2026-04` },
+      {
+        ...base,
+        _id: `${customerId}:2026-04`,
+        invoiceId: `${customerId}:2026-04`,
+        period: '2026-04',
+        status: 'open',
+        charge: 'pending',
+        lines: [
+          { planId: 'p1', product: 'washer', tier: 'premium', amountCents: 3999 },
+          { planId: 'cn-1', product: 'credit', tier: 'premium', amountCents: -500 },
+        ],
+        totalCents: 3499,
+        dueAt: '2026-04-05T00:00:00.000Z',
+        issuedAt: '2026-04-01T06:00:00.000Z',
+        paidAt: null,
+        gatewayReference: null,
+        ...{ credits: [], refunds: [], amountDueCents: 3499, refundedCents: 0 },
+      } as InvoiceDoc,
+      { upsert: true },
+    );
+
+    expect((await sys.call('GET', `/customers/${customerId}/statements`, { token: customer })).body).toEqual({ customerId, months: ['2026-04', '2026-03'], balanceCents: 3499 });
+    const february = await sys.call('GET', `/customers/${customerId}/statements/2026-02`, { token: customer });
+    expect(february.body).toMatchObject({ openingBalanceCents: 0, entries: [], closingBalanceCents: 0 });
+    const march = (await sys.call('GET', `/customers/${customerId}/statements/2026-03`, { token: customer })).body;
+    expect(march.entries.map((e: any) => [e.kind, e.amountCents, e.balanceCents])).toEqual([
+      ['invoice', 3999, 3999],
+      ['payment', -3999, 0],
+      ['credit-note', -1000, -1000],
+      ['refund', 500, -500],
+    ]);
+    expect(march.totals).toEqual({ invoicedCents: 3999, paidCents: 3999, creditedCents: 1000, refundedCents: 500, writtenOffCents: 0 });
+    // April's invoice uses the credit left (1000 credited, 500 of it paid out): 3999 charged, 3499 to pay, as the invoice says.
+    const april = (await sys.call('GET', `/customers/${customerId}/statements/2026-04`, { token: customer })).body;
+    expect(april).toMatchObject({ openingBalanceCents: -500, totals: { invoicedCents: 3999 }, closingBalanceCents: 3499 });
+    expect(april.entries[0].description).toBe('Invoice for April 2026 ($5.00 of credit applied)');
+
+    const pdf = await fetch(`${sys.url}/customers/${customerId}/invoices/2026-04/pdf`, { headers: { authorization: `Bearer ${customer}` } });
+    const text = pdfFlatText(Buffer.from(await pdf.arrayBuffer()));
+    for (const shown of ['Credit applied (credit note cn-1)', '-$5.00', 'Subtotal $39.99', 'Total $34.99', 'Amount due $34.99']) expect(text).toContain(shown);
+    const paid = pdfFlatText(Buffer.from(await (await fetch(`${sys.url}/customers/${customerId}/invoices/2026-02/pdf`, { headers: { authorization: `Bearer ${customer}` } })).arrayBuffer()));
+    for (const shown of ['Credit note cn-1: late visit', '-$10.00', 'Refund rf-1 (refunded): half the credit paid out', '$5.00']) expect(paid).toContain(shown);
   });
 });
