@@ -134,10 +134,7 @@ export function writtenOffCents(invoice: BilledInvoice): number {
   return invoice.writtenOff === null ? 0 : Math.max(0, invoice.totalCents - creditsUntil(invoice, invoice.writtenOff.at));
 }
 
-export function refundedCents(invoice: BilledInvoice): number {
-  return sum(refundsDone(invoice).map((r) => r.amountCents));
-}
-
+/** Refunds only count once the gateway has paid them out. */
 function refundsDone(invoice: BilledInvoice): Refund[] {
   return (invoice.refunds ?? []).filter((r) => r.status === 'refunded');
 }
