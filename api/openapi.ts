@@ -56,7 +56,8 @@ export function openApiDocument(routes: readonly RouteDefinition[], info: { vers
 const PROBLEM_CONTENT = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
 function successContent(r: RouteDefinition): Record<string, unknown> {
-  if (r.successType) return { content: { [r.successType]: { schema: { type: 'string' } } } };
+  // Text is a string; anything else (a PDF) is bytes.
+  if (r.successType) return { content: { [r.successType]: { schema: r.successType.startsWith('text/') ? { type: 'string' } : { type: 'string', format: 'binary' } } } };
   if (r.response) return { content: { 'application/json': { schema: schemaOf(r.response, 'output') } } };
   return {};
 }

@@ -12,6 +12,7 @@ import { ReadModels } from '../read-models/read-models';
 import { SagaRunners } from '../sagas/status';
 import { TokenService } from './auth/tokens';
 import { PaymentGateway } from '../payments/gateway';
+import { StatementSettings } from '../statements/model';
 
 /** Everything route handlers may use. Built once per process by the composition root. */
 export interface ApiServices {
@@ -41,6 +42,10 @@ export interface ApiServices {
   enRouteLeadMinutes: number;
   /** The maps' tiles for the web app (MAP_TILE_URL, MAP_TILE_ATTRIBUTION); null: no map (`off`). */
   mapTiles: { url: string; attribution: string } | null;
+  /** Company details and tax rate of invoices and statements (COMPANY_*, TAX_RATE_PERCENT). */
+  statements: StatementSettings;
+  /** The dunning schedule (DUNNING_RETRY_DAYS), for the helpdesk's view of customers in dunning. */
+  dunningRetryDays: readonly number[];
   /** Charges invoices; the sandbox also serves its card form (POST /payments/sandbox/cards). */
   paymentGateway: PaymentGateway;
 }

@@ -31,6 +31,7 @@ import { PaidCustomersCache } from '../read-models/payment-status';
 import { TOKENS } from './tokens';
 import { PaymentGateway } from '../payments/gateway';
 import { paymentGatewayFor } from '../payments/choose';
+import { statementSettingsOf } from '../statements/settings';
 
 /**
  * One container per process. The adapter set follows the configuration: EventStoreDB when
@@ -125,6 +126,8 @@ export function createContainer(config: Config, logger: Logger): Container {
       readyMaxSagaLag: config.READY_MAX_SAGA_LAG,
       enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
       mapTiles: mapTilesOf(config),
+      statements: statementSettingsOf(config),
+      dunningRetryDays: config.DUNNING_RETRY_DAYS,
       paymentGateway: ctx.get<PaymentGateway>(TOKENS.PaymentGateway),
     };
   });

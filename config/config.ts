@@ -144,6 +144,22 @@ export const EnvSchema = z
       .optional()
       .describe('Signs survey links (HMAC), at least 16 characters. Required in production; in development one is generated once into `DATA_DIR/.secrets.json`'),
     HELPDESK_EMAIL: z.string().email().default('helpdesk@sysops-squad.local').describe('Where helpdesk alerts (flags, escalations, parked messages) are e-mailed'),
+    COMPANY_NAME: z.string().trim().min(1).max(200).default('Penultimate Electronics').describe('Company name at the head of invoices and statements (PDF)'),
+    COMPANY_ADDRESS: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .default('1 Commerce Way;Springfield, MA 01103;United States')
+      .transform((address) => address.split(';').map((line) => line.trim()).filter((line) => line !== ''))
+      .describe("Company's postal address on invoices and statements, its lines separated by `;`"),
+    COMPANY_EMAIL: z.string().email().default('billing@sysops-squad.local').describe('Billing contact printed on invoices and statements'),
+    TAX_RATE_PERCENT: z
+      .string()
+      .regex(/^(100|\d{1,2}(\.\d{1,2})?)$/, 'must be a percentage from 0 to 100 with at most two decimals, e.g. 8.25')
+      .transform(Number)
+      .optional()
+      .describe('Sales tax rate contained in the (tax-inclusive) plan prices, e.g. `8.25`: invoices and statements show the tax in each total. Unset: no tax lines'),
     MATCH_TIMEOUT_URGENT_MIN: matchTimeout('urgent', 30),
     MATCH_TIMEOUT_HIGH_MIN: matchTimeout('high', 120),
     MATCH_TIMEOUT_NORMAL_MIN: matchTimeout('normal', 480),

@@ -91,6 +91,8 @@ export function testApiServices(overrides: Partial<ApiServices> = {}): TestApiSe
     readyMaxSagaLag: 1000,
     enRouteLeadMinutes: 120,
     mapTiles: null,
+    statements: { company: { name: 'Test Company', address: ['1 Test Street'], email: 'billing@test.local' }, taxRate: null },
+    dunningRetryDays: [1, 3, 7],
     paymentGateway: new SandboxGateway(documents, clock),
     ...overrides,
     events,

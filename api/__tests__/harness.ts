@@ -36,6 +36,7 @@ import { TokenService } from '../auth/tokens';
 import { ApiServices } from '../services';
 import { SandboxGateway } from '../../payments/sandbox';
 import { PaymentGateway } from '../../payments/gateway';
+import { statementSettingsOf } from '../../statements/settings';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -116,6 +117,8 @@ export async function startTestSystem(
     readyMaxSagaLag: options.readyMaxSagaLag ?? 1000,
     enRouteLeadMinutes: config.EN_ROUTE_LEAD_MIN,
     mapTiles: mapTilesOf(config),
+    statements: statementSettingsOf(config),
+    dunningRetryDays: config.DUNNING_RETRY_DAYS,
     paymentGateway,
   };
   const app = createApi(services, { devOutbox: true, checkAnswers: true, publicUrl: 'http://localhost', loginLimitPerMinute: options.loginLimitPerMinute ?? 1000, ...(options.trustProxy ? { trustProxy: options.trustProxy } : {}), ...(options.metricsToken ? { metricsToken: options.metricsToken } : {}), ...(options.webApp ? { webApp: options.webApp } : {}) });

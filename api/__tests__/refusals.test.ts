@@ -78,6 +78,7 @@ describe('refusals: 403 or 404, one policy over the routes', () => {
       .replace(':visitId', ids.visitId)
       .replace(':customerId', ids.customerId)
       .replace(':period', '2026-03')
+      .replace(':month', '2026-03')
       .replace(':planId', 'plan-1');
   }
 

@@ -23,7 +23,7 @@ export interface RouteResult {
    * route's `readsNext` read models have applied it, and carries it as `X-Event-Position`.
    */
   position?: Position;
-  /** Media type of a body that is not JSON (sent as is), e.g. Prometheus text or a problem document. */
+  /** Media type of a body that is not JSON (a string or bytes, sent as is), e.g. Prometheus text, a PDF or a problem document. */
   contentType?: string;
 }
 
@@ -85,7 +85,7 @@ export interface RouteDefinition {
    * other (a probe's 503). Statuses of 400 and above are problem documents.
    */
   responses?: Readonly<Record<number, string>>;
-  /** Media type of a successful answer that is not JSON (e.g. Prometheus text). */
+  /** Media type of a successful answer that is not JSON (e.g. Prometheus text, a PDF). */
   successType?: string;
 }
 
@@ -280,7 +280,7 @@ function send(res: Response, result: RouteResult): void {
   res.setHeader('Cache-Control', 'no-store');
   for (const [name, value] of Object.entries(result.headers ?? {})) res.setHeader(name, value);
   if (result.body === undefined) res.status(result.status).end();
-  else if (result.contentType) res.status(result.status).type(result.contentType).send(typeof result.body === 'string' ? result.body : JSON.stringify(result.body));
+  else if (result.contentType) res.status(result.status).type(result.contentType).send(typeof result.body === 'string' || Buffer.isBuffer(result.body) ? result.body : JSON.stringify(result.body));
   else res.status(result.status).json(result.body);
 }
 

@@ -3,6 +3,8 @@ import { ApiServices } from '../services';
 import { authRoutes } from './auth';
 import { billingRoutes } from './billing';
 import { paymentRoutes } from './payments';
+import { statementRoutes } from './statements';
+import { dunningRoutes } from './dunning';
 import { catalogRoutes } from './catalog';
 import { customerRoutes } from './customers';
 import { dispatchRoutes } from './dispatch';
@@ -25,6 +27,8 @@ export const allRoutes: RouteTable<ApiServices> = [
   ...customerRoutes,
   ...billingRoutes,
   ...paymentRoutes,
+  ...statementRoutes,
+  ...dunningRoutes,
   ...catalogRoutes,
   ...expertRoutes,
   ...userRoutes,

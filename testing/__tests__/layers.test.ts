@@ -12,7 +12,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['event-store', 'document-store'],
   ['commands', 'notifications', 'payments'], // decide and append; the outbox and its channels; the payment gateways
   ['projections'],
-  ['read-models'], // reads the builds the projections registered
+  ['read-models', 'statements'], // reads the builds the projections registered; invoices and statements as documents
   ['flows'], // use cases over commands and read models
   ['sagas'],
   ['api'],

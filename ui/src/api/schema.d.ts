@@ -447,6 +447,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{customerId}/invoices/{period}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An invoice as PDF: company, customer, a line per plan, total, tax if configured, payments, credits, refunds and the amount due (the customer or staff) */
+        get: operations["getInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The months a customer has statements for (those with activity) and the balance owed now (the customer or staff) */
+        get: operations["listStatementMonths"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/statements/{month}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's statement for a month: opening balance, every invoice, payment, credit note, refund and write-off of the month in date order, closing balance (the customer or staff) */
+        get: operations["getMonthlyStatement"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/statements/{month}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A customer's statement for a month as PDF (the customer or staff) */
+        get: operations["getMonthlyStatementPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/billing/dunning": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Customers in dunning: invoices whose last charge failed, not paid nor written off, with attempts, the last decline, the next retry and whether the account is past due (staff) */
+        get: operations["listDunning"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/catalog/support-plans": {
         parameters: {
             query?: never;
@@ -3707,6 +3792,295 @@ export interface operations {
                         last4: string;
                         /** @description The card's last valid month, YYYY-MM */
                         expiry: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice as a PDF file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description No such customer, or no invoice for that month */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listStatementMonths: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        /** @description The months with activity (an invoice, payment, credit note, refund or write-off), newest first */
+                        months: string[];
+                        /** @description Owed now, over every invoice (negative: in credit) */
+                        balanceCents: number;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMonthlyStatement: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        company: {
+                            name: string;
+                            /** @description Postal address, one entry per line */
+                            address: string[];
+                            email: string;
+                        };
+                        customer: {
+                            customerId: string;
+                            name: string;
+                            email: string;
+                            address: {
+                                line1: string;
+                                city: string;
+                                postalCode: string;
+                                country: string;
+                            };
+                        };
+                        /** @description 'YYYY-MM' (UTC, as billing periods) */
+                        month: string;
+                        currency: string;
+                        /**
+                         * Format: date-time
+                         * @description The statement's date: the month's last instant, or now for the current month
+                         */
+                        date: string;
+                        /** @description Owed at the start of the month (negative: in credit) */
+                        openingBalanceCents: number;
+                        /** @description The month's movements in date order */
+                        entries: {
+                            /** Format: date-time */
+                            at: string;
+                            /** @enum {string} */
+                            kind: "invoice" | "payment" | "credit-note" | "refund" | "write-off";
+                            invoiceId: string;
+                            /** @description The month of the invoice this concerns */
+                            period: string;
+                            /** @description The invoice's id, the payment's or refund's gateway reference, the credit note's id */
+                            reference: string | null;
+                            description: string;
+                            /** @description Effect on the balance owed: positive owes more (an invoice, a refund), negative less (a payment, a credit note, a write-off) */
+                            amountCents: number;
+                            /** @description The balance after this entry */
+                            balanceCents: number;
+                        }[];
+                        totals: {
+                            /** @description The month's invoices: their plan lines (credit applied on an invoice was counted when its credit note was issued) */
+                            invoicedCents: number;
+                            paidCents: number;
+                            creditedCents: number;
+                            refundedCents: number;
+                            writtenOffCents: number;
+                        };
+                        /** @description opening + invoiced − paid − credited + refunded − written off; the next month opens with it */
+                        closingBalanceCents: number;
+                        /** @description The tax contained in the month's invoices (prices include tax); null when no tax rate is configured */
+                        tax: {
+                            /** @description e.g. '8.25%' */
+                            rate: string;
+                            cents: number;
+                        } | null;
+                    };
+                };
+            };
+            /** @description No such customer, or a month before their first invoice or after the current one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMonthlyStatementPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as a PDF file (Content-Disposition: attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description No such customer, or a month before their first invoice or after the current one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDunning: {
+        parameters: {
+            query?: {
+                pastDue?: "true" | "false";
+                limit?: number;
+                skip?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description This page, oldest invoice first */
+                        items: {
+                            invoiceId: string;
+                            /** @description The invoice's month, 'YYYY-MM' */
+                            period: string;
+                            customer: {
+                                customerId: string;
+                                name: string;
+                                email: string;
+                                phone: string;
+                            };
+                            amountDueCents: number;
+                            currency: string;
+                            /** Format: date-time */
+                            dueAt: string;
+                            /** @description Charge attempts made so far */
+                            attempts: number;
+                            /** @description Attempts the dunning schedule makes in all */
+                            maxAttempts: number;
+                            lastFailure: {
+                                attempt: number;
+                                reason: string;
+                                /** @description The gateway's decline code; null when it never answered */
+                                gatewayCode: string | null;
+                                /** Format: date-time */
+                                failedAt: string;
+                            };
+                            /** @description When the charge is tried again automatically; null after the last attempt */
+                            nextRetryAt: string | null;
+                            /** @description The last attempt failed: the account stays unpaid until someone pays or writes the invoice off */
+                            pastDue: boolean;
+                        }[];
+                        /** @description Invoices in dunning over all pages (with the filter) */
+                        total: number;
                     };
                 };
             };

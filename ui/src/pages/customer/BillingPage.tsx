@@ -1,10 +1,12 @@
-import { Anchor, Badge, Button, Card, Group, Loader, SegmentedControl, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, Loader, SegmentedControl, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { api, must } from '../../api/client';
 import { day, Invoice, money, monthName, useMe } from './account';
 import { LoadFailed } from '../LoadFailed';
+import { ProblemAlert } from '../expert/ProblemAlert';
+import { usePdfDownload } from './pdf';
 
 const PAGE = 12;
 type Filter = 'all' | 'open' | 'paid' | 'written-off';
@@ -15,6 +17,31 @@ export function invoiceState(invoice: Pick<Invoice, 'status' | 'charge'>): { lab
   if (invoice.status === 'written-off') return { label: 'Written off', color: 'gray.7' };
   if (invoice.charge === 'failed') return { label: 'Payment failed', color: 'red.9' };
   return { label: 'Due', color: 'orange.9' };
+}
+
+/** The months with a statement (activity on the account), newest first, and the balance owed now. */
+export function useStatementMonths(customerId: string | undefined) {
+  return useQuery({
+    queryKey: ['customer', customerId, 'statements'],
+    queryFn: async () => must(await api.GET('/customers/{customerId}/statements', { params: { path: { customerId: customerId! } } })),
+    enabled: customerId !== undefined,
+  });
+}
+
+/** Picks a month with activity and opens its statement. */
+export function StatementPicker({ months, value }: { months: readonly string[]; value?: string }) {
+  const navigate = useNavigate();
+  return (
+    <Select
+      label="Monthly statement"
+      placeholder="Pick a month"
+      data={months.map((month) => ({ value: month, label: monthName(month) }))}
+      value={value ?? null}
+      onChange={(month) => month && navigate(`/portal/billing/${month}`)}
+      allowDeselect={false}
+      maw={260}
+    />
+  );
 }
 
 /** Billing history: totals over every invoice, then the monthly statements, newest first. */
@@ -34,6 +61,8 @@ export function BillingPage() {
     enabled: customerId !== undefined,
     placeholderData: keepPreviousData,
   });
+  const statements = useStatementMonths(customerId);
+  const download = usePdfDownload();
   const error = me.error ?? invoices.error;
   const summary = invoices.data?.summary;
 
@@ -51,6 +80,14 @@ export function BillingPage() {
           <Figure label="Due" value={money(summary.openCents)} />
           <Figure label="Paid until" value={me.data?.paidUntil ? day(me.data.paidUntil) : 'Not yet paid'} />
         </SimpleGrid>
+      )}
+      {statements.data && statements.data.months.length > 0 && (
+        <Group align="end" data-testid="statement-picker">
+          <StatementPicker months={statements.data.months} />
+          <Text size="sm" c="dimmed" pb={8}>
+            {statements.data.balanceCents > 0 ? `Balance owed: ${money(statements.data.balanceCents)}` : statements.data.balanceCents < 0 ? `In credit: ${money(-statements.data.balanceCents)}` : 'Nothing owed'}
+          </Text>
+        </Group>
       )}
       {summary && summary.writtenOffCents > 0 && (
         <Text size="sm" c="dimmed">
@@ -88,6 +125,7 @@ export function BillingPage() {
                   <Table.Th>Total</Table.Th>
                   <Table.Th>Due</Table.Th>
                   <Table.Th>State</Table.Th>
+                  <Table.Th>Invoice</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -108,12 +146,24 @@ export function BillingPage() {
                           {state.label}
                         </Badge>
                       </Table.Td>
+                      <Table.Td>
+                        <Button
+                          variant="subtle"
+                          size="compact-sm"
+                          aria-label={`Download the invoice for ${monthName(invoice.period)} (PDF)`}
+                          loading={download.isPending && download.variables?.kind === 'invoice' && download.variables.period === invoice.period}
+                          onClick={() => download.mutate({ kind: 'invoice', customerId: invoice.customerId, period: invoice.period })}
+                        >
+                          Download PDF
+                        </Button>
+                      </Table.Td>
                     </Table.Tr>
                   );
                 })}
               </Table.Tbody>
             </Table>
           )}
+          <ProblemAlert error={download.error} title="The PDF could not be downloaded" />
           {(page > 0 || invoices.data.invoices.length === PAGE) && (
             <Group>
               <Button variant="default" disabled={page === 0} onClick={() => setPage((p) => p - 1)}>
