@@ -3,6 +3,7 @@
  * and the dispatcher delivers it (here into the development outbox).
  */
 import { startTestSystem, TestSystem } from './harness';
+import { markPaid, openTicket } from './scenario';
 
 describe('parked notifications over HTTP', () => {
   let sys: TestSystem;
@@ -62,5 +63,24 @@ describe('parked notifications over HTTP', () => {
     expect((await sys.call('POST', '/notifications/parked/0123456789abcdef/retry', { token: helpdesk, body: {} })).status).toBe(404);
     expect((await sys.call('POST', '/notifications/parked/not-an-id!/retry', { token: helpdesk, body: {} })).status).toBe(400);
     expect((await sys.call('POST', `/notifications/parked/${parked.id}/retry`, { token: await sys.token('customer'), body: {} })).status).toBe(403);
+  });
+
+  it("a ticket's messages tell staff why one was parked; the customer sees the message without it", async () => {
+    await markPaid(sys, 'cust-test');
+    const customer = await sys.token('customer');
+    const { ticketId } = await openTicket(sys, customer);
+    await sys.services.outbox.enqueue({ ...message('test:ticket-no-number', ''), ticketId, recipient: { kind: 'customer', id: 'cust-test' } });
+    const parked = (m: { template: string; status: string }) => m.template === 'expert-on-the-way' && m.status === 'parked';
+
+    const staff = await sys.call('GET', `/tickets/${ticketId}/notifications`, { token: helpdesk });
+    expect(staff.status).toBe(200);
+    expect(staff.body.messages.filter(parked)).toEqual([expect.objectContaining({ channel: 'sms', to: '', lastError: 'no phone number to send to' })]);
+    expect(staff.body.messages.filter((m: { status: string }) => m.status === 'pending').map((m: { lastError: unknown }) => m.lastError)).not.toContain(undefined);
+
+    const own = await sys.call('GET', `/tickets/${ticketId}/notifications`, { token: customer });
+    expect(own.status).toBe(200);
+    const seen = own.body.messages.filter(parked);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).not.toHaveProperty('lastError');
   });
 });

@@ -249,6 +249,7 @@ export const NotificationView = z.strictObject({
   createdAt: z.string(),
   sentAt: z.string().nullable(),
   visitId: z.string().nullable().describe('The visit the message is about, if any'),
+  lastError: z.string().nullable().optional().describe('Staff only: why the last delivery failed (for a parked message, why it was parked)'),
 });
 const TicketNotifications = z.strictObject({ messages: z.array(NotificationView) });
 
@@ -476,6 +477,8 @@ export const ticketRoutes: RouteTable<ApiServices> = [
             createdAt: m.createdAt,
             sentAt: m.sentAt,
             visitId: m.visitId,
+            // Delivery errors are for the staff who correct the address, not for the customer.
+            ...(user.role === 'customer' ? {} : { lastError: m.lastError }),
           })),
         } satisfies z.infer<typeof TicketNotifications>,
       };

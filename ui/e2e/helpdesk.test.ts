@@ -7,22 +7,18 @@
  * shows an expert's booking and a visit still waiting. Each page is checked with axe (no serious
  * or critical violation) and the main ones are screenshotted.
  */
-import AxeBuilder from '@axe-core/playwright';
-import { Browser, BrowserContext, Page } from 'playwright-core';
-import { send } from '../../commands/aggregate';
-import { tickets } from '../../commands/ticket';
-import { startTestSystem, TestSystem, PASSWORD } from '../../api/__tests__/harness';
+import { Browser, Page } from 'playwright-core';
+import { startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { at, markPaid, openTicket, propose, scheduledVisit, ticketBody, windowOn } from '../../api/__tests__/scenario';
-import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser } from './browser';
+import { axe, heldForPayment, shot, SignedInWindows, signedInWindows } from './helpdesk-scenarios';
 
 jest.setTimeout(300_000);
-
-const VIEWPORT = { width: 1280, height: 800 };
 
 describeInBrowser('web app: the helpdesk console and the dispatch board', () => {
   let sys: TestSystem;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  let windows: SignedInWindows;
   const tokens: Record<'customer' | 'expert' | 'helpdesk' | 'admin', string> = { customer: '', expert: '', helpdesk: '', admin: '' };
   let helpdesk: Page;
   let escalated: { ticketId: string; visitId: string };
@@ -51,47 +47,16 @@ describeInBrowser('web app: the helpdesk console and the dispatch board', () => 
     sys.clock.advanceMinutes(15);
 
     browser = await launchBrowser();
+    windows = signedInWindows(sys, browser);
     helpdesk = await signedIn('helpdesk');
   });
   afterAll(async () => {
-    for (const context of contexts) await context.close();
+    await windows?.closeAll();
     await browser?.close();
     await sys?.stop();
   });
 
-  /** A browser window of its own at 1280 px, in UTC, whose clock reads the test system's, logged in. */
-  async function signedIn(role: 'helpdesk' | 'customer', options: { realClock?: boolean } = {}): Promise<Page> {
-    const context = await browser.newContext({ timezoneId: 'UTC', locale: 'en-US', viewport: VIEWPORT, reducedMotion: 'reduce' });
-    contexts.push(context);
-    const page = await context.newPage();
-    // A page whose clock is replaced has no performance timeline to measure with.
-    if (!options.realClock) await page.clock.install({ time: sys.clock.now });
-    await page.goto(`${sys.url}/login`);
-    await page.getByLabel('E-mail').fill(sys.accounts[role].email);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
-    return page;
-  }
-
-  /** No serious or critical accessibility violation on the page as it is (the rest is printed). */
-  async function axe(page: Page, name: string): Promise<void> {
-    await page.mouse.move(0, 0);
-    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-    // eslint-disable-next-line no-console
-    console.log(`axe ${name}: ${results.passes.length} rules pass${results.violations.length ? `; below serious: ${results.violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length})`).join(', ')}` : ''}`);
-    const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-    expect({ page: name, blocking: blocking.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) })) }).toEqual({ page: name, blocking: [] });
-  }
-
-  /** A screenshot without the messages that slide in after an action. */
-  async function shot(page: Page, name: string): Promise<void> {
-    const close = page.getByRole('button', { name: 'Close the message' });
-    for (let i = 0; i < 5 && (await close.count()) > 0; i++) await close.first().click({ timeout: 2000 }).catch(() => undefined);
-    await close.first().waitFor({ state: 'detached' });
-    await page.mouse.move(0, 0);
-    await screenshot(page, name);
-  }
+  const signedIn: SignedInWindows['signedIn'] = (role, options) => windows.signedIn(role, options);
 
   it('works an escalated ticket from the queue to finalized while the customer watches it live', async () => {
     const customer = await signedIn('customer');
@@ -119,21 +84,7 @@ describeInBrowser('web app: the helpdesk console and the dispatch board', () => 
     await helpdesk.goto(`${sys.url}/staff/helpdesk`);
 
     // A new flag appears without a reload: a ticket held because nobody could confirm payment.
-    await send(sys.services.commands, tickets, {
-      type: 'openTicket',
-      data: {
-        ticketId: 'held-by-payment',
-        customerId: 'cust-test',
-        applianceModelText: 'Bosch dishwasher',
-        problem: 'Does not drain',
-        priority: 'normal',
-        location: { lat: 42.1015, lon: -72.5898 },
-        visits: [{ visitId: 'held-by-payment.1', skills: ['washer'], expertsNeeded: 1, durationMinutes: 60, windows: [windowOn(4, '09:00', '17:00')] }],
-        dependencies: [],
-        paymentStatus: 'unknown',
-      },
-      metadata: { commandId: 'open-held', now: sys.clock.now, actor: { userId: 'user-customer', role: 'customer' } },
-    });
+    await heldForPayment(sys, 'held-by-payment', windowOn(4, '09:00', '17:00'));
     const held = helpdesk.getByTestId('queue-item').filter({ hasText: 'held-by-payment' });
     await held.getByText('Payment unknown').waitFor({ timeout: 20_000 });
     await held.getByRole('link').click();

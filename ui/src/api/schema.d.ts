@@ -6707,6 +6707,8 @@ export interface operations {
                             sentAt: string | null;
                             /** @description The visit the message is about, if any */
                             visitId: string | null;
+                            /** @description Staff only: why the last delivery failed (for a parked message, why it was parked) */
+                            lastError?: string | null;
                         }[];
                     };
                 };

@@ -98,7 +98,7 @@ export function MapModelForm({ ticket, onDone }: { ticket: Ticket; onDone: () =>
 }
 
 /** Send a parked message again, to the same address or a corrected one (the API checks it fits the channel). */
-export function RetryMessageForm({ message, onDone }: { message: { id: string; channel: string; to: string }; onDone: () => void }) {
+export function RetryMessageForm({ message, onDone }: { message: { id: string; channel: string; to: string; template: string; subject: string | null; lastError?: string | null }; onDone: () => void }) {
   const [to, setTo] = useState(message.to);
   const retry = useAction(
     async (_: void) => must(await api.POST('/notifications/parked/{messageId}/retry', { params: { path: { messageId: message.id } }, body: to.trim() !== message.to ? { to: to.trim() } : {} })),
@@ -106,6 +106,10 @@ export function RetryMessageForm({ message, onDone }: { message: { id: string; c
   );
   return (
     <Stack>
+      <Text size="sm">
+        The {message.subject ?? message.template} {message.channel === 'sms' ? 'text message' : 'e-mail'} {message.to ? `to ${message.to}` : `with no ${message.channel === 'sms' ? 'number' : 'address'}`} could not be delivered
+        {message.lastError ? `: ${message.lastError}.` : '.'}
+      </Text>
       <TextInput label={message.channel === 'sms' ? 'Phone number' : 'E-mail address'} value={to} onChange={(e) => setTo(e.currentTarget.value)} />
       <ProblemAlert error={retry.error} />
       <Group>

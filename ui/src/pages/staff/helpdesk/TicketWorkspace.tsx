@@ -186,11 +186,16 @@ export function TicketWorkspace() {
                           {m.status}
                         </Badge>
                         {m.status === 'parked' && (
-                          <Button size="compact-xs" variant="light" onClick={() => setAction({ kind: 'retry', message: m })}>
+                          <Button size="compact-xs" variant="light" aria-label={`Retry the ${m.subject ?? m.template} message`} onClick={() => setAction({ kind: 'retry', message: m })}>
                             Retry
                           </Button>
                         )}
                       </Group>
+                      {m.status === 'parked' && m.lastError && (
+                        <Text size="xs" c="dimmed" data-testid="why-parked">
+                          {m.lastError}
+                        </Text>
+                      )}
                     </Table.Td>
                   </Table.Tr>
                 ))}

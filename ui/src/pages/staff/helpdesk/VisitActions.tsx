@@ -3,7 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { api, must } from '../../../api/client';
 import type { Answer } from '../../../api/answers';
-import { when } from '../../format';
+import { timeOfDay, when } from '../../format';
 import { ProblemAlert } from '../../expert/ProblemAlert';
 import { useAction } from './action';
 import { checkWindows, windowInputs, WindowsEditor } from './WindowsEditor';
@@ -173,8 +173,10 @@ const BEST = '__best';
 /** Replace an expert on a scheduled visit by one free for its time (or let the system pick the best free one). */
 export function ReplaceExpertForm({ visit, onDone }: { visit: VisitDetail; onDone: () => void }) {
   const [out, setOut] = useState<string | null>(visit.experts[0] ?? null);
-  const [inExpert, setIn] = useState<string>(BEST);
+  const [picked, setIn] = useState<string>(BEST);
   const candidates = useCandidates(visit.visitId, null, true);
+  // An expert no longer free (booked meanwhile) is no longer offered, nor chosen.
+  const inExpert = picked === BEST || candidates.data?.candidates.some((c) => c.expertId === picked) !== false ? picked : BEST;
   const replace = useAction(
     async (_: void, key: string) =>
       must(
@@ -219,8 +221,13 @@ export function ExtendForm({ visit, onDone }: { visit: VisitDetail; onDone: () =
       onDone,
     },
   );
+  const until = visit.end ? new Date(Date.parse(visit.end) + (Number(minutes) || 0) * 60_000).toISOString() : null;
   return (
     <Stack>
+      <Text size="sm">
+        Booked {when(visit.start)}–{visit.end ? timeOfDay(visit.end) : '—'} with {visit.experts.join(', ')}.
+        {until && ` Extended, it ends at ${timeOfDay(until)}`}; if an expert on it is booked before then, the visit is closed incomplete instead and a follow-up visit is planned.
+      </Text>
       <NumberInput label="Extra minutes" min={5} max={480} step={15} value={minutes} onChange={setMinutes} />
       <ProblemAlert error={extend.error} />
       <Group>
