@@ -10,7 +10,8 @@ import { Projection } from '../projection';
  * Every figure counts in the month its fact happened (the time in the event's data, never the
  * clock), except what an invoice bills, which counts in the invoice's own period:
  * - revenue recognised = what the period's invoices bill for plans (their positive lines) minus
- *   the credit notes issued that month. A credit note lowers revenue once, in the month it is
+ *   the credit notes issued and the refunds paid out that month (a refund gives back part of an
+ *   invoice, as the Invoice counts it). A credit note lowers revenue once, in the month it is
  *   issued (a closed month's figures never change); the credit line a later invoice deducts
  *   (negative amount, product 'credit') settles that credit and is not a second reduction;
  * - cash collected = payments by the month they were paid; refunds paid out by the month refunded;

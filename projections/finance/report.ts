@@ -148,7 +148,8 @@ function flows(c: FinanceCounters): FlowFigures {
     invoices: n(c.invoices),
     billedCents: n(c.billedCents),
     creditNotesCents: n(c.creditNotesCents),
-    revenueCents: n(c.billedCents) - n(c.creditNotesCents),
+    // A refund gives back part of a paid invoice: like a credit note, revenue no longer earned.
+    revenueCents: n(c.billedCents) - n(c.creditNotesCents) - n(c.refundsCents),
     creditAppliedCents: n(c.creditAppliedCents),
     payments: n(c.payments),
     cashCents: n(c.cashCents),

@@ -24,6 +24,18 @@ async function project(documents: EmbeddedDocumentStore, projection: Projection,
 const collectionOf = (documents: EmbeddedDocumentStore) => async <T extends Document>(logical: string) => documents.collection<T>(physicalName(logical, 'test'));
 
 describe('finance figures', () => {
+  it('takes credit notes and refunds paid out off the revenue of their month, and refunds off the cash', () => {
+    const months = [
+      { _id: '2026-03', month: '2026-03', invoices: 2, billedCents: 5000, payments: 2, cashCents: 5000 },
+      { _id: '2026-04', month: '2026-04', creditNotes: 1, creditNotesCents: 300, refunds: 1, refundsCents: 700 },
+    ];
+    const figures = financeFigures({ months, planMonths: [], openInvoices: [] }, { from: '2026-03', to: '2026-04' }, new Date('2026-05-01T00:00:00.000Z'));
+    expect(figures.months.map((m) => [m.month, m.revenueCents, m.netCashCents])).toEqual([
+      ['2026-03', 5000, 5000],
+      ['2026-04', -1000, -700],
+    ]);
+  });
+
   it('ages what open invoices still owe by whole UTC days past due', () => {
     const at = new Date('2026-06-15T10:00:00.000Z');
     expect(daysPastDue('2026-06-15T23:00:00.000Z', at)).toBe(0);
