@@ -85,7 +85,7 @@ describe('accounts, catalog and knowledge base over HTTP', () => {
     const card = { gatewayToken: 'tok_visa_abc', last4: '4242', brand: 'visa', expiry: '2029-08' };
     const pay = await sys.call('PUT', `/customers/${id}/payment-method`, { token: customer, body: card });
     expect(pay.status).toBe(200);
-    expect(pay.body).toEqual({ customerId: id, paymentMethod: { brand: 'visa', last4: '4242', expiry: '2029-08' } });
+    expect(pay.body).toEqual({ customerId: id, paymentMethod: { brand: 'visa', last4: '4242', expiry: '2029-08', expiresBeforeBilling: null } });
     // A card that ran out before this month is refused with the rule's code; a brand not known is invalid.
     const expired = await sys.call('PUT', `/customers/${id}/payment-method`, { token: customer, body: { ...card, expiry: '2026-02' } });
     expect([expired.status, expired.body.code]).toEqual([422, 'card-expired']);

@@ -241,7 +241,7 @@ describeInBrowser('web app: the customer portal', () => {
     await accessible(page, 'payment method');
     await picture(page, 'customer-payment-method');
     const me = await sys.call('GET', '/customers/me', { token });
-    expect(me.body.paymentMethod).toEqual({ brand: 'visa', last4: '4242', expiry: '2029-08' });
+    expect(me.body.paymentMethod).toEqual({ brand: 'visa', last4: '4242', expiry: '2029-08', expiresBeforeBilling: null });
 
     // Billing: February paid, March's charge failed (issued and charged as the back office does).
     const admin = await sys.token('admin');
