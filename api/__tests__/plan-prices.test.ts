@@ -23,7 +23,7 @@ describe('plan prices over HTTP', () => {
     expect(set.body).toEqual({ tier: 'premium', monthlyPriceCents: 4499, previousCents: 3999, effectiveFrom: sys.clock.now.toISOString(), currency: 'USD' });
     // Read your write: the list answers the new price at once, and staff see who set it.
     expect(await premium()).toEqual({ tier: 'premium', monthlyPriceCents: 4499, currency: 'USD' });
-    expect(await premium(admin)).toEqual({ tier: 'premium', monthlyPriceCents: 4499, currency: 'USD', updatedAt: sys.clock.now.toISOString(), updatedBy: sys.accounts.admin.userId, nextPrice: null });
+    expect(await premium(admin)).toEqual({ tier: 'premium', monthlyPriceCents: 4499, currency: 'USD', updatedAt: sys.clock.now.toISOString(), updatedBy: sys.accounts.admin.userId, updatedByEmail: sys.accounts.admin.email, nextPrice: null });
 
     sys.clock.advanceMinutes(5);
     const after = await sys.call('POST', `/customers/${customerId}/plans`, { token: customer, body: { product: 'dryer', tier: 'premium' } });

@@ -6,6 +6,7 @@ import { ApplianceModelState, FreeTextMatch, matchFreeText, matchKey, suggestMod
 import { firstVisits } from '../../domain/catalog/first-visit';
 import { MAX_MONTHLY_PRICE_CENTS, PLAN_TIERS, PlanPriceEvent, PlanTier, priceAt } from '../../domain/catalog/plan-prices';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
+import { USERS, UserDoc } from '../../projections/users/projection';
 import { etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -79,6 +80,7 @@ const TierPriceView = z.strictObject({
   currency: z.string().describe('ISO 4217 code'),
   updatedAt: z.string().nullable().optional().describe('Staff only: when the price in effect was set; null for the launch price'),
   updatedBy: z.string().nullable().optional().describe('Staff only: the user id of the admin who set it; null for the launch price'),
+  updatedByEmail: z.string().nullable().optional().describe("Staff only: that admin's login email, when the user is known"),
   nextPrice: z
     .strictObject({ monthlyPriceCents: Cents, effectiveFrom: z.string() })
     .nullable()
@@ -95,11 +97,21 @@ const PlanPriceChanged = z.strictObject({
   currency: z.string(),
 });
 
-function tierView(price: TierPrice, staff: boolean): z.infer<typeof TierPriceView> {
+/** A tier's price as the public sees it, or with who set it (`emails` by user id) for staff. */
+function tierView(price: TierPrice, emails: ReadonlyMap<string, string> | null): z.infer<typeof TierPriceView> {
   const base = { tier: price.tier, monthlyPriceCents: price.monthlyPriceCents, currency: 'USD' };
-  if (!staff) return base;
+  if (!emails) return base;
   const nextPrice = price.next ? { monthlyPriceCents: price.next.monthlyPriceCents, effectiveFrom: price.next.effectiveFrom } : null;
-  return { ...base, updatedAt: price.updatedAt, updatedBy: price.updatedBy, nextPrice };
+  const updatedByEmail = price.updatedBy ? (emails.get(price.updatedBy) ?? null) : null;
+  return { ...base, updatedAt: price.updatedAt, updatedBy: price.updatedBy, updatedByEmail, nextPrice };
+}
+
+/** The login emails of the admins who set the prices, by user id (a handful at most). */
+async function setterEmails(services: ApiServices, prices: readonly TierPrice[]): Promise<Map<string, string>> {
+  const users = await services.readModels.collection<UserDoc>(USERS);
+  const ids = [...new Set(prices.flatMap((p) => (p.updatedBy ? [p.updatedBy] : [])))];
+  const docs = await Promise.all(ids.map((_id) => users.findOne({ _id })));
+  return new Map(docs.flatMap((d) => (d ? [[d._id, d.email] as const] : [])));
 }
 
 export const catalogRoutes: RouteTable<ApiServices> = [
@@ -114,7 +126,9 @@ export const catalogRoutes: RouteTable<ApiServices> = [
     success: 200,
     async handler({ user }, services: ApiServices) {
       const staff = user.userId !== 'anonymous' && (STAFF as readonly string[]).includes(user.role);
-      const tiers = (await planPrices(services.readModels, services.clock())).map((p) => tierView(p, staff));
+      const prices = await planPrices(services.readModels, services.clock());
+      const emails = staff ? await setterEmails(services, prices) : null;
+      const tiers = prices.map((p) => tierView(p, emails));
       // Prices change when an admin sets one: shared caches keep them briefly, staff answers never.
       const headers = { 'Cache-Control': staff ? 'private, no-store' : 'public, max-age=60' };
       return { status: 200, body: { tiers } satisfies z.infer<typeof PlanTiers>, headers };

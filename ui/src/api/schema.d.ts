@@ -3766,6 +3766,8 @@ export interface operations {
                             updatedAt?: string | null;
                             /** @description Staff only: the user id of the admin who set it; null for the launch price */
                             updatedBy?: string | null;
+                            /** @description Staff only: that admin's login email, when the user is known */
+                            updatedByEmail?: string | null;
                             /** @description Staff only: a price already set to take effect later */
                             nextPrice?: {
                                 /** @description Monthly price in cents */
