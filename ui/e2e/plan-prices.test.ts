@@ -2,8 +2,8 @@
  * Plan prices in a real browser at 1280×800: an admin changes the premium price (a bad amount
  * first, refused with the API's words), the page says plans already bought keep their price, and
  * the customer's plans page offers the new price while the plan bought before keeps the old one;
- * a premium plan bought then is charged the new price. Both pages are checked with axe and
- * screenshotted.
+ * a premium plan bought then is charged the new price. A price set for a later day shows under
+ * today's, which purchases keep paying until then. The pages are checked with axe and screenshotted.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
@@ -124,5 +124,29 @@ describeInBrowser('web app: support plan prices', () => {
     await shot(customer, 'customer-plans-new-price');
     const plans = (await sys.call('GET', '/customers/me', { token: await sys.token('customer') })).body.activePlans as { product: string; monthlyPriceCents: number }[];
     expect(Object.fromEntries(plans.map((p) => [p.product, p.monthlyPriceCents]))).toEqual({ dryer: 3999, washer: 4499 });
+  });
+
+  it('an admin sets a price for a later day: today\'s purchases still pay the current one', async () => {
+    const admin = await loggedIn(sys.accounts.admin.email);
+    await admin.goto(`${sys.url}/staff/admin/plans`);
+    await row(admin, 'Basic').getByRole('button', { name: 'Change the Basic price' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'Change the Basic price' });
+    await dialog.getByRole('textbox', { name: 'New monthly price (USD)' }).fill('$12.49');
+    await dialog.getByRole('radio', { name: 'From a later day' }).check();
+    await dialog.getByRole('button', { name: 'Set the new price' }).click();
+    await dialog.getByText('Pick the day it takes effect').waitFor();
+    await dialog.getByRole('textbox', { name: 'From' }).fill('2026-03-10');
+    await dialog.getByRole('textbox', { name: 'From' }).press('Tab');
+    await axe(admin, 'admin plan price (later day)');
+    await dialog.getByRole('button', { name: 'Set the new price' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await admin.getByRole('status').filter({ hasText: 'Basic will cost $12.49 a month from Tue, Mar 10, 12:00 AM' }).waitFor();
+    await row(admin, 'Basic').getByText('$12.49 from Tue, Mar 10, 12:00 AM').waitFor();
+    // The price of today first, the one to come under it.
+    await expect(row(admin, 'Basic').getByRole('cell').first().textContent()).resolves.toBe('$9.99$12.49 from Tue, Mar 10, 12:00 AM');
+    const basic = (await sys.call('GET', '/catalog/support-plans', { token: await sys.token('admin') })).body.tiers[0];
+    expect(basic).toMatchObject({ tier: 'basic', monthlyPriceCents: 999, nextPrice: { monthlyPriceCents: 1249, effectiveFrom: '2026-03-10T00:00:00.000Z' } });
+    const today = await sys.call('POST', `/customers/${sys.accounts.customer.customerId}/plans`, { token: await sys.token('customer'), body: { product: 'oven', tier: 'basic' } });
+    expect(today.body.monthlyPriceCents).toBe(999);
   });
 });

@@ -1,9 +1,11 @@
-import { Alert, Button, Group, Loader, Modal, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Loader, Modal, Radio, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { DateInput } from '@mantine/dates';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import dayjs from 'dayjs';
 import { useState } from 'react';
 import { api, must } from '../../../api/client';
-import type { Answer } from '../../../api/answers';
+import type { Answer, Body } from '../../../api/answers';
 import { LoadFailed } from '../../LoadFailed';
 import { ProblemAlert } from '../../expert/ProblemAlert';
 import { when } from '../../format';
@@ -11,6 +13,7 @@ import { money, useActionKey } from './experts';
 
 type TierPrice = Answer<'/catalog/support-plans', 'get'>['tiers'][number];
 type PriceSet = Answer<'/catalog/support-plans/{tier}', 'put'>;
+type NewPrice = Body<'/catalog/support-plans/{tier}', 'put'>;
 
 const PLANS = ['admin', 'plans'] as const;
 
@@ -99,8 +102,9 @@ function PriceChanged({ change }: { change: PriceSet }) {
       </Alert>
     );
   }
+  const later = Date.parse(change.effectiveFrom) > Date.now();
   return (
-    <Alert color="green" role="status" title={`${name} now costs ${money(change.monthlyPriceCents)} a month`}>
+    <Alert color="green" role="status" title={later ? `${name} will cost ${money(change.monthlyPriceCents)} a month from ${when(change.effectiveFrom)}` : `${name} now costs ${money(change.monthlyPriceCents)} a month`}>
       Customers who buy a {name} plan from {when(change.effectiveFrom)} on pay {money(change.monthlyPriceCents)} instead of {money(change.previousCents)}. Plans already bought keep the price they were bought at.
     </Alert>
   );
@@ -128,15 +132,20 @@ function ChangePrice({ tier, onClose, onSet }: { tier: TierPrice | null; onClose
   );
 }
 
+type Start = 'now' | 'day';
+
 function PriceForm({ tier, onCancel, onSet }: { tier: TierPrice; onCancel: () => void; onSet: (change: PriceSet) => void }) {
   const queries = useQueryClient();
   const [key, renewKey] = useActionKey();
   const [amount, setAmount] = useState((tier.monthlyPriceCents / 100).toFixed(2));
+  const [start, setStart] = useState<Start>('now');
+  const [day, setDay] = useState<string | null>(null);
+  const [shown, setShown] = useState(false);
   const name = tierName(tier.tier);
   const set = useMutation({
-    mutationFn: async (monthlyPriceCents: number) =>
+    mutationFn: async (body: NewPrice) =>
       // NaN travels as null: the API answers that it wants a whole number of cents.
-      must(await api.PUT('/catalog/support-plans/{tier}', { params: { path: { tier: tier.tier }, header: { 'Idempotency-Key': key } }, body: { monthlyPriceCents } })),
+      must(await api.PUT('/catalog/support-plans/{tier}', { params: { path: { tier: tier.tier }, header: { 'Idempotency-Key': key } }, body })),
     onSuccess: (change) => {
       renewKey();
       // The customers' tier list too: a purchase from now on shows and pays the new price.
@@ -146,11 +155,16 @@ function PriceForm({ tier, onCancel, onSet }: { tier: TierPrice; onCancel: () =>
       onSet(change);
     },
   });
+  const dayError = shown && start === 'day' && !day ? 'Pick the day it takes effect' : undefined;
   return (
     <form
       onSubmit={(e) => {
         e.preventDefault();
-        set.mutate(centsOf(amount));
+        setShown(true);
+        if (start === 'day' && !day) return;
+        // A day starts at the admin's own midnight: the price list stores the instant.
+        const effectiveFrom = start === 'day' && day ? { effectiveFrom: dayjs(day).startOf('day').toISOString() } : {};
+        set.mutate({ monthlyPriceCents: centsOf(amount), ...effectiveFrom });
       }}
       noValidate
     >
@@ -164,8 +178,27 @@ function PriceForm({ tier, onCancel, onSet }: { tier: TierPrice; onCancel: () =>
           onChange={(e) => setAmount(e.currentTarget.value)}
           data-autofocus
         />
+        <Radio.Group label="Takes effect" value={start} onChange={(value) => setStart(value as Start)}>
+          <Group mt={4}>
+            <Radio value="now" label="Now" />
+            <Radio value="day" label="From a later day" />
+          </Group>
+        </Radio.Group>
+        {start === 'day' && (
+          <DateInput
+            label="From"
+            description="Purchases from the start of that day (your time) pay the new price"
+            placeholder="YYYY-MM-DD"
+            valueFormat="YYYY-MM-DD"
+            minDate={dayjs().add(1, 'day').format('YYYY-MM-DD')}
+            value={day}
+            onChange={setDay}
+            error={dayError}
+            maw={220}
+          />
+        )}
         <Text size="sm">
-          Customers who buy a {name} plan from now on pay the new price. Plans already bought keep the price they were bought at, and so do their invoices.
+          Customers who buy a {name} plan {start === 'now' ? 'from now on' : 'from that day on'} pay the new price. Plans already bought keep the price they were bought at, and so do their invoices.
         </Text>
         <ProblemAlert error={set.error} />
         <Group justify="flex-end">
