@@ -11,6 +11,7 @@ export const StreamCategory = {
   catalog: 'catalog',
   article: 'article',
   user: 'user',
+  priceList: 'pricelist',
 } as const;
 
 export type StreamCategory = (typeof StreamCategory)[keyof typeof StreamCategory];

@@ -11,6 +11,7 @@ import { expertsProjection } from './experts/projection';
 import { paidCustomersProjection } from './paid-customers/projection';
 import { reportsProjection } from './reports/projection';
 import { usersProjection } from './users/projection';
+import { planPricesProjection } from './plan-prices/projection';
 import { Projection } from './projection';
 
 /** Every read model of the system; the engine runs them and `npm run replay` rebuilds them. */
@@ -23,4 +24,5 @@ export const allProjections: readonly Projection[] = [auditTrailProjection, acti
   visitsProjection,
   reportsProjection,
   financeProjection,
+  planPricesProjection,
 ];

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { applianceModels } from '../../commands/appliance-model';
+import { planPriceList } from '../../commands/plan-prices';
 import { ApplianceModelState, FreeTextMatch, matchFreeText, matchKey, suggestModelId } from '../../domain/catalog/appliance-model';
 import { firstVisits } from '../../domain/catalog/first-visit';
+import { MAX_MONTHLY_PRICE_CENTS, PLAN_TIERS, PlanPriceEvent, PlanTier, priceAt } from '../../domain/catalog/plan-prices';
 import { CATALOG_MODELS, CatalogModelDoc } from '../../projections/appliance-catalog/projection';
+import { USERS, UserDoc } from '../../projections/users/projection';
 import { etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
-import { PLAN_PRICES_CENTS } from './customers';
+import { planPrices, TierPrice } from '../../read-models/plan-prices';
 import { STAFF } from './roles';
 import { domainEnum } from './domain-enums';
 
@@ -67,27 +70,104 @@ async function models(services: ApiServices) {
   return services.readModels.collection<CatalogModelDoc>(CATALOG_MODELS);
 }
 
-const PlanTiers = z.strictObject({
-  tiers: z
-    .array(z.strictObject({ tier: z.enum(['basic', 'standard', 'premium']), monthlyPriceCents: z.number().int().describe('Monthly price in cents'), currency: z.string().describe('ISO 4217 code') }))
-    .describe('Cheapest first'),
+const Tier = domainEnum<PlanTier>()(['basic', 'standard', 'premium']);
+const Cents = z.number().int().describe('Monthly price in cents');
+
+/** A tier's price; who set it and what comes next only for staff. */
+const TierPriceView = z.strictObject({
+  tier: Tier,
+  monthlyPriceCents: Cents,
+  currency: z.string().describe('ISO 4217 code'),
+  updatedAt: z.string().nullable().optional().describe('Staff only: when the price in effect was set; null for the launch price'),
+  updatedBy: z.string().nullable().optional().describe('Staff only: the user id of the admin who set it; null for the launch price'),
+  updatedByEmail: z.string().nullable().optional().describe("Staff only: that admin's login email, when the user is known"),
+  nextPrice: z
+    .strictObject({ monthlyPriceCents: Cents, effectiveFrom: z.string() })
+    .nullable()
+    .optional()
+    .describe('Staff only: a price already set to take effect later'),
 });
+const PlanTiers = z.strictObject({ tiers: z.array(TierPriceView).describe('Cheapest tier first') });
+
+const PlanPriceChanged = z.strictObject({
+  tier: Tier,
+  monthlyPriceCents: Cents.describe('The price set'),
+  previousCents: Cents.describe('The price it replaces (unchanged when the price was already this one)'),
+  effectiveFrom: z.string().describe('From when purchases pay it; plans bought before keep their price'),
+  currency: z.string(),
+});
+
+/** A tier's price as the public sees it, or with who set it (`emails` by user id) for staff. */
+function tierView(price: TierPrice, emails: ReadonlyMap<string, string> | null): z.infer<typeof TierPriceView> {
+  const base = { tier: price.tier, monthlyPriceCents: price.monthlyPriceCents, currency: 'USD' };
+  if (!emails) return base;
+  const nextPrice = price.next ? { monthlyPriceCents: price.next.monthlyPriceCents, effectiveFrom: price.next.effectiveFrom } : null;
+  const updatedByEmail = price.updatedBy ? (emails.get(price.updatedBy) ?? null) : null;
+  return { ...base, updatedAt: price.updatedAt, updatedBy: price.updatedBy, updatedByEmail, nextPrice };
+}
+
+/** The login emails of the admins who set the prices, by user id (a handful at most). */
+async function setterEmails(services: ApiServices, prices: readonly TierPrice[]): Promise<Map<string, string>> {
+  const users = await services.readModels.collection<UserDoc>(USERS);
+  const ids = [...new Set(prices.flatMap((p) => (p.updatedBy ? [p.updatedBy] : [])))];
+  const docs = await Promise.all(ids.map((_id) => users.findOne({ _id })));
+  return new Map(docs.flatMap((d) => (d ? [[d._id, d.email] as const] : [])));
+}
 
 export const catalogRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
     path: '/catalog/support-plans',
-    summary: 'The support plan tiers a customer can buy for a product, with their monthly prices',
+    summary: 'The support plan tiers a customer can buy for a product, with the monthly prices a purchase pays now (staff also see who set each and any price set for later)',
     tag: 'Catalog',
     roles: 'public',
     operationId: 'listSupportPlanTiers',
     response: PlanTiers,
     success: 200,
-    async handler() {
-      const tiers = (Object.entries(PLAN_PRICES_CENTS) as [keyof typeof PLAN_PRICES_CENTS, number][])
-        .sort(([, a], [, b]) => a - b)
-        .map(([tier, monthlyPriceCents]) => ({ tier, monthlyPriceCents, currency: 'USD' }));
-      return { status: 200, body: { tiers } satisfies z.infer<typeof PlanTiers>, headers: { 'Cache-Control': 'public, max-age=300' } };
+    async handler({ user }, services: ApiServices) {
+      const staff = user.userId !== 'anonymous' && (STAFF as readonly string[]).includes(user.role);
+      const prices = await planPrices(services.readModels, services.clock());
+      const emails = staff ? await setterEmails(services, prices) : null;
+      const tiers = prices.map((p) => tierView(p, emails));
+      // Prices change when an admin sets one: shared caches keep them briefly, staff answers never.
+      const headers = { 'Cache-Control': staff ? 'private, no-store' : 'public, max-age=60' };
+      return { status: 200, body: { tiers } satisfies z.infer<typeof PlanTiers>, headers };
+    },
+  }),
+  route({
+    method: 'put',
+    path: '/catalog/support-plans/:tier',
+    operationId: 'setPlanPrice',
+    readsNext: ['plan-prices'],
+    summary: 'Set the monthly price of a support plan tier: purchases from effectiveFrom on (now when absent) pay it; plans already bought keep their price',
+    tag: 'Catalog',
+    roles: ['admin'],
+    params: z.object({ tier: z.enum(PLAN_TIERS as [PlanTier, ...PlanTier[]], { error: `a tier is one of ${PLAN_TIERS.join(', ')}` }) }),
+    body: z.object({
+      monthlyPriceCents: z
+        .number({ error: 'give the price as a whole number of cents' })
+        .int('give the price as a whole number of cents')
+        .positive('a price is more than zero')
+        .max(MAX_MONTHLY_PRICE_CENTS, `a monthly price is at most ${MAX_MONTHLY_PRICE_CENTS / 100} dollars`),
+      effectiveFrom: z.iso.datetime({ offset: true, error: 'an ISO-8601 instant, e.g. 2026-07-01T00:00:00Z' }).optional(),
+    }),
+    idempotent: true,
+    success: 200,
+    response: PlanPriceChanged,
+    async handler(request, services: ApiServices) {
+      const { params, body } = request;
+      const metadata = request.command();
+      const result = await send(services.commands, planPriceList, {
+        type: 'setPlanPrice',
+        data: { tier: params.tier, monthlyPriceCents: body.monthlyPriceCents, ...(body.effectiveFrom !== undefined ? { effectiveFrom: body.effectiveFrom } : {}) },
+        metadata,
+      });
+      // A repeated command answers with what it recorded the first time; the price already set records nothing.
+      const recorded = result.events.find((e) => e.type === 'PlanPriceSet')?.data as PlanPriceEvent['data'] | undefined;
+      const effectiveFrom = recorded?.effectiveFrom ?? new Date(body.effectiveFrom ?? metadata.now).toISOString();
+      const monthlyPriceCents = recorded?.monthlyPriceCents ?? priceAt(result.state, params.tier, effectiveFrom);
+      const changed = { tier: params.tier, monthlyPriceCents, previousCents: recorded?.previousCents ?? monthlyPriceCents, effectiveFrom };
+      return written(result, { ...changed, currency: 'USD' } satisfies z.infer<typeof PlanPriceChanged>);
     },
   }),
   route({

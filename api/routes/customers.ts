@@ -6,6 +6,7 @@ import { ChargeState } from '../../domain/billing/invoice';
 import { CARD_BRANDS, NotificationChannel, PlanTier } from '../../domain/customer/customer';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
+import { planPriceOf } from '../../read-models/plan-prices';
 import { AuthUser, etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -16,9 +17,6 @@ import { domainEnum } from './domain-enums';
 
 const Id = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const CustomerParams = z.object({ customerId: Id });
-
-/** Monthly price of a support plan per tier, in cents (USD). */
-export const PLAN_PRICES_CENTS: Record<PlanTier, number> = { basic: 999, standard: 1999, premium: 3999 };
 
 /**
  * A customer only reaches their own customer; the given roles reach any. Another customer's id
@@ -256,7 +254,7 @@ export const customerRoutes: RouteTable<ApiServices> = [
     path: '/customers/:customerId/plans',
     operationId: 'purchaseSupportPlan',
     readsNext: ['customers', 'paid-customers'],
-    summary: `Buy a support plan for a product; monthly price by tier (cents): ${JSON.stringify(PLAN_PRICES_CENTS)}`,
+    summary: 'Buy a support plan for a product at the monthly price its tier has now (GET /catalog/support-plans); the plan keeps that price',
     tag: 'Customers',
     roles: ['customer', 'helpdesk', 'admin'],
     params: CustomerParams,
@@ -267,11 +265,14 @@ export const customerRoutes: RouteTable<ApiServices> = [
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       assertAccess(user, params.customerId, ['helpdesk', 'admin']);
-      const plan = { planId: randomUUID(), product: body.product, tier: body.tier, monthlyPriceCents: PLAN_PRICES_CENTS[body.tier] };
+      const metadata = request.command();
+      // The price list's price when bought: the plan records it, later list changes never reach it.
+      const monthlyPriceCents = await planPriceOf(services.readModels, body.tier, metadata.now);
+      const plan = { planId: randomUUID(), product: body.product, tier: body.tier, monthlyPriceCents };
       const result = await send(services.commands, customers, {
         type: 'purchaseSupportPlan',
         data: { customerId: params.customerId, plan },
-        metadata: request.command(),
+        metadata,
       });
       // A repeated command returns the plan it recorded the first time.
       const recorded = result.events.find((e) => e.type === 'SupportPlanPurchased');

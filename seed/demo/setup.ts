@@ -3,7 +3,7 @@ import { applianceModels } from '../../commands/appliance-model';
 import { customers } from '../../commands/customer';
 import { experts } from '../../commands/expert';
 import { userAccounts } from '../../commands/user-account';
-import { PlanTier } from '../../domain/customer/customer';
+import { LAUNCH_PLAN_PRICES_CENTS, PLAN_TIERS, PlanTier } from '../../domain/catalog/plan-prices';
 import { UserRole } from '../../domain/user-account/user-account';
 import { StreamCategory, streamName } from '../../event-store/streams';
 import { hashPassword } from '../../api/auth/passwords';
@@ -94,11 +94,8 @@ export async function seedSetup(run: SeedRun): Promise<SeedSetup> {
   // customers: contact, plan(s) and a card, joining day by day; the billing run bills them from then on
   const customerSeeds: CustomerSeed[] = [];
   for (let i = 0; i < size.customers; i++) customerSeeds.push({ customerId: `cust-${pad(i + 1, 4)}`, location: around(rng, 15) });
-  const tiers: { tier: PlanTier; cents: number }[] = [
-    { tier: 'basic', cents: 999 },
-    { tier: 'standard', cents: 1999 },
-    { tier: 'premium', cents: 3499 },
-  ];
+  // Bought at the price list's launch prices: the list holds them until an admin sets another.
+  const tiers: { tier: PlanTier; cents: number }[] = PLAN_TIERS.map((tier) => ({ tier, cents: LAUNCH_PLAN_PRICES_CENTS[tier] }));
   const customerDetails = customerSeeds.map((c, i) => ({
     name: `${rng.pick(FIRST)} ${rng.pick(LAST)}`,
     street: `${rng.int(1, 1999)} ${rng.pick(STREETS)}`,

@@ -268,7 +268,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Buy a support plan for a product; monthly price by tier (cents): {"basic":999,"standard":1999,"premium":3999} */
+        /** Buy a support plan for a product at the monthly price its tier has now (GET /catalog/support-plans); the plan keeps that price */
         post: operations["purchaseSupportPlan"];
         delete?: never;
         options?: never;
@@ -539,9 +539,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The support plan tiers a customer can buy for a product, with their monthly prices */
+        /** The support plan tiers a customer can buy for a product, with the monthly prices a purchase pays now (staff also see who set each and any price set for later) */
         get: operations["listSupportPlanTiers"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/catalog/support-plans/{tier}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the monthly price of a support plan tier: purchases from effectiveFrom on (now when absent) pay it; plans already bought keep their price */
+        put: operations["setPlanPrice"];
         post?: never;
         delete?: never;
         options?: never;
@@ -4111,7 +4128,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Cheapest first */
+                        /** @description Cheapest tier first */
                         tiers: {
                             /** @enum {string} */
                             tier: "basic" | "standard" | "premium";
@@ -4119,7 +4136,71 @@ export interface operations {
                             monthlyPriceCents: number;
                             /** @description ISO 4217 code */
                             currency: string;
+                            /** @description Staff only: when the price in effect was set; null for the launch price */
+                            updatedAt?: string | null;
+                            /** @description Staff only: the user id of the admin who set it; null for the launch price */
+                            updatedBy?: string | null;
+                            /** @description Staff only: that admin's login email, when the user is known */
+                            updatedByEmail?: string | null;
+                            /** @description Staff only: a price already set to take effect later */
+                            nextPrice?: {
+                                /** @description Monthly price in cents */
+                                monthlyPriceCents: number;
+                                effectiveFrom: string;
+                            } | null;
                         }[];
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setPlanPrice: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                tier: "basic" | "standard" | "premium";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    monthlyPriceCents: number;
+                    /** Format: date-time */
+                    effectiveFrom?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        tier: "basic" | "standard" | "premium";
+                        /** @description The price set */
+                        monthlyPriceCents: number;
+                        /** @description The price it replaces (unchanged when the price was already this one) */
+                        previousCents: number;
+                        /** @description From when purchases pay it; plans bought before keep their price */
+                        effectiveFrom: string;
+                        currency: string;
                     };
                 };
             };
