@@ -131,6 +131,11 @@ export const EnvSchema = z
       .regex(/^(sk|rk)_(test|live)_[0-9A-Za-z]+$/, 'must look like sk_test_…, sk_live_… or a restricted rk_… key')
       .optional()
       .describe('Stripe secret key: invoices are charged through Stripe. Without it the embedded sandbox gateway charges its test cards (nothing real is charged)'),
+    STRIPE_PUBLISHABLE_KEY: z
+      .string()
+      .regex(/^pk_(test|live)_[0-9A-Za-z]+$/, 'must look like pk_test_… or pk_live_…')
+      .optional()
+      .describe("Stripe publishable key (`pk_…`): the customers' card form loads Stripe.js with it, so card data goes from the browser to Stripe only. Required with STRIPE_SECRET_KEY"),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_', 'must start with whsec_').optional().describe("Signing secret of the Stripe webhook endpoint (`whsec_…`): verifies the outcomes Stripe reports later"),
     STRIPE_API_URL: z.string().url().optional().describe("Another address for Stripe's API (a proxy, or a local fake in tests); Stripe's own when unset"),
     JWT_SECRET: z
@@ -230,6 +235,13 @@ export const EnvSchema = z
     if ((env.BOOTSTRAP_ADMIN_EMAIL === undefined) !== (env.BOOTSTRAP_ADMIN_PASSWORD === undefined)) {
       const missing = env.BOOTSTRAP_ADMIN_EMAIL === undefined ? 'BOOTSTRAP_ADMIN_EMAIL' : 'BOOTSTRAP_ADMIN_PASSWORD';
       context.addIssue({ code: 'custom', path: [missing], message: 'set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD together' });
+    }
+    if (env.STRIPE_SECRET_KEY && !env.STRIPE_PUBLISHABLE_KEY) {
+      context.addIssue({ code: 'custom', path: ['STRIPE_PUBLISHABLE_KEY'], message: "required with STRIPE_SECRET_KEY: customers enter their cards in Stripe's card form, which loads with it" });
+    }
+    // Test and live keys of one account go together: a test card form cannot save cards for live charges.
+    if (env.STRIPE_SECRET_KEY && env.STRIPE_PUBLISHABLE_KEY && env.STRIPE_SECRET_KEY.includes('_live_') !== env.STRIPE_PUBLISHABLE_KEY.includes('_live_')) {
+      context.addIssue({ code: 'custom', path: ['STRIPE_PUBLISHABLE_KEY'], message: 'a test key with a live one: use the two keys of the same mode (test or live)' });
     }
   });
 

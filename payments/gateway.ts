@@ -51,6 +51,18 @@ export interface PaymentGateway {
   refund(request: RefundRequest): Promise<RefundOutcome>;
   /** A charge's outcome as the gateway knows it now; null when it knows no such charge. */
   lookup(chargeId: string): Promise<ChargeOutcome | null>;
+  /**
+   * Gateways whose own card form runs in the browser (Stripe.js): the key that form loads with.
+   * Absent with the sandbox, whose card form our API serves.
+   */
+  readonly publishableKey?: string;
+  /** Begins saving a card for off-session charges; the browser's card form confirms it. */
+  startCardSetup?(holder: CardHolder): Promise<CardSetupStarted>;
+  /**
+   * The card a confirmed setup saved, read from the gateway (never from the browser). Throws
+   * `CardSetupRefused` for a setup that is not this customer's or not confirmed.
+   */
+  cardOfSetup?(holder: CardHolder, setupId: string): Promise<GatewayCard>;
 }
 
 /** The idempotency key of one charge attempt of an invoice. */
@@ -79,5 +91,42 @@ export class RefundRefused extends Error {
   constructor(readonly code: 'unknown-charge' | 'not-captured' | 'exceeds-charge', message: string) {
     super(message);
     this.name = 'RefundRefused';
+  }
+}
+
+/** Whom a card is saved for: the gateway files it under its own record of this customer. */
+export interface CardHolder {
+  customerId: string;
+  name: string;
+  email: string;
+}
+
+/** A card setup begun: the browser confirms it in the gateway's own card form. */
+export interface CardSetupStarted {
+  setupId: string;
+  /** Lets the browser's card form confirm this setup (and nothing else). */
+  clientSecret: string;
+  /** The key the gateway's card form loads with (public by design). */
+  publishableKey: string;
+}
+
+/** A card the gateway holds, as the gateway describes it: never its number. */
+export interface GatewayCard {
+  gatewayToken: string;
+  brand: 'visa' | 'mastercard' | 'amex' | 'discover' | 'other';
+  last4: string;
+  /** The card's last valid month, YYYY-MM. */
+  expiry: string;
+}
+
+/** A card setup that cannot be saved for this customer. */
+export class CardSetupRefused extends Error {
+  constructor(
+    /** unknown: no such setup, or another customer's (the same answer: nothing leaks); incomplete: not confirmed. */
+    readonly code: 'unknown-setup' | 'setup-incomplete',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CardSetupRefused';
   }
 }

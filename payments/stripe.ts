@@ -11,12 +11,45 @@
  * - connection errors, 5xx (StripeAPIError), rate limits, idempotency conflicts in flight →
  *   `GatewayUnavailable` (the same attempt is sent again later: the key makes it one charge);
  * - authentication and permission errors → `GatewayUnavailable` marked misconfigured.
+ *
+ * Cards are saved with SetupIntents (usage off_session) that the browser confirms in Stripe.js's
+ * card form: card data goes from the browser to Stripe only. Each of our customers gets one Stripe
+ * Customer, created on their first card setup and remembered in the document store.
  */
 import Stripe from 'stripe';
-import { ChargeOutcome, ChargeRequest, chargeKey, GatewayUnavailable, PaymentGateway, RefundOutcome, RefundRefused, RefundRequest } from './gateway';
+import { DocumentStore } from '../document-store/port';
+import {
+  CardHolder,
+  CardSetupRefused,
+  CardSetupStarted,
+  ChargeOutcome,
+  ChargeRequest,
+  chargeKey,
+  GatewayCard,
+  GatewayUnavailable,
+  PaymentGateway,
+  RefundOutcome,
+  RefundRefused,
+  RefundRequest,
+} from './gateway';
 
 /** The part of the Stripe client this adapter uses. */
-export type StripeClient = Pick<Stripe, 'paymentIntents' | 'refunds' | 'webhooks'>;
+export type StripeClient = Pick<Stripe, 'paymentIntents' | 'refunds' | 'webhooks' | 'customers' | 'setupIntents' | 'paymentMethods'>;
+
+/** Our customer → their Stripe Customer, one document each. */
+export const STRIPE_CUSTOMERS_COLLECTION = 'stripe-customers';
+
+type StripeCustomerDoc = {
+  _id: string;
+  stripeCustomer: string;
+  createdAt: string;
+};
+
+/** What saving cards in the browser takes: the publishable key, and where Stripe Customers are remembered. */
+export interface StripeCardSetup {
+  publishableKey: string;
+  documents: DocumentStore;
+}
 
 export interface StripeSettings {
   secretKey: string;
@@ -63,10 +96,74 @@ export interface ChargeNotice {
 export class StripeGateway implements PaymentGateway {
   readonly name = 'stripe';
 
+  readonly publishableKey?: string;
+
   constructor(
     private readonly stripe: StripeClient,
     private readonly webhookSecret?: string,
-  ) {}
+    private readonly cardSetup?: StripeCardSetup,
+  ) {
+    if (cardSetup) this.publishableKey = cardSetup.publishableKey;
+  }
+
+  async startCardSetup(holder: CardHolder): Promise<CardSetupStarted> {
+    const setup = this.setupSettings();
+    try {
+      const customer = await this.stripeCustomerOf(holder, setup.documents);
+      const intent = await this.stripe.setupIntents.create({ customer, usage: 'off_session', metadata: { customerId: holder.customerId } });
+      if (!intent.client_secret) throw new GatewayUnavailable(`stripe: SetupIntent ${intent.id} came without a client secret`);
+      return { setupId: intent.id, clientSecret: intent.client_secret, publishableKey: setup.publishableKey };
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async cardOfSetup(holder: CardHolder, setupId: string): Promise<GatewayCard> {
+    const setup = this.setupSettings();
+    const unknown = new CardSetupRefused('unknown-setup', `No card setup ${setupId}.`);
+    const remembered = await setup.documents.collection<StripeCustomerDoc>(STRIPE_CUSTOMERS_COLLECTION).findOne({ _id: holder.customerId });
+    if (!remembered) throw unknown;
+    try {
+      let intent: Stripe.SetupIntent;
+      try {
+        intent = await this.stripe.setupIntents.retrieve(setupId);
+      } catch (error) {
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') throw unknown;
+        throw error;
+      }
+      // Another customer's setup gets the answer of a missing one.
+      if (idOf(intent.customer) !== remembered.stripeCustomer || intent.metadata?.customerId !== holder.customerId) throw unknown;
+      if (intent.status !== 'succeeded') throw new CardSetupRefused('setup-incomplete', `The card was not confirmed (the setup is ${intent.status.replace(/_/g, ' ')}): enter the card again.`);
+      const methodId = idOf(intent.payment_method);
+      if (!methodId) throw new CardSetupRefused('setup-incomplete', 'The card setup holds no card: enter the card again.');
+      const method = await this.stripe.paymentMethods.retrieve(methodId);
+      if (!method.card || idOf(method.customer) !== remembered.stripeCustomer) throw unknown;
+      return {
+        gatewayToken: `${remembered.stripeCustomer}/${method.id}`,
+        brand: brandOf(method.card.brand),
+        last4: method.card.last4,
+        expiry: `${method.card.exp_year}-${String(method.card.exp_month).padStart(2, '0')}`,
+      };
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  private setupSettings(): StripeCardSetup {
+    if (!this.cardSetup) throw new GatewayUnavailable('stripe: STRIPE_PUBLISHABLE_KEY is not set: cards cannot be entered', true);
+    return this.cardSetup;
+  }
+
+  /** The customer's Stripe Customer: created once (an off-session charge needs one), then remembered. */
+  private async stripeCustomerOf(holder: CardHolder, documents: DocumentStore): Promise<string> {
+    const collection = documents.collection<StripeCustomerDoc>(STRIPE_CUSTOMERS_COLLECTION);
+    const known = await collection.findOne({ _id: holder.customerId });
+    if (known) return known.stripeCustomer;
+    // Two setups begun at once create one Stripe Customer: the same key answers the same customer.
+    const created = await this.stripe.customers.create({ name: holder.name, email: holder.email, metadata: { customerId: holder.customerId } }, { idempotencyKey: `customer-${holder.customerId}` });
+    await collection.replaceOne({ _id: holder.customerId }, { _id: holder.customerId, stripeCustomer: created.id, createdAt: new Date().toISOString() }, { upsert: true });
+    return created.id;
+  }
 
   async charge(request: ChargeRequest): Promise<ChargeOutcome> {
     const { customer, paymentMethod } = stripeToken(request.gatewayToken);
@@ -137,6 +234,15 @@ export class StripeGateway implements PaymentGateway {
   }
 }
 
+function idOf(value: string | { id: string } | null | undefined): string | null {
+  return typeof value === 'string' ? value : (value?.id ?? null);
+}
+
+/** Stripe's card brands in ours; the rest (diners, jcb, unionpay, …) are 'other'. */
+function brandOf(brand: string): GatewayCard['brand'] {
+  return brand === 'visa' || brand === 'mastercard' || brand === 'amex' || brand === 'discover' ? brand : 'other';
+}
+
 function outcomeOf(intent: Stripe.PaymentIntent): ChargeOutcome {
   switch (intent.status) {
     case 'succeeded':
@@ -165,7 +271,7 @@ function declinedOrThrow(error: unknown): ChargeOutcome {
 }
 
 function unavailable(error: unknown): Error {
-  if (error instanceof GatewayUnavailable || error instanceof RefundRefused) return error;
+  if (error instanceof GatewayUnavailable || error instanceof RefundRefused || error instanceof CardSetupRefused) return error;
   const misconfigured = error instanceof Stripe.errors.StripeAuthenticationError || error instanceof Stripe.errors.StripePermissionError;
   const message = error instanceof Error ? error.message : String(error);
   return new GatewayUnavailable(`stripe: ${message}`, misconfigured);
