@@ -77,7 +77,7 @@ describe('the expert app’s reads', () => {
   it('the web app’s settings: the map tiles from MAP_TILE_URL and MAP_TILE_ATTRIBUTION, or none', async () => {
     const r = await sys.call('GET', '/web-app/config');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ mapTiles: { url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors' }, enRouteLeadMinutes: 120 });
+    expect(r.body).toEqual({ mapTiles: { url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors' }, enRouteLeadMinutes: 120, payments: { gateway: 'sandbox', publishableKey: null } });
     expect(mapTilesOf(loadConfig({ MAP_TILE_URL: 'off' }))).toBeNull();
     expect(mapTilesOf(loadConfig({ MAP_TILE_URL: '/tiles/{z}/{x}/{y}.png', MAP_TILE_ATTRIBUTION: 'Our own tiles' }))).toEqual({ url: '/tiles/{z}/{x}/{y}.png', attribution: 'Our own tiles' });
     expect(() => loadConfig({ MAP_TILE_URL: 'https://tiles.example.com/map.png' })).toThrow(/MAP_TILE_URL.*\{z\}, \{x\} and \{y\}/);

@@ -22,6 +22,8 @@ const BODIES: Record<string, unknown> = {
   'put /customers/:customerId/notification-preference': { notifyBy: 'sms' },
   'post /customers/:customerId/plans': { product: 'oven', tier: 'basic' },
   'put /customers/:customerId/payment-method': { gatewayToken: 'tok_visa_1', last4: '4242', brand: 'visa', expiry: '2029-12' },
+  'post /customers/:customerId/payment-method/setup': {},
+  'post /customers/:customerId/payment-method/from-setup': { setupId: 'seti_1' },
   'post /tickets/:ticketId/cancel': { reason: 'not mine' },
   'post /tickets/:ticketId/complete': { resolution: 'fixed' },
   'post /visits/:visitId/proposals': { starts: [at(10, '09:00')] },

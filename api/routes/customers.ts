@@ -7,6 +7,7 @@ import { CARD_BRANDS, NotificationChannel, PlanTier } from '../../domain/custome
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { INVOICES, InvoiceDoc } from '../../projections/invoices/projection';
 import { planPriceOf } from '../../read-models/plan-prices';
+import { CardHolder, CardSetupRefused, GatewayUnavailable, PaymentGateway } from '../../payments/gateway';
 import { AuthUser, etag, route, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -89,6 +90,11 @@ const PlanPurchased = z.strictObject({
   active: z.literal(true),
 });
 const PaymentMethodSet = z.strictObject({ customerId: z.string(), paymentMethod: PaymentCardView });
+const CardSetupStarted = z.strictObject({
+  setupId: z.string().describe("The gateway's card setup (Stripe: a SetupIntent, seti_…)"),
+  clientSecret: z.string().describe("Lets the browser confirm this setup in the gateway's card form (Stripe.js confirmCardSetup); nothing else"),
+  publishableKey: z.string().describe('The key the card form loads with (public by design)'),
+});
 
 /** An invoice as the customer's billing history shows it. */
 export const CustomerInvoice = z.strictObject({
@@ -139,6 +145,29 @@ function view(doc: CustomerDoc): CustomerView {
     paymentMethod: paymentMethod && { brand: paymentMethod.brand ?? null, last4: paymentMethod.last4, expiry: paymentMethod.expiry ?? null, expiresBeforeBilling: paymentMethod.expiresBeforeBilling ?? null },
     activePlans: doc.plans.filter((p) => p.active),
   };
+}
+
+/** The gateway, when its own card form runs in the browser (Stripe); with the sandbox, 409. */
+function browserCardGateway(services: ApiServices): Required<Pick<PaymentGateway, 'startCardSetup' | 'cardOfSetup'>> {
+  const { startCardSetup, cardOfSetup } = services.paymentGateway;
+  if (!startCardSetup || !cardOfSetup) {
+    throw new HttpProblem(409, 'Not with this gateway', `The payment gateway is ${services.paymentGateway.name}: cards are entered in its card form (POST /payments/sandbox/cards), then PUT /customers/{customerId}/payment-method.`, { code: 'gateway-has-no-card-setup' });
+  }
+  return { startCardSetup: startCardSetup.bind(services.paymentGateway), cardOfSetup: cardOfSetup.bind(services.paymentGateway) };
+}
+
+async function cardHolder(services: ApiServices, customerId: string): Promise<CardHolder> {
+  const doc = await customerDoc(services, customerId);
+  return { customerId, name: doc.name, email: doc.email };
+}
+
+/** The gateway not answering is the gateway's trouble, not ours: 503, try again. */
+function gatewayProblem(error: unknown): unknown {
+  if (error instanceof GatewayUnavailable) return new HttpProblem(503, 'Payment gateway unavailable', 'The payment gateway did not answer: try again in a moment.', { code: 'gateway-unavailable' });
+  if (error instanceof CardSetupRefused) {
+    return error.code === 'unknown-setup' ? new HttpProblem(404, 'Not found', error.message) : new HttpProblem(422, 'Card not confirmed', error.message, { code: 'card-setup-incomplete' });
+  }
+  return error;
 }
 
 function escapeRegex(text: string): string {
@@ -334,6 +363,60 @@ export const customerRoutes: RouteTable<ApiServices> = [
         metadata: request.command(),
       });
       const paymentMethod = { brand: body.brand, last4: body.last4, expiry: body.expiry, expiresBeforeBilling: null };
+      return written(result, { customerId: params.customerId, paymentMethod } satisfies z.infer<typeof PaymentMethodSet>);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/customers/:customerId/payment-method/setup',
+    operationId: 'startCardSetup',
+    summary: "Begin saving a card in the payment gateway's own card form (Stripe: an off-session SetupIntent for Stripe.js to confirm); 409 with the sandbox gateway",
+    tag: 'Customers',
+    roles: ['customer'],
+    params: CustomerParams,
+    success: 201,
+    response: CardSetupStarted,
+    async handler({ params, user }, services: ApiServices) {
+      assertAccess(user, params.customerId, []);
+      const gateway = browserCardGateway(services);
+      const holder = await cardHolder(services, params.customerId);
+      try {
+        return { status: 201, body: (await gateway.startCardSetup(holder)) satisfies z.infer<typeof CardSetupStarted> };
+      } catch (error) {
+        throw gatewayProblem(error);
+      }
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/customers/:customerId/payment-method/from-setup',
+    operationId: 'savePaymentMethodFromSetup',
+    readsNext: ['customers', 'paid-customers'],
+    summary: "Save the card of a confirmed card setup as the payment method: brand, last four and expiry are read from the gateway, never taken from the browser; another customer's setup is not found, one not confirmed 422 card-setup-incomplete",
+    tag: 'Customers',
+    roles: ['customer'],
+    params: CustomerParams,
+    body: z.object({ setupId: z.string().trim().regex(/^seti_[A-Za-z0-9_]{1,200}$/, "the card setup's id, seti_…") }),
+    idempotent: true,
+    success: 200,
+    response: PaymentMethodSet,
+    async handler(request, services: ApiServices) {
+      const { params, user, body } = request;
+      assertAccess(user, params.customerId, []);
+      const gateway = browserCardGateway(services);
+      const holder = await cardHolder(services, params.customerId);
+      let card;
+      try {
+        card = await gateway.cardOfSetup(holder, body.setupId);
+      } catch (error) {
+        throw gatewayProblem(error);
+      }
+      const result = await send(services.commands, customers, {
+        type: 'setPaymentMethod',
+        data: { customerId: params.customerId, ...card },
+        metadata: request.command(),
+      });
+      const paymentMethod = { brand: card.brand, last4: card.last4, expiry: card.expiry, expiresBeforeBilling: null };
       return written(result, { customerId: params.customerId, paymentMethod } satisfies z.infer<typeof PaymentMethodSet>);
     },
   }),

@@ -12,6 +12,12 @@ const WebAppConfig = z.strictObject({
     .nullable()
     .describe('The tiles of the visit maps; null when maps are off (the address is shown without a map)'),
   enRouteLeadMinutes: z.number().int().describe('An expert may go on their way at most this many minutes before the visit starts: EN_ROUTE_LEAD_MIN'),
+  payments: z
+    .strictObject({
+      gateway: z.string().describe("'sandbox' (the embedded test gateway) or 'stripe'"),
+      publishableKey: z.string().nullable().describe("The key Stripe.js loads with for the customers' card form (STRIPE_PUBLISHABLE_KEY); null with the sandbox, whose card form is POST /payments/sandbox/cards"),
+    })
+    .describe('Which card form customers enter their cards in'),
 });
 
 export const webAppRoutes: RouteTable<ApiServices> = [
@@ -19,14 +25,15 @@ export const webAppRoutes: RouteTable<ApiServices> = [
     method: 'get',
     path: '/web-app/config',
     operationId: 'getWebAppConfig',
-    summary: "The server settings the web app reads at start: the maps' tile server and its attribution",
+    summary: "The server settings the web app reads at start: the maps' tile server and its attribution, the payment gateway's card form",
     tag: 'Web app',
     roles: 'public',
     success: 200,
     response: WebAppConfig,
     async handler(_request, services: ApiServices) {
       // Settings change with a restart only; the app keeps them for offline use anyway.
-      return { status: 200, body: { mapTiles: services.mapTiles, enRouteLeadMinutes: services.enRouteLeadMinutes } satisfies z.infer<typeof WebAppConfig>, headers: { 'Cache-Control': 'public, max-age=300' } };
+      const payments = { gateway: services.paymentGateway.name, publishableKey: services.paymentGateway.publishableKey ?? null };
+      return { status: 200, body: { mapTiles: services.mapTiles, enRouteLeadMinutes: services.enRouteLeadMinutes, payments } satisfies z.infer<typeof WebAppConfig>, headers: { 'Cache-Control': 'public, max-age=300' } };
     },
   }),
 ];

@@ -310,6 +310,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/customers/{customerId}/payment-method/setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Begin saving a card in the payment gateway's own card form (Stripe: an off-session SetupIntent for Stripe.js to confirm); 409 with the sandbox gateway */
+        post: operations["startCardSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/customers/{customerId}/payment-method/from-setup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save the card of a confirmed card setup as the payment method: brand, last four and expiry are read from the gateway, never taken from the browser; another customer's setup is not found, one not confirmed 422 card-setup-incomplete */
+        post: operations["savePaymentMethodFromSetup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/customers/{customerId}/invoices": {
         parameters: {
             query?: never;
@@ -1704,7 +1738,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The server settings the web app reads at start: the maps' tile server and its attribution */
+        /** The server settings the web app reads at start: the maps' tile server and its attribution, the payment gateway's card form */
         get: operations["getWebAppConfig"];
         put?: never;
         post?: never;
@@ -2858,6 +2892,96 @@ export interface operations {
                     /** @enum {string} */
                     brand: "visa" | "mastercard" | "amex" | "discover" | "other";
                     expiry: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        customerId: string;
+                        paymentMethod: {
+                            /** @description null for a card set before the brand was recorded */
+                            brand: ("visa" | "mastercard" | "amex" | "discover" | "other") | null;
+                            /** @description Last four digits of the card */
+                            last4: string;
+                            /** @description The card's last valid month, 'YYYY-MM'; null for a card set before the expiry was recorded */
+                            expiry: string | null;
+                            /** @description Set by the billing run a month ahead: the billing day ('YYYY-MM-DD') this card will have expired by; null once a new card is set */
+                            expiresBeforeBilling: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startCardSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The gateway's card setup (Stripe: a SetupIntent, seti_…) */
+                        setupId: string;
+                        /** @description Lets the browser confirm this setup in the gateway's card form (Stripe.js confirmCardSetup); nothing else */
+                        clientSecret: string;
+                        /** @description The key the card form loads with (public by design) */
+                        publishableKey: string;
+                    };
+                };
+            };
+            /** @description Problem (RFC 9457) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    savePaymentMethodFromSetup: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying with the same key returns the first answer and writes nothing new. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                customerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    setupId: string;
                 };
             };
         };
@@ -9718,6 +9842,13 @@ export interface operations {
                         } | null;
                         /** @description An expert may go on their way at most this many minutes before the visit starts: EN_ROUTE_LEAD_MIN */
                         enRouteLeadMinutes: number;
+                        /** @description Which card form customers enter their cards in */
+                        payments: {
+                            /** @description 'sandbox' (the embedded test gateway) or 'stripe' */
+                            gateway: string;
+                            /** @description The key Stripe.js loads with for the customers' card form (STRIPE_PUBLISHABLE_KEY); null with the sandbox, whose card form is POST /payments/sandbox/cards */
+                            publishableKey: string | null;
+                        };
                     };
                 };
             };
