@@ -1,8 +1,10 @@
 /**
  * A card typed into the payment form, checked in the browser, and turned into what the API takes:
  * a payment gateway token with the brand, last four digits and expiry month. The card number
- * never leaves this module.
+ * never leaves this module. With Stripe, the card is typed into Stripe.js's own card form instead
+ * and goes from there to Stripe only; our server reads back what it may keep.
  */
+import type { Stripe, StripeCardElement } from '@stripe/stripe-js';
 import type { Body } from '../../api/answers';
 import { api, must } from '../../api/client';
 
@@ -62,9 +64,9 @@ export function expiryOf(text: string, now = new Date()): { expiry: string } | {
 }
 
 /**
- * Hands the card to the payment gateway's card form and returns its token with what may be shown.
+ * Hands the card to the sandbox gateway's card form and returns its token with what may be shown.
  * The embedded sandbox's form is served by the API (its test cards: README, Payments); with Stripe
- * this function is where Stripe.js tokenizes instead (it answers the same four things).
+ * the card goes through Stripe.js instead (`mountStripeCard`, `confirmStripeCard`).
  */
 export async function tokenize(digits: string, expiry: string): Promise<CardOnFile> {
   // The gateway's card form takes the number and answers with its token (the sandbox's is served
@@ -72,4 +74,39 @@ export async function tokenize(digits: string, expiry: string): Promise<CardOnFi
   const [year, month] = expiry.split('-').map(Number);
   const saved = must(await api.POST('/payments/sandbox/cards', { body: { number: digits, expMonth: month!, expYear: year! } }));
   return { gatewayToken: saved.gatewayToken, brand: saved.brand, last4: saved.last4, expiry: saved.expiry };
+}
+
+/** Stripe.js's card form, mounted on the page: what is typed in it goes to Stripe only. */
+export interface StripeCardForm {
+  stripe: Stripe;
+  card: StripeCardElement;
+}
+
+/** What Stripe said of the card typed into its form (declined, incomplete): shown on the card field. */
+export class StripeCardProblem extends Error {
+  override readonly name = 'StripeCardProblem';
+}
+
+/** Loads Stripe.js with the publishable key and mounts its card form in `container`. */
+export async function mountStripeCard(publishableKey: string, container: HTMLElement, onChange: (problem: string | null) => void): Promise<StripeCardForm> {
+  // The "pure" loader fetches Stripe.js only when called: with the sandbox gateway it never is.
+  const { loadStripe } = await import('@stripe/stripe-js/pure');
+  const stripe = await loadStripe(publishableKey);
+  if (!stripe) throw new Error("Stripe's card form could not be loaded.");
+  const card = stripe.elements().create('card');
+  card.on('change', (event) => onChange(event.error?.message ?? null));
+  card.mount(container);
+  return { stripe, card };
+}
+
+/**
+ * Confirms the card typed into Stripe's form for later charges: our server begins a setup,
+ * Stripe.js confirms it with the card (the bank may ask the customer to authenticate), and the
+ * confirmed setup's id is returned for our server to save the card from.
+ */
+export async function confirmStripeCard(form: StripeCardForm, customerId: string): Promise<string> {
+  const setup = must(await api.POST('/customers/{customerId}/payment-method/setup', { params: { path: { customerId } } }));
+  const result = await form.stripe.confirmCardSetup(setup.clientSecret, { payment_method: { card: form.card } });
+  if (result.error) throw new StripeCardProblem(result.error.message ?? 'Stripe refused the card.');
+  return result.setupIntent.id;
 }
