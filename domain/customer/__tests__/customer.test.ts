@@ -83,6 +83,13 @@ describe('Customer', () => {
       spec.given(registeredEvent).when(cmd('setPaymentMethod', card)).then({ type: 'PaymentMethodSet', data: card }));
     it('refuses what looks like a card number', () =>
       spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, gatewayToken: '4242 4242 4242 4242' })).thenFails('raw-card-number'));
+    it('refuses a card number however it is written, and takes a gateway id with many digits spread out', () => {
+      for (const number of ['4242-4242-4242-4242', '4242.4242.4242.4242', 'tok_4242424242424242']) {
+        spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, gatewayToken: number })).thenFails('raw-card-number');
+      }
+      const stripeIds = 'cus_Q1a2B3c4D5e6F7g8/pm_1Pq2Rs3Tu4Vw5Xy6Za7Bc8De9';
+      spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, gatewayToken: stripeIds })).then({ type: 'PaymentMethodSet', data: { ...card, gatewayToken: stripeIds } });
+    });
     it('refuses a malformed last4', () => spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, last4: '42' })).thenFails('invalid-last4'));
     it('refuses a brand it does not know and a malformed expiry', () => {
       spec.given(registeredEvent).when(cmd('setPaymentMethod', { ...card, brand: 'diners' as never })).thenFails('invalid-card-brand');
