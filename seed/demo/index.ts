@@ -26,7 +26,7 @@ export { mulberry32 } from './random';
 export async function seedDemo(sys: SeedSystem, options: SeedOptions = {}): Promise<SeedSummary> {
   const run = startRun(sys, options);
   const setup = await seedSetup(run);
-  await seedBillingYear(run);
+  await seedBillingYear(run, setup.customerSeeds);
   const written = await seedTickets(run, setup);
   return {
     size: run.size,

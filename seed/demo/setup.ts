@@ -21,6 +21,8 @@ export interface ExpertSeed {
 export interface CustomerSeed {
   customerId: string;
   location: { lat: number; lon: number };
+  /** The plans bought on joining (filled in by the setup). */
+  plans?: { planId: string; product: string; tier: PlanTier; cents: number }[];
 }
 
 /** What the tickets are written for. */
@@ -127,6 +129,7 @@ export async function seedSetup(run: SeedRun): Promise<SeedSetup> {
       const card = await sys.cards.saveCard({ number: d.card, expMonth: expiry.getUTCMonth() + 1, expYear: expiry.getUTCFullYear() }, `seed:card:${c.customerId}`);
       await send(sys.commands, customers, { type: 'setPaymentMethod', data: { customerId: c.customerId, ...card }, metadata: meta(`pm:${c.customerId}`, at) });
     });
+    c.plans = d.plans.map((p, k) => ({ planId: `plan-${c.customerId}-${k + 1}`, ...p }));
     for (const [k, p] of d.plans.entries()) {
       await attempt(`plan ${c.customerId}`, () =>
         send(sys.commands, customers, {

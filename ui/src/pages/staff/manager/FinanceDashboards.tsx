@@ -83,7 +83,7 @@ export function FinanceDashboards({ report, fileSuffix }: { report: FinanceRepor
       <FinanceKeyFigures report={report} />
       <ChartPanel
         title="Revenue and cash per month"
-        description="Revenue recognised: what the month's invoices bill for plans, less the credit notes issued that month. Cash: payments by the month they came in; refunds by the month paid out."
+        description="Revenue recognised: what the month's invoices bill for plans, less the credit notes issued and the refunds paid out that month. Cash: payments by the month they came in; refunds by the month paid out."
         fileName={file('revenue-and-cash')}
         columns={MONEY_PER_MONTH}
         rows={months}
