@@ -11,6 +11,7 @@ import { invoices } from '../../commands/invoice';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { Actor } from '../../domain/decider';
 import { InMemoryEventStore } from '../../event-store/memory';
+import { EventStore } from '../../event-store/port';
 import { Outbox } from '../../notifications/outbox';
 import { PaymentGateway } from '../../payments/gateway';
 import { SANDBOX_COLLECTION, SandboxGateway } from '../../payments/sandbox';
@@ -24,9 +25,9 @@ export const CONTACT = { name: 'Casey', email: 'c@example.com', phone: '+1555010
 
 export class PaymentsHarness {
   now: Date;
-  readonly events = new InMemoryEventStore();
+  readonly events: EventStore;
   readonly documents = new EmbeddedDocumentStore({ path: ':memory:' });
-  readonly commands = new CommandHandler(this.events);
+  readonly commands: CommandHandler;
   readonly sandbox: SandboxGateway;
   engine: SagaEngine | undefined;
   private seq = 0;
@@ -34,7 +35,10 @@ export class PaymentsHarness {
   /** The gateway the saga uses: the sandbox, or what `gateway` makes of it (a gateway that fails on purpose). */
   readonly gateway: PaymentGateway;
 
-  constructor(start: Date, gateway: (sandbox: SandboxGateway) => PaymentGateway = (sandbox) => sandbox) {
+  /** `events`: the store under the commands and the saga (a store that fails on purpose). */
+  constructor(start: Date, gateway: (sandbox: SandboxGateway) => PaymentGateway = (sandbox) => sandbox, events: EventStore = new InMemoryEventStore()) {
+    this.events = events;
+    this.commands = new CommandHandler(events);
     this.now = new Date(start);
     this.sandbox = new SandboxGateway(this.documents, () => this.now);
     this.gateway = gateway(this.sandbox);
