@@ -70,7 +70,7 @@ async function monthEnd(card: string, dieAfter: number | null): Promise<{ h: Pay
 
 async function outcome(h: PaymentsHarness) {
   const january = await h.invoice('2027-01');
-  const charges = await h.documents.collection<{ kind: string; invoiceId: string; attempt: number }>(SANDBOX_COLLECTION).find({ kind: 'charge' });
+  const charges = await h.documents.collection<{ _id: string; kind: string; invoiceId: string; attempt: number }>(SANDBOX_COLLECTION).find({ kind: 'charge' });
   const attempts = charges.filter((c) => c.invoiceId === 'c1:2027-01').map((c) => c.attempt);
   return {
     periods: (await h.issued()).map((i) => i.period),
