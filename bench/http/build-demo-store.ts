@@ -1,7 +1,9 @@
 /**
  * Child process of the bench: writes the demo data (`seedDemo`, as `npm run seed` does) into the
- * embedded stores of DATA_DIR, then logins for the first BENCH_CUSTOMERS demo customers and every
- * demo expert (the demo has one login per role only), listed in bench-logins.json.
+ * embedded stores of DATA_DIR, then logins for the first BENCH_CUSTOMERS demo customers whose plans
+ * are paid (the demo's billing year leaves a few past due or without a plan: their new tickets are
+ * refused, which would measure refusals) and every demo expert (the demo has one login per role
+ * only), listed in bench-logins.json.
  * Progress goes to stdout as JSON lines: {"phase","done","total"}.
  */
 import { writeFileSync } from 'node:fs';
@@ -10,6 +12,10 @@ import { createContainer, seedSystemDependencies } from '../../app/container';
 import { lockDataDir } from '../../app/data-lock';
 import { TOKENS } from '../../app/tokens';
 import { send } from '../../commands/aggregate';
+import { aggregateStream } from '../../commands/aggregate-stream';
+import { customers } from '../../commands/customer';
+import { isPaidAt } from '../../domain/customer/customer';
+import { StreamCategory, streamName } from '../../event-store/streams';
 import { userAccounts } from '../../commands/user-account';
 import { loadConfig } from '../../config/config';
 import { createLogger } from '../../config/logger';
@@ -33,10 +39,21 @@ function report(phase: string, done: number, total: number): void {
 const demoCustomerId = (i: number) => `cust-${String(i + 1).padStart(4, '0')}`;
 const demoExpertId = (i: number) => `exp-${String(i + 1).padStart(3, '0')}`;
 
+/** The first `count` demo customers paid for now, with an active plan. */
+async function paidCustomers(sys: SeedSystem, count: number): Promise<string[]> {
+  const now = new Date();
+  const paid: string[] = [];
+  for (let i = 0; i < DEFAULT_SIZE.customers && paid.length < count; i++) {
+    const { state } = await aggregateStream(sys.events, streamName(StreamCategory.customer, demoCustomerId(i)), customers.decider);
+    if (isPaidAt(state, now) && state.status === 'registered' && Object.values(state.plans).some((plan) => plan.active)) paid.push(demoCustomerId(i));
+  }
+  return paid;
+}
+
 async function addBenchLogins(sys: SeedSystem): Promise<Login[]> {
   const passwordHash = await hashPassword(BENCH_PASSWORD);
   const accounts = [
-    ...Array.from({ length: Math.min(BENCH_CUSTOMERS, DEFAULT_SIZE.customers) }, (_, i) => ({ role: 'customer' as const, id: demoCustomerId(i), link: { customerId: demoCustomerId(i) } })),
+    ...(await paidCustomers(sys, BENCH_CUSTOMERS)).map((id) => ({ role: 'customer' as const, id, link: { customerId: id } })),
     ...Array.from({ length: DEFAULT_SIZE.experts }, (_, i) => ({ role: 'expert' as const, id: demoExpertId(i), link: { expertId: demoExpertId(i) } })),
   ];
   const logins: Login[] = [];
