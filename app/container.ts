@@ -59,6 +59,8 @@ export function createContainer(config: Config, logger: Logger): Container {
       return new ProjectionEngine(ctx.get<EventStore>(TOKENS.EventStore), ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<readonly Projection[]>(TOKENS.Projections), {
         // Readers cache which build serves each read model: they forget it as soon as the engine switches one.
         onSwitch: () => readModels.refresh(),
+        // This process writes the read models: readers may keep what they read until it changes.
+        onApplied: readModels.followChanges(),
         logger,
       });
     });

@@ -26,6 +26,8 @@ export interface EngineOptions {
   continuityCheckMs?: number;
   /** Called right after a projection's readers are switched to another build (e.g. so a reader cache forgets the old one). */
   onSwitch?: () => void;
+  /** Called after a projection committed a batch that changed its read model (some event of the batch was one it handles). */
+  onApplied?: (projection: string) => void;
 }
 
 /**
@@ -145,6 +147,9 @@ export class ProjectionEngine {
       ...(this.options.logger ? { logger: this.options.logger } : {}),
       ...(this.options.batchSize ? { batchSize: this.options.batchSize } : {}),
       ...(this.options.continuityCheckMs ? { continuityCheckMs: this.options.continuityCheckMs } : {}),
+      onProgress: (_position, applied) => {
+        if (applied > 0) this.options.onApplied?.(projection.name);
+      },
     });
     const entry = { runner, role };
     this.runners.set(projection.name, entry);

@@ -1,4 +1,4 @@
-import { ExpertProfile as RankProfile, rankExperts, RankedExpert } from '../domain/matching/relevance';
+import { ExpertProfile as RankProfile, isEligible, rankExperts, RankedExpert } from '../domain/matching/relevance';
 import { GeoPoint } from '../domain/shared/geo';
 import { VisitSpec } from '../domain/shared/visit-plan';
 import { EXPERTS, ExpertDoc } from '../projections/experts/projection';
@@ -14,22 +14,56 @@ export interface ExpertDirectory {
   get(expertId: string): Promise<ExpertDoc | null>;
 }
 
+/**
+ * Experts from the `experts` read model. When this process's projection engine writes it, the
+ * documents are read once per change (ReadModelSource.changeToken) and shared, frozen, until the
+ * next: matching ranks every expert for every new visit, and re-reading and copying the 50
+ * calendars each time was a fifth of the server's time under a burst of new tickets.
+ */
 export class ReadModelExpertDirectory implements ExpertDirectory {
+  private kept: { token: string; experts: readonly ExpertDoc[] } | undefined;
+
   constructor(private readonly readModels: ReadModelSource) {}
 
   async withSkills(skills: readonly string[]): Promise<ExpertDoc[]> {
+    const all = await this.keptExperts();
+    if (all) return all.filter((e) => skills.every((skill) => e.skills.includes(skill)));
     const filter = skills.length > 0 ? { skills: { $all: [...skills] } } : {};
     return (await this.readModels.collection<ExpertDoc>(EXPERTS)).find(filter, { sort: { _id: 1 } });
   }
 
   async holdingBookings(visitIds: readonly string[]): Promise<ExpertDoc[]> {
     if (visitIds.length === 0) return [];
+    const all = await this.keptExperts();
+    if (all) return all.filter((e) => e.bookings.some((b) => visitIds.includes(b.visitId)));
     return (await this.readModels.collection<ExpertDoc>(EXPERTS)).find({ 'bookings.visitId': { $in: [...visitIds] } }, { sort: { _id: 1 } });
   }
 
   async get(expertId: string): Promise<ExpertDoc | null> {
+    const all = await this.keptExperts();
+    if (all) return all.find((e) => e.expertId === expertId) ?? null;
     return (await this.readModels.collection<ExpertDoc>(EXPERTS)).findOne({ _id: expertId });
   }
+
+  /** Every expert by id, as of the read model's current change token; undefined when it has none. */
+  private async keptExperts(): Promise<ExpertDoc[] | undefined> {
+    // The token is taken before reading: a change landing meanwhile moves it, so the next call reads again.
+    const token = this.readModels.changeToken?.(EXPERTS);
+    if (token === undefined) return undefined;
+    if (this.kept?.token !== token) {
+      const experts = await (await this.readModels.collection<ExpertDoc>(EXPERTS)).find({}, { sort: { _id: 1 } });
+      this.kept = { token, experts: experts.map(deepFreeze) };
+    }
+    return [...this.kept.experts];
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**
@@ -58,7 +92,9 @@ export interface Candidate {
 
 /** The experts who could do `visit` at `location`, best first (rankExperts), eligible ones only. */
 export async function eligibleExperts(directory: ExpertDirectory, visit: VisitSpec, location: GeoPoint, at: Date): Promise<Candidate[]> {
-  const docs = await directory.withSkills(visit.skills);
+  // Only eligible experts are returned, and ranking one expert does not depend on the others:
+  // ranking (a calendar walk each) only those who can be eligible gives the same list.
+  const docs = (await directory.withSkills(visit.skills)).filter((doc) => isEligible(visit, location, doc));
   const byId = new Map(docs.map((d) => [d.expertId, d]));
   const candidates: Candidate[] = [];
   for (const rank of rankExperts(visit, location, docs.map((doc) => rankProfile(doc, at.getTime())), at.toISOString())) {

@@ -5,6 +5,11 @@ import { physicalName, ProjectionRegistry } from '../projections/registry';
 /** The query side as a lookup needs it: a read model's documents by its logical name (ReadModels fits). */
 export interface ReadModelSource {
   collection<T extends Document = Document>(logical: string): Promise<Collection<T>>;
+  /**
+   * A token that changes whenever the read model may have changed; undefined when this process
+   * cannot tell (another process writes it), and then a reader must not keep what it read.
+   */
+  changeToken?(logical: string): string | undefined;
 }
 
 /**
@@ -16,6 +21,10 @@ export class ReadModels {
   private readonly owner = new Map<string, Projection>();
   private readonly suffixes = new Map<string, { suffix: string; readAt: number }>();
   private readonly registry: ProjectionRegistry;
+  /** Batches each projection applied in this process; undefined until an engine here reports them. */
+  private applied: Map<string, number> | undefined;
+  /** Bumped on every switch of builds. */
+  private switches = 0;
 
   constructor(
     private readonly documents: DocumentStore,
@@ -37,6 +46,24 @@ export class ReadModels {
   /** Forget cached switches (the engine calls this right after it switches a projection). */
   refresh(): void {
     this.suffixes.clear();
+    this.switches++;
+  }
+
+  /**
+   * Called once by the projection engine of this process: from then on, what it reports applied
+   * (the returned callback, after each committed batch that changed a read model) moves the
+   * read model's change token. Only the engine writes read models, so while the token stays the
+   * same, so do the documents.
+   */
+  followChanges(): (projection: string) => void {
+    const applied = (this.applied ??= new Map());
+    return (projection) => applied.set(projection, (applied.get(projection) ?? 0) + 1);
+  }
+
+  changeToken(logical: string): string | undefined {
+    const projection = this.owner.get(logical);
+    if (!this.applied || !projection) return undefined;
+    return `${this.switches}:${this.applied.get(projection.name) ?? 0}`;
   }
 
   private async physical(logical: string): Promise<string> {

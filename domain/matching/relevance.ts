@@ -75,7 +75,12 @@ export function rankExperts(visit: VisitSpec, customerLocation: GeoPoint, candid
   return candidates.map((expert) => rank(visit, customerLocation, expert, ms(at))).sort(bestFirst);
 }
 
-function rank(visit: VisitSpec, customer: GeoPoint, expert: ExpertProfile, now: number): RankedExpert {
+/** Whether rankExperts would rank the expert eligible (without walking their calendar). */
+export function isEligible(visit: VisitSpec, customerLocation: GeoPoint, expert: Pick<ExpertProfile, 'skills' | 'home' | 'serviceRadiusKm' | 'active'>): boolean {
+  return eligibility(visit, customerLocation, expert).ineligible.length === 0;
+}
+
+function eligibility(visit: VisitSpec, customer: GeoPoint, expert: Pick<ExpertProfile, 'skills' | 'home' | 'serviceRadiusKm' | 'active'>) {
   const required = [...new Set(visit.skills)];
   const missingSkills = required.filter((s) => !expert.skills.includes(s));
   const km = distanceKm(expert.home, customer);
@@ -84,6 +89,11 @@ function rank(visit: VisitSpec, customer: GeoPoint, expert: ExpertProfile, now: 
   if (!expert.active) ineligible.push('inactive');
   if (missingSkills.length > 0) ineligible.push('missing-skills');
   if (km > radius) ineligible.push('outside-service-area');
+  return { required, missingSkills, km, radius, ineligible };
+}
+
+function rank(visit: VisitSpec, customer: GeoPoint, expert: ExpertProfile, now: number): RankedExpert {
+  const { required, missingSkills, km, radius, ineligible } = eligibility(visit, customer, expert);
   const factors: RankFactors = {
     skills: required.length === 0 ? 1 : (required.length - missingSkills.length) / required.length,
     distance: km > radius ? 0 : radius === 0 ? 1 : 1 - km / radius,

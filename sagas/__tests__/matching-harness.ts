@@ -140,7 +140,11 @@ export class MatchingHarness {
   readonly commands = new CommandHandler(this.events);
   readonly deadlines = new Deadlines(this.documents);
   readonly readModels = new ReadModels(this.documents, [expertsProjection, paidCustomersProjection], { ttlMs: 0 });
-  readonly projections = new ProjectionEngine(this.events, this.documents, [expertsProjection, paidCustomersProjection], { onSwitch: () => this.readModels.refresh() });
+  readonly projections = new ProjectionEngine(this.events, this.documents, [expertsProjection, paidCustomersProjection], {
+    onSwitch: () => this.readModels.refresh(),
+    // As the app wires it: the directory keeps the experts between changes (and these tests would see a stale one).
+    onApplied: this.readModels.followChanges(),
+  });
   readonly directory = new ReadModelExpertDirectory(this.readModels);
   readonly outbox = new FakeOutbox();
   readonly payments = new PaidCustomersCache(this.readModels);
