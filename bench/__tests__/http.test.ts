@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MAX_AGE_DAYS, tooOld } from '../http/demo-store';
 import { describeFailures, LoadResult } from '../http/load';
 import { percentile } from '../http/percentile';
 import { sagaLags, sagaProgress } from '../http/saga-lag';
@@ -136,5 +140,24 @@ describe('describeFailures', () => {
 
   it('says so loudly when no request got a 2xx answer', () => {
     expect(describeFailures(run({ ok: 0, okPerSecond: 0, statusCounts: {} }))).toMatch(/NO 2xx answer at all \(64 requests unanswered at the end\)/);
+  });
+});
+
+describe('the demo store: rebuilt once its billing has moved on', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'demo-store-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is kept for MAX_AGE_DAYS after it was built, and too old after', () => {
+    const built = Date.parse('2026-12-01T10:00:00.000Z');
+    writeFileSync(join(dir, '.built-at'), `${new Date(built).toISOString()}\n`);
+    expect(tooOld(dir, built + MAX_AGE_DAYS * 86_400_000)).toBe(false);
+    expect(tooOld(dir, built + MAX_AGE_DAYS * 86_400_000 + 1)).toBe(true);
+  });
+
+  it('is too old when it does not say when it was built', () => {
+    expect(tooOld(dir)).toBe(true);
+    writeFileSync(join(dir, '.built-at'), 'yesterday\n');
+    expect(tooOld(dir)).toBe(true);
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Child process of the bench: writes the demo data (`seedDemo`, as `npm run seed` does) into the
- * embedded stores of DATA_DIR, then logins for the first BENCH_CUSTOMERS demo customers whose plans
- * are paid (the demo's billing year leaves a few past due or without a plan: their new tickets are
- * refused, which would measure refusals) and every demo expert (the demo has one login per role
+ * embedded stores of DATA_DIR, then logins for the BENCH_CUSTOMERS demo customers whose plans are
+ * paid furthest ahead (the demo's billing year leaves a few past due or without a plan: their new
+ * tickets are refused, which would measure refusals) and every demo expert (the demo has one login per role
  * only), listed in bench-logins.json.
  * Progress goes to stdout as JSON lines: {"phase","done","total"}.
  */
@@ -39,15 +39,22 @@ function report(phase: string, done: number, total: number): void {
 const demoCustomerId = (i: number) => `cust-${String(i + 1).padStart(4, '0')}`;
 const demoExpertId = (i: number) => `exp-${String(i + 1).padStart(3, '0')}`;
 
-/** The first `count` demo customers paid for now, with an active plan. */
+/**
+ * The `count` demo customers with an active plan paid furthest ahead: the server bills the ones
+ * whose billing day comes while the copy is in use, and a declined card would make their new
+ * tickets refusals (422 customer-not-paid) in the figures. Paid a month ahead, these are billed
+ * after the store's MAX_AGE_DAYS are over (bench/http/demo-store.ts).
+ */
 async function paidCustomers(sys: SeedSystem, count: number): Promise<string[]> {
   const now = new Date();
-  const paid: string[] = [];
-  for (let i = 0; i < DEFAULT_SIZE.customers && paid.length < count; i++) {
+  const paid: { customerId: string; paidUntil: string }[] = [];
+  for (let i = 0; i < DEFAULT_SIZE.customers; i++) {
     const { state } = await aggregateStream(sys.events, streamName(StreamCategory.customer, demoCustomerId(i)), customers.decider);
-    if (isPaidAt(state, now) && state.status === 'registered' && Object.values(state.plans).some((plan) => plan.active)) paid.push(demoCustomerId(i));
+    if (state.status !== 'registered' || !isPaidAt(state, now) || !Object.values(state.plans).some((plan) => plan.active)) continue;
+    paid.push({ customerId: demoCustomerId(i), paidUntil: state.paidUntil! });
   }
-  return paid;
+  paid.sort((a, b) => Date.parse(b.paidUntil) - Date.parse(a.paidUntil) || (a.customerId < b.customerId ? -1 : 1));
+  return paid.slice(0, count).map((p) => p.customerId);
 }
 
 async function addBenchLogins(sys: SeedSystem): Promise<Login[]> {

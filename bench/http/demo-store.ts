@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BenchContext } from '../harness';
@@ -15,7 +15,13 @@ import { entryOfThisBuild, opsHeaders, ServerProcess, serverEnv } from './server
 import { walSizes } from './wal-watch';
 
 /** Bump when the cached data must be rebuilt for a reason the sources below do not show (2: built by a stale compiled seed). */
-const CACHE_VERSION = 2;
+const CACHE_VERSION = 3;
+/**
+ * The demo's billing runs on the real clock: a copy started this long after the build has billed
+ * (and declined, and put past due) customers the bench logs in as. Older stores are built again.
+ */
+export const MAX_AGE_DAYS = 7;
+const BUILT_AT = '.built-at';
 /** What the demo store is made of, relative to the project root. */
 const SOURCES = [
   ...['index', 'options', 'run', 'random', 'content', 'articles', 'geography', 'setup', 'tickets'].map((file) => `seed/demo/${file}.ts`),
@@ -45,7 +51,8 @@ export function demoStoreKey(root = projectRoot()): string {
 /** The cached demo store's folder, built first if it is not there. */
 export async function demoStore(progress: BenchContext['progress'], root = projectRoot()): Promise<string> {
   const cache = join(root, '.bench-cache', `demo-${demoStoreKey(root)}`);
-  if (existsSync(cache)) return cache;
+  if (existsSync(cache) && !tooOld(cache)) return cache;
+  if (existsSync(cache)) rmSync(cache, { recursive: true, force: true });
   mkdirSync(dirname(cache), { recursive: true });
   // Built beside it and renamed when complete: an interrupted build never looks like a cache.
   const partial = `${cache}.partial-${process.pid}`;
@@ -53,6 +60,7 @@ export async function demoStore(progress: BenchContext['progress'], root = proje
   try {
     await buildInto(partial, progress);
     await startOnce(partial, progress);
+    writeFileSync(join(partial, BUILT_AT), `${new Date().toISOString()}\n`);
     if (existsSync(cache)) rmSync(partial, { recursive: true, force: true }); // built meanwhile by another run
     else {
       renameSync(partial, cache);
@@ -65,9 +73,15 @@ export async function demoStore(progress: BenchContext['progress'], root = proje
   return cache;
 }
 
+/** Built more than MAX_AGE_DAYS ago (or by a version that did not say when). */
+export function tooOld(cache: string, now = Date.now()): boolean {
+  const built = existsSync(join(cache, BUILT_AT)) ? Date.parse(readFileSync(join(cache, BUILT_AT), 'utf8').trim()) : NaN;
+  return !(now - built <= MAX_AGE_DAYS * 86_400_000);
+}
+
 /** A fresh copy of the demo store in `target` (without the lock of the process that built it). */
 export function copyDemoStore(cache: string, target: string): void {
-  cpSync(cache, target, { recursive: true, filter: (source) => basename(source) !== '.lock' });
+  cpSync(cache, target, { recursive: true, filter: (source) => basename(source) !== '.lock' && basename(source) !== BUILT_AT });
 }
 
 /** Stores of earlier seed sources: complete ones only (a `.partial-<pid>` may be another run's build). */
