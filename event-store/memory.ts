@@ -1,3 +1,4 @@
+import { deepFreeze } from '../domain/shared/frozen';
 import { randomUUID } from 'node:crypto';
 import { AppendSignal, catchUpSubscription } from './catch-up';
 import { alreadyAppended } from './idempotency';
@@ -112,7 +113,9 @@ export class InMemoryEventStore implements EventStore {
   }
 }
 
-// Callers must not be able to mutate stored history through a returned object.
+// Callers must not be able to mutate stored history through a returned object. Frozen as well:
+// the SQLite store hands one frozen object to every reader (RecentEvents), so a reader that
+// changes an event fails here, in tests, too.
 function copy(e: RecordedEvent): RecordedEvent {
-  return { ...e, data: structuredClone(e.data), metadata: structuredClone(e.metadata) };
+  return deepFreeze({ ...e, data: structuredClone(e.data), metadata: structuredClone(e.metadata) });
 }

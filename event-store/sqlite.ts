@@ -7,6 +7,7 @@ import { StoreFile } from '../sqlite/store-file';
 import { WalLimit } from '../sqlite/wal-limit';
 import { AppendSignal, catchUpSubscription } from './catch-up';
 import { alreadyAppended } from './idempotency';
+import { RecentEvents } from './recent-events';
 import {
   AllSubscription,
   AppendResult,
@@ -33,6 +34,8 @@ export interface SqliteEventStoreOptions {
   watchOtherWriters?: boolean;
   /** Bound of the write-ahead log file (default 64 MiB): see WalLimit. */
   walLimitBytes?: number;
+  /** How many of the latest appended events are kept parsed for readers catching up (RecentEvents; default 4096, 0: none). */
+  recentEvents?: number;
   /** Check the file's structure when it opens (default true): see StoreFile.check. */
   checkOnOpen?: boolean;
 }
@@ -52,6 +55,8 @@ interface PendingAppend {
 }
 
 type Row = [number, string, string, number, string, string, string];
+
+const DEFAULT_RECENT_EVENTS = 4096;
 
 export const EVENTS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -90,6 +95,7 @@ export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly signal = new AppendSignal();
   private pending: PendingAppend[] = [];
+  private readonly recent: RecentEvents;
   private flushScheduled = false;
   private lastNotifiedHead: Position;
   private watcher: FSWatcher | undefined;
@@ -112,6 +118,7 @@ export class SqliteEventStore implements EventStore {
   constructor(private readonly options: SqliteEventStoreOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
     this.file = new StoreFile(options.path, EVENT_STORE_DAMAGE_REMEDY);
+    this.recent = new RecentEvents(options.recentEvents ?? DEFAULT_RECENT_EVENTS);
     this.db = new Database(options.path);
     try {
       this.db.pragma('journal_mode = WAL');
@@ -171,12 +178,15 @@ export class SqliteEventStore implements EventStore {
     this.pending = [];
     if (batch.length === 0) return;
     const outcomes: ({ ok: AppendResult } | { error: WrongExpectedVersion })[] = [];
+    let headBefore: Position = START;
+    const appended: RecordedEvent[] = [];
     try {
       this.db
         .transaction(() => {
+          headBefore = this.headSync();
           for (const append of batch) {
             try {
-              outcomes.push({ ok: this.writeAppend(append) });
+              outcomes.push({ ok: this.writeAppend(append, appended) });
             } catch (error) {
               if (!(error instanceof WrongExpectedVersion)) throw error;
               outcomes.push({ error });
@@ -190,6 +200,7 @@ export class SqliteEventStore implements EventStore {
       for (const append of batch) append.reject(failure);
       return;
     }
+    this.recent.add(headBefore, appended);
     batch.forEach((append, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) append.resolve(outcome.ok);
@@ -201,7 +212,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Runs inside the group transaction; reads see the batch's earlier writes. */
-  private writeAppend({ stream, events, expected }: PendingAppend): AppendResult {
+  private writeAppend({ stream, events, expected }: PendingAppend, appended: RecordedEvent[]): AppendResult {
     const r = this.stmt.currentRevision.get(stream)!.r;
     const current = r === null ? 'no_stream' : r;
     const found = events.map((e) => (e.id === undefined ? undefined : this.stmt.findEvent.get(e.id, stream)));
@@ -213,16 +224,13 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = new Date().toISOString();
     for (const e of events) {
       revision += 1;
-      const info = this.stmt.insert.run(
-        e.id ?? randomUUID(),
-        stream,
-        revision,
-        e.type,
-        JSON.stringify(e.data),
-        JSON.stringify(e.metadata),
-        recordedAt,
-      );
+      const id = e.id ?? randomUUID();
+      const data = JSON.stringify(e.data);
+      const metadata = JSON.stringify(e.metadata);
+      const info = this.stmt.insert.run(id, stream, revision, e.type, data, metadata, recordedAt);
       position = Number(info.lastInsertRowid);
+      // Parsed from the text stored, as a read of the row would be.
+      appended.push(toRecorded([position, id, stream, revision, e.type, `[${data},${metadata}]`, recordedAt]));
     }
     return { nextExpectedRevision: revision, position };
   }
@@ -245,6 +253,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAllSync(options: ReadAllOptions): RecordedEvent[] {
+    const held = this.recent.read(options.fromPosition ?? START, options.maxCount, options.filter, () => this.headSync());
+    if (held) return held;
     const { sql, params } = filterSql(options.filter);
     let statement = this.readAllStatements.get(sql);
     if (!statement) {

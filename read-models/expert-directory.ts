@@ -1,4 +1,5 @@
 import { ExpertProfile as RankProfile, isEligible, rankExperts, RankedExpert } from '../domain/matching/relevance';
+import { deepFreeze } from '../domain/shared/frozen';
 import { GeoPoint } from '../domain/shared/geo';
 import { VisitSpec } from '../domain/shared/visit-plan';
 import { EXPERTS, ExpertDoc } from '../projections/experts/projection';
@@ -56,14 +57,6 @@ export class ReadModelExpertDirectory implements ExpertDirectory {
     }
     return [...this.kept.experts];
   }
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    for (const inner of Object.values(value)) deepFreeze(inner);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 /**

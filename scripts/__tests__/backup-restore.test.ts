@@ -4,6 +4,7 @@
  * restored, and a restore of an older event store alone rebuilds the read models ahead of it
  * and asks for a decision about the sagas.
  */
+import Database from 'better-sqlite3';
 import { ChildProcess, spawn } from 'node:child_process';
 import { closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +71,23 @@ class Writer {
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
     await this.exited;
+  }
+}
+
+/**
+ * Until every saga checkpoint saved in DATA_DIR's documents.db is past `position` (read from the
+ * file, as the restore will): the writer appends as fast as it can, and how far behind its sagas'
+ * saved checkpoints trail depends on the machine.
+ */
+async function savedPast(dataDir: string, position: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const db = new Database(join(dataDir, 'documents.db'), { readonly: true });
+    const saved = db.prepare<[], { doc: string }>("SELECT doc FROM documents WHERE collection = '_saga_checkpoints'").all().map((row) => (JSON.parse(row.doc) as { position: number }).position);
+    db.close();
+    if (saved.length > 0 && saved.every((p) => p > position)) return;
+    if (Date.now() > deadline) throw new Error(`saga checkpoints saved at ${saved.join(', ')}, not past ${position}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -151,7 +169,7 @@ describe('npm run backup and npm run restore', () => {
       expect(backup.code).toBe(0);
       older = Number(/events up to position (\d+)/.exec(backup.out)![1]);
       await writer.until(writer.acked.size + 300); // read models and sagas move past it
-      await new Promise((r) => setTimeout(r, 500)); // their checkpoints saved
+      await savedPast(live, older); // their checkpoints saved
     } finally {
       await writer.kill();
     }

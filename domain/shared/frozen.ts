@@ -1,0 +1,12 @@
+/**
+ * Freezes a plain JSON-like value and everything in it, so one object can be handed to many
+ * readers: a reader that tries to change it gets a TypeError instead of changing what the next
+ * reader sees.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
