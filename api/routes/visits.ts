@@ -9,6 +9,7 @@ import { IncompleteReason, VisitCommand } from '../../domain/visit/visit';
 import { requestContext } from '../../flows/context';
 import { requestExtension } from '../../flows/extend-visit';
 import { PreconditionFailed } from '../../commands/handler';
+import { Collection, Filter } from '../../document-store/port';
 import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
@@ -103,7 +104,7 @@ const ExtensionOutcome = z.discriminatedUnion('status', [
  * document's `proposalList` is the proposals, so it is not repeated).
  */
 export function visitView(doc: VisitDoc): VisitView {
-  const { _id, proposals: _p, proposalList, assignments, ...view } = doc;
+  const { _id, proposals: _p, proposalList, offeringExperts: _o, assignments, ...view } = doc;
   return { ...view, proposals: proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
 }
 
@@ -242,6 +243,30 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
 
 const Empty = z.object({}).strict();
 
+/** Visits read per query of the feed. */
+const FEED_CHUNK = 200;
+
+/**
+ * The visits `filter` selects, earliest planned first, read a chunk at a time through the
+ * (status, plannedAt) index: the feed stops at its page, and reading every open visit at once
+ * made each feed cost grow with the backlog (a 10-minute soak fell from 241 to 54 req/s).
+ * A chunk that ends inside a group of visits planned at the same time takes the whole group.
+ */
+export async function* earliestFirst(collection: Collection<VisitDoc>, filter: Filter): AsyncGenerator<VisitDoc> {
+  let after: string | undefined;
+  for (;;) {
+    const chunk = await collection.find(after === undefined ? filter : { ...filter, plannedAt: { $gt: after } }, { sort: { plannedAt: 1 }, limit: FEED_CHUNK });
+    if (chunk.length < FEED_CHUNK) {
+      yield* chunk;
+      return;
+    }
+    const last = chunk[chunk.length - 1]!.plannedAt;
+    yield* chunk.filter((visit) => visit.plannedAt !== last);
+    yield* await collection.find({ ...filter, plannedAt: last });
+    after = last;
+  }
+}
+
 export const visitRoutes: RouteTable<ApiServices> = [
   route({
     method: 'get',
@@ -259,10 +284,10 @@ export const visitRoutes: RouteTable<ApiServices> = [
       // Skills are tested by the query (on the stored documents: only those kept are copied out);
       // the service area, a distance, after; the calendar last, and only until the page is full.
       const skilled = { status: 'open', skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
-      const open = await (await services.readModels.collection<VisitDoc>(VISITS)).find(skilled, { sort: { plannedAt: 1 }, limit: 5000 });
+      const visitDocs = await services.readModels.collection<VisitDoc>(VISITS);
       const now = services.clock();
       const feed: VisitDoc[] = [];
-      for (const visit of open) {
+      for await (const visit of earliestFirst(visitDocs, skilled)) {
         if (feed.length >= query.limit) break;
         if (inFeed(visit, expert) && fitsCalendar(visit, expert, now)) feed.push(visit);
       }
@@ -285,8 +310,8 @@ export const visitRoutes: RouteTable<ApiServices> = [
       const assigned = await col.find({ experts: me }, { sort: { start: 1 }, limit: 1000 });
       const closed = ['completed', 'closed-incomplete', 'cancelled'];
       const scheduled = query.includeClosed === 'true' ? assigned : assigned.filter((v) => !closed.includes(v.status));
-      // In the query, not filtered after: copying every open visit out grew with the backlog.
-      const proposed = await col.find({ status: 'open', $or: [{ 'proposalList.expertId': me }, { [`assignments.${me}`]: { $exists: true } }] }, { limit: 5000 });
+      // Through the by_status_offering index: testing every open visit grew with the backlog.
+      const proposed = await col.find({ status: 'open', offeringExperts: me }, { limit: 5000 });
       const contacts = await contactsOf(services, scheduled);
       const withContact = scheduled.map((v) => ({ ...visitView(v), contact: (v.customerId !== null && contacts.get(v.customerId)) || null }));
       return { status: 200, body: { scheduled: withContact, proposed: proposed.map(visitView) } satisfies z.infer<typeof MySchedule> };

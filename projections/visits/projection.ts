@@ -11,7 +11,9 @@ import { Projection } from '../projection';
  * helpdesk's queue.
  *
  * Version 2 added `problem` (an expert deciding from the feed whether to take a visit reads what
- * is wrong): the read model is rebuilt from the events on start.
+ * is wrong): the read model is rebuilt from the events on start. Version 3 added
+ * `offeringExperts`, so an expert's schedule finds the open visits they offered for through an
+ * index instead of testing every open visit (a cost that grew with the backlog).
  */
 export type VisitDoc = Document &
   Visit & {
@@ -20,6 +22,8 @@ export type VisitDoc = Document &
     problem: string | null;
     /** Flat view of `proposals`: who proposed which starts. */
     proposalList: { expertId: string; starts: string[] }[];
+    /** Experts who proposed starts or were assigned a start (open visits; empty once finalized), sorted. */
+    offeringExperts: string[];
     /** The latest ETA reported (any expert), null when none. */
     eta: string | null;
     plannedAt: string;
@@ -65,7 +69,7 @@ export function visitEventTime(e: VisitEvent): string {
 
 export const visitsProjection: Projection = {
   name: 'visits',
-  version: 2,
+  version: 3,
   eventTypes: [...VISIT_EVENTS, 'TicketOpened'],
   collections: {
     [VISITS]: [
@@ -75,6 +79,8 @@ export const visitsProjection: Projection = {
       { keys: { ticketId: 1 }, name: 'by_ticket' },
       { keys: { experts: 1 }, name: 'by_expert' },
       { keys: { customerId: 1 }, name: 'by_customer' },
+      // The expert's schedule: open visits they proposed for or were assigned to.
+      { keys: { status: 1, offeringExperts: 1 }, name: 'by_status_offering' },
     ],
     [VISIT_TICKETS]: [],
   },
@@ -105,6 +111,7 @@ export const visitsProjection: Projection = {
       customerId,
       problem,
       proposalList: Object.entries(after.proposals).map(([expertId, slots]) => ({ expertId, starts: slots.map((s) => s.start) })),
+      offeringExperts: [...new Set([...Object.keys(after.proposals), ...Object.keys(after.assignments)])].sort(),
       eta: etas[0]?.[1] ?? null,
       plannedAt: current?.plannedAt ?? at,
       updatedAt: at,
@@ -116,6 +123,6 @@ export const visitsProjection: Projection = {
 
 /** The Visit state inside a visit document. */
 export function stateOf(doc: VisitDoc): Visit {
-  const { _id, customerId: _c, problem: _pr, proposalList: _p, eta: _e, plannedAt: _pa, updatedAt: _u, revision: _r, ...state } = doc;
+  const { _id, customerId: _c, problem: _pr, proposalList: _p, offeringExperts: _o, eta: _e, plannedAt: _pa, updatedAt: _u, revision: _r, ...state } = doc;
   return state as unknown as Visit;
 }
