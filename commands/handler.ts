@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Command, Decider, DomainEvent } from '../domain/decider';
 import { EventStore, NewEvent, Position, RecordedEvent, WrongExpectedVersion } from '../event-store/port';
 import { aggregateStream } from './aggregate-stream';
+import { AggregateStates } from './aggregate-states';
 
 export interface CommandHandlerOptions {
   /** Attempts on a revision conflict before giving up with ConcurrencyConflict. */
@@ -69,6 +70,7 @@ export class PreconditionFailed extends Error {
 export class CommandHandler {
   private readonly maxAttempts: number;
   private readonly baseDelayMs: number;
+  private readonly states: AggregateStates;
 
   constructor(
     private readonly store: EventStore,
@@ -76,6 +78,12 @@ export class CommandHandler {
   ) {
     this.maxAttempts = options.maxAttempts ?? 8;
     this.baseDelayMs = options.baseDelayMs ?? 2;
+    this.states = new AggregateStates(store);
+  }
+
+  /** An aggregate's current state (frozen: shared with every other reader of it). */
+  async load<State, C extends Command, E extends DomainEvent>(stream: string, decider: Pick<Decider<State, C, E>, 'initialState' | 'evolve'>): Promise<State> {
+    return (await this.states.load(stream, decider)).state;
   }
 
   async handle<State, C extends Command, E extends DomainEvent>(
@@ -86,13 +94,15 @@ export class CommandHandler {
   ): Promise<CommandResult<State>> {
     const { commandId } = command.metadata;
     for (let attempt = 1; ; attempt++) {
-      const loaded = await aggregateStream(this.store, stream, decider);
+      const loaded = await this.states.load(stream, decider);
       const { revision } = loaded;
       let state = loaded.state;
 
-      const earlier = loaded.events.filter((e) => e.metadata.commandId === commandId);
-      if (earlier.length > 0) {
-        return { events: earlier, state, revision, position: earlier[earlier.length - 1]!.position, repeated: true };
+      if (loaded.commandIds.has(commandId)) {
+        // A repeat: answer what the first time recorded, read from the stream.
+        const full = await aggregateStream(this.store, stream, decider);
+        const earlier = full.events.filter((e) => e.metadata.commandId === commandId);
+        if (earlier.length > 0) return { events: earlier, state: full.state, revision: full.revision, position: earlier[earlier.length - 1]!.position, repeated: true };
       }
       if (options.expectedRevision !== undefined && options.expectedRevision !== revision) {
         throw new PreconditionFailed(stream, options.expectedRevision, revision);
@@ -105,6 +115,7 @@ export class CommandHandler {
       try {
         const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: revision });
         for (const e of decided) state = decider.evolve(state, e);
+        this.states.appended(stream, decider, revision, state, result.nextExpectedRevision, commandId);
         const firstRevision = result.nextExpectedRevision - decided.length + 1;
         const events: HandledEvent[] = toAppend.map((e, i) => ({
           id: e.id!,

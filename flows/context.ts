@@ -5,7 +5,6 @@
  * or a helpdesk action (steps derive from the request id), so the same flow code serves both.
  */
 import { Aggregate, send } from '../commands/aggregate';
-import { aggregateStream } from '../commands/aggregate-stream';
 import { CommandHandler, CommandResult, deterministicUuid, requestCausation } from '../commands/handler';
 import { Actor, Command, DomainError, DomainEvent } from '../domain/decider';
 import { EventStore } from '../event-store/port';
@@ -55,7 +54,7 @@ export interface ContextDependencies {
   events: EventStore;
 }
 
-/** The one FlowContext: commands stamped with the origin, aggregates loaded with `aggregateStream`. */
+/** The one FlowContext: commands stamped with the origin, aggregates loaded through the command handler (its AggregateStates). */
 export function stepContext(deps: ContextDependencies, origin: StepOrigin): FlowContext {
   const { now, actor, correlationId, causationId } = origin;
   return {
@@ -65,7 +64,7 @@ export function stepContext(deps: ContextDependencies, origin: StepOrigin): Flow
       return send(deps.commands, aggregate, command);
     },
     async load<S, C extends Command, E extends DomainEvent>(aggregate: Aggregate<S, C, E>, id: string) {
-      return (await aggregateStream(deps.events, streamName(aggregate.category, id), aggregate.decider)).state;
+      return deps.commands.load(streamName(aggregate.category, id), aggregate.decider);
     },
   };
 }
