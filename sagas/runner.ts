@@ -159,7 +159,11 @@ export class SagaRunner {
     const checkpoints = this.deps.documents.collection<SagaCheckpoint>(SAGA_CHECKPOINTS);
     const saved = await checkpoints.findOne({ _id: this.saga.name });
     const first = saved ? saved.position : this.saga.startsAtHead ? await this.deps.events.headPosition() : 0;
-    this.position = this.persisted = first;
+    // A saga that adopts history is at `first` only once it has: a wait for it (what the API's
+    // answers and the tests' settling do) must not end while it is still adopting.
+    const adopting = !saved && this.saga.startsAtHead === true && this.saga.adoptHistory !== undefined;
+    this.persisted = first;
+    if (!adopting) this.position = first;
     this.mark = saved ? { position: saved.position, ...pickMark(saved) } : { position: first };
     // The counts go on from where the last run left them: they describe the saga, not this process.
     this.statusValue.handled = saved?.handled ?? 0;
@@ -171,8 +175,10 @@ export class SagaRunner {
     this.continuityTimer.unref();
     // Starting at the head: what history holds is taken over first, then the head saved before
     // anything else, or a crash would start it at a later head and skip what came between.
-    if (!saved && this.saga.startsAtHead && this.saga.adoptHistory) {
-      await this.saga.adoptHistory(first, this.deps.events, sagaContext(this.saga.name, { id: `${this.saga.name}:adopt-history`, correlationId: `${this.saga.name}:adopt-history` }, this.deps));
+    if (adopting) {
+      await this.saga.adoptHistory!(first, this.deps.events, sagaContext(this.saga.name, { id: `${this.saga.name}:adopt-history`, correlationId: `${this.saga.name}:adopt-history` }, this.deps));
+      this.position = first;
+      this.waiters.release(first);
     }
     if (!saved && first > 0) await this.persist();
     // Stopped while starting (stop() found no subscription to end): do not start one.
