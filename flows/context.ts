@@ -7,7 +7,6 @@
 import { Aggregate, send } from '../commands/aggregate';
 import { CommandHandler, CommandResult, deterministicUuid, requestCausation } from '../commands/handler';
 import { Actor, Command, DomainError, DomainEvent } from '../domain/decider';
-import { EventStore } from '../event-store/port';
 import { streamName } from '../event-store/streams';
 
 export interface FlowContext {
@@ -51,7 +50,6 @@ export interface StepOrigin {
 
 export interface ContextDependencies {
   commands: CommandHandler;
-  events: EventStore;
 }
 
 /** The one FlowContext: commands stamped with the origin, aggregates loaded through the command handler (its AggregateStates). */

@@ -11,7 +11,7 @@ import { tickets } from '../commands/ticket';
 import { CommandMetadata, NotFound } from '../domain/decider';
 import { VisitSpec } from '../domain/shared/visit-plan';
 import { OpenTicketData, PaymentStatus, Priority, TicketCommand, TicketState, TicketStatus } from '../domain/ticket/ticket';
-import { EventStore, Position } from '../event-store/port';
+import { Position } from '../event-store/port';
 import { modelForTicket, TicketModel } from '../read-models/appliance-model';
 import { requestContext } from './context';
 import { LookupOutcome, lookupPaymentStatus, PaymentStatusLookup } from '../read-models/payment-status';
@@ -82,7 +82,6 @@ export interface OpenedTicket {
 }
 
 export interface OpenTicketForCustomerDeps extends OpenTicketDeps {
-  events: EventStore;
   readModels: ReadModelSource;
 }
 

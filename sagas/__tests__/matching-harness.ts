@@ -208,7 +208,7 @@ export class MatchingHarness {
 
   /** A flow run as an API request by `actor`. */
   flow(actor: Actor, commandId = `request-${++this.commandCount}`): FlowContext {
-    return requestContext({ commands: this.commands, events: this.events }, { commandId, actor, now: this.now });
+    return requestContext({ commands: this.commands }, { commandId, actor, now: this.now });
   }
 
   async onboard(expertId: string, fixture: ExpertFixture): Promise<void> {
