@@ -1,6 +1,9 @@
+import fc from 'fast-check';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
+import { openStarts } from '../../domain/expert/availability';
+import { ExpertDoc } from '../../projections/experts/projection';
 import { VisitDoc } from '../../projections/visits/projection';
-import { earliestFirst } from '../routes/visits';
+import { earliestFirst, OpenStarts } from '../routes/visits';
 
 describe("the feed's open visits, earliest planned first, a chunk at a time", () => {
   let store: EmbeddedDocumentStore;
@@ -29,5 +32,36 @@ describe("the feed's open visits, earliest planned first, a chunk at a time", ()
     const find = jest.spyOn(visits, 'find');
     for await (const visit of earliestFirst(visits, { status: 'open' })) if (visit._id === 'v-10') break;
     expect(find).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("the feed's open starts, worked out once per distinct windows and duration", () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+  const monday = Date.UTC(2026, 2, 2);
+  const at = (day: number, hour: number) => new Date(monday + day * DAY + hour * HOUR).toISOString();
+  const nineToFive = [[], ...Array.from({ length: 5 }, () => [{ from: '09:00', to: '17:00' }]), []];
+  const window = fc.record({ day: fc.integer({ min: 0, max: 4 }), from: fc.integer({ min: 6, max: 15 }), hours: fc.integer({ min: 1, max: 6 }) }).map(({ day, from, hours }) => ({ start: at(day, from), end: at(day, from + hours) }));
+  const visit = fc.record({ windows: fc.array(window, { minLength: 1, maxLength: 2 }), durationMinutes: fc.constantFrom(30, 60, 90, 120) });
+  const busy = fc.array(window, { maxLength: 6 });
+
+  it('answers for every visit what its own windows, duration and the calendar give, whatever was asked before', () => {
+    fc.assert(
+      fc.property(fc.array(visit, { minLength: 1, maxLength: 30 }), busy, busy, fc.integer({ min: 0, max: 5 * 24 }), (visits, bookings, timeOff, nowHours) => {
+        const expert = {
+          availability: { timeZone: 'UTC', days: nineToFive },
+          bookings: bookings.map((range, i) => ({ visitId: `b-${i}`, range })),
+          timeOff: timeOff.map((range) => ({ range })),
+        } as unknown as ExpertDoc;
+        const now = new Date(monday + nowHours * HOUR);
+        const starts = new OpenStarts(expert, now);
+        const calendar = [...bookings, ...timeOff];
+        for (const v of visits) {
+          const ahead = v.windows.map((w) => ({ start: new Date(Math.max(Date.parse(w.start), now.getTime())).toISOString(), end: w.end })).filter((w) => w.start < w.end);
+          const expected = [...new Set(ahead.flatMap((w) => openStarts(expert.availability, calendar, w, v.durationMinutes)))].sort();
+          expect(starts.of(v)).toEqual(expected);
+        }
+      }),
+    );
   });
 });

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
-import { hasOpenStart, openStarts } from '../../domain/expert/availability';
+import { openStarts } from '../../domain/expert/availability';
 import { ExpertCalendar } from '../../domain/expert/calendar';
+import { TimeRange } from '../../domain/shared/time';
 import { servesLocation } from '../../domain/expert/expert';
 import { hasSkills } from '../../domain/visit/plan-rules';
 import { IncompleteReason, VisitCommand } from '../../domain/visit/visit';
@@ -13,7 +14,7 @@ import { Collection, Filter } from '../../document-store/port';
 import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
-import { VISITS, VisitDoc } from '../../projections/visits/projection';
+import { OPEN_VISIT_WINDOWS, OpenVisitWindowsDoc, VISITS, VisitDoc, windowsKeyOf } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -104,7 +105,7 @@ const ExtensionOutcome = z.discriminatedUnion('status', [
  * document's `proposalList` is the proposals, so it is not repeated).
  */
 export function visitView(doc: VisitDoc): VisitView {
-  const { _id, proposals: _p, proposalList, offeringExperts: _o, assignments, ...view } = doc;
+  const { _id, proposals: _p, proposalList, offeringExperts: _o, windowsKey: _w, assignments, ...view } = doc;
   return { ...view, proposals: proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
 }
 
@@ -152,29 +153,41 @@ export function calendarOf(expert: ExpertDoc): ExpertCalendar {
 }
 
 /**
- * Could the expert take the visit at some start still ahead: inside one of its windows and
- * their weekly hours, clear of their time off and bookings? (What the feed shows.)
+ * The starts an expert could propose for open visits, as of `now`: every half hour ahead inside
+ * one of the visit's windows and the expert's weekly hours, clear of their time off and bookings
+ * (what the feed shows, and a visit with none is not in it). Worked out once per distinct
+ * windows and duration: customers pick the same windows again and again, and a backlog of
+ * thousands of open visits has only a few dozen of them, so a fully booked expert's feed no
+ * longer tests their calendar once per open visit. Lives for one request: `now` and the
+ * calendar are fixed.
  */
-function fitsCalendar(visit: VisitDoc, expert: ExpertDoc, now: Date): boolean {
-  const busy = busyTimes(expert);
-  return windowsAhead(visit, now).some((w) => hasOpenStart(expert.availability, busy, w, visit.durationMinutes));
-}
+export class OpenStarts {
+  private readonly busy: TimeRange[];
+  private readonly byWindows = new Map<string, string[]>();
 
-/** The starts the feed offers the expert for the visit (the proposal dialog lists them). */
-function proposableStarts(visit: VisitDoc, expert: ExpertDoc, now: Date): string[] {
-  const busy = busyTimes(expert);
-  return [...new Set(windowsAhead(visit, now).flatMap((w) => openStarts(expert.availability, busy, w, visit.durationMinutes)))].sort();
-}
+  constructor(
+    private readonly expert: ExpertDoc,
+    private readonly now: Date,
+  ) {
+    this.busy = [...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)];
+  }
 
-function busyTimes(expert: ExpertDoc) {
-  return [...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)];
-}
+  of(visit: Pick<VisitDoc, 'windows' | 'durationMinutes'>): string[] {
+    const key = windowsKeyOf(visit);
+    let starts = this.byWindows.get(key);
+    if (starts === undefined) {
+      starts = [...new Set(this.windowsAhead(visit).flatMap((w) => openStarts(this.expert.availability, this.busy, w, visit.durationMinutes)))].sort();
+      this.byWindows.set(key, starts);
+    }
+    return starts;
+  }
 
-/** The part of each customer window still ahead of `now`. */
-function windowsAhead(visit: VisitDoc, now: Date) {
-  return visit.windows
-    .map((w) => ({ start: new Date(Math.max(Date.parse(w.start), now.getTime())).toISOString(), end: w.end }))
-    .filter((w) => Date.parse(w.start) < Date.parse(w.end));
+  /** The part of each customer window still ahead of `now`. */
+  private windowsAhead(visit: Pick<VisitDoc, 'windows'>): TimeRange[] {
+    return visit.windows
+      .map((w) => ({ start: new Date(Math.max(Date.parse(w.start), this.now.getTime())).toISOString(), end: w.end }))
+      .filter((w) => Date.parse(w.start) < Date.parse(w.end));
+  }
 }
 
 function expertIdOf(user: AuthUser): string {
@@ -281,17 +294,23 @@ export const visitRoutes: RouteTable<ApiServices> = [
     async handler({ user, query }, services: ApiServices) {
       const expert = await expertDoc(services, expertIdOf(user));
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
-      // Skills are tested by the query (on the stored documents: only those kept are copied out);
-      // the service area, a distance, after; the calendar last, and only until the page is full.
-      const skilled = { status: 'open', skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
+      // The calendar is tested once per distinct windows of the open visits; the query reads only
+      // the open visits with windows that fit and skills the expert has (the planner walks the
+      // feed's order, or the fitting windows' visits when few fit); the service area, a distance, after.
+      const starts = new OpenStarts(expert, services.clock());
+      const openWindows = await (await services.readModels.collection<OpenVisitWindowsDoc>(OPEN_VISIT_WINDOWS)).find({});
+      const fitting = openWindows.filter((w) => starts.of(w).length > 0).map((w) => w._id);
+      const feed: z.infer<typeof FeedVisit>[] = [];
+      if (fitting.length === 0) return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
+      const candidates = { status: 'open', windowsKey: { $in: fitting }, skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
       const visitDocs = await services.readModels.collection<VisitDoc>(VISITS);
-      const now = services.clock();
-      const feed: VisitDoc[] = [];
-      for await (const visit of earliestFirst(visitDocs, skilled)) {
+      for await (const visit of earliestFirst(visitDocs, candidates)) {
         if (feed.length >= query.limit) break;
-        if (inFeed(visit, expert) && fitsCalendar(visit, expert, now)) feed.push(visit);
+        if (!inFeed(visit, expert)) continue;
+        const openStarts = starts.of(visit);
+        if (openStarts.length > 0) feed.push({ ...visitView(visit), openStarts });
       }
-      return { status: 200, body: { visits: feed.map((v) => ({ ...visitView(v), openStarts: proposableStarts(v, expert, now) })) } satisfies z.infer<typeof VisitFeed> };
+      return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
     },
   }),
   route({

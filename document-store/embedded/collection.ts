@@ -291,7 +291,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const test = query ? (doc: Document) => query.test(doc) : () => true;
     const asked = query !== undefined || sort !== undefined;
     const found = asked ? layer.candidates(this.name, { filter, test, ...(sort ? { sort } : {}), ...(need ? { need } : {}) }) : undefined;
-    if (!asked) stats.plans?.push('scan'); // else the committed state says how it answered
+    if (!asked) stats.plans?.push(`scan ${this.name}`); // else the committed state says how it answered
     for (const doc of found ? this.fetched(layer, found) : layer.documents(this.name)) {
       stats.examined++;
       yield doc;

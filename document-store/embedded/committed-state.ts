@@ -237,7 +237,7 @@ export class CommittedState implements CommittedRows {
     const indexes = this.indexesFor(collection, selection);
     const plan = indexes?.plan(selection, cache.size);
     if (!indexes || !plan) {
-      this.stats.plans?.push('scan');
+      this.stats.plans?.push(`scan ${collection}`);
       return undefined;
     }
     this.stats.plans?.push(describePlan(plan));

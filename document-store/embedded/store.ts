@@ -183,7 +183,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   /**
    * How the queries `work` makes run (for tests and diagnostics): the plan of each — an index's
-   * name, `_id`, `count` (answered by an index's keys alone) or `scan` — and how many documents
+   * name, `_id`, `count` (answered by an index's keys alone) or `scan <collection>` — and how many documents
    * they looked at.
    */
   async explain<R>(work: () => Promise<R>): Promise<{ result: R; plans: string[]; examined: number }> {

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
+import { TimeRange } from '../../../domain/shared/time';
 import { TicketEvent } from '../../../domain/ticket/ticket';
 import { VisitEvent } from '../../../domain/visit/visit';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
-import { VISIT_TICKETS, VisitDoc, VISITS, visitsProjection } from '../projection';
+import { OPEN_VISIT_WINDOWS, OpenVisitWindowsDoc, VISIT_TICKETS, VisitDoc, VISITS, visitsProjection, windowsKeyOf } from '../projection';
 
 const spec = specifyProjection(visitsProjection);
 const ids = { visitId: 't1.v1', ticketId: 't1' };
@@ -115,4 +117,82 @@ describe('visits read model', () => {
       .given()
       .when(...inStream('visit-t1.v1', [proposed('e1', ['2026-03-03T09:00:00.000Z'], '2026-03-02T08:00:00.000Z')]))
       .then({ [VISITS]: [] }));
+});
+
+describe('open visits by windows (what the feed tests calendars against)', () => {
+  const morning = { start: '2026-03-03T08:00:00.000Z', end: '2026-03-03T12:00:00.000Z' };
+  const afternoon = { start: '2026-03-03T13:00:00.000Z', end: '2026-03-03T17:00:00.000Z' };
+  const at = '2026-03-02T08:00:00.000Z';
+  const plan = (visitId: string, durationMinutes: number, windows: TimeRange[]): VisitEvent => ({
+    type: 'VisitPlanned',
+    data: { visitId, ticketId: 't1', groupId: 't1', skills: ['washer'], expertsNeeded: 1, durationMinutes, windows, location, priority: 'normal', plannedAt: at },
+  });
+  const finalize = (visitId: string): VisitEvent => ({ type: 'VisitFinalized', data: { visitId, ticketId: 't1', groupId: 't1', start: '2026-03-03T09:00:00.000Z', end: '2026-03-03T10:00:00.000Z', experts: ['e1'], notChosen: [], finalizedAt: at } });
+  const updateWindows = (visitId: string, windows: TimeRange[]): VisitEvent => ({ type: 'VisitWindowsUpdated', data: { visitId, ticketId: 't1', windows, updatedAt: at } });
+  const reschedule = (visitId: string, windows: TimeRange[]): VisitEvent => ({
+    type: 'VisitRescheduled',
+    data: { visitId, ticketId: 't1', groupId: 't1', windows, reason: 'customer away', releasedExperts: ['e1'], previousStart: '2026-03-03T09:00:00.000Z', rescheduledAt: at },
+  });
+  const cancel = (visitId: string): VisitEvent => ({ type: 'VisitCancelled', data: { visitId, ticketId: 't1', reason: 'not needed', releasedExperts: [], cancelledAt: at } });
+  const entry = (durationMinutes: number, windows: TimeRange[], open: number): OpenVisitWindowsDoc => ({ _id: windowsKeyOf({ durationMinutes, windows }), durationMinutes, windows, open });
+  const sorted = (docs: unknown[] | undefined) => [...((docs ?? []) as OpenVisitWindowsDoc[])].sort((a, b) => (a._id < b._id ? -1 : 1));
+
+  it('counts the open visits of each windows and duration', () =>
+    spec
+      .given()
+      .when(...inStream('visit-a', [plan('a', 60, [morning])]), ...inStream('visit-b', [plan('b', 60, [morning])]), ...inStream('visit-c', [plan('c', 90, [morning])]))
+      .then((documents) => expect(sorted(documents[OPEN_VISIT_WINDOWS])).toEqual(sorted([entry(60, [morning], 2), entry(90, [morning], 1)]))));
+
+  it('moves a visit whose windows change, and forgets windows no open visit has', () =>
+    spec
+      .given(...inStream('visit-a', [plan('a', 60, [morning])]), ...inStream('visit-b', [plan('b', 60, [morning])]))
+      .when(...inStream('visit-a', [finalize('a')]), ...inStream('visit-b', [updateWindows('b', [afternoon])]))
+      .then((documents) => expect(documents[OPEN_VISIT_WINDOWS]).toEqual([entry(60, [afternoon], 1)])));
+
+  it('counts a rescheduled visit again, with its new windows', () =>
+    spec
+      .given(...inStream('visit-a', [plan('a', 60, [morning]), finalize('a')]))
+      .when(...inStream('visit-a', [reschedule('a', [morning, afternoon])], '2026-03-02T10:00:00.000Z'))
+      .then((documents) => expect(documents[OPEN_VISIT_WINDOWS]).toEqual([entry(60, [morning, afternoon], 1)])));
+
+  it('always agrees with the open visits it counts, whatever happens to them and in which batches', async () => {
+    const visitIds = ['a', 'b', 'c'];
+    const windows = fc.constantFrom<TimeRange[]>([morning], [afternoon], [morning, afternoon]);
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('plan' as const), visit: fc.constantFrom(...visitIds), duration: fc.constantFrom(60, 90), windows }),
+      fc.record({ kind: fc.constantFrom('finalize' as const, 'cancel' as const), visit: fc.constantFrom(...visitIds) }),
+      fc.record({ kind: fc.constantFrom('update' as const, 'reschedule' as const), visit: fc.constantFrom(...visitIds), windows }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), fc.nat(14), async (steps, cut) => {
+        const planned = new Set<string>();
+        const events = steps.flatMap((s): { type: string; data: unknown; stream: string }[] => {
+          // Only what the Visit would record: a visit is planned once, and steps follow its plan.
+          if (s.kind === 'plan') {
+            if (planned.has(s.visit)) return [];
+            planned.add(s.visit);
+            return inStream(`visit-${s.visit}`, [plan(s.visit, s.duration, s.windows)]) as never;
+          }
+          if (!planned.has(s.visit)) return [];
+          const event = 'windows' in s ? (s.kind === 'update' ? updateWindows(s.visit, s.windows) : reschedule(s.visit, s.windows)) : s.kind === 'finalize' ? finalize(s.visit) : cancel(s.visit);
+          return inStream(`visit-${s.visit}`, [event]) as never;
+        });
+        const split = Math.min(cut, events.length);
+        await spec
+          .given(...events.slice(0, split))
+          .when(...events.slice(split))
+          .then((documents) => {
+            const counts = new Map<string, OpenVisitWindowsDoc>();
+            for (const visit of (documents[VISITS] ?? []) as VisitDoc[]) {
+              if (visit.status !== 'open') continue;
+              const key = windowsKeyOf(visit);
+              const known = counts.get(key);
+              counts.set(key, known ? { ...known, open: known.open + 1 } : entry(visit.durationMinutes, visit.windows, 1));
+            }
+            expect(sorted(documents[OPEN_VISIT_WINDOWS])).toEqual(sorted([...counts.values()]));
+          });
+      }),
+      { numRuns: 60 },
+    );
+  });
 });
