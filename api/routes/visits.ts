@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
-import { openStarts } from '../../domain/expert/availability';
+import { BusyTimes, openStarts } from '../../domain/expert/availability';
 import { ExpertCalendar } from '../../domain/expert/calendar';
 import { TimeRange } from '../../domain/shared/time';
 import { servesLocation } from '../../domain/expert/expert';
@@ -162,14 +162,14 @@ export function calendarOf(expert: ExpertDoc): ExpertCalendar {
  * calendar are fixed.
  */
 export class OpenStarts {
-  private readonly busy: TimeRange[];
+  private readonly busy: BusyTimes;
   private readonly byWindows = new Map<string, string[]>();
 
   constructor(
     private readonly expert: ExpertDoc,
     private readonly now: Date,
   ) {
-    this.busy = [...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)];
+    this.busy = new BusyTimes([...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)]);
   }
 
   of(visit: Pick<VisitDoc, 'windows' | 'durationMinutes'>): string[] {
@@ -302,7 +302,11 @@ export const visitRoutes: RouteTable<ApiServices> = [
       const fitting = openWindows.filter((w) => starts.of(w).length > 0).map((w) => w._id);
       const feed: z.infer<typeof FeedVisit>[] = [];
       if (fitting.length === 0) return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
-      const candidates = { status: 'open', windowsKey: { $in: fitting }, skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
+      // Through (status, windowsKey, plannedAt), one walk per fitting windows, merged in planned
+      // order; when every windows fits, no condition (the (status, plannedAt) walk). A visit
+      // opened with new windows since `openWindows` was read shows from the next request on.
+      const byWindows = fitting.length < openWindows.length ? { windowsKey: { $in: fitting } } : {};
+      const candidates = { status: 'open', ...byWindows, skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
       const visitDocs = await services.readModels.collection<VisitDoc>(VISITS);
       for await (const visit of earliestFirst(visitDocs, candidates)) {
         if (feed.length >= query.limit) break;

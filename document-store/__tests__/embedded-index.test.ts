@@ -42,6 +42,8 @@ const filter: fc.Arbitrary<Filter> = fc.oneof(
   fc.tuple(bound, bound).map(([lo, hi]) => ({ $and: [{ a: { $gte: lo } }, { a: { $lt: hi } }] })),
   fc.tuple(fc.integer({ min: 0, max: 4 }), bound).map(([b, v]) => ({ b, a: { $gte: v } })),
   fc.tuple(fc.integer({ min: 0, max: 4 }), fc.array(bound, { maxLength: 2 })).map(([b, vs]) => ({ b, a: { $in: vs } })),
+  // $in on a leading field, sorted on the next: one walk per value, merged.
+  fc.tuple(fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 4 }), fc.option(bound)).map(([bs, v]) => ({ b: { $in: bs }, ...(v === null ? {} : { a: { $gte: v } }) })),
   fc.integer({ min: -1, max: 5 }).map((b) => ({ b: { $lt: b } })),
   bound.map((v) => ({ 'n.c': v })),
   fc.tuple(fc.constantFrom('t1', 't2', 't4'), fc.integer({ min: 0, max: 4 })).map(([t, b]) => ({ tags: t, b: { $gte: b } })),
@@ -235,7 +237,7 @@ describe('embedded document store: indexed queries return exactly what a scan re
     );
     // Queries went through every index, in and out of transactions, walking in sort order too.
     const uses = (prefix: string) => [...used].filter(([plan]) => plan.startsWith(prefix)).reduce((n, [, k]) => n + k, 0);
-    for (const plan of ['index a', 'index b_a', 'index n_c', 'index tags_b', 'tx index a', 'tx index b_a', 'count a', 'scan', 'index a or b_a']) {
+    for (const plan of ['index a', 'index b_a', 'index n_c', 'index tags_b', 'tx index a', 'tx index b_a', 'count a', 'scan', 'index a or b_a', 'index b_a in sort order, merging']) {
       expect([plan, uses(plan) > 0]).toEqual([plan, true]);
     }
     expect(uses('index a in sort order') + uses('index b_a in sort order')).toBeGreaterThan(0);
@@ -296,6 +298,27 @@ describe('embedded document store: the planner', () => {
     const one = await store.explain(() => col.findOne({ status: 'closed' }, { sort: { openedAt: -1 } }));
     expect(one.result?._id).toBe('t03998');
     expect(one.examined).toBe(1);
+  });
+
+  it('$in on the leading field, sort on the next and a limit: one walk per value, merged, stopping after the limit', async () => {
+    await tickets(4000);
+    const col = store.collection('tickets');
+    // A burst of open tickets last: the walks do not take turns.
+    const burst = Array.from({ length: 15 }, (_, k) => ({ ...ticket(4000 + k), status: 'open' }));
+    await col.bulkWrite(burst.map((document) => ({ insertOne: { document } })));
+    const newestFirst = [...Array.from({ length: 4000 }, (_, i) => ticket(i)), ...burst]
+      .filter((t) => t.status === 'open' || t.status === 'closed')
+      .reverse();
+    const newest = await store.explain(() => col.find({ status: { $in: ['open', 'closed'] } }, { sort: { openedAt: -1 }, limit: 20 }));
+    expect(newest.result).toEqual(newestFirst.slice(0, 20));
+    expect(newest.plans).toEqual(['index by_status in sort order, merging 2 walks']);
+    expect(newest.examined).toBe(20);
+    // Ascending, from a time on, with a value no document has.
+    const from = ticket(1001).openedAt;
+    const oldest = await store.explain(() => col.find({ status: { $in: ['closed', 'none', 'open'] }, openedAt: { $gte: from } }, { sort: { openedAt: 1 }, limit: 10 }));
+    expect(ids(oldest.result)).toEqual(ids([...newestFirst].reverse().filter((t) => t.openedAt >= from).slice(0, 10)));
+    expect(oldest.plans).toEqual(['index by_status in sort order, merging 3 walks']);
+    expect(oldest.examined).toBe(10);
   });
 
   it('ranges, $in, multikey fields and a leading $match examine only what they match', async () => {

@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { Aggregator, ProcessingMode, Query } from 'mingo';
+import { Aggregator, ProcessingMode } from 'mingo';
 import { copyOf, knownText, parsedWithText, parseStored } from './json-text';
+import { Matcher } from './matcher';
 import { Candidate } from './indexes';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
@@ -262,11 +263,11 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       }
       return found;
     }
-    const query = new Query(filter, {});
+    const query = new Matcher(filter);
     // With a limit, an index in the sort's order proposes only the documents that can make the first skip + limit.
     const need = sort && limit ? (skip ?? 0) + limit : undefined;
     const source = this.candidates(this.workspace.layer, filter, query, sort, need);
-    const cursor = query.find<Document>(source, projection ?? {});
+    const cursor = query.find(source, projection ?? {});
     if (sort && Object.keys(sort).length > 0) cursor.sort(sort);
     if (skip) cursor.skip(skip);
     if (limit) cursor.limit(limit); // 0 means no limit, as in MongoDB
@@ -277,7 +278,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
    * The documents a query has to test, in natural order: the one with the filter's string `_id`,
    * those an index proposes (see indexes.ts), or else every document.
    */
-  private *candidates(layer: Layer, filter: Filter, query: Query | undefined, sort?: Record<string, 1 | -1>, need?: number): Iterable<Document> {
+  private *candidates(layer: Layer, filter: Filter, query: Matcher | undefined, sort?: Record<string, 1 | -1>, need?: number): Iterable<Document> {
     const { stats } = this.workspace;
     const id = filter._id;
     if (typeof id === 'string') {
@@ -309,7 +310,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     const keys = Object.keys(filter);
     // `{ _id: 'x' }` alone is answered by the lookup: compiling a mingo query costs more than the write.
     const byIdOnly = keys.length === 1 && typeof filter._id === 'string';
-    const query = keys.length > 0 && !byIdOnly ? new Query(filter, {}) : undefined;
+    const query = keys.length > 0 && !byIdOnly ? new Matcher(filter) : undefined;
     for (const doc of this.candidates(layer, filter, query)) if (!query || query.test(doc)) yield doc;
   }
 

@@ -113,8 +113,12 @@ export interface IndexPlan {
   used: number;
   /** Keys in the ranges. */
   entries: number;
-  /** Set when walking the ranges in key order gives the sort's order: the direction, and how many atoms make a sort group. */
-  order?: { backward: boolean; groupAtoms: number };
+  /**
+   * Set when walking the ranges in key order gives the sort's order: the direction, how many
+   * atoms make a sort group, and how many leading atoms are the same within a range (with
+   * several ranges, one per `$in` value, the walks are merged on the atoms after those).
+   */
+  order?: { backward: boolean; groupAtoms: number; constantAtoms: number };
   /** The keys alone decide which documents match, one key per document. */
   exact: boolean;
 }
@@ -173,6 +177,7 @@ function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [str
   let ranges: KeyRange[] | undefined;
   let used = 0;
   let pinned = 0; // leading fields narrowed to one value each
+  let pointed = 0; // leading fields narrowed to values (one per range)
   let exact = conditions.complete;
   for (let i = 0; i < fields.length && index.usable(i); i++) {
     const c = conditions.fields.get(fields[i]!);
@@ -182,6 +187,7 @@ function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [str
       if (prefixes.length * atoms.length > MAX_RANGES) break;
       prefixes = prefixes.flatMap((p) => atoms.map((a) => p + a));
       if (atoms.length === 1 && pinned === used) pinned++;
+      if (pointed === used) pointed++;
       if (c.lower.length + c.upper.length > 0) exact = false;
       used++;
       continue;
@@ -196,7 +202,8 @@ function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [str
   ranges ??= prefixes.map((p) => ({ from: p, to: p + PAST }));
   // Conditions on fields the ranges do not cover, and documents with arrays (several keys each), leave the decision to mingo.
   if (used < conditions.fields.size || !distinctKeys(index)) exact = false;
-  const order = sort && ranges.length === 1 ? orderFor(index, pinned, sort) : undefined;
+  // One range is in order after its single values; several (an `$in`) each after their values, merged.
+  const order = sort ? (ranges.length === 1 ? orderFor(index, pinned, sort) : orderFor(index, pointed, sort)) : undefined;
   if (used === 0 && !order) return undefined;
   let entries = 0;
   for (const range of ranges) entries += index.keys.countBetween(range.from, range.to);
@@ -216,7 +223,7 @@ function orderFor(index: SecondaryIndex, pinned: number, sort: [string, 1 | -1][
   let n = 0;
   while (pinned + n < index.fields.length && n < keys.length && keys[n]![0] === index.fields[pinned + n] && keys[n]![1] === direction && index.usable(pinned + n)) n++;
   if (n === 0 || !index.regular(pinned, pinned + n)) return undefined;
-  return { backward: direction === -1, groupAtoms: pinned + n };
+  return { backward: direction === -1, groupAtoms: pinned + n, constantAtoms: pinned };
 }
 
 /** What a query asks of a collection's indexes. */
@@ -364,7 +371,8 @@ function collectAll(plan: IndexPlan, source: CandidateSource, found: Candidate[]
 /** How explain names a plan. */
 export function describePlan(plan: QueryPlan): string {
   if ('branches' in plan) return `index ${plan.branches.map((b) => b.index.definition.name).join(' or ')}`;
-  return `index ${plan.index.definition.name}${plan.order ? ' in sort order' : ''}`;
+  const merging = plan.order && plan.ranges.length > 1 ? `, merging ${plan.ranges.length} walks` : '';
+  return `index ${plan.index.definition.name}${plan.order ? ' in sort order' : ''}${merging}`;
 }
 
 /** Whether each document holds one key at most (else some field holds an array, in some document). */
@@ -376,14 +384,42 @@ function byRow(a: Candidate, b: Candidate): number {
   return a.at - b.at;
 }
 
+/**
+ * The plan's keys in sort order: one range walked, or several (one per `$in` value) merged on
+ * what follows their constant atoms.
+ */
+function* inOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>): IterableIterator<[key: string, id: string]> {
+  if (plan.ranges.length === 1) {
+    yield* plan.index.keys.between(plan.ranges[0]!.from, plan.ranges[0]!.to, order.backward);
+    return;
+  }
+  const heads: { entry: [string, string]; rest: string; walk: IterableIterator<[string, string]> }[] = [];
+  const advance = (walk: IterableIterator<[string, string]>) => {
+    const next = walk.next();
+    if (!next.done) heads.push({ entry: next.value, rest: next.value[0].slice(keyPrefix(next.value[0], order.constantAtoms).length), walk });
+  };
+  for (const range of plan.ranges) advance(plan.index.keys.between(range.from, range.to, order.backward));
+  // At most MAX_RANGES walks: picking the next by a linear look is cheap beside fetching documents.
+  while (heads.length > 0) {
+    let best = 0;
+    for (let i = 1; i < heads.length; i++) {
+      const rest = heads[i]!.rest;
+      if (order.backward ? rest > heads[best]!.rest : rest < heads[best]!.rest) best = i;
+    }
+    const [head] = heads.splice(best, 1);
+    yield head!.entry;
+    advance(head!.walk);
+  }
+}
+
 function walkInOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>, selection: Selection, source: CandidateSource, found: Candidate[]): void {
   let matched = 0;
   let boundary: string | undefined;
-  const [range] = plan.ranges; // one: an order needs every earlier field pinned to one value
-  if (!range) return;
+  // The sort group of a key: its sort atoms, after those constant within its range.
+  const groupOf = (key: string) => keyPrefix(key, order.groupAtoms).slice(keyPrefix(key, order.constantAtoms).length);
   const seen = distinctKeys(plan.index) ? undefined : new Set<string>();
-  for (const [key, id] of plan.index.keys.between(range.from, range.to, order.backward)) {
-    if (boundary !== undefined && keyPrefix(key, order.groupAtoms) !== boundary) return;
+  for (const [key, id] of inOrder(plan, order)) {
+    if (boundary !== undefined && groupOf(key) !== boundary) return;
     if (seen?.has(id) || source.shadowed?.(id)) continue;
     seen?.add(id);
     const doc = source.fetch(id);
@@ -392,7 +428,7 @@ function walkInOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>, se
       continue;
     }
     found.push({ id, at: seqOf(key) });
-    if (boundary === undefined && ++matched >= selection.need!) boundary = keyPrefix(key, order.groupAtoms);
+    if (boundary === undefined && ++matched >= selection.need!) boundary = groupOf(key);
   }
 }
 

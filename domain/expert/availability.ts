@@ -275,16 +275,35 @@ export function localClock(instant: string, timeZone: string): string {
 }
 
 /**
+ * Busy ranges (bookings, time off) read once as milliseconds: a caller testing many windows
+ * against one calendar (the feed) parses each range once instead of once per window.
+ */
+export class BusyTimes {
+  /** [start, end) in ms, by start. */
+  private readonly intervals: (readonly [number, number])[];
+
+  constructor(ranges: readonly TimeRange[]) {
+    this.intervals = ranges.map((b) => [ms(b.start), ms(b.end)] as const).sort((x, y) => x[0] - y[0]);
+  }
+
+  /** The ranges overlapping [from, to), by start. */
+  overlapping(from: number, to: number): (readonly [number, number])[] {
+    return this.intervals.filter(([a, b]) => a < to && from < b);
+  }
+}
+
+function busyIn(busy: readonly TimeRange[] | BusyTimes, window: TimeRange): (readonly [number, number])[] {
+  return (busy instanceof BusyTimes ? busy : new BusyTimes(busy)).overlapping(ms(window.start), ms(window.end));
+}
+
+/**
  * Could a visit of `durationMinutes` start somewhere in `window` inside the weekly slots and
  * clear of every `busy` range? (The feed shows a visit only when one of its windows has such a
  * start.)
  */
-export function hasOpenStart(availability: WeeklyAvailability, busy: readonly TimeRange[], window: TimeRange, durationMinutes: number): boolean {
+export function hasOpenStart(availability: WeeklyAvailability, busy: readonly TimeRange[] | BusyTimes, window: TimeRange, durationMinutes: number): boolean {
   const length = durationMinutes * MINUTE;
-  const blocked = busy
-    .map((b) => [ms(b.start), ms(b.end)] as const)
-    .filter(([a, b]) => a < ms(window.end) && ms(window.start) < b)
-    .sort((x, y) => x[0] - y[0]);
+  const blocked = busyIn(busy, window);
   for (const stretch of availableStretches(availability, window)) {
     let cursor = ms(stretch.start);
     const end = ms(stretch.end);
@@ -304,10 +323,10 @@ export function hasOpenStart(availability: WeeklyAvailability, busy: readonly Ti
  * `stepMinutes` on the clock at which the whole visit lies inside the weekly slots and clear of
  * every `busy` range (what the proposal dialog lists; each one passes the Expert's checks).
  */
-export function openStarts(availability: WeeklyAvailability, busy: readonly TimeRange[], window: TimeRange, durationMinutes: number, stepMinutes = 30): string[] {
+export function openStarts(availability: WeeklyAvailability, busy: readonly TimeRange[] | BusyTimes, window: TimeRange, durationMinutes: number, stepMinutes = 30): string[] {
   const length = durationMinutes * MINUTE;
   const step = stepMinutes * MINUTE;
-  const blocked = busy.map((b) => [ms(b.start), ms(b.end)] as const).filter(([a, b]) => a < ms(window.end) && ms(window.start) < b);
+  const blocked = busyIn(busy, window);
   const starts: string[] = [];
   for (const stretch of availableStretches(availability, window)) {
     const end = ms(stretch.end);

@@ -3,7 +3,7 @@ import { command, TEST_NOW } from '../../../testing/commands';
 import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
 import { overlaps, TimeRange } from '../../shared/time';
-import { availableStretches, hasOpenStart, openHoursOn, openStarts, withinWeeklyAvailability } from '../availability';
+import { availableStretches, BusyTimes, hasOpenStart, openHoursOn, openStarts, withinWeeklyAvailability } from '../availability';
 import { Booking, calendarConflict } from '../calendar';
 import {
   bookingsOf,
@@ -482,6 +482,10 @@ describe('Expert', () => {
             expect(busy.some((b) => Date.parse(b.start) < Date.parse(visit.end) && Date.parse(start) < Date.parse(b.end))).toBe(false);
           }
           if (starts.length > 0) expect(hasOpenStart(newYork, busy, window, minutes)).toBe(true);
+          // The same calendar read once (BusyTimes) answers alike.
+          const once = new BusyTimes(busy);
+          expect(openStarts(newYork, once, window, minutes)).toEqual(starts);
+          expect(hasOpenStart(newYork, once, window, minutes)).toBe(hasOpenStart(newYork, busy, window, minutes));
         }),
         { numRuns: 500 },
       );
