@@ -8,7 +8,7 @@ import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { Document } from '../../document-store/port';
 import { AUDIT_TRAIL } from '../../projections/audit-trail/projection';
 import { queueKey, TICKETS } from '../../projections/tickets/projection';
-import { OPEN_VISIT_WINDOWS, OpenVisitWindowsDoc, VisitDoc, VISITS, windowsKeyOf } from '../../projections/visits/projection';
+import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VisitDoc, VISITS, shapeOf } from '../../projections/visits/projection';
 import { Deadlines, DEADLINES } from '../../sagas/deadlines';
 import { NOTIFICATIONS } from '../../notifications/outbox-store';
 import { startTestSystem, TestSystem } from './harness';
@@ -46,7 +46,15 @@ describe('hot queries read through indexes', () => {
         openedAt,
       };
     });
-    await grow(VISITS, true, (doc, i) => ({ ...doc, _id: `v-copy-${i}`, visitId: `v-copy-${i}`, ticketId: `t-copy-${i}`, status: STATUSES[i % 4], experts: [] }));
+    await grow(VISITS, true, (doc, i) => ({
+      ...doc,
+      _id: `v-copy-${i}`,
+      visitId: `v-copy-${i}`,
+      ticketId: `t-copy-${i}`,
+      status: STATUSES[i % 4],
+      experts: [],
+      plannedAt: new Date(Date.parse(doc.plannedAt as string) - (i + 1) * 60_000).toISOString(),
+    }));
     await grow(AUDIT_TRAIL, true, (doc, i) => ({ ...doc, _id: `e-copy-${i}`, stream: `ticket-t-copy-${i % 100}` }));
     await grow(NOTIFICATIONS, false, (doc, i) => ({ ...doc, _id: `n-copy-${i}`, ticketId: `t-copy-${i}`, status: 'sent', nextAttemptAt: null, seq: `0-${i}` }));
     await grow(DEADLINES, false, (doc, i) => ({ ...doc, _id: `d-copy-${i}`, status: 'fired', payload: { ticketId: `t-copy-${i}`, visitId: `v-copy-${i}` } }));
@@ -96,7 +104,7 @@ describe('hot queries read through indexes', () => {
   });
 
   it("experts: the feed of open visits and an expert's own schedule", async () => {
-    expect(await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5, [OPEN_VISIT_WINDOWS])).toContain('index by_status_planned in sort order');
+    expect(await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5, [OPEN_VISIT_SHAPES])).toContain('index by_status_planned in sort order');
     expect(await indexed(() => get('/visits/mine', tokens.expert), 5)).toContain('index by_status_offering');
   });
 
@@ -105,12 +113,12 @@ describe('hot queries read through indexes', () => {
     const over = [{ start: '2026-01-05T14:00:00.000Z', end: '2026-01-05T20:00:00.000Z' }];
     const visits = await sys.services.readModels.collection<VisitDoc>(VISITS);
     const [first] = await visits.find({ status: 'open' }, { limit: 1 });
-    const windowsKey = windowsKeyOf({ durationMinutes: first!.durationMinutes, windows: over });
-    await visits.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: { ...first!, _id: `v-over-${i}`, visitId: `v-over-${i}`, windows: over, windowsKey } } })));
-    await (await sys.services.readModels.collection<OpenVisitWindowsDoc>(OPEN_VISIT_WINDOWS)).insertOne({ _id: windowsKey, durationMinutes: first!.durationMinutes, windows: over, open: COPIES });
+    const shape = shapeOf({ skills: first!.skills, durationMinutes: first!.durationMinutes, windows: over });
+    await visits.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: { ...first!, _id: `v-over-${i}`, visitId: `v-over-${i}`, windows: over, shape, plannedAt: new Date(Date.parse(first!.plannedAt) - i * 1000).toISOString() } } })));
+    await (await sys.services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES)).insertOne({ _id: shape, skills: first!.skills, durationMinutes: first!.durationMinutes, windows: over, open: COPIES });
     const before = await get('/visits/feed', tokens.expert);
-    const plans = await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5 + 2, [OPEN_VISIT_WINDOWS]);
-    expect(plans).toContain('index by_status_windows_planned in sort order');
+    const plans = await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5 + 2, [OPEN_VISIT_SHAPES]);
+    expect(plans).toContain('index by_status_shape_planned in sort order');
     expect(await get('/visits/feed', tokens.expert)).toEqual(before);
   });
 

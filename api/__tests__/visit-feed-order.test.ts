@@ -20,10 +20,13 @@ describe("the feed's open visits, earliest planned first, a chunk at a time", ()
       plannedAt: new Date(Date.UTC(2026, 2, 2) + Math.floor(i / 7) * 60_000).toISOString(),
     }));
     await visits.bulkWrite([...docs].reverse().map((document) => ({ insertOne: { document: document as unknown as VisitDoc } })));
-    const seen: VisitDoc[] = [];
-    for await (const visit of earliestFirst(visits, { status: 'open' })) seen.push(visit);
-    expect(seen.map((v) => v._id).sort()).toEqual(docs.filter((d) => d.status === 'open').map((d) => d._id));
-    expect(seen.map((v) => v.plannedAt)).toEqual([...seen.map((v) => v.plannedAt)].sort());
+    // Chunks of 200 (the most), and of a small page's size.
+    for (const page of [undefined, 5]) {
+      const seen: VisitDoc[] = [];
+      for await (const visit of earliestFirst(visits, { status: 'open' }, page)) seen.push(visit);
+      expect(seen.map((v) => v._id).sort()).toEqual(docs.filter((d) => d.status === 'open').map((d) => d._id));
+      expect(seen.map((v) => v.plannedAt)).toEqual([...seen.map((v) => v.plannedAt)].sort());
+    }
   });
 
   it('stops reading when the caller stops', async () => {

@@ -14,7 +14,7 @@ import { Collection, Filter } from '../../document-store/port';
 import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
-import { OPEN_VISIT_WINDOWS, OpenVisitWindowsDoc, VISITS, VisitDoc, windowsKeyOf } from '../../projections/visits/projection';
+import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -105,7 +105,7 @@ const ExtensionOutcome = z.discriminatedUnion('status', [
  * document's `proposalList` is the proposals, so it is not repeated).
  */
 export function visitView(doc: VisitDoc): VisitView {
-  const { _id, proposals: _p, proposalList, offeringExperts: _o, windowsKey: _w, assignments, ...view } = doc;
+  const { _id, proposals: _p, proposalList, offeringExperts: _o, shape: _w, assignments, ...view } = doc;
   return { ...view, proposals: proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
 }
 
@@ -156,13 +156,12 @@ export function calendarOf(expert: ExpertDoc): ExpertCalendar {
  * The starts an expert could propose for open visits, as of `now`: every half hour ahead inside
  * one of the visit's windows and the expert's weekly hours, clear of their time off and bookings
  * (what the feed shows, and a visit with none is not in it). Worked out once per distinct
- * windows and duration: customers pick the same windows again and again, and a backlog of
- * thousands of open visits has only a few dozen of them, so a fully booked expert's feed no
- * longer tests their calendar once per open visit. Lives for one request: `now` and the
- * calendar are fixed.
+ * windows and duration: the feed asks for each shape of the open visits, then for each visit it
+ * shows. Lives for one request: `now` and the calendar are fixed.
  */
 export class OpenStarts {
   private readonly busy: BusyTimes;
+  /** By duration and windows. */
   private readonly byWindows = new Map<string, string[]>();
 
   constructor(
@@ -173,7 +172,7 @@ export class OpenStarts {
   }
 
   of(visit: Pick<VisitDoc, 'windows' | 'durationMinutes'>): string[] {
-    const key = windowsKeyOf(visit);
+    const key = `${visit.durationMinutes} ${visit.windows.map((w) => `${w.start}/${w.end}`).join(' ')}`;
     let starts = this.byWindows.get(key);
     if (starts === undefined) {
       starts = [...new Set(this.windowsAhead(visit).flatMap((w) => openStarts(this.expert.availability, this.busy, w, visit.durationMinutes)))].sort();
@@ -256,7 +255,7 @@ function stepRoute<B>(path: string, summary: string, type: StepType, body: z.Zod
 
 const Empty = z.object({}).strict();
 
-/** Visits read per query of the feed. */
+/** Visits read per query of the feed, at most. */
 const FEED_CHUNK = 200;
 
 /**
@@ -264,12 +263,14 @@ const FEED_CHUNK = 200;
  * (status, plannedAt) index: the feed stops at its page, and reading every open visit at once
  * made each feed cost grow with the backlog (a 10-minute soak fell from 241 to 54 req/s).
  * A chunk that ends inside a group of visits planned at the same time takes the whole group.
+ * `page`: how many the caller is likely to keep (chunks are no bigger).
  */
-export async function* earliestFirst(collection: Collection<VisitDoc>, filter: Filter): AsyncGenerator<VisitDoc> {
+export async function* earliestFirst(collection: Collection<VisitDoc>, filter: Filter, page = FEED_CHUNK): AsyncGenerator<VisitDoc> {
+  const size = Math.min(page, FEED_CHUNK);
   let after: string | undefined;
   for (;;) {
-    const chunk = await collection.find(after === undefined ? filter : { ...filter, plannedAt: { $gt: after } }, { sort: { plannedAt: 1 }, limit: FEED_CHUNK });
-    if (chunk.length < FEED_CHUNK) {
+    const chunk = await collection.find(after === undefined ? filter : { ...filter, plannedAt: { $gt: after } }, { sort: { plannedAt: 1 }, limit: size });
+    if (chunk.length < size) {
       yield* chunk;
       return;
     }
@@ -294,21 +295,19 @@ export const visitRoutes: RouteTable<ApiServices> = [
     async handler({ user, query }, services: ApiServices) {
       const expert = await expertDoc(services, expertIdOf(user));
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
-      // The calendar is tested once per distinct windows of the open visits; the query reads only
-      // the open visits with windows that fit and skills the expert has (the planner walks the
-      // feed's order, or the fitting windows' visits when few fit); the service area, a distance, after.
+      // The expert's skills and calendar are tested once per shape of the open visits (skills,
+      // duration, windows); the query reads the open visits of the shapes that fit through
+      // (status, shape, plannedAt), one walk per shape merged in planned order; when every shape
+      // fits, the (status, plannedAt) walk. The service area, a distance, is tested after. A
+      // visit of a shape opened since `shapes` was read shows from the next request on.
       const starts = new OpenStarts(expert, services.clock());
-      const openWindows = await (await services.readModels.collection<OpenVisitWindowsDoc>(OPEN_VISIT_WINDOWS)).find({});
-      const fitting = openWindows.filter((w) => starts.of(w).length > 0).map((w) => w._id);
+      const shapes = await (await services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES)).find({});
+      const fitting = shapes.filter((shape) => hasSkills(shape.skills, expert.skills) && starts.of(shape).length > 0).map((shape) => shape._id);
       const feed: z.infer<typeof FeedVisit>[] = [];
       if (fitting.length === 0) return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
-      // Through (status, windowsKey, plannedAt), one walk per fitting windows, merged in planned
-      // order; when every windows fits, no condition (the (status, plannedAt) walk). A visit
-      // opened with new windows since `openWindows` was read shows from the next request on.
-      const byWindows = fitting.length < openWindows.length ? { windowsKey: { $in: fitting } } : {};
-      const candidates = { status: 'open', ...byWindows, skills: { $not: { $elemMatch: { $nin: expert.skills } } } };
+      const candidates = fitting.length < shapes.length ? { status: 'open', shape: { $in: fitting } } : { status: 'open' };
       const visitDocs = await services.readModels.collection<VisitDoc>(VISITS);
-      for await (const visit of earliestFirst(visitDocs, candidates)) {
+      for await (const visit of earliestFirst(visitDocs, candidates, query.limit)) {
         if (feed.length >= query.limit) break;
         if (!inFeed(visit, expert)) continue;
         const openStarts = starts.of(visit);

@@ -14,8 +14,8 @@ import { onExit } from './exit-cleanup';
 import { entryOfThisBuild, opsHeaders, ServerProcess, serverEnv } from './server-process';
 import { walSizes } from './wal-watch';
 
-/** Bump when the cached data must be rebuilt for a reason the sources below do not show (2: built by a stale compiled seed; 4: visits read model version 4, so each start does not rebuild it). */
-const CACHE_VERSION = 4;
+/** Bump when the cached data must be rebuilt for a reason the sources below do not show (2: built by a stale compiled seed; 4 and 5: visits read model version 4, so each start does not rebuild it). */
+const CACHE_VERSION = 5;
 /**
  * The demo's billing runs on the real clock: a copy started this long after the build has billed
  * (and declined, and put past due) customers the bench logs in as. Older stores are built again.

@@ -15,8 +15,8 @@ import { Projection } from '../projection';
  * is wrong): the read model is rebuilt from the events on start. Version 3 added
  * `offeringExperts`, so an expert's schedule finds the open visits they offered for through an
  * index instead of testing every open visit (a cost that grew with the backlog). Version 4 added
- * `windowsKey` and the `open_visit_windows` collection, so the feed tests an expert's calendar
- * once per distinct windows and reads only the open visits whose windows fit it.
+ * `shape` and the `open_visit_shapes` collection, so the feed tests an expert's skills and
+ * calendar once per distinct shape of the open visits and reads only the open visits it fits.
  */
 export type VisitDoc = Document &
   Visit & {
@@ -29,8 +29,8 @@ export type VisitDoc = Document &
     offeringExperts: string[];
     /** The latest ETA reported (any expert), null when none. */
     eta: string | null;
-    /** The duration and the windows as one string (windowsKeyOf): visits alike in both fit a calendar alike. */
-    windowsKey: string;
+    /** The skills, duration and windows as one string (shapeOf): an expert can take visits alike in these alike, but for the distance. */
+    shape: string;
     plannedAt: string;
     updatedAt: string;
     revision: number;
@@ -43,26 +43,28 @@ export interface VisitTicketDoc extends Document {
 }
 
 /**
- * The distinct windows and durations of the open visits, each with how many open visits have it:
- * customers pick the same windows again and again, so a backlog of thousands of open visits has
- * a few dozen of these, and the feed tests an expert's calendar against these instead of each visit.
+ * The distinct shapes of the open visits (skills, duration, windows), each with how many open
+ * visits have it. Customers of one catalog ask for the same skills and pick the same windows
+ * again and again, so a backlog of thousands of open visits has a few dozen or hundred of
+ * these: the feed tests an expert's skills and calendar against them instead of each visit.
  */
-export interface OpenVisitWindowsDoc extends Document {
-  /** The windows key (windowsKeyOf). */
+export interface OpenVisitShapeDoc extends Document {
+  /** The shape (shapeOf). */
   _id: string;
+  skills: string[];
   durationMinutes: number;
   windows: TimeRange[];
-  /** Open visits with these windows and this duration (the document goes when none is left). */
+  /** Open visits of this shape (the document goes when none is left). */
   open: number;
 }
 
 export const VISITS = 'visits';
 export const VISIT_TICKETS = 'visit_tickets';
-export const OPEN_VISIT_WINDOWS = 'open_visit_windows';
+export const OPEN_VISIT_SHAPES = 'open_visit_shapes';
 
-/** A visit's duration and windows as one string: the key of `open_visit_windows`. */
-export function windowsKeyOf(visit: { durationMinutes: number; windows: readonly TimeRange[] }): string {
-  return `${visit.durationMinutes} ${visit.windows.map((w) => `${w.start}/${w.end}`).join(' ')}`;
+/** A visit's skills, duration and windows as one string: the key of `open_visit_shapes`. */
+export function shapeOf(visit: { skills: readonly string[]; durationMinutes: number; windows: readonly TimeRange[] }): string {
+  return `${[...visit.skills].sort().join(',')} ${visit.durationMinutes} ${visit.windows.map((w) => `${w.start}/${w.end}`).join(' ')}`;
 }
 
 const VISIT_EVENTS: readonly VisitEvent['type'][] = [
@@ -106,11 +108,11 @@ export const visitsProjection: Projection = {
       { keys: { customerId: 1 }, name: 'by_customer' },
       // The expert's schedule: open visits they proposed for or were assigned to.
       { keys: { status: 1, offeringExperts: 1 }, name: 'by_status_offering' },
-      // The feed of an expert whose calendar fits only some windows: the open visits with those.
-      { keys: { status: 1, windowsKey: 1, plannedAt: 1 }, name: 'by_status_windows_planned' },
+      // The feed: the open visits of the shapes an expert fits, earliest first.
+      { keys: { status: 1, shape: 1, plannedAt: 1 }, name: 'by_status_shape_planned' },
     ],
     [VISIT_TICKETS]: [],
-    [OPEN_VISIT_WINDOWS]: [],
+    [OPEN_VISIT_SHAPES]: [],
   },
   async handle(event, { collection }) {
     if (event.type === 'TicketOpened') {
@@ -141,23 +143,23 @@ export const visitsProjection: Projection = {
       proposalList: Object.entries(after.proposals).map(([expertId, slots]) => ({ expertId, starts: slots.map((s) => s.start) })),
       offeringExperts: [...new Set([...Object.keys(after.proposals), ...Object.keys(after.assignments)])].sort(),
       eta: etas[0]?.[1] ?? null,
-      windowsKey: windowsKeyOf(after),
+      shape: shapeOf(after),
       plannedAt: current?.plannedAt ?? at,
       updatedAt: at,
       revision: event.revision,
     };
     // Counted before the visit is written: a store without transactions that fails between the
     // two gets the event again, and the revision check above would skip a count made after.
-    const openBefore = current?.status === 'open' ? current.windowsKey : null;
-    const openAfter = doc.status === 'open' ? doc.windowsKey : null;
+    const openBefore = current?.status === 'open' ? current.shape : null;
+    const openAfter = doc.status === 'open' ? doc.shape : null;
     if (openBefore !== openAfter) {
-      const windows = collection<OpenVisitWindowsDoc>(OPEN_VISIT_WINDOWS);
+      const shapes = collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES);
       if (openBefore !== null) {
-        await windows.updateOne({ _id: openBefore }, { $inc: { open: -1 } });
-        await windows.deleteOne({ _id: openBefore, open: { $lte: 0 } });
+        await shapes.updateOne({ _id: openBefore }, { $inc: { open: -1 } });
+        await shapes.deleteOne({ _id: openBefore, open: { $lte: 0 } });
       }
       if (openAfter !== null) {
-        await windows.updateOne({ _id: openAfter }, { $inc: { open: 1 }, $setOnInsert: { durationMinutes: doc.durationMinutes, windows: doc.windows } }, { upsert: true });
+        await shapes.updateOne({ _id: openAfter }, { $inc: { open: 1 }, $setOnInsert: { skills: [...doc.skills].sort(), durationMinutes: doc.durationMinutes, windows: doc.windows } }, { upsert: true });
       }
     }
     await visits.replaceOne({ _id: id }, doc, { upsert: true });
@@ -166,6 +168,6 @@ export const visitsProjection: Projection = {
 
 /** The Visit state inside a visit document. */
 export function stateOf(doc: VisitDoc): Visit {
-  const { _id, customerId: _c, problem: _pr, proposalList: _p, offeringExperts: _o, eta: _e, windowsKey: _w, plannedAt: _pa, updatedAt: _u, revision: _r, ...state } = doc;
+  const { _id, customerId: _c, problem: _pr, proposalList: _p, offeringExperts: _o, eta: _e, shape: _s, plannedAt: _pa, updatedAt: _u, revision: _r, ...state } = doc;
   return state as unknown as Visit;
 }

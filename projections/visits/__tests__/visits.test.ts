@@ -3,7 +3,7 @@ import { TimeRange } from '../../../domain/shared/time';
 import { TicketEvent } from '../../../domain/ticket/ticket';
 import { VisitEvent } from '../../../domain/visit/visit';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
-import { OPEN_VISIT_WINDOWS, OpenVisitWindowsDoc, VISIT_TICKETS, VisitDoc, VISITS, visitsProjection, windowsKeyOf } from '../projection';
+import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VISIT_TICKETS, VisitDoc, VISITS, visitsProjection, shapeOf } from '../projection';
 
 const spec = specifyProjection(visitsProjection);
 const ids = { visitId: 't1.v1', ticketId: 't1' };
@@ -119,13 +119,13 @@ describe('visits read model', () => {
       .then({ [VISITS]: [] }));
 });
 
-describe('open visits by windows (what the feed tests calendars against)', () => {
+describe('open visits by shape (what the feed tests skills and calendars against)', () => {
   const morning = { start: '2026-03-03T08:00:00.000Z', end: '2026-03-03T12:00:00.000Z' };
   const afternoon = { start: '2026-03-03T13:00:00.000Z', end: '2026-03-03T17:00:00.000Z' };
   const at = '2026-03-02T08:00:00.000Z';
-  const plan = (visitId: string, durationMinutes: number, windows: TimeRange[]): VisitEvent => ({
+  const plan = (visitId: string, durationMinutes: number, windows: TimeRange[], skills = ['washer']): VisitEvent => ({
     type: 'VisitPlanned',
-    data: { visitId, ticketId: 't1', groupId: 't1', skills: ['washer'], expertsNeeded: 1, durationMinutes, windows, location, priority: 'normal', plannedAt: at },
+    data: { visitId, ticketId: 't1', groupId: 't1', skills, expertsNeeded: 1, durationMinutes, windows, location, priority: 'normal', plannedAt: at },
   });
   const finalize = (visitId: string): VisitEvent => ({ type: 'VisitFinalized', data: { visitId, ticketId: 't1', groupId: 't1', start: '2026-03-03T09:00:00.000Z', end: '2026-03-03T10:00:00.000Z', experts: ['e1'], notChosen: [], finalizedAt: at } });
   const updateWindows = (visitId: string, windows: TimeRange[]): VisitEvent => ({ type: 'VisitWindowsUpdated', data: { visitId, ticketId: 't1', windows, updatedAt: at } });
@@ -134,32 +134,39 @@ describe('open visits by windows (what the feed tests calendars against)', () =>
     data: { visitId, ticketId: 't1', groupId: 't1', windows, reason: 'customer away', releasedExperts: ['e1'], previousStart: '2026-03-03T09:00:00.000Z', rescheduledAt: at },
   });
   const cancel = (visitId: string): VisitEvent => ({ type: 'VisitCancelled', data: { visitId, ticketId: 't1', reason: 'not needed', releasedExperts: [], cancelledAt: at } });
-  const entry = (durationMinutes: number, windows: TimeRange[], open: number): OpenVisitWindowsDoc => ({ _id: windowsKeyOf({ durationMinutes, windows }), durationMinutes, windows, open });
-  const sorted = (docs: unknown[] | undefined) => [...((docs ?? []) as OpenVisitWindowsDoc[])].sort((a, b) => (a._id < b._id ? -1 : 1));
+  const entry = (durationMinutes: number, windows: TimeRange[], open: number, skills = ['washer']): OpenVisitShapeDoc => ({ _id: shapeOf({ skills, durationMinutes, windows }), skills, durationMinutes, windows, open });
+  const sorted = (docs: unknown[] | undefined) => [...((docs ?? []) as OpenVisitShapeDoc[])].sort((a, b) => (a._id < b._id ? -1 : 1));
 
-  it('counts the open visits of each windows and duration', () =>
+  it('counts the open visits of each skills, duration and windows', () =>
     spec
       .given()
-      .when(...inStream('visit-a', [plan('a', 60, [morning])]), ...inStream('visit-b', [plan('b', 60, [morning])]), ...inStream('visit-c', [plan('c', 90, [morning])]))
-      .then((documents) => expect(sorted(documents[OPEN_VISIT_WINDOWS])).toEqual(sorted([entry(60, [morning], 2), entry(90, [morning], 1)]))));
+      .when(
+        ...inStream('visit-a', [plan('a', 60, [morning])]),
+        ...inStream('visit-b', [plan('b', 60, [morning])]),
+        ...inStream('visit-c', [plan('c', 90, [morning])]),
+        ...inStream('visit-d', [plan('d', 60, [morning], ['washer', 'electrical'])]),
+      )
+      .then((documents) =>
+        expect(sorted(documents[OPEN_VISIT_SHAPES])).toEqual(sorted([entry(60, [morning], 2), entry(90, [morning], 1), entry(60, [morning], 1, ['electrical', 'washer'])])),
+      ));
 
   it('moves a visit whose windows change, and forgets windows no open visit has', () =>
     spec
       .given(...inStream('visit-a', [plan('a', 60, [morning])]), ...inStream('visit-b', [plan('b', 60, [morning])]))
       .when(...inStream('visit-a', [finalize('a')]), ...inStream('visit-b', [updateWindows('b', [afternoon])]))
-      .then((documents) => expect(documents[OPEN_VISIT_WINDOWS]).toEqual([entry(60, [afternoon], 1)])));
+      .then((documents) => expect(documents[OPEN_VISIT_SHAPES]).toEqual([entry(60, [afternoon], 1)])));
 
   it('counts a rescheduled visit again, with its new windows', () =>
     spec
       .given(...inStream('visit-a', [plan('a', 60, [morning]), finalize('a')]))
       .when(...inStream('visit-a', [reschedule('a', [morning, afternoon])], '2026-03-02T10:00:00.000Z'))
-      .then((documents) => expect(documents[OPEN_VISIT_WINDOWS]).toEqual([entry(60, [morning, afternoon], 1)])));
+      .then((documents) => expect(documents[OPEN_VISIT_SHAPES]).toEqual([entry(60, [morning, afternoon], 1)])));
 
   it('always agrees with the open visits it counts, whatever happens to them and in which batches', async () => {
     const visitIds = ['a', 'b', 'c'];
     const windows = fc.constantFrom<TimeRange[]>([morning], [afternoon], [morning, afternoon]);
     const step = fc.oneof(
-      fc.record({ kind: fc.constant('plan' as const), visit: fc.constantFrom(...visitIds), duration: fc.constantFrom(60, 90), windows }),
+      fc.record({ kind: fc.constant('plan' as const), visit: fc.constantFrom(...visitIds), duration: fc.constantFrom(60, 90), windows, skills: fc.constantFrom<string[]>(['washer'], ['electrical', 'dryer']) }),
       fc.record({ kind: fc.constantFrom('finalize' as const, 'cancel' as const), visit: fc.constantFrom(...visitIds) }),
       fc.record({ kind: fc.constantFrom('update' as const, 'reschedule' as const), visit: fc.constantFrom(...visitIds), windows }),
     );
@@ -171,7 +178,7 @@ describe('open visits by windows (what the feed tests calendars against)', () =>
           if (s.kind === 'plan') {
             if (planned.has(s.visit)) return [];
             planned.add(s.visit);
-            return inStream(`visit-${s.visit}`, [plan(s.visit, s.duration, s.windows)]) as never;
+            return inStream(`visit-${s.visit}`, [plan(s.visit, s.duration, s.windows, s.skills)]) as never;
           }
           if (!planned.has(s.visit)) return [];
           const event = 'windows' in s ? (s.kind === 'update' ? updateWindows(s.visit, s.windows) : reschedule(s.visit, s.windows)) : s.kind === 'finalize' ? finalize(s.visit) : cancel(s.visit);
@@ -182,14 +189,14 @@ describe('open visits by windows (what the feed tests calendars against)', () =>
           .given(...events.slice(0, split))
           .when(...events.slice(split))
           .then((documents) => {
-            const counts = new Map<string, OpenVisitWindowsDoc>();
+            const counts = new Map<string, OpenVisitShapeDoc>();
             for (const visit of (documents[VISITS] ?? []) as VisitDoc[]) {
               if (visit.status !== 'open') continue;
-              const key = windowsKeyOf(visit);
+              const key = shapeOf(visit);
               const known = counts.get(key);
-              counts.set(key, known ? { ...known, open: known.open + 1 } : entry(visit.durationMinutes, visit.windows, 1));
+              counts.set(key, known ? { ...known, open: known.open + 1 } : entry(visit.durationMinutes, visit.windows, 1, [...visit.skills].sort()));
             }
-            expect(sorted(documents[OPEN_VISIT_WINDOWS])).toEqual(sorted([...counts.values()]));
+            expect(sorted(documents[OPEN_VISIT_SHAPES])).toEqual(sorted([...counts.values()]));
           });
       }),
       { numRuns: 60 },
