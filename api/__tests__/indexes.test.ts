@@ -108,6 +108,17 @@ describe('hot queries read through indexes', () => {
     expect(await indexed(() => get('/visits/mine', tokens.expert), 5)).toContain('index by_status_offering');
   });
 
+  it("experts: the schedule does not read the visits an expert has done", async () => {
+    const me = (await get('/auth/me', tokens.expert)).expertId as string;
+    const visits = await sys.services.readModels.collection<VisitDoc>(VISITS);
+    const [first] = await visits.find({}, { limit: 1 });
+    const done = (i: number) => ({ ...first!, _id: `v-done-${i}`, visitId: `v-done-${i}`, status: 'completed' as const, experts: [me], start: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString() });
+    await visits.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: done(i) } })));
+    const plans = await indexed(() => get('/visits/mine', tokens.expert), 5);
+    expect(plans.some((plan) => plan.startsWith('index by_expert_status_start in sort order'))).toBe(true);
+    expect((await get('/visits/mine?includeClosed=true', tokens.expert)).scheduled).toHaveLength(COPIES);
+  });
+
   it("experts: open visits whose windows fit no start of the expert's calendar cost the feed nothing", async () => {
     // A backlog nobody can take any more: COPIES open visits whose only window is over.
     const over = [{ start: '2026-01-05T14:00:00.000Z', end: '2026-01-05T20:00:00.000Z' }];

@@ -104,7 +104,8 @@ export const visitsProjection: Projection = {
       // The experts' feed: open visits, earliest first.
       { keys: { status: 1, plannedAt: 1 }, name: 'by_status_planned' },
       { keys: { ticketId: 1 }, name: 'by_ticket' },
-      { keys: { experts: 1 }, name: 'by_expert' },
+      // The expert's schedule: the visits they are on (that are not over), by start.
+      { keys: { experts: 1, status: 1, start: 1 }, name: 'by_expert_status_start' },
       { keys: { customerId: 1 }, name: 'by_customer' },
       // The expert's schedule: open visits they proposed for or were assigned to.
       { keys: { status: 1, offeringExperts: 1 }, name: 'by_status_offering' },
