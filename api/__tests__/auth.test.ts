@@ -90,6 +90,22 @@ describe('login rate limit', () => {
   });
 });
 
+describe('login rate limit, many people logging in at once from one address', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    sys = await startTestSystem({ loginLimitPerMinute: 3 });
+  });
+  afterAll(() => sys.stop());
+
+  it('logins under way are not failures: twelve at once with the right password all pass', async () => {
+    const logins = await Promise.all(Array.from({ length: 12 }, () => sys.call('POST', '/auth/login', { body: { email: 'admin@test.local', password: PASSWORD } })));
+    expect(logins.map((r) => r.status)).toEqual(Array.from({ length: 12 }, () => 200));
+    // Failures still count once answered.
+    for (let i = 0; i < 3; i++) expect((await sys.call('POST', '/auth/login', { body: { email: 'admin@test.local', password: 'wrong password guess' } })).status).toBe(401);
+    expect((await sys.call('POST', '/auth/login', { body: { email: 'admin@test.local', password: PASSWORD } })).status).toBe(429);
+  });
+});
+
 describe('login rate limit without a trusted proxy (TRUST_PROXY unset)', () => {
   let sys: TestSystem;
   beforeAll(async () => {

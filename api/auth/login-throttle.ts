@@ -13,9 +13,14 @@
  * for the rest of the minute without looking at the password — the right password too, or a
  * refusal would tell a guesser when a guess was right. So the real user of an account under
  * attack waits a minute; everyone else, from another address, logs in as usual.
+ *
+ * A failure is counted once its answer is known, not while the login is under way: counted on
+ * arrival and taken back on success (express-rate-limit's skipSuccessfulRequests), eleven
+ * people logging in at once behind one address were refused, the right password too (the
+ * soak's clients, logging in again together, met it).
  */
 import { Request, RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, MemoryStore, rateLimit } from 'express-rate-limit';
 import { HttpProblem } from '../http/problem';
 
 export interface LoginThrottleOptions {
@@ -47,25 +52,50 @@ export interface LoginThrottles {
 }
 
 export function loginThrottles(options: LoginThrottleOptions): LoginThrottles {
-  const limiter = (limit: number, extra: Partial<Parameters<typeof rateLimit>[0]>) =>
-    rateLimit({
+  return {
+    // An IPv6 address counts with its /56, as express-rate-limit counts it: one network, one address.
+    perAddress: failureLimit(options.loginLimitPerMinute, (req) => `address:${ipKeyGenerator(req.ip ?? '')}`),
+    // Without a usable e-mail the route answers 400; the limit per address counts it.
+    perAccount: failureLimit(options.loginLimitPerMinute, (req) => {
+      const account = accountOfLogin(req);
+      return account === null ? null : `account:${account}`;
+    }),
+    signUps: rateLimit({
       windowMs: WINDOW_MS,
-      limit,
+      limit: options.signUpLimitPerMinute,
       standardHeaders: 'draft-7',
       legacyHeaders: false,
       // X-Forwarded-For from an untrusted peer is ignored on purpose (TRUST_PROXY unset).
       validate: { xForwardedForHeader: false },
-      handler: (_req, _res, next) => next(new HttpProblem(429, 'Too many attempts', 'Too many attempts; wait a minute and try again.')),
-      ...extra,
-    });
-  return {
-    perAddress: limiter(options.loginLimitPerMinute, { skipSuccessfulRequests: true }),
-    perAccount: limiter(options.loginLimitPerMinute, {
-      skipSuccessfulRequests: true,
-      keyGenerator: (req) => `account:${accountOfLogin(req)}`,
-      // Without a usable e-mail the route answers 400; the limit per address counts it.
-      skip: (req) => accountOfLogin(req) === null,
+      handler: (_req, _res, next) => next(tooMany()),
     }),
-    signUps: limiter(options.signUpLimitPerMinute, {}),
+  };
+}
+
+function tooMany(): HttpProblem {
+  return new HttpProblem(429, 'Too many attempts', 'Too many attempts; wait a minute and try again.');
+}
+
+/**
+ * Refuses a key (null: not counted) with `limit` failed answers (4xx, 5xx; not the 429s of the
+ * limits themselves) in the current minute; counts each failure when it is answered.
+ */
+function failureLimit(limit: number, keyOf: (req: Request) => string | null): RequestHandler {
+  const failures = new MemoryStore();
+  failures.init({ windowMs: WINDOW_MS } as Parameters<MemoryStore['init']>[0]);
+  return (req, res, next) => {
+    const key = keyOf(req);
+    if (key === null) return next();
+    failures.get(key).then((counted) => {
+      if (counted && counted.totalHits >= limit) {
+        const resetTime = counted.resetTime?.getTime() ?? Date.now() + WINDOW_MS;
+        res.set('Retry-After', String(Math.max(1, Math.ceil((resetTime - Date.now()) / 1000))));
+        return next(tooMany());
+      }
+      res.on('finish', () => {
+        if (res.statusCode >= 400 && res.statusCode !== 429) void failures.increment(key);
+      });
+      next();
+    }, next);
   };
 }

@@ -105,7 +105,7 @@ const ExtensionOutcome = z.discriminatedUnion('status', [
  * document's `proposalList` is the proposals, so it is not repeated).
  */
 export function visitView(doc: VisitDoc): VisitView {
-  const { _id, proposals: _p, proposalList, offeringExperts: _o, shape: _w, assignments, ...view } = doc;
+  const { _id, proposals: _p, proposalList, offeringExperts: _o, shape: _s, assignments, ...view } = doc;
   return { ...view, proposals: proposalList, assignments: Object.entries(assignments).map(([expertId, a]) => ({ expertId, start: a.start })) };
 }
 
