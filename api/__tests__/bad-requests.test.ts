@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { createApi } from '../app';
 import { startTestSystem, TestSystem } from './harness';
+import { ticketBody } from './scenario';
 
 interface LogLine {
   level: number;
@@ -106,4 +107,15 @@ describe('requests that cannot be read', () => {
       await expectQuietLog();
     },
   );
+  it.each(['short', 'has spaces in it', 'x'.repeat(201)])('an Idempotency-Key that cannot be one (%s) is a 400 that names the header, and writes nothing', async (key) => {
+    const head = await sys.services.events.headPosition();
+    const token = await sys.token('customer');
+    const body = JSON.stringify(ticketBody());
+    const response = await fetch(`${base}/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key }, body });
+    const problem = await expectProblem(response, 400);
+    expect(problem.title).toBe('Invalid Idempotency-Key');
+    expect(problem.detail).toContain('Idempotency-Key');
+    expect(await sys.services.events.headPosition()).toBe(head);
+    await expectQuietLog();
+  });
 });

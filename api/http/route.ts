@@ -169,6 +169,13 @@ const MinPosition = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const IdempotencyKey = z.string().min(8).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
+/** The Idempotency-Key header, or a 400 that names it (a zod error on a header has no field to name). */
+function idempotencyKey(header: string): string {
+  const parsed = IdempotencyKey.safeParse(header);
+  if (!parsed.success) throw new HttpProblem(400, 'Invalid Idempotency-Key', 'Idempotency-Key must be 8 to 200 letters, digits or _ . : - (a UUID will do).');
+  return parsed.data;
+}
+
 /** Mounts route specs on Express: validation, authentication, roles, idempotency, read-your-writes. */
 export function mountRoutes<S>(app: Express, routes: RouteTable<S>, services: S, hooks: RouterHooks): void {
   // One router per first path segment: a request is matched against its resource's few routes,
@@ -206,7 +213,7 @@ async function handle<S>(spec: Route<S>, req: Request, res: Response, services: 
   res.setHeader('X-Correlation-Id', correlationId);
 
   const keyHeader = req.header('idempotency-key');
-  const key = spec.idempotent && keyHeader !== undefined ? IdempotencyKey.parse(keyHeader) : undefined;
+  const key = spec.idempotent && keyHeader !== undefined ? idempotencyKey(keyHeader) : undefined;
   const caller = user ?? { userId: 'anonymous', role: 'customer' as const };
   const fingerprint = `${spec.method} ${req.originalUrl.split('?')[0]} ${JSON.stringify(accepted.body)}`;
   if (key) {
