@@ -14,7 +14,7 @@ import { Collection, Filter } from '../../document-store/port';
 import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
-import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VISITS, VisitDoc } from '../../projections/visits/projection';
+import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, timingOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -172,7 +172,7 @@ export class OpenStarts {
   }
 
   of(visit: Pick<VisitDoc, 'windows' | 'durationMinutes'>): string[] {
-    const key = `${visit.durationMinutes} ${visit.windows.map((w) => `${w.start}/${w.end}`).join(' ')}`;
+    const key = timingOf(visit);
     let starts = this.byWindows.get(key);
     if (starts === undefined) {
       starts = [...new Set(this.windowsAhead(visit).flatMap((w) => openStarts(this.expert.availability, this.busy, w, visit.durationMinutes)))].sort();

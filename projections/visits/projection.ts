@@ -62,9 +62,14 @@ export const VISITS = 'visits';
 export const VISIT_TICKETS = 'visit_tickets';
 export const OPEN_VISIT_SHAPES = 'open_visit_shapes';
 
+/** A visit's duration and windows as one string: visits alike in these fit a calendar alike. */
+export function timingOf(visit: { durationMinutes: number; windows: readonly TimeRange[] }): string {
+  return `${visit.durationMinutes} ${visit.windows.map((w) => `${w.start}/${w.end}`).join(' ')}`;
+}
+
 /** A visit's skills, duration and windows as one string: the key of `open_visit_shapes`. */
 export function shapeOf(visit: { skills: readonly string[]; durationMinutes: number; windows: readonly TimeRange[] }): string {
-  return `${[...visit.skills].sort().join(',')} ${visit.durationMinutes} ${visit.windows.map((w) => `${w.start}/${w.end}`).join(' ')}`;
+  return `${[...visit.skills].sort().join(',')} ${timingOf(visit)}`;
 }
 
 const VISIT_EVENTS: readonly VisitEvent['type'][] = [
