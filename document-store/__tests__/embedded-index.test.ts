@@ -93,7 +93,12 @@ const update = fc.oneof(
   fields.map((f) => ({ $set: Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'pad')) })),
   fc.constantFrom<Update>({ $unset: { a: '' } }, { $inc: { b: 1 } }, { $push: { tags: 't2' } }, { $set: { 'n.c': 'b' } }, { $pull: { tags: 't1' } }),
 );
-const query: fc.Arbitrary<Query> = fc.record({ filter, options });
+/** An $in on b sorted on a, drawn often enough that every run exercises the merged walks, not just most runs. */
+const mergedQuery: fc.Arbitrary<Query> = fc.record({
+  filter: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 2, maxLength: 4 }).map((bs) => ({ b: { $in: bs } })),
+  options: fc.record({ sort: fc.constantFrom({ a: 1 as const }, { a: -1 as const }), skip: fc.integer({ min: 0, max: 3 }), limit: fc.integer({ min: 1, max: 5 }) }),
+});
+const query: fc.Arbitrary<Query> = fc.oneof({ weight: 8, arbitrary: fc.record({ filter, options }) }, { weight: 2, arbitrary: mergedQuery });
 const write: fc.Arbitrary<Operation> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('insert' as const), id, doc: fields }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('replace' as const), id, doc: fields }) },
