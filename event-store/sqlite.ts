@@ -230,7 +230,7 @@ export class SqliteEventStore implements EventStore {
       const info = this.stmt.insert.run(id, stream, revision, e.type, data, metadata, recordedAt);
       position = Number(info.lastInsertRowid);
       // Parsed from the text stored, as a read of the row would be.
-      appended.push(toRecorded([position, id, stream, revision, e.type, `[${data},${metadata}]`, recordedAt]));
+      appended.push(toHeld([position, id, stream, revision, e.type, `[${data},${metadata}]`, recordedAt]));
     }
     return { nextExpectedRevision: revision, position };
   }
@@ -355,6 +355,17 @@ function toRecorded(row: Row): RecordedEvent {
     metadata,
     recordedAt: row[6],
   };
+}
+
+/**
+ * toRecorded for the events RecentEvents keeps. V8 decides per object literal whether to
+ * allocate straight into the old generation, from how many of its objects survive. The held
+ * events all survive; read pages die young. When both came from one literal, every page that
+ * readAll and readStream parsed went to the old generation, and readAll lost a quarter of its
+ * speed to major GCs (bench: read_all_ratio 0.47 after appends, 0.63 without).
+ */
+function toHeld(row: Row): RecordedEvent {
+  return { ...toRecorded(row) }; // a literal of its own; the one toRecorded made dies young
 }
 
 function filterSql(filter: EventFilter | undefined): { sql: string; params: (string | number)[] } {
