@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MultiBar } from 'cli-progress';
 import { crashCycle, CycleFigures, DrillServer, seededRandom, totals } from './crash-drill';
-import { entryOfThisBuild } from '../bench/http/server-process';
+import { serverEntry } from '../bench/http/server-process';
 
 function positive(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const seed = positive('seed', values.seed, 1);
 
   const dir = mkdtempSync(join(tmpdir(), 'sysops-crash-campaign-'));
-  const server = await DrillServer.create(entryOfThisBuild('app/main'), join(dir, 'data'));
+  const server = await DrillServer.create(serverEntry(), join(dir, 'data'));
   const random = seededRandom(seed);
   const done: CycleFigures[] = [];
   const bars = new MultiBar({

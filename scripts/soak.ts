@@ -19,7 +19,7 @@ import { BENCH_LOGINS_FILE, demoLogins, Login, readLogins } from '../bench/http/
 import { copyDemoStore, demoStore } from '../bench/http/demo-store';
 import { onExit } from '../bench/http/exit-cleanup';
 import { SagaLagSampler, sagaLags } from '../bench/http/saga-lag';
-import { entryOfThisBuild, rssMb, ServerProcess, serverEnv } from '../bench/http/server-process';
+import { rssMb, ServerProcess, serverEntry, serverEnv } from '../bench/http/server-process';
 import { WalWatch } from '../bench/http/wal-watch';
 import { IntervalFigures, intervalFigures, intervalLine, IntervalRecorder, summaryLines } from '../bench/soak/intervals';
 import { SoakMix } from '../bench/soak/mix';
@@ -117,7 +117,7 @@ async function ownServer(progress: BenchContext['progress']): Promise<Target> {
   const forget = onExit(() => rmSync(dataDir, { recursive: true, force: true }));
   copyDemoStore(cache, dataDir);
   const bar = progress('starting the server on a copy of the demo data', 1);
-  const server = await ServerProcess.start({ name: 'server', entry: entryOfThisBuild('app/main'), env: serverEnv(dataDir), readyPath: '/ready' }).catch((error: unknown) => {
+  const server = await ServerProcess.start({ name: 'server', entry: serverEntry(), env: serverEnv(dataDir), readyPath: '/ready' }).catch((error: unknown) => {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
   });

@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BenchContext } from '../harness';
 import { onExit } from './exit-cleanup';
-import { entryOfThisBuild, opsHeaders, ServerProcess, serverEnv } from './server-process';
+import { entryOfThisBuild, opsHeaders, ServerProcess, serverEntry, serverEnv } from './server-process';
 import { walSizes } from './wal-watch';
 
 /** Bump when the cached data must be rebuilt for a reason the sources below do not show (2: built by a stale compiled seed; 4 and 5: visits read model version 4, so each start does not rebuild it). */
@@ -97,7 +97,7 @@ function removeOlderStores(folder: string, keep: string): void {
  * the WAL has not grown for 5 s), then stops it cleanly, which also empties the WAL.
  */
 async function startOnce(dir: string, progress: BenchContext['progress']): Promise<void> {
-  const server = await ServerProcess.start({ name: 'server (first start on the demo data)', entry: entryOfThisBuild('app/main'), env: serverEnv(dir), readyPath: '/ready', timeoutMs: FIRST_START_TIMEOUT_MS });
+  const server = await ServerProcess.start({ name: 'server (first start on the demo data)', entry: serverEntry(), env: serverEnv(dir), readyPath: '/ready', timeoutMs: FIRST_START_TIMEOUT_MS });
   try {
     const pending = await pendingMessages(server.url);
     const bar = progress('building the demo store (once): first start, delivering queued messages', Math.max(1, pending ?? 1));

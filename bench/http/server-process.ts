@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { SERVER_NODE_FLAGS } from '../../app/node-flags';
 import { onExit } from './exit-cleanup';
 
 /** A Node entry point and the flags to run it with. */
@@ -23,6 +24,12 @@ export interface NodeEntry {
 export function entryOfThisBuild(path: string): NodeEntry {
   const root = join(__dirname, '..', '..');
   return { entry: join(root, `${path}${extname(__filename)}`), execArgv: process.execArgv };
+}
+
+/** The server (`app/main`) of this build, with the V8 flags `npm start` gives it. */
+export function serverEntry(): NodeEntry {
+  const { entry, execArgv } = entryOfThisBuild('app/main');
+  return { entry, execArgv: [...execArgv.filter((flag) => !SERVER_NODE_FLAGS.some((own) => flag.split('=')[0] === own.split('=')[0])), ...SERVER_NODE_FLAGS] };
 }
 
 export async function freePort(): Promise<number> {

@@ -14,7 +14,7 @@ import { copyDemoStore, demoStore } from '../http/demo-store';
 import { onExit } from '../http/exit-cleanup';
 import { describeFailures, LoadPlan, LoadResult, runLoad } from '../http/load';
 import { LagSummary, SagaLagSampler, sagaLags, sagaProgress } from '../http/saga-lag';
-import { entryOfThisBuild, opsHeaders, ServerProcess, serverEnv } from '../http/server-process';
+import { entryOfThisBuild, opsHeaders, ServerProcess, serverEntry, serverEnv } from '../http/server-process';
 import { describeTarget, HTTP_TARGETS, targetsTable } from '../http/targets';
 import { newTicketBody } from '../http/ticket-bodies';
 import { MB, WalWatch } from '../http/wal-watch';
@@ -78,7 +78,7 @@ async function measureHttp(ctx: BenchContext, seconds: number): Promise<Metric[]
   const servers: ServerProcess[] = [];
   try {
     const starting = ctx.progress('starting the server on a copy of the demo data', 1);
-    const server = await ServerProcess.start({ name: 'server', entry: entryOfThisBuild('app/main'), env: serverEnv(dataDir), readyPath: '/ready' });
+    const server = await ServerProcess.start({ name: 'server', entry: serverEntry(), env: serverEnv(dataDir), readyPath: '/ready' });
     servers.push(server);
     const bare = await ServerProcess.start({ name: 'bare Express', entry: entryOfThisBuild('bench/http/bare-server'), env: { ...process.env }, readyPath: '/health' });
     servers.push(bare);
