@@ -73,8 +73,7 @@ export function createContainer(config: Config, logger: Logger): Container {
     .toDynamicValue((ctx) => paymentGatewayFor(config, ctx.get<DocumentStore>(TOKENS.DocumentStore), ctx.get<Clock>(TOKENS.Clock)))
     .inSingletonScope();
   container.bind<OutboxDispatcher>(TOKENS.OutboxDispatcher).toDynamicValue((ctx) => {
-    const documents = ctx.get<DocumentStore>(TOKENS.DocumentStore);
-    return new OutboxDispatcher(ctx.get<DocumentOutbox>(TOKENS.Outbox), chooseChannels(config, documents, logger), {
+    return new OutboxDispatcher(ctx.get<DocumentOutbox>(TOKENS.Outbox), chooseChannels(config, logger), {
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
       logger,
     });

@@ -1,93 +1,82 @@
 /**
- * The development channel: when a provider's credentials are absent, messages are not sent but
- * recorded in the document store collection `dev_outbox`, so the API/UI can show what a customer,
- * an expert or helpdesk would have received (and developers can follow survey links).
+ * The development channel: when a provider's credentials are absent, messages are not sent. The
+ * outbox message itself is the record: the dispatcher marks it sent by 'dev-outbox', and the
+ * API/UI lists those messages, so they show what a customer, an expert or helpdesk would have
+ * received (and developers can follow survey links). One record per message: a copy in a
+ * collection of its own cost a document write, its id and three index keys per message (a
+ * ticket sends about five), for nothing the message did not already hold.
  *
  * `chooseChannels` picks, per channel, the real provider when it is fully configured and the
  * development outbox otherwise, and says so loudly at start-up.
  */
-import { randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { Config } from '../config/config';
-import { IndexesOnFirstUse } from '../document-store/indexes-on-first-use';
-import { Document, DocumentStore, IndexSpec } from '../document-store/port';
-import { MessageChannel, OutgoingMessage } from './channels';
+import { DocumentStore, Filter } from '../document-store/port';
+import { DeliveryError, MessageChannel, OutgoingMessage } from './channels';
 import { Channel, TemplateName } from './outbox';
+import { NOTIFICATIONS, NotificationDoc } from './outbox-store';
 import { SendGridEmailChannel, SendGridMailClient } from './sendgrid';
 import { TwilioMessagesClient, TwilioSmsChannel } from './twilio';
 
-export const DEV_OUTBOX = 'dev_outbox';
+export const DEV_OUTBOX_PROVIDER = 'dev-outbox';
 
-export interface DevOutboxEntry extends Document {
+/** A message the development outbox received, as the API shows it. */
+export interface DevOutboxEntry {
   _id: string;
   channel: Channel;
   to: string;
   subject: string | null;
   body: string;
   template: TemplateName | null;
-  /** The `notifications` message this records (null when delivered without context). */
+  /** The `notifications` message this records. */
   messageId: string | null;
   ticketId: string | null;
   visitId: string | null;
   recipient: { kind: 'customer' | 'expert' | 'helpdesk'; id: string } | null;
+  /** When it was (last) delivered. */
   recordedAt: string;
 }
 
-/** The listing's: newest first, of a ticket or a recipient. */
-const DEV_OUTBOX_INDEXES: IndexSpec[] = [
-  { keys: { recordedAt: -1 }, name: 'recent' },
-  { keys: { ticketId: 1, recordedAt: -1 }, name: 'by_ticket' },
-  { keys: { to: 1, recordedAt: -1 }, name: 'by_to' },
-];
-
 export class DevOutboxChannel implements MessageChannel {
-  readonly name = 'dev-outbox';
-  private readonly indexes: IndexesOnFirstUse;
+  readonly name = DEV_OUTBOX_PROVIDER;
 
-  constructor(
-    private readonly documents: DocumentStore,
-    readonly channel: Channel,
-    private readonly clock: () => Date = () => new Date(),
-  ) {
-    this.indexes = new IndexesOnFirstUse(documents, DEV_OUTBOX, DEV_OUTBOX_INDEXES);
-  }
+  constructor(readonly channel: Channel) {}
 
   /**
-   * Records the message. Keyed by the outbox message id when known, so a message delivered twice
-   * (at-least-once) is recorded once, with its latest delivery time.
+   * Accepts an outbox message: the dispatcher's mark-sent records it. The id it returns is the
+   * message's own, so a message delivered twice (at least once) is one record, with its latest
+   * delivery time.
    */
   async deliver(message: OutgoingMessage): Promise<{ providerMessageId: string }> {
-    const context = message.context;
-    const id = context ? `${this.channel}:${context.messageId}` : `${this.channel}:${randomUUID()}`;
-    const entry: DevOutboxEntry = {
-      _id: id,
-      channel: this.channel,
-      to: message.to,
-      subject: message.subject ?? null,
-      body: message.body,
-      template: context?.template ?? null,
-      messageId: context?.messageId ?? null,
-      ticketId: context?.ticketId ?? null,
-      visitId: context?.visitId ?? null,
-      recipient: context?.recipient ?? null,
-      recordedAt: this.clock().toISOString(),
-    };
-    await this.indexes.ensure();
-    await this.documents.collection<DevOutboxEntry>(DEV_OUTBOX).replaceOne({ _id: id }, entry, { upsert: true });
-    return { providerMessageId: `dev-${id}` };
+    // Only outbox messages have a record to show; nothing else delivers through a channel.
+    if (!message.context) throw new DeliveryError('permanent', 'the development outbox records outbox messages only', { provider: DEV_OUTBOX_PROVIDER });
+    return { providerMessageId: `dev-${this.channel}:${message.context.messageId}` };
   }
 }
 
-/** The recorded messages for the API, newest first. */
-export function listDevOutbox(
+/** The messages the development outbox received, for the API, latest delivery first. */
+export async function listDevOutbox(
   documents: DocumentStore,
   options: { ticketId?: string; to?: string; channel?: Channel; limit?: number; skip?: number } = {},
 ): Promise<DevOutboxEntry[]> {
-  const filter: Record<string, unknown> = {};
+  const filter: Filter = { provider: DEV_OUTBOX_PROVIDER, sentAt: { $ne: null } };
   if (options.ticketId) filter.ticketId = options.ticketId;
   if (options.to) filter.to = options.to;
   if (options.channel) filter.channel = options.channel;
-  return documents.collection<DevOutboxEntry>(DEV_OUTBOX).find(filter, { sort: { recordedAt: -1, _id: 1 }, limit: options.limit ?? 100, skip: options.skip ?? 0 });
+  const sent = await documents.collection<NotificationDoc>(NOTIFICATIONS).find(filter, { sort: { sentAt: -1, _id: 1 }, limit: options.limit ?? 100, skip: options.skip ?? 0 });
+  return sent.map((m) => ({
+    _id: `${m.channel}:${m._id}`,
+    channel: m.channel,
+    to: m.to,
+    subject: m.subject,
+    body: m.body,
+    template: m.template,
+    messageId: m._id,
+    ticketId: m.ticketId,
+    visitId: m.visitId,
+    recipient: m.recipient,
+    recordedAt: m.sentAt!,
+  }));
 }
 
 export type ChannelConfig = Pick<Config, 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'TWILIO_FROM' | 'SENDGRID_API_KEY' | 'SENDGRID_FROM'>;
@@ -116,11 +105,11 @@ export function recordedChannels(config: ChannelConfig): Channel[] {
  * outbox: a notice when none of a provider's variables is set (a development set-up, which the
  * start-up banner shows too), a warning naming what is missing when only some are (a mistake).
  */
-export function chooseChannels(config: ChannelConfig, documents: DocumentStore, logger: Logger, factories: ProviderFactories = {}): ChosenChannels {
-  return { sms: chooseSms(config, documents, logger, factories), email: chooseEmail(config, documents, logger, factories) };
+export function chooseChannels(config: ChannelConfig, logger: Logger, factories: ProviderFactories = {}): ChosenChannels {
+  return { sms: chooseSms(config, logger, factories), email: chooseEmail(config, logger, factories) };
 }
 
-function chooseSms(config: ChannelConfig, documents: DocumentStore, logger: Logger, factories: ProviderFactories): MessageChannel {
+function chooseSms(config: ChannelConfig, logger: Logger, factories: ProviderFactories): MessageChannel {
   const { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: token, TWILIO_FROM: from } = config;
   if (sid && token && from) {
     logger.info({ channel: 'sms', provider: 'twilio', from }, 'SMS: sent through Twilio');
@@ -131,10 +120,10 @@ function chooseSms(config: ChannelConfig, documents: DocumentStore, logger: Logg
     { channel: 'sms', provider: 'dev-outbox', missing },
     'SMS: development outbox (TWILIO_* not set) — messages are recorded, not sent, see /notifications/dev-outbox',
   );
-  return new DevOutboxChannel(documents, 'sms');
+  return new DevOutboxChannel('sms');
 }
 
-function chooseEmail(config: ChannelConfig, documents: DocumentStore, logger: Logger, factories: ProviderFactories): MessageChannel {
+function chooseEmail(config: ChannelConfig, logger: Logger, factories: ProviderFactories): MessageChannel {
   const { SENDGRID_API_KEY: key, SENDGRID_FROM: from } = config;
   if (key && from) {
     logger.info({ channel: 'email', provider: 'sendgrid', from }, 'E-mail: sent through SendGrid');
@@ -145,7 +134,7 @@ function chooseEmail(config: ChannelConfig, documents: DocumentStore, logger: Lo
     { channel: 'email', provider: 'dev-outbox', missing },
     'E-mail: development outbox (SENDGRID_* not set) — messages are recorded, not sent, see /notifications/dev-outbox',
   );
-  return new DevOutboxChannel(documents, 'email');
+  return new DevOutboxChannel('email');
 }
 
 function missingNames(values: Record<string, string | undefined>): string[] {

@@ -95,7 +95,7 @@ export async function startTestSystem(
     { events, documents, commands, deadlines: new Deadlines(documents), clock: now, logger },
   );
   sagas.start({ manualDeadlines: true });
-  const devChannel = (channel: 'sms' | 'email') => new DevOutboxChannel(documents, channel);
+  const devChannel = (channel: 'sms' | 'email') => new DevOutboxChannel(channel);
   const dispatcher = new OutboxDispatcher(outbox, { sms: devChannel('sms'), email: devChannel('email') }, { maxAttempts: 3, logger });
   const services = {
     commands,

@@ -1,7 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
-import { chooseChannels, ChannelConfig, DEV_OUTBOX, DevOutboxChannel, DevOutboxEntry, listDevOutbox, recordedChannels } from '../dev-outbox';
+import { MessageChannel } from '../channels';
+import { chooseChannels, ChannelConfig, DevOutboxChannel, listDevOutbox, recordedChannels } from '../dev-outbox';
+import { OutboxDispatcher } from '../dispatcher';
+import { MessageRequest } from '../outbox';
+import { DocumentOutbox } from '../outbox-store';
 import { SendGridEmailChannel, SendGridMail } from '../sendgrid';
 import { TwilioSmsChannel } from '../twilio';
 
@@ -29,7 +33,7 @@ describe('development outbox and channel choice', () => {
 
   it('without credentials both channels record to the dev outbox, and say so at start-up (a notice, not a warning)', () => {
     const { logger, lines } = bufferLogger();
-    const channels = chooseChannels(none, documents, logger);
+    const channels = chooseChannels(none, logger);
     expect(channels.sms).toBeInstanceOf(DevOutboxChannel);
     expect(channels.email).toBeInstanceOf(DevOutboxChannel);
     expect(channels.sms.channel).toBe('sms');
@@ -46,7 +50,7 @@ describe('development outbox and channel choice', () => {
 
   it('a partial configuration is not enough, and the warning names what is missing', () => {
     const { logger, lines } = bufferLogger();
-    const channels = chooseChannels({ TWILIO_ACCOUNT_SID: twilioConfig.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: twilioConfig.TWILIO_AUTH_TOKEN, SENDGRID_API_KEY: 'SG.key' }, documents, logger);
+    const channels = chooseChannels({ TWILIO_ACCOUNT_SID: twilioConfig.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: twilioConfig.TWILIO_AUTH_TOKEN, SENDGRID_API_KEY: 'SG.key' }, logger);
     expect(channels.sms).toBeInstanceOf(DevOutboxChannel);
     expect(channels.email).toBeInstanceOf(DevOutboxChannel);
     expect(lines.filter((l) => l.level === 40).map((l) => l.missing)).toEqual([['TWILIO_FROM'], ['SENDGRID_FROM']]);
@@ -56,7 +60,7 @@ describe('development outbox and channel choice', () => {
 
   it('with full credentials the real providers are used (real SDK clients, no network)', () => {
     const { logger, lines } = bufferLogger();
-    const channels = chooseChannels({ ...twilioConfig, ...sendgridConfig }, documents, logger);
+    const channels = chooseChannels({ ...twilioConfig, ...sendgridConfig }, logger);
     expect(channels.sms).toBeInstanceOf(TwilioSmsChannel);
     expect(channels.email).toBeInstanceOf(SendGridEmailChannel);
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
@@ -67,7 +71,7 @@ describe('development outbox and channel choice', () => {
     const { logger } = bufferLogger();
     const seen: string[] = [];
     const mails: SendGridMail[] = [];
-    const channels = chooseChannels({ ...twilioConfig, ...sendgridConfig }, documents, logger, {
+    const channels = chooseChannels({ ...twilioConfig, ...sendgridConfig }, logger, {
       twilio: (sid, token) => {
         seen.push(`${sid}/${token}`);
         return { messages: { create: async (p) => ({ sid: `SM-${p.from}-${p.to}` }) } };
@@ -88,33 +92,65 @@ describe('development outbox and channel choice', () => {
     expect(mails[0]).toMatchObject({ from: 'noreply@sysops.example.com' });
   });
 
-  it('the dev outbox records every message with its context, once per outbox message', async () => {
+  it('the dev outbox lists every message it received, with its context, once per outbox message', async () => {
     let now = new Date('2026-03-02T08:00:00.000Z');
-    const sms = new DevOutboxChannel(documents, 'sms', () => now);
-    const email = new DevOutboxChannel(documents, 'email', () => now);
-    const context = { messageId: 'n1', template: 'visit-scheduled' as const, ticketId: 't1', visitId: 'v1', recipient: { kind: 'customer' as const, id: 'c1' } };
-    const first = await sms.deliver({ to: '+15550100', body: 'your visit', context });
-    now = new Date('2026-03-02T08:01:00.000Z');
-    expect(await sms.deliver({ to: '+15550100', body: 'your visit', context })).toEqual(first); // a re-delivery
-    await email.deliver({ to: 'h@example.com', subject: 'Hi', body: 'no context' });
+    const outbox = new DocumentOutbox(documents, { helpdeskEmail: 'helpdesk@sysops.example.com', clock: () => now });
+    await outbox.ensureIndexes();
+    const onTheWay = (causedBy: string, channel: 'sms' | 'email', to: string, ticketId: string): MessageRequest => ({
+      causedBy,
+      channel,
+      to,
+      template: 'expert-on-the-way',
+      params: { customerName: 'Dana Scully', expertName: 'Sam Ortiz', eta: '2026-03-02T09:00:00.000Z', ticketId },
+      ticketId,
+      visitId: `v-${ticketId}`,
+      recipient: { kind: 'customer', id: 'c1' },
+    });
+    const dev = { sms: new DevOutboxChannel('sms'), email: new DevOutboxChannel('email') };
+    const dispatcher = new OutboxDispatcher(outbox, dev, { maxAttempts: 3, clock: () => now });
+    await outbox.enqueue(onTheWay('e1', 'sms', '+15550100', 't1'));
+    expect(await dispatcher.dispatchDue(now)).toEqual({ sent: 1, retried: 0, parked: 0 });
+    now = new Date('2026-03-02T08:00:30.000Z');
+    await outbox.enqueue(onTheWay('e2', 'email', 'dana@example.com', 't2'));
+    expect(await dispatcher.dispatchDue(now)).toEqual({ sent: 1, retried: 0, parked: 0 });
 
-    const all = await documents.collection<DevOutboxEntry>(DEV_OUTBOX).find({}, { sort: { recordedAt: 1 } });
-    expect(all).toHaveLength(2);
-    expect(all.find((e) => e.channel === 'sms')).toEqual({
-      _id: 'sms:n1',
+    // A message a real provider sent is not the development outbox's.
+    now = new Date('2026-03-02T08:01:00.000Z');
+    await outbox.enqueue(onTheWay('e3', 'sms', '+15550100', 't1'));
+    const twilio: MessageChannel = { name: 'twilio', channel: 'sms', deliver: async () => ({ providerMessageId: 'SM1' }) };
+    await new OutboxDispatcher(outbox, { ...dev, sms: twilio }, { maxAttempts: 3 }).dispatchDue(now);
+
+    const all = await listDevOutbox(documents);
+    expect(all.map((e) => [e.channel, e.to, e.ticketId])).toEqual([
+      ['email', 'dana@example.com', 't2'],
+      ['sms', '+15550100', 't1'],
+    ]);
+    const [sms] = await listDevOutbox(documents, { ticketId: 't1' });
+    const [message] = await outbox.listByTicket('t1');
+    expect(sms).toEqual({
+      _id: `sms:${message!._id}`,
       channel: 'sms',
       to: '+15550100',
       subject: null,
-      body: 'your visit',
-      template: 'visit-scheduled',
-      messageId: 'n1',
+      body: message!.body,
+      template: 'expert-on-the-way',
+      messageId: message!._id,
       ticketId: 't1',
-      visitId: 'v1',
+      visitId: 'v-t1',
       recipient: { kind: 'customer', id: 'c1' },
-      recordedAt: '2026-03-02T08:01:00.000Z',
+      recordedAt: '2026-03-02T08:00:00.000Z',
     });
-    expect((await listDevOutbox(documents, { ticketId: 't1' })).map((e) => e._id)).toEqual(['sms:n1']);
-    expect((await listDevOutbox(documents, { channel: 'email' }))[0]).toMatchObject({ to: 'h@example.com', subject: 'Hi', template: null });
-    expect(await listDevOutbox(documents)).toHaveLength(2);
+    expect(sms!.body).toContain('Sam is on the way');
+    expect((await listDevOutbox(documents, { channel: 'email' }))[0]).toMatchObject({ to: 'dana@example.com', subject: expect.any(String) });
+    expect((await listDevOutbox(documents, { to: 'dana@example.com' })).map((e) => e.ticketId)).toEqual(['t2']);
+    expect(await listDevOutbox(documents, { limit: 1 })).toHaveLength(1);
+
+    // Delivered again (at least once): the same provider id, so still one record.
+    const context = { messageId: message!._id, template: 'expert-on-the-way' as const };
+    expect(await dev.sms.deliver({ to: '+15550100', body: 'b', context })).toEqual(await dev.sms.deliver({ to: '+15550100', body: 'b', context }));
+  });
+
+  it('a message without an outbox message behind it is refused, for good: there would be nothing to show', async () => {
+    await expect(new DevOutboxChannel('email').deliver({ to: 'h@example.com', subject: 'Hi', body: 'no context' })).rejects.toMatchObject({ name: 'DeliveryError', kind: 'permanent' });
   });
 });
