@@ -1,5 +1,5 @@
 /**
- * Delivers the outbox: picks due pending messages in creation order, hands each to the channel
+ * Delivers the outbox: picks due pending messages in the order they came due, hands each to the channel
  * of its kind (SMS or e-mail), and records the outcome:
  * - accepted by the provider → `sent`, with the provider's message id;
  * - a transient failure (or any unexpected error) → retried later with exponential backoff and

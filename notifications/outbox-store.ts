@@ -260,9 +260,14 @@ export class DocumentOutbox implements Outbox {
     return { pending, parked, sent, oldestPendingAgeSeconds: Math.max(0, (now.getTime() - dueSince) / 1000) };
   }
 
-  /** Pending messages whose time has come, in creation order. */
+  /**
+   * Pending messages whose time has come, in the order they came due: creation order for fresh
+   * ones, which are due when enqueued. That is the `due` index's own order, so a batch reads
+   * `limit` messages. Sorted by creation, it read every due message to find the first few:
+   * under load the backlog the dispatcher had not reached yet, on every batch.
+   */
   due(now: Date, limit: number): Promise<NotificationDoc[]> {
-    return this.collection.find({ status: 'pending', nextAttemptAt: { $lte: now.toISOString() } }, { sort: { seq: 1 }, limit });
+    return this.collection.find({ status: 'pending', nextAttemptAt: { $lte: now.toISOString() } }, { sort: { nextAttemptAt: 1 }, limit });
   }
 
   /** When the earliest pending message becomes due (null: nothing pending). */
