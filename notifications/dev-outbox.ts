@@ -11,7 +11,8 @@
  */
 import { Logger } from 'pino';
 import { Config } from '../config/config';
-import { DocumentStore, Filter } from '../document-store/port';
+import { IndexesOnFirstUse } from '../document-store/indexes-on-first-use';
+import { DocumentStore, Filter, IndexSpec } from '../document-store/port';
 import { DeliveryError, MessageChannel, OutgoingMessage } from './channels';
 import { Channel, TemplateName } from './outbox';
 import { NOTIFICATIONS, NotificationDoc } from './outbox-store';
@@ -54,6 +55,17 @@ export class DevOutboxChannel implements MessageChannel {
   }
 }
 
+/**
+ * The listings' indexes: what a provider delivered, and what went to an address, latest first.
+ * Made by the first listing, not at start-up: every message would pay for two more index keys
+ * on every write, for a page that development set-ups open now and then.
+ */
+const LISTING_INDEXES: IndexSpec[] = [
+  { keys: { provider: 1, sentAt: -1 }, name: 'by_provider' },
+  { keys: { to: 1, sentAt: -1 }, name: 'by_to' },
+];
+const listingIndexes = new WeakMap<DocumentStore, IndexesOnFirstUse>();
+
 /** The messages the development outbox received, for the API, latest delivery first. */
 export async function listDevOutbox(
   documents: DocumentStore,
@@ -63,6 +75,9 @@ export async function listDevOutbox(
   if (options.ticketId) filter.ticketId = options.ticketId;
   if (options.to) filter.to = options.to;
   if (options.channel) filter.channel = options.channel;
+  let indexes = listingIndexes.get(documents);
+  if (!indexes) listingIndexes.set(documents, (indexes = new IndexesOnFirstUse(documents, NOTIFICATIONS, LISTING_INDEXES)));
+  await indexes.ensure();
   const sent = await documents.collection<NotificationDoc>(NOTIFICATIONS).find(filter, { sort: { sentAt: -1, _id: 1 }, limit: options.limit ?? 100, skip: options.skip ?? 0 });
   return sent.map((m) => ({
     _id: `${m.channel}:${m._id}`,

@@ -113,9 +113,6 @@ export class DocumentOutbox implements Outbox {
     await this.collection.createIndex({ keys: { status: 1, nextAttemptAt: 1 }, name: 'due' });
     await this.collection.createIndex({ keys: { ticketId: 1, seq: 1 }, name: 'by_ticket' });
     await this.collection.createIndex({ keys: { seq: -1 }, name: 'recent' });
-    // What a provider delivered, and what went to an address, latest first (the development outbox's listings).
-    await this.collection.createIndex({ keys: { provider: 1, sentAt: -1 }, name: 'by_provider' });
-    await this.collection.createIndex({ keys: { to: 1, sentAt: -1 }, name: 'by_to' });
   }
 
   /** In-process wake-up for the dispatcher. */

@@ -144,6 +144,9 @@ describe('development outbox and channel choice', () => {
     expect((await listDevOutbox(documents, { channel: 'email' }))[0]).toMatchObject({ to: 'dana@example.com', subject: expect.any(String) });
     expect((await listDevOutbox(documents, { to: 'dana@example.com' })).map((e) => e.ticketId)).toEqual(['t2']);
     expect(await listDevOutbox(documents, { limit: 1 })).toHaveLength(1);
+    // Through the listings' indexes, made by the first listing.
+    expect((await documents.explain(() => listDevOutbox(documents))).plans).toEqual(['index by_provider in sort order']);
+    expect((await documents.explain(() => listDevOutbox(documents, { to: 'dana@example.com' }))).plans).toEqual(['index by_to in sort order']);
 
     // Delivered again (at least once): the same provider id, so still one record.
     const context = { messageId: message!._id, template: 'expert-on-the-way' as const };
