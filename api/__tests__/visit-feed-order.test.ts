@@ -3,7 +3,9 @@ import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { openStarts } from '../../domain/expert/availability';
 import { ExpertDoc } from '../../projections/experts/projection';
 import { VisitDoc } from '../../projections/visits/projection';
-import { earliestFirst, OpenStarts } from '../routes/visits';
+import { Query } from 'mingo';
+import { servesLocation } from '../../domain/expert/expert';
+import { earliestFirst, inFeed, OpenStarts, withinReach } from '../routes/visits';
 
 describe("the feed's open visits, earliest planned first, a chunk at a time", () => {
   let store: EmbeddedDocumentStore;
@@ -66,5 +68,30 @@ describe("the feed's open starts, worked out once per distinct windows and durat
         }
       }),
     );
+  });
+
+  it("property: the store's condition on where a visit is leaves out no visit in the expert's service area", () => {
+    const near = fc.double({ min: -3, max: 3, noNaN: true });
+    fc.assert(
+      fc.property(
+        fc.record({ lat: fc.double({ min: -80, max: 80, noNaN: true }), lon: fc.double({ min: -170, max: 170, noNaN: true }) }),
+        fc.double({ min: 1, max: 300, noNaN: true }),
+        near,
+        near,
+        (home, radiusKm, dLat, dLon) => {
+          const expert = { active: true, skills: ['washer'], home, serviceArea: { kind: 'radius', radiusKm } } as unknown as ExpertDoc;
+          const visit = { status: 'open', skills: ['washer'], location: { lat: home.lat + dLat, lon: home.lon + dLon } } as unknown as VisitDoc;
+          const served = servesLocation({ homeLocation: home, serviceArea: { kind: 'radius', radiusKm } }, visit);
+          const kept = new Query(withinReach(expert)).test(visit);
+          if (served) expect([home, radiusKm, visit.location, kept]).toEqual([home, radiusKm, visit.location, true]);
+          expect(inFeed(visit, expert)).toBe(served);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    // And it does leave out what is far.
+    const expert = { active: true, skills: [], home: { lat: 42, lon: -72 }, serviceArea: { kind: 'radius', radiusKm: 50 } } as unknown as ExpertDoc;
+    expect(new Query(withinReach(expert)).test({ location: { lat: 43, lon: -72 } })).toBe(false);
+    expect(new Query(withinReach(expert)).test({ location: { lat: 42.4, lon: -72.4 } })).toBe(true);
   });
 });

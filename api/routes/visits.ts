@@ -3,6 +3,7 @@ import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
 import { BusyTimes, openStarts } from '../../domain/expert/availability';
 import { ExpertCalendar } from '../../domain/expert/calendar';
+import { boundsAround } from '../../domain/shared/geo';
 import { TimeRange } from '../../domain/shared/time';
 import { servesLocation } from '../../domain/expert/expert';
 import { hasSkills } from '../../domain/visit/plan-rules';
@@ -145,6 +146,17 @@ export function inFeed(visit: VisitDoc, expert: ExpertDoc): boolean {
 /** Whether the expert's feed shows the visit while it is open: active, skilled, in the area. */
 function qualifiesFor(visit: VisitDoc, expert: ExpertDoc): boolean {
   return expert.active && hasSkills(visit.skills, expert.skills) && servesLocation({ homeLocation: expert.home, serviceArea: expert.serviceArea }, { location: visit.location });
+}
+
+/**
+ * The feed query's condition on where a visit is: inside the box around the expert's service
+ * radius. The store tests it on the visits the index proposes before it copies any, so visits
+ * too far away cost no copy (they were most of what the feed copied as the backlog grew).
+ */
+export function withinReach(expert: ExpertDoc): Filter {
+  const bounds = expert.serviceArea.kind === 'radius' ? boundsAround(expert.home, expert.serviceArea.radiusKm) : undefined;
+  if (!bounds) return {};
+  return { 'location.lat': { $gte: bounds.lat.min, $lte: bounds.lat.max }, 'location.lon': { $gte: bounds.lon.min, $lte: bounds.lon.max } };
 }
 
 /** The expert's calendar as the Visit checks a start against it (from the experts read model). */
@@ -301,14 +313,15 @@ export const visitRoutes: RouteTable<ApiServices> = [
       // The expert's skills and calendar are tested once per shape of the open visits (skills,
       // duration, windows); the query reads the open visits of the shapes that fit through
       // (status, shape, plannedAt), one walk per shape merged in planned order; when every shape
-      // fits, the (status, plannedAt) walk. The service area, a distance, is tested after. A
-      // visit of a shape opened since `shapes` was read shows from the next request on.
+      // fits, the (status, plannedAt) walk. The store leaves out what lies outside the box
+      // around the service area; the distance is tested after. A visit of a shape opened since
+      // `shapes` was read shows from the next request on.
       const starts = new OpenStarts(expert, services.clock());
       const shapes = await (await services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES)).find({});
       const fitting = shapes.filter((shape) => hasSkills(shape.skills, expert.skills) && starts.of(shape).length > 0).map((shape) => shape._id);
       const feed: z.infer<typeof FeedVisit>[] = [];
       if (fitting.length === 0) return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
-      const candidates = fitting.length < shapes.length ? { status: 'open', shape: { $in: fitting } } : { status: 'open' };
+      const candidates = { ...(fitting.length < shapes.length ? { status: 'open', shape: { $in: fitting } } : { status: 'open' }), ...withinReach(expert) };
       const visitDocs = await services.readModels.collection<VisitDoc>(VISITS);
       for await (const visit of earliestFirst(visitDocs, candidates, query.limit)) {
         if (feed.length >= query.limit) break;
