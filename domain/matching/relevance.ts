@@ -13,7 +13,7 @@
  * An expert is eligible when active, having every required skill and the customer inside their
  * service radius; ineligible experts are still scored so helpdesk can see how close they come.
  */
-import { hasOpenStart, WeeklyAvailability } from '../expert/availability';
+import { BusyTimes, hasOpenStart, WeeklyAvailability } from '../expert/availability';
 import { distanceKm, GeoPoint } from '../shared/geo';
 import { ms, TimeRange } from '../shared/time';
 import { VisitSpec } from '../shared/visit-plan';
@@ -94,11 +94,14 @@ function eligibility(visit: VisitSpec, customer: GeoPoint, expert: Pick<ExpertPr
 
 function rank(visit: VisitSpec, customer: GeoPoint, expert: ExpertProfile, now: number): RankedExpert {
   const { required, missingSkills, km, radius, ineligible } = eligibility(visit, customer, expert);
+  // The bookings parsed once for all the factors: per window and again for the load, parsing
+  // every booking's times was most of ranking an expert with a full calendar.
+  const busy = new BusyTimes(expert.bookings);
   const factors: RankFactors = {
     skills: required.length === 0 ? 1 : (required.length - missingSkills.length) / required.length,
     distance: km > radius ? 0 : radius === 0 ? 1 : 1 - km / radius,
-    availability: availability(visit, expert.bookings, now, expert.weeklyHours),
-    load: 1 - Math.min(1, bookedMs(expert.bookings, now, now + LOAD_HORIZON_DAYS * DAY) / (FULL_LOAD_HOURS * HOUR)),
+    availability: availability(visit, busy, now, expert.weeklyHours),
+    load: 1 - Math.min(1, bookedMs(busy, now, now + LOAD_HORIZON_DAYS * DAY) / (FULL_LOAD_HOURS * HOUR)),
     rating: (clampRating(expert.rating) - 1) / 4,
   };
   const score =
@@ -128,23 +131,22 @@ function windowsAhead(visit: VisitSpec, now: number): { start: number; end: numb
     .sort((a, b) => a.start - b.start || a.end - b.end);
 }
 
-function availability(visit: VisitSpec, bookings: TimeRange[], now: number, weeklyHours: WeeklyAvailability | undefined): number {
+function availability(visit: VisitSpec, busy: BusyTimes, now: number, weeklyHours: WeeklyAvailability | undefined): number {
   const windows = windowsAhead(visit, now);
   const length = visit.durationMinutes * MINUTE;
   const free = (w: { start: number; end: number }) =>
     weeklyHours
-      ? hasOpenStart(weeklyHours, bookings, { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() }, visit.durationMinutes)
-      : hasGap(w, length, bookings);
+      ? hasOpenStart(weeklyHours, busy, { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() }, visit.durationMinutes)
+      : hasGap(w, length, busy);
   if (windows.length === 0) return 0;
   if (free(windows[0]!)) return 1;
   return windows.slice(1).some(free) ? LATER_WINDOW_AVAILABILITY : 0;
 }
 
 /** Is there a free stretch of `length` ms inside `window`? */
-function hasGap(window: { start: number; end: number }, length: number, bookings: TimeRange[]): boolean {
-  const busy = clipped(bookings, window.start, window.end);
+function hasGap(window: { start: number; end: number }, length: number, busy: BusyTimes): boolean {
   let cursor = window.start;
-  for (const b of busy) {
+  for (const b of clipped(busy, window.start, window.end)) {
     if (b.start - cursor >= length) return true;
     cursor = Math.max(cursor, b.end);
   }
@@ -152,10 +154,10 @@ function hasGap(window: { start: number; end: number }, length: number, bookings
 }
 
 /** Booked time in [from, to), overlapping bookings counted once. */
-function bookedMs(bookings: TimeRange[], from: number, to: number): number {
+function bookedMs(busy: BusyTimes, from: number, to: number): number {
   let total = 0;
   let cursor = from;
-  for (const b of clipped(bookings, from, to)) {
+  for (const b of clipped(busy, from, to)) {
     const start = Math.max(b.start, cursor);
     if (b.end > start) total += b.end - start;
     cursor = Math.max(cursor, b.end);
@@ -163,10 +165,10 @@ function bookedMs(bookings: TimeRange[], from: number, to: number): number {
   return total;
 }
 
-/** Bookings overlapping [from, to), cut to it, earliest first. */
-function clipped(bookings: TimeRange[], from: number, to: number): { start: number; end: number }[] {
-  return bookings
-    .map((b) => ({ start: Math.max(ms(b.start), from), end: Math.min(ms(b.end), to) }))
-    .filter((b) => b.start < b.end)
-    .sort((a, b) => a.start - b.start || a.end - b.end);
+/** Bookings overlapping [from, to), cut to it, earliest first (cutting keeps BusyTimes' order by start). */
+function clipped(busy: BusyTimes, from: number, to: number): { start: number; end: number }[] {
+  return busy
+    .overlapping(from, to)
+    .map(([start, end]) => ({ start: Math.max(start, from), end: Math.min(end, to) }))
+    .filter((b) => b.start < b.end);
 }
