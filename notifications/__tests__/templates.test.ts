@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { TemplateName } from '../outbox';
-import { formatTime, render, SMS_MAX_LENGTH, TEMPLATE_NAMES, TEMPLATE_PARAMS, TemplateError, TemplateParams } from '../templates';
+import { formatTime, render, SMS_MAX_LENGTH, TEMPLATE_NAMES, TEMPLATE_PARAMS, TemplateError, TemplateParams, wallClock } from '../templates';
 
 const TIME_PARAMS = new Set(['start', 'end', 'eta', 'previousStart', 'windowStart', 'windowEnd', 'flaggedAt', 'firstWindowStart']);
 const NUMBER_PARAMS: Record<string, number> = { amountCents: 2599, durationMinutes: 90, waitedMinutes: 75, attempts: 6, expertsNeeded: 2, windows: 3 };
@@ -160,5 +160,33 @@ describe('templates', () => {
     const r = render('new-visit-available', { skills: 'x'.repeat(500), durationMinutes: 60, city: 'y'.repeat(500), link: 'https://sysops.example.com/feed' }, 'sms');
     expect(r.body.length).toBeLessThanOrEqual(SMS_MAX_LENGTH);
     expect(r.body.endsWith(' https://sysops.example.com/feed')).toBe(true);
+  });
+});
+
+describe('the wall clock of a minute', () => {
+  it('property: remembered or not, it reads what Intl reads for that instant and zone', () => {
+    const zones = ['UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham'];
+    const fresh = (d: Date, timeZone: string) => {
+      const parts = Object.fromEntries(
+        new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' })
+          .formatToParts(d)
+          .map((p) => [p.type, p.value]),
+      );
+      return { weekday: parts.weekday, day: parts.day, month: parts.month, year: parts.year, hour: parts.hour, minute: parts.minute, zone: parts.timeZoneName };
+    };
+    // Instants around DST changes and the same minutes asked again with other seconds.
+    const instant = fc.oneof(
+      fc.integer({ min: Date.UTC(2026, 2, 7), max: Date.UTC(2026, 2, 9) }),
+      fc.integer({ min: Date.UTC(2026, 9, 24), max: Date.UTC(2026, 10, 2) }),
+      fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(instant, fc.constantFrom(...zones)), { minLength: 1, maxLength: 30 }), (asks) => {
+        for (const [t, zone] of [...asks, ...asks.map(([u, z]) => [u - (u % 60_000) + 59_999, z] as const)]) {
+          expect([t, zone, { ...wallClock(new Date(t), zone) }]).toEqual([t, zone, fresh(new Date(t), zone)]);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
