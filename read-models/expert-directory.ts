@@ -1,3 +1,4 @@
+import { BusyTimes } from '../domain/expert/availability';
 import { ExpertProfile as RankProfile, isEligible, rankExperts, RankedExpert } from '../domain/matching/relevance';
 import { deepFreeze } from '../domain/shared/frozen';
 import { GeoPoint } from '../domain/shared/geo';
@@ -59,23 +60,33 @@ export class ReadModelExpertDirectory implements ExpertDirectory {
   }
 }
 
-/**
- * What ranking needs of an expert document. Ranking looks only ahead of `at` (free windows, the
- * coming days' load), so ranges that ended before it are left out: an expert's calendar keeps
- * every past booking, and ranking parsed them all, for every expert, for every new visit.
- */
-export function rankProfile(doc: ExpertDoc, at = -Infinity): RankProfile {
-  const ahead = (range: { end: string }) => !(Date.parse(range.end) <= at);
+/** What ranking needs of an expert document. */
+export function rankProfile(doc: ExpertDoc): RankProfile {
   return {
     expertId: doc.expertId,
     skills: doc.skills,
     home: doc.home,
     serviceRadiusKm: doc.serviceRadiusKm,
-    bookings: [...doc.bookings.map((b) => b.range), ...doc.timeOff.map((t) => t.range)].filter(ahead),
+    bookings: busyTimesOf(doc),
     weeklyHours: doc.availability,
     rating: doc.rating,
     active: doc.active,
   };
+}
+
+/**
+ * An expert's bookings and time off, parsed. The directory's documents are frozen until the
+ * experts change, and every new visit ranks every candidate expert: each one's calendar (which
+ * keeps every past booking) is parsed once per version of the document, not once per visit. A
+ * document that is not frozen may still change, so it is parsed afresh.
+ */
+const parsedCalendars = new WeakMap<ExpertDoc, BusyTimes>();
+export function busyTimesOf(doc: ExpertDoc): BusyTimes {
+  const kept = parsedCalendars.get(doc);
+  if (kept) return kept;
+  const busy = new BusyTimes([...doc.bookings.map((b) => b.range), ...doc.timeOff.map((t) => t.range)]);
+  if (Object.isFrozen(doc) && Object.isFrozen(doc.bookings) && Object.isFrozen(doc.timeOff)) parsedCalendars.set(doc, busy);
+  return busy;
 }
 
 export interface Candidate {
@@ -90,7 +101,7 @@ export async function eligibleExperts(directory: ExpertDirectory, visit: VisitSp
   const docs = (await directory.withSkills(visit.skills)).filter((doc) => isEligible(visit, location, doc));
   const byId = new Map(docs.map((d) => [d.expertId, d]));
   const candidates: Candidate[] = [];
-  for (const rank of rankExperts(visit, location, docs.map((doc) => rankProfile(doc, at.getTime())), at.toISOString())) {
+  for (const rank of rankExperts(visit, location, docs.map((doc) => rankProfile(doc)), at.toISOString())) {
     const expert = byId.get(rank.expertId);
     if (rank.eligible && expert) candidates.push({ expert, rank });
   }

@@ -2,11 +2,13 @@ import { send } from '../../../commands/aggregate';
 import { experts } from '../../../commands/expert';
 import { CommandHandler } from '../../../commands/handler';
 import { EmbeddedDocumentStore } from '../../../document-store/embedded';
+import { BusyTimes } from '../../../domain/expert/availability';
 import { ExpertCommand, ExpertEvent } from '../../../domain/expert/expert';
+import { deepFreeze } from '../../../domain/shared/frozen';
 import { TicketEvent } from '../../../domain/ticket/ticket';
 import { InMemoryEventStore } from '../../../event-store/memory';
 import { CommandData } from '../../../flows/context';
-import { rankProfile } from '../../../read-models/expert-directory';
+import { busyTimesOf, rankProfile } from '../../../read-models/expert-directory';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
 import { rebuild } from '../../rebuild';
 import { physicalName } from '../../registry';
@@ -76,9 +78,18 @@ describe('experts read model', () => {
       ],
       rating: 3,
     });
-    expect(rankProfile(doc!)).toMatchObject({ expertId: 'e1', serviceRadiusKm: 0, rating: 3, bookings: [{ start: day('10:00') }, { start: day('15:00') }] });
-    // Ranking looks ahead only: at noon the morning's booking no longer counts, the afternoon's time off does.
-    expect(rankProfile(doc!, Date.parse(day('12:00'))).bookings).toEqual([{ start: day('15:00'), end: day('16:00') }]);
+    expect(rankProfile(doc!)).toMatchObject({ expertId: 'e1', serviceRadiusKm: 0, rating: 3 });
+    // Bookings and time off, parsed; what lies ahead of noon is the afternoon's time off.
+    const busy = rankProfile(doc!).bookings as BusyTimes;
+    expect(busy.overlapping(-Infinity, Infinity)).toEqual([
+      [Date.parse(day('10:00')), Date.parse(day('11:30'))],
+      [Date.parse(day('15:00')), Date.parse(day('16:00'))],
+    ]);
+    expect(busy.overlapping(Date.parse(day('12:00')), Infinity)).toEqual([[Date.parse(day('15:00')), Date.parse(day('16:00'))]]);
+    // Parsed once per version of a frozen document (the directory's); a document that may still change, each time.
+    const frozen = deepFreeze(structuredClone(doc!));
+    expect(busyTimesOf(frozen)).toBe(busyTimesOf(frozen));
+    expect(busyTimesOf(doc!)).not.toBe(busyTimesOf(doc!));
 
     await exec('deactivateExpert', { expertId: 'e1', reason: 'retired', force: true });
     const again = await rebuild(events, documents, expertsProjection, 'rebuild', { label: 'second' });
