@@ -13,9 +13,16 @@ describe('updates of top-level fields without mingo', () => {
     fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
     fc.record({ d: fc.integer({ min: 0, max: 3 }) }),
   );
+  // Tallies inside objects (what `$inc` of `t.k` meets): counts, something else, or nothing.
+  const tally = fc.oneof(
+    fc.dictionary(fc.constantFrom('k', 'j'), fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom('x', null, 2.5)), { maxKeys: 2 }),
+    fc.record({ k: fc.record({ deep: fc.integer({ min: 0, max: 3 }) }) }),
+    fc.constantFrom(null, 3, [1, 2], [{ k: 1 }]),
+  );
   const doc = fc.oneof(
     fc.record({ a: fc.constantFrom('x', 1), n: fc.integer({ min: 0, max: 9 }) }),
-    fc.dictionary(fc.constantFrom('a', 'b', 'n', 'c'), value.filter((v) => v !== undefined), { maxKeys: 4 }),
+    fc.record({ n: fc.integer({ min: 0, max: 9 }), t: tally }, { requiredKeys: ['n'] }),
+    fc.dictionary(fc.constantFrom('a', 'b', 'n', 'c', 't'), value.filter((v) => v !== undefined), { maxKeys: 4 }),
   );
   const operator = fc.constantFrom('$set', '$unset', '$inc', '$push', '$max');
   const anyModifier = fc.dictionary(operator, fc.dictionary(fc.constantFrom(...fields), value, { maxKeys: 3 }), { minKeys: 1, maxKeys: 3 });
@@ -23,8 +30,8 @@ describe('updates of top-level fields without mingo', () => {
   const plainModifier = fc.record(
     {
       $set: fc.dictionary(fc.constantFrom('a', 'b'), fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constantFrom('x', 'y', null, true)), { maxKeys: 2 }),
-      $inc: fc.dictionary(fc.constantFrom('n', 'c'), fc.integer({ min: -2, max: 2 }), { maxKeys: 2 }),
-      $unset: fc.dictionary(fc.constantFrom('b', 'c'), fc.constant(''), { maxKeys: 1 }),
+      $inc: fc.dictionary(fc.constantFrom('n', 'c', 't', 't.k', 't.j', 't.k.deep', 'u.v', 't.0', 't.$k', 't.toString'), fc.integer({ min: -2, max: 2 }), { maxKeys: 3 }),
+      $unset: fc.dictionary(fc.constantFrom('b', 'c', 't'), fc.constant(''), { maxKeys: 1 }),
     },
     { requiredKeys: [] },
   ).filter((m) => Object.keys(m).length > 0);
@@ -61,6 +68,18 @@ describe('updates of top-level fields without mingo', () => {
       { numRuns: 1500 },
     );
     await store.close();
+  });
+
+  it('counters inside objects: copies on the way, the stored objects untouched', () => {
+    const target = { _id: 'a', byType: { A: 1 }, other: { k: 1 } };
+    const next = applyTopLevel(target, { $inc: { 'byType.A': 1, 'byType.B': 1, 'fresh.C': 2 } });
+    expect(next).toEqual({ _id: 'a', byType: { A: 2, B: 1 }, other: { k: 1 }, fresh: { C: 2 } });
+    expect(target).toEqual({ _id: 'a', byType: { A: 1 }, other: { k: 1 } });
+    expect(next!.other).toBe(target.other);
+    expect(applyTopLevel(target, { $inc: { 'byType.A': 0 } })).toBeNull();
+    expect(applyTopLevel(target, { $inc: { byType: 1, 'byType.A': 1 } })).toBeUndefined(); // a conflict
+    expect(applyTopLevel({ _id: 'a', byType: null }, { $inc: { 'byType.A': 1 } })).toBeUndefined(); // MongoDB's error
+    expect(applyTopLevel({ _id: 'a', list: [1] }, { $inc: { 'list.0': 1 } })).toBeUndefined(); // an array position
   });
 
   it('hands back a new object and never touches the stored one; null when nothing changes', () => {

@@ -2,8 +2,9 @@
  * The way projections mostly write — `updateOne({ _id, field: value }, { $set, $inc, $unset })`
  * on top-level fields with plain values — decided and applied without mingo. Compiling a mingo
  * query and running its updater cost more than the rest of such a write (a projection moves
- * its checkpoint this way once per batch). Anything else (dotted paths, arrays, other
- * operators, objects as values) answers `undefined`: the caller takes the general path.
+ * its checkpoint this way once per batch), and `$inc` of counters inside objects (the
+ * activity and report tallies, once per event). Anything else (other dotted paths, arrays,
+ * other operators, objects as values) answers `undefined`: the caller takes the general path.
  */
 import { Document, Filter } from '../port';
 import { isPlainObject } from '../semantics';
@@ -47,21 +48,22 @@ export function matchesTopLevel(doc: Document, filter: Filter): boolean | undefi
  * a new object (the target is shared with the cache), `null` when nothing changes.
  */
 export function applyTopLevel(target: Document, modifier: Record<string, unknown>): Document | null | undefined {
-  const touched = new Set<string>();
+  const touched: string[] = [];
   for (const operator in modifier) {
     const fields = modifier[operator];
     if ((operator !== '$set' && operator !== '$unset' && operator !== '$inc') || !isPlainObject(fields)) return undefined;
     let any = false;
     for (const field in fields) {
       any = true;
-      // The same field under two operators is a conflict MongoDB reports: leave that to the general path.
-      if (!isTopLevel(field) || touched.has(field)) return undefined;
-      touched.add(field);
+      const path = operator === '$inc' ? counterPath(field) : isTopLevel(field) ? [field] : undefined;
+      // The same field (or a field and one inside it) under two operators is a conflict MongoDB reports: leave that to the general path.
+      if (!path || touched.some((t) => t === field || t.startsWith(`${field}.`) || field.startsWith(`${t}.`))) return undefined;
+      touched.push(field);
       const value = fields[field];
       if (operator === '$set' && !isPlain(value) && value !== null) return undefined;
       if (operator === '$inc') {
-        const held = Object.hasOwn(target, field) ? target[field] : 0; // null is no number: MongoDB refuses it
-        if (typeof value !== 'number' || !isPlain(value) || typeof held !== 'number' || !isPlain(held + value)) return undefined;
+        const held = counterAt(target, path); // null is no number: MongoDB refuses it
+        if (typeof value !== 'number' || !isPlain(value) || held === undefined || !isPlain(held.value + value)) return undefined;
       }
     }
     if (!any) return undefined;
@@ -81,6 +83,21 @@ export function applyTopLevel(target: Document, modifier: Record<string, unknown
         if (held !== fields[field] || !has) change(field, fields[field]);
       } else if (operator === '$unset') {
         if (has) change(field, undefined);
+      } else if (field.includes('.')) {
+        const path = field.split('.');
+        const { value: count, has: counted } = counterAt(target, path)!;
+        const sum = count + (fields[field] as number);
+        if (counted && sum === count) continue;
+        // Copies of the objects on the way: the target's are shared with the cache.
+        next ??= { ...target };
+        let node: Record<string, unknown> = next;
+        for (const part of path.slice(0, -1)) {
+          const inner = own(node as Document, part);
+          const copy: Record<string, unknown> = isPlainObject(inner) ? { ...inner } : {};
+          node[part] = copy;
+          node = copy;
+        }
+        node[path[path.length - 1]!] = sum;
       } else {
         const sum = ((held as number | undefined) ?? 0) + (fields[field] as number);
         if (!has || sum !== held) change(field, sum);
@@ -88,4 +105,27 @@ export function applyTopLevel(target: Document, modifier: Record<string, unknown
     }
   }
   return next ?? null;
+}
+
+/**
+ * The path of a counter `$inc` may reach: a top-level field, or one inside objects (a tally by
+ * kind, `byType.TicketOpened`), never through an array position or an operator-like name.
+ */
+function counterPath(field: string): string[] | undefined {
+  const path = field.split('.');
+  return path.every((part, i) => part !== '' && !/^\d+$/.test(part) && (i > 0 ? !part.startsWith('$') && !(part in Object.prototype) : isTopLevel(part))) ? path : undefined;
+}
+
+/** The number at `path` (0, not held, when it or an object on the way is missing); undefined when something else is in the way. */
+function counterAt(doc: Document, path: readonly string[]): { value: number; has: boolean } | undefined {
+  let node: unknown = doc;
+  for (const part of path.slice(0, -1)) {
+    node = own(node as Document, part);
+    if (node === undefined) return { value: 0, has: false };
+    if (!isPlainObject(node)) return undefined;
+  }
+  const leaf = path[path.length - 1]!;
+  if (!Object.hasOwn(node as Document, leaf)) return { value: 0, has: false };
+  const value = (node as Document)[leaf];
+  return typeof value === 'number' ? { value, has: true } : undefined;
 }
