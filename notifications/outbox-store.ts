@@ -21,6 +21,7 @@ import { Channel, MessageRequest, Outbox, TemplateName } from './outbox';
 import { render, RenderedMessage, TemplateError } from './templates';
 
 export const NOTIFICATIONS = 'notifications';
+const RETIRED_DEV_OUTBOX = 'dev_outbox';
 
 export type NotificationStatus = 'pending' | 'sent' | 'parked';
 
@@ -110,6 +111,9 @@ export class DocumentOutbox implements Outbox {
   }
 
   async ensureIndexes(): Promise<void> {
+    // The development outbox kept a copy of every message here until the message itself became
+    // the record (dev-outbox.ts): nothing reads it any more.
+    if ((await this.documents.listCollections()).includes(RETIRED_DEV_OUTBOX)) await this.documents.dropCollection(RETIRED_DEV_OUTBOX);
     await this.collection.createIndex({ keys: { status: 1, nextAttemptAt: 1 }, name: 'due' });
     await this.collection.createIndex({ keys: { ticketId: 1, seq: 1 }, name: 'by_ticket' });
     await this.collection.createIndex({ keys: { seq: -1 }, name: 'recent' });

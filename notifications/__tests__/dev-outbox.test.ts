@@ -153,6 +153,13 @@ describe('development outbox and channel choice', () => {
     expect(await dev.sms.deliver({ to: '+15550100', body: 'b', context })).toEqual(await dev.sms.deliver({ to: '+15550100', body: 'b', context }));
   });
 
+  it("the copies the development outbox kept before are dropped at start-up; others' collections stay", async () => {
+    await documents.collection('dev_outbox').insertOne({ _id: 'sms:n1', body: 'an old copy' });
+    await documents.collection('kept').insertOne({ _id: 'k' });
+    await new DocumentOutbox(documents, { helpdeskEmail: 'helpdesk@sysops.example.com' }).ensureIndexes();
+    expect((await documents.listCollections()).sort()).toEqual(['kept', 'notifications']);
+  });
+
   it('a message without an outbox message behind it is refused, for good: there would be nothing to show', async () => {
     await expect(new DevOutboxChannel('email').deliver({ to: 'h@example.com', subject: 'Hi', body: 'no context' })).rejects.toMatchObject({ name: 'DeliveryError', kind: 'permanent' });
   });
