@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { ConnectionDurability, durabilityOf } from '../sqlite/durability';
 import { StoreFile } from '../sqlite/store-file';
 import { WalLimit } from '../sqlite/wal-limit';
+import { LimitedStatements } from '../sqlite/limited-statements';
 import { AppendSignal, catchUpSubscription } from './catch-up';
 import { alreadyAppended } from './idempotency';
 import { RecentEvents } from './recent-events';
@@ -100,7 +101,8 @@ export class SqliteEventStore implements EventStore {
   private lastNotifiedHead: Position;
   private watcher: FSWatcher | undefined;
   private closed = false;
-  private readonly readAllStatements = new Map<string, Database.Statement>();
+  /** readAll's query per filter (its SQL), each per limit. */
+  private readonly readAllStatements = new Map<string, LimitedStatements>();
   private readonly walLimit: WalLimit;
   private readonly file: StoreFile;
   private readonly id: string;
@@ -111,8 +113,8 @@ export class SqliteEventStore implements EventStore {
     insert: Database.Statement<[string, string, number, string, string, string, string]>;
     head: Database.Statement<[], { p: number | null }>;
     at: Database.Statement<[number]>;
-    streamForwards: Database.Statement<[string, number, number]>;
-    streamBackwards: Database.Statement<[string, number, number]>;
+    streamForwards: LimitedStatements;
+    streamBackwards: LimitedStatements;
   };
 
   constructor(private readonly options: SqliteEventStoreOptions) {
@@ -141,12 +143,12 @@ export class SqliteEventStore implements EventStore {
       ),
       head: this.db.prepare('SELECT MAX(position) AS p FROM events'),
       at: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position = ?`).raw(true),
-      streamForwards: this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`)
-        .raw(true),
-      streamBackwards: this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`)
-        .raw(true),
+      streamForwards: new LimitedStatements((limit) =>
+        this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision${limit}`).raw(true),
+      ),
+      streamBackwards: new LimitedStatements((limit) =>
+        this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC${limit}`).raw(true),
+      ),
     };
     try {
       this.lastNotifiedHead = this.headSync();
@@ -236,12 +238,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const max = options.maxCount ?? -1; // LIMIT -1: no limit
     try {
       const rows =
         options.direction === 'backwards'
-          ? this.stmt.streamBackwards.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max)
-          : this.stmt.streamForwards.all(stream, options.fromRevision ?? 0, max);
+          ? this.stmt.streamBackwards.limitedTo(options.maxCount).all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER)
+          : this.stmt.streamForwards.limitedTo(options.maxCount).all(stream, options.fromRevision ?? 0);
       return (rows as Row[]).map(toRecorded);
     } catch (error) {
       throw this.file.failure(error);
@@ -256,15 +257,13 @@ export class SqliteEventStore implements EventStore {
     const held = this.recent.read(options.fromPosition ?? START, options.maxCount, options.filter, () => this.headSync());
     if (held) return held;
     const { sql, params } = filterSql(options.filter);
-    let statement = this.readAllStatements.get(sql);
-    if (!statement) {
-      statement = this.db
-        .prepare(`SELECT ${COLUMNS} FROM events WHERE position > ?${sql} ORDER BY position LIMIT ?`)
-        .raw(true);
-      this.readAllStatements.set(sql, statement);
+    let statements = this.readAllStatements.get(sql);
+    if (!statements) {
+      statements = new LimitedStatements((limit) => this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ?${sql} ORDER BY position${limit}`).raw(true));
+      this.readAllStatements.set(sql, statements);
     }
     try {
-      const rows = statement.all(options.fromPosition ?? START, ...params, options.maxCount ?? -1) as Row[];
+      const rows = statements.limitedTo(options.maxCount).all(options.fromPosition ?? START, ...params) as Row[];
       return rows.map(toRecorded);
     } catch (error) {
       throw this.file.failure(error);

@@ -10,6 +10,7 @@
 import Database from 'better-sqlite3';
 import { ConnectionDurability, durabilityOf } from '../../sqlite/durability';
 import { StoreFile } from '../../sqlite/store-file';
+import { LimitedStatements } from '../../sqlite/limited-statements';
 import { WalLimit } from '../../sqlite/wal-limit';
 import { Document, Filter, IndexSpec, SearchHit, SearchOptions } from '../port';
 import { searchWords, textFields, UniqueIndex } from '../semantics';
@@ -66,7 +67,7 @@ export class CommittedState implements CommittedRows {
     remove: Database.Statement<[number]>;
     all: Database.Statement<[string], { seq: number; doc: string }>;
     row: Database.Statement<[number], { doc: string }>;
-    page: Database.Statement<[string, number, number], [number, string, string]>;
+    page: LimitedStatements;
     saveIndex: Database.Statement<[string, string, string]>;
     ping: Database.Statement<[], unknown>;
   };
@@ -88,9 +89,7 @@ export class CommittedState implements CommittedRows {
       remove: db.prepare('DELETE FROM documents WHERE seq = ?'),
       all: db.prepare('SELECT seq, doc FROM documents WHERE collection = ? ORDER BY seq'),
       row: db.prepare('SELECT doc FROM documents WHERE seq = ?'),
-      page: db
-        .prepare<[string, number, number], [number, string, string]>('SELECT seq, id, doc FROM documents WHERE collection = ? AND seq > ? ORDER BY seq LIMIT ?')
-        .raw(true),
+      page: new LimitedStatements((limit) => db.prepare(`SELECT seq, id, doc FROM documents WHERE collection = ? AND seq > ? ORDER BY seq${limit}`).raw(true)),
       saveIndex: db.prepare('INSERT INTO indexes (collection, name, spec) VALUES (?, ?, ?)'),
       ping: db.prepare('SELECT 1'),
     };
@@ -117,7 +116,7 @@ export class CommittedState implements CommittedRows {
     },
     page: (collection, afterSeq, limit) => {
       try {
-        return this.stmt.page.all(collection, afterSeq, limit);
+        return this.stmt.page.limitedTo(limit).all(collection, afterSeq) as [number, string, string][];
       } catch (error) {
         throw this.file.failure(error);
       }
@@ -166,6 +165,11 @@ export class CommittedState implements CommittedRows {
   /** Commits the group of plain commits under way, if any (group-commit.ts). */
   endGroup(): void {
     this.groupCommit.end();
+  }
+
+  /** Settles when the plain commits made so far are in the file (group-commit.ts). */
+  groupCommitted(): Promise<void> {
+    return this.groupCommit.committed();
   }
 
   async closeWriter(): Promise<void> {

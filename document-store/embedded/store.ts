@@ -215,7 +215,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   async flush(): Promise<void> {
     this.assertOpen();
-    this.state.endGroup();
+    await this.state.groupCommitted();
   }
 
   async ping(): Promise<void> {
