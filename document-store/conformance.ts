@@ -634,6 +634,46 @@ export function describeDocumentStoreConformance(name: string, harness: () => Do
         expect(await col.aggregate([{ $match: { status: 'open' } }, { $group: { _id: null, n: { $sum: 1 } } }])).toEqual([{ _id: null, n: 3 }]);
       });
 
+      it('a partial index: queries it serves and queries it cannot give the answers a scan gives', async () => {
+        const name = c('partial');
+        const col = store.collection<Job>(name);
+        const spec = { keys: { status: 1 as const, at: 1 as const }, name: 'due', partialFilterExpression: { status: { $in: ['open', 'done'] } } };
+        await col.createIndex(spec);
+        await col.createIndex(spec); // idempotent
+        await expect(col.createIndex({ ...spec, partialFilterExpression: { status: 'open' } })).rejects.toThrow();
+        for (const job of JOBS) await col.insertOne(job);
+        expect(ids(await col.find({ status: 'open', at: { $lte: 5 } }, { sort: { at: 1 } }))).toEqual(['j7', 'j1']);
+        expect(ids(await col.find({ status: 'done' }, sortById))).toEqual(['j3', 'j8']);
+        expect(ids(await col.find({ status: null }, sortById))).toEqual(['j4', 'j5']); // left out of the index, still found
+        expect(ids(await col.find({ status: { $in: ['open', null] } }, sortById))).toEqual(['j1', 'j2', 'j4', 'j5', 'j6', 'j7']);
+        expect(await col.count({ status: 'open' })).toBe(4);
+        // Documents move in and out of the index as they change.
+        await col.updateMany({ status: 'open', at: { $lt: 6 } }, { $set: { status: 'done' } });
+        await col.updateOne({ _id: 'j8' }, { $set: { status: 'open' } });
+        expect(ids(await col.find({ status: 'open' }, { sort: { at: 1 } }))).toEqual(['j8', 'j2', 'j6']);
+        expect(await col.count({ status: 'done' })).toBe(3);
+        expect(await col.deleteMany({ status: 'open', at: { $gte: 9 } })).toEqual({ deletedCount: 1 });
+        expect(ids(await col.find({ status: 'open' }, sortById))).toEqual(['j6', 'j8']);
+      });
+
+      it('dropIndex removes an index (a unique one no longer refuses), and dropping one that is not there is harmless', async () => {
+        const name = c('dropped');
+        const col = store.collection(name);
+        await col.dropIndex('never_created'); // the collection does not exist yet either
+        await col.createIndex({ keys: { email: 1 }, unique: true, name: 'by_email' });
+        await col.createIndex({ keys: { status: 1, at: 1 }, name: 'due' });
+        await col.insertOne({ _id: 'a', email: 'x@y', status: 'open', at: 1 });
+        await expect(col.insertOne({ _id: 'b', email: 'x@y' })).rejects.toBeInstanceOf(DuplicateKey);
+        await col.dropIndex('by_email');
+        await col.dropIndex('by_email');
+        await col.insertOne({ _id: 'b', email: 'x@y', status: 'done', at: 2 });
+        // The same keys again, now partial: the old definition is gone.
+        await col.dropIndex('due');
+        await col.createIndex({ keys: { status: 1, at: 1 }, name: 'due_open', partialFilterExpression: { status: 'open' } });
+        expect(ids(await col.find({ status: 'open' }, sortById))).toEqual(['a']);
+        expect(ids(await col.find({ status: 'done' }, sortById))).toEqual(['b']);
+      });
+
       it('an index created over existing documents answers at once; inside a transaction, its own writes count', async () => {
         const name = c('late_index');
         const col = store.collection<Job>(name);

@@ -4,6 +4,7 @@ import { DocumentStore, IndexSpec } from './port';
  * The indexes a component needs on a collection of its own, for components without a start-up
  * step: created (idempotently) before its first query, once per instance. Answers never depend
  * on indexes, only their speed does: if the collection is dropped behind its back, queries scan.
+ * `retired`: names of indexes an earlier version created, dropped first (dropping is idempotent).
  */
 export class IndexesOnFirstUse {
   private created: Promise<void> | undefined;
@@ -12,6 +13,7 @@ export class IndexesOnFirstUse {
     private readonly documents: DocumentStore,
     private readonly collection: string,
     private readonly specs: readonly IndexSpec[],
+    private readonly retired: readonly string[] = [],
   ) {}
 
   ensure(): Promise<void> {
@@ -23,6 +25,8 @@ export class IndexesOnFirstUse {
   }
 
   private async create(): Promise<void> {
-    for (const spec of this.specs) await this.documents.collection(this.collection).createIndex(spec);
+    const collection = this.documents.collection(this.collection);
+    for (const name of this.retired) await collection.dropIndex(name);
+    for (const spec of this.specs) await collection.createIndex(spec);
   }
 }

@@ -256,7 +256,23 @@ class MongoCollection<T extends Document> implements Collection<T> {
 
   createIndex(spec: IndexSpec): Promise<void> {
     return mapped(this.name, async () => {
-      await this.driver.createIndex(spec.keys, { name: indexName(spec), ...(spec.unique ? { unique: true } : {}) });
+      await this.driver.createIndex(spec.keys, {
+        name: indexName(spec),
+        ...(spec.unique ? { unique: true } : {}),
+        ...(spec.partialFilterExpression ? { partialFilterExpression: spec.partialFilterExpression } : {}),
+      });
+    });
+  }
+
+  dropIndex(name: string): Promise<void> {
+    return mapped(this.name, async () => {
+      try {
+        await this.driver.dropIndex(name);
+      } catch (error) {
+        // IndexNotFound (27), or NamespaceNotFound (26) for a collection never written: nothing to drop.
+        const code = (error as { code?: unknown }).code;
+        if (code !== 27 && code !== 26) throw error;
+      }
     });
   }
 

@@ -62,6 +62,12 @@ export interface IndexSpec {
   keys: Record<string, 1 | -1 | 'text'>;
   unique?: boolean;
   name?: string;
+  /**
+   * Only documents matching this filter are in the index (MongoDB's partial index), and a query
+   * uses it only when its own filter implies this one. Portable form: each field equal to one
+   * value or `$in` a list of values, e.g. `{ status: 'pending' }`.
+   */
+  partialFilterExpression?: Filter;
 }
 
 export interface SearchOptions {
@@ -93,6 +99,8 @@ export interface Collection<T extends Document = Document> {
   bulkWrite(operations: BulkOperation<T>[]): Promise<BulkWriteResult>;
   /** Idempotent: creating an existing index again is a no-op. */
   createIndex(spec: IndexSpec): Promise<void>;
+  /** Drops the index of that name; idempotent (no such index: nothing happens). */
+  dropIndex(name: string): Promise<void>;
 }
 
 export interface DocumentStore {

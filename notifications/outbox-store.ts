@@ -114,7 +114,10 @@ export class DocumentOutbox implements Outbox {
     // The development outbox kept a copy of every message here until the message itself became
     // the record (dev-outbox.ts): nothing reads it any more.
     if ((await this.documents.listCollections()).includes(RETIRED_DEV_OUTBOX)) await this.documents.dropCollection(RETIRED_DEV_OUTBOX);
-    await this.collection.createIndex({ keys: { status: 1, nextAttemptAt: 1 }, name: 'due' });
+    // Messages waiting (pending, parked) only: sent ones, nearly all of them and more with every
+    // ticket, were in the `due` index before, as memory and index writes nobody read.
+    await this.collection.dropIndex('due');
+    await this.collection.createIndex({ keys: { status: 1, nextAttemptAt: 1 }, name: 'waiting', partialFilterExpression: { status: { $in: ['pending', 'parked'] } } });
     await this.collection.createIndex({ keys: { ticketId: 1, seq: 1 }, name: 'by_ticket' });
     await this.collection.createIndex({ keys: { seq: -1 }, name: 'recent' });
   }
@@ -245,25 +248,26 @@ export class DocumentOutbox implements Outbox {
   /**
    * Counts by status, and the due message that waited longest: a pending message is due from its
    * next attempt time until the dispatcher claims it (which moves that time past its lease), so
-   * its wait says how far behind delivery is. Both queries are covered by the `due` index.
+   * its wait says how far behind delivery is. The `waiting` index answers for pending and parked
+   * messages; sent ones are all the others.
    */
   async backlog(now: Date): Promise<OutboxBacklog> {
-    const [pending, parked, sent, [longestWaiting]] = await Promise.all([
+    const [pending, parked, all, [longestWaiting]] = await Promise.all([
       this.countByStatus('pending'),
       this.countByStatus('parked'),
-      this.countByStatus('sent'),
+      this.collection.count(),
       this.collection.find(
         { status: 'pending', nextAttemptAt: { $lte: now.toISOString() } },
         { sort: { nextAttemptAt: 1 }, limit: 1, projection: { nextAttemptAt: 1 } },
       ),
     ]);
     const dueSince = longestWaiting?.nextAttemptAt ? Date.parse(longestWaiting.nextAttemptAt) : now.getTime();
-    return { pending, parked, sent, oldestPendingAgeSeconds: Math.max(0, (now.getTime() - dueSince) / 1000) };
+    return { pending, parked, sent: all - pending - parked, oldestPendingAgeSeconds: Math.max(0, (now.getTime() - dueSince) / 1000) };
   }
 
   /**
    * Pending messages whose time has come, in the order they came due: creation order for fresh
-   * ones, which are due when enqueued. That is the `due` index's own order, so a batch reads
+   * ones, which are due when enqueued. That is the `waiting` index's own order, so a batch reads
    * `limit` messages. Sorted by creation, it read every due message to find the first few:
    * under load the backlog the dispatcher had not reached yet, on every batch.
    */

@@ -147,6 +147,9 @@ export class PositionGuardedCollection<T extends Document> implements Collection
   createIndex(spec: IndexSpec): Promise<void> {
     return this.inner.createIndex(spec);
   }
+  dropIndex(name: string): Promise<void> {
+    return this.inner.dropIndex(name);
+  }
 
   async insertOne(document: T): Promise<void> {
     try {

@@ -35,11 +35,18 @@ export class Deadlines {
   private readonly indexes: IndexesOnFirstUse;
 
   constructor(private readonly documents: DocumentStore) {
-    this.indexes = new IndexesOnFirstUse(documents, DEADLINES, [
-      { keys: { status: 1, dueAt: 1 }, name: 'due' },
-      { keys: { 'payload.ticketId': 1 }, name: 'by_ticket' },
-      { keys: { 'payload.visitId': 1 }, name: 'by_visit' },
-    ]);
+    this.indexes = new IndexesOnFirstUse(
+      documents,
+      DEADLINES,
+      [
+        // Only pending deadlines: every query for due ones asks for pending ones, and the fired
+        // and cancelled ones (most of them, growing with every ticket) cost memory and writes.
+        { keys: { status: 1, dueAt: 1 }, name: 'pending_by_due', partialFilterExpression: { status: 'pending' } },
+        { keys: { 'payload.ticketId': 1 }, name: 'by_ticket' },
+        { keys: { 'payload.visitId': 1 }, name: 'by_visit' },
+      ],
+      ['due'], // the same keys over every deadline
+    );
   }
 
   /**

@@ -136,13 +136,13 @@ describe('hot queries read through indexes', () => {
   it("notification delivery: due messages, the next one's time, a ticket's messages; due deadlines", async () => {
     const { outbox } = sys.services;
     const now = sys.clock.now;
-    expect(await indexed(() => outbox.due(new Date(now.getTime() + 3_600_000), 50), 10)).toEqual(['index due in sort order']);
-    expect(await indexed(() => outbox.nextDue(), 1)).toEqual(['index due in sort order']);
+    expect(await indexed(() => outbox.due(new Date(now.getTime() + 3_600_000), 50), 10)).toEqual(['index waiting in sort order']);
+    expect(await indexed(() => outbox.nextDue(), 1)).toEqual(['index waiting in sort order']);
     expect(await indexed(() => outbox.listByTicket(ticketId), 10)).toEqual(['index by_ticket in sort order']);
-    expect(await indexed(() => outbox.countByStatus('sent'), 0)).toEqual(['count due']);
+    expect(await indexed(() => outbox.countByStatus('parked'), 0)).toEqual(['count waiting']);
     const deadlines = new Deadlines(sys.services.documents);
-    expect(await indexed(() => deadlines.due(new Date(now.getTime() + 86_400_000 * 30)), 10)).toEqual(['index due']);
-    expect(await indexed(() => deadlines.next(), 1)).toEqual(['index due in sort order']);
+    expect(await indexed(() => deadlines.due(new Date(now.getTime() + 86_400_000 * 30)), 10)).toEqual(['index pending_by_due']);
+    expect(await indexed(() => deadlines.next(), 1)).toEqual(['index pending_by_due in sort order']);
     // A backlog of due messages: a batch reads the batch, not the backlog.
     const notifications = sys.services.documents.collection(NOTIFICATIONS);
     const [sample] = await notifications.find({}, { limit: 1 });
@@ -156,7 +156,7 @@ describe('hot queries read through indexes', () => {
     await notifications.bulkWrite(backlog.map((document) => ({ insertOne: { document } })));
     try {
       const batch: unknown[] = [];
-      expect(await indexed(async () => batch.push(...(await outbox.due(now, 5))), 5)).toEqual(['index due in sort order']);
+      expect(await indexed(async () => batch.push(...(await outbox.due(now, 5))), 5)).toEqual(['index waiting in sort order']);
       expect(batch.map((m) => (m as { _id: string })._id)).toEqual(['n-due-0', 'n-due-1', 'n-due-2', 'n-due-3', 'n-due-4']);
     } finally {
       await notifications.deleteMany({ _id: { $in: backlog.map((m) => m._id) } });

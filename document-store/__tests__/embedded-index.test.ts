@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedDocumentStore } from '../embedded';
 import { Document, DocumentStore, Filter, FindOptions, IndexSpec, Update } from '../port';
+import { SecondaryIndex } from '../embedded/secondary-index';
 
 /** Indexes the indexed store declares: single, compound, descending, nested, multikey. */
 const INDEXES: IndexSpec[] = [
+  // Partial: first, so that it wins the queries it serves as well as `a` does (ties go to the first).
+  { keys: { a: 1, b: 1 }, name: 'a_b_partial', partialFilterExpression: { a: { $in: [1, 'a', null] } } },
   { keys: { a: 1 }, name: 'a' },
   { keys: { b: 1, a: -1 }, name: 'b_a' },
   { keys: { 'n.c': 1 }, name: 'n_c' },
@@ -242,7 +245,7 @@ describe('embedded document store: indexed queries return exactly what a scan re
     );
     // Queries went through every index, in and out of transactions, walking in sort order too.
     const uses = (prefix: string) => [...used].filter(([plan]) => plan.startsWith(prefix)).reduce((n, [, k]) => n + k, 0);
-    for (const plan of ['index a', 'index b_a', 'index n_c', 'index tags_b', 'tx index a', 'tx index b_a', 'count a', 'scan', 'index a or b_a', 'index b_a in sort order, merging']) {
+    for (const plan of ['index a_b_partial', 'index a', 'index b_a', 'index n_c', 'index tags_b', 'tx index a', 'tx index b_a', 'count a', 'scan', 'index a or b_a', 'index b_a in sort order, merging']) {
       expect([plan, uses(plan) > 0]).toEqual([plan, true]);
     }
     expect(uses('index a in sort order') + uses('index b_a in sort order')).toBeGreaterThan(0);
@@ -445,6 +448,30 @@ describe('embedded document store: the planner', () => {
     expect(queue.examined).toBe(40); // 30 flagged, 20 escalated, 10 both
     // A branch no index answers: the other branches cannot tell, so everything is tested.
     expect((await store.explain(() => col.count({ $or: [{ flagged: true }, { openedAt: '7' }] }))).plans).toEqual(['scan queue']);
+  });
+
+  it('a partial index holds only the documents its filter matches, and serves only the queries that imply it', async () => {
+    const col = store.collection('messages');
+    await col.createIndex({ keys: { status: 1, at: 1 }, name: 'due', partialFilterExpression: { status: { $in: ['pending', 'parked'] } } });
+    const status = (i: number) => (i % 10 === 0 ? 'pending' : i % 10 === 1 ? 'parked' : 'sent');
+    await col.bulkWrite(Array.from({ length: 1000 }, (_, i) => ({ insertOne: { document: { _id: `m${String(i).padStart(4, '0')}`, status: status(i), at: i } } })));
+    const due = await store.explain(() => col.find({ status: 'pending', at: { $lte: 500 } }, { sort: { at: 1 }, limit: 5 }));
+    expect(ids(due.result)).toEqual(['m0000', 'm0010', 'm0020', 'm0030', 'm0040']);
+    expect(due.plans).toEqual(['index due in sort order']);
+    expect(due.examined).toBe(5);
+    expect(await store.explain(() => col.count({ status: 'parked' }))).toMatchObject({ result: 100, plans: ['count due'] });
+    // Sent messages are not in it: a query for them scans, and so does one that may match them.
+    expect(await store.explain(() => col.count({ status: 'sent' }))).toMatchObject({ result: 800, plans: ['scan messages'] });
+    expect((await store.explain(() => col.find({ status: { $in: ['pending', 'sent'] } }, { limit: 1 }))).plans).toEqual(['scan messages']);
+    expect((await store.explain(() => col.find({ at: 3 }))).plans).toEqual(['scan messages']);
+
+    const index = new SecondaryIndex({ name: 'due', fields: ['status', 'at'], partial: [{ field: 'status', values: ['pending'] }] });
+    index.write('a', 1, { _id: 'a', status: 'pending', at: 1 });
+    index.write('b', 2, { _id: 'b', status: 'sent', at: 2 });
+    index.write('c', 3, { _id: 'c', status: ['sent', 'pending'], at: 3 }); // an element matches, as in MongoDB: a key per element
+    expect(index.keys.size).toBe(3);
+    index.write('a', 1, { _id: 'a', status: 'sent', at: 1 }); // sent: leaves the index
+    expect(index.keys.size).toBe(2);
   });
 
   it('null matches missing fields; values of different types sort as mingo sorts them', async () => {

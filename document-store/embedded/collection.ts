@@ -206,6 +206,7 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       commit: (changes: Changes) => batch.putAll(changes),
       commitOne: (collection, id, doc, absent) => batch.put(collection, id, doc, absent),
       createIndex: (collection, spec) => this.workspace.createIndex(collection, spec),
+      dropIndex: (collection, name) => this.workspace.dropIndex(collection, name),
     };
     const result: BulkWriteResult = { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 };
     const add = (r: UpdateResult) => {
@@ -241,6 +242,10 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
 
   async createIndex(spec: IndexSpec): Promise<void> {
     this.workspace.createIndex(this.name, spec);
+  }
+
+  async dropIndex(name: string): Promise<void> {
+    this.workspace.dropIndex(this.name, name);
   }
 
   private findSync(filter: Filter, options: FindOptions): T[] {

@@ -407,6 +407,22 @@ export class CommittedState implements CommittedRows {
     this.names.add(collection);
   }
 
+  /** Drops the collection's index of that name, if it has one. */
+  dropIndex(collection: string, name: string): void {
+    this.settle();
+    const spec = this.declared.named(collection, name);
+    if (!spec) return; // idempotent
+    const text = textFields(spec).length > 0;
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM indexes WHERE collection = ? AND name = ?').run(collection, name);
+      if (text) this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
+    })();
+    this.declared.remove(collection, name);
+    this.secondary.delete(collection); // built again, without it, when a query needs them
+    if (text) this.fts.delete(collection);
+    if (spec.unique && this.caches.has(collection)) this.uniqueKeys.load(collection, this.load(collection), this.uniqueIndexes(collection));
+  }
+
   drop(collection: string): void {
     this.settle();
     this.db.transaction(() => {

@@ -172,6 +172,8 @@ function boundRange(c: FieldCondition, regular: boolean): { range: KeyRange; exa
 
 /** The plan of one index for a query: undefined if it neither narrows the candidates nor gives the sort's order. */
 function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [string, 1 | -1][] | undefined): IndexPlan | undefined {
+  // A partial index lacks the documents its filter leaves out: only for queries that leave them out too.
+  if (!index.covers((field) => conditions.fields.get(field)?.points)) return undefined;
   const { fields } = index;
   let prefixes = [''];
   let ranges: KeyRange[] | undefined;

@@ -70,6 +70,7 @@ export interface Workspace {
   /** `commit` of a single change; `absent`: the caller has just seen that no layer holds the id. */
   commitOne(collection: string, id: string, doc: Stored | null, absent?: boolean): void;
   createIndex(collection: string, spec: IndexSpec): void;
+  dropIndex(collection: string, name: string): void;
 }
 
 export class Overlay implements Layer {

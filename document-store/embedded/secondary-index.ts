@@ -5,13 +5,22 @@
  * that reads it is indexes.ts.
  */
 import { Document } from '../port';
-import { atomsAt, encodeSeq, FieldShape, scalarAt, seqOf } from './index-keys';
+import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, scalarAt, seqOf } from './index-keys';
+import { Matcher } from './matcher';
 import { SortedKeys } from './sorted-keys';
 
-/** An ordinary index a collection declared: its name and fields, in order. */
+/** One condition of a partial index's filter: the field holds one of these values. */
+export interface PartialClause {
+  field: string;
+  values: IndexValue[];
+}
+
+/** An ordinary index a collection declared: its name and fields, in order, and its partial filter. */
 export interface IndexDefinition {
   name: string;
   fields: readonly string[];
+  /** Only documents meeting every clause are in the index (a partial index, in MongoDB terms). */
+  partial?: readonly PartialClause[];
 }
 
 /**
@@ -38,10 +47,32 @@ export class SecondaryIndex {
   /** Documents with too many keys to list: proposed to every query. */
   readonly unlisted = new Set<string>();
   private readonly paths: string[][];
+  /** Whether a document belongs in a partial index (mingo's test of its filter). */
+  private readonly member: Matcher | undefined;
+  /** The partial filter's values per field, encoded as index atoms. */
+  private readonly partialAtoms: [field: string, atoms: Set<string>][] | undefined;
 
   constructor(readonly definition: IndexDefinition) {
     this.paths = definition.fields.map((field) => field.split('.'));
     this.irregularPerField = definition.fields.map(() => 0);
+    if (definition.partial) {
+      this.member = new Matcher(Object.fromEntries(definition.partial.map(({ field, values }) => [field, { $in: values }])));
+      this.partialAtoms = definition.partial.map(({ field, values }) => [field, new Set(values.map(encodeValue))]);
+    }
+  }
+
+  /**
+   * Whether every document a query with these equalities can match is in the index: a partial
+   * index serves a query only if, for each field of its filter, the query pins the field to
+   * values the filter lists. (A document matching `{ f: v }` holds v in f, or in an element of
+   * f, and so matches `{ f: { $in: [..., v, ...] } }`.)
+   */
+  covers(points: (field: string) => readonly IndexValue[] | undefined): boolean {
+    if (!this.partialAtoms) return true;
+    return this.partialAtoms.every(([field, atoms]) => {
+      const values = points(field);
+      return values !== undefined && values.every((value) => atoms.has(encodeValue(value)));
+    });
   }
 
   get fields(): readonly string[] {
@@ -63,7 +94,7 @@ export class SecondaryIndex {
   /** Records a document's current version at row `seq` (null: deleted). */
   write(id: string, seq: number, doc: Document | null): void {
     const before = this.postings.get(id);
-    const next = doc ? this.keysOf(doc, seq) : { keys: [], mask: 0 };
+    const next = doc && this.holds(doc) ? this.keysOf(doc, seq) : { keys: [], mask: 0 };
     const keys = next.keys ?? [];
     if (!sameKeys(before, keys)) {
       if (typeof before === 'string') this.keys.delete(before);
@@ -79,6 +110,7 @@ export class SecondaryIndex {
 
   /** While an empty index is filled: records a document and adds its keys to `all`, sorted at the end by `loaded`. */
   collect(id: string, seq: number, doc: Document, all: string[]): void {
+    if (!this.holds(doc)) return;
     const { keys, mask } = this.keysOf(doc, seq);
     if (keys === undefined) this.unlisted.add(id);
     else {
@@ -91,6 +123,11 @@ export class SecondaryIndex {
   /** `idOfRow`: the id of the document at a row (every key ends with its document's row). */
   loaded(all: string[], idOfRow: (seq: number) => string): void {
     this.keys.load(all, (key) => idOfRow(seqOf(key)));
+  }
+
+  /** Whether the document belongs in the index: always, unless the index is partial. */
+  private holds(doc: Document): boolean {
+    return this.member === undefined || this.member.test(doc);
   }
 
   /** The keys of a document (undefined: too many to list), and which fields were not one scalar. */

@@ -60,7 +60,7 @@ const DEFAULT_CHECKPOINT_EVERY_KIB = 16 * 1024;
  * sees, and reach SQLite in one transaction when `work` resolves. Transactions run one at a
  * time; plain writes made meanwhile are not blocked, and the transaction's unique keys are
  * checked again at commit against them (its version of a document written by both wins).
- * Index definitions are not transactional: `createIndex` inside a transaction applies at once.
+ * Index definitions are not transactional: `createIndex` and `dropIndex` inside a transaction apply at once.
  *
  * Big transactions (`backgroundCommitRows`, e.g. a rebuild's batches) are committed by a
  * second connection on a worker thread (writer.ts). The next transaction starts as
@@ -117,6 +117,14 @@ export class EmbeddedDocumentStore implements DocumentStore {
         this.assertOpen();
         try {
           this.state.createIndex(collection, spec);
+        } catch (error) {
+          throw this.file.failure(error);
+        }
+      },
+      dropIndex: (collection, name) => {
+        this.assertOpen();
+        try {
+          this.state.dropIndex(collection, name);
         } catch (error) {
           throw this.file.failure(error);
         }

@@ -34,6 +34,10 @@ export class TransactionView implements DocumentStore {
         this.assertActive();
         state.createIndex(collection, spec);
       },
+      dropIndex: (collection, name) => {
+        this.assertActive();
+        state.dropIndex(collection, name);
+      },
     };
   }
 

@@ -65,4 +65,22 @@ describe('outbox backlog', () => {
     await outbox.enqueue(message('c', ''));
     expect(await outbox.backlog(now)).toEqual({ pending: 2, parked: 1, sent: 1, oldestPendingAgeSeconds: 15 });
   });
+
+  it("keeps only waiting messages in its index: a store made by an earlier version loses the old 'due' index", async () => {
+    const older = new EmbeddedDocumentStore({ path: ':memory:' });
+    try {
+      await older.collection('notifications').createIndex({ keys: { status: 1, nextAttemptAt: 1 }, name: 'due' });
+      const upgraded = new DocumentOutbox(older, { helpdeskEmail: 'helpdesk@sysops.example.com', clock: () => now });
+      await upgraded.ensureIndexes();
+      await upgraded.ensureIndexes(); // every start-up
+      await upgraded.enqueue(message('a'));
+      const { plans } = await older.explain(() => upgraded.due(at(60), 10));
+      expect(plans).toEqual(['index waiting in sort order']);
+      // The old definition is gone: the same keys can be declared again (createIndex refuses twins).
+      await older.collection('notifications').dropIndex('waiting');
+      await expect(older.collection('notifications').createIndex({ keys: { status: 1, nextAttemptAt: 1 }, name: 'again' })).resolves.toBeUndefined();
+    } finally {
+      await older.close();
+    }
+  });
 });
