@@ -98,10 +98,7 @@ export class DeclaredIndexes {
   remove(collection: string, name: string): void {
     const specs = this.specs.get(collection);
     if (!specs) return;
-    this.specs.set(
-      collection,
-      specs.filter((s) => s.name !== name),
-    );
+    this.specs.set(collection, specs.filter((s) => s.name !== name));
     this.unique.delete(collection);
   }
 
