@@ -72,22 +72,6 @@ describe('embedded document store: the plain commits of one turn of the event lo
     expect(inFile()).toEqual(['a', 'b', 'before', 'c']);
   });
 
-  it('flush settles with the group, so the answers of one turn share its commit', async () => {
-    const docs = store.collection('docs');
-    await docs.insertOne({ _id: 'a' });
-    const first = store.flush();
-    let settled = false;
-    void first.then(() => (settled = true));
-    await Promise.resolve();
-    expect(settled).toBe(false);
-    expect(inFile()).toEqual(['before']); // not committed by the call: the group is still open
-    await docs.insertOne({ _id: 'b' }); // the next request of the same turn joins the group
-    const second = store.flush();
-    await Promise.all([first, second]);
-    expect(inFile()).toEqual(['a', 'b', 'before']);
-    await expect(store.flush()).resolves.toBeUndefined(); // nothing under way: at once
-  });
-
   it('a commit refused inside the group (duplicate key) leaves the rest of the group to commit', async () => {
     const docs = store.collection('docs');
     await docs.insertOne({ _id: 'a' });

@@ -167,11 +167,6 @@ export class CommittedState implements CommittedRows {
     this.groupCommit.end();
   }
 
-  /** Settles when the plain commits made so far are in the file (group-commit.ts). */
-  groupCommitted(): Promise<void> {
-    return this.groupCommit.committed();
-  }
-
   async closeWriter(): Promise<void> {
     this.endGroup();
     await this.writer?.close();

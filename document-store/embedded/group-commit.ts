@@ -12,16 +12,9 @@ import { WalLimit } from '../../sqlite/wal-limit';
 import { AUTOCHECKPOINT, PAGE_SIZE } from './schema';
 import { BackgroundWriter } from './writer';
 
-interface Group {
-  /** WAL pages its commits wrote (counted by the callers). */
-  pages: number;
-  /** Who waits for it to be committed (`committed`). */
-  waiting: { resolve: () => void; reject: (error: unknown) => void }[];
-}
-
 export class GroupCommit {
   /** The SQLite transaction the plain commits of this turn of the event loop share. */
-  private group: Group | undefined;
+  private group: { pages: number } | undefined;
   /** Whether this connection leaves checkpoints to the background writer's checkpointer. */
   private checkpointsLeft = false;
 
@@ -36,23 +29,11 @@ export class GroupCommit {
   join(): { pages: number } {
     if (this.group) return this.group;
     this.db.exec('BEGIN IMMEDIATE');
-    const group: Group = (this.group = { pages: 0, waiting: [] });
+    const group = (this.group = { pages: 0 });
     setImmediate(() => {
       if (this.group === group) this.end();
     });
     return group;
-  }
-
-  /**
-   * Settles once what has been written so far is committed: at once when no group is under
-   * way, else when the group commits at the end of this turn. An HTTP answer waits for this
-   * (the store's `flush`): committing at each answer made every request a group of its own,
-   * a COMMIT and its WAL pages each, under load about 2 % of the server.
-   */
-  committed(): Promise<void> {
-    const group = this.group;
-    if (!group) return Promise.resolve();
-    return new Promise((resolve, reject) => group.waiting.push({ resolve, reject }));
   }
 
   /** Commits the group under way, if any. */
@@ -68,14 +49,9 @@ export class GroupCommit {
       // saga from the checkpoints the file does hold.
       if (this.db.inTransaction) this.db.exec('ROLLBACK');
       const failure = this.file.failure(error);
-      const stop =
-        failure !== error
-          ? failure
-          : new Error(`document store: committing the last writes failed, the process must restart: ${(error as Error).message}`, { cause: error });
-      for (const waiter of group.waiting) waiter.reject(stop);
-      throw stop;
+      if (failure !== error) throw failure;
+      throw new Error(`document store: committing the last writes failed, the process must restart: ${(error as Error).message}`, { cause: error });
     }
-    for (const waiter of group.waiting) waiter.resolve();
     // A small commit appends whole pages to the WAL (a row and its index entry: one or two
     // pages each), not the row's kibibyte: counting a kibibyte let 1.4 GB pile up between checkpoints.
     this.writer?.appended((group.pages * PAGE_SIZE) / 1024);

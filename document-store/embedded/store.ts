@@ -223,7 +223,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   async flush(): Promise<void> {
     this.assertOpen();
-    await this.state.groupCommitted();
+    this.state.endGroup();
   }
 
   async ping(): Promise<void> {
