@@ -99,6 +99,15 @@ export class EmbeddedDocumentStore implements DocumentStore {
       throw this.file.failure(error);
     }
     const store = this;
+    // Index definitions are written to the file at once: SQLite's damage reports name the file.
+    const defineIndexes = (define: () => void): void => {
+      this.assertOpen();
+      try {
+        define();
+      } catch (error) {
+        throw this.file.failure(error);
+      }
+    };
     this.workspace = {
       get layer() {
         store.assertOpen();
@@ -113,22 +122,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
         this.assertOpen();
         this.state.commit(new Map([[collection, new Map([[id, doc]])]]));
       },
-      createIndex: (collection, spec) => {
-        this.assertOpen();
-        try {
-          this.state.createIndex(collection, spec);
-        } catch (error) {
-          throw this.file.failure(error);
-        }
-      },
-      dropIndex: (collection, name) => {
-        this.assertOpen();
-        try {
-          this.state.dropIndex(collection, name);
-        } catch (error) {
-          throw this.file.failure(error);
-        }
-      },
+      createIndex: (collection, spec) => defineIndexes(() => this.state.createIndex(collection, spec)),
+      dropIndex: (collection, name) => defineIndexes(() => this.state.dropIndex(collection, name)),
     };
   }
 
