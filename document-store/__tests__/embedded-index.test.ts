@@ -16,7 +16,7 @@ const INDEXES: IndexSpec[] = [
   { keys: { tags: 1, b: 1 }, name: 'tags_b' },
 ];
 
-const scalar = fc.oneof(fc.integer({ min: -1, max: 6 }), fc.constantFrom<unknown>(2.5, '', 'a', 'b', 'a\u0000', 'é', true, false, null));
+const scalar = fc.oneof(fc.integer({ min: -1, max: 6 }), fc.constantFrom<unknown>(2.5, '', 'a', 'b', 'a\u0000', 'é', 'a\u{1F600}', 'a\uffef', true, false, null));
 const value = fc.oneof(
   { weight: 6, arbitrary: scalar },
   { weight: 2, arbitrary: fc.array(scalar, { maxLength: 3 }) },
@@ -34,7 +34,8 @@ const fields = fc.record(
 );
 const id = fc.integer({ min: 0, max: 39 }).map((i) => `d${i}`);
 
-const bound = fc.constantFrom<unknown>(-1, 0, 1, 2.5, 3, '', 'a', 'b', 'é', true, null);
+// Beyond Latin-1: U+FFEF, and U+1F600 (two UTF-16 units, sorting before U+FFEF as JS and mingo sort).
+const bound = fc.constantFrom<unknown>(-1, 0, 1, 2.5, 3, '', 'a', 'b', 'é', 'a\uffef', 'a\u{1F600}', true, null);
 const filter: fc.Arbitrary<Filter> = fc.oneof(
   // Covered by an index: equality, $in, ranges, compound prefixes, null, nested paths, multikey.
   bound.map((v) => ({ a: v })),
@@ -384,6 +385,28 @@ describe('embedded document store: the planner', () => {
     await col.replaceOne({ _id: 't00009' }, { ...ticket(9), status: 'closed', visits: [{ visitId: 'moved' }] });
     expect(ids(await col.find({ status: 'closed', openedAt: { $lte: ticket(10).openedAt } }))).toEqual(['t00002', 't00006', 't00008', 't00009', 't00010']);
     expect(ids(await col.find({ 'visits.visitId': { $in: ['v9a', 'moved'] } }))).toEqual(['t00009']);
+  });
+
+  it('each index is built by the first query it may serve, from the documents as they are then', async () => {
+    await tickets(1000);
+    const col = store.collection('tickets');
+    expect(store.builtIndexes()).toEqual([]); // writes alone build none
+    expect(await store.explain(() => col.count({ customerId: 'c7' }))).toMatchObject({ result: 20, plans: ['count by_customer'] });
+    expect(store.builtIndexes()).toEqual([{ collection: 'tickets', index: 'by_customer', keys: 1000 }]);
+    // Written while only by_customer is built: by_status learns of it when it is built.
+    await col.updateMany({ customerId: 'c7' }, { $set: { status: 'archived', customerId: 'c8' } });
+    await col.insertOne({ ...ticket(5000), status: 'archived' });
+    expect(await store.explain(() => col.count({ customerId: 'c7' }))).toMatchObject({ result: 0, plans: ['count by_customer'] });
+    const archived = await store.explain(() => col.find({ status: 'archived' }, { sort: { openedAt: -1 }, limit: 3 }));
+    expect(archived.plans).toEqual(['index by_status in sort order']);
+    expect(ids(archived.result)).toEqual(['t05000', 't00957', 't00907']);
+    expect(store.builtIndexes().map(({ index, keys }) => [index, keys])).toEqual([
+      ['by_status', 1001],
+      ['by_customer', 1001],
+    ]);
+    // A query no index may serve builds none.
+    await col.find({ openedAt: { $gte: ticket(10).openedAt } });
+    expect(store.builtIndexes()).toHaveLength(2);
   });
 
   it("a transaction's queries see its own writes through the committed index; big ones commit in the background", async () => {

@@ -19,7 +19,7 @@ import { DocumentCache, HeldBodies, RowReader } from './cache';
 import { DeclaredIndexes, validateIndexSpec } from './declared-indexes';
 import { createFtsTable, FtsStatements, ftsTable, prepareFts, rankedHits, textOf } from './full-text';
 import { GroupCommit } from './group-commit';
-import { Candidate, CollectionIndexes, describePlan, idsOf, mayServe, Selection } from './indexes';
+import { Candidate, CollectionIndexes, describePlan, idsOf, queriedFields, Selection } from './indexes';
 import { parsed, serialized, Stored } from './json-text';
 import { Changes, Layer, Overlay, QueryStats } from './overlay';
 import { DOCUMENTS_SCHEMA, PRAGMAS } from './schema';
@@ -189,7 +189,7 @@ export class CommittedState implements CommittedRows {
   }
 
   indexesBuilt(collection: string): boolean {
-    return this.secondary.has(collection);
+    return this.secondary.get(collection)?.built ?? false;
   }
 
   get(collection: string, id: string): Document | undefined {
@@ -260,6 +260,10 @@ export class CommittedState implements CommittedRows {
     return counted?.matches;
   }
 
+  builtIndexes(): { collection: string; index: string; keys: number }[] {
+    return [...this.secondary].flatMap(([collection, { indexes }]) => indexes.map((index) => ({ collection, index: index.definition.name, keys: index.keys.size })));
+  }
+
   /** Bytes and number of document bodies held in memory. */
   heldBodies(): { bytes: number; documents: number } {
     return { bytes: this.bodies.bytes, documents: this.bodies.documents };
@@ -267,18 +271,28 @@ export class CommittedState implements CommittedRows {
 
   /**
    * The collection's ordinary indexes if one of them may serve the query (its first field has a
-   * condition or is sorted on), built on this first use: a query no index serves builds none.
+   * condition or is sorted on), with those that may built on this first use: a query no index
+   * serves builds none.
    */
   private indexesFor(collection: string, selection: Pick<Selection, 'filter' | 'sort'>): CollectionIndexes | undefined {
-    const built = this.secondary.get(collection);
-    if (built) return built;
+    const fields = queriedFields(selection);
+    let indexes = this.indexesOf(collection);
+    if (!indexes?.mayServe(fields)) return undefined;
+    if (indexes.missing(fields)) {
+      this.settle(); // the rows of commits under way would not be in the cache yet (settling may drop the indexes)
+      indexes = this.indexesOf(collection)!;
+      indexes.build(fields, this.load(collection).rows());
+    }
+    return indexes;
+  }
+
+  /** The collection's ordinary indexes (none built until a query needs them); undefined if it declares none. */
+  private indexesOf(collection: string): CollectionIndexes | undefined {
+    const known = this.secondary.get(collection);
+    if (known) return known;
     const definitions = this.declared.ordinaryIndexes(collection);
     if (definitions.length === 0) return undefined;
-    if (!mayServe(definitions, selection)) return undefined;
-    this.settle(); // the rows of commits under way would not be in the cache yet
-    const cache = this.load(collection);
     const indexes = new CollectionIndexes(definitions);
-    indexes.load(cache.rows());
     this.secondary.set(collection, indexes);
     return indexes;
   }
@@ -356,7 +370,8 @@ export class CommittedState implements CommittedRows {
     for (const [collection, docs] of changes) {
       const cache = this.load(collection);
       const indexes = this.uniqueIndexes(collection);
-      const secondary = this.secondary.get(collection);
+      const built = this.secondary.get(collection);
+      const secondary = built?.built ? built : undefined;
       const rows = written.get(collection);
       let kept = false;
       for (const [id, stored] of docs) {

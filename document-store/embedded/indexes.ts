@@ -255,27 +255,49 @@ export interface CandidateSource {
   rejected?: () => void;
 }
 
-/** The indexes of one collection. */
+/**
+ * The indexes of one collection, each built the first time a query it may serve comes (one pass
+ * over the documents for those that query wants), then kept up to date by every commit. An index
+ * that no query of the process uses costs nothing: under load most writes go to collections
+ * (the outbox, the audit trail) whose other indexes serve pages people seldom open.
+ */
 export class CollectionIndexes {
-  readonly indexes: SecondaryIndex[];
+  /** The declared indexes, in declaration order (the planner's tie-break), each once built. */
+  private readonly slots: { definition: IndexDefinition; index?: SecondaryIndex }[];
+  /** The built ones, in declaration order. */
+  indexes: SecondaryIndex[] = [];
 
   constructor(definitions: readonly IndexDefinition[]) {
-    this.indexes = definitions.map((d) => new SecondaryIndex(d));
+    this.slots = definitions.map((definition) => ({ definition }));
+  }
+
+  /** Whether any index is built (those take every write). */
+  get built(): boolean {
+    return this.indexes.length > 0;
+  }
+
+  /** Whether one of the indexes may serve a query on these fields (`queriedFields`). */
+  mayServe(fields: ReadonlySet<string>): boolean {
+    return this.slots.some(({ definition }) => fields.has(definition.fields[0]!));
+  }
+
+  /** Whether an index that may serve a query on these fields is not built yet. */
+  missing(fields: ReadonlySet<string>): boolean {
+    return this.slots.some(({ definition, index }) => !index && fields.has(definition.fields[0]!));
+  }
+
+  /** Builds, in one pass over every committed document, the missing indexes that may serve a query on these fields. */
+  build(fields: ReadonlySet<string>, documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
+    const missing = this.slots.filter(({ definition, index }) => !index && fields.has(definition.fields[0]!));
+    if (missing.length === 0) return;
+    const built = missing.map(({ definition }) => new SecondaryIndex(definition));
+    load(built, documents);
+    missing.forEach((slot, i) => (slot.index = built[i]));
+    this.indexes = this.slots.flatMap(({ index }) => (index ? [index] : []));
   }
 
   write(id: string, seq: number, doc: Document | null): void {
     for (const index of this.indexes) index.write(id, seq, doc);
-  }
-
-  /** Fills the (empty) indexes in one pass over the documents. */
-  load(documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
-    const keys = this.indexes.map((): string[] => []);
-    const ids = new Map<number, string>();
-    for (const { id, seq, doc } of documents) {
-      ids.set(seq, id);
-      for (let i = 0; i < this.indexes.length; i++) this.indexes[i]!.collect(id, seq, doc, keys[i]!);
-    }
-    this.indexes.forEach((index, i) => index.loaded(keys[i]!, (seq) => ids.get(seq)!));
   }
 
   /**
@@ -350,6 +372,17 @@ export class CollectionIndexes {
     else collectAll(plan, source, found, distinctKeys(plan.index) ? undefined : new Set());
     return found.sort(byRow);
   }
+}
+
+/** Fills new (empty) indexes in one pass over the documents. */
+function load(indexes: SecondaryIndex[], documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
+  const keys = indexes.map((): string[] => []);
+  const ids = new Map<number, string>();
+  for (const { id, seq, doc } of documents) {
+    ids.set(seq, id);
+    for (let i = 0; i < indexes.length; i++) indexes[i]!.collect(id, seq, doc, keys[i]!);
+  }
+  indexes.forEach((index, i) => index.loaded(keys[i]!, (seq) => ids.get(seq)!));
 }
 
 /** Every document in a plan's ranges (`seen`: those found already, when one may be found twice). */
@@ -435,15 +468,16 @@ function walkInOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>, se
 }
 
 /**
- * Whether one of these indexes may serve a query: its first field has a condition (at the top or
- * in a branch of `$or`) or is sorted on. Cheap: tells whether building the indexes is worth it.
+ * The fields a query has a condition on (at the top or in a branch of `$or`) or sorts on: an
+ * index may serve it if its first field is one of them. Cheap: tells whether building an index
+ * is worth it.
  */
-export function mayServe(definitions: readonly IndexDefinition[], selection: Pick<Selection, 'filter' | 'sort'>): boolean {
+export function queriedFields(selection: Pick<Selection, 'filter' | 'sort'>): Set<string> {
   const fields = new Set(conditionsOf(selection.filter).fields.keys());
   const branches = selection.filter.$or;
   if (Array.isArray(branches)) for (const branch of branches) if (isPlainObject(branch)) for (const field of conditionsOf(branch).fields.keys()) fields.add(field);
   for (const field of Object.keys(selection.sort ?? {})) fields.add(field);
-  return definitions.some((d) => fields.has(d.fields[0]!));
+  return fields;
 }
 
 /** The ids of an `_id: { $in: [...] }` condition (all strings), which the cache looks up one by one. */

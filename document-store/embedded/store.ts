@@ -207,6 +207,11 @@ export class EmbeddedDocumentStore implements DocumentStore {
     return this.state.heldBodies();
   }
 
+  /** The indexes built so far (each by the first query it may serve), with their keys. */
+  builtIndexes(): { collection: string; index: string; keys: number }[] {
+    return this.state.builtIndexes();
+  }
+
   async dropCollection(name: string): Promise<void> {
     this.assertOpen();
     try {
