@@ -1,15 +1,19 @@
 /**
  * What the embedded store keeps in memory of its committed documents: every document's row
- * (`seq`) by id, and the bodies of those used lately, up to a budget of bytes shared by every
- * collection of the store. The rest is read back from the file by its row.
+ * (`seq`) by a hash of its id, and the bodies of those used lately, up to a budget of bytes
+ * shared by every collection of the store. The rest is read back from the file by its row.
  */
-import { IdFilter } from './id-filter';
+import { idHash as hashOfId, RowsById } from './rows-by-id';
 import { knownText, parseStored, serialized, Stored } from './json-text';
 import { Document } from '../port';
 
 /** Reads committed rows back from the file, for documents the cache does not hold. */
 export interface RowReader {
   row(seq: number): string | undefined;
+  /** The id and text of the document at a row. */
+  rowAt(seq: number): [id: string, doc: string] | undefined;
+  /** The id of the document at a row. */
+  idAt(seq: number): string | undefined;
   /** A collection's rows after `afterSeq`, in row order, at most `limit`: `[seq, id, doc]`. */
   page(collection: string, afterSeq: number, limit: number): [number, string, string][];
   /** Waits for the commits under way (their rows may be missing from the file until then). */
@@ -127,27 +131,29 @@ export class HeldBodies {
  * written by the background writer (a rebuild's batch) is not kept at all until someone reads it.
  * Rebuilds write far more than they read, and hundreds of thousands of documents kept in memory
  * would otherwise keep the garbage collector busy.
+ *
+ * The rows are kept by a hash of the id (rows-by-id.ts), not by the id: a collection of a million
+ * documents costs 16 MB and no object per document. A document whose body is not held is found
+ * by its hash and told apart from others sharing it by the id its row holds in the file; an id
+ * whose hash is not there at all (nearly every new document) is known to be new without a read.
  */
 export class DocumentCache {
-  /**
-   * id → the document's row (seq) alone when its body is only in the file (no object per entry: a
-   * rebuild adds hundreds of thousands), else the body held, with its row.
-   */
-  private readonly entries = new Map<string, number | Held>();
-  /** Answers most lookups of ids the cache does not hold (a rebuild's new documents) before `entries` does. */
-  private readonly held = new IdFilter(() => this.entries.keys());
-  /** How many entries are only in the file. */
-  private unloaded = 0;
+  /** Every document's row, by a hash of its id. */
+  private readonly rowsById = new RowsById();
+  /** The documents whose bodies are held, by id. */
+  private readonly held = new Map<string, Held>();
 
   constructor(
     private readonly collection: string,
     private readonly reader: RowReader,
     private readonly bodies: HeldBodies,
+    /** How ids are hashed: tests squeeze it so that ids share hashes. */
+    private readonly idHash: (id: string) => number = hashOfId,
   ) {}
 
   /** How many documents the collection has. */
   get size(): number {
-    return this.entries.size;
+    return this.rowsById.size;
   }
 
   get(id: string): Document | undefined {
@@ -165,57 +171,76 @@ export class DocumentCache {
   }
 
   has(id: string): boolean {
-    return this.held.mayHold(id) && this.entries.has(id);
+    return this.seq(id) !== undefined;
   }
 
   seq(id: string): number | undefined {
-    const entry = this.entry(id);
-    return typeof entry === 'number' ? entry : entry?.seq;
+    for (let settled = false; ; settled = true) {
+      const held = this.held.get(id);
+      if (held) return held.seq;
+      const found = this.inFile(id, false);
+      if (found !== LOST) return found?.seq;
+      this.settleOnce(settled);
+    }
   }
 
   /** Keeps documents that readers use as objects, new or unread ones as text. */
   put(id: string, seq: number, doc: Stored): void {
-    const entry = this.entry(id);
-    if (typeof entry === 'object') {
-      const read = typeof entry.doc === 'object' && typeof doc === 'object';
-      entry.seq = seq;
-      entry.doc = read ? doc : serialized(doc);
-      this.bodies.resize(entry, approximateBytes(entry.doc));
+    const held = this.held.get(id);
+    if (held) {
+      if (held.seq !== seq) this.rowsById.move(this.idHash(id), held.seq, seq);
+      const read = typeof held.doc === 'object' && typeof doc === 'object';
+      held.seq = seq;
+      held.doc = read ? doc : serialized(doc);
+      this.bodies.resize(held, approximateBytes(held.doc));
       return;
     }
-    if (typeof entry === 'number') this.unloaded--;
-    else this.held.add(id);
+    this.setRow(id, seq);
     this.hold(id, seq, serialized(doc));
   }
 
   /** A document the background writer has written: only in the file until someone reads it. */
   putInFile(id: string, seq: number): void {
-    const entry = this.entry(id);
-    if (entry === undefined) this.held.add(id);
-    if (typeof entry === 'object') this.bodies.remove(entry);
-    if (typeof entry !== 'number') this.unloaded++;
-    this.entries.set(id, seq);
+    const held = this.held.get(id);
+    if (held) {
+      this.bodies.remove(held);
+      this.held.delete(id);
+      if (held.seq !== seq) this.rowsById.move(this.idHash(id), held.seq, seq);
+      return;
+    }
+    this.setRow(id, seq);
   }
 
   /** `putInFile` of a row the background writer has just inserted (or the store found at load), for an id this cache does not hold. */
   putNew(id: string, seq: number): void {
-    this.held.add(id);
-    this.entries.set(id, seq);
-    this.unloaded++;
+    this.rowsById.add(this.idHash(id), seq);
   }
 
+  /** Forgets a document the commit being recorded has deleted. */
   delete(id: string): void {
-    const entry = this.entry(id);
-    if (typeof entry === 'number') this.unloaded--;
-    else if (entry) this.bodies.remove(entry);
-    this.entries.delete(id); // its bits stay until the filter grows: a "maybe" more
+    const held = this.held.get(id);
+    if (held) {
+      this.bodies.remove(held);
+      this.held.delete(id);
+      this.rowsById.remove(this.idHash(id), held.seq);
+      return;
+    }
+    // Called once the commit has deleted the row: the entry to take out is the one whose row holds
+    // this id, or else the one whose row is gone.
+    const hash = this.idHash(id);
+    let gone: number | undefined;
+    const seq = this.rowsById.find(hash, (row) => {
+      const other = this.reader.idAt(row);
+      if (other === undefined) gone ??= row;
+      return other === id;
+    });
+    const row = seq ?? gone;
+    if (row !== undefined) this.rowsById.remove(hash, row);
   }
 
   /** Called by `HeldBodies` when it lets go of a body: the document is only in the file again. */
   release(held: Held): void {
-    if (this.entries.get(held.id) !== held) return;
-    this.entries.set(held.id, held.seq);
-    this.unloaded++;
+    if (this.held.get(held.id) === held) this.held.delete(held.id);
   }
 
   /**
@@ -228,13 +253,13 @@ export class DocumentCache {
 
   /** Every document with its id and row, in row order (what an index is built from). */
   *rows(): IterableIterator<{ id: string; seq: number; doc: Document }> {
-    if (this.unloaded > 0) {
+    if (this.held.size < this.rowsById.size) {
       yield* this.scanFile();
       return;
     }
-    for (const id of this.entries.keys()) {
+    for (const { id, seq } of [...this.held.values()].sort((a, b) => a.seq - b.seq)) {
       const doc = this.get(id);
-      if (doc) yield { id, seq: this.seq(id)!, doc };
+      if (doc) yield { id, seq, doc };
     }
   }
 
@@ -262,47 +287,67 @@ export class DocumentCache {
    */
   private scanned(id: string, seq: number, text: string): Document {
     if (!this.bodies.hasRoom(heldBytes(text.length, true))) return JSON.parse(text) as Document;
-    const entry = this.entry(id);
-    if (typeof entry === 'object') return this.get(id)!;
+    if (this.held.has(id)) return this.get(id)!;
     const doc = parseStored(text);
-    if (entry === seq) {
-      this.unloaded--;
-      this.hold(id, seq, doc);
-    }
+    if (this.rowsById.find(this.idHash(id), (row) => row === seq) !== undefined) this.hold(id, seq, doc);
     return doc;
   }
 
   private hold(id: string, seq: number, doc: Document | string, bytes = approximateBytes(doc)): Held {
     const held: Held = { id, seq, doc, bytes, cache: this, newer: undefined, older: undefined };
-    this.entries.set(id, held);
+    this.held.set(id, held);
     this.bodies.add(held);
     return held;
   }
 
-  private entry(id: string): number | Held | undefined {
-    return this.held.mayHold(id) ? this.entries.get(id) : undefined;
+  /** Records the document's row, for an id whose body is not held. */
+  private setRow(id: string, seq: number): void {
+    const before = this.seq(id);
+    if (before === undefined) this.rowsById.add(this.idHash(id), seq);
+    else if (before !== seq) this.rowsById.move(this.idHash(id), before, seq);
   }
 
   /** The body of a document (marked as used), read from the file (as text) if it is only there. */
   private current(id: string): Held | undefined {
-    const entry = this.entry(id);
-    if (typeof entry === 'number') return this.fromFile(id, entry);
-    if (entry) this.bodies.touch(entry);
-    return entry;
+    for (let settled = false; ; settled = true) {
+      const held = this.held.get(id);
+      if (held) {
+        this.bodies.touch(held);
+        return held;
+      }
+      const found = this.inFile(id, true);
+      if (found !== LOST) return found && this.hold(id, found.seq, found.text!);
+      this.settleOnce(settled);
+    }
   }
 
-  private fromFile(id: string, seq: number): Held | undefined {
-    const text = this.reader.row(seq);
-    if (text === undefined) {
-      // Deleted or moved by a commit under way that the cache has not seen yet.
-      this.reader.settle();
-      const now = this.entry(id);
-      if (now === seq) {
-        throw new Error(`document store: '${this.collection}' has no row ${seq} for '${id}' (was the file changed by another process?)`);
-      }
-      return typeof now === 'number' ? this.fromFile(id, now) : now;
-    }
-    this.unloaded--;
-    return this.hold(id, seq, text);
+  /**
+   * The row of a document whose body is not held (with its text, if asked): each row with the
+   * id's hash is read until one holds the id. LOST if a row the cache knows is missing from the
+   * file: moved or deleted by a commit under way that the cache has not seen yet.
+   */
+  private inFile(id: string, withText: boolean): { seq: number; text?: string } | undefined | typeof LOST {
+    const hash = this.idHash(id);
+    if (!this.rowsById.mayHold(hash)) return undefined; // most new ids: no read at all
+    let lost = false;
+    let text: string | undefined;
+    const seq = this.rowsById.find(hash, (row) => {
+      const found = withText ? this.reader.rowAt(row) : this.reader.idAt(row);
+      if (found === undefined) lost = true;
+      else if (typeof found === 'string') return found === id;
+      else if (found[0] === id) text = found[1];
+      return text !== undefined;
+    });
+    if (seq !== undefined) return withText ? { seq, text: text! } : { seq };
+    return lost ? LOST : undefined;
+  }
+
+  /** Lets the commits under way land, once: a row still missing after that was not removed by this store. */
+  private settleOnce(settled: boolean): void {
+    if (settled) throw new Error(`document store: '${this.collection}' has lost a row (was the file changed by another process?)`);
+    this.reader.settle();
   }
 }
+
+/** `inFile`: a row the cache knows is not in the file (yet). */
+const LOST = Symbol('lost');

@@ -67,6 +67,8 @@ export class CommittedState implements CommittedRows {
     remove: Database.Statement<[number]>;
     all: Database.Statement<[string], { seq: number; doc: string }>;
     row: Database.Statement<[number], { doc: string }>;
+    rowAt: Database.Statement<[number], [string, string]>;
+    idAt: Database.Statement<[number], string>;
     page: LimitedStatements;
     saveIndex: Database.Statement<[string, string, string]>;
     ping: Database.Statement<[], unknown>;
@@ -89,6 +91,8 @@ export class CommittedState implements CommittedRows {
       remove: db.prepare('DELETE FROM documents WHERE seq = ?'),
       all: db.prepare('SELECT seq, doc FROM documents WHERE collection = ? ORDER BY seq'),
       row: db.prepare('SELECT doc FROM documents WHERE seq = ?'),
+      rowAt: db.prepare<[number], [string, string]>('SELECT id, doc FROM documents WHERE seq = ?').raw(true),
+      idAt: db.prepare<[number], string>('SELECT id FROM documents WHERE seq = ?').pluck(true),
       page: new LimitedStatements((limit) => db.prepare(`SELECT seq, id, doc FROM documents WHERE collection = ? AND seq > ? ORDER BY seq${limit}`).raw(true)),
       saveIndex: db.prepare('INSERT INTO indexes (collection, name, spec) VALUES (?, ?, ?)'),
       ping: db.prepare('SELECT 1'),
@@ -110,6 +114,20 @@ export class CommittedState implements CommittedRows {
     row: (seq) => {
       try {
         return this.stmt.row.get(seq)?.doc;
+      } catch (error) {
+        throw this.file.failure(error);
+      }
+    },
+    rowAt: (seq) => {
+      try {
+        return this.stmt.rowAt.get(seq);
+      } catch (error) {
+        throw this.file.failure(error);
+      }
+    },
+    idAt: (seq) => {
+      try {
+        return this.stmt.idAt.get(seq);
       } catch (error) {
         throw this.file.failure(error);
       }
@@ -383,7 +401,7 @@ export class CommittedState implements CommittedRows {
         const seq = rows?.get(id);
         if (secondary && seq !== undefined) secondary.write(id, seq ?? 0, seq === null ? null : doc);
         if (!stored || seq == null) {
-          cache.delete(id);
+          if (seq === null) cache.delete(id); // undefined: there was nothing to delete
           continue;
         }
         kept = true;

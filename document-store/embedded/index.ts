@@ -10,7 +10,7 @@
  *   unique-keys.ts, declared-indexes.ts, full-text.ts (FTS5), group-commit.ts (plain commits)
  *   and background-commits.ts (big ones, through writer.ts, a second connection on a worker thread)
  * - indexes.ts: the query planner over secondary-index.ts, with index-keys.ts and sorted-keys.ts
- * - json-text.ts, id-filter.ts, top-level-update.ts: how documents are kept, looked up and updated fast
+ * - json-text.ts, rows-by-id.ts, top-level-update.ts: how documents are kept, looked up and updated fast
  */
 export { DOCUMENT_STORE_DAMAGE_REMEDY, DOCUMENTS_SCHEMA, EmbeddedDocumentStore } from './store';
 export type { EmbeddedDocumentStoreOptions } from './store';
