@@ -8,15 +8,16 @@
  *   `maxAttempts` attempts failing → `parked`, and helpdesk gets a 'helpdesk-message-parked'
  *   e-mail (not for helpdesk alerts themselves: no loops). Helpdesk may `retryParked`.
  *
- * Delivery is at least once: a message is marked sent after the provider accepted it, so a crash
- * (or a lost database write) between the two sends it once more when its claim runs out. Two
- * dispatchers never send the same attempt, because each claims a message (moving its next
- * attempt time past the lease) with a compare-and-set before delivering it.
+ * Delivery is at least once: a message is marked sent after the provider accepted it (with the
+ * rest of its batch), so a crash (or a lost database write) between the two sends it once more
+ * when its claim runs out. Two dispatchers never send the same attempt, because each claims its
+ * batch (moving each message's next attempt time past the lease) with a compare-and-set per
+ * message before delivering it.
  */
 import { Logger } from 'pino';
 import { describeFailure, DeliveryError, isPermanentFailure, MessageChannel } from './channels';
 import { Channel } from './outbox';
-import { DocumentOutbox, NotificationDoc, RequeueOutcome } from './outbox-store';
+import { Delivery, DocumentOutbox, NotificationDoc, RequeueOutcome } from './outbox-store';
 
 export interface DispatchCounts {
   sent: number;
@@ -89,10 +90,20 @@ export class OutboxDispatcher {
     for (let pass = 0; pass < 1000; pass++) {
       const batch = await this.outbox.due(now, this.batchSize);
       if (batch.length === 0) break;
-      for (const doc of batch) {
-        if (!(await this.outbox.claim(doc, new Date(now.getTime() + this.leaseMs)))) continue;
-        counts[await this.attempt(doc, now)]++;
+      // One write claims the batch and one records what was sent: two writes per message each
+      // cost as much as the rest of a ticket's notifications did.
+      const sent: Delivery[] = [];
+      try {
+        for (const doc of await this.outbox.claim(batch, new Date(now.getTime() + this.leaseMs))) {
+          const outcome = await this.attempt(doc, now);
+          if (typeof outcome === 'string') counts[outcome]++;
+          else sent.push(outcome);
+        }
+      } finally {
+        // Also when an attempt failed unexpectedly: what the providers accepted is not sent again.
+        await this.outbox.markSent(sent, now);
       }
+      counts.sent += sent.length;
     }
     return counts;
   }
@@ -116,7 +127,8 @@ export class OutboxDispatcher {
     await this.ticking;
   }
 
-  private async attempt(doc: NotificationDoc, now: Date): Promise<keyof DispatchCounts> {
+  /** One delivery attempt: what the provider accepted (recorded with the batch), or the message retried or parked. */
+  private async attempt(doc: NotificationDoc, now: Date): Promise<Delivery | 'retried' | 'parked'> {
     const channel = this.channels[doc.channel];
     const attempt = doc.attempts + 1;
     let delivered: { providerMessageId: string };
@@ -141,10 +153,8 @@ export class OutboxDispatcher {
       this.options.logger?.warn({ notification: doc._id, template: doc.template, attempt, retryInMs: delay, error: description }, 'message delivery failed; will retry');
       return 'retried';
     }
-    // A store failure here propagates: the message stays claimed and is sent again when the lease ends (at least once).
-    await this.outbox.markSent(doc._id, { provider: channel.name, providerMessageId: delivered.providerMessageId }, now);
     this.options.logger?.debug({ notification: doc._id, template: doc.template, channel: doc.channel, provider: channel.name, attempt }, 'message sent');
-    return 'sent';
+    return { id: doc._id, provider: channel.name, providerMessageId: delivered.providerMessageId };
   }
 
   private wake(): void {

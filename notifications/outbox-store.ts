@@ -14,7 +14,7 @@
  * The survey e-mail's body holds its survey link: whoever reads this collection can read the
  * link of a survey not yet answered (the `survey_tokens` collection itself only holds hashes).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from 'pino';
 import { Document, DocumentStore, DuplicateKey } from '../document-store/port';
 import { Channel, MessageRequest, Outbox, TemplateName } from './outbox';
@@ -57,6 +57,15 @@ export interface NotificationDoc extends Document {
   ticketId: string | null;
   visitId: string | null;
   recipient: { kind: 'customer' | 'expert' | 'helpdesk'; id: string } | null;
+  /** The dispatcher claim that last took the message for an attempt (absent before the first). */
+  claim?: string;
+}
+
+/** A message the provider accepted. */
+export interface Delivery {
+  id: string;
+  provider: string;
+  providerMessageId: string;
 }
 
 /** The outbox as ops see it. */
@@ -282,22 +291,34 @@ export class DocumentOutbox implements Outbox {
   }
 
   /**
-   * Takes a due message for one delivery attempt: moves its next attempt to `leaseUntil`, only
-   * if nobody else did since it was read. Another dispatcher (a second worker process) then
-   * skips it; if this one crashes mid-attempt, the message is due again when the lease ends.
+   * Takes due messages for one delivery attempt each, in one write: moves each one's next
+   * attempt to `leaseUntil`, only if nobody else did since it was read, and answers those this
+   * dispatcher got. Another dispatcher (a second worker process) then skips them; if this one
+   * crashes mid-attempt, they are due again when the lease ends. The claim's token tells this
+   * dispatcher's claims from another's with the same lease time.
    */
-  async claim(doc: NotificationDoc, leaseUntil: Date): Promise<boolean> {
-    const r = await this.collection.updateOne(
-      { _id: doc._id, status: 'pending', attempts: doc.attempts, nextAttemptAt: doc.nextAttemptAt },
-      { $set: { nextAttemptAt: leaseUntil.toISOString() } },
+  async claim(docs: readonly NotificationDoc[], leaseUntil: Date): Promise<NotificationDoc[]> {
+    if (docs.length === 0) return [];
+    const claim = randomUUID();
+    const nextAttemptAt = leaseUntil.toISOString();
+    const r = await this.collection.bulkWrite(
+      docs.map((doc) => ({
+        updateOne: { filter: { _id: doc._id, status: 'pending', attempts: doc.attempts, nextAttemptAt: doc.nextAttemptAt }, update: { $set: { nextAttemptAt, claim } } },
+      })),
     );
-    return r.modifiedCount === 1;
+    if (r.modifiedCount === docs.length) return [...docs];
+    const mine = new Set((await this.collection.find({ _id: { $in: docs.map((d) => d._id) }, claim }, { projection: { _id: 1 } })).map((d) => d._id));
+    return docs.filter((doc) => mine.has(doc._id));
   }
 
-  async markSent(id: string, delivery: { provider: string; providerMessageId: string }, now: Date): Promise<void> {
-    await this.collection.updateOne(
-      { _id: id, status: 'pending' },
-      { $set: { status: 'sent', sentAt: now.toISOString(), nextAttemptAt: null, provider: delivery.provider, providerMessageId: delivery.providerMessageId }, $inc: { attempts: 1 } },
+  /** Messages the providers accepted, in one write (a batch's deliveries). */
+  async markSent(deliveries: readonly Delivery[], now: Date): Promise<void> {
+    if (deliveries.length === 0) return;
+    const sentAt = now.toISOString();
+    await this.collection.bulkWrite(
+      deliveries.map(({ id, provider, providerMessageId }) => ({
+        updateOne: { filter: { _id: id, status: 'pending' }, update: { $set: { status: 'sent', sentAt, nextAttemptAt: null, provider, providerMessageId }, $inc: { attempts: 1 } } },
+      })),
     );
   }
 

@@ -1,4 +1,5 @@
 import { EmbeddedDocumentStore } from '../../document-store/embedded';
+import { Collection } from '../../document-store/port';
 import { DeliveryError, MessageChannel, OutgoingMessage } from '../channels';
 import { OutboxDispatcher } from '../dispatcher';
 import { Channel, MessageRequest } from '../outbox';
@@ -285,10 +286,37 @@ describe('outbox and dispatcher', () => {
   it('a crash mid-delivery (claimed, never marked) makes the message due again after the lease', async () => {
     await outbox.enqueue(scheduled('e1'));
     const [doc] = await outbox.due(T0, 10);
-    expect(await outbox.claim(doc!, at(300))).toBe(true);
-    expect(await outbox.claim(doc!, at(300))).toBe(false); // already taken
+    expect(await outbox.claim([doc!], at(300))).toEqual([doc]);
+    expect(await outbox.claim([doc!], at(300))).toEqual([]); // already taken
     expect(await dispatcher.dispatchDue(at(299))).toEqual({ sent: 0, retried: 0, parked: 0 });
     expect(await dispatcher.dispatchDue(at(300))).toEqual({ sent: 1, retried: 0, parked: 0 });
+  });
+
+  it('a batch claim answers only the messages it took, even when another claim has the same lease time', async () => {
+    for (const e of ['e1', 'e2', 'e3']) await outbox.enqueue(scheduled(e));
+    const batch = await outbox.due(T0, 10);
+    expect(await outbox.claim([batch[1]!], at(300))).toEqual([batch[1]]);
+    expect((await outbox.claim(batch, at(300))).map((d) => d.causedBy)).toEqual(['e1', 'e3']);
+    expect(await dispatcher.dispatchDue(at(299))).toEqual({ sent: 0, retried: 0, parked: 0 });
+  });
+
+  it('records a batch as sent in one write, after delivering each of its messages once', async () => {
+    for (let i = 0; i < 5; i++) await outbox.enqueue(scheduled(`e${i}`));
+    const batched = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, batchSize: 2, random: () => 0.5 });
+    const prototype = Object.getPrototypeOf(documents.collection(NOTIFICATIONS)) as Collection;
+    const bulk = jest.spyOn(prototype, 'bulkWrite');
+    const single = jest.spyOn(prototype, 'updateOne');
+    try {
+      expect(await batched.dispatchDue(T0)).toEqual({ sent: 5, retried: 0, parked: 0 });
+      expect(single).not.toHaveBeenCalled();
+      expect(bulk).toHaveBeenCalledTimes(6); // three batches (2, 2, 1): a claim and a record each
+    } finally {
+      bulk.mockRestore();
+      single.mockRestore();
+    }
+    expect(sms.calls).toBe(5);
+    expect(await outbox.countByStatus('sent')).toBe(5);
+    expect(await outbox.countByStatus('pending')).toBe(0);
   });
 
   it('lists messages by ticket, parked, and recent', async () => {
