@@ -127,17 +127,6 @@ export function describeEventStoreConformance(name: string, harness: () => Event
         expect(await store.readStream(s('idem'))).toHaveLength(2);
       });
 
-      it('recognises a batch written long before, under later events, and only in its own stream', async () => {
-        const batch = [newEvent('A', { n: 1 }, randomUUID())];
-        const first = await store.appendToStream(s('early'), batch);
-        for (let i = 0; i < 5; i++) await store.appendToStream(s('early'), [newEvent('Later', { i }, randomUUID())]);
-        expect(await store.appendToStream(s('early'), batch, { expectedRevision: 'any' })).toEqual(first);
-        expect(await store.readStream(s('early'))).toHaveLength(6);
-        const elsewhere = await store.appendToStream(s('other'), batch, { expectedRevision: 'no_stream' });
-        expect(elsewhere.nextExpectedRevision).toBe(0);
-        expect(await store.readStream(s('other'))).toHaveLength(1);
-      });
-
       it('a batch that is only partly there is a conflict, and writes nothing', async () => {
         const known = newEvent('A', {}, randomUUID());
         await store.appendToStream(s('partial'), [known]);

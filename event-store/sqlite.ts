@@ -7,7 +7,7 @@ import { StoreFile } from '../sqlite/store-file';
 import { WalLimit } from '../sqlite/wal-limit';
 import { LimitedStatements } from '../sqlite/limited-statements';
 import { AppendSignal, catchUpSubscription } from './catch-up';
-import { alreadyAppended, StoredRef } from './idempotency';
+import { alreadyAppended } from './idempotency';
 import { RecentEvents } from './recent-events';
 import {
   AllSubscription,
@@ -71,10 +71,7 @@ CREATE TABLE IF NOT EXISTS events (
   recorded_at TEXT    NOT NULL,
   UNIQUE (stream, revision)
 );
--- No index on event_id: ids are random, so it dirtied a page of its own for nearly every event
--- and cost each commit more than the rows did. Re-appends are recognised within their stream
--- (its rows through the (stream, revision) index); files made with the index lose it.
-DROP INDEX IF EXISTS events_event_id;
+CREATE INDEX IF NOT EXISTS events_event_id ON events (event_id);
 -- 'id': the store's id, made with the file (a copy keeps it): see EventStore.storeId.
 CREATE TABLE IF NOT EXISTS store (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 `;
@@ -112,7 +109,7 @@ export class SqliteEventStore implements EventStore {
 
   private readonly stmt: {
     currentRevision: Database.Statement<[string], { r: number | null }>;
-    streamEvents: Database.Statement<[string], { id: string; revision: number; position: number }>;
+    findEvent: Database.Statement<[string, string], { revision: number; position: number }>;
     insert: Database.Statement<[string, string, number, string, string, string, string]>;
     head: Database.Statement<[], { p: number | null }>;
     at: Database.Statement<[number]>;
@@ -140,7 +137,7 @@ export class SqliteEventStore implements EventStore {
     }
     this.stmt = {
       currentRevision: this.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
-      streamEvents: this.db.prepare('SELECT event_id AS id, revision, position FROM events WHERE stream = ?'),
+      findEvent: this.db.prepare('SELECT revision, position FROM events WHERE event_id = ? AND stream = ?'),
       insert: this.db.prepare(
         'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -220,7 +217,7 @@ export class SqliteEventStore implements EventStore {
   private writeAppend({ stream, events, expected }: PendingAppend, appended: RecordedEvent[]): AppendResult {
     const r = this.stmt.currentRevision.get(stream)!.r;
     const current = r === null ? 'no_stream' : r;
-    const found = this.storedRefs(stream, current, events);
+    const found = events.map((e) => (e.id === undefined ? undefined : this.stmt.findEvent.get(e.id, stream)));
     const repeat = alreadyAppended(stream, events, found, expected, current);
     if (repeat) return repeat;
     checkExpectedRevision(stream, expected, current);
@@ -238,15 +235,6 @@ export class SqliteEventStore implements EventStore {
       appended.push(toHeld([position, id, stream, revision, e.type, `[${data},${metadata}]`, recordedAt]));
     }
     return { nextExpectedRevision: revision, position };
-  }
-
-  /** Where each event with an id is in the stream already, if it is (a re-append). */
-  private storedRefs(stream: string, current: number | 'no_stream', events: readonly NewEvent[]): (StoredRef | undefined)[] {
-    // A new stream holds nothing yet; one read of the stream's ids answers for the whole batch.
-    if (current === 'no_stream' || events.every((e) => e.id === undefined)) return events.map(() => undefined);
-    const stored = new Map<string, StoredRef>();
-    for (const { id, revision, position } of this.stmt.streamEvents.iterate(stream)) stored.set(id, { revision, position });
-    return events.map((e) => (e.id === undefined ? undefined : stored.get(e.id)));
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
