@@ -125,6 +125,10 @@ export async function startTestSystem(
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
+  // The server and its test client share this event loop: after a long synchronous setup, the
+  // server's idle timer (5 s) could close a kept-alive socket just as the client reused it
+  // (ECONNRESET). Idle sockets stay open for the test instead; close() still ends them.
+  server.keepAliveTimeout = 10 * 60_000;
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const live = options.live ? await startLiveGateway(server, services, { dashboardMs: 50 }) : undefined;
 

@@ -62,7 +62,8 @@ export function ChartPanel<Row>({
             {chart}
           </div>
         ) : (
-          <ScrollArea.Autosize mah={360} type="auto">
+          // Focusable: when the table overflows, keyboard users scroll it too.
+          <ScrollArea.Autosize mah={360} type="auto" viewportProps={{ tabIndex: 0 }}>
             <Table striped withTableBorder stickyHeader aria-labelledby={headingId}>
               <Table.Thead>
                 <Table.Tr>
