@@ -4,15 +4,14 @@ import { FSWatcher, mkdirSync, watch } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConnectionDurability, durabilityOf } from '../sqlite/durability';
 import { StoreFile } from '../sqlite/store-file';
-import { WalLimit } from '../sqlite/wal-limit';
+import { journalSizeLimit, WalLimit } from '../sqlite/wal-limit';
 import { LimitedStatements } from '../sqlite/limited-statements';
 import { AppendSignal, catchUpSubscription } from './catch-up';
-import { alreadyAppended } from './idempotency';
+import { AppendWriter, WireAppend, WireCommit } from './append-writer';
 import { RecentEvents } from './recent-events';
 import {
   AllSubscription,
   AppendResult,
-  checkExpectedRevision,
   EventFilter,
   EventStore,
   ExpectedRevision,
@@ -83,10 +82,11 @@ const COLUMNS = "position, event_id, stream, revision, type, '[' || data || ',' 
 /**
  * The embedded default: one SQLite file in WAL mode.
  *
- * Group commit: appends that arrive within one event-loop turn are written in one
- * transaction (one fsync), and every caller is resolved only once that transaction is
- * durable. A caller whose expected revision does not match is rejected alone: the check
- * happens before any of its rows are written.
+ * Group commit: appends that arrive while the previous batch is being committed (or within
+ * one event-loop turn) are written in one transaction (one fsync) by the writer thread
+ * (append-writer.ts), and every caller is resolved only once that transaction is durable. A
+ * caller whose expected revision does not match is rejected alone: the check happens before
+ * any of its rows are written. This connection reads.
  *
  * Positions are the AUTOINCREMENT rowid, assigned inside the write transaction while the
  * writer holds SQLite's write lock, so commits become visible in position order and a
@@ -98,6 +98,9 @@ export class SqliteEventStore implements EventStore {
   private pending: PendingAppend[] = [];
   private readonly recent: RecentEvents;
   private flushScheduled = false;
+  /** The batch the writer thread is committing. */
+  private inFlight: Promise<void> | undefined;
+  private appendWriter: AppendWriter | undefined;
   private lastNotifiedHead: Position;
   private watcher: FSWatcher | undefined;
   private closed = false;
@@ -108,9 +111,6 @@ export class SqliteEventStore implements EventStore {
   private readonly id: string;
 
   private readonly stmt: {
-    currentRevision: Database.Statement<[string], { r: number | null }>;
-    findEvent: Database.Statement<[string, string], { revision: number; position: number }>;
-    insert: Database.Statement<[string, string, number, string, string, string, string]>;
     head: Database.Statement<[], { p: number | null }>;
     at: Database.Statement<[number]>;
     streamForwards: LimitedStatements;
@@ -136,11 +136,6 @@ export class SqliteEventStore implements EventStore {
       throw this.file.failure(error);
     }
     this.stmt = {
-      currentRevision: this.db.prepare('SELECT MAX(revision) AS r FROM events WHERE stream = ?'),
-      findEvent: this.db.prepare('SELECT revision, position FROM events WHERE event_id = ? AND stream = ?'),
-      insert: this.db.prepare(
-        'INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
       head: this.db.prepare('SELECT MAX(position) AS p FROM events'),
       at: this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position = ?`).raw(true),
       streamForwards: new LimitedStatements((limit) =>
@@ -176,65 +171,61 @@ export class SqliteEventStore implements EventStore {
 
   private flush(): void {
     this.flushScheduled = false;
+    // One batch at a time: what arrives meanwhile waits for it and goes in the next one.
+    if (this.inFlight || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
-    const outcomes: ({ ok: AppendResult } | { error: WrongExpectedVersion })[] = [];
-    let headBefore: Position = START;
+    const recordedAt = new Date().toISOString();
+    const wire = batch.map((append) => toWire(append, recordedAt));
+    this.inFlight = this.writer()
+      .write(wire)
+      .then(
+        (commit) => this.settle(batch, wire, commit),
+        (error: unknown) => {
+          // The transaction rolled back (I/O error, disk full…): nobody's events were written.
+          const failure = this.file.failure(error);
+          for (const append of batch) append.reject(failure);
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+        this.flush();
+      });
+  }
+
+  private settle(batch: PendingAppend[], wire: WireAppend[], { headBefore, outcomes }: WireCommit): void {
     const appended: RecordedEvent[] = [];
-    try {
-      this.db
-        .transaction(() => {
-          headBefore = this.headSync();
-          for (const append of batch) {
-            try {
-              outcomes.push({ ok: this.writeAppend(append, appended) });
-            } catch (error) {
-              if (!(error instanceof WrongExpectedVersion)) throw error;
-              outcomes.push({ error });
-            }
-          }
-        })
-        .immediate();
-    } catch (error) {
-      // The transaction rolled back (I/O error, disk full…): nobody's events were written.
-      const failure = this.file.failure(error);
-      for (const append of batch) append.reject(failure);
-      return;
-    }
-    this.recent.add(headBefore, appended);
     batch.forEach((append, i) => {
       const outcome = outcomes[i]!;
-      if ('ok' in outcome) append.resolve(outcome.ok);
-      else append.reject(outcome.error);
+      if ('written' in outcome) {
+        const { first, revision } = outcome.written;
+        const { ids, types, data, metadata, recordedAt } = wire[i]!;
+        const n = ids.length;
+        // Parsed from the text stored, as a read of the row would be.
+        for (let k = 0; k < n; k++) appended.push(toHeld([first + k, ids[k]!, append.stream, revision - n + 1 + k, types[k]!, `[${data[k]},${metadata[k]}]`, recordedAt]));
+        append.resolve({ nextExpectedRevision: revision, position: first + n - 1 });
+      } else if ('repeat' in outcome) {
+        append.resolve({ nextExpectedRevision: outcome.repeat.revision, position: outcome.repeat.position });
+      } else {
+        const { current } = outcome.conflict;
+        append.reject(new WrongExpectedVersion(append.stream, append.expected, current === -1 ? 'no_stream' : current));
+      }
     });
+    this.recent.add(headBefore, appended);
     this.wakeSubscribers();
-    // Each append dirties a table page and two index pages, about 4 KiB each.
+    // Each append dirties a table page and two index pages, about 4 KiB each. The writer's
+    // commits checkpoint as SQLite does by default; this connection empties a WAL that outgrew
+    // its bound anyway (waiting, at most once a second, for the batch being committed).
     this.walLimit.afterCommit(batch.length * 3 * 4096);
   }
 
-  /** Runs inside the group transaction; reads see the batch's earlier writes. */
-  private writeAppend({ stream, events, expected }: PendingAppend, appended: RecordedEvent[]): AppendResult {
-    const r = this.stmt.currentRevision.get(stream)!.r;
-    const current = r === null ? 'no_stream' : r;
-    const found = events.map((e) => (e.id === undefined ? undefined : this.stmt.findEvent.get(e.id, stream)));
-    const repeat = alreadyAppended(stream, events, found, expected, current);
-    if (repeat) return repeat;
-    checkExpectedRevision(stream, expected, current);
-    let revision = current === 'no_stream' ? -1 : current;
-    let position = this.headSync();
-    const recordedAt = new Date().toISOString();
-    for (const e of events) {
-      revision += 1;
-      const id = e.id ?? randomUUID();
-      const data = JSON.stringify(e.data);
-      const metadata = JSON.stringify(e.metadata);
-      const info = this.stmt.insert.run(id, stream, revision, e.type, data, metadata, recordedAt);
-      position = Number(info.lastInsertRowid);
-      // Parsed from the text stored, as a read of the row would be.
-      appended.push(toHeld([position, id, stream, revision, e.type, `[${data},${metadata}]`, recordedAt]));
-    }
-    return { nextExpectedRevision: revision, position };
+  private writer(): AppendWriter {
+    this.appendWriter ??= new AppendWriter(this.options.path, [
+      'busy_timeout = 10000',
+      `synchronous = ${this.options.synchronous ?? 'FULL'}`,
+      journalSizeLimit(this.options.walLimitBytes),
+    ]);
+    return this.appendWriter;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -294,9 +285,9 @@ export class SqliteEventStore implements EventStore {
     return this.id;
   }
 
-  /** The durability settings of its connection (the only one), as it reports them. */
-  durability(): ConnectionDurability[] {
-    return [durabilityOf(this.db, 'main')];
+  /** The durability settings of its connections (this one, which reads, and the writer's), as each reports them. */
+  async durability(): Promise<ConnectionDurability[]> {
+    return [durabilityOf(this.db, 'main'), ...(await this.writer().durability())];
   }
 
   /** Also fails once a read or write has found the file damaged. */
@@ -307,10 +298,15 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.pending.length > 0) this.flush();
     this.closed = true;
+    // Appends already made are committed (and answered) first.
+    while (this.inFlight || this.pending.length > 0) {
+      this.flush();
+      await this.inFlight;
+    }
     this.watcher?.close();
     this.signal.notify();
+    await this.appendWriter?.close();
     this.db.close();
   }
 
@@ -331,7 +327,8 @@ export class SqliteEventStore implements EventStore {
   private watchWal(): void {
     try {
       this.watcher = watch(`${this.options.path}-wal`, () => {
-        if (this.closed) return;
+        // While the writer thread commits, its own writes change the file: its answer wakes them.
+        if (this.closed || this.inFlight) return;
         if (this.headSync() > this.lastNotifiedHead) this.wakeSubscribers();
       });
       this.watcher.unref();
@@ -340,6 +337,19 @@ export class SqliteEventStore implements EventStore {
       // No WAL file yet or no inotify: in-process appends still wake subscribers.
     }
   }
+}
+
+function toWire({ stream, events, expected }: PendingAppend, recordedAt: string): WireAppend {
+  return {
+    stream,
+    expected,
+    ids: events.map((e) => e.id ?? randomUUID()),
+    given: events.map((e) => e.id !== undefined),
+    types: events.map((e) => e.type),
+    data: events.map((e) => JSON.stringify(e.data)),
+    metadata: events.map((e) => JSON.stringify(e.metadata)),
+    recordedAt,
+  };
 }
 
 function toRecorded(row: Row): RecordedEvent {

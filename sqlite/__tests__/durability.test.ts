@@ -28,11 +28,14 @@ describe('durability settings of every SQLite connection', () => {
     return { events: container.get<EventStore>(TOKENS.EventStore), documents: container.get<DocumentStore>(TOKENS.DocumentStore) };
   }
 
-  it('the event store: synchronous FULL by default (every acknowledged append survives power loss), in WAL mode, its WAL bounded', async () => {
+  it('the event store: synchronous FULL by default (every acknowledged append survives power loss), in WAL mode, its WAL bounded, on both connections', async () => {
     const { events, documents } = stores();
     try {
       expect(events).toBeInstanceOf(SqliteEventStore);
-      expect((events as SqliteEventStore).durability()).toEqual([{ connection: 'main', synchronous: 'FULL', ...WAL }]);
+      expect(await (events as SqliteEventStore).durability()).toEqual([
+        { connection: 'main', synchronous: 'FULL', ...WAL },
+        { connection: 'writer', synchronous: 'FULL', ...WAL },
+      ]);
     } finally {
       await events.close();
       await documents.close();
@@ -42,7 +45,10 @@ describe('durability settings of every SQLite connection', () => {
   it('the event store: NORMAL only when configured so (SQLITE_SYNCHRONOUS=NORMAL)', async () => {
     const { events, documents } = stores({ SQLITE_SYNCHRONOUS: 'NORMAL' });
     try {
-      expect((events as SqliteEventStore).durability()).toEqual([{ connection: 'main', synchronous: 'NORMAL', ...WAL }]);
+      expect(await (events as SqliteEventStore).durability()).toEqual([
+        { connection: 'main', synchronous: 'NORMAL', ...WAL },
+        { connection: 'writer', synchronous: 'NORMAL', ...WAL },
+      ]);
     } finally {
       await events.close();
       await documents.close();
