@@ -27,9 +27,9 @@
  * cluster: `@socket.io/mongo-adapter` (we already run MongoDB in production; a capped collection)
  * or `@socket.io/redis-adapter` (Redis pub/sub): `io.adapter(createAdapter(...))` right after
  * `new Server(...)`, plus sticky sessions (or `transports: ['websocket']`) at the load balancer.
- * With an adapter, let ONE instance follow the store and emit (`emit: false` on the others),
- * otherwise each event is broadcast once per instance. Not installed here: a single process
- * needs no adapter.
+ * With an adapter, let ONE instance follow the store and emit (`emit: false` on the others,
+ * `roomsSpanInstances: true` on it), otherwise each event is broadcast once per instance. Not
+ * installed here: a single process needs no adapter.
  */
 import { Server as HttpServer } from 'node:http';
 import { Subject, Subscription, auditTime } from 'rxjs';
@@ -53,6 +53,12 @@ export interface LiveGatewayOptions {
   corsOrigin?: string | string[];
   /** Follow the store and emit (false on secondary instances behind a shared adapter). */
   emit?: boolean;
+  /**
+   * A shared adapter is installed, so this instance's broadcasts reach sockets on others: it
+   * addresses every event even when none is connected here. Without one (the default), an
+   * event that comes while nobody is connected is not addressed (nothing is read for it).
+   */
+  roomsSpanInstances?: boolean;
 }
 
 export interface LiveGateway {
@@ -164,6 +170,8 @@ export async function startLiveGateway(server: HttpServer, services: Services, o
 
   const publish = async (event: RecordedEvent) => {
     if (options.emit === false) return;
+    // Nobody to tell: a client that connects later reads the state over HTTP, as after a reconnect.
+    if (!options.roomsSpanInstances && io.of('/').sockets.size === 0) return;
     const category = parseStreamName(event.stream).category;
     const readModels = category === StreamCategory.expert ? EXPERT_READ_MODELS : ADDRESSING;
     if (services.engine) await services.engine.waitFor(event.position, { timeoutMs: options.projectionWaitMs ?? 2000, projections: readModels });

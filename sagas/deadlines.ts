@@ -52,8 +52,9 @@ export class Deadlines {
   /**
    * Schedules a deadline once: scheduling the same (saga, kind, key) again changes nothing, so
    * re-handling the event that scheduled it is harmless. Use a new key for a new occurrence.
+   * Answers whether this call scheduled it (false: it was scheduled before, perhaps otherwise).
    */
-  async schedule(saga: string, kind: string, key: string, dueAt: Date, payload: Record<string, unknown>, now: Date): Promise<void> {
+  async schedule(saga: string, kind: string, key: string, dueAt: Date, payload: Record<string, unknown>, now: Date): Promise<boolean> {
     const deadline: Deadline = {
       _id: deadlineId(saga, kind, key),
       saga,
@@ -65,8 +66,9 @@ export class Deadlines {
       attempts: 0,
     };
     await this.indexes.ensure();
-    await this.documents.collection<Deadline>(DEADLINES).updateOne({ _id: deadline._id }, { $setOnInsert: deadline }, { upsert: true });
+    const { upsertedId } = await this.documents.collection<Deadline>(DEADLINES).updateOne({ _id: deadline._id }, { $setOnInsert: deadline }, { upsert: true });
     for (const wake of this.listeners) wake();
+    return upsertedId !== undefined;
   }
 
   /** The situation resolved: a pending deadline will not fire. */

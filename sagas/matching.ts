@@ -152,10 +152,10 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     }
   }
 
-  async function schedule(ctx: SagaContext, kind: string, key: string, dueAt: Date, payload: Record<string, unknown>): Promise<void> {
+  async function schedule(ctx: SagaContext, kind: string, key: string, dueAt: Date, payload: Record<string, unknown>): Promise<boolean> {
     // What the deadline's commands do is caused by the event that scheduled it.
     const causationId = ctx.trigger.causationId ?? ctx.trigger.id;
-    await ctx.deadlines.schedule(MATCHING, kind, key, dueAt, { ...payload, key, correlationId: ctx.trigger.correlationId, causationId }, ctx.now);
+    return ctx.deadlines.schedule(MATCHING, kind, key, dueAt, { ...payload, key, correlationId: ctx.trigger.correlationId, causationId }, ctx.now);
   }
 
   /** Cancels this saga's pending deadlines of `kind` whose payload matches `where`. */
@@ -205,8 +205,9 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     const key = `${spec.visitId}:${ctx.trigger.id}`;
     const ranked = (await eligibleExperts(directory, spec, location, ctx.now)).filter(canWorkThen);
     const first = ranked.slice(0, config.NOTIFY_FIRST_EXPERTS).map((c) => c.expert.expertId);
-    await schedule(ctx, 'widen', key, new Date(ms(addMinutes(openedAt, config.FEED_WIDEN_MIN))), { ticketId, visitId: spec.visitId, notified: first });
-    const decided = texts((await ctx.deadlines.get(MATCHING, 'widen', key))?.payload.notified ?? first);
+    const scheduledNow = await schedule(ctx, 'widen', key, new Date(ms(addMinutes(openedAt, config.FEED_WIDEN_MIN))), { ticketId, visitId: spec.visitId, notified: first });
+    // Handled before: those it decided on then.
+    const decided = scheduledNow ? first : texts((await ctx.deadlines.get(MATCHING, 'widen', key))?.payload.notified ?? first);
     const messages: MessageRequest[] = [];
     for (const expertId of decided) {
       const candidate = ranked.find((c) => c.expert.expertId === expertId);
@@ -393,7 +394,8 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
         return cantArrive(ctx, e.data);
       case 'VisitCantEnter': {
         const due = new Date(ms(addMinutes(e.data.reportedAt, config.NO_ACCESS_WAIT_MIN)));
-        return schedule(ctx, 'no-access', `${e.data.visitId}:${event.id}`, due, { ticketId: e.data.ticketId, visitId: e.data.visitId, expertId: e.data.expertId });
+        await schedule(ctx, 'no-access', `${e.data.visitId}:${event.id}`, due, { ticketId: e.data.ticketId, visitId: e.data.visitId, expertId: e.data.expertId });
+        return;
       }
       case 'VisitExpertReplaced':
         return replaced(ctx, e.data);

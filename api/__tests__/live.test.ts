@@ -169,6 +169,28 @@ describe('live gateway (socket.io)', () => {
     }
   });
 
+  it('a gateway nobody is connected to reads nothing for the events it follows, unless its rooms span other instances', async () => {
+    const { createServer } = await import('node:http');
+    const read = async (options: { roomsSpanInstances?: boolean }) => {
+      const asked: string[] = [];
+      const readModels = Object.create(sys.services.readModels) as typeof sys.services.readModels;
+      readModels.collection = ((name: string) => {
+        asked.push(name);
+        return sys.services.readModels.collection(name);
+      }) as typeof readModels.collection;
+      const gateway = await startLiveGateway(createServer(), { ...sys.services, readModels }, { dashboardMs: 50, ...options });
+      try {
+        await openTicket(sys, await sys.token('customer'), ticketBody());
+        expect(await gateway.waitFor(await sys.services.events.headPosition())).toBe(true);
+        return asked;
+      } finally {
+        await gateway.close();
+      }
+    };
+    expect(await read({})).toEqual([]);
+    expect(await read({ roomsSpanInstances: true })).toEqual(expect.arrayContaining(['tickets', 'visits']));
+  });
+
   it('every change of a visit reaches live whoever sees it: finalized, expert replaced, rescheduled, extended, completed; bookings reach the expert', async () => {
     await markPaid(sys, 'cust-test');
     const names = ['visit.updated', 'ticket.updated', 'expert.updated'];

@@ -1,41 +1,64 @@
 /**
- * A filter compiled for testing many documents: mingo's Query, except that a top-level
- * `{ field: { $in: [...] } }` with a long list of strings is tested through a Set. mingo hashes
- * every value of an `$in` list for every document it tests, so a list of a hundred (the feed's
- * windows that fit an expert's calendar) cost more than the rest of the query.
+ * A filter compiled for testing many documents: mingo's Query, except for the conditions most
+ * filters are made of, which are tested directly:
+ * - `{ field: { $in: [...] } }` with a list of strings, through a Set: mingo hashes every value
+ *   of an `$in` list for every document it tests, so a list of a hundred (the feed's windows
+ *   that fit an expert's calendar) cost more than the rest of the query;
+ * - `{ field: value }` with a string, number or boolean.
+ * Both on a plain top-level field. mingo is compiled only for the rest, if any: a new Query
+ * cost more than the test for the small filters of the outbox, the deadlines and the sagas
+ * (about 1.5 % of the main thread under create load).
  */
 import { Query } from 'mingo';
 import { Document, Filter } from '../port';
 
-/** Lists at least this long are tested through a Set. */
-const SET_FROM = 16;
+type Scalar = string | number | boolean;
 
 export class Matcher {
-  private readonly query: Query;
+  private query: Query | undefined;
+  /** What mingo tests: the conditions not tested here, or none. */
+  private readonly rest: Filter | undefined;
   /** field → the strings its `$in` lists. */
   private readonly lists: [string, Set<string>][] = [];
+  /** field → the value it equals. */
+  private readonly equals: [string, Scalar][] = [];
 
-  constructor(filter: Filter) {
+  constructor(private readonly filter: Filter) {
     const rest: Filter = {};
+    let restKeys = 0;
     for (const [field, condition] of Object.entries(filter)) {
-      const list = stringList(field, condition);
+      const list = plainField(field) ? stringList(condition) : undefined;
       if (list) this.lists.push([field, new Set(list)]);
-      else rest[field] = condition;
+      else if (plainField(field) && isScalar(condition)) this.equals.push([field, condition]);
+      else {
+        rest[field] = condition;
+        restKeys++;
+      }
     }
-    this.query = new Query(this.lists.length > 0 ? rest : filter, {});
+    this.rest = restKeys > 0 ? rest : undefined;
   }
 
   test(doc: Document): boolean {
-    return this.inLists(doc) && this.query.test(doc);
+    return this.inLists(doc) && this.equal(doc) && (this.rest === undefined || this.mingo().test(doc));
   }
 
-  /** mingo's cursor over the matching documents of `source`. */
+  /** mingo's cursor (sort, skip, limit, projection) over the matching documents of `source`. */
   find(source: Iterable<Document>, projection: Record<string, unknown>) {
-    return this.query.find<Document>(this.lists.length > 0 ? this.listed(source) : source, projection);
+    const direct = this.lists.length > 0 || this.equals.length > 0;
+    const tested = direct ? this.tested(source) : source;
+    // Everything is tested here: the cursor of a query that matches everything will do. A
+    // positional projection (`field.$`) needs the query's own conditions.
+    if (this.rest === undefined && !Object.keys(projection).some((key) => key.endsWith('.$'))) return everything().find<Document>(tested, projection);
+    return this.mingo().find<Document>(tested, projection);
   }
 
-  private *listed(source: Iterable<Document>): Iterable<Document> {
-    for (const doc of source) if (this.inLists(doc)) yield doc;
+  private mingo(): Query {
+    this.query ??= new Query(this.rest ?? this.filter, {});
+    return this.query;
+  }
+
+  private *tested(source: Iterable<Document>): Iterable<Document> {
+    for (const doc of source) if (this.inLists(doc) && this.equal(doc)) yield doc;
   }
 
   /**
@@ -50,13 +73,41 @@ export class Matcher {
     }
     return true;
   }
+
+  /** mingo's equality with a scalar: the field's value is it, or an array holding it. */
+  private equal(doc: Document): boolean {
+    for (const [field, expected] of this.equals) {
+      const value = (doc as Record<string, unknown>)[field];
+      if (value !== expected && !(Array.isArray(value) && value.includes(expected))) return false;
+    }
+    return true;
+  }
 }
 
-/** The strings of `{ $in: [...] }` on a plain top-level field, when there are enough of them. */
-function stringList(field: string, condition: unknown): string[] | undefined {
-  if (field.startsWith('$') || field.includes('.') || typeof condition !== 'object' || condition === null || Array.isArray(condition)) return undefined;
+/**
+ * One query of no conditions for the whole process: every new Query copies mingo's tables of
+ * operators (a few hundred entries), which cost more than the small finds it served.
+ */
+let matchesEverything: Query | undefined;
+function everything(): Query {
+  matchesEverything ??= new Query({}, {});
+  return matchesEverything;
+}
+
+/** A top-level field, not an operator nor a path. */
+function plainField(field: string): boolean {
+  return !field.startsWith('$') && !field.includes('.');
+}
+
+function isScalar(condition: unknown): condition is Scalar {
+  return typeof condition === 'string' || typeof condition === 'boolean' || (typeof condition === 'number' && !Number.isNaN(condition));
+}
+
+/** The strings of `{ $in: [...] }`, when it is only that and they are all strings. */
+function stringList(condition: unknown): string[] | undefined {
+  if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) return undefined;
   const keys = Object.keys(condition);
   const list = (condition as { $in?: unknown }).$in;
-  if (keys.length !== 1 || keys[0] !== '$in' || !Array.isArray(list) || list.length < SET_FROM) return undefined;
+  if (keys.length !== 1 || keys[0] !== '$in' || !Array.isArray(list)) return undefined;
   return list.every((v): v is string => typeof v === 'string') ? list : undefined;
 }

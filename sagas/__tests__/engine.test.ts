@@ -101,6 +101,12 @@ describe('saga engine', () => {
     await engine.stop();
   });
 
+  it('scheduling a deadline again changes nothing and says so: the first schedule is kept', async () => {
+    expect(await deps.deadlines.schedule('nudge', 'no-plan', 'c7', new Date('2026-03-02T09:00:00.000Z'), { customerId: 'c7', first: true }, now)).toBe(true);
+    expect(await deps.deadlines.schedule('nudge', 'no-plan', 'c7', new Date('2026-03-05T09:00:00.000Z'), { customerId: 'c7', first: false }, now)).toBe(false);
+    expect(await deps.deadlines.get('nudge', 'no-plan', 'c7')).toMatchObject({ dueAt: '2026-03-02T09:00:00.000Z', payload: { customerId: 'c7', first: true } });
+  });
+
   it('a deadline that came due while nothing ran fires at the next start', async () => {
     await deps.deadlines.schedule('nudge', 'no-plan', 'c9', new Date('2026-03-02T09:00:00.000Z'), { customerId: 'c9' }, now);
     await register('c9');
