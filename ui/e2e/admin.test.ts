@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD, startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { markPaid, openTicket, ticketBody, windowOn } from '../../api/__tests__/scenario';
-import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -72,14 +72,6 @@ describeInBrowser('web app: the administration console', () => {
     expect(blocking.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))).toEqual([]);
   };
 
-  /** A screenshot of the page itself: the passing messages closed first. */
-  const shot = async (page: Page, name: string) => {
-    const close = page.getByRole('button', { name: 'Close the message' });
-    for (let i = await close.count(); i > 0; i--) await close.first().click();
-    await close.first().waitFor({ state: 'detached' });
-    await screenshot(page, name);
-  };
-
   it('onboards an expert with skills and weekly hours, who then logs in and sees the visits that need their skill', async () => {
     // Visits waiting: one for a dishwasher expert, one for an oven expert (nobody has either skill yet).
     await openTicket(sys, await sys.token('customer'), ticketBody({ applianceModelText: 'Bosch dishwasher', problem: 'Dishwasher does not drain', visits: [{ skills: ['dishwasher'], expertsNeeded: 1, durationMinutes: 60, windows: [windowOn(3, '09:00', '12:00')] }] }));
@@ -89,7 +81,7 @@ describeInBrowser('web app: the administration console', () => {
     await page.getByRole('heading', { name: 'Experts' }).waitFor();
     await page.getByTestId('experts').getByRole('link', { name: 'Eli Expert' }).waitFor();
     await axe(page, 'admin experts');
-    await shot(page, 'admin-experts');
+    await screenshotWithoutMessages(page, 'admin-experts');
 
     await page.getByRole('link', { name: 'Onboard an expert' }).click();
     await page.getByRole('heading', { name: 'Onboard an expert' }).waitFor();
@@ -116,7 +108,7 @@ describeInBrowser('web app: the administration console', () => {
     await page.getByLabel('Saturday from, slot 1').fill('09:00');
     await page.getByLabel('Saturday until, slot 1').fill('13:00');
     await axe(page, 'admin onboard expert');
-    await shot(page, 'admin-new-expert');
+    await screenshotWithoutMessages(page, 'admin-new-expert');
     await page.getByRole('button', { name: 'Onboard', exact: true }).click();
 
     await page.getByRole('heading', { name: 'Dana Dishwasher' }).waitFor();
@@ -132,7 +124,7 @@ describeInBrowser('web app: the administration console', () => {
     await page.getByRole('button', { name: 'Add time off' }).click();
     await page.getByTestId('time-off').getByRole('cell', { name: 'Family wedding' }).waitFor();
     await axe(page, 'admin expert');
-    await shot(page, 'admin-expert');
+    await screenshotWithoutMessages(page, 'admin-expert');
 
     // The new expert logs in and finds the dishwasher visit (and not the oven one).
     const field = await window();
@@ -164,7 +156,7 @@ describeInBrowser('web app: the administration console', () => {
     await page.getByRole('heading', { name: 'Users and roles' }).waitFor();
     await page.getByTestId('users').getByRole('cell', { name: sys.accounts.helpdesk.email, exact: true }).waitFor();
     await axe(page, 'admin users');
-    await shot(page, 'admin-users');
+    await screenshotWithoutMessages(page, 'admin-users');
 
     const form = page.getByRole('region', { name: 'New staff account' });
     await form.getByLabel('E-mail').fill('new.helpdesk@test.local');
@@ -191,7 +183,7 @@ describeInBrowser('web app: the administration console', () => {
     const models = page.getByTestId('models');
     await models.getByRole('rowheader', { name: 'Bosch SHX3AR75UC' }).waitFor();
     await axe(page, 'admin catalog');
-    await shot(page, 'admin-catalog');
+    await screenshotWithoutMessages(page, 'admin-catalog');
 
     await page.getByRole('button', { name: 'Retire Bosch SHX3AR75UC' }).click();
     const dialog = page.getByRole('dialog');

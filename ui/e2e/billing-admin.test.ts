@@ -9,7 +9,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD, startTestSystem, TestSystem } from '../../api/__tests__/harness';
-import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -67,15 +67,6 @@ describeInBrowser('web app: customer billing (refunds and credit notes)', () => 
     expect(blocking.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))).toEqual([]);
   };
 
-  /** A screenshot of the page itself: the passing messages closed first. */
-  const shot = async (page: Page, name: string) => {
-    const close = page.getByRole('button', { name: 'Close the message' });
-    for (let i = await close.count(); i > 0; i--) await close.first().click();
-    await close.first().waitFor({ state: 'detached' });
-    await page.mouse.move(0, 0);
-    await screenshot(page, name);
-  };
-
   const monthOf = (p: string) => new Date(`${p}-01T00:00:00Z`).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 
   it('an admin refunds part of a paid invoice and sees it refunded, issues a credit note, and a bad amount gets the API’s words', async () => {
@@ -124,7 +115,7 @@ describeInBrowser('web app: customer billing (refunds and credit notes)', () => 
     await expect(panel.getByTestId('credit-notes').textContent()).resolves.toMatch(/\$2\.50: technician was late/);
     await expect(page.getByTestId('staff-invoice').first().textContent()).resolves.toMatch(/\$19\.99\$0\.00\$2\.50\$5\.50Paid/);
     await axe(page, 'billing invoice');
-    await shot(page, 'staff-billing');
+    await screenshotWithoutMessages(page, 'staff-billing');
 
     const invoice = await sys.call('GET', `/customers/${customerId}/invoices/${period}`, { token: await sys.token('admin') });
     expect(invoice.body).toMatchObject({ refundedCents: 550, credits: [expect.objectContaining({ amountCents: 250 })], refunds: [expect.objectContaining({ amountCents: 550, status: 'refunded' })] });

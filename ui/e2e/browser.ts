@@ -73,3 +73,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false });
 }
+
+/**
+ * A screenshot of the page itself: the messages that slide in after an action (and cover the
+ * top) closed first, the pointer moved off any hover. A message may close by itself while it is
+ * clicked (they time out): a click that finds nothing left is fine, and the page is looked at
+ * again. Fails if a message is still there at the end.
+ */
+export async function screenshotWithoutMessages(page: Page, name: string): Promise<void> {
+  const close = page.getByRole('button', { name: 'Close the message' });
+  for (let i = 0; i < 5 && (await close.count()) > 0; i++) await close.first().click({ timeout: 2000 }).catch(() => undefined);
+  await close.first().waitFor({ state: 'detached' });
+  await page.mouse.move(0, 0);
+  await screenshot(page, name);
+}

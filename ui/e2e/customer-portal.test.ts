@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestSystem, TestSystem, PASSWORD } from '../../api/__tests__/harness';
 import { markPaid, shortlyBefore } from '../../api/__tests__/scenario';
-import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -61,16 +61,6 @@ describeInBrowser('web app: the customer portal', () => {
     return page;
   }
 
-  /** The page for the README: without the messages that slide in after an action. */
-  async function picture(page: Page, name: string): Promise<void> {
-    const close = page.getByRole('button', { name: 'Close the message' });
-    // A message may close by itself meanwhile: a click that misses it is fine.
-    for (let i = 0; i < 5 && (await close.count()) > 0; i++) await close.first().click({ timeout: 2000 }).catch(() => undefined);
-    await close.first().waitFor({ state: 'detached' });
-    await page.mouse.move(0, 0);
-    await screenshot(page, name);
-  }
-
   /** axe on the page as it is: no serious or critical violation (the others are listed at the end). */
   async function accessible(page: Page, name: string): Promise<void> {
     await page.mouse.move(0, 0); // what the last click left hovered is not the page's look
@@ -85,7 +75,7 @@ describeInBrowser('web app: the customer portal', () => {
     await page.goto(`${sys.url}/login`);
     await page.getByRole('button', { name: 'Log in' }).waitFor();
     await accessible(page, 'login');
-    await picture(page, 'customer-login');
+    await screenshotWithoutMessages(page, 'customer-login');
     await page.getByLabel('E-mail').fill(sys.accounts.customer.email);
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Log in' }).click();
@@ -107,13 +97,13 @@ describeInBrowser('web app: the customer portal', () => {
     await page.getByRole('option', { name: 'washer' }).click();
     await page.getByLabel('What is wrong?').fill('The drum does not turn and the display shows E21');
     await page.getByTestId('visit-plan').getByText(/washer/).waitFor();
-    await picture(page, 'customer-new-ticket');
+    await screenshotWithoutMessages(page, 'customer-new-ticket');
     await page.getByRole('button', { name: 'Open the ticket' }).click();
     await page.getByTestId('ticket-status').getByText('open').waitFor();
     await page.getByRole('heading', { name: 'Acme SpinMaster 9' }).waitFor();
     ticketId = new URL(page.url()).pathname.split('/').pop()!;
     await accessible(page, 'ticket');
-    await picture(page, 'customer-ticket');
+    await screenshotWithoutMessages(page, 'customer-ticket');
 
     // Recorded as the customer typed it: free text, no catalog model.
     const token = await sys.token('customer');
@@ -123,7 +113,7 @@ describeInBrowser('web app: the customer portal', () => {
     await page.getByRole('link', { name: 'My tickets' }).click();
     await page.getByTestId('ticket-card').filter({ hasText: 'E21' }).waitFor();
     await accessible(page, 'my tickets');
-    await picture(page, 'customer-my-tickets');
+    await screenshotWithoutMessages(page, 'customer-my-tickets');
   });
 
   it('answers the survey from the link of the completion e-mail, once, without logging in', async () => {
@@ -169,7 +159,7 @@ describeInBrowser('web app: the customer portal', () => {
     await page.keyboard.press('Space');
     await page.getByText('Satisfied', { exact: true }).waitFor();
     await page.getByLabel('Anything to tell us?').fill('On time and tidy.');
-    await picture(page, 'customer-survey');
+    await screenshotWithoutMessages(page, 'customer-survey');
     await page.getByRole('button', { name: 'Send my answer' }).click();
     await page.getByRole('heading', { name: 'Thank you for your feedback.' }).waitFor();
     await accessible(page, 'survey (answered)');
@@ -181,7 +171,7 @@ describeInBrowser('web app: the customer portal', () => {
     await page.goto(`${sys.url}${surveyPath}`);
     await page.getByRole('heading', { name: 'This survey was already answered' }).waitFor();
     await accessible(page, 'survey (already answered)');
-    await picture(page, 'customer-survey-used');
+    await screenshotWithoutMessages(page, 'customer-survey-used');
     await page.goto(`${sys.url}${surveyPath.replace('/feedback/', '/survey/')}`);
     await page.getByRole('heading', { name: 'This survey was already answered' }).waitFor();
     expect(new URL(page.url()).pathname).toBe(surveyPath);
@@ -218,7 +208,7 @@ describeInBrowser('web app: the customer portal', () => {
     await active.getByText('Washer').waitFor();
     await expect(active.textContent()).resolves.toMatch(/Standard.*\$19\.99/);
     await accessible(page, 'support plans');
-    await picture(page, 'customer-plans');
+    await screenshotWithoutMessages(page, 'customer-plans');
 
     // Payment method: none on file; a typo and an expired card are refused next to their field.
     await page.getByRole('link', { name: 'Payment method' }).click();
@@ -239,7 +229,7 @@ describeInBrowser('web app: the customer portal', () => {
     await expect(page.getByTestId('masked-card').textContent()).resolves.toBe('Visa •••• ending in 4242');
     expect(await page.content()).not.toContain('4242 4242');
     await accessible(page, 'payment method');
-    await picture(page, 'customer-payment-method');
+    await screenshotWithoutMessages(page, 'customer-payment-method');
     const me = await sys.call('GET', '/customers/me', { token });
     expect(me.body.paymentMethod).toEqual({ brand: 'visa', last4: '4242', expiry: '2029-08', expiresBeforeBilling: null });
 
@@ -259,7 +249,7 @@ describeInBrowser('web app: the customer portal', () => {
     expect(rows[1]).toMatch(/February 2026.*\$19\.99.*Paid/);
     await expect(page.getByTestId('billing-summary').textContent()).resolves.toMatch(/Invoices2Paid\$19\.99Due\$19\.99/);
     await accessible(page, 'billing history');
-    await picture(page, 'customer-billing');
+    await screenshotWithoutMessages(page, 'customer-billing');
     await page.locator('label').filter({ hasText: /^Paid$/ }).click();
     await page.getByTestId('invoice').nth(1).waitFor({ state: 'detached' });
     await expect(page.getByTestId('invoice').allTextContents()).resolves.toEqual([expect.stringMatching(/^February 2026/)]);
@@ -271,7 +261,7 @@ describeInBrowser('web app: the customer portal', () => {
     await expect(page.getByTestId('statement-lines').textContent()).resolves.toMatch(/Washer.*Standard.*\$19\.99.*Total.*\$19\.99/);
     await page.getByText(/Attempt 1, .*: insufficient funds/).waitFor();
     await accessible(page, 'statement');
-    await picture(page, 'customer-statement');
+    await screenshotWithoutMessages(page, 'customer-statement');
     await page.goto(`${sys.url}/portal/billing/2025-01`);
     await page.getByTestId('no-statement').waitFor();
 

@@ -13,7 +13,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { PASSWORD, startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { markPaid, openTicket, propose, ticketBody, windowOn } from '../../api/__tests__/scenario';
-import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -81,14 +81,6 @@ describeInBrowser('web app: the expert app on a phone', () => {
     expect(blocking.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))).toEqual([]);
   };
 
-  /** A screenshot of the page itself: the passing messages (which cover the top) closed first. */
-  const shot = async (page: Page, name: string) => {
-    const close = page.getByRole('button', { name: 'Close the message' });
-    for (let i = await close.count(); i > 0; i--) await close.first().click();
-    await close.first().waitFor({ state: 'detached' });
-    await screenshot(page, name);
-  };
-
   /** Moves the system's clock and the page's. */
   const setClock = async (page: Page, iso: string) => {
     sys.clock.set(iso);
@@ -141,7 +133,7 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await expect(drum.getByTestId('feed-problem').textContent()).resolves.toContain('grinding noise');
     await expect(drum.textContent()).resolves.toContain('09:00 – 12:00');
     await axe(page, 'feed');
-    await shot(page, 'expert-feed');
+    await screenshotWithoutMessages(page, 'expert-feed');
 
     // Live: a visit opened now appears without a reload.
     const evening = await openTicket(
@@ -165,7 +157,7 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await drum.getByRole('button', { name: 'Propose times' }).click();
     await dialog.getByText(/09:00/).first().click();
     await dialog.getByText(/09:30/).first().click();
-    await shot(page, 'expert-propose');
+    await screenshotWithoutMessages(page, 'expert-propose');
     await dialog.getByRole('button', { name: /^Propose 2 starts$/ }).click();
     await drum.getByTestId('my-proposal').waitFor();
     await expect(drum.getByTestId('my-proposal').textContent()).resolves.toMatch(/09:00.*09:30/);
@@ -200,13 +192,13 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await card.waitFor();
     await expect(card.textContent()).resolves.toContain('1 Main St, Springfield');
     await axe(page, 'schedule (week)');
-    await shot(page, 'expert-schedule-week');
+    await screenshotWithoutMessages(page, 'expert-schedule-week');
     await page.getByText('Day', { exact: true }).click();
     await page.getByRole('button', { name: /^Next visit/ }).waitFor();
     await page.getByRole('button', { name: 'Next day' }).click();
     await page.getByRole('button', { name: 'Next day' }).click();
     await expect(page.getByTestId('schedule-range').textContent()).resolves.toBe('Wednesday 4 March');
-    await shot(page, 'expert-schedule-day');
+    await screenshotWithoutMessages(page, 'expert-schedule-day');
     await card.click();
 
     // The visit: what, where (address, map), and the knowledge base's suggestions.
@@ -219,12 +211,12 @@ describeInBrowser('web app: the expert app on a phone', () => {
     const suggestion = page.getByTestId('suggested-article').filter({ hasText: 'Washer leaks at the door' });
     await suggestion.waitFor();
     await axe(page, 'visit');
-    await shot(page, 'expert-visit');
+    await screenshotWithoutMessages(page, 'expert-visit');
 
     await suggestion.getByRole('link').click();
     await expect(page.getByTestId('article-fix').textContent()).resolves.toContain('Replace the door seal');
     await axe(page, 'article');
-    await shot(page, 'expert-article');
+    await screenshotWithoutMessages(page, 'expert-article');
     await page.getByRole('button', { name: '‹ Back' }).click();
 
     // "On my way" only from EN_ROUTE_LEAD_MIN (120) before the start; the open page shows it when due.
@@ -256,7 +248,7 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await page.getByRole('combobox', { name: 'Tags' }).fill('seal');
     await page.keyboard.press('Enter');
     await axe(page, 'add article');
-    await shot(page, 'expert-add-article');
+    await screenshotWithoutMessages(page, 'expert-add-article');
     await page.getByRole('button', { name: 'Add the article' }).click();
     const added = page.getByTestId('article-added');
     await added.getByRole('link').waitFor();
@@ -271,7 +263,7 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByTestId('kb-hit').filter({ hasText: 'Door seal and drain clamp' }).waitFor();
     await axe(page, 'knowledge base search');
-    await shot(page, 'expert-kb-search');
+    await screenshotWithoutMessages(page, 'expert-kb-search');
   });
 
   it('offline: two steps recorded without a connection reach the server once each, even sent twice; the app reopens offline', async () => {
@@ -297,7 +289,7 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await expect(page.getByTestId('sync-badge').textContent()).resolves.toBe('2 actions waiting to sync');
     await page.getByTestId('visit-pending').waitFor();
     await axe(page, 'visit offline');
-    await shot(page, 'expert-offline');
+    await screenshotWithoutMessages(page, 'expert-offline');
     expect((await historyOf(ticketId, visitId)).map((e) => e.type)).not.toContain('VisitEnRoute');
 
     // Reopened without a connection: the page from the service worker, the visit and the two
@@ -363,7 +355,7 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await page.getByTestId('visit-map').locator('.leaflet-container').waitFor();
     await expect(page.getByText(/could not be shown/).count()).resolves.toBe(0);
     await axe(page, 'refused after reconnecting');
-    await shot(page, 'expert-refused');
+    await screenshotWithoutMessages(page, 'expert-refused');
     expect((await historyOf(ticketId, visitId)).map((e) => e.type)).not.toContain('VisitEnRoute');
 
     // Read, then dismissed: only then does it go.

@@ -9,7 +9,6 @@ import { send } from '../../commands/aggregate';
 import { tickets } from '../../commands/ticket';
 import { PASSWORD, TestSystem } from '../../api/__tests__/harness';
 import { Window } from '../../api/__tests__/scenario';
-import { screenshot } from './browser';
 
 export const VIEWPORT = { width: 1280, height: 800 };
 
@@ -49,15 +48,6 @@ export async function axe(page: Page, name: string): Promise<void> {
   console.log(`axe ${name}: ${results.passes.length} rules pass${results.violations.length ? `; below serious: ${results.violations.map((v) => `${v.impact} ${v.id} (${v.nodes.length})`).join(', ')}` : ''}`);
   const blocking = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect({ page: name, blocking: blocking.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) })) }).toEqual({ page: name, blocking: [] });
-}
-
-/** A screenshot without the messages that slide in after an action. */
-export async function shot(page: Page, name: string): Promise<void> {
-  const close = page.getByRole('button', { name: 'Close the message' });
-  for (let i = 0; i < 5 && (await close.count()) > 0; i++) await close.first().click({ timeout: 2000 }).catch(() => undefined);
-  await close.first().waitFor({ state: 'detached' });
-  await page.mouse.move(0, 0);
-  await screenshot(page, name);
 }
 
 /**

@@ -12,8 +12,8 @@
 import { Browser, Page } from 'playwright-core';
 import { startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { at, markPaid, onboardExpert, scheduledVisit, walk, windowOn } from '../../api/__tests__/scenario';
-import { buildWebApp, describeInBrowser, launchBrowser } from './browser';
-import { axe, heldForPayment, shot, SignedInWindows, signedInWindows } from './helpdesk-scenarios';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
+import { axe, heldForPayment, SignedInWindows, signedInWindows } from './helpdesk-scenarios';
 
 jest.setTimeout(300_000);
 
@@ -82,7 +82,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     const replace = dialog('Replace an expert');
     await replace.getByRole('radio', { name: 'Rita Replacement' }).check();
     await axe(helpdesk, 'replace an expert');
-    await shot(helpdesk, 'helpdesk-replace-expert');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-replace-expert');
     await replace.getByRole('button', { name: 'Replace the expert' }).click();
     await replace.waitFor({ state: 'detached' });
     await helpdesk.getByText(`Expert replaced: ${rita.expertId} takes the visit.`).waitFor();
@@ -95,7 +95,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     await resolve.getByText('Replacement needed — exp-test cannot arrive (my van broke down)', { exact: false }).waitFor();
     await resolve.getByLabel("Note (kept in the ticket's history)").fill('Rita goes instead; the customer knows');
     await axe(helpdesk, 'resolve a flag');
-    await shot(helpdesk, 'helpdesk-resolve-flag');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-resolve-flag');
     await resolve.getByRole('button', { name: 'Resolve the flag' }).click();
     await flags.waitFor({ state: 'detached' });
     await helpdesk.getByTestId('timeline-entry').filter({ hasText: 'resolved: handled — Rita goes instead; the customer knows' }).waitFor();
@@ -120,7 +120,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     await replace.getByRole('button', { name: 'Replace the expert' }).click();
     await refused.getByText('No qualified expert is free for the visit.').waitFor();
     await axe(helpdesk, 'replace an expert (refused)');
-    await shot(helpdesk, 'helpdesk-replace-expert-refused');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-replace-expert-refused');
 
     await helpdesk.keyboard.press('Escape');
     await replace.waitFor({ state: 'detached' });
@@ -137,7 +137,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     await reschedule.getByLabel('Until, window 1').fill('17:00');
     await reschedule.getByLabel('Why (the customer is told)').fill('The customer is at work in the morning');
     await axe(helpdesk, 'reschedule the visit');
-    await shot(helpdesk, 'helpdesk-reschedule');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-reschedule');
     await reschedule.getByRole('button', { name: 'Reschedule the visit' }).click();
     await reschedule.waitFor({ state: 'detached' });
     await helpdesk.getByText('Visit rescheduled: it is open for experts again.').waitFor();
@@ -161,7 +161,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     await reschedule.getByRole('button', { name: 'Reschedule the visit' }).click();
     await reschedule.getByRole('alert').getByText(/is arrived: only a scheduled visit that did not start is rescheduled/).waitFor();
     await axe(helpdesk, 'reschedule the visit (refused)');
-    await shot(helpdesk, 'helpdesk-reschedule-refused');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-reschedule-refused');
 
     await helpdesk.keyboard.press('Escape');
     await reschedule.waitFor({ state: 'detached' });
@@ -181,7 +181,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     await extend.getByLabel('Extra minutes').fill('30');
     await extend.getByText(/^Booked .*09:00 AM–10:00 AM with exp-test\. Extended, it ends at 10:30 AM; if an expert on it is booked before then/).waitFor();
     await axe(helpdesk, 'extend the visit');
-    await shot(helpdesk, 'helpdesk-extend');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-extend');
     await extend.getByRole('button', { name: 'Extend the visit' }).click();
     await extend.waitFor({ state: 'detached' });
     await helpdesk.getByText(/^Visit extended until .*10:30 AM\.$/).waitFor();
@@ -211,7 +211,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     await expect(resolve.getByRole('combobox', { name: 'Outcome' }).inputValue()).resolves.toBe('Paid: release the ticket to matching');
     await resolve.getByLabel("Note (kept in the ticket's history)").fill('Card payment confirmed on the phone');
     await axe(helpdesk, 'release a held ticket');
-    await shot(helpdesk, 'helpdesk-release-held');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-release-held');
     await resolve.getByRole('button', { name: 'Release the ticket' }).click();
     await resolve.waitFor({ state: 'detached' });
     await helpdesk.getByText('Flag resolved; the ticket is open.').waitFor();
@@ -256,7 +256,7 @@ describeInBrowser('web app: the helpdesk acts on visits and tickets', () => {
     await retry.getByRole('button', { name: 'Send again' }).click();
     await retry.getByRole('alert').getByText(/"to" must be an E\.164 phone number such as \+15550100 for a sms message\./).waitFor();
     await axe(helpdesk, 'send a message again (refused)');
-    await shot(helpdesk, 'helpdesk-retry-message');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-retry-message');
     await helpdesk.keyboard.press('Escape');
     await retry.waitFor({ state: 'detached' });
     await parked.getByText('parked').waitFor();

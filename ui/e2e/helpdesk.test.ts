@@ -10,8 +10,8 @@
 import { Browser, Page } from 'playwright-core';
 import { startTestSystem, TestSystem } from '../../api/__tests__/harness';
 import { at, markPaid, openTicket, propose, scheduledVisit, ticketBody, windowOn } from '../../api/__tests__/scenario';
-import { buildWebApp, describeInBrowser, launchBrowser } from './browser';
-import { axe, heldForPayment, shot, SignedInWindows, signedInWindows } from './helpdesk-scenarios';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
+import { axe, heldForPayment, SignedInWindows, signedInWindows } from './helpdesk-scenarios';
 
 jest.setTimeout(300_000);
 
@@ -71,7 +71,7 @@ describeInBrowser('web app: the helpdesk console and the dispatch board', () => 
     await row.getByText('15 min').waitFor();
     await expect(helpdesk.getByTestId('queue-item').first().textContent()).resolves.toContain(escalated.ticketId); // urgent: first
     await axe(helpdesk, 'queue');
-    await shot(helpdesk, 'helpdesk-queue');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-queue');
 
     // Filters: by priority, the urgent ticket only; by another reason, not it.
     await helpdesk.getByRole('combobox', { name: 'Priority' }).click();
@@ -102,7 +102,7 @@ describeInBrowser('web app: the helpdesk console and the dispatch board', () => 
     const unfit = helpdesk.getByTestId('unfit-proposals');
     await unfit.getByText(/exp-test offered/).waitFor();
     await axe(helpdesk, 'workspace');
-    await shot(helpdesk, 'helpdesk-workspace');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-workspace');
 
     // The customer agrees to 10:00–12:00: the windows change.
     await helpdesk.getByRole('button', { name: 'Change windows' }).click();
@@ -178,7 +178,7 @@ describeInBrowser('web app: the helpdesk console and the dispatch board', () => 
     await expect(changed.getByTestId('raw-event').textContent()).resolves.toContain('"type": "VisitWindowsUpdated"');
     await changed.scrollIntoViewIfNeeded();
     await axe(helpdesk, 'timeline');
-    await shot(helpdesk, 'helpdesk-timeline');
+    await screenshotWithoutMessages(helpdesk, 'helpdesk-timeline');
   });
 
   it('the dispatch board shows a booking and a visit waiting, and how fast it loads', async () => {
@@ -199,7 +199,7 @@ describeInBrowser('web app: the helpdesk console and the dispatch board', () => 
     const waiting = helpdesk.getByTestId('waiting-visit').filter({ hasText: freeText.visitId });
     await waiting.getByText('01:00 PM–05:00 PM').waitFor();
     await axe(helpdesk, 'dispatch board');
-    await shot(helpdesk, 'dispatch-board');
+    await screenshotWithoutMessages(helpdesk, 'dispatch-board');
 
     // A booking leads to its ticket; the skill filter leaves out who lacks it.
     await helpdesk.getByRole('combobox', { name: 'Skill' }).click();

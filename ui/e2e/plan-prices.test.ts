@@ -8,7 +8,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD, startTestSystem, TestSystem } from '../../api/__tests__/harness';
-import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -59,14 +59,6 @@ describeInBrowser('web app: support plan prices', () => {
     expect(blocking.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }))).toEqual([]);
   };
 
-  /** A screenshot of the page itself: the passing messages closed first. */
-  const shot = async (page: Page, name: string) => {
-    const close = page.getByRole('button', { name: 'Close the message' });
-    for (let i = await close.count(); i > 0; i--) await close.first().click();
-    await close.first().waitFor({ state: 'detached' });
-    await screenshot(page, name);
-  };
-
   const row = (page: Page, tier: string) => page.getByTestId('plans').getByRole('row').filter({ has: page.getByRole('rowheader', { name: tier }) });
 
   it('an admin changes the premium price; the customer is offered it, and a plan bought before keeps its price', async () => {
@@ -105,7 +97,7 @@ describeInBrowser('web app: support plan prices', () => {
     await row(admin, 'Premium').getByText(`by ${sys.accounts.admin.email}`).waitFor();
     await row(admin, 'Basic').getByText('$9.99').waitFor();
     await axe(admin, 'admin plans (price changed)');
-    await shot(admin, 'admin-plans');
+    await screenshotWithoutMessages(admin, 'admin-plans');
     expect((await sys.call('GET', '/catalog/support-plans')).body.tiers[2]).toEqual({ tier: 'premium', monthlyPriceCents: 4499, currency: 'USD' });
 
     // The customer's plans page: the new price on offer, the dryer plan still at its own.
@@ -121,7 +113,7 @@ describeInBrowser('web app: support plan prices', () => {
     await customer.getByRole('button', { name: 'Buy the plan' }).click();
     await active.getByRole('row').filter({ hasText: 'Washer' }).getByText('$44.99').waitFor();
     await axe(customer, 'customer plans (new price)');
-    await shot(customer, 'customer-plans-new-price');
+    await screenshotWithoutMessages(customer, 'customer-plans-new-price');
     const plans = (await sys.call('GET', '/customers/me', { token: await sys.token('customer') })).body.activePlans as { product: string; monthlyPriceCents: number }[];
     expect(Object.fromEntries(plans.map((p) => [p.product, p.monthlyPriceCents]))).toEqual({ dryer: 3999, washer: 4499 });
   });

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { PASSWORD, startTestSystem, TestSystem } from '../../api/__tests__/harness';
-import { buildWebApp, describeInBrowser, launchBrowser, screenshot } from './browser';
+import { buildWebApp, describeInBrowser, launchBrowser, screenshotWithoutMessages } from './browser';
 
 jest.setTimeout(240_000);
 
@@ -68,15 +68,6 @@ describeInBrowser('web app: invoices, statements and dunning', () => {
     expect({ page: name, blocking: blocking.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) })) }).toEqual({ page: name, blocking: [] });
   }
 
-  /** A screenshot of the page itself: the passing messages closed first. */
-  async function shot(page: Page, name: string): Promise<void> {
-    const close = page.getByRole('button', { name: 'Close the message' });
-    for (let i = await close.count(); i > 0; i--) await close.first().click();
-    await close.first().waitFor({ state: 'detached' });
-    await page.mouse.move(0, 0);
-    await screenshot(page, name);
-  }
-
   /** Clicks what downloads a file; returns its name and bytes. */
   async function downloaded(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
     const [download] = await Promise.all([page.waitForEvent('download'), click()]);
@@ -90,7 +81,7 @@ describeInBrowser('web app: invoices, statements and dunning', () => {
     await page.getByTestId('invoice').nth(2).waitFor();
     await page.getByTestId('statement-picker').getByText('Balance owed: $39.98').waitFor();
     await axe(page, 'billing history');
-    await shot(page, 'customer-billing-pdf');
+    await screenshotWithoutMessages(page, 'customer-billing-pdf');
 
     const invoice = await downloaded(page, () => page.getByRole('button', { name: 'Download the invoice for March 2026 (PDF)' }).click());
     expect(invoice.name).toBe(`invoice-2026-03-${customerId}.pdf`);
@@ -107,7 +98,7 @@ describeInBrowser('web app: invoices, statements and dunning', () => {
     await page.getByRole('heading', { name: 'Invoice for April 2026' }).waitFor();
     await page.getByText(/Attempt 1, .*: Your card has insufficient funds\./).waitFor();
     await axe(page, 'statement');
-    await shot(page, 'customer-statement-pdf');
+    await screenshotWithoutMessages(page, 'customer-statement-pdf');
 
     const statement = await downloaded(page, () => page.getByRole('button', { name: 'Download statement (PDF)' }).click());
     expect(statement.name).toBe(`statement-2026-04-${customerId}.pdf`);
@@ -130,7 +121,7 @@ describeInBrowser('web app: invoices, statements and dunning', () => {
     await row.first().waitFor();
     await expect(row.allTextContents()).resolves.toEqual([expect.stringMatching(/Casey Customer.*April 2026\$19\.991 of 4Your card has insufficient funds\.insufficient_funds.*Apr 2, 2026Retry now/)]);
     await axe(page, 'dunning');
-    await shot(page, 'helpdesk-dunning');
+    await screenshotWithoutMessages(page, 'helpdesk-dunning');
 
     await page.locator('label').filter({ hasText: /^Past due$/ }).click();
     await page.getByTestId('no-dunning').waitFor();
