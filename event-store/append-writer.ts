@@ -18,7 +18,7 @@ export interface WireAppend {
   expected: ExpectedRevision;
   /** Per event: its id, the caller's or one made here. */
   ids: string[];
-  /** How many of `ids`, from the first, the caller gave: re-appends are recognised by them. */
+  /** Per event: whether the caller gave its id (re-appends are recognised by those only). */
   given: boolean[];
   types: string[];
   data: string[];
