@@ -6,7 +6,9 @@
  *
  * The main thread still makes everything the batch writes (ids, JSON texts, the time); the
  * writer only decides, inside its transaction, whether each append fits its stream. Batches are
- * committed in the order they were sent, each in one transaction.
+ * sent as soon as they are made and committed in the order they were sent: the writer takes
+ * every batch waiting for it into one transaction (one fsync), each batch in its own savepoint.
+ * So a light load waits for no other commit, and a heavy one still shares its fsyncs.
  */
 import { MessageChannel, MessagePort, Worker } from 'node:worker_threads';
 import { ConnectionDurability, durability, RawDurability, READ_DURABILITY_SOURCE } from '../sqlite/durability';
@@ -52,7 +54,7 @@ interface Reply {
  * revision must match.
  */
 const WRITER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const { port, driver, path, pragmas } = workerData;
 let db, write, openError;
 try {
@@ -92,25 +94,52 @@ try {
     }
     return { written: { first, revision } };
   };
-  write = db.transaction((appends) => {
+  const commitOne = db.transaction((appends) => {
     const headBefore = head.get().p ?? 0;
     return { headBefore, outcomes: appends.map(one) };
   });
+  // Each batch in its own savepoint, so one batch's failure fails its callers only.
+  write = db.transaction((batches) =>
+    batches.map((m) => {
+      try {
+        return { id: m.id, commit: commitOne(m.appends) };
+      } catch (error) {
+        // SQLite rolled the whole transaction back (I/O error, disk full): every batch failed.
+        if (!db.inTransaction) throw error;
+        return failed(m.id, error);
+      }
+    }),
+  );
 } catch (error) {
   openError = error;
 }
+const failed = (id, error) => ({ id, error: String((error && error.message) || error), code: error && error.code });
+const commitQueued = (first) => {
+  // Batches sent while the last commit ran are waiting here: one transaction, one fsync, for all.
+  const batches = [first];
+  let closing = false;
+  for (let next; (next = receiveMessageOnPort(port)); ) {
+    if (next.message.close) { closing = true; break; }
+    batches.push(next.message);
+  }
+  if (openError) {
+    const error = 'cannot open the event store: ' + (openError.message || openError);
+    port.postMessage(batches.map((m) => ({ id: m.id, error, code: openError.code })));
+  } else {
+    try {
+      port.postMessage(write.immediate(batches));
+    } catch (error) {
+      port.postMessage(batches.map((m) => failed(m.id, error)));
+    }
+  }
+  return closing;
+};
+const close = () => {
+  try { db?.close(); } catch {}
+  port.close();
+};
 port.on('message', (m) => {
-  if (m.close) {
-    try { db?.close(); } catch {}
-    port.close();
-    return;
-  }
-  if (openError) return port.postMessage({ id: m.id, error: 'cannot open the event store: ' + (openError.message || openError), code: openError.code });
-  try {
-    port.postMessage({ id: m.id, commit: write.immediate(m.appends) });
-  } catch (error) {
-    port.postMessage({ id: m.id, error: String((error && error.message) || error), code: error && error.code });
-  }
+  if (m.close || commitQueued(m)) close();
 });
 `;
 
@@ -134,14 +163,17 @@ export class AppendWriter {
       transferList: [port2],
     });
     this.worker.unref();
-    this.port.on('message', (reply: Reply | { settings: RawDurability }) => this.receive(reply));
+    this.port.on('message', (replies: Reply[] | { settings: RawDurability }) => this.receive(replies));
     this.port.unref();
     this.worker.on('error', (error) => this.die(error));
     this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     void this.exited.then(() => this.die(new Error('the event store writer thread stopped')));
   }
 
-  /** Commits the appends in one transaction, after the batches sent before. */
+  /**
+   * Commits the appends in one transaction (a savepoint within the writer's next commit, which
+   * takes every batch sent meanwhile), after the batches sent before.
+   */
   write(appends: WireAppend[]): Promise<WireCommit> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
@@ -166,18 +198,21 @@ export class AppendWriter {
     await this.exited;
   }
 
-  private receive(reply: Reply | { settings: RawDurability }): void {
-    if ('settings' in reply) {
-      this.settings = durability('writer', reply.settings);
+  private receive(replies: Reply[] | { settings: RawDurability }): void {
+    if (!Array.isArray(replies)) {
+      this.settings = durability('writer', replies.settings);
       this.opened();
       return;
     }
-    const waiting = this.pending.get(reply.id);
-    if (!waiting) return;
-    this.pending.delete(reply.id);
+    // In the order sent: their callers settle (and add to RecentEvents) in position order.
+    for (const reply of replies) {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) continue;
+      this.pending.delete(reply.id);
+      if (reply.commit) waiting.resolve(reply.commit);
+      else waiting.reject(Object.assign(new Error(reply.error ?? 'the event store writer failed'), reply.code ? { code: reply.code } : {}));
+    }
     if (this.pending.size === 0) this.port.unref();
-    if (reply.commit) waiting.resolve(reply.commit);
-    else waiting.reject(Object.assign(new Error(reply.error ?? 'the event store writer failed'), reply.code ? { code: reply.code } : {}));
   }
 
   private die(error: Error): void {

@@ -98,9 +98,10 @@ export class SqliteEventStore implements EventStore {
   private pending: PendingAppend[] = [];
   private readonly recent: RecentEvents;
   private flushScheduled = false;
-  /** The batch the writer thread is committing. */
-  private inFlight: Promise<void> | undefined;
-  private appendWriter: AppendWriter | undefined;
+  /** Batches sent to the writer thread and not yet answered, and the last one's settling. */
+  private inFlight = 0;
+  private lastSent: Promise<void> = Promise.resolve();
+  private readonly appendWriter: AppendWriter;
   private lastNotifiedHead: Position;
   private watcher: FSWatcher | undefined;
   private closed = false;
@@ -152,6 +153,13 @@ export class SqliteEventStore implements EventStore {
       throw error;
     }
     if (options.watchOtherWriters ?? true) this.watchWal();
+    // Started now, not at the first append: a thread takes about 130 ms to start and open the
+    // file, and the first appends of a new store waited that long (the live-lag bench's p99).
+    this.appendWriter = new AppendWriter(options.path, [
+      'busy_timeout = 10000',
+      `synchronous = ${options.synchronous ?? 'FULL'}`,
+      journalSizeLimit(options.walLimitBytes),
+    ]);
   }
 
   appendToStream(
@@ -171,13 +179,13 @@ export class SqliteEventStore implements EventStore {
 
   private flush(): void {
     this.flushScheduled = false;
-    // One batch at a time: what arrives meanwhile waits for it and goes in the next one.
-    if (this.inFlight || this.pending.length === 0) return;
+    if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     const recordedAt = new Date().toISOString();
     const wire = batch.map((append) => toWire(append, recordedAt));
-    this.inFlight = this.writer()
+    this.inFlight++;
+    this.lastSent = this.appendWriter
       .write(wire)
       .then(
         (commit) => this.settle(batch, wire, commit),
@@ -188,8 +196,7 @@ export class SqliteEventStore implements EventStore {
         },
       )
       .finally(() => {
-        this.inFlight = undefined;
-        this.flush();
+        this.inFlight--;
       });
   }
 
@@ -217,15 +224,6 @@ export class SqliteEventStore implements EventStore {
     // commits checkpoint as SQLite does by default; this connection empties a WAL that outgrew
     // its bound anyway (waiting, at most once a second, for the batch being committed).
     this.walLimit.afterCommit(batch.length * 3 * 4096);
-  }
-
-  private writer(): AppendWriter {
-    this.appendWriter ??= new AppendWriter(this.options.path, [
-      'busy_timeout = 10000',
-      `synchronous = ${this.options.synchronous ?? 'FULL'}`,
-      journalSizeLimit(this.options.walLimitBytes),
-    ]);
-    return this.appendWriter;
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -287,7 +285,7 @@ export class SqliteEventStore implements EventStore {
 
   /** The durability settings of its connections (this one, which reads, and the writer's), as each reports them. */
   async durability(): Promise<ConnectionDurability[]> {
-    return [durabilityOf(this.db, 'main'), ...(await this.writer().durability())];
+    return [durabilityOf(this.db, 'main'), ...(await this.appendWriter.durability())];
   }
 
   /** Also fails once a read or write has found the file damaged. */
@@ -300,13 +298,11 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     // Appends already made are committed (and answered) first.
-    while (this.inFlight || this.pending.length > 0) {
-      this.flush();
-      await this.inFlight;
-    }
+    this.flush();
+    await this.lastSent;
     this.watcher?.close();
     this.signal.notify();
-    await this.appendWriter?.close();
+    await this.appendWriter.close();
     this.db.close();
   }
 
@@ -328,7 +324,7 @@ export class SqliteEventStore implements EventStore {
     try {
       this.watcher = watch(`${this.options.path}-wal`, () => {
         // While the writer thread commits, its own writes change the file: its answer wakes them.
-        if (this.closed || this.inFlight) return;
+        if (this.closed || this.inFlight > 0) return;
         if (this.headSync() > this.lastNotifiedHead) this.wakeSubscribers();
       });
       this.watcher.unref();

@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { AppendWriter, WireAppend } from '../append-writer';
 import { describeEventStoreConformance, newEvent } from '../conformance';
+import { WrongExpectedVersion } from '../port';
 import { SqliteEventStore } from '../sqlite';
 
 describeEventStoreConformance('sqlite', () => {
@@ -57,6 +60,69 @@ describe('sqlite event store: the writer thread', () => {
       expect(await store.readAll()).toEqual(events);
     } finally {
       await store.close();
+    }
+  });
+
+  it('given batches sent while another connection holds the write lock, when it lets go, then they commit in the order sent, each judged against the batches before it', async () => {
+    const path = join(dir, 'queued.db');
+    const store = new SqliteEventStore({ path });
+    const other = new Database(path);
+    try {
+      await store.appendToStream('warm-up', [newEvent('Made', {})]);
+      other.exec('BEGIN IMMEDIATE');
+      // Each in its own event-loop turn, so each is its own batch, all waiting on the lock.
+      const answers: Promise<unknown>[] = [];
+      for (let i = 0; i < 6; i++) {
+        answers.push(store.appendToStream('queued', [newEvent('Made', { i })], { expectedRevision: i === 0 ? 'no_stream' : i - 1 }).catch((error: unknown) => error));
+        // Expects a stream the batch before it creates: only right if that one is committed first.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      answers.push(store.appendToStream('queued', [newEvent('Late', {})], { expectedRevision: 'no_stream' }).catch((error: unknown) => error));
+      setTimeout(() => other.exec('COMMIT'), 100);
+      const results = await Promise.all(answers);
+      expect(results.slice(0, 6)).toEqual(Array.from({ length: 6 }, (_, i) => ({ nextExpectedRevision: i, position: 2 + i })));
+      expect(results[6]).toBeInstanceOf(WrongExpectedVersion);
+      const events = await store.readStream('queued');
+      expect(events.map((e) => e.data)).toEqual(Array.from({ length: 6 }, (_, i) => ({ i })));
+      expect(await store.readAll()).toEqual([...(await store.readStream('warm-up')), ...events]);
+    } finally {
+      other.close();
+      await store.close();
+    }
+  });
+
+  it('given a batch the writer cannot write among others committed with it, then that batch fails alone', async () => {
+    const path = join(dir, 'one-fails.db');
+    await new SqliteEventStore({ path }).close(); // the schema
+    const writer = new AppendWriter(path, ['busy_timeout = 10000']);
+    const other = new Database(path);
+    const append = (stream: string, data: string[]): WireAppend => ({
+      stream,
+      expected: 'any',
+      ids: ['e-' + stream],
+      given: [false],
+      types: ['Made'],
+      data,
+      metadata: ['{}'],
+      recordedAt: new Date().toISOString(),
+    });
+    try {
+      other.exec('BEGIN IMMEDIATE'); // so the three are queued together
+      const answers = [writer.write([append('a', ['{}'])]), writer.write([append('b', [])]), writer.write([append('c', ['{}'])])].map((p) =>
+        p.then(
+          (commit) => ({ commit }),
+          (error: Error) => ({ error: error.message }),
+        ),
+      );
+      setTimeout(() => other.exec('COMMIT'), 100);
+      const [a, b, c] = await Promise.all(answers);
+      expect(a).toEqual({ commit: { headBefore: 0, outcomes: [{ written: { first: 1, revision: 0 } }] } });
+      expect(b).toEqual({ error: expect.any(String) });
+      expect(c).toEqual({ commit: { headBefore: 1, outcomes: [{ written: { first: 2, revision: 0 } }] } });
+      expect(other.prepare('SELECT stream FROM events ORDER BY position').pluck().all()).toEqual(['a', 'c']);
+    } finally {
+      other.close();
+      await writer.close();
     }
   });
 });
