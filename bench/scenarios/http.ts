@@ -153,6 +153,10 @@ async function measureReads(ctx: BenchContext, plans: Plans, serverUrl: string, 
 async function measureCreates(ctx: BenchContext, plans: Plans, server: ServerProcess, bareUrl: string, seconds: number): Promise<CreateFigures> {
   const barePost = await warmThenMeasure(ctx, 'bare Express: POST', (s) => plans.creates(bareUrl, s), seconds);
   await measuredRun(ctx, 'warm-up: POST /tickets', plans.creates(server.url, Math.max(1, Math.round(seconds / 10))));
+  // The first run starts from a server at rest, as the bare app's does: right after the warm-up
+  // it met the warm-up's backlog (matching its tickets) and the connections the warm-up left
+  // waiting to be accepted, which a busy event loop accepts one per turn.
+  await settle(ctx, server.url, 'waiting for the warm-up to be matched');
   const rssBefore = server.rssMb();
   const sampler = new SagaLagSampler(server.url).start();
   const runs: LoadResult[] = [];
