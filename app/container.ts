@@ -75,6 +75,8 @@ export function createContainer(config: Config, logger: Logger): Container {
   container.bind<OutboxDispatcher>(TOKENS.OutboxDispatcher).toDynamicValue((ctx) => {
     return new OutboxDispatcher(ctx.get<DocumentOutbox>(TOKENS.Outbox), chooseChannels(config, logger), {
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      // The embedded store is held by one process (main.ts locks DATA_DIR): no other dispatcher.
+      sole: !config.MONGO_URL,
       logger,
     });
   });

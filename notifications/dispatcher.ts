@@ -12,7 +12,8 @@
  * rest of its batch), so a crash (or a lost database write) between the two sends it once more
  * when its claim runs out. Two dispatchers never send the same attempt, because each claims its
  * batch (moving each message's next attempt time past the lease) with a compare-and-set per
- * message before delivering it.
+ * message before delivering it. The sole dispatcher of an outbox (`sole`) does not claim: nobody
+ * else delivers, and its own passes run one after another.
  */
 import { Logger } from 'pino';
 import { describeFailure, DeliveryError, isPermanentFailure, MessageChannel } from './channels';
@@ -36,6 +37,13 @@ export interface OutboxDispatcherOptions {
   batchSize?: number;
   /** How long a claimed message stays away from other dispatchers (a crash mid-delivery). Default 5 min. */
   leaseMs?: number;
+  /**
+   * The only dispatcher of this outbox (the embedded store, which one process holds: see
+   * app/data-lock.ts). Its batches are delivered without claiming them first: the claim was a
+   * third of delivery's work, a write of every message, to keep away dispatchers that cannot
+   * exist. A crash mid-delivery leaves the message due at once rather than after the lease.
+   */
+  sole?: boolean;
   /** Longest sleep of the timer loop, so messages enqueued by other processes are seen. Default 30 s. */
   idleMs?: number;
   /** In [0, 1): jitter source (tests fix it). */
@@ -56,6 +64,8 @@ export class OutboxDispatcher {
   private ticking: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** The pass under way: passes run one after another (the timer's and direct calls). */
+  private passes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly outbox: DocumentOutbox,
@@ -84,17 +94,24 @@ export class OutboxDispatcher {
   }
 
   /** Delivers every message due at `now` (including alerts raised meanwhile). */
-  async dispatchDue(now: Date = this.clock()): Promise<DispatchCounts> {
+  dispatchDue(now: Date = this.clock()): Promise<DispatchCounts> {
+    const pass = this.passes.then(() => this.deliverDue(now));
+    this.passes = pass.catch(() => undefined);
+    return pass;
+  }
+
+  private async deliverDue(now: Date): Promise<DispatchCounts> {
     const counts: DispatchCounts = { sent: 0, retried: 0, parked: 0 };
     // Each pass either finishes a message or moves it into the future, so this ends; the cap is a guard.
     for (let pass = 0; pass < 1000; pass++) {
       const batch = await this.outbox.due(now, this.batchSize);
       if (batch.length === 0) break;
-      // One write claims the batch and one records what was sent: two writes per message each
-      // cost as much as the rest of a ticket's notifications did.
+      // One write claims the batch (unless sole) and one records what was sent: a write per
+      // message each cost as much as the rest of a ticket's notifications did.
       const sent: Delivery[] = [];
       try {
-        for (const doc of await this.outbox.claim(batch, new Date(now.getTime() + this.leaseMs))) {
+        const taken = this.options.sole ? batch : await this.outbox.claim(batch, new Date(now.getTime() + this.leaseMs));
+        for (const doc of taken) {
           const outcome = await this.attempt(doc, now);
           if (typeof outcome === 'string') counts[outcome]++;
           else sent.push(outcome);

@@ -49,7 +49,12 @@ function scheduled(causedBy: string, overrides: Partial<MessageRequest> = {}): M
   };
 }
 
-describe('outbox and dispatcher', () => {
+// Every behaviour holds for a dispatcher that claims its batches (several worker processes on one
+// MongoDB) and for the sole dispatcher of the embedded store, which does not claim.
+describe.each([
+  ['claiming', false],
+  ['sole', true],
+])('outbox and dispatcher (%s)', (_mode, sole) => {
   let now: Date;
   let documents: EmbeddedDocumentStore;
   let outbox: DocumentOutbox;
@@ -64,7 +69,7 @@ describe('outbox and dispatcher', () => {
     await outbox.ensureIndexes();
     sms = new FakeChannel('sms');
     email = new FakeChannel('email');
-    dispatcher = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, random: () => 0.5, clock: () => now });
+    dispatcher = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, random: () => 0.5, clock: () => now, sole });
   });
   afterEach(async () => {
     await dispatcher.stop();
@@ -273,43 +278,74 @@ describe('outbox and dispatcher', () => {
     expect(await outbox.get(id)).toMatchObject({ status: 'parked' });
   });
 
-  it('two dispatchers never deliver the same message twice', async () => {
-    sms.delayMs = 5;
-    for (let i = 0; i < 10; i++) await outbox.enqueue(scheduled(`e${i}`));
-    const other = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, random: () => 0.5 });
-    const [a, b] = await Promise.all([dispatcher.dispatchDue(T0), other.dispatchDue(T0)]);
-    expect(a.sent + b.sent).toBe(10);
-    expect(sms.calls).toBe(10);
-    expect(new Set(sms.delivered.map((m) => m.context?.messageId)).size).toBe(10);
-  });
+  if (!sole) {
+    // Claims keep other dispatchers away.
+    it('two dispatchers never deliver the same message twice', async () => {
+      sms.delayMs = 5;
+      for (let i = 0; i < 10; i++) await outbox.enqueue(scheduled(`e${i}`));
+      const other = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, random: () => 0.5 });
+      const [a, b] = await Promise.all([dispatcher.dispatchDue(T0), other.dispatchDue(T0)]);
+      expect(a.sent + b.sent).toBe(10);
+      expect(sms.calls).toBe(10);
+      expect(new Set(sms.delivered.map((m) => m.context?.messageId)).size).toBe(10);
+    });
 
-  it('a crash mid-delivery (claimed, never marked) makes the message due again after the lease', async () => {
-    await outbox.enqueue(scheduled('e1'));
-    const [doc] = await outbox.due(T0, 10);
-    expect(await outbox.claim([doc!], at(300))).toEqual([doc]);
-    expect(await outbox.claim([doc!], at(300))).toEqual([]); // already taken
-    expect(await dispatcher.dispatchDue(at(299))).toEqual({ sent: 0, retried: 0, parked: 0 });
-    expect(await dispatcher.dispatchDue(at(300))).toEqual({ sent: 1, retried: 0, parked: 0 });
-  });
+    it('a crash mid-delivery (claimed, never marked) makes the message due again after the lease', async () => {
+      await outbox.enqueue(scheduled('e1'));
+      const [doc] = await outbox.due(T0, 10);
+      expect(await outbox.claim([doc!], at(300))).toEqual([doc]);
+      expect(await outbox.claim([doc!], at(300))).toEqual([]); // already taken
+      expect(await dispatcher.dispatchDue(at(299))).toEqual({ sent: 0, retried: 0, parked: 0 });
+      expect(await dispatcher.dispatchDue(at(300))).toEqual({ sent: 1, retried: 0, parked: 0 });
+    });
 
-  it('a batch claim answers only the messages it took, even when another claim has the same lease time', async () => {
-    for (const e of ['e1', 'e2', 'e3']) await outbox.enqueue(scheduled(e));
-    const batch = await outbox.due(T0, 10);
-    expect(await outbox.claim([batch[1]!], at(300))).toEqual([batch[1]]);
-    expect((await outbox.claim(batch, at(300))).map((d) => d.causedBy)).toEqual(['e1', 'e3']);
-    expect(await dispatcher.dispatchDue(at(299))).toEqual({ sent: 0, retried: 0, parked: 0 });
-  });
+    it('a batch claim answers only the messages it took, even when another claim has the same lease time', async () => {
+      for (const e of ['e1', 'e2', 'e3']) await outbox.enqueue(scheduled(e));
+      const batch = await outbox.due(T0, 10);
+      expect(await outbox.claim([batch[1]!], at(300))).toEqual([batch[1]]);
+      expect((await outbox.claim(batch, at(300))).map((d) => d.causedBy)).toEqual(['e1', 'e3']);
+      expect(await dispatcher.dispatchDue(at(299))).toEqual({ sent: 0, retried: 0, parked: 0 });
+    });
+  }
+
+  if (sole) {
+    it('the sole dispatcher delivers without claiming: its passes run one after another, never sending a message twice', async () => {
+      sms.delayMs = 5;
+      for (let i = 0; i < 10; i++) await outbox.enqueue(scheduled(`e${i}`));
+      const [a, b] = await Promise.all([dispatcher.dispatchDue(T0), dispatcher.dispatchDue(T0)]);
+      expect([a.sent, b.sent]).toEqual([10, 0]);
+      expect(sms.calls).toBe(10);
+      expect(new Set(sms.delivered.map((m) => m.context?.messageId)).size).toBe(10);
+      const sent = await outbox.get(notificationId(scheduled('e0')));
+      expect(sent).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(sent).not.toHaveProperty('claim');
+    });
+
+    it('a crash mid-delivery (sent, never marked) leaves the message due at once: delivered again, at least once', async () => {
+      await outbox.enqueue(scheduled('e1'));
+      const markSent = jest.spyOn(outbox, 'markSent').mockRejectedValueOnce(new Error('disk I/O error'));
+      try {
+        await expect(dispatcher.dispatchDue(T0)).rejects.toThrow('disk I/O error');
+      } finally {
+        markSent.mockRestore();
+      }
+      expect(await outbox.get(notificationId(scheduled('e1')))).toMatchObject({ status: 'pending', nextAttemptAt: T0.toISOString() });
+      expect(await dispatcher.dispatchDue(T0)).toEqual({ sent: 1, retried: 0, parked: 0 });
+      expect(sms.calls).toBe(2);
+    });
+  }
 
   it('records a batch as sent in one write, after delivering each of its messages once', async () => {
     for (let i = 0; i < 5; i++) await outbox.enqueue(scheduled(`e${i}`));
-    const batched = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, batchSize: 2, random: () => 0.5 });
+    const batched = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, batchSize: 2, random: () => 0.5, sole });
     const prototype = Object.getPrototypeOf(documents.collection(NOTIFICATIONS)) as Collection;
     const bulk = jest.spyOn(prototype, 'bulkWrite');
     const single = jest.spyOn(prototype, 'updateOne');
     try {
       expect(await batched.dispatchDue(T0)).toEqual({ sent: 5, retried: 0, parked: 0 });
       expect(single).not.toHaveBeenCalled();
-      expect(bulk).toHaveBeenCalledTimes(6); // three batches (2, 2, 1): a claim and a record each
+      // Three batches (2, 2, 1): a claim (unless sole) and a record each.
+      expect(bulk).toHaveBeenCalledTimes(sole ? 3 : 6);
     } finally {
       bulk.mockRestore();
       single.mockRestore();
@@ -336,7 +372,7 @@ describe('outbox and dispatcher', () => {
   });
 
   it('the timer loop delivers what is enqueued in-process without waiting for its next tick', async () => {
-    const live = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, idleMs: 60_000 });
+    const live = new OutboxDispatcher(outbox, { sms, email }, { maxAttempts: 4, idleMs: 60_000, sole });
     now = new Date();
     live.start();
     await new Promise((r) => setTimeout(r, 20));
