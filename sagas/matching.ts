@@ -181,7 +181,8 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
       channel: 'sms',
       to: toE164(to.phone),
       template,
-      params: { ...params, expertName: to.name, ticketId: ids.ticketId, visitId: ids.visitId },
+      // Object.assign, not a spread with added fields: that is several times slower in Node 20.
+      params: Object.assign({}, params, { expertName: to.name, ticketId: ids.ticketId, visitId: ids.visitId }),
       ticketId: ids.ticketId,
       visitId: ids.visitId,
       recipient: { kind: 'expert', id: to.expertId },

@@ -88,5 +88,6 @@ export function sagaContext(
     // The saga, the trigger and the step name the command: handling the trigger again sends nothing new.
     commandIdOf: idFor,
   });
-  return { ...flow, saga, trigger, documents: deps.documents, deadlines: deps.deadlines, logger: deps.logger, idFor };
+  // Named, not spread: `{ ...flow, more }` costs microseconds in Node 20, for every event every saga handles.
+  return { now: flow.now, send: flow.send, load: flow.load, saga, trigger, documents: deps.documents, deadlines: deps.deadlines, logger: deps.logger, idFor };
 }

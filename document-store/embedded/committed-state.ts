@@ -514,7 +514,8 @@ export class CommittedState implements CommittedRows {
       for (const [id, doc] of docs) {
         const existing = committed.seq(id);
         if (doc) {
-          if (!registered) this.stmt.register.run(collection);
+          // A collection is registered once (its name is then known): not by every write.
+          if (!registered && !this.names.has(collection)) this.stmt.register.run(collection);
           registered = true;
           // Read before the row changes: the cache may have to read it back from the file.
           const before = fts && existing !== undefined ? committed.get(id) : undefined;
