@@ -35,9 +35,15 @@ export class RecentEvents {
   /**
    * What readAll would answer (events after `from`, at most `maxCount`, matching `filter`), or
    * undefined when the events after `from` are not all held or `head` says another process appended.
+   *
+   * `unsettled`: events this process's writer has sent and whose commit has not been answered
+   * yet. The file may hold them already (the writer commits, then answers); a head at most that
+   * far ahead is this process's own, and the read is answered with what is held, the events
+   * before them. They are added, and readers woken, when the answer comes. Under load a batch is
+   * nearly always on its way, and every reader that ran meanwhile queried and parsed the file.
    */
-  read(from: Position, maxCount: number | undefined, filter: EventFilter | undefined, head: () => Position): RecordedEvent[] | undefined {
-    if (this.after === undefined || from < this.after || head() !== this.last()) return undefined;
+  read(from: Position, maxCount: number | undefined, filter: EventFilter | undefined, head: () => Position, unsettled = 0): RecordedEvent[] | undefined {
+    if (this.after === undefined || from < this.after || !this.holdsUpTo(head(), unsettled)) return undefined;
     const limit = maxCount === undefined || maxCount < 0 ? Infinity : maxCount;
     const found: RecordedEvent[] = [];
     for (let i = this.firstAfter(from); i < this.events.length && found.length < limit; i++) {
@@ -45,6 +51,21 @@ export class RecentEvents {
       if (matchesFilter(filter, event.stream, event.type)) found.push(event);
     }
     return found;
+  }
+
+  /**
+   * The head as readers see it: the last event held when the file's `head` is ahead of it by
+   * this process's unsettled events only, else `head`. A reader given the file's head would
+   * take the events it was not given as read.
+   */
+  visibleHead(head: Position, unsettled: number): Position {
+    return this.after !== undefined && this.holdsUpTo(head, unsettled) ? this.last()! : head;
+  }
+
+  /** Whether everything up to `head`, except this process's `unsettled` events, is held. */
+  private holdsUpTo(head: Position, unsettled: number): boolean {
+    const ahead = head - this.last()!;
+    return ahead >= 0 && ahead <= unsettled;
   }
 
   private last(): Position | undefined {

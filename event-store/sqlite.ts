@@ -100,6 +100,8 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   /** Batches sent to the writer thread and not yet answered, and the last one's settling. */
   private inFlight = 0;
+  /** Events in the batches sent and not answered: the file may hold them before RecentEvents does. */
+  private unsettled = 0;
   private lastSent: Promise<void> = Promise.resolve();
   private readonly appendWriter: AppendWriter;
   private lastNotifiedHead: Position;
@@ -184,15 +186,23 @@ export class SqliteEventStore implements EventStore {
     this.pending = [];
     const recordedAt = new Date().toISOString();
     const wire = batch.map((append) => toWire(append, recordedAt));
+    const events = wire.reduce((n, append) => n + append.ids.length, 0);
     this.inFlight++;
+    this.unsettled += events;
     this.lastSent = this.appendWriter
       .write(wire)
       .then(
-        (commit) => this.settle(batch, wire, commit),
+        (commit) => {
+          this.unsettled -= events;
+          this.settle(batch, wire, commit);
+        },
         (error: unknown) => {
+          this.unsettled -= events;
           // The transaction rolled back (I/O error, disk full…): nobody's events were written.
           const failure = this.file.failure(error);
           for (const append of batch) append.reject(failure);
+          // Readers answered from RecentEvents meanwhile read the file again (another process may have appended).
+          this.signal.notify();
         },
       )
       .finally(() => {
@@ -243,7 +253,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAllSync(options: ReadAllOptions): RecordedEvent[] {
-    const held = this.recent.read(options.fromPosition ?? START, options.maxCount, options.filter, () => this.headSync());
+    const held = this.recent.read(options.fromPosition ?? START, options.maxCount, options.filter, () => this.headSync(), this.unsettled);
     if (held) return held;
     const { sql, params } = filterSql(options.filter);
     let statements = this.readAllStatements.get(sql);
@@ -266,8 +276,9 @@ export class SqliteEventStore implements EventStore {
     );
   }
 
+  /** Without this process's events whose commit is not answered yet: readAll does not return them either. */
   async headPosition(): Promise<Position> {
-    return this.headSync();
+    return this.recent.visibleHead(this.headSync(), this.unsettled);
   }
 
   async eventAt(position: Position): Promise<RecordedEvent | undefined> {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,37 @@ describe('recent events: the latest appends, parsed once and shared by readers',
     }
   });
 
+  it("while the writer's answer is on its way, readers see what was answered, from memory, and miss nothing", async () => {
+    const path = join(dir, 'events.db');
+    const store = new SqliteEventStore({ path });
+    const file = new Database(path, { readonly: true });
+    const fileHead = () => (file.prepare('SELECT MAX(position) AS p FROM events').get() as { p: number }).p;
+    try {
+      await store.appendToStream('ticket-1', [newEvent('Opened', 1), newEvent('Moved', 2)]);
+      const before = await store.readAll({ fromPosition: 0 });
+      const appending = store.appendToStream('ticket-2', [newEvent('Opened', 3)]);
+      await new Promise((resolve) => setImmediate(resolve)); // the batch goes to the writer thread
+      // Blocking: the writer commits, but its answer cannot be handled until this turn ends.
+      const until = Date.now() + 10_000;
+      while (fileHead() < 3 && Date.now() < until);
+      expect(fileHead()).toBe(3);
+      const during = await store.readAll({ fromPosition: 0 });
+      expect(during.map((e) => e.position)).toEqual([1, 2]);
+      expect(during[0]).toBe(before[0]); // held, not read from the file again
+      expect(await store.headPosition()).toBe(2); // the same view: a subscriber skips nothing
+      const subscription = store.subscribeToAll({ fromPosition: 2 });
+      const next = subscription[Symbol.asyncIterator]().next();
+      await appending;
+      const timeout = new Promise((resolve) => setTimeout(() => resolve('nothing within 5 s'), 5000));
+      expect(await Promise.race([next.then((r) => (r.value as { position: number }).position), timeout])).toBe(3);
+      await subscription.stop();
+      expect((await store.readAll({ fromPosition: 0 })).map((e) => e.position)).toEqual([1, 2, 3]);
+    } finally {
+      file.close();
+      await store.close();
+    }
+  });
+
   it('does not answer for positions before what it holds, nor once the head moved past it', () => {
     const recent = new RecentEvents(2);
     const event = (position: number) => ({ position, id: `e${position}`, stream: 's', revision: position, type: 'T', data: {}, metadata: metadata(position), recordedAt: '2026-01-01T00:00:00.000Z' });
@@ -93,5 +125,19 @@ describe('recent events: the latest appends, parsed once and shared by readers',
     recent.add(13, [event(14)]);
     expect(recent.read(12, undefined, undefined, () => 14)).toBeUndefined();
     expect(recent.read(13, undefined, undefined, () => 14)?.map((e) => e.position)).toEqual([14]);
+  });
+
+  it("answers while the head is ahead by this process's unsettled events only, and shows readers the head it answers for", () => {
+    const recent = new RecentEvents(4);
+    const event = (position: number) => ({ position, id: `e${position}`, stream: 's', revision: position, type: 'T', data: {}, metadata: metadata(position), recordedAt: '2026-01-01T00:00:00.000Z' });
+    recent.add(10, [event(11), event(12)]);
+    expect(recent.read(10, undefined, undefined, () => 14, 2)?.map((e) => e.position)).toEqual([11, 12]);
+    expect(recent.read(10, undefined, undefined, () => 15, 2)).toBeUndefined(); // another process appended too
+    expect(recent.read(10, undefined, undefined, () => 11, 2)).toBeUndefined(); // the file is behind what is held
+    expect(recent.visibleHead(14, 2)).toBe(12);
+    expect(recent.visibleHead(12, 0)).toBe(12);
+    expect(recent.visibleHead(15, 2)).toBe(15);
+    expect(recent.visibleHead(11, 2)).toBe(11);
+    expect(new RecentEvents(4).visibleHead(14, 2)).toBe(14); // holds nothing yet
   });
 });
