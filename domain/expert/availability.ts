@@ -173,37 +173,33 @@ function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
 
-function dateParts(date: string): [number, number, number] {
-  const [y, m, d] = date.split('-').map(Number);
-  return [y!, m!, d!];
+const DAY = 24 * 60 * MINUTE;
+
+/**
+ * The zone's local date of an instant, as that date's UTC midnight in ms. Days are numbers here,
+ * not 'YYYY-MM-DD': matching ranks every expert for every new visit, and formatting and parsing
+ * dates was most of it.
+ */
+function localDay(instant: number, timeZone: string): number {
+  const wall = instant + offsetAt(instant, timeZone);
+  return wall - (((wall % DAY) + DAY) % DAY);
 }
 
 /**
- * The instant at which the zone's wall clock shows `minutes` after midnight of `date` (1440 is
- * the next midnight). A wall time skipped by a daylight-saving change maps to the same time
- * after the change (02:30 on the spring-forward night is 03:30).
+ * The instant at which the zone's wall clock shows `minutes` after midnight of `day` (see
+ * localDay; 1440 is the next midnight). A wall time skipped by a daylight-saving change maps to
+ * the same time after the change (02:30 on the spring-forward night is 03:30).
  */
-function instantOfLocal(date: string, minutes: number, timeZone: string): number {
-  const [y, m, d] = dateParts(date);
-  const wall = Date.UTC(y, m - 1, d, 0, minutes);
+function instantOfLocal(day: number, minutes: number, timeZone: string): number {
+  const wall = day + minutes * MINUTE;
   const guess = wall - offsetAt(wall, timeZone);
   const corrected = wall - offsetAt(guess, timeZone);
   return corrected === guess || wall - offsetAt(corrected, timeZone) === corrected ? corrected : Math.max(guess, corrected);
 }
 
-function nextDate(date: string): string {
-  const [y, m, d] = dateParts(date);
-  return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
-}
-
-function weekdayOfDate(date: string): number {
-  const [y, m, d] = dateParts(date);
-  return new Date(Date.UTC(y, m - 1, d)).getUTCDay();
-}
-
 /** One local day's slots as instants, adjacent or overlapping slots joined, in start order. */
-function dayStretches(availability: WeeklyAvailability, date: string): Array<[number, number]> {
-  const spans = (availability.days[weekdayOfDate(date)] ?? [])
+function dayStretches(availability: WeeklyAvailability, day: number): Array<[number, number]> {
+  const spans = (availability.days[new Date(day).getUTCDay()] ?? [])
     .map((slot) => [minutesOf(slot.from), minutesOf(slot.to, true)] as const)
     .filter((s): s is readonly [number, number] => s[0] !== null && s[1] !== null && s[0] < s[1])
     .sort((a, b) => a[0] - b[0]);
@@ -213,7 +209,22 @@ function dayStretches(availability: WeeklyAvailability, date: string): Array<[nu
     if (last && from <= last[1]) last[1] = Math.max(last[1], to);
     else joined.push([from, to]);
   }
-  return joined.map(([from, to]) => [instantOfLocal(date, from, availability.timeZone), instantOfLocal(date, to, availability.timeZone)]);
+  return joined.map(([from, to]) => [instantOfLocal(day, from, availability.timeZone), instantOfLocal(day, to, availability.timeZone)]);
+}
+
+/** The parts of [start, end) inside the weekly slots, as instants in start order (see availableStretches). */
+function stretchesBetween(availability: WeeklyAvailability, start: number, end: number): Array<[number, number]> {
+  if (!(start < end)) return [];
+  const last = localDay(end - 1, availability.timeZone);
+  const stretches: Array<[number, number]> = [];
+  for (let day = localDay(start, availability.timeZone); day <= last; day += DAY) {
+    for (const [from, to] of dayStretches(availability, day)) {
+      const a = Math.max(from, start);
+      const b = Math.min(to, end);
+      if (a < b) stretches.push([a, b]);
+    }
+  }
+  return stretches;
 }
 
 /**
@@ -221,19 +232,7 @@ function dayStretches(availability: WeeklyAvailability, date: string): Array<[nu
  * and local day: a stretch never runs over local midnight).
  */
 export function availableStretches(availability: WeeklyAvailability, range: TimeRange): TimeRange[] {
-  const start = ms(range.start);
-  const end = ms(range.end);
-  if (!(start < end)) return [];
-  const last = localTime(end - 1, availability.timeZone).date;
-  const stretches: TimeRange[] = [];
-  for (let date = localTime(start, availability.timeZone).date; date <= last; date = nextDate(date)) {
-    for (const [from, to] of dayStretches(availability, date)) {
-      const a = Math.max(from, start);
-      const b = Math.min(to, end);
-      if (a < b) stretches.push({ start: new Date(a).toISOString(), end: new Date(b).toISOString() });
-    }
-  }
-  return stretches;
+  return stretchesBetween(availability, ms(range.start), ms(range.end)).map(([a, b]) => ({ start: new Date(a).toISOString(), end: new Date(b).toISOString() }));
 }
 
 /**
@@ -244,7 +243,7 @@ export function availableStretches(availability: WeeklyAvailability, range: Time
 export function withinWeeklyAvailability(availability: WeeklyAvailability, range: TimeRange): boolean {
   const start = ms(range.start);
   const end = ms(range.end);
-  return availableStretches(availability, range).some((s) => ms(s.start) === start && ms(s.end) === end);
+  return stretchesBetween(availability, start, end).some(([a, b]) => a === start && b === end);
 }
 
 /** The expert's hours on the local day of an instant: what a refusal tells them is open. */
@@ -292,8 +291,8 @@ export class BusyTimes {
   }
 }
 
-function busyIn(busy: readonly TimeRange[] | BusyTimes, window: TimeRange): (readonly [number, number])[] {
-  return (busy instanceof BusyTimes ? busy : new BusyTimes(busy)).overlapping(ms(window.start), ms(window.end));
+function busyIn(busy: readonly TimeRange[] | BusyTimes, start: number, end: number): (readonly [number, number])[] {
+  return (busy instanceof BusyTimes ? busy : new BusyTimes(busy)).overlapping(start, end);
 }
 
 /**
@@ -302,18 +301,22 @@ function busyIn(busy: readonly TimeRange[] | BusyTimes, window: TimeRange): (rea
  * start.)
  */
 export function hasOpenStart(availability: WeeklyAvailability, busy: readonly TimeRange[] | BusyTimes, window: TimeRange, durationMinutes: number): boolean {
+  return hasOpenStartBetween(availability, busy, ms(window.start), ms(window.end), durationMinutes);
+}
+
+/** `hasOpenStart` for a window given in ms. */
+export function hasOpenStartBetween(availability: WeeklyAvailability, busy: readonly TimeRange[] | BusyTimes, start: number, end: number, durationMinutes: number): boolean {
   const length = durationMinutes * MINUTE;
-  const blocked = busyIn(busy, window);
-  for (const stretch of availableStretches(availability, window)) {
-    let cursor = ms(stretch.start);
-    const end = ms(stretch.end);
+  const blocked = busyIn(busy, start, end);
+  for (const [from, to] of stretchesBetween(availability, start, end)) {
+    let cursor = from;
     for (const [a, b] of blocked) {
       if (b <= cursor) continue;
-      if (a >= end) break;
+      if (a >= to) break;
       if (a - cursor >= length) return true;
       cursor = Math.max(cursor, b);
     }
-    if (end - cursor >= length) return true;
+    if (to - cursor >= length) return true;
   }
   return false;
 }
@@ -326,11 +329,10 @@ export function hasOpenStart(availability: WeeklyAvailability, busy: readonly Ti
 export function openStarts(availability: WeeklyAvailability, busy: readonly TimeRange[] | BusyTimes, window: TimeRange, durationMinutes: number, stepMinutes = 30): string[] {
   const length = durationMinutes * MINUTE;
   const step = stepMinutes * MINUTE;
-  const blocked = busyIn(busy, window);
+  const blocked = busyIn(busy, ms(window.start), ms(window.end));
   const starts: string[] = [];
-  for (const stretch of availableStretches(availability, window)) {
-    const end = ms(stretch.end);
-    for (let at = Math.ceil(ms(stretch.start) / step) * step; at + length <= end; at += step) {
+  for (const [from, end] of stretchesBetween(availability, ms(window.start), ms(window.end))) {
+    for (let at = Math.ceil(from / step) * step; at + length <= end; at += step) {
       if (!blocked.some(([a, b]) => a < at + length && at < b)) starts.push(new Date(at).toISOString());
     }
   }

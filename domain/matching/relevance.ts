@@ -13,7 +13,7 @@
  * An expert is eligible when active, having every required skill and the customer inside their
  * service radius; ineligible experts are still scored so helpdesk can see how close they come.
  */
-import { BusyTimes, hasOpenStart, WeeklyAvailability } from '../expert/availability';
+import { BusyTimes, hasOpenStartBetween, WeeklyAvailability } from '../expert/availability';
 import { distanceKm, GeoPoint } from '../shared/geo';
 import { ms, TimeRange } from '../shared/time';
 import { VisitSpec } from '../shared/visit-plan';
@@ -136,7 +136,7 @@ function availability(visit: VisitSpec, busy: BusyTimes, now: number, weeklyHour
   const length = visit.durationMinutes * MINUTE;
   const free = (w: { start: number; end: number }) =>
     weeklyHours
-      ? hasOpenStart(weeklyHours, busy, { start: new Date(w.start).toISOString(), end: new Date(w.end).toISOString() }, visit.durationMinutes)
+      ? hasOpenStartBetween(weeklyHours, busy, w.start, w.end, visit.durationMinutes)
       : hasGap(w, length, busy);
   if (windows.length === 0) return 0;
   if (free(windows[0]!)) return 1;
