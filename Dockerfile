@@ -15,4 +15,4 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 ENV NODE_ENV=production
 EXPOSE 3000
-CMD ["node", "--enable-source-maps", "--max-semi-space-size=64", "--heap-growing-percent=100", "dist/app/main.js"]
+CMD ["node", "--enable-source-maps", "--max-semi-space-size=64", "--heap-growing-percent=50", "dist/app/main.js"]
