@@ -10,6 +10,7 @@ import { ProjectionEngine } from '../projections/engine';
 import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';
 import { SagaRunners } from '../sagas/status';
+import { PasswordHashing } from './auth/passwords';
 import { TokenService } from './auth/tokens';
 import { PaymentGateway } from '../payments/gateway';
 import { StatementSettings } from '../statements/model';
@@ -30,6 +31,8 @@ export interface ApiServices {
   outbox: DocumentOutbox;
   surveyTokens: SurveyTokens;
   tokens: TokenService;
+  /** Hashes and checks passwords for requests, a few at a time (PASSWORD_HASH_CONCURRENCY). */
+  passwords: PasswordHashing;
   payments: PaymentStatusLookup;
   experts: ExpertDirectory;
   clock: () => Date;

@@ -199,6 +199,14 @@ export const EnvSchema = z
       .describe(
         'Failed logins per minute before 429, counted both per client address and per account e-mail (unknown e-mails alike); failed token refreshes per client address. Successful ones do not count. A limited address or account is refused for the rest of the minute whatever the password',
       ),
+    PASSWORD_HASH_CONCURRENCY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        'Password hashes (scrypt, about 32 MB and a tenth of a second of a core each) the API runs at once for logins, sign-ups and password changes; the rest wait their turn, and a request that would wait behind more than 32 per slot is answered 503 with Retry-After. Unset: one less than the CPU cores, at least 1, so a burst of logins leaves the API a core',
+      ),
     SIGNUP_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(10).describe('Customer sign-ups (`POST /auth/register`) per client address and minute before 429'),
     TRUST_PROXY: TrustProxySchema.describe(
       "Proxies trusted to name the client's address in X-Forwarded-For (the login and sign-up limits count per client address). `false`: none, the client is the connection's peer (clients connect directly); a hop count (`1`: one proxy in front of the API); or a comma-separated list of the proxies' addresses and subnets (`10.0.0.0/8, 127.0.0.1`) and `loopback`, `linklocal`, `uniquelocal`. Never `true`: any client could name itself and escape the limits",

@@ -11,6 +11,7 @@ import { Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { ApiServices } from '../api/services';
+import { PasswordHashing } from '../api/auth/passwords';
 import { TokenService } from '../api/auth/tokens';
 import { problemHandler } from '../api/http/problem';
 import { AuthUser, mountRoutes, RouterHooks, RouteTable } from '../api/http/route';
@@ -83,6 +84,7 @@ export function testApiServices(overrides: Partial<ApiServices> = {}): TestApiSe
     outbox: new DocumentOutbox(documents, { helpdeskEmail: 'helpdesk@test.local', logger, clock }),
     surveyTokens: new SurveyTokens(documents, 'test-survey-secret-0123456789'),
     tokens: new TokenService('test-jwt-secret-0123456789-0123456789', documents, clock),
+    passwords: new PasswordHashing(),
     payments: new PaidCustomersCache(readModels),
     experts: new ReadModelExpertDirectory(readModels),
     clock,

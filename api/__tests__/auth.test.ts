@@ -1,3 +1,4 @@
+import { PasswordHashing } from '../auth/passwords';
 import { PASSWORD, startTestSystem, TestSystem } from './harness';
 
 describe('auth over HTTP', () => {
@@ -87,6 +88,55 @@ describe('login rate limit', () => {
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
     // Other routes are not limited.
     expect((await sys.call('GET', '/health')).status).toBe(200);
+  });
+});
+
+describe('password hashing busy (PASSWORD_HASH_CONCURRENCY)', () => {
+  let sys: TestSystem;
+  // One hash at a time and none waiting: a second one at the same moment is turned away.
+  const hashing = new PasswordHashing(1, 0);
+  beforeAll(async () => {
+    sys = await startTestSystem({ passwordHashing: hashing, loginLimitPerMinute: 1 });
+  });
+  afterAll(() => sys.stop());
+
+  it('a login while every hash slot is taken and the queue is full is a 503 problem with Retry-After, and counts as no failure', async () => {
+    const held = hashing.hash('someone else changing their password');
+    const busy = await sys.call('POST', '/auth/login', { body: { email: 'admin@test.local', password: PASSWORD } });
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(busy.headers.get('retry-after')).toBe('2');
+    expect(busy.body).toMatchObject({ title: 'Too many logins at once', status: 503 });
+    await held;
+    // At one failure a minute, a 503 counted as one would make this a 429.
+    expect((await sys.call('POST', '/auth/login', { body: { email: 'admin@test.local', password: PASSWORD } })).status).toBe(200);
+  });
+
+});
+
+describe('sign-up while password hashing is busy', () => {
+  let sys: TestSystem;
+  const hashing = new PasswordHashing(1, 0);
+  beforeAll(async () => {
+    sys = await startTestSystem({ passwordHashing: hashing });
+  });
+  afterAll(() => sys.stop());
+
+  it('a sign-up turned away while hashing is busy writes nothing, and the same request later succeeds', async () => {
+    const body = {
+      contact: { name: 'Ola Berg', email: 'ola@example.com', phone: '+1 555 0101', address: { line1: '2 Elm', city: 'Springfield', postalCode: '01101', country: 'US', location: { lat: 42.1, lon: -72.5 } } },
+      notifyBy: 'email',
+      password: 'a long enough password',
+    };
+    const head = await sys.services.events.headPosition();
+    const held = hashing.hash('someone else changing their password');
+    const busy = await sys.call('POST', '/auth/register', { body, headers: { 'Idempotency-Key': 'signup-ola-1' } });
+    expect(busy.status).toBe(503);
+    await held;
+    expect(await sys.services.events.headPosition()).toBe(head);
+    const later = await sys.call('POST', '/auth/register', { body, headers: { 'Idempotency-Key': 'signup-ola-1' } });
+    expect(later.status).toBe(201);
+    expect((await sys.call('POST', '/auth/login', { body: { email: 'ola@example.com', password: 'a long enough password' } })).status).toBe(200);
   });
 });
 

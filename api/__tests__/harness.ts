@@ -31,7 +31,7 @@ import { MATCHING } from '../../sagas/matching';
 import { ProcessManager } from '../../sagas/process-manager';
 import { createApi } from '../app';
 import { LiveGateway, startLiveGateway } from '../live';
-import { hashPassword } from '../auth/passwords';
+import { hashPassword, PasswordHashing } from '../auth/passwords';
 import { TokenService } from '../auth/tokens';
 import { ApiServices } from '../services';
 import { SandboxGateway } from '../../payments/sandbox';
@@ -60,7 +60,7 @@ export interface TestSystem {
 }
 
 export async function startTestSystem(
-  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; trustProxy?: TrustProxy; metricsToken?: string; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager; paymentGateway?: PaymentGateway; payments?: boolean } = {},
+  options: { start?: string; live?: boolean; webApp?: string; loginLimitPerMinute?: number; trustProxy?: TrustProxy; metricsToken?: string; readyMaxSagaLag?: number; projections?: readonly Projection[]; saga?: (saga: ProcessManager) => ProcessManager; paymentGateway?: PaymentGateway; payments?: boolean; passwordHashing?: PasswordHashing } = {},
 ): Promise<TestSystem> {
   const projections = options.projections ?? allProjections;
   const clock = {
@@ -109,6 +109,7 @@ export async function startTestSystem(
     outbox,
     surveyTokens,
     tokens: new TokenService('test-jwt-secret-0123456789-0123456789', documents, now),
+    passwords: options.passwordHashing ?? new PasswordHashing(),
     payments: new PaidCustomersCache(readModels),
     experts: expertDirectory,
     clock: now,

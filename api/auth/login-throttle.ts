@@ -78,7 +78,8 @@ function tooMany(): HttpProblem {
 
 /**
  * Refuses a key (null: not counted) with `limit` failed answers (4xx, 5xx; not the 429s of the
- * limits themselves) in the current minute; counts each failure when it is answered.
+ * limits themselves, nor the 503s of password hashing too busy to check a password at all) in the
+ * current minute; counts each failure when it is answered.
  */
 function failureLimit(limit: number, keyOf: (req: Request) => string | null): RequestHandler {
   const failures = new MemoryStore();
@@ -93,7 +94,7 @@ function failureLimit(limit: number, keyOf: (req: Request) => string | null): Re
         return next(tooMany());
       }
       res.on('finish', () => {
-        if (res.statusCode >= 400 && res.statusCode !== 429) void failures.increment(key);
+        if (res.statusCode >= 400 && res.statusCode !== 429 && res.statusCode !== 503) void failures.increment(key);
       });
       next();
     }, next);

@@ -48,13 +48,18 @@ export interface StaffAccount {
  * Reserves the e-mail (409 when another account holds it), then registers the account. A failed
  * registration gives the e-mail back.
  */
-export async function registerStaffAccount(stores: AccountStores, account: StaffAccount, metadata: CommandMetadata): Promise<CommandResult<UserAccountState>> {
+export async function registerStaffAccount(
+  stores: AccountStores,
+  account: StaffAccount,
+  metadata: CommandMetadata,
+  hash: (password: string) => Promise<string> = hashPassword,
+): Promise<CommandResult<UserAccountState>> {
   const { userId, email, role } = account;
   await reserveEmail(stores, email, userId, metadata.now);
   try {
     return await send(stores.commands, userAccounts, {
       type: 'registerUser',
-      data: { userId, email, role, passwordHash: await hashPassword(account.password) },
+      data: { userId, email, role, passwordHash: await hash(account.password) },
       metadata,
     });
   } catch (error) {

@@ -22,6 +22,8 @@ export class HttpProblem extends Error {
     readonly title: string,
     detail?: string,
     readonly extensions: Record<string, unknown> = {},
+    /** Headers of the answer (Retry-After …). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(detail ?? title);
   }
@@ -114,6 +116,7 @@ export function problemHandler(log: (error: unknown, problem: Problem) => void):
     const problem = { ...(unreadableRequestProblem(error, req) ?? toProblem(error)), instance: req.originalUrl };
     log(error, problem);
     if (res.headersSent) return;
+    if (error instanceof HttpProblem) res.set(error.headers);
     res.status(problem.status).type('application/problem+json').json(problem);
   };
 }

@@ -7,7 +7,7 @@ import { USER_ROLES } from '../../domain/user-account/user-account';
 import { UserDoc, USERS } from '../../projections/users/projection';
 import { accountOf, toAuthUser } from '../auth/accounts';
 import { reserveEmail } from '../auth/email-reservations';
-import { DUMMY_HASH, hashPassword, verifyPassword } from '../auth/passwords';
+import { DUMMY_HASH } from '../auth/passwords';
 import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -109,7 +109,7 @@ export const authRoutes: RouteTable<ApiServices> = [
     async handler({ body }, services: ApiServices) {
       const user = await userByEmail(services, body.email);
       // Verify against a dummy hash for unknown e-mails: same time, no account enumeration.
-      const ok = await verifyPassword(body.password, user?.passwordHash ?? DUMMY_HASH);
+      const ok = await services.passwords.verify(body.password, user?.passwordHash ?? DUMMY_HASH);
       if (!user || !ok) throw new HttpProblem(401, 'Invalid credentials', 'E-mail or password is wrong.');
       if (user.disabled) throw new HttpProblem(403, 'Account disabled', 'This account is disabled; contact helpdesk.');
       return { status: 200, body: await session(services, user) };
@@ -177,6 +177,8 @@ export const authRoutes: RouteTable<ApiServices> = [
       const { body } = request;
       const email = body.contact.email;
       const metadata = request.command();
+      // First: a 503 from a burst of hashing leaves nothing half-registered.
+      const passwordHash = await services.passwords.hash(body.password);
       const userId = accountIdFor('user', email, metadata.commandId);
       const customerId = accountIdFor('customer', email, metadata.commandId);
       await reserveEmail(services, email, userId, metadata.now);
@@ -188,7 +190,7 @@ export const authRoutes: RouteTable<ApiServices> = [
       });
       const registered = await send(services.commands, userAccounts, {
         type: 'registerUser',
-        data: { userId, email, role: 'customer', customerId, passwordHash: await hashPassword(body.password) },
+        data: { userId, email, role: 'customer', customerId, passwordHash },
         metadata: { ...metadata, commandId: `${metadata.commandId}:user`, actor },
       });
       const answer: z.infer<typeof Registered> = { userId, customerId, email };

@@ -7,7 +7,6 @@ import { isTimeZone } from '../../domain/expert/availability';
 import { Booking } from '../../domain/expert/calendar';
 import { ExpertCommand } from '../../domain/expert/expert';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
-import { hashPassword } from '../auth/passwords';
 import { AuthUser, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -169,6 +168,8 @@ export const expertRoutes: RouteTable<ApiServices> = [
       const { body } = request;
       const metadata = request.command();
       const expertId = accountIdFor('expert', body.email, metadata.commandId);
+      // First: a 503 from a burst of hashing leaves nothing half-onboarded.
+      const passwordHash = await services.passwords.hash(body.password);
       const userId = accountIdFor('user', body.email, metadata.commandId);
       await reserveEmail(services, body.email, userId, metadata.now);
       try {
@@ -194,7 +195,7 @@ export const expertRoutes: RouteTable<ApiServices> = [
       }
       const registered = await send(services.commands, userAccounts, {
         type: 'registerUser',
-        data: { userId, email: body.email, role: 'expert', expertId, passwordHash: await hashPassword(body.password) },
+        data: { userId, email: body.email, role: 'expert', expertId, passwordHash },
         metadata: { ...metadata, commandId: `${metadata.commandId}:user` },
       });
       const onboardedExpert: z.infer<typeof OnboardedExpertSchema> = { expertId, userId, email: body.email };

@@ -3,7 +3,6 @@ import { send } from '../../commands/aggregate';
 import { userAccounts } from '../../commands/user-account';
 import { UserDoc, USERS } from '../../projections/users/projection';
 import { accountOf } from '../auth/accounts';
-import { hashPassword, verifyPassword } from '../auth/passwords';
 import { LoginEmail, LoginPassword, registerStaffAccount, STAFF_ROLES } from '../auth/staff-accounts';
 import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
@@ -95,7 +94,7 @@ export const userRoutes: RouteTable<ApiServices> = [
       const { body } = request;
       const metadata = request.command();
       const userId = accountIdFor('user', body.email, metadata.commandId);
-      const result = await registerStaffAccount(services, { userId, ...body }, metadata);
+      const result = await registerStaffAccount(services, { userId, ...body }, metadata, (password) => services.passwords.hash(password));
       const created: z.infer<typeof CreatedStaffUserSchema> = { userId, email: body.email, role: body.role };
       return { status: 201, body: created, headers: { Location: `/users/${userId}` }, position: result.position };
     },
@@ -114,11 +113,11 @@ export const userRoutes: RouteTable<ApiServices> = [
       const { user, body } = request;
       const doc = await accountOf(services, user.userId);
       if (!doc || doc.disabled) throw new HttpProblem(401, 'Unauthorized', 'This account cannot change its password.');
-      if (!(await verifyPassword(body.currentPassword, doc.passwordHash))) throw new HttpProblem(403, 'Invalid credentials', 'The current password is wrong.');
+      if (!(await services.passwords.verify(body.currentPassword, doc.passwordHash))) throw new HttpProblem(403, 'Invalid credentials', 'The current password is wrong.');
       if (body.currentPassword === body.newPassword) throw new HttpProblem(422, 'Same password', 'Choose a password different from the current one.');
       const result = await send(services.commands, userAccounts, {
         type: 'changePassword',
-        data: { userId: user.userId, passwordHash: await hashPassword(body.newPassword) },
+        data: { userId: user.userId, passwordHash: await services.passwords.hash(body.newPassword) },
         metadata: request.command(),
       });
       await services.tokens.revokeAll(user.userId);
