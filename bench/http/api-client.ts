@@ -35,10 +35,10 @@ export class ApiClient {
   }
 
   /** An access token and who it is for (the expert or customer the login is linked to). */
-  async signIn(email: string, password: string): Promise<{ token: string; user: { expertId?: string; customerId?: string } }> {
-    const answer = await this.call<{ accessToken?: string; user?: { expertId?: string; customerId?: string } }>('POST', '/auth/login', { body: { email, password } });
-    if (answer.status !== 200 || !answer.body?.accessToken) throw new Error(`login as ${email} failed: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
-    return { token: answer.body.accessToken, user: answer.body.user ?? {} };
+  async signIn(email: string, password: string): Promise<{ token: string; refreshToken: string; user: { expertId?: string; customerId?: string } }> {
+    const answer = await this.call<{ accessToken?: string; refreshToken?: string; user?: { expertId?: string; customerId?: string } }>('POST', '/auth/login', { body: { email, password } });
+    if (answer.status !== 200 || !answer.body?.accessToken || !answer.body.refreshToken) throw new Error(`login as ${email} failed: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
+    return { token: answer.body.accessToken, refreshToken: answer.body.refreshToken, user: answer.body.user ?? {} };
   }
 }
 

@@ -12,8 +12,11 @@ import { Login } from '../http/bench-logins';
 import { newTicketBody } from '../http/ticket-bodies';
 import { IntervalRecorder } from './intervals';
 
-/** Access tokens last 15 minutes: log in again before that. */
-const RELOGIN_MS = 10 * 60_000;
+/**
+ * Access tokens last 15 minutes: renewed before that with the refresh token, as the web app does
+ * (`ui/src/auth/session.ts`), so a 10-minute soak renews every session once, in its last minute.
+ */
+const RENEW_MS = 10 * 60_000;
 const HOUR = 3_600_000;
 const KNOWN_TICKETS = 2000;
 
@@ -34,7 +37,10 @@ interface Session {
   /** The expert's weekly hours: the server refuses proposals outside them. */
   availability: WeeklyAvailability | undefined;
   token: string;
+  refreshToken: string;
   loggedInAt: number;
+  /** The renewal under way: a refresh token works once, so the session's clients share it. */
+  renewing?: Promise<void>;
   /** A customer's tickets. */
   tickets: string[];
   /** An expert's open visits from the feed, and the visits they are executing. */
@@ -108,15 +114,16 @@ export class SoakMix {
   private constructor(
     private readonly api: ApiClient,
     private readonly recorder: IntervalRecorder,
+    private readonly renewMs: number,
   ) {}
 
-  /** Logs every login in (a login that fails stops the soak before it starts). */
-  static async start(api: ApiClient, recorder: IntervalRecorder, logins: readonly Login[]): Promise<SoakMix> {
-    const mix = new SoakMix(api, recorder);
+  /** Logs every login in (a login that fails stops the soak before it starts); `renewMs`: age at which a session renews its access token. */
+  static async start(api: ApiClient, recorder: IntervalRecorder, logins: readonly Login[], options: { renewMs?: number } = {}): Promise<SoakMix> {
+    const mix = new SoakMix(api, recorder, options.renewMs ?? RENEW_MS);
     const sessions = await inBatches(logins, 8, async (login): Promise<Session> => {
-      const { token, user } = await api.signIn(login.email, login.password);
+      const { token, refreshToken, user } = await api.signIn(login.email, login.password);
       const availability = user.expertId ? await expertHours(api, token, user.expertId) : undefined;
-      return { login, expertId: user.expertId, availability, token, loggedInAt: Date.now(), tickets: [], feed: [], work: [], executing: new Set() };
+      return { login, expertId: user.expertId, availability, token, refreshToken, loggedInAt: Date.now(), tickets: [], feed: [], work: [], executing: new Set() };
     });
     for (const session of sessions) mix.byRole.set(session.login.role, [...(mix.byRole.get(session.login.role) ?? []), session]);
     return mix;
@@ -155,10 +162,22 @@ export class SoakMix {
     }
   }
 
-  private async fresh(session: Session): Promise<void> {
-    if (Date.now() - session.loggedInAt < RELOGIN_MS) return;
-    const answer = await this.call<{ accessToken?: string }>(undefined, 'POST', '/auth/login', { email: session.login.email, password: session.login.password });
-    if (answer.status === 200 && answer.body?.accessToken) Object.assign(session, { token: answer.body.accessToken, loggedInAt: Date.now() });
+  private fresh(session: Session): Promise<void> {
+    if (Date.now() - session.loggedInAt < this.renewMs) return Promise.resolve();
+    session.renewing ??= this.renew(session).finally(() => {
+      session.renewing = undefined;
+    });
+    return session.renewing;
+  }
+
+  /** With the refresh token; when that is refused, with the password, as a user would. */
+  private async renew(session: Session): Promise<void> {
+    type Renewed = { accessToken?: string; refreshToken?: string };
+    let answer = await this.call<Renewed>(undefined, 'POST', '/auth/refresh', { refreshToken: session.refreshToken });
+    if (answer.status !== 200) answer = await this.call<Renewed>(undefined, 'POST', '/auth/login', { email: session.login.email, password: session.login.password });
+    if (answer.status === 200 && answer.body?.accessToken && answer.body.refreshToken) {
+      Object.assign(session, { token: answer.body.accessToken, refreshToken: answer.body.refreshToken, loggedInAt: Date.now() });
+    }
   }
 
   private remember(ticketIds: readonly string[]): void {
