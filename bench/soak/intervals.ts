@@ -1,6 +1,7 @@
 /**
  * What the soak prints: one line per interval (req/s, p50/p99, non-2xx, server RSS, WAL sizes,
- * saga lag) and a summary with the drift, last interval ÷ first, of p99, RSS and WAL.
+ * saga lag) and a summary with the drift, last interval ÷ first, of p99, RSS and WAL, and of each
+ * request's p50 and p99 (which requests slowed down).
  */
 import { percentile } from '../http/percentile';
 import { MB } from '../http/wal-watch';
@@ -9,6 +10,7 @@ import { MB } from '../http/wal-watch';
 export class IntervalRecorder {
   private latencies: number[] = [];
   private statuses = new Map<number, number>();
+  private byRequest = new Map<string, number[]>();
   /** Over the whole soak: "POST /visits/{id}/proposals 422" → how many, and the first answer's body. */
   readonly failuresByRequest = new Map<string, { count: number; first: string }>();
 
@@ -16,6 +18,9 @@ export class IntervalRecorder {
   record(ms: number, status: number, request: string, body?: unknown): void {
     this.latencies.push(ms);
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
+    const same = this.byRequest.get(request);
+    if (same) same.push(ms);
+    else this.byRequest.set(request, [ms]);
     if (status < 200 || status >= 300) {
       const key = `${request} ${status === 0 ? 'no answer' : status}`;
       const seen = this.failuresByRequest.get(key) ?? { count: 0, first: typeof body === 'string' ? body : JSON.stringify(body ?? '') };
@@ -24,10 +29,11 @@ export class IntervalRecorder {
   }
 
   /** The interval's requests, and a fresh interval. */
-  take(): { latencies: number[]; statuses: Map<number, number> } {
-    const taken = { latencies: this.latencies, statuses: this.statuses };
+  take(): { latencies: number[]; statuses: Map<number, number>; byRequest: Map<string, number[]> } {
+    const taken = { latencies: this.latencies, statuses: this.statuses, byRequest: this.byRequest };
     this.latencies = [];
     this.statuses = new Map();
+    this.byRequest = new Map();
     return taken;
   }
 }
@@ -41,6 +47,8 @@ export interface IntervalFigures {
   p99: number;
   /** Non-2xx answers by status; "no answer" counts network failures. */
   failures: Record<string, number>;
+  /** Per request ("GET /tickets/{id}"): how many, p50 and p99 (ms). */
+  byRequest: Record<string, { requests: number; p50: number; p99: number }>;
   /** Server VmRSS at the interval's end; NaN when unknown (a server given by --url without --pid). */
   rssMb: number;
   /** Largest size of each WAL during the interval; undefined when the data folder is unknown. */
@@ -57,7 +65,9 @@ export function intervalFigures(
 ): IntervalFigures {
   const failures: Record<string, number> = {};
   for (const [status, n] of taken.statuses) if (status < 200 || status >= 300) failures[status === 0 ? 'no answer' : String(status)] = n;
-  return { index, seconds, requests: taken.latencies.length, p50: percentile(taken.latencies, 0.5), p99: percentile(taken.latencies, 0.99), failures, ...server };
+  const byRequest: IntervalFigures['byRequest'] = {};
+  for (const [request, latencies] of taken.byRequest) byRequest[request] = { requests: latencies.length, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) };
+  return { index, seconds, requests: taken.latencies.length, p50: percentile(taken.latencies, 0.5), p99: percentile(taken.latencies, 0.99), failures, byRequest, ...server };
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} ms` : '-');
@@ -111,5 +121,21 @@ export function summaryLines(intervals: readonly IntervalFigures[], clients: num
     `soak: ${intervals.length} intervals, ${Math.round(seconds)} s, ${clients} clients: ${requests} requests (${(requests / seconds).toFixed(1)} req/s), ${failureText(failures)}`,
     ...[...failuresByRequest].sort((a, b) => b[1].count - a[1].count).map(([request, { count, first }]) => `  ${count}× ${request}, first: ${first.slice(0, 200)}`),
     `drift (last interval ÷ first): p99 ${drift(last.p99, first.p99)}, rss ${drift(last.rssMb, first.rssMb)}, wal ${drift(largestWal(last), largestWal(first))}`,
+    ...requestDrift(first, last),
+  ];
+}
+
+/** "  GET /tickets/{id}: 2100 → 2050 requests, p50 20 → 31 ms (1.55), p99 90 → 95 ms (1.06)", busiest first. */
+function requestDrift(first: IntervalFigures, last: IntervalFigures): string[] {
+  const requests = Object.keys(last.byRequest)
+    .filter((request) => first.byRequest[request])
+    .sort((a, b) => last.byRequest[b]!.requests - last.byRequest[a]!.requests);
+  if (requests.length === 0) return [];
+  return [
+    'by request (first interval → last):',
+    ...requests.map((request) => {
+      const [a, b] = [first.byRequest[request]!, last.byRequest[request]!];
+      return `  ${request}: ${a.requests} → ${b.requests} requests, p50 ${ms(a.p50)} → ${ms(b.p50)} (${drift(b.p50, a.p50)}), p99 ${ms(a.p99)} → ${ms(b.p99)} (${drift(b.p99, a.p99)})`;
+    }),
   ];
 }

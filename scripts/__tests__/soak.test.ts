@@ -100,6 +100,7 @@ describe('npm run soak (scripts/soak.ts) against a running server', () => {
     }
     expect(out).toMatch(/^soak: 3 intervals, \d+ s, 4 clients: \d+ requests \(\d+\.\d req\/s\), non-2xx \d+/m);
     expect(out).toMatch(/^drift \(last interval ÷ first\): p99 (\d+\.\d\d|-), rss \d+\.\d\d, wal (\d+\.\d\d|-)$/m);
+    expect(out).toMatch(/^by request \(first interval → last\):\n {2}(GET|POST) \/\S+: \d+ → \d+ requests, p50 \d+ ms → \d+ ms \(\d+\.\d\d\), p99 \d+ ms → \d+ ms \(\d+\.\d\d\)$/m);
   }, 90_000);
 
   it('refuses options it does not know, with the usage and exit code 2', async () => {
