@@ -38,7 +38,10 @@ export class ApiMetrics {
   private readonly commandDuration: Histogram<'method' | 'route'>;
   private scrape: Promise<PipelineReading> | undefined;
 
-  constructor(private readonly pipeline: PipelineStatus) {
+  constructor(
+    private readonly pipeline: PipelineStatus,
+    passwords?: { load(): { running: number; waiting: number } },
+  ) {
     this.requestDuration = new Histogram({
       name: 'sysops_http_request_duration_seconds',
       help: 'HTTP requests by method, route pattern (not the URL) and status code.',
@@ -54,6 +57,19 @@ export class ApiMetrics {
       registers: [this.own],
     });
     this.pipelineGauges();
+    if (passwords) {
+      const hashes: Gauge<'state'> = new Gauge({
+        name: 'sysops_password_hashes',
+        help: 'Password hashes (logins, sign-ups, password changes) running and waiting their turn (PASSWORD_HASH_CONCURRENCY).',
+        labelNames: ['state'],
+        registers: [this.own],
+        collect() {
+          const { running, waiting } = passwords.load();
+          hashes.set({ state: 'running' }, running);
+          hashes.set({ state: 'waiting' }, waiting);
+        },
+      });
+    }
     this.registry = Registry.merge([processMetrics(), this.own]);
   }
 

@@ -101,7 +101,11 @@ describe('password hashing busy (PASSWORD_HASH_CONCURRENCY)', () => {
   afterAll(() => sys.stop());
 
   it('a login while every hash slot is taken and the queue is full is a 503 problem with Retry-After, and counts as no failure', async () => {
+    const admin = await sys.token('admin');
     const held = hashing.hash('someone else changing their password');
+    const metrics = await sys.call('GET', '/metrics', { token: admin });
+    expect(metrics.body).toMatch(/^sysops_password_hashes\{state="running"\} 1$/m);
+    expect(metrics.body).toMatch(/^sysops_password_hashes\{state="waiting"\} 0$/m);
     const busy = await sys.call('POST', '/auth/login', { body: { email: 'admin@test.local', password: PASSWORD } });
     expect(busy.status).toBe(503);
     expect(busy.headers.get('content-type')).toMatch(/application\/problem\+json/);

@@ -158,6 +158,8 @@ describe('ops probes', () => {
       expect(value(samples, 'sysops_notifications', { status: 'pending' })).toBe(await sys.services.outbox.countByStatus('pending'));
       expect(value(samples, 'sysops_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(0);
       expect(value(samples, 'sysops_deadlines_due')).toBeGreaterThanOrEqual(0);
+      expect(value(samples, 'sysops_password_hashes', { state: 'running' })).toBe(0);
+      expect(value(samples, 'sysops_password_hashes', { state: 'waiting' })).toBe(0);
 
       expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
       expect(types.get('nodejs_gc_duration_seconds')).toBe('histogram');
