@@ -21,9 +21,15 @@ export interface ExpertDirectory {
  * documents are read once per change (ReadModelSource.changeToken) and shared, frozen, until the
  * next: matching ranks every expert for every new visit, and re-reading and copying the 50
  * calendars each time was a fifth of the server's time under a burst of new tickets.
+ *
+ * After a change only the experts written since are read again (`projectedThrough`, through an
+ * index): every visit finalized books a calendar, and calendars keep every past booking, so
+ * reading all of them at each booking cost more with every visit done — in a 4-minute soak,
+ * 2,400 full reads of about 2,300 bookings each, 25 ms apiece. The read model never deletes
+ * an expert; a rebuild is a new collection (another name), read in full.
  */
 export class ReadModelExpertDirectory implements ExpertDirectory {
-  private kept: { token: string; experts: readonly ExpertDoc[] } | undefined;
+  private kept: KeptExperts | undefined;
 
   constructor(private readonly readModels: ReadModelSource) {}
 
@@ -53,11 +59,42 @@ export class ReadModelExpertDirectory implements ExpertDirectory {
     const token = this.readModels.changeToken?.(EXPERTS);
     if (token === undefined) return undefined;
     if (this.kept?.token !== token) {
-      const experts = await (await this.readModels.collection<ExpertDoc>(EXPERTS)).find({}, { sort: { _id: 1 } });
-      this.kept = { token, experts: experts.map(deepFreeze) };
+      const base = this.kept;
+      const collection = await this.readModels.collection<ExpertDoc>(EXPERTS);
+      this.kept =
+        base && base.collection === collection.name
+          ? withChanged(base, token, await collection.find({ projectedThrough: { $gt: base.through } }))
+          : keptFrom(token, collection.name, await collection.find({}, { sort: { _id: 1 } }));
     }
     return [...this.kept.experts];
   }
+}
+
+interface KeptExperts {
+  token: string;
+  /** The physical collection read: another one after a rebuild. */
+  collection: string;
+  /** The highest `projectedThrough` read (-1: none). */
+  through: number;
+  /** By id. */
+  experts: readonly ExpertDoc[];
+}
+
+function keptFrom(token: string, collection: string, docs: ExpertDoc[]): KeptExperts {
+  return { token, collection, through: highestThrough(docs, -1), experts: docs.map(deepFreeze) };
+}
+
+/** `kept` with the documents written since it was read in place of their old versions; the others stay the same objects. */
+function withChanged(kept: KeptExperts, token: string, changed: ExpertDoc[]): KeptExperts {
+  if (changed.length === 0) return { ...kept, token };
+  const byId = new Map(kept.experts.map((e) => [e._id, e]));
+  for (const doc of changed) byId.set(doc._id, deepFreeze(doc));
+  const experts = [...byId.values()].sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+  return { token, collection: kept.collection, through: highestThrough(changed, kept.through), experts };
+}
+
+function highestThrough(docs: readonly ExpertDoc[], from: number): number {
+  return docs.reduce((highest, doc) => Math.max(highest, doc.projectedThrough ?? -1), from);
 }
 
 /** What ranking needs of an expert document. */

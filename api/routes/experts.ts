@@ -116,7 +116,7 @@ export const ExpertDeactivatedSchema = ExpertStateSchema.extend({
 export const OnboardedExpertSchema = z.strictObject({ expertId: z.string(), userId: z.string().describe("The expert's login account"), email: z.string().describe('The login e-mail') });
 
 function view(doc: ExpertDoc): Expert {
-  const { _id, ...rest } = doc;
+  const { _id, projectedThrough: _through, ...rest } = doc;
   return rest;
 }
 

@@ -36,6 +36,12 @@ export interface ExpertDoc extends Document {
   /** Average of `ratings`, null when none. */
   rating: number | null;
   onboardedAt: string;
+  /**
+   * Position of the last event written into this document: readers holding every expert (the
+   * expert directory) read again only those changed since. Absent on documents written before
+   * it was added; every later write sets it.
+   */
+  projectedThrough?: number;
 }
 
 /** Which experts did a ticket's visits (completed or closed incomplete): survey ratings go to them. */
@@ -86,12 +92,13 @@ export const expertsProjection: Projection = {
       { keys: { skills: 1 }, name: 'by_skill' },
       { keys: { 'bookings.visitId': 1 }, name: 'by_booked_visit' },
       { keys: { name: 1 }, name: 'by_name' },
+      { keys: { projectedThrough: 1 }, name: 'by_projected_through' },
     ],
     [EXPERT_TICKET_CREWS]: [],
   },
   async handle(event, context) {
     if ((TICKET_EVENTS as readonly string[]).includes(event.type)) {
-      await handleTicketEvent(event as unknown as TicketEvent, context);
+      await handleTicketEvent(event as unknown as TicketEvent, event, context);
       return;
     }
     await handleExpertEvent(event as unknown as ExpertEvent, event, context);
@@ -125,6 +132,7 @@ async function handleExpertEvent(e: ExpertEvent, recorded: RecordedEvent, { coll
         ratings: [],
         rating: null,
         onboardedAt: d.onboardedAt,
+        projectedThrough: recorded.position,
       },
       { upsert: true },
     );
@@ -177,6 +185,7 @@ async function handleExpertEvent(e: ExpertEvent, recorded: RecordedEvent, { coll
     default:
       throw new Error(`experts projection: unexpected event ${recorded.type}`);
   }
+  next.projectedThrough = recorded.position; // `next` is this call's own copy
   await experts.replaceOne({ _id: id }, next);
 }
 
@@ -184,7 +193,7 @@ function withBooking(bookings: Booking[], booking: Booking): Booking[] {
   return byStart([...bookings.filter((b) => b.visitId !== booking.visitId), booking]);
 }
 
-async function handleTicketEvent(e: TicketEvent, { collection }: ProjectionContext): Promise<void> {
+async function handleTicketEvent(e: TicketEvent, recorded: RecordedEvent, { collection }: ProjectionContext): Promise<void> {
   const crews = collection<TicketCrewDoc>(EXPERT_TICKET_CREWS);
   if (e.type === 'TicketVisitOutcomeRecorded') {
     if (e.data.outcome === 'cancelled' || e.data.experts.length === 0) return;
@@ -204,6 +213,6 @@ async function handleTicketEvent(e: TicketEvent, { collection }: ProjectionConte
     const ratings = [...current.ratings.filter((r) => r.ticketId !== e.data.ticketId), { ticketId: e.data.ticketId, rating: e.data.rating }].sort((a, b) =>
       a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0,
     );
-    await experts.replaceOne({ _id: expertId }, { ...current, ratings, rating: average(ratings) });
+    await experts.replaceOne({ _id: expertId }, { ...current, ratings, rating: average(ratings), projectedThrough: recorded.position });
   }
 }
