@@ -2,13 +2,15 @@
  * The demo's data (50 experts, 500 customers, ~3,000 tickets, plus bench logins) as `npm start`
  * leaves it: seeded, then started once, which delivers the ~25k messages the seed queued (that
  * first start writes about 2 GB of WAL and takes ~20 s; later starts take two). Built once into
- * `.bench-cache/demo-<hash of its sources>` and copied into a fresh folder for each run.
+ * `.bench-cache/demo-<hash of its sources and its read models' versions>` and copied into a
+ * fresh folder for each run.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { allProjections } from '../../projections/all';
 import { BenchContext } from '../harness';
 import { onExit } from './exit-cleanup';
 import { entryOfThisBuild, opsHeaders, ServerProcess, serverEntry, serverEnv } from './server-process';
@@ -45,6 +47,8 @@ export function projectRoot(from = __dirname): string {
 export function demoStoreKey(root = projectRoot()): string {
   const hash = createHash('sha256').update(`v${CACHE_VERSION}\n`);
   for (const source of SOURCES) hash.update(`${source}\n`).update(readFileSync(join(root, source)));
+  // A read model of a new version is rebuilt when a server starts on the store: built in again.
+  for (const projection of allProjections) hash.update(`${projection.name}@${projection.version}\n`);
   return hash.digest('hex').slice(0, 12);
 }
 

@@ -85,7 +85,7 @@ function average(ratings: { rating: number }[]): number | null {
 
 export const expertsProjection: Projection = {
   name: 'experts',
-  version: 1,
+  version: 2, // v2: projectedThrough
   eventTypes: [...EXPERT_EVENTS, ...TICKET_EVENTS],
   collections: {
     [EXPERTS]: [
