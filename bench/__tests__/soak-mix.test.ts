@@ -3,24 +3,38 @@ import { IntervalRecorder } from '../soak/intervals';
 import { proposedStarts, SoakMix } from '../soak/mix';
 
 describe("the soak's experts propose as real experts would", () => {
-  const visit = { durationMinutes: 60, windows: [{ start: '2026-12-10T12:00:00.000Z', end: '2026-12-11T04:00:00.000Z' }] };
-  const now = Date.parse('2026-12-09T00:00:00.000Z');
+  const now = Date.parse('2026-12-09T10:00:00.000Z');
 
-  it('whole hours inside the windows, at most three', () => {
-    expect(proposedStarts(visit, now)).toEqual(['2026-12-10T12:00:00.000Z', '2026-12-10T13:00:00.000Z', '2026-12-10T14:00:00.000Z']);
+  it("the first three starts the feed offers them, from two hours ahead", () => {
+    const openStarts = ['2026-12-09T11:30:00.000Z', '2026-12-09T12:00:00.000Z', '2026-12-09T12:30:00.000Z', '2026-12-09T13:00:00.000Z', '2026-12-09T15:00:00.000Z'];
+    expect(proposedStarts({ openStarts }, now)).toEqual(['2026-12-09T12:00:00.000Z', '2026-12-09T12:30:00.000Z', '2026-12-09T13:00:00.000Z']);
   });
 
-  it("only inside the expert's weekly hours, in their time zone", () => {
-    // Thursday 08:00–18:00 in New York is 13:00–23:00 UTC in December.
-    const weekdays = { timeZone: 'America/New_York', days: [0, 1, 2, 3, 4, 5, 6].map((d) => (d === 0 || d === 6 ? [] : [{ from: '08:00', to: '18:00' }])) };
-    expect(proposedStarts(visit, now, weekdays)).toEqual(['2026-12-10T13:00:00.000Z', '2026-12-10T14:00:00.000Z', '2026-12-10T15:00:00.000Z']);
-    const lateStarts = proposedStarts({ ...visit, windows: [{ start: '2026-12-10T22:00:00.000Z', end: '2026-12-11T04:00:00.000Z' }] }, now, weekdays);
-    expect(lateStarts).toEqual(['2026-12-10T22:00:00.000Z']);
+  it('none when the feed offers none (their calendar is full in the windows) or all are too soon', () => {
+    expect(proposedStarts({ openStarts: [] }, now)).toEqual([]);
+    expect(proposedStarts({}, now)).toEqual([]);
+    expect(proposedStarts({ openStarts: ['2026-12-09T11:59:00.000Z'] }, now)).toEqual([]);
   });
 
-  it('none when the windows fall outside their hours', () => {
-    const mornings = { timeZone: 'UTC', days: [0, 1, 2, 3, 4, 5, 6].map(() => [{ from: '06:00', to: '09:00' }]) };
-    expect(proposedStarts(visit, now, mornings)).toEqual([]);
+  it("propose the feed's starts for a visit they have not proposed for", async () => {
+    const later = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
+    const feed = [
+      { visitId: 'vis-mine', proposals: [{ expertId: 'exp-1' }], openStarts: [later(3)] },
+      { visitId: 'vis-new', proposals: [{ expertId: 'exp-2' }], openStarts: [later(1), later(3), later(4)] },
+    ];
+    const proposed: { path: string; body: unknown }[] = [];
+    const api = {
+      async signIn() {
+        return { token: 'access', refreshToken: 'refresh', user: { expertId: 'exp-1' } };
+      },
+      async call(method: string, path: string, options: { body?: unknown } = {}): Promise<Answer> {
+        if (method === 'POST') proposed.push({ path, body: options.body });
+        return { status: 200, body: path.startsWith('/visits/feed') ? { visits: [...feed] } : path === '/visits/mine' ? { scheduled: [] } : {}, ms: 1 };
+      },
+    } as unknown as ApiClient;
+    const mix = await SoakMix.start(api, new IntervalRecorder(), [{ role: 'expert', email: 'expert@soak.test', password: 'soak-test-password' }]);
+    await mix.client(() => proposed.length > 0);
+    expect(proposed).toEqual([{ path: '/visits/vis-new/proposals', body: { starts: [feed[1]!.openStarts[1], feed[1]!.openStarts[2]] } }]);
   });
 });
 

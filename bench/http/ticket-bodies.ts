@@ -27,13 +27,17 @@ function weekdaysAfter(now: number, count: number): number[] {
   return days;
 }
 
+/** Weekdays a body's window may fall on. */
+const SPREAD = 20;
+
 /**
  * The n-th body: models, priorities, durations and days rotate, so consecutive tickets differ.
- * The window is 14:00–20:00 UTC, inside 08:00–18:00 New York time all year.
+ * The window is 14:00–20:00 UTC, inside 08:00–18:00 New York time all year, on one of the
+ * SPREAD weekdays after the first `skipWeekdays` from tomorrow.
  */
-export function newTicketBody(n: number, now = Date.now()): Record<string, unknown> {
+export function newTicketBody(n: number, now = Date.now(), skipWeekdays = 0): Record<string, unknown> {
   const model = MODELS[n % MODELS.length]!;
-  const days = weekdaysAfter(now, 20);
+  const days = weekdaysAfter(now, skipWeekdays + SPREAD).slice(skipWeekdays);
   const day = days[(n * 7) % days.length]!;
   return {
     applianceModelId: model.applianceModelId,

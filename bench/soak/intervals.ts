@@ -125,16 +125,21 @@ export function summaryLines(intervals: readonly IntervalFigures[], clients: num
   ];
 }
 
-/** "  GET /tickets/{id}: 2100 → 2050 requests, p50 20 → 31 ms (1.55), p99 90 → 95 ms (1.06)", busiest first. */
+/**
+ * "  GET /tickets/{id}: 2100 → 2050 requests, p50 20 → 31 ms (1.55), p99 90 → 95 ms (1.06)",
+ * busiest first; a request only one of the two intervals made shows 0 requests on the other
+ * side (the mix changed: compare with care).
+ */
 function requestDrift(first: IntervalFigures, last: IntervalFigures): string[] {
-  const requests = Object.keys(last.byRequest)
-    .filter((request) => first.byRequest[request])
-    .sort((a, b) => last.byRequest[b]!.requests - last.byRequest[a]!.requests);
+  const none = { requests: 0, p50: Number.NaN, p99: Number.NaN };
+  const requests = [...new Set([...Object.keys(first.byRequest), ...Object.keys(last.byRequest)])].sort(
+    (a, b) => (last.byRequest[b]?.requests ?? 0) - (last.byRequest[a]?.requests ?? 0) || (first.byRequest[b]?.requests ?? 0) - (first.byRequest[a]?.requests ?? 0),
+  );
   if (requests.length === 0) return [];
   return [
     'by request (first interval → last):',
     ...requests.map((request) => {
-      const [a, b] = [first.byRequest[request]!, last.byRequest[request]!];
+      const [a, b] = [first.byRequest[request] ?? none, last.byRequest[request] ?? none];
       return `  ${request}: ${a.requests} → ${b.requests} requests, p50 ${ms(a.p50)} → ${ms(b.p50)} (${drift(b.p50, a.p50)}), p99 ${ms(a.p99)} → ${ms(b.p99)} (${drift(b.p99, a.p99)})`;
     }),
   ];

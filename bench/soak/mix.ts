@@ -6,7 +6,6 @@
  * its queue and ticket histories.
  */
 import { randomUUID } from 'node:crypto';
-import { WeeklyAvailability, withinWeeklyAvailability } from '../../domain/expert/availability';
 import { Answer, ApiClient, inBatches } from '../http/api-client';
 import { Login } from '../http/bench-logins';
 import { newTicketBody } from '../http/ticket-bodies';
@@ -20,6 +19,15 @@ const RENEW_MS = 10 * 60_000;
 const HOUR = 3_600_000;
 const KNOWN_TICKETS = 2000;
 
+/**
+ * Visits an expert's day takes, about: the tickets' windows are six hours and their visits last
+ * 60 to 120 minutes. The soak opens weeks of tickets a minute, so it moves its customers' windows
+ * a weekday later every `experts × VISITS_PER_EXPERT_DAY` tickets, as customers pick later days
+ * when the nearer ones are booked. With fixed windows every expert was booked up within minutes,
+ * and the rest of the soak had no matching in it.
+ */
+const VISITS_PER_EXPERT_DAY = 3;
+
 interface VisitView {
   visitId: string;
   proposals?: { expertId: string }[];
@@ -28,14 +36,14 @@ interface VisitView {
   durationMinutes: number;
   windows: { start: string; end: string }[];
   start: string | null;
+  /** In the feed: the starts the server offers this expert (clear of their hours, time off and bookings). */
+  openStarts?: string[];
 }
 
 interface Session {
   login: Login;
   /** The expert a login is linked to (an expert does not propose twice for a visit). */
   expertId: string | undefined;
-  /** The expert's weekly hours: the server refuses proposals outside them. */
-  availability: WeeklyAvailability | undefined;
   token: string;
   refreshToken: string;
   loggedInAt: number;
@@ -69,24 +77,14 @@ export function dueForStep(visit: Pick<VisitView, 'status' | 'start'>, now = Dat
 }
 
 /**
- * Up to three whole-hour starts at least two hours ahead that fit the visit's windows and, when
- * known, the expert's weekly hours (as a real expert would pick them).
+ * The starts an expert proposes for a visit of their feed: the first three the server offers
+ * (inside the customer's windows and the expert's hours, clear of their time off and bookings,
+ * as the web app lists them) that are at least two hours ahead. Starts the client worked out
+ * from the windows alone clashed with the expert's bookings once their calendar filled: such a
+ * proposal can never be finalized, so the visit stayed open in every feed.
  */
-export function proposedStarts(visit: Pick<VisitView, 'durationMinutes' | 'windows'>, now = Date.now(), availability?: WeeklyAvailability): string[] {
-  const starts: string[] = [];
-  const fits = (t: number) => !availability || withinWeeklyAvailability(availability, { start: new Date(t).toISOString(), end: new Date(t + visit.durationMinutes * 60_000).toISOString() });
-  for (const window of visit.windows) {
-    const end = Date.parse(window.end) - visit.durationMinutes * 60_000;
-    for (let t = Math.ceil(Math.max(Date.parse(window.start), now + 2 * HOUR) / HOUR) * HOUR; t <= end && starts.length < 3; t += HOUR) if (fits(t)) starts.push(new Date(t).toISOString());
-  }
-  return starts;
-}
-
-/** An expert's weekly hours from their profile (the soak stops before it starts when it cannot read them). */
-async function expertHours(api: ApiClient, token: string, expertId: string): Promise<WeeklyAvailability> {
-  const answer = await api.call<{ availability?: WeeklyAvailability }>('GET', `/experts/${expertId}`, { token });
-  if (answer.status !== 200 || !answer.body?.availability) throw new Error(`GET /experts/${expertId}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
-  return answer.body.availability;
+export function proposedStarts(visit: Pick<VisitView, 'openStarts'>, now = Date.now()): string[] {
+  return (visit.openStarts ?? []).filter((start) => Date.parse(start) >= now + 2 * HOUR).slice(0, 3);
 }
 
 /** "/visits/abc/proposals?x=1" → "/visits/{id}/proposals". */
@@ -122,8 +120,7 @@ export class SoakMix {
     const mix = new SoakMix(api, recorder, options.renewMs ?? RENEW_MS);
     const sessions = await inBatches(logins, 8, async (login): Promise<Session> => {
       const { token, refreshToken, user } = await api.signIn(login.email, login.password);
-      const availability = user.expertId ? await expertHours(api, token, user.expertId) : undefined;
-      return { login, expertId: user.expertId, availability, token, refreshToken, loggedInAt: Date.now(), tickets: [], feed: [], work: [], executing: new Set() };
+      return { login, expertId: user.expertId, token, refreshToken, loggedInAt: Date.now(), tickets: [], feed: [], work: [], executing: new Set() };
     });
     for (const session of sessions) mix.byRole.set(session.login.role, [...(mix.byRole.get(session.login.role) ?? []), session]);
     return mix;
@@ -180,13 +177,20 @@ export class SoakMix {
     }
   }
 
+  /** The weekdays from tomorrow on the soak's experts are booked up on, about, after `ticketsOpened` tickets. */
+  private weekdaysBookedUp(ticketsOpened: number): number {
+    const experts = this.byRole.get('expert')?.length ?? 0;
+    return experts === 0 ? 0 : Math.floor(ticketsOpened / (experts * VISITS_PER_EXPERT_DAY));
+  }
+
   private remember(ticketIds: readonly string[]): void {
     this.knownTickets.push(...ticketIds);
     if (this.knownTickets.length > KNOWN_TICKETS) this.knownTickets.splice(0, this.knownTickets.length - KNOWN_TICKETS);
   }
 
   private async openTicket(s: Session): Promise<void> {
-    const answer = await this.call<{ ticketId: string }>(s, 'POST', '/tickets', newTicketBody(this.ticketsOpened++), { 'idempotency-key': `soak-${randomUUID()}` });
+    const n = this.ticketsOpened++;
+    const answer = await this.call<{ ticketId: string }>(s, 'POST', '/tickets', newTicketBody(n, Date.now(), this.weekdaysBookedUp(n)), { 'idempotency-key': `soak-${randomUUID()}` });
     if (answer.status === 201) {
       s.tickets.push(answer.body.ticketId);
       this.remember([answer.body.ticketId]);
@@ -212,11 +216,11 @@ export class SoakMix {
   }
 
   private async propose(s: Session): Promise<void> {
-    const proposable = (v: VisitView) => proposedStarts(v, Date.now(), s.availability).length > 0 && !v.proposals?.some((p) => p.expertId === s.expertId);
+    const proposable = (v: VisitView) => proposedStarts(v).length > 0 && !v.proposals?.some((p) => p.expertId === s.expertId);
     let visit = s.feed.shift();
     while (visit && !proposable(visit)) visit = s.feed.shift();
     if (!visit) return this.readFeed(s);
-    await this.call(s, 'POST', `/visits/${visit.visitId}/proposals`, { starts: proposedStarts(visit, Date.now(), s.availability) }, { 'idempotency-key': `soak-${randomUUID()}` });
+    await this.call(s, 'POST', `/visits/${visit.visitId}/proposals`, { starts: proposedStarts(visit) }, { 'idempotency-key': `soak-${randomUUID()}` });
   }
 
   /** The next step of a visit the expert is on; their schedule is read when they have nothing to do. */
