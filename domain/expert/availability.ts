@@ -275,20 +275,43 @@ export function localClock(instant: string, timeZone: string): string {
 
 /**
  * Busy ranges (bookings, time off) read once as milliseconds: a caller testing many windows
- * against one calendar (the feed) parses each range once instead of once per window.
+ * against one calendar (the feed, ranking) parses each range once instead of once per window.
+ * A calendar keeps every booking its expert ever had, so a window finds its ranges by binary
+ * search rather than by testing them all.
  */
 export class BusyTimes {
   /** [start, end) in ms, by start. */
   private readonly intervals: (readonly [number, number])[];
+  /** latestEnd[i]: the latest end among intervals[0..i] (ranges may nest: time off around bookings). */
+  private readonly latestEnd: number[];
 
   constructor(ranges: readonly TimeRange[]) {
     this.intervals = ranges.map((b) => [ms(b.start), ms(b.end)] as const).sort((x, y) => x[0] - y[0]);
+    let latest = -Infinity;
+    this.latestEnd = this.intervals.map(([, end]) => (latest = Math.max(latest, end)));
   }
 
   /** The ranges overlapping [from, to), by start. */
   overlapping(from: number, to: number): (readonly [number, number])[] {
-    return this.intervals.filter(([a, b]) => a < to && from < b);
+    // Ranges before `first` all end by `from`; those from `last` on start at `to` or later.
+    const first = firstIndex(this.latestEnd.length, (i) => this.latestEnd[i]! > from);
+    const last = firstIndex(this.intervals.length, (i) => this.intervals[i]![0] >= to);
+    const found: (readonly [number, number])[] = [];
+    for (let i = first; i < last; i++) if (this.intervals[i]![1] > from) found.push(this.intervals[i]!);
+    return found;
   }
+}
+
+/** The first index in [0, length) at which `holds` (false before it, true from it on), or length. */
+function firstIndex(length: number, holds: (i: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (holds(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
 }
 
 function busyIn(busy: readonly TimeRange[] | BusyTimes, start: number, end: number): (readonly [number, number])[] {

@@ -490,6 +490,22 @@ describe('Expert', () => {
         { numRuns: 500 },
       );
     });
+    it('BusyTimes.overlapping finds exactly the ranges a test of every range finds, nested ranges too', () => {
+      const minute = 60_000;
+      const someRange = fc.tuple(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 600 })).map(([start, length]) => ({ start: new Date(start * minute).toISOString(), end: new Date((start + length) * minute).toISOString() }));
+      fc.assert(
+        fc.property(fc.array(someRange, { maxLength: 40 }), fc.integer({ min: -10, max: 2700 }), fc.integer({ min: 0, max: 900 }), (ranges, from, length) => {
+          const [a, b] = [from * minute, (from + length) * minute];
+          const expected = ranges
+            .map((r) => [Date.parse(r.start), Date.parse(r.end)] as const)
+            .filter(([start, end]) => start < b && a < end)
+            .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+          const found = [...new BusyTimes(ranges).overlapping(a, b)].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+          expect(found).toEqual(expected);
+        }),
+        { numRuns: 1000 },
+      );
+    });
     it('calendarConflict: outside the hours, time off, other bookings (optionally not)', () => {
       const state = fold(onboarded, hoursChanged(newYork), booked('v1', range('15:00', '16:00')), timeOff('t1', range('18:00', '19:00'), 'school run'));
       expect(calendarConflict(state as ExpertCalendarState, range('15:00', '16:00'), { exceptVisitId: 'v1' })).toBeNull();
