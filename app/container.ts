@@ -25,7 +25,7 @@ import { SagaEngine } from '../sagas/engine';
 import { Clock } from '../sagas/process-manager';
 import { SeedSystemDependencies } from '../seed/system';
 import { secretOrDevelopmentDefault } from './secrets';
-import { defaultHashConcurrency, PasswordHashing } from '../api/auth/passwords';
+import { PasswordHashing } from '../api/auth/passwords';
 import { TokenService } from '../api/auth/tokens';
 import { ApiServices } from '../api/services';
 import { PaidCustomersCache } from '../read-models/payment-status';
@@ -121,7 +121,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       outbox: ctx.get<DocumentOutbox>(TOKENS.Outbox),
       surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens),
       tokens: ctx.get<TokenService>(TOKENS.TokenService),
-      passwords: new PasswordHashing(config.PASSWORD_HASH_CONCURRENCY ?? defaultHashConcurrency()),
+      passwords: new PasswordHashing(config.PASSWORD_HASH_CONCURRENCY),
       payments: new PaidCustomersCache(readModels),
       experts: new ReadModelExpertDirectory(readModels),
       clock: ctx.get<Clock>(TOKENS.Clock),

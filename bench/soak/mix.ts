@@ -216,11 +216,15 @@ export class SoakMix {
   }
 
   private async propose(s: Session): Promise<void> {
-    const proposable = (v: VisitView) => proposedStarts(v).length > 0 && !v.proposals?.some((p) => p.expertId === s.expertId);
-    let visit = s.feed.shift();
-    while (visit && !proposable(visit)) visit = s.feed.shift();
-    if (!visit) return this.readFeed(s);
-    await this.call(s, 'POST', `/visits/${visit.visitId}/proposals`, { starts: proposedStarts(visit) }, { 'idempotency-key': `soak-${randomUUID()}` });
+    const mine = (v: VisitView) => v.proposals?.some((p) => p.expertId === s.expertId) ?? false;
+    for (let visit = s.feed.shift(); visit; visit = s.feed.shift()) {
+      const starts = mine(visit) ? [] : proposedStarts(visit);
+      if (starts.length > 0) {
+        await this.call(s, 'POST', `/visits/${visit.visitId}/proposals`, { starts }, { 'idempotency-key': `soak-${randomUUID()}` });
+        return;
+      }
+    }
+    return this.readFeed(s);
   }
 
   /** The next step of a visit the expert is on; their schedule is read when they have nothing to do. */
