@@ -3,7 +3,7 @@
  * off and bookings, what conflicts with a time, and the refusal that says why.
  */
 import { DomainError } from '../decider';
-import { overlaps, TimeRange } from '../shared/time';
+import { ms, overlaps, TimeRange } from '../shared/time';
 import { describeSlots, localClock, OpenHours, openHoursOn, WeeklyAvailability, withinWeeklyAvailability } from './availability';
 
 export interface Booking {
@@ -22,6 +22,25 @@ export interface ExpertCalendar {
   availability: WeeklyAvailability;
   timeOff: readonly TimeOff[];
   bookings: readonly Booking[];
+}
+
+/**
+ * The bookings, still in start order, with `booking` in place of the visit's old one: inserted
+ * after the bookings that start no later (where a stable sort puts it), found by binary search.
+ * Sorting them all again on every booking grew with the expert's history.
+ */
+export function withBooking(bookings: readonly Booking[], booking: Booking): Booking[] {
+  const others = bookings.filter((b) => b.visitId !== booking.visitId);
+  const start = ms(booking.range.start);
+  let low = 0;
+  let high = others.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (ms(others[mid]!.range.start) <= start) low = mid + 1;
+    else high = mid;
+  }
+  others.splice(low, 0, booking);
+  return others;
 }
 
 /** Why a time does not fit an expert's calendar. */

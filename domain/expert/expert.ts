@@ -26,7 +26,7 @@ import { Command, Decider, DomainError, DomainEvent } from '../decider';
 import { distanceKm, GeoPoint, isGeoPoint } from '../shared/geo';
 import { isInstant, isValidRange, ms, overlaps, TimeRange } from '../shared/time';
 import { availabilityProblem, normalizeAvailability, WeeklyAvailability, withinWeeklyAvailability } from './availability';
-import { Booking, calendarConflict, calendarRefusal, TimeOff } from './calendar';
+import { Booking, calendarConflict, calendarRefusal, TimeOff, withBooking } from './calendar';
 import { isValidSkillList, normalizeSkills } from './skills';
 
 export type { DailySlot, WeeklyAvailability } from './availability';
@@ -363,9 +363,6 @@ function sortByStart<T extends { range: TimeRange }>(items: T[]): T[] {
   return items.sort((a, b) => ms(a.range.start) - ms(b.range.start));
 }
 
-function withBooking(bookings: Booking[], booking: Booking): Booking[] {
-  return sortByStart([...bookings.filter((b) => b.visitId !== booking.visitId), booking]);
-}
 
 // ---- queries (pure, for sagas, ranking and read models) -----------------------------------
 

@@ -203,7 +203,7 @@ export function matchGroup(input: MatchInput, options: MatchOptions = {}): Match
   const visits = dependencyOrder(input.visits, input.dependencies);
   const position = new Map(visits.map((v, i) => [v.visitId, i]));
   const edges = toEdges(input.dependencies, position);
-  const busy = bookingsByExpert(input.bookings);
+  const busy = bookingsByExpert(input.bookings, visits);
 
   const judged = input.proposals.map((proposal) => ({ proposal, verdict: judge(proposal, visits, position, busy) }));
   const { domains, tooFew } = slotsPerVisit(visits, judged);
@@ -257,18 +257,32 @@ function toEdges(dependencies: VisitDependency[], position: Map<string, number>)
   return edges.sort((a, b) => a.before - b.before || a.after - b.after || a.min - b.min || compareNumbers(a.max ?? Infinity, b.max ?? Infinity));
 }
 
-/** Each expert's bookings, earliest first (then by visit, so the one named in `unfit` never depends on input order). */
-function bookingsByExpert(bookings: Booking[]): Map<string, Booking[]> {
-  const byExpert = new Map<string, Booking[]>();
-  for (const b of bookings) {
-    // A malformed range blocks nothing (and would make the order below depend on the input).
-    if (!isValidRange(b.range)) continue;
-    byExpert.set(b.expertId, [...(byExpert.get(b.expertId) ?? []), b]);
+/**
+ * Each expert's bookings that could clash with a start inside the visits' windows, earliest first
+ * (then by visit, so the one named in `unfit` never depends on input order). A calendar keeps
+ * every booking the expert ever had: one outside the windows' span can never clash, and sorting
+ * all of them grew with each expert's history.
+ */
+function bookingsByExpert(bookings: Booking[], visits: VisitSpec[]): Map<string, Booking[]> {
+  const windows = visits.flatMap((v) => v.windows).filter(isValidRange);
+  const from = Math.min(...windows.map((w) => ms(w.start)));
+  const to = Math.max(...windows.map((w) => ms(w.end)));
+  const byExpert = new Map<string, { booking: Booking; start: number; end: number }[]>();
+  for (const booking of bookings) {
+    const start = ms(booking.range.start);
+    const end = ms(booking.range.end);
+    // A malformed range (NaN fails every test) blocks nothing, and would make the order below depend on the input.
+    if (!(start < end) || !(start < to && from < end)) continue;
+    const list = byExpert.get(booking.expertId);
+    if (list) list.push({ booking, start, end });
+    else byExpert.set(booking.expertId, [{ booking, start, end }]);
   }
-  for (const list of byExpert.values()) {
-    list.sort((a, b) => ms(a.range.start) - ms(b.range.start) || ms(a.range.end) - ms(b.range.end) || compareStrings(a.visitId ?? '', b.visitId ?? ''));
+  const sorted = new Map<string, Booking[]>();
+  for (const [expertId, list] of byExpert) {
+    list.sort((a, b) => a.start - b.start || a.end - b.end || compareStrings(a.booking.visitId ?? '', b.booking.visitId ?? ''));
+    sorted.set(expertId, list.map((entry) => entry.booking));
   }
-  return byExpert;
+  return sorted;
 }
 
 /** What can be said about a proposal on its own. */

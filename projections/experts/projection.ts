@@ -1,6 +1,6 @@
 import { Document } from '../../document-store/port';
 import { RecordedEvent } from '../../event-store/port';
-import { Booking, TimeOff } from '../../domain/expert/calendar';
+import { Booking, TimeOff, withBooking } from '../../domain/expert/calendar';
 import { ExpertEvent, ServiceArea, WeeklyAvailability } from '../../domain/expert/expert';
 import { GeoPoint } from '../../domain/shared/geo';
 import { ms } from '../../domain/shared/time';
@@ -187,10 +187,6 @@ async function handleExpertEvent(e: ExpertEvent, recorded: RecordedEvent, { coll
   }
   next.projectedThrough = recorded.position; // `next` is this call's own copy
   await experts.replaceOne({ _id: id }, next);
-}
-
-function withBooking(bookings: Booking[], booking: Booking): Booking[] {
-  return byStart([...bookings.filter((b) => b.visitId !== booking.visitId), booking]);
 }
 
 async function handleTicketEvent(e: TicketEvent, recorded: RecordedEvent, { collection }: ProjectionContext): Promise<void> {

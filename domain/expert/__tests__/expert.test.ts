@@ -603,6 +603,9 @@ describe('Expert', () => {
     function expectConsistentCalendar(state: ExpertState) {
       const bookings = bookingsOf(state);
       expect(new Set(bookings.map((b) => b.visitId)).size).toBe(bookings.length);
+      // In start order: the calendar lookups and the matching rely on it.
+      const starts = bookings.map((b) => Date.parse(b.range.start));
+      expect(starts).toEqual([...starts].sort((x, y) => x - y));
       for (const [i, a] of bookings.entries()) {
         expect(Date.parse(a.range.start)).toBeLessThan(Date.parse(a.range.end));
         for (const b of bookings.slice(i + 1)) expect(overlaps(a.range, b.range)).toBe(false);

@@ -414,6 +414,36 @@ describe('matchGroup properties', () => {
       { numRuns: RUNS },
     ));
 
+  it("gives the same result with any bookings outside the windows' span added", () =>
+    fc.assert(
+      fc.property(
+        arbInput,
+        fc.array(
+          fc.record({
+            expertId: fc.constantFrom('e1', 'e2', 'e3', 'e4'),
+            // Slots away from the span: days before it, or from its end on (a booking that ends
+            // where the span starts, or starts where it ends, does not overlap it).
+            before: fc.boolean(),
+            gap: fc.integer({ min: 0, max: 2000 }),
+            length: fc.integer({ min: 1, max: 8 }),
+            visitId: fc.option(fc.constantFrom('v-a', 'v-b', 'v-c', 'elsewhere'), { nil: undefined }),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (input, far) => {
+          const windows = input.visits.flatMap((v) => v.windows);
+          const from = Math.min(...windows.map((w) => Date.parse(w.start)));
+          const to = Math.max(...windows.map((w) => Date.parse(w.end)));
+          const outside = far.map(({ expertId, before, gap, length, visitId }): Booking => {
+            const start = before ? from - (gap + length) * 30 * MINUTE : to + gap * 30 * MINUTE;
+            return { expertId, range: { start: new Date(start).toISOString(), end: new Date(start + length * 30 * MINUTE).toISOString() }, ...(visitId === undefined ? {} : { visitId }) };
+          });
+          expect(matchGroup({ ...input, bookings: [...outside, ...input.bookings] })).toEqual(matchGroup(input));
+        },
+      ),
+      { numRuns: RUNS },
+    ));
+
   it('when not full, lists every proposal as unfit, with static reasons that hold', () =>
     fc.assert(
       fc.property(arbInput, (input) => {
