@@ -8,7 +8,7 @@ import { EmbeddedDocumentStore } from '../../document-store/embedded';
 import { Document } from '../../document-store/port';
 import { AUDIT_TRAIL } from '../../projections/audit-trail/projection';
 import { queueKey, TICKETS } from '../../projections/tickets/projection';
-import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VisitDoc, VISITS, shapeOf } from '../../projections/visits/projection';
+import { MAX_SKILLS_BY_SUBSET, OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VisitDoc, VISITS, shapeOf, skillSetOf, visitsProjection } from '../../projections/visits/projection';
 import { Deadlines, DEADLINES } from '../../sagas/deadlines';
 import { NOTIFICATIONS } from '../../notifications/outbox-store';
 import { startTestSystem, TestSystem } from './harness';
@@ -126,11 +126,47 @@ describe('hot queries read through indexes', () => {
     const [first] = await visits.find({ status: 'open' }, { limit: 1 });
     const shape = shapeOf({ skills: first!.skills, durationMinutes: first!.durationMinutes, windows: over });
     await visits.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: { ...first!, _id: `v-over-${i}`, visitId: `v-over-${i}`, windows: over, shape, plannedAt: new Date(Date.parse(first!.plannedAt) - i * 1000).toISOString() } } })));
-    await (await sys.services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES)).insertOne({ _id: shape, skills: first!.skills, durationMinutes: first!.durationMinutes, windows: over, open: COPIES });
+    await (await sys.services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES)).insertOne({ _id: shape, skills: first!.skills, skillSet: skillSetOf(first!.skills), durationMinutes: first!.durationMinutes, windows: over, open: COPIES });
     const before = await get('/visits/feed', tokens.expert);
     const plans = await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5 + 2, [OPEN_VISIT_SHAPES]);
     expect(plans).toContain('index by_status_shape_planned in sort order');
     expect(await get('/visits/feed', tokens.expert)).toEqual(before);
+  });
+
+  it('experts: the feed reads only the shapes of open visits the expert has the skills for', async () => {
+    // A backlog of skills the expert does not have (half of them with the expert's too): COPIES shapes, a visit each.
+    const visits = await sys.services.readModels.collection<VisitDoc>(VISITS);
+    const shapes = await sys.services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES);
+    const [first] = await visits.find({ status: 'open' }, { limit: 1 });
+    const other = (i: number) => ({ skills: [`other-skill-${i}`, ...(i % 2 === 0 ? first!.skills : [])], durationMinutes: first!.durationMinutes, windows: first!.windows });
+    const before = await get('/visits/feed', tokens.expert);
+    await visits.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: { ...first!, ...other(i), _id: `v-other-${i}`, visitId: `v-other-${i}`, shape: shapeOf(other(i)) } } })));
+    await shapes.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: { _id: shapeOf(other(i)), ...other(i), skillSet: skillSetOf(other(i).skills), open: 1 } } })));
+    try {
+      const plans = await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5 + 5);
+      expect(plans).toEqual(expect.arrayContaining(['index by_skill_set', 'index by_status_shape_planned in sort order']));
+      expect(await get('/visits/feed', tokens.expert)).toEqual(before);
+    } finally {
+      await visits.deleteMany({ _id: { $regex: '^v-other-' } });
+      await shapes.deleteMany({ skillSet: { $in: Array.from({ length: COPIES }, (_, i) => skillSetOf(other(i).skills)) } });
+    }
+  });
+
+  it('experts: the feed of an expert with more skills than it asks for by key reads every shape, and shows the same', async () => {
+    const me = (await get('/auth/me', tokens.expert)).expertId as string;
+    const admin = await sys.token('admin');
+    const skills = async (list: string[]) => expect((await sys.call('PUT', `/experts/${me}/skills`, { token: admin, body: { skills: list } })).status).toBe(200);
+    const own = (await get(`/experts/${me}`, admin)).skills as string[];
+    const before = await get('/visits/feed', tokens.expert);
+    expect(before.visits.length).toBeGreaterThan(0);
+    await skills([...own, ...Array.from({ length: MAX_SKILLS_BY_SUBSET }, (_, i) => `rare-skill-${i}`)]);
+    try {
+      const plans = await indexed(() => get('/visits/feed', tokens.expert), COPIES / 4 + 5, [OPEN_VISIT_SHAPES]);
+      expect(plans).toContain(`scan ${OPEN_VISIT_SHAPES}_v${visitsProjection.version}`);
+      expect(await get('/visits/feed', tokens.expert)).toEqual(before);
+    } finally {
+      await skills(own);
+    }
   });
 
   it("notification delivery: due messages, the next one's time, a ticket's messages; due deadlines", async () => {

@@ -15,7 +15,7 @@ import { Collection, Filter } from '../../document-store/port';
 import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
-import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, timingOf, VISITS, VisitDoc } from '../../projections/visits/projection';
+import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, skillSetsWithin, timingOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -311,17 +311,21 @@ export const visitRoutes: RouteTable<ApiServices> = [
       const expert = await expertDoc(services, expertIdOf(user));
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
       // The expert's skills and calendar are tested once per shape of the open visits (skills,
-      // duration, windows); the query reads the open visits of the shapes that fit through
-      // (status, shape, plannedAt), one walk per shape merged in planned order; when every shape
+      // duration, windows): the shapes read are those of the sets of skills the expert has, by
+      // key. The query reads the open visits of the shapes that fit through (status, shape,
+      // plannedAt), one walk per shape merged in planned order; when every shape there is
       // fits, the (status, plannedAt) walk. The store leaves out what lies outside the box
       // around the service area; the distance is tested after. A visit of a shape opened since
       // `shapes` was read shows from the next request on.
       const starts = new OpenStarts(expert, services.clock());
-      const shapes = await (await services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES)).find({});
+      const shapeDocs = await services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES);
+      const skillSets = skillSetsWithin(expert.skills);
+      const shapes = await shapeDocs.find(skillSets ? { skillSet: { $in: skillSets } } : {});
       const fitting = shapes.filter((shape) => hasSkills(shape.skills, expert.skills) && starts.of(shape).length > 0).map((shape) => shape._id);
       const feed: z.infer<typeof FeedVisit>[] = [];
       if (fitting.length === 0) return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
-      const candidates = { ...(fitting.length < shapes.length ? { status: 'open', shape: { $in: fitting } } : { status: 'open' }), ...withinReach(expert) };
+      const everyShape = fitting.length === shapes.length && (skillSets === null || (await shapeDocs.count({})) === fitting.length);
+      const candidates = { ...(everyShape ? { status: 'open' } : { status: 'open', shape: { $in: fitting } }), ...withinReach(expert) };
       const visitDocs = await services.readModels.collection<VisitDoc>(VISITS);
       for await (const visit of earliestFirst(visitDocs, candidates, query.limit)) {
         if (feed.length >= query.limit) break;

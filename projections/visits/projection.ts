@@ -52,6 +52,8 @@ export interface OpenVisitShapeDoc extends Document {
   /** The shape (shapeOf). */
   _id: string;
   skills: string[];
+  /** The skills as one key (skillSetOf): the feed reads the shapes of the sets of skills an expert has. */
+  skillSet: string;
   durationMinutes: number;
   windows: TimeRange[];
   /** Open visits of this shape (the document goes when none is left). */
@@ -67,9 +69,32 @@ export function timingOf(visit: { durationMinutes: number; windows: readonly Tim
   return `${visit.durationMinutes} ${visit.windows.map((w) => `${w.start}/${w.end}`).join(' ')}`;
 }
 
+/**
+ * A set of skills as one key: its distinct skills, sorted, as JSON. Skills are free text, so
+ * joining them with a separator let two sets share a key (["a,b"] and ["a", "b"]).
+ */
+export function skillSetOf(skills: readonly string[]): string {
+  return JSON.stringify([...new Set(skills)].sort());
+}
+
+/** The most skills whose every subset the feed asks for by key (2^10 keys); beyond, it reads every shape. */
+export const MAX_SKILLS_BY_SUBSET = 10;
+
+/**
+ * The `skillSet` keys of every set of skills an expert with `skills` has (the empty set
+ * included: a visit may need none), or null when there are more than MAX_SKILLS_BY_SUBSET.
+ */
+export function skillSetsWithin(skills: readonly string[]): string[] | null {
+  const own = [...new Set(skills)].sort();
+  if (own.length > MAX_SKILLS_BY_SUBSET) return null;
+  const keys: string[] = [];
+  for (let mask = 0; mask < 1 << own.length; mask++) keys.push(JSON.stringify(own.filter((_, i) => (mask >> i) & 1)));
+  return keys;
+}
+
 /** A visit's skills, duration and windows as one string: the key of `open_visit_shapes`. */
 export function shapeOf(visit: { skills: readonly string[]; durationMinutes: number; windows: readonly TimeRange[] }): string {
-  return `${[...visit.skills].sort().join(',')} ${timingOf(visit)}`;
+  return `${skillSetOf(visit.skills)} ${timingOf(visit)}`;
 }
 
 const VISIT_EVENTS: readonly VisitEvent['type'][] = [
@@ -101,7 +126,7 @@ export function visitEventTime(e: VisitEvent): string {
 
 export const visitsProjection: Projection = {
   name: 'visits',
-  version: 4,
+  version: 5,
   eventTypes: [...VISIT_EVENTS, 'TicketOpened'],
   collections: {
     [VISITS]: [
@@ -118,7 +143,7 @@ export const visitsProjection: Projection = {
       { keys: { status: 1, shape: 1, plannedAt: 1 }, name: 'by_status_shape_planned' },
     ],
     [VISIT_TICKETS]: [],
-    [OPEN_VISIT_SHAPES]: [],
+    [OPEN_VISIT_SHAPES]: [{ keys: { skillSet: 1 }, name: 'by_skill_set' }],
   },
   async handle(event, { collection }) {
     if (event.type === 'TicketOpened') {
@@ -165,7 +190,7 @@ export const visitsProjection: Projection = {
         await shapes.deleteOne({ _id: openBefore, open: { $lte: 0 } });
       }
       if (openAfter !== null) {
-        await shapes.updateOne({ _id: openAfter }, { $inc: { open: 1 }, $setOnInsert: { skills: [...doc.skills].sort(), durationMinutes: doc.durationMinutes, windows: doc.windows } }, { upsert: true });
+        await shapes.updateOne({ _id: openAfter }, { $inc: { open: 1 }, $setOnInsert: { skills: [...doc.skills].sort(), skillSet: skillSetOf(doc.skills), durationMinutes: doc.durationMinutes, windows: doc.windows } }, { upsert: true });
       }
     }
     await visits.replaceOne({ _id: id }, doc, { upsert: true });

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { TimeRange } from '../../../domain/shared/time';
 import { TicketEvent } from '../../../domain/ticket/ticket';
+import { hasSkills } from '../../../domain/visit/plan-rules';
 import { VisitEvent } from '../../../domain/visit/visit';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
-import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VISIT_TICKETS, VisitDoc, VISITS, visitsProjection, shapeOf } from '../projection';
+import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, VISIT_TICKETS, VisitDoc, VISITS, visitsProjection, shapeOf, skillSetOf, skillSetsWithin, MAX_SKILLS_BY_SUBSET } from '../projection';
 
 const spec = specifyProjection(visitsProjection);
 const ids = { visitId: 't1.v1', ticketId: 't1' };
@@ -134,7 +135,7 @@ describe('open visits by shape (what the feed tests skills and calendars against
     data: { visitId, ticketId: 't1', groupId: 't1', windows, reason: 'customer away', releasedExperts: ['e1'], previousStart: '2026-03-03T09:00:00.000Z', rescheduledAt: at },
   });
   const cancel = (visitId: string): VisitEvent => ({ type: 'VisitCancelled', data: { visitId, ticketId: 't1', reason: 'not needed', releasedExperts: [], cancelledAt: at } });
-  const entry = (durationMinutes: number, windows: TimeRange[], open: number, skills = ['washer']): OpenVisitShapeDoc => ({ _id: shapeOf({ skills, durationMinutes, windows }), skills, durationMinutes, windows, open });
+  const entry = (durationMinutes: number, windows: TimeRange[], open: number, skills = ['washer']): OpenVisitShapeDoc => ({ _id: shapeOf({ skills, durationMinutes, windows }), skills, skillSet: skillSetOf(skills), durationMinutes, windows, open });
   const sorted = (docs: unknown[] | undefined) => [...((docs ?? []) as OpenVisitShapeDoc[])].sort((a, b) => (a._id < b._id ? -1 : 1));
 
   it('counts the open visits of each skills, duration and windows', () =>
@@ -149,6 +150,12 @@ describe('open visits by shape (what the feed tests skills and calendars against
       .then((documents) =>
         expect(sorted(documents[OPEN_VISIT_SHAPES])).toEqual(sorted([entry(60, [morning], 2), entry(90, [morning], 1), entry(60, [morning], 1, ['electrical', 'washer'])])),
       ));
+
+  it('keeps apart sets of skills that a separator would have joined into one', () =>
+    spec
+      .given()
+      .when(...inStream('visit-a', [plan('a', 60, [morning], ['a,b'])]), ...inStream('visit-b', [plan('b', 60, [morning], ['a', 'b'])]))
+      .then((documents) => expect(sorted(documents[OPEN_VISIT_SHAPES])).toEqual(sorted([entry(60, [morning], 1, ['a,b']), entry(60, [morning], 1, ['a', 'b'])]))));
 
   it('moves a visit whose windows change, and forgets windows no open visit has', () =>
     spec
@@ -201,5 +208,27 @@ describe('open visits by shape (what the feed tests skills and calendars against
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('skill sets as keys (what the feed reads the shapes of an expert by)', () => {
+  // Skills are free text: commas, spaces and quotes included.
+  const skill = fc.constantFrom('washer', 'dryer', 'a,b', 'a', 'b', 'air conditioning', 'say "hi"', 'x\\y');
+
+  it("the keys within an expert's skills are exactly the keys of the sets they have every skill of", () =>
+    fc.assert(
+      fc.property(fc.array(skill, { maxLength: 6 }), fc.array(skill, { maxLength: 4 }), (own, needed) => {
+        const keys = skillSetsWithin(own);
+        expect(keys).not.toBeNull();
+        expect(keys!.includes(skillSetOf(needed))).toBe(hasSkills(needed, own));
+      }),
+      { numRuns: 500 },
+    ));
+
+  it('a key per subset, the empty set included; none past MAX_SKILLS_BY_SUBSET skills (the feed then reads every shape)', () => {
+    expect(skillSetsWithin(['washer', 'dryer', 'washer'])).toEqual(['[]', '["dryer"]', '["washer"]', '["dryer","washer"]']);
+    const many = Array.from({ length: MAX_SKILLS_BY_SUBSET }, (_, i) => `skill-${i}`);
+    expect(new Set(skillSetsWithin(many)).size).toBe(2 ** MAX_SKILLS_BY_SUBSET);
+    expect(skillSetsWithin([...many, 'one more'])).toBeNull();
   });
 });
