@@ -313,8 +313,8 @@ export const visitRoutes: RouteTable<ApiServices> = [
       // The expert's skills and calendar are tested once per shape of the open visits (skills,
       // duration, windows): the shapes read are those of the sets of skills the expert has, by
       // key. The query reads the open visits of the shapes that fit through (status, shape,
-      // plannedAt), one walk per shape merged in planned order; when every shape there is
-      // fits, the (status, plannedAt) walk. The store leaves out what lies outside the box
+      // plannedAt), one walk per shape merged in planned order; when every shape fits (all of
+      // the collection, not only those read), the (status, plannedAt) walk. The store leaves out what lies outside the box
       // around the service area; the distance is tested after. A visit of a shape opened since
       // `shapes` was read shows from the next request on.
       const starts = new OpenStarts(expert, services.clock());

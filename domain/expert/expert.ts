@@ -363,7 +363,6 @@ function sortByStart<T extends { range: TimeRange }>(items: T[]): T[] {
   return items.sort((a, b) => ms(a.range.start) - ms(b.range.start));
 }
 
-
 // ---- queries (pure, for sagas, ranking and read models) -----------------------------------
 
 /** Area names compare trimmed, upper-case, single-spaced ("sw1a  1aa" is "SW1A 1AA"). */

@@ -88,7 +88,7 @@ export function skillSetsWithin(skills: readonly string[]): string[] | null {
   const own = [...new Set(skills)].sort();
   if (own.length > MAX_SKILLS_BY_SUBSET) return null;
   const keys: string[] = [];
-  for (let mask = 0; mask < 1 << own.length; mask++) keys.push(JSON.stringify(own.filter((_, i) => (mask >> i) & 1)));
+  for (let mask = 0; mask < 1 << own.length; mask++) keys.push(skillSetOf(own.filter((_, i) => (mask >> i) & 1)));
   return keys;
 }
 
