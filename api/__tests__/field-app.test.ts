@@ -64,6 +64,29 @@ describe('the expert app’s reads', () => {
     expect(theirs.body.contact).toBeUndefined();
   });
 
+  it('the schedule lists the fortnight ahead, or the span asked for; a span that ends before it starts is refused', async () => {
+    const { visitIds } = await openTicket(sys, tokens.customer, ticketBody({ visits: [{ skills: ['washer'], expertsNeeded: 1, durationMinutes: 60, windows: [windowOn(24, '09:00', '12:00')] }] }));
+    await propose(sys, tokens.expert, visitIds[0]!, ['2026-03-24T09:00:00.000Z']);
+    const ids = (answer: { body: { scheduled: { visitId: string }[] } }) => answer.body.scheduled.map((v) => v.visitId);
+    // 24 March is past the fortnight from 2 March: named as the next visit, listed when asked for.
+    const fortnight = await sys.call('GET', '/visits/mine', { token: tokens.expert });
+    expect(fortnight.status).toBe(200);
+    expect(ids(fortnight)).not.toContain(visitIds[0]);
+    expect(fortnight.body.until).toBe(new Date(sys.clock.now.getTime() + 14 * 24 * 3_600_000).toISOString());
+    expect(fortnight.body.nextStart).toBe('2026-03-24T09:00:00.000Z');
+    // An offset is read as the instant it names.
+    const week = await sys.call('GET', `/visits/mine?from=${encodeURIComponent('2026-03-23T02:00:00+02:00')}&to=2026-03-30T00:00:00Z`, { token: tokens.expert });
+    expect([week.status, ids(week), week.body.until, week.body.nextStart]).toEqual([200, [visitIds[0]], '2026-03-30T00:00:00.000Z', null]);
+    const before = await sys.call('GET', '/visits/mine?from=2026-03-25T00:00:00Z&to=2026-03-30T00:00:00Z', { token: tokens.expert });
+    expect(ids(before)).toEqual([]);
+
+    const backwards = await sys.call('GET', '/visits/mine?from=2026-03-30T00:00:00Z&to=2026-03-23T00:00:00Z', { token: tokens.expert });
+    expect([backwards.status, backwards.headers.get('content-type')]).toEqual([400, expect.stringMatching(/^application\/problem\+json/)]);
+    expect(backwards.body.errors).toEqual([{ field: 'to', message: 'must be after from' }]);
+    const notAnInstant = await sys.call('GET', '/visits/mine?to=next-week', { token: tokens.expert });
+    expect([notAnInstant.status, notAnInstant.body.errors?.[0]?.field]).toEqual([400, 'to']);
+  });
+
   it('withdrawing proposals takes an Idempotency-Key: sent again, the first answer and nothing new', async () => {
     const { visitIds } = await openTicket(sys, tokens.customer, ticketBody({ visits: [{ skills: ['washer'], expertsNeeded: 2, durationMinutes: 60, windows: [windowOn(3, '09:00', '12:00')] }] }));
     await propose(sys, tokens.expert, visitIds[0]!, ['2026-03-03T09:00:00.000Z']);

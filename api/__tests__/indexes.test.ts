@@ -119,6 +119,28 @@ describe('hot queries read through indexes', () => {
     expect((await get('/visits/mine?includeClosed=true', tokens.expert)).scheduled).toHaveLength(COPIES);
   });
 
+  it('experts: the schedule reads only the fortnight ahead unless asked, and tells when the next visit after it is', async () => {
+    const me = (await get('/auth/me', tokens.expert)).expertId as string;
+    const before = await get('/visits/mine', tokens.expert);
+    const fortnight = Date.parse(before.until) - sys.clock.now.getTime();
+    expect(fortnight).toBe(14 * 24 * 3_600_000);
+    // Months booked ahead: COPIES visits, one an hour from a day after the fortnight on.
+    const visits = await sys.services.readModels.collection<VisitDoc>(VISITS);
+    const [first] = await visits.find({}, { limit: 1 });
+    const later = (i: number) => new Date(Date.parse(before.until) + 24 * 3_600_000 + i * 3_600_000).toISOString();
+    const booked = (i: number) => ({ ...first!, _id: `v-ahead-${i}`, visitId: `v-ahead-${i}`, status: 'finalized' as const, experts: [me], start: later(i), end: later(i + 1) });
+    await visits.bulkWrite(Array.from({ length: COPIES }, (_, i) => ({ insertOne: { document: booked(i) } })));
+    const plans = await indexed(() => get('/visits/mine', tokens.expert), 5 + 7);
+    expect(plans.some((plan) => plan.startsWith('index by_expert_status_start in sort order'))).toBe(true);
+    const now = await get('/visits/mine', tokens.expert);
+    expect(now).toEqual({ ...before, nextStart: later(0) });
+    // The span asked for: from the next visit on, a day's worth.
+    const day = await get(`/visits/mine?from=${later(0)}&to=${later(24)}`, tokens.expert);
+    expect(day.scheduled.map((v: { visitId: string }) => v.visitId)).toEqual(Array.from({ length: 24 }, (_, i) => `v-ahead-${i}`));
+    expect([day.until, day.nextStart]).toEqual([later(24), later(24)]);
+    await visits.deleteMany({ _id: { $in: Array.from({ length: COPIES }, (_, i) => `v-ahead-${i}`) } });
+  });
+
   it("experts: open visits whose windows fit no start of the expert's calendar cost the feed nothing", async () => {
     // A backlog nobody can take any more: COPIES open visits whose only window is over.
     const over = [{ start: '2026-01-05T14:00:00.000Z', end: '2026-01-05T20:00:00.000Z' }];

@@ -84,7 +84,9 @@ const FeedVisit = VisitView.extend({
 });
 const VisitFeed = z.strictObject({ visits: z.array(FeedVisit).describe('Earliest planned first') });
 const MySchedule = z.strictObject({
-  scheduled: z.array(ScheduledVisit).describe('Visits you are on, by start, with whom to see and where (closed ones only with includeClosed=true)'),
+  scheduled: z.array(ScheduledVisit).describe('Visits you are on that start before `until` (and from `from` on, when given), by start, with whom to see and where (closed ones only with includeClosed=true)'),
+  until: z.string().describe('The end of the span listed: `to`, or 14 days from now'),
+  nextStart: z.string().nullable().describe('The start of your first visit from `until` on (null: none), so a later one can be asked for'),
   proposed: z.array(VisitView).describe('Open visits you proposed for or were assigned to'),
 });
 const MyProposals = z.strictObject({ visitId: z.string(), starts: z.array(z.string()).describe('The starts you now propose (empty: none)') });
@@ -270,6 +272,12 @@ const Empty = z.object({}).strict();
 /** Statuses of visits that are over: the schedule leaves them out unless asked. */
 const CLOSED: readonly VisitStatus[] = ['completed', 'closed-incomplete', 'cancelled'];
 
+/**
+ * How far ahead the schedule reaches unless asked: the fortnight an expert plans with and keeps
+ * on their device. Every visit booked ahead made each call cost more (a soak books months).
+ */
+const SCHEDULE_AHEAD_MS = 14 * 24 * 3_600_000;
+
 /** Visits read per query of the feed, at most. */
 const FEED_CHUNK = 200;
 
@@ -343,21 +351,31 @@ export const visitRoutes: RouteTable<ApiServices> = [
     summary: "The expert's schedule: visits they are on, and open visits they proposed for",
     tag: 'Visits',
     roles: ['expert'],
-    query: z.object({ includeClosed: z.enum(['true', 'false']).default('false') }),
+    query: z
+      .object({
+        includeClosed: z.enum(['true', 'false']).default('false'),
+        from: Instant.optional().describe('Only visits starting at or after this (default: none, so visits of earlier days not done yet show)'),
+        to: Instant.optional().describe('Only visits starting before this (default: 14 days from now)'),
+      })
+      .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'must be after from', path: ['to'] }),
     success: 200,
     response: MySchedule,
     async handler({ user, query }, services: ApiServices) {
       const me = expertIdOf(user);
       const col = await services.readModels.collection<VisitDoc>(VISITS);
+      const until = new Date(query.to !== undefined ? Date.parse(query.to) : services.clock().getTime() + SCHEDULE_AHEAD_MS).toISOString();
       // Without the closed ones, through (experts, status, start): an expert's history grows
       // with every visit they do, and reading it all made each call cost more.
       const statuses = query.includeClosed === 'true' ? {} : { status: { $in: VisitStatusEnum.options.filter((status) => !CLOSED.includes(status)) } };
-      const scheduled = await col.find({ experts: me, ...statuses }, { sort: { start: 1 }, limit: 1000 });
+      const from = query.from !== undefined ? { $gte: new Date(Date.parse(query.from)).toISOString() } : {};
+      const scheduled = await col.find({ experts: me, ...statuses, start: { ...from, $lt: until } }, { sort: { start: 1 }, limit: 1000 });
+      const [next] = await col.find({ experts: me, ...statuses, start: { $gte: until } }, { sort: { start: 1 }, limit: 1 });
       // Through the by_status_offering index: testing every open visit grew with the backlog.
       const proposed = await col.find({ status: 'open', offeringExperts: me }, { limit: 5000 });
       const contacts = await contactsOf(services, scheduled);
       const withContact = scheduled.map((v) => ({ ...visitView(v), contact: (v.customerId !== null && contacts.get(v.customerId)) || null }));
-      return { status: 200, body: { scheduled: withContact, proposed: proposed.map(visitView) } satisfies z.infer<typeof MySchedule> };
+      const body = { scheduled: withContact, until, nextStart: next?.start ?? null, proposed: proposed.map(visitView) };
+      return { status: 200, body: body satisfies z.infer<typeof MySchedule> };
     },
   }),
   route({

@@ -266,6 +266,21 @@ describeInBrowser('web app: the expert app on a phone', () => {
     await screenshotWithoutMessages(page, 'expert-kb-search');
   });
 
+  it('weeks past the fortnight the schedule keeps: their visits are asked for when the expert looks that far ahead', async () => {
+    await bookedVisit(25, '2026-03-25T10:00:00.000Z');
+    const { page } = await phone();
+    await logIn(page);
+    await page.goto(`${sys.url}/field/schedule`);
+    await page.getByRole('heading', { name: 'My schedule' }).waitFor();
+    await page.getByText('Week', { exact: true }).click();
+    for (const range of ['Mon 9 Mar – Sun 15 Mar', 'Mon 16 Mar – Sun 22 Mar', 'Mon 23 Mar – Sun 29 Mar']) {
+      await page.getByRole('button', { name: 'Next week' }).click();
+      await expect(page.getByTestId('schedule-range').textContent()).resolves.toBe(range);
+    }
+    await page.getByTestId('scheduled-visit').filter({ hasText: '10:00' }).waitFor();
+    await expect(page.getByTestId('scheduled-visit').count()).resolves.toBe(1);
+  });
+
   it('offline: two steps recorded without a connection reach the server once each, even sent twice; the app reopens offline', async () => {
     const { ticketId, visitId } = await bookedVisit(5, '2026-03-05T10:00:00.000Z');
     const { context, page } = await phone();

@@ -7035,6 +7035,8 @@ export interface operations {
         parameters: {
             query?: {
                 includeClosed?: "true" | "false";
+                from?: string;
+                to?: string;
             };
             header?: never;
             path?: never;
@@ -7049,7 +7051,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Visits you are on, by start, with whom to see and where (closed ones only with includeClosed=true) */
+                        /** @description Visits you are on that start before `until` (and from `from` on, when given), by start, with whom to see and where (closed ones only with includeClosed=true) */
                         scheduled: {
                             visitId: string;
                             ticketId: string;
@@ -7136,6 +7138,10 @@ export interface operations {
                                 };
                             } | null;
                         }[];
+                        /** @description The end of the span listed: `to`, or 14 days from now */
+                        until: string;
+                        /** @description The start of your first visit from `until` on (null: none), so a later one can be asked for */
+                        nextStart: string | null;
                         /** @description Open visits you proposed for or were assigned to */
                         proposed: {
                             visitId: string;

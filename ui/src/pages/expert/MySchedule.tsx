@@ -18,9 +18,15 @@ type Schedule = Answer<'/visits/mine', 'get'>;
 type ScheduledVisit = Schedule['scheduled'][number];
 type View = 'day' | 'week';
 
-/** The expert's schedule: `['visits', 'mine']`, kept on the device for offline use. */
+/** The expert's schedule, the fortnight ahead: `['visits', 'mine']`, kept on the device for offline use. */
 export function useSchedule() {
   return useQuery({ queryKey: ['visits', 'mine'], queryFn: async () => must(await api.GET('/visits/mine', { params: { query: {} } })) });
+}
+
+/** The visits of the days shown, asked for when they reach past the schedule's `until` (the expert looks further ahead). */
+function useDaysPast(from: Date, to: Date, enabled: boolean) {
+  const span = { from: from.toISOString(), to: to.toISOString() };
+  return useQuery({ queryKey: ['visits', 'mine', span], queryFn: async () => must(await api.GET('/visits/mine', { params: { query: span } })), enabled });
 }
 
 /** The expert's visits by day or week, each with where it is; and the open visits they proposed for. */
@@ -33,9 +39,16 @@ export function MySchedule({ user }: { user: SignedIn }) {
   const from = view === 'day' ? anchor : startOfWeek(anchor);
   const days = view === 'day' ? [from] : [0, 1, 2, 3, 4, 5, 6].map((d) => addDays(from, d));
   const move = (direction: 1 | -1) => setAnchor(addDays(anchor, direction * (view === 'day' ? 1 : 7)));
+  const to = addDays(from, days.length);
+  const beyond = mine.data !== undefined && to.getTime() > Date.parse(mine.data.until);
+  const past = useDaysPast(from, to, beyond);
   const scheduled = mine.data?.scheduled ?? [];
-  const next = useMemo(() => scheduled.find((v) => v.start !== null && Date.parse(v.end ?? v.start) >= Date.now()), [scheduled]);
-  const shown = scheduled.filter((v) => v.start !== null && days.some((d) => sameDay(new Date(v.start!), d)));
+  const next = useMemo(
+    () => scheduled.find((v) => v.start !== null && Date.parse(v.end ?? v.start) >= Date.now())?.start ?? mine.data?.nextStart ?? null,
+    [scheduled, mine.data?.nextStart],
+  );
+  const listed = beyond ? (past.data?.scheduled ?? []) : scheduled;
+  const shown = listed.filter((v) => v.start !== null && days.some((d) => sameDay(new Date(v.start!), d)));
 
   return (
     <Stack>
@@ -77,7 +90,15 @@ export function MySchedule({ user }: { user: SignedIn }) {
           Last synced {when(new Date(mine.dataUpdatedAt).toISOString())}
         </Text>
       )}
+      {beyond && past.isPending && past.fetchStatus === 'paused' && (
+        <Alert color="gray" title="You are offline">
+          This device has your schedule up to {when(mine.data!.until)}: later visits show once you are online.
+        </Alert>
+      )}
+      {beyond && past.isPending && past.fetchStatus !== 'paused' && <Loader aria-label="Loading these days" />}
+      {beyond && past.error && <ProblemAlert error={past.error} title="Could not load these days" />}
       {mine.data &&
+        (!beyond || past.data) &&
         days.map((day) => {
           const ofDay = shown.filter((v) => sameDay(new Date(v.start!), day));
           return (
@@ -98,9 +119,9 @@ export function MySchedule({ user }: { user: SignedIn }) {
             </Stack>
           );
         })}
-      {mine.data && view === 'day' && shown.length === 0 && next && !days.some((d) => sameDay(new Date(next.start!), d)) && (
-        <Button variant="light" onClick={() => setAnchor(startOfDay(new Date(next.start!)))}>
-          Next visit: {when(next.start)}
+      {mine.data && view === 'day' && shown.length === 0 && next && !days.some((d) => sameDay(new Date(next), d)) && (
+        <Button variant="light" onClick={() => setAnchor(startOfDay(new Date(next)))}>
+          Next visit: {when(next)}
         </Button>
       )}
       {mine.data && <Proposed proposed={mine.data.proposed} user={user} />}
