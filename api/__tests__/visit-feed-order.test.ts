@@ -50,7 +50,7 @@ describe("the feed's open starts, worked out once per distinct windows and durat
   const visit = fc.record({ windows: fc.array(window, { minLength: 1, maxLength: 2 }), durationMinutes: fc.constantFrom(30, 60, 90, 120) });
   const busy = fc.array(window, { maxLength: 6 });
 
-  it('answers for every visit what its own windows, duration and the calendar give, whatever was asked before', () => {
+  it('answers for every visit what its own windows, duration and the calendar give (the starts, or whether there is one), whatever was asked before', () => {
     fc.assert(
       fc.property(fc.array(visit, { minLength: 1, maxLength: 30 }), busy, busy, fc.integer({ min: 0, max: 5 * 24 }), (visits, bookings, timeOff, nowHours) => {
         const expert = {
@@ -61,10 +61,18 @@ describe("the feed's open starts, worked out once per distinct windows and durat
         const now = new Date(monday + nowHours * HOUR);
         const starts = new OpenStarts(expert, now);
         const calendar = [...bookings, ...timeOff];
-        for (const v of visits) {
+        const expected = (v: (typeof visits)[number]) => {
           const ahead = v.windows.map((w) => ({ start: new Date(Math.max(Date.parse(w.start), now.getTime())).toISOString(), end: w.end })).filter((w) => w.start < w.end);
-          const expected = [...new Set(ahead.flatMap((w) => openStarts(expert.availability, calendar, w, v.durationMinutes)))].sort();
-          expect(starts.of(v)).toEqual(expected);
+          return [...new Set(ahead.flatMap((w) => openStarts(expert.availability, calendar, w, v.durationMinutes)))].sort();
+        };
+        // Whether there is a start (the shapes' test) before and after the starts are listed, in any order.
+        visits.forEach((v, i) => {
+          if (i % 2 === 1) expect(starts.of(v)).toEqual(expected(v));
+          expect(starts.fits(v)).toBe(expected(v).length > 0);
+        });
+        for (const v of visits) {
+          expect(starts.of(v)).toEqual(expected(v));
+          expect(starts.fits(v)).toBe(expected(v).length > 0);
         }
       }),
     );

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
-import { BusyTimes, openStarts } from '../../domain/expert/availability';
+import { BusyTimes, openStartTimes } from '../../domain/expert/availability';
 import { ExpertCalendar } from '../../domain/expert/calendar';
 import { boundsAround } from '../../domain/shared/geo';
-import { TimeRange } from '../../domain/shared/time';
+import { ms, TimeRange } from '../../domain/shared/time';
 import { servesLocation } from '../../domain/expert/expert';
 import { hasSkills } from '../../domain/visit/plan-rules';
 import { IncompleteReason, VisitCommand, VisitStatus } from '../../domain/visit/visit';
@@ -177,6 +177,8 @@ export class OpenStarts {
   private readonly busy: BusyTimes;
   /** By duration and windows. */
   private readonly byWindows = new Map<string, string[]>();
+  /** By duration and windows: whether there is any (`fits`), for those not listed. */
+  private readonly anyOpen = new Map<string, boolean>();
 
   constructor(
     private readonly expert: ExpertDoc,
@@ -189,17 +191,38 @@ export class OpenStarts {
     const key = timingOf(visit);
     let starts = this.byWindows.get(key);
     if (starts === undefined) {
-      starts = [...new Set(this.windowsAhead(visit).flatMap((w) => openStarts(this.expert.availability, this.busy, w, visit.durationMinutes)))].sort();
+      const times = this.windowsAhead(visit).flatMap(([start, end]) => openStartTimes(this.expert.availability, this.busy, start, end, visit.durationMinutes));
+      starts = [...new Set(times)].sort((a, b) => a - b).map((at) => new Date(at).toISOString());
       this.byWindows.set(key, starts);
     }
     return starts;
   }
 
-  /** The part of each customer window still ahead of `now`. */
-  private windowsAhead(visit: Pick<VisitDoc, 'windows'>): TimeRange[] {
-    return visit.windows
-      .map((w) => ({ start: new Date(Math.max(Date.parse(w.start), this.now.getTime())).toISOString(), end: w.end }))
-      .filter((w) => Date.parse(w.start) < Date.parse(w.end));
+  /**
+   * Whether `of(visit)` lists any start, found without listing them: the feed asks it of every
+   * shape it reads, and lists the starts only of the visits it shows.
+   */
+  fits(visit: Pick<VisitDoc, 'windows' | 'durationMinutes'>): boolean {
+    const key = timingOf(visit);
+    const listed = this.byWindows.get(key);
+    if (listed !== undefined) return listed.length > 0;
+    let fits = this.anyOpen.get(key);
+    if (fits === undefined) {
+      fits = this.windowsAhead(visit).some(([start, end]) => openStartTimes(this.expert.availability, this.busy, start, end, visit.durationMinutes, 30, 1).length > 0);
+      this.anyOpen.set(key, fits);
+    }
+    return fits;
+  }
+
+  /** The part of each customer window still ahead of `now`, in ms. */
+  private windowsAhead(visit: Pick<VisitDoc, 'windows'>): [number, number][] {
+    const now = this.now.getTime();
+    const ahead: [number, number][] = [];
+    for (const w of visit.windows) {
+      const [start, end] = [Math.max(ms(w.start), now), ms(w.end)];
+      if (start < end) ahead.push([start, end]);
+    }
+    return ahead;
   }
 }
 
@@ -329,7 +352,7 @@ export const visitRoutes: RouteTable<ApiServices> = [
       const shapeDocs = await services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES);
       const skillSets = skillSetsWithin(expert.skills);
       const shapes = await shapeDocs.find(skillSets ? { skillSet: { $in: skillSets } } : {});
-      const fitting = shapes.filter((shape) => hasSkills(shape.skills, expert.skills) && starts.of(shape).length > 0).map((shape) => shape._id);
+      const fitting = shapes.filter((shape) => hasSkills(shape.skills, expert.skills) && starts.fits(shape)).map((shape) => shape._id);
       const feed: z.infer<typeof FeedVisit>[] = [];
       if (fitting.length === 0) return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
       const everyShape = fitting.length === shapes.length && (skillSets === null || (await shapeDocs.count({})) === fitting.length);

@@ -350,13 +350,23 @@ export function hasOpenStartBetween(availability: WeeklyAvailability, busy: read
  * every `busy` range (what the proposal dialog lists; each one passes the Expert's checks).
  */
 export function openStarts(availability: WeeklyAvailability, busy: readonly TimeRange[] | BusyTimes, window: TimeRange, durationMinutes: number, stepMinutes = 30): string[] {
+  return openStartTimes(availability, busy, ms(window.start), ms(window.end), durationMinutes, stepMinutes).map((at) => new Date(at).toISOString());
+}
+
+/**
+ * `openStarts` for a window given in ms, as ms, the first `limit` of them: a caller asking only
+ * whether there is one (the feed, for each shape of the open visits) stops at the first.
+ */
+export function openStartTimes(availability: WeeklyAvailability, busy: readonly TimeRange[] | BusyTimes, start: number, end: number, durationMinutes: number, stepMinutes = 30, limit = Infinity): number[] {
   const length = durationMinutes * MINUTE;
   const step = stepMinutes * MINUTE;
-  const blocked = busyIn(busy, ms(window.start), ms(window.end));
-  const starts: string[] = [];
-  for (const [from, end] of stretchesBetween(availability, ms(window.start), ms(window.end))) {
-    for (let at = Math.ceil(from / step) * step; at + length <= end; at += step) {
-      if (!blocked.some(([a, b]) => a < at + length && at < b)) starts.push(new Date(at).toISOString());
+  const blocked = busyIn(busy, start, end);
+  const starts: number[] = [];
+  for (const [from, to] of stretchesBetween(availability, start, end)) {
+    for (let at = Math.ceil(from / step) * step; at + length <= to; at += step) {
+      if (blocked.some(([a, b]) => a < at + length && at < b)) continue;
+      starts.push(at);
+      if (starts.length >= limit) return starts;
     }
   }
   return starts;

@@ -3,7 +3,7 @@ import { command, TEST_NOW } from '../../../testing/commands';
 import { specifyDecider } from '../../../testing/decider-specification';
 import { Actor, DomainError } from '../../decider';
 import { overlaps, TimeRange } from '../../shared/time';
-import { availableStretches, BusyTimes, hasOpenStart, openHoursOn, openStarts, withinWeeklyAvailability } from '../availability';
+import { availableStretches, BusyTimes, hasOpenStart, openHoursOn, openStarts, openStartTimes, withinWeeklyAvailability } from '../availability';
 import { Booking, calendarConflict } from '../calendar';
 import {
   bookingsOf,
@@ -482,6 +482,9 @@ describe('Expert', () => {
             expect(busy.some((b) => Date.parse(b.start) < Date.parse(visit.end) && Date.parse(start) < Date.parse(b.end))).toBe(false);
           }
           if (starts.length > 0) expect(hasOpenStart(newYork, busy, window, minutes)).toBe(true);
+          // In ms, all of them or the first `limit`.
+          expect(openStartTimes(newYork, busy, Date.parse(window.start), Date.parse(window.end), minutes).map((at) => new Date(at).toISOString())).toEqual(starts);
+          expect(openStartTimes(newYork, busy, Date.parse(window.start), Date.parse(window.end), minutes, 30, 1)).toEqual(starts.slice(0, 1).map(Date.parse));
           // The same calendar read once (BusyTimes) answers alike.
           const once = new BusyTimes(busy);
           expect(openStarts(newYork, once, window, minutes)).toEqual(starts);
