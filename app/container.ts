@@ -14,7 +14,7 @@ import { allProjections } from '../projections/all';
 import { ProjectionEngine } from '../projections/engine';
 import { Projection } from '../projections/projection';
 import { ReadModels } from '../read-models/read-models';
-import { ReadModelExpertDirectory } from '../read-models/expert-directory';
+import { ExpertDirectory, ReadModelExpertDirectory } from '../read-models/expert-directory';
 import { chooseChannels } from '../notifications/dev-outbox';
 import { OutboxDispatcher } from '../notifications/dispatcher';
 import { DocumentOutbox } from '../notifications/outbox-store';
@@ -66,6 +66,8 @@ export function createContainer(config: Config, logger: Logger): Container {
       });
     });
   container.bind<Clock>(TOKENS.Clock).toConstantValue(() => new Date());
+  // One for the API and the sagas: the experts it keeps (frozen, read again when they change) are shared.
+  container.bind<ExpertDirectory>(TOKENS.ExpertDirectory).toDynamicValue((ctx) => new ReadModelExpertDirectory(ctx.get<ReadModels>(TOKENS.ReadModels)));
   container
     .bind<DocumentOutbox>(TOKENS.Outbox)
     .toDynamicValue((ctx) => new DocumentOutbox(ctx.get<DocumentStore>(TOKENS.DocumentStore), { helpdeskEmail: config.HELPDESK_EMAIL, timeZone: config.SERVICE_TIME_ZONE, logger }));
@@ -123,7 +125,7 @@ export function createContainer(config: Config, logger: Logger): Container {
       tokens: ctx.get<TokenService>(TOKENS.TokenService),
       passwords: new PasswordHashing(config.PASSWORD_HASH_CONCURRENCY),
       payments: new PaidCustomersCache(readModels),
-      experts: new ReadModelExpertDirectory(readModels),
+      experts: ctx.get<ExpertDirectory>(TOKENS.ExpertDirectory),
       clock: ctx.get<Clock>(TOKENS.Clock),
       logger,
       sagaNames: allSagaNames,
@@ -148,7 +150,7 @@ function sagaDependencies(ctx: Lookup): AllSagasDependencies {
     config: ctx.get<Config>(TOKENS.Config),
     outbox: ctx.get<DocumentOutbox>(TOKENS.Outbox),
     surveyTokens: ctx.get<SurveyTokens>(TOKENS.SurveyTokens),
-    experts: new ReadModelExpertDirectory(ctx.get<ReadModels>(TOKENS.ReadModels)),
+    experts: ctx.get<ExpertDirectory>(TOKENS.ExpertDirectory),
     payments: { gateway: ctx.get<PaymentGateway>(TOKENS.PaymentGateway), retryDays: ctx.get<Config>(TOKENS.Config).DUNNING_RETRY_DAYS },
   };
 }

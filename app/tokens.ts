@@ -7,6 +7,7 @@ export const TOKENS = {
   DocumentStore: Symbol.for('DocumentStore'),
   Projections: Symbol.for('Projections'),
   ReadModels: Symbol.for('ReadModels'),
+  ExpertDirectory: Symbol.for('ExpertDirectory'),
   ProjectionEngine: Symbol.for('ProjectionEngine'),
   Clock: Symbol.for('Clock'),
   Outbox: Symbol.for('Outbox'),

@@ -20,7 +20,8 @@ export interface ExpertDirectory {
  * Experts from the `experts` read model. When this process's projection engine writes it, the
  * documents are read once per change (ReadModelSource.changeToken) and shared, frozen, until the
  * next: matching ranks every expert for every new visit, and re-reading and copying the 50
- * calendars each time was a fifth of the server's time under a burst of new tickets.
+ * calendars each time was a fifth of the server's time under a burst of new tickets. The API
+ * reads the calling expert's from it too (the feed, proposals), for the same reason.
  *
  * After a change only the experts written since are read again (`projectedThrough`, through an
  * index): every visit finalized books a calendar, and calendars keep every past booking, so
@@ -113,8 +114,9 @@ export function rankProfile(doc: ExpertDoc): RankProfile {
 
 /**
  * An expert's bookings and time off, parsed. The directory's documents are frozen until the
- * experts change, and every new visit ranks every candidate expert: each one's calendar (which
- * keeps every past booking) is parsed once per version of the document, not once per visit. A
+ * experts change, and every new visit ranks every candidate expert (every feed request tests the
+ * expert's): each one's calendar (which keeps every past booking) is parsed once per version of
+ * the document, not once per visit or request. A
  * document that is not frozen may still change, so it is parsed afresh.
  */
 const parsedCalendars = new WeakMap<ExpertDoc, BusyTimes>();

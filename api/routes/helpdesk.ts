@@ -23,7 +23,7 @@ import { customersOfArea } from './dispatch';
 import { CoordinatesSchema, TimeRangeSchema } from './experts';
 import { STAFF } from './roles';
 import { TicketParams, ticketDoc, TicketView, toTicketView, WindowSchema } from './tickets';
-import { assertVisitRevision, calendarOf, expertDoc, VisitParams, visitDoc, VisitView, visitView } from './visits';
+import { assertVisitRevision, calendarOf, VisitParams, visitDoc, VisitView, visitView } from './visits';
 
 const Id = z.string().trim().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const Instant = z.string().datetime({ offset: true });
@@ -219,7 +219,7 @@ export const helpdeskRoutes: RouteTable<ApiServices> = [
     async handler(request, services: ApiServices) {
       const { params, body } = request;
       await existingVisit(services, params.visitId);
-      const expert = await expertDoc(services, body.expertId);
+      const expert = await services.experts.get(body.expertId);
       if (!expert) throw new HttpProblem(404, 'Not found', `No expert ${body.expertId}.`);
       if (!expert.active) throw new HttpProblem(422, 'Expert inactive', `Expert ${body.expertId} is deactivated.`, { code: 'expert-inactive' });
       const result = await send(

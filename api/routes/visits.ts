@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
 import { BusyTimes, openStartTimes } from '../../domain/expert/availability';
+import { busyTimesOf } from '../../read-models/expert-directory';
 import { ExpertCalendar } from '../../domain/expert/calendar';
 import { boundsAround } from '../../domain/shared/geo';
 import { ms, TimeRange } from '../../domain/shared/time';
@@ -14,7 +15,7 @@ import { PreconditionFailed } from '../../commands/handler';
 import { Collection, Filter } from '../../document-store/port';
 import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
-import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
+import { ExpertDoc } from '../../projections/experts/projection';
 import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, skillSetsWithin, timingOf, VISITS, VisitDoc } from '../../projections/visits/projection';
 import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
@@ -120,9 +121,6 @@ async function contactsOf(services: ApiServices, visits: readonly VisitDoc[]): P
   return new Map(docs.map((c) => [c._id, { name: c.name, phone: c.phone, address: { line1: c.address.line1, city: c.address.city, postalCode: c.address.postalCode, country: c.address.country, location: { lat: c.address.location.lat, lon: c.address.location.lon } } }]));
 }
 
-export async function expertDoc(services: ApiServices, expertId: string): Promise<ExpertDoc | null> {
-  return (await services.readModels.collection<ExpertDoc>(EXPERTS)).findOne({ _id: expertId });
-}
 
 export async function visitDoc(services: ApiServices, visitId: string): Promise<VisitDoc | null> {
   return (await services.readModels.collection<VisitDoc>(VISITS)).findOne({ _id: visitId });
@@ -184,7 +182,7 @@ export class OpenStarts {
     private readonly expert: ExpertDoc,
     private readonly now: Date,
   ) {
-    this.busy = new BusyTimes([...expert.timeOff.map((t) => t.range), ...expert.bookings.map((b) => b.range)]);
+    this.busy = busyTimesOf(expert);
   }
 
   of(visit: Pick<VisitDoc, 'windows' | 'durationMinutes'>): string[] {
@@ -243,7 +241,7 @@ export async function visibleVisit(services: ApiServices, user: AuthUser, visitI
     const me = expertIdOf(user);
     let related = doc.experts.includes(me) || doc.proposals[me] !== undefined || doc.assignments[me] !== undefined;
     if (!related) {
-      const expert = await expertDoc(services, me);
+      const expert = await services.experts.get(me);
       related = expert !== null && inFeed(doc, expert);
     }
     if (!related) throw new HttpProblem(403, 'Forbidden', `You are not on visit ${visitId}, and it is not in your feed.`);
@@ -339,7 +337,7 @@ export const visitRoutes: RouteTable<ApiServices> = [
     success: 200,
     response: VisitFeed,
     async handler({ user, query }, services: ApiServices) {
-      const expert = await expertDoc(services, expertIdOf(user));
+      const expert = await services.experts.get(expertIdOf(user));
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
       // The expert's skills and calendar are tested once per shape of the open visits (skills,
       // duration, windows): the shapes read are those of the sets of skills the expert has, by
@@ -445,7 +443,7 @@ export const visitRoutes: RouteTable<ApiServices> = [
     async handler(request, services: ApiServices) {
       const { params, user, body } = request;
       const expertId = expertIdOf(user);
-      const expert = await expertDoc(services, expertId);
+      const expert = await services.experts.get(expertId);
       if (!expert) throw new HttpProblem(404, 'Not found', 'Your expert profile is not there yet.');
       // A visit taken since it was in the feed is refused by the Visit itself (422 visit-not-open),
       // as it is for an expert who had proposed: the same race gets the same answer.
