@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { send } from '../../commands/aggregate';
 import { visits } from '../../commands/visit';
 import { BusyTimes, openStartTimes } from '../../domain/expert/availability';
-import { busyTimesOf } from '../../read-models/expert-directory';
 import { ExpertCalendar } from '../../domain/expert/calendar';
 import { boundsAround } from '../../domain/shared/geo';
 import { ms, TimeRange } from '../../domain/shared/time';
@@ -17,6 +16,7 @@ import { streamName } from '../../event-store/streams';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
 import { ExpertDoc } from '../../projections/experts/projection';
 import { OPEN_VISIT_SHAPES, OpenVisitShapeDoc, skillSetsWithin, timingOf, VISITS, VisitDoc } from '../../projections/visits/projection';
+import { busyTimesOf } from '../../read-models/expert-directory';
 import { AuthUser, etag, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -120,7 +120,6 @@ async function contactsOf(services: ApiServices, visits: readonly VisitDoc[]): P
   const docs = await (await services.readModels.collection<CustomerDoc>(CUSTOMERS)).find({ _id: { $in: ids } });
   return new Map(docs.map((c) => [c._id, { name: c.name, phone: c.phone, address: { line1: c.address.line1, city: c.address.city, postalCode: c.address.postalCode, country: c.address.country, location: { lat: c.address.location.lat, lon: c.address.location.lon } } }]));
 }
-
 
 export async function visitDoc(services: ApiServices, visitId: string): Promise<VisitDoc | null> {
   return (await services.readModels.collection<VisitDoc>(VISITS)).findOne({ _id: visitId });

@@ -24,7 +24,7 @@ export function useSchedule() {
 }
 
 /** The visits of the days shown, asked for when they reach past the schedule's `until` (the expert looks further ahead). */
-function useDaysPast(from: Date, to: Date, enabled: boolean) {
+function useLaterDays(from: Date, to: Date, enabled: boolean) {
   const span = { from: from.toISOString(), to: to.toISOString() };
   return useQuery({ queryKey: ['visits', 'mine', span], queryFn: async () => must(await api.GET('/visits/mine', { params: { query: span } })), enabled });
 }
@@ -41,13 +41,13 @@ export function MySchedule({ user }: { user: SignedIn }) {
   const move = (direction: 1 | -1) => setAnchor(addDays(anchor, direction * (view === 'day' ? 1 : 7)));
   const to = addDays(from, days.length);
   const beyond = mine.data !== undefined && to.getTime() > Date.parse(mine.data.until);
-  const past = useDaysPast(from, to, beyond);
+  const later = useLaterDays(from, to, beyond);
   const scheduled = mine.data?.scheduled ?? [];
   const next = useMemo(
     () => scheduled.find((v) => v.start !== null && Date.parse(v.end ?? v.start) >= Date.now())?.start ?? mine.data?.nextStart ?? null,
     [scheduled, mine.data?.nextStart],
   );
-  const listed = beyond ? (past.data?.scheduled ?? []) : scheduled;
+  const listed = beyond ? (later.data?.scheduled ?? []) : scheduled;
   const shown = listed.filter((v) => v.start !== null && days.some((d) => sameDay(new Date(v.start!), d)));
 
   return (
@@ -90,15 +90,15 @@ export function MySchedule({ user }: { user: SignedIn }) {
           Last synced {when(new Date(mine.dataUpdatedAt).toISOString())}
         </Text>
       )}
-      {beyond && past.isPending && past.fetchStatus === 'paused' && (
+      {beyond && later.isPending && later.fetchStatus === 'paused' && (
         <Alert color="gray" title="You are offline">
           This device has your schedule up to {when(mine.data!.until)}: later visits show once you are online.
         </Alert>
       )}
-      {beyond && past.isPending && past.fetchStatus !== 'paused' && <Loader aria-label="Loading these days" />}
-      {beyond && past.error && <ProblemAlert error={past.error} title="Could not load these days" />}
+      {beyond && later.isPending && later.fetchStatus !== 'paused' && <Loader aria-label="Loading these days" />}
+      {beyond && later.error && <ProblemAlert error={later.error} title="Could not load these days" />}
       {mine.data &&
-        (!beyond || past.data) &&
+        (!beyond || later.data) &&
         days.map((day) => {
           const ofDay = shown.filter((v) => sameDay(new Date(v.start!), day));
           return (
