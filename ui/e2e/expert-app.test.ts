@@ -279,6 +279,14 @@ describeInBrowser('web app: the expert app on a phone', () => {
     }
     await page.getByTestId('scheduled-visit').filter({ hasText: '10:00' }).waitFor();
     await expect(page.getByTestId('scheduled-visit').count()).resolves.toBe(1);
+    await axe(page, 'schedule (a week past the fortnight)');
+    await screenshotWithoutMessages(page, 'expert-schedule-later-week');
+    // On a desktop too.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    // The navigation slides in at this width: the picture is taken once it is there.
+    await page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')");
+    await page.getByRole('link', { name: 'My schedule' }).waitFor();
+    await screenshotWithoutMessages(page, 'expert-schedule-later-week-desktop');
   });
 
   it('offline: two steps recorded without a connection reach the server once each, even sent twice; the app reopens offline', async () => {
