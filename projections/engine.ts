@@ -2,9 +2,9 @@ import { Logger } from 'pino';
 import { DocumentStore } from '../document-store/port';
 import { StoreDiverged } from '../event-store/continuity';
 import { EventStore, Position } from '../event-store/port';
-import { Projection } from './projection';
+import { prepareIndexes, Projection } from './projection';
 import { rebuild, RebuildOptions, RebuildResult, switchTo } from './rebuild';
-import { physicalName, ProjectionRegistry, Target } from './registry';
+import { ProjectionRegistry, Target } from './registry';
 import { ProjectionRunner, RunnerStatus } from './runner';
 
 export interface ProjectionStatus extends RunnerStatus {
@@ -136,9 +136,7 @@ export class ProjectionEngine {
   /** Creates the target's checkpoint and indexes. */
   private async prepare(projection: Projection, target: Target): Promise<void> {
     await this.registry.ensureCheckpoint(target, 'live');
-    for (const [logical, indexes] of Object.entries(projection.collections)) {
-      for (const spec of indexes) await this.documents.collection(physicalName(logical, target.suffix)).createIndex(spec);
-    }
+    await prepareIndexes(this.documents, projection, target.suffix);
   }
 
   private async run(projection: Projection, target: Target, role: 'active' | 'building') {

@@ -1,5 +1,6 @@
-import { Collection, Document, IndexSpec } from '../document-store/port';
+import { Collection, Document, DocumentStore, IndexSpec } from '../document-store/port';
 import { RecordedEvent } from '../event-store/port';
+import { physicalName } from './registry';
 
 /** Where a projection writes: its collections are named `<logical>_<suffix>`. */
 export interface ProjectionContext {
@@ -22,7 +23,23 @@ export interface Projection {
   readonly eventTypes: readonly string[] | '*';
   /** Logical names of the collections this projection owns, with the indexes each needs. */
   readonly collections: Readonly<Record<string, readonly IndexSpec[]>>;
+  /**
+   * Per logical collection, the names of indexes an earlier version declared and no query reads
+   * any more: dropped where they exist. Every index costs a key per document in memory (the
+   * embedded store) and a write per event, however rarely it is read.
+   */
+  readonly retiredIndexes?: Readonly<Record<string, readonly string[]>>;
   handle(event: RecordedEvent, context: ProjectionContext): Promise<void>;
+}
+
+/** Makes a target's collections carry the indexes the projection declares, and no retired one. */
+export async function prepareIndexes(documents: DocumentStore, projection: Projection, suffix: string): Promise<void> {
+  for (const [logical, names] of Object.entries(projection.retiredIndexes ?? {})) {
+    for (const name of names) await documents.collection(physicalName(logical, suffix)).dropIndex(name);
+  }
+  for (const [logical, indexes] of Object.entries(projection.collections)) {
+    for (const spec of indexes) await documents.collection(physicalName(logical, suffix)).createIndex(spec);
+  }
 }
 
 export function handles(projection: Projection, event: RecordedEvent): boolean {

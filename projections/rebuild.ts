@@ -3,7 +3,7 @@ import { Logger } from 'pino';
 import { Document, DocumentStore } from '../document-store/port';
 import { Divergence, StoreContinuity } from '../event-store/continuity';
 import { EventStore, Position } from '../event-store/port';
-import { Projection } from './projection';
+import { prepareIndexes, Projection } from './projection';
 import { BuildPurpose, physicalName, ProjectionRegistry, Target } from './registry';
 import { ProjectionRunner } from './runner';
 
@@ -59,9 +59,7 @@ export async function rebuild(
     await registry.drop(target, Object.keys(projection.collections));
     checkpoint = await registry.ensureCheckpoint(target, purpose, options.until);
   }
-  for (const [logical, indexes] of Object.entries(projection.collections)) {
-    for (const spec of indexes) await documents.collection(physicalName(logical, target.suffix)).createIndex(spec);
-  }
+  await prepareIndexes(documents, projection, target.suffix);
   const runner = new ProjectionRunner(eventStore, documents, projection, target, {
     stopWhenCaughtUp: true,
     maxAttempts: options.maxAttempts ?? DEFAULT_REBUILD_ATTEMPTS,

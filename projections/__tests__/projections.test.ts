@@ -111,6 +111,31 @@ describe('projections', () => {
     await engine.stop();
   });
 
+
+  it('an index a projection retires is dropped from its live collections at the next start, without a rebuild', async () => {
+    await seed(12);
+    const byEvents = { keys: { events: -1 }, name: 'by_events' } as const;
+    const withIndex: Projection = { ...activityProjection, collections: { [DAILY_ACTIVITY]: [...activityProjection.collections[DAILY_ACTIVITY]!, byEvents] } };
+    let engine = new ProjectionEngine(events, documents, [withIndex]);
+    await engine.start();
+    await engine.waitFor(12, { timeoutMs: 5000 });
+    await engine.stop();
+    const days = documents.collection(physicalName(DAILY_ACTIVITY, 'v1'));
+    const busiest = () => documents.explain(() => days.find({}, { sort: { events: -1 }, limit: 1 }));
+    expect((await busiest()).plans).toEqual(['index by_events in sort order']);
+
+    engine = new ProjectionEngine(events, documents, [{ ...activityProjection, retiredIndexes: { [DAILY_ACTIVITY]: ['by_events'] } }]);
+    await engine.start();
+    const after = await busiest();
+    expect(after.plans).not.toContain('index by_events in sort order');
+    expect(after.result).toEqual([expect.objectContaining({ events: 4 })]);
+    // Retiring it again (every later start) is harmless.
+    await engine.stop();
+    engine = new ProjectionEngine(events, documents, [{ ...activityProjection, retiredIndexes: { [DAILY_ACTIVITY]: ['by_events'] } }]);
+    await engine.start();
+    expect((await engine.status()).map((s) => [s.suffix, s.role])).toEqual([['v1', 'active']]);
+    await engine.stop();
+  });
   it('waitFor answers false when the position is not reached in time', async () => {
     const engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();
