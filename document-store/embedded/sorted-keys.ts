@@ -2,7 +2,10 @@
  * Index keys in order, each with the id of its document: a list of sorted chunks (at most
  * CHUNK keys each), found by binary search over the chunks' last keys. An insert or a delete
  * moves at most a chunk's worth of entries, so keeping it sorted costs little while documents
- * are written, and walking a range in either direction is a loop over arrays.
+ * are written, and walking a range in either direction is a loop over arrays. How many keys a
+ * range holds is read from running totals of the chunks' sizes (a Fenwick tree), not by visiting
+ * every chunk in it: the planner counts each candidate index's ranges for every query, and
+ * counting chunk by chunk made queries over a growing range (the open visits) slower as it grew.
  */
 
 const CHUNK = 512;
@@ -17,6 +20,8 @@ export class SortedKeys {
   /** The last key of each chunk. */
   private lasts: string[] = [];
   private count = 0;
+  /** Fenwick tree over the chunks' sizes (1-based): the keys before any chunk in O(log chunks). */
+  private sizes = new Int32Array(1);
 
   get size(): number {
     return this.count;
@@ -36,6 +41,7 @@ export class SortedKeys {
       this.lasts.push(part[part.length - 1]!);
     }
     this.count = keys.length;
+    this.rebuildSizes();
   }
 
   insert(key: string, id: string): void {
@@ -43,6 +49,7 @@ export class SortedKeys {
       this.chunks.push({ keys: [key], ids: [id] });
       this.lasts.push(key);
       this.count = 1;
+      this.rebuildSizes();
       return;
     }
     const c = Math.min(this.chunkFor(key), this.chunks.length - 1);
@@ -53,6 +60,7 @@ export class SortedKeys {
     if (at === chunk.keys.length - 1) this.lasts[c] = key;
     this.count++;
     if (chunk.keys.length > CHUNK) this.split(c);
+    else this.resize(c, 1);
   }
 
   /** Removes the entry with this key; false if there is none. */
@@ -68,7 +76,11 @@ export class SortedKeys {
     if (chunk.keys.length === 0) {
       this.chunks.splice(c, 1);
       this.lasts.splice(c, 1);
-    } else if (at === chunk.keys.length) this.lasts[c] = chunk.keys[at - 1]!;
+      this.rebuildSizes();
+      return true;
+    }
+    if (at === chunk.keys.length) this.lasts[c] = chunk.keys[at - 1]!;
+    this.resize(c, -1);
     return true;
   }
 
@@ -77,9 +89,7 @@ export class SortedKeys {
     const [c0, i0] = this.position(from);
     const [c1, i1] = this.position(to);
     if (c0 === c1) return i1 - i0;
-    let n = this.chunks[c0]!.keys.length - i0 + i1;
-    for (let c = c0 + 1; c < c1; c++) n += this.chunks[c]!.keys.length;
-    return n;
+    return this.before(c1) + i1 - (this.before(c0) + i0);
   }
 
   /** Entries with keys in `[from, to)`, in key order (`backward`: from the last). */
@@ -129,6 +139,29 @@ export class SortedKeys {
     const right: Chunk = { keys: chunk.keys.splice(half), ids: chunk.ids.splice(half) };
     this.chunks.splice(c + 1, 0, right);
     this.lasts.splice(c, 0, chunk.keys[chunk.keys.length - 1]!);
+    this.rebuildSizes(); // one chunk more: every later chunk moved (once per CHUNK / 2 inserts)
+  }
+
+  /** The keys in the chunks before chunk `c`. */
+  private before(c: number): number {
+    let n = 0;
+    for (let i = c; i > 0; i -= i & -i) n += this.sizes[i]!;
+    return n;
+  }
+
+  private resize(c: number, delta: number): void {
+    for (let i = c + 1; i < this.sizes.length; i += i & -i) this.sizes[i]! += delta;
+  }
+
+  private rebuildSizes(): void {
+    const sizes = new Int32Array(this.chunks.length + 1);
+    for (let c = 0; c < this.chunks.length; c++) {
+      const i = c + 1;
+      sizes[i]! += this.chunks[c]!.keys.length;
+      const parent = i + (i & -i);
+      if (parent < sizes.length) sizes[parent]! += sizes[i]!;
+    }
+    this.sizes = sizes;
   }
 }
 
