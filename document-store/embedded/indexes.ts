@@ -421,29 +421,73 @@ function byRow(a: Candidate, b: Candidate): number {
 
 /**
  * The plan's keys in sort order: one range walked, or several (one per `$in` value) merged on
- * what follows their constant atoms.
+ * what follows their constant atoms, through a heap of the walks' next keys: the feed merges a
+ * walk per shape of open visit, and the shapes grow in number as tickets come in.
  */
 function* inOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>): IterableIterator<[key: string, id: string]> {
   if (plan.ranges.length === 1) {
     yield* plan.index.keys.between(plan.ranges[0]!.from, plan.ranges[0]!.to, order.backward);
     return;
   }
-  const heads: { entry: [string, string]; rest: string; walk: IterableIterator<[string, string]> }[] = [];
+  const heads = new WalkHeads(order.backward);
   const advance = (walk: IterableIterator<[string, string]>) => {
     const next = walk.next();
     if (!next.done) heads.push({ entry: next.value, rest: next.value[0].slice(keyPrefix(next.value[0], order.constantAtoms).length), walk });
   };
   for (const range of plan.ranges) advance(plan.index.keys.between(range.from, range.to, order.backward));
-  // At most MAX_RANGES walks: picking the next by a linear look is cheap beside fetching documents.
-  while (heads.length > 0) {
-    let best = 0;
-    for (let i = 1; i < heads.length; i++) {
-      const rest = heads[i]!.rest;
-      if (order.backward ? rest > heads[best]!.rest : rest < heads[best]!.rest) best = i;
+  for (let head = heads.pop(); head; head = heads.pop()) {
+    yield head.entry;
+    advance(head.walk);
+  }
+}
+
+interface WalkHead {
+  entry: [key: string, id: string];
+  /** The key after its range's constant atoms: what the walks are merged on. */
+  rest: string;
+  walk: IterableIterator<[string, string]>;
+}
+
+/** A binary heap of walks by their next key, least first (greatest when `backward`); ties by arrival. */
+class WalkHeads {
+  private readonly heap: { head: WalkHead; arrival: number }[] = [];
+  private arrivals = 0;
+
+  constructor(private readonly backward: boolean) {}
+
+  push(head: WalkHead): void {
+    const heap = this.heap;
+    heap.push({ head, arrival: this.arrivals++ });
+    for (let i = heap.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (!this.before(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
     }
-    const [head] = heads.splice(best, 1);
-    yield head!.entry;
-    advance(head!.walk);
+  }
+
+  pop(): WalkHead | undefined {
+    const heap = this.heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (!top || !last || heap.length === 0) return top?.head;
+    heap[0] = last;
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let first = i;
+      if (left < heap.length && this.before(heap[left]!, heap[first]!)) first = left;
+      if (right < heap.length && this.before(heap[right]!, heap[first]!)) first = right;
+      if (first === i) break;
+      [heap[i], heap[first]] = [heap[first]!, heap[i]!];
+      i = first;
+    }
+    return top.head;
+  }
+
+  private before(a: { head: WalkHead; arrival: number }, b: { head: WalkHead; arrival: number }): boolean {
+    if (a.head.rest !== b.head.rest) return this.backward ? a.head.rest > b.head.rest : a.head.rest < b.head.rest;
+    return a.arrival < b.arrival;
   }
 }
 
