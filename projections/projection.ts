@@ -25,8 +25,8 @@ export interface Projection {
   readonly collections: Readonly<Record<string, readonly IndexSpec[]>>;
   /**
    * Per logical collection, the names of indexes an earlier version declared and no query reads
-   * any more: dropped where they exist. Every index costs a key per document in memory (the
-   * embedded store) and a write per event, however rarely it is read.
+   * any more: dropped where they exist. An index is written with every document however seldom it
+   * is read (on MongoDB; the embedded store keeps in memory those a query has needed).
    */
   readonly retiredIndexes?: Readonly<Record<string, readonly string[]>>;
   handle(event: RecordedEvent, context: ProjectionContext): Promise<void>;

@@ -111,7 +111,6 @@ describe('projections', () => {
     await engine.stop();
   });
 
-
   it('an index a projection retires is dropped from its live collections at the next start, without a rebuild', async () => {
     await seed(12);
     const byEvents = { keys: { events: -1 }, name: 'by_events' } as const;
@@ -136,6 +135,7 @@ describe('projections', () => {
     expect((await engine.status()).map((s) => [s.suffix, s.role])).toEqual([['v1', 'active']]);
     await engine.stop();
   });
+
   it('waitFor answers false when the position is not reached in time', async () => {
     const engine = new ProjectionEngine(events, documents, [activityProjection]);
     await engine.start();

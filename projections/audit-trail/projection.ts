@@ -53,8 +53,8 @@ export const auditTrailProjection: Projection = {
   eventTypes: '*',
   collections: {
     // A ticket's history is read by stream; nothing reads the trail by correlation or by category
-    // and time. Under create load those two indexes were two thirds of the keys the trail kept
-    // in memory (it holds a document per event, several per ticket opened).
+    // and time. The trail holds a document per event: on MongoDB each index is one more write of
+    // every event (the embedded store builds an index only once a query needs it).
     [AUDIT_TRAIL]: [{ keys: { stream: 1, revision: 1 }, name: 'by_stream' }],
   },
   retiredIndexes: { [AUDIT_TRAIL]: ['by_correlation', 'by_category_time'] },
