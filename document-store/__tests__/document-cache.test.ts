@@ -28,6 +28,8 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('write' as const), id: fc.integer({ min: 0, max: 40 }), n: fc.nat(1000), inFile: fc.boolean() }),
   fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 40 }) }),
   fc.record({ kind: fc.constant('read' as const), id: fc.integer({ min: 0, max: 40 }) }),
+  // As an index's reader does: a row (any, maybe deleted or never written), then its document.
+  fc.record({ kind: fc.constant('readAt' as const), id: fc.constant(0), row: fc.integer({ min: 1, max: 60 }) }),
 );
 
 describe('document cache: rows by a hash of the id, bodies within a budget', () => {
@@ -54,8 +56,14 @@ describe('document cache: rows by a hash of the id, bodies within a budget', () 
             file.rows.delete(known.seq);
             model.delete(id);
             cache.delete(id);
+            expect(cache.idAt(known.seq)).toBeUndefined();
           } else if (step.kind === 'read') {
             expect(cache.get(id)).toEqual(known?.doc);
+          } else if (step.kind === 'readAt') {
+            const at = [...model].find(([, { seq }]) => seq === step.row);
+            const found = cache.idAt(step.row);
+            expect(found).toBe(at?.[0]);
+            if (found !== undefined) expect(cache.get(found)).toEqual(at![1].doc);
           }
           expect(cache.size).toBe(model.size);
         }
@@ -67,8 +75,28 @@ describe('document cache: rows by a hash of the id, bodies within a budget', () 
         }
         const inOrder = [...model].sort(([, a], [, b]) => a.seq - b.seq);
         expect([...cache.rows()].map(({ id, seq, doc }) => [id, seq, doc])).toEqual(inOrder.map(([id, { seq, doc }]) => [id, seq, doc]));
+        for (const [id, { seq }] of inOrder) expect(cache.idAt(seq)).toBe(id);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('the id at a row is read with the body, so the read of the document that follows does not go to the file again', () => {
+    const file = new FakeFile();
+    const cache = new DocumentCache('docs', file, new HeldBodies(100_000));
+    for (let seq = 1; seq <= 3; seq++) {
+      file.rows.set(seq, [`doc-${seq}`, JSON.stringify({ _id: `doc-${seq}`, n: seq })]);
+      cache.putNew(`doc-${seq}`, seq);
+    }
+    const rowAt = jest.spyOn(file, 'rowAt');
+    const idAt = jest.spyOn(file, 'idAt');
+    expect(cache.idAt(2)).toBe('doc-2');
+    expect(cache.get('doc-2')).toEqual({ _id: 'doc-2', n: 2 });
+    expect(cache.idAt(2)).toBe('doc-2');
+    expect(rowAt).toHaveBeenCalledTimes(1);
+    expect(idAt).not.toHaveBeenCalled();
+    // A row a commit under way has deleted (the cache not told yet) holds no document.
+    file.rows.delete(3);
+    expect(cache.idAt(3)).toBeUndefined();
   });
 });

@@ -42,7 +42,7 @@ export interface InFlight {
 }
 
 /** A document's new version at its row (null: deleted), for the indexes. */
-export type IndexWrite = [id: string, seq: number, doc: Document | null];
+export type IndexWrite = [seq: number, doc: Document | null];
 
 /** What background commits need of the committed state (committed-state.ts). */
 export interface CommittedRows extends Layer {
@@ -123,8 +123,8 @@ export class BackgroundCommits {
       for (const [id, doc] of docs) {
         // A new document needs no lookup (in a rebuild, nearly all are new).
         const existing = fresh?.isNew(collection, id) ? undefined : this.seqOf(collection, id);
-        if (doc && indexed) indexed.push([id, existing ?? this.committed.nextSeq, parsed(doc)]);
-        else if (indexed && existing !== undefined) indexed.push([id, existing, null]);
+        if (doc && indexed) indexed.push([existing ?? this.committed.nextSeq, parsed(doc)]);
+        else if (indexed && existing !== undefined) indexed.push([existing, null]);
         if (doc) {
           if (!registered) batch.registers.push(collection);
           registered = true;

@@ -140,8 +140,9 @@ export class HeldBodies {
 export class DocumentCache {
   /** Every document's row, by a hash of its id. */
   private readonly rowsById = new RowsById();
-  /** The documents whose bodies are held, by id. */
+  /** The documents whose bodies are held, by id, and by row (how indexes know documents). */
   private readonly held = new Map<string, Held>();
+  private readonly heldByRow = new Map<number, Held>();
 
   constructor(
     private readonly collection: string,
@@ -163,6 +164,23 @@ export class DocumentCache {
     held.doc = parseStored(held.doc);
     this.bodies.resize(held, approximateBytes(held.doc));
     return held.doc;
+  }
+
+  /**
+   * The id of the document at a row (undefined if none is there), for a query that found the row
+   * through an index and reads the document next: its body is held from now on, so that read
+   * does not go to the file again.
+   */
+  idAt(row: number): string | undefined {
+    const held = this.heldByRow.get(row);
+    if (held) return held.id;
+    // A row a commit under way has just deleted is missing: the document is gone, as the
+    // committed state will say once that commit lands.
+    const found = this.reader.rowAt(row);
+    if (found === undefined) return undefined;
+    const [id, text] = found;
+    if (!this.held.has(id)) this.hold(id, row, text);
+    return id;
   }
 
   /** The document or, if nobody has parsed it yet, its text (left as it is). */
@@ -188,7 +206,11 @@ export class DocumentCache {
   put(id: string, seq: number, doc: Stored): void {
     const held = this.held.get(id);
     if (held) {
-      if (held.seq !== seq) this.rowsById.move(this.idHash(id), held.seq, seq);
+      if (held.seq !== seq) {
+        this.rowsById.move(this.idHash(id), held.seq, seq);
+        this.heldByRow.delete(held.seq);
+        this.heldByRow.set(seq, held);
+      }
       const read = typeof held.doc === 'object' && typeof doc === 'object';
       held.seq = seq;
       held.doc = read ? doc : serialized(doc);
@@ -204,7 +226,7 @@ export class DocumentCache {
     const held = this.held.get(id);
     if (held) {
       this.bodies.remove(held);
-      this.held.delete(id);
+      this.forget(held);
       if (held.seq !== seq) this.rowsById.move(this.idHash(id), held.seq, seq);
       return;
     }
@@ -221,7 +243,7 @@ export class DocumentCache {
     const held = this.held.get(id);
     if (held) {
       this.bodies.remove(held);
-      this.held.delete(id);
+      this.forget(held);
       this.rowsById.remove(this.idHash(id), held.seq);
       return;
     }
@@ -240,7 +262,12 @@ export class DocumentCache {
 
   /** Called by `HeldBodies` when it lets go of a body: the document is only in the file again. */
   release(held: Held): void {
-    if (this.held.get(held.id) === held) this.held.delete(held.id);
+    if (this.held.get(held.id) === held) this.forget(held);
+  }
+
+  private forget(held: Held): void {
+    this.held.delete(held.id);
+    if (this.heldByRow.get(held.seq) === held) this.heldByRow.delete(held.seq);
   }
 
   /**
@@ -296,6 +323,7 @@ export class DocumentCache {
   private hold(id: string, seq: number, doc: Document | string, bytes = approximateBytes(doc)): Held {
     const held: Held = { id, seq, doc, bytes, cache: this, newer: undefined, older: undefined };
     this.held.set(id, held);
+    this.heldByRow.set(seq, held);
     this.bodies.add(held);
     return held;
   }

@@ -11,7 +11,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Aggregator, ProcessingMode } from 'mingo';
 import { copyOf, knownText, parsedWithText, parseStored } from './json-text';
 import { Matcher } from './matcher';
-import { Candidate } from './indexes';
+import { Candidate, candidateId } from './indexes';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
 import {
   BulkOperation,
@@ -305,8 +305,9 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
   }
 
   private *fetched(layer: Layer, found: Candidate[]): Iterable<Document> {
-    for (const { id } of found) {
-      const doc = layer.get(this.name, id);
+    for (const candidate of found) {
+      const id = candidateId(candidate);
+      const doc = id === undefined ? undefined : layer.get(this.name, id);
       if (doc) yield doc;
     }
   }

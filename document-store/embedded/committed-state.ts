@@ -35,6 +35,12 @@ const BUILT_ON_FAILURE = 'transaction not committed: a transaction committed bef
  * background writer writes), so the cache never goes stale. Plain commits share a group commit
  * (group-commit.ts); big transactions go to the background writer (background-commits.ts).
  */
+/** What a plain commit wrote: each document's row (null: deleted), and the rows it deleted (indexes know documents by row). */
+interface WrittenRows {
+  rows: SeqChanges;
+  removed: Map<string, Map<string, number>>;
+}
+
 export class CommittedState implements CommittedRows {
   private readonly caches = new Map<string, DocumentCache>();
   /** Bodies the caches hold, within the store's budget. */
@@ -49,7 +55,7 @@ export class CommittedState implements CommittedRows {
   private readonly declared = new DeclaredIndexes();
   private readonly names = new Set<string>();
   private readonly fts = new Map<string, FtsStatements>();
-  private readonly writeTransaction: (changes: Changes) => SeqChanges;
+  private readonly writeTransaction: (changes: Changes) => WrittenRows;
   /** The next row's seq: assigned here, so rows can be written by the background writer too. */
   nextSeq: number;
   private readonly writer: BackgroundWriter | undefined;
@@ -260,7 +266,7 @@ export class CommittedState implements CommittedRows {
     this.stats.plans?.push(describePlan(plan));
     return indexes.candidates(plan, selection, {
       fetch: (id) => cache.get(id),
-      row: (id) => cache.seq(id),
+      idAt: (row) => cache.idAt(row),
       ...(shadowed ? { shadowed } : {}),
       rejected: () => this.stats.examined++,
     });
@@ -333,7 +339,7 @@ export class CommittedState implements CommittedRows {
     if ([...changes.keys()].some((collection) => this.uniqueIndexes(collection).length > 0)) new Overlay(this).putAll(changes);
     this.groupCommit.leaveCheckpointsToWriter();
     const group = this.groupCommit.join();
-    let written: SeqChanges;
+    let written: WrittenRows;
     try {
       written = this.writeTransaction(changes); // a savepoint inside the group
     } catch (error) {
@@ -349,7 +355,7 @@ export class CommittedState implements CommittedRows {
   applyWritten({ changes, rows, added, firstNewSeq, indexed }: InFlight): void {
     for (const [collection, writes] of indexed) {
       const indexes = this.secondary.get(collection);
-      if (indexes) for (const [id, seq, doc] of writes) indexes.write(id, seq, doc);
+      if (indexes) for (const [seq, doc] of writes) indexes.write(seq, doc);
     }
     // Indexes are built only once the commits under way have landed (indexesFor settles first), so
     // none should have appeared since this commit was handed over; if one did, it lacks these keys.
@@ -384,13 +390,14 @@ export class CommittedState implements CommittedRows {
   }
 
   /** Brings the cache and the indexes up to date with committed changes. */
-  private applyCommitted(changes: Changes, written: SeqChanges): void {
+  private applyCommitted(changes: Changes, { rows: written, removed }: WrittenRows): void {
     for (const [collection, docs] of changes) {
       const cache = this.load(collection);
       const indexes = this.uniqueIndexes(collection);
       const built = this.secondary.get(collection);
       const secondary = built?.built ? built : undefined;
       const rows = written.get(collection);
+      const removedRows = removed.get(collection);
       let kept = false;
       for (const [id, stored] of docs) {
         const doc = stored === null || (indexes.length === 0 && !secondary) ? null : parsed(stored);
@@ -399,7 +406,8 @@ export class CommittedState implements CommittedRows {
           for (const index of indexes) this.uniqueKeys.move(collection, index, id, previous, doc);
         }
         const seq = rows?.get(id);
-        if (secondary && seq !== undefined) secondary.write(id, seq ?? 0, seq === null ? null : doc);
+        if (secondary && seq != null) secondary.write(seq, doc);
+        else if (secondary && seq === null) secondary.write(removedRows!.get(id)!, null);
         if (!stored || seq == null) {
           if (seq === null) cache.delete(id); // undefined: there was nothing to delete
           continue;
@@ -502,8 +510,9 @@ export class CommittedState implements CommittedRows {
   }
 
   /** Writes rows (inside a transaction) and reports each document's row; the caller records them once committed. */
-  private writeRows(changes: Changes): SeqChanges {
+  private writeRows(changes: Changes): WrittenRows {
     const written: SeqChanges = new Map();
+    const removed = new Map<string, Map<string, number>>();
     for (const [collection, docs] of changes) {
       const fts = this.ftsStatements(collection);
       const fields = fts ? this.declared.textIndexFields(collection) : [];
@@ -532,11 +541,14 @@ export class CommittedState implements CommittedRows {
         } else if (existing !== undefined) {
           this.stmt.remove.run(existing);
           rows.set(id, null);
+          let gone = removed.get(collection);
+          if (!gone) removed.set(collection, (gone = new Map()));
+          gone.set(id, existing);
           if (fts) fts.delete.run(existing);
         }
       }
     }
-    return written;
+    return { rows: written, removed };
   }
 
   /** The collection's cache, loaded on first use. */

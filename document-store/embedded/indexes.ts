@@ -238,17 +238,32 @@ export interface Selection {
   test(doc: Document): boolean;
 }
 
-/** A document that may match, and its place in natural order. */
+/** A document that may match, and its place in natural order (its row). */
 export interface Candidate {
-  id: string;
   at: number;
+  /** Its id; absent for one an index found, which knows documents by row, until it is read (`candidateId`). */
+  id?: string;
+  /** Where such a candidate's id is learnt from, and whether a layer above has its own version of it. */
+  source?: Pick<CandidateSource, 'idAt' | 'shadowed'>;
+}
+
+/**
+ * A candidate's id, learnt from its row if need be (when it is about to be read, so a query that
+ * stops early reads no more rows than it uses); undefined when the row is gone or a layer above
+ * has its own version of the document.
+ */
+export function candidateId(candidate: Candidate): string | undefined {
+  const { id, source } = candidate;
+  if (id !== undefined || !source) return id;
+  const found = source.idAt(candidate.at);
+  return found === undefined || source.shadowed?.(found) ? undefined : found;
 }
 
 /** How the committed documents are read for a query. */
 export interface CandidateSource {
   fetch(id: string): Document | undefined;
-  /** The document's row. */
-  row(id: string): number | undefined;
+  /** The id of the document at a row (indexes know documents by row); its body is read with it, for `fetch`. */
+  idAt(row: number): string | undefined;
   /** Documents a layer above has its own version of: left out (and not counted towards `need`). */
   shadowed?: (id: string) => boolean;
   /** Called for each document a walk tested and left out. */
@@ -296,8 +311,8 @@ export class CollectionIndexes {
     this.indexes = this.slots.flatMap(({ index }) => (index ? [index] : []));
   }
 
-  write(id: string, seq: number, doc: Document | null): void {
-    for (const index of this.indexes) index.write(id, seq, doc);
+  write(seq: number, doc: Document | null): void {
+    for (const index of this.indexes) index.write(seq, doc);
   }
 
   /**
@@ -366,7 +381,7 @@ export class CollectionIndexes {
   candidates(plan: QueryPlan, selection: Selection, source: CandidateSource): Candidate[] {
     const found: Candidate[] = [];
     if ('branches' in plan) {
-      const seen = new Set<string>(); // a document may match several branches
+      const seen = new Set<number>(); // a document may match several branches
       for (const branch of plan.branches) collectAll(branch, source, found, seen);
     } else if (plan.order && selection.need !== undefined) walkInOrder(plan, plan.order, selection, source, found);
     else collectAll(plan, source, found, distinctKeys(plan.index) ? undefined : new Set());
@@ -377,30 +392,22 @@ export class CollectionIndexes {
 /** Fills new (empty) indexes in one pass over the documents. */
 function load(indexes: SecondaryIndex[], documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
   const keys = indexes.map((): string[] => []);
-  const ids = new Map<number, string>();
-  for (const { id, seq, doc } of documents) {
-    ids.set(seq, id);
-    for (let i = 0; i < indexes.length; i++) indexes[i]!.collect(id, seq, doc, keys[i]!);
+  for (const { seq, doc } of documents) {
+    for (let i = 0; i < indexes.length; i++) indexes[i]!.collect(seq, doc, keys[i]!);
   }
-  indexes.forEach((index, i) => index.loaded(keys[i]!, (seq) => ids.get(seq)!));
+  indexes.forEach((index, i) => index.loaded(keys[i]!));
 }
 
 /** Every document in a plan's ranges (`seen`: those found already, when one may be found twice). */
-function collectAll(plan: IndexPlan, source: CandidateSource, found: Candidate[], seen: Set<string> | undefined): void {
+function collectAll(plan: IndexPlan, source: CandidateSource, found: Candidate[], seen: Set<number> | undefined): void {
   const { index } = plan;
-  for (const range of plan.ranges) {
-    for (const [key, id] of index.keys.between(range.from, range.to)) {
-      if (seen?.has(id) || source.shadowed?.(id)) continue;
-      seen?.add(id);
-      found.push({ id, at: seqOf(key) });
-    }
-  }
-  for (const id of index.unlisted) {
-    if (seen?.has(id) || source.shadowed?.(id)) continue;
-    seen?.add(id);
-    const at = source.row(id);
-    if (at !== undefined) found.push({ id, at });
-  }
+  const take = (at: number) => {
+    if (seen?.has(at)) return;
+    seen?.add(at);
+    found.push({ at, source });
+  };
+  for (const range of plan.ranges) for (const key of index.keys.between(range.from, range.to)) take(seqOf(key));
+  for (const at of index.unlisted) take(at);
 }
 
 /** How explain names a plan. */
@@ -424,28 +431,28 @@ function byRow(a: Candidate, b: Candidate): number {
  * what follows their constant atoms, through a heap of the walks' next keys: the feed merges a
  * walk per shape of open visit, and the shapes grow in number as tickets come in.
  */
-function* inOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>): IterableIterator<[key: string, id: string]> {
+function* inOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>): IterableIterator<string> {
   if (plan.ranges.length === 1) {
     yield* plan.index.keys.between(plan.ranges[0]!.from, plan.ranges[0]!.to, order.backward);
     return;
   }
   const heads = new WalkHeads(order.backward);
-  const advance = (walk: IterableIterator<[string, string]>) => {
+  const advance = (walk: IterableIterator<string>) => {
     const next = walk.next();
-    if (!next.done) heads.push({ entry: next.value, rest: next.value[0].slice(keyPrefix(next.value[0], order.constantAtoms).length), walk });
+    if (!next.done) heads.push({ key: next.value, rest: next.value.slice(keyPrefix(next.value, order.constantAtoms).length), walk });
   };
   for (const range of plan.ranges) advance(plan.index.keys.between(range.from, range.to, order.backward));
   for (let head = heads.pop(); head; head = heads.pop()) {
-    yield head.entry;
+    yield head.key;
     advance(head.walk);
   }
 }
 
 interface WalkHead {
-  entry: [key: string, id: string];
+  key: string;
   /** The key after its range's constant atoms: what the walks are merged on. */
   rest: string;
-  walk: IterableIterator<[string, string]>;
+  walk: IterableIterator<string>;
 }
 
 /** A binary heap of walks by their next key, least first (greatest when `backward`); ties by arrival. */
@@ -496,17 +503,20 @@ function walkInOrder(plan: IndexPlan, order: NonNullable<IndexPlan['order']>, se
   let boundary: string | undefined;
   // The sort group of a key: its sort atoms, after those constant within its range.
   const groupOf = (key: string) => keyPrefix(key, order.groupAtoms).slice(keyPrefix(key, order.constantAtoms).length);
-  const seen = distinctKeys(plan.index) ? undefined : new Set<string>();
-  for (const [key, id] of inOrder(plan, order)) {
+  const seen = distinctKeys(plan.index) ? undefined : new Set<number>();
+  for (const key of inOrder(plan, order)) {
     if (boundary !== undefined && groupOf(key) !== boundary) return;
-    if (seen?.has(id) || source.shadowed?.(id)) continue;
-    seen?.add(id);
+    const at = seqOf(key);
+    if (seen?.has(at)) continue;
+    seen?.add(at);
+    const id = source.idAt(at);
+    if (id === undefined || source.shadowed?.(id)) continue;
     const doc = source.fetch(id);
     if (!doc || !selection.test(doc)) {
       source.rejected?.();
       continue;
     }
-    found.push({ id, at: seqOf(key) });
+    found.push({ id, at });
     if (boundary === undefined && ++matched >= selection.need!) boundary = groupOf(key);
   }
 }

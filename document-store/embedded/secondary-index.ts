@@ -3,9 +3,14 @@
  * memory: a key per document (several when an indexed field holds an array), each key ending
  * with the document's row so keys are unique and equal values keep natural order. The planner
  * that reads it is indexes.ts.
+ *
+ * Documents are known by their rows, not their ids: a document keeps its row while it exists
+ * (an update rewrites the row in place) and rows are not reused, and an index holding ids kept
+ * every id string in memory (the audit trail's only holder of them) besides a slot per key.
+ * Readers learn a candidate's id from the document cache when they read it.
  */
 import { Document } from '../port';
-import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, scalarAt, seqOf } from './index-keys';
+import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, scalarAt } from './index-keys';
 import { Matcher } from './matcher';
 import { SortedKeys } from './sorted-keys';
 
@@ -39,13 +44,13 @@ const MAX_KEYS_PER_DOCUMENT = 64;
 /** One index over a collection's committed documents. */
 export class SecondaryIndex {
   readonly keys = new SortedKeys();
-  /** id → its key (or keys): what to take out when the document changes. */
-  private readonly postings = new Map<string, string | string[]>();
-  /** id → bit mask of the fields whose values are not one scalar, for the documents that have any. */
-  private readonly irregular = new Map<string, number>();
+  /** row → its document's key (or keys): what to take out when the document changes. */
+  private readonly postings = new Map<number, string | string[]>();
+  /** row → bit mask of the fields whose values are not one scalar, for the documents that have any. */
+  private readonly irregular = new Map<number, number>();
   private readonly irregularPerField: number[];
-  /** Documents with too many keys to list: proposed to every query. */
-  readonly unlisted = new Set<string>();
+  /** The rows of documents with too many keys to list: proposed to every query. */
+  readonly unlisted = new Set<number>();
   private readonly paths: string[][];
   /** Whether a document belongs in a partial index (mingo's test of its filter). */
   private readonly member: Matcher | undefined;
@@ -91,38 +96,37 @@ export class SecondaryIndex {
     return true;
   }
 
-  /** Records a document's current version at row `seq` (null: deleted). */
-  write(id: string, seq: number, doc: Document | null): void {
-    const before = this.postings.get(id);
+  /** Records the current version of the document at row `seq` (null: deleted). */
+  write(seq: number, doc: Document | null): void {
+    const before = this.postings.get(seq);
     const next = doc && this.holds(doc) ? this.keysOf(doc, seq) : { keys: [], mask: 0 };
     const keys = next.keys ?? [];
     if (!sameKeys(before, keys)) {
       if (typeof before === 'string') this.keys.delete(before);
       else if (before) for (const key of before) this.keys.delete(key);
-      for (const key of keys) this.keys.insert(key, id);
-      if (keys.length === 0) this.postings.delete(id);
-      else this.postings.set(id, keys.length === 1 ? keys[0]! : keys);
+      for (const key of keys) this.keys.insert(key);
+      if (keys.length === 0) this.postings.delete(seq);
+      else this.postings.set(seq, keys.length === 1 ? keys[0]! : keys);
     }
-    if (next.keys === undefined) this.unlisted.add(id);
-    else this.unlisted.delete(id);
-    this.setMask(id, next.mask);
+    if (next.keys === undefined) this.unlisted.add(seq);
+    else this.unlisted.delete(seq);
+    this.setMask(seq, next.mask);
   }
 
   /** While an empty index is filled: records a document and adds its keys to `all`, sorted at the end by `loaded`. */
-  collect(id: string, seq: number, doc: Document, all: string[]): void {
+  collect(seq: number, doc: Document, all: string[]): void {
     if (!this.holds(doc)) return;
     const { keys, mask } = this.keysOf(doc, seq);
-    if (keys === undefined) this.unlisted.add(id);
+    if (keys === undefined) this.unlisted.add(seq);
     else {
       for (const key of keys) all.push(key);
-      if (keys.length > 0) this.postings.set(id, keys.length === 1 ? keys[0]! : keys);
+      if (keys.length > 0) this.postings.set(seq, keys.length === 1 ? keys[0]! : keys);
     }
-    this.setMask(id, mask);
+    this.setMask(seq, mask);
   }
 
-  /** `idOfRow`: the id of the document at a row (every key ends with its document's row). */
-  loaded(all: string[], idOfRow: (seq: number) => string): void {
-    this.keys.load(all, (key) => idOfRow(seqOf(key)));
+  loaded(all: string[]): void {
+    this.keys.load(all);
   }
 
   /** Whether the document belongs in the index: always, unless the index is partial. */
@@ -158,14 +162,14 @@ export class SecondaryIndex {
     return { keys: tuples.map((t) => joined([t, row])), mask };
   }
 
-  private setMask(id: string, mask: number): void {
-    const before = this.irregular.get(id) ?? 0;
+  private setMask(seq: number, mask: number): void {
+    const before = this.irregular.get(seq) ?? 0;
     if (before === mask) return;
     for (let i = 0; i < this.irregularPerField.length; i++) {
       this.irregularPerField[i]! += ((mask >> i) & 1) - ((before >> i) & 1);
     }
-    if (mask === 0) this.irregular.delete(id);
-    else this.irregular.set(id, mask);
+    if (mask === 0) this.irregular.delete(seq);
+    else this.irregular.set(seq, mask);
   }
 }
 

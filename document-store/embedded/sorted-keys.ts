@@ -1,5 +1,5 @@
 /**
- * Index keys in order, each with the id of its document: a list of sorted chunks (at most
+ * Index keys in order (each ends with its document's row): a list of sorted chunks (at most
  * CHUNK keys each), found by binary search over the chunks' last keys. An insert or a delete
  * moves at most a chunk's worth of entries, so keeping it sorted costs little while documents
  * are written, and walking a range in either direction is a loop over arrays. How many keys a
@@ -10,13 +10,8 @@
 
 const CHUNK = 512;
 
-interface Chunk {
-  keys: string[];
-  ids: string[];
-}
-
 export class SortedKeys {
-  private chunks: Chunk[] = [];
+  private chunks: string[][] = [];
   /** The last key of each chunk. */
   private lasts: string[] = [];
   private count = 0;
@@ -28,25 +23,25 @@ export class SortedKeys {
   }
 
   /**
-   * Replaces the content with `keys` (distinct, in any order) and the id of each: one sort
-   * instead of one insert each, by the engine's own string order (no comparison callback).
+   * Replaces the content with `keys` (distinct, in any order): one sort instead of one insert
+   * each, by the engine's own string order (no comparison callback).
    */
-  load(keys: string[], idOf: (key: string) => string): void {
+  load(keys: string[]): void {
     keys.sort();
     this.chunks = [];
     this.lasts = [];
     for (let i = 0; i < keys.length; i += CHUNK / 2) {
       const part = keys.slice(i, i + CHUNK / 2);
-      this.chunks.push({ keys: part, ids: part.map(idOf) });
+      this.chunks.push(part);
       this.lasts.push(part[part.length - 1]!);
     }
     this.count = keys.length;
     this.rebuildSizes();
   }
 
-  insert(key: string, id: string): void {
+  insert(key: string): void {
     if (this.chunks.length === 0) {
-      this.chunks.push({ keys: [key], ids: [id] });
+      this.chunks.push([key]);
       this.lasts.push(key);
       this.count = 1;
       this.rebuildSizes();
@@ -54,12 +49,11 @@ export class SortedKeys {
     }
     const c = Math.min(this.chunkFor(key), this.chunks.length - 1);
     const chunk = this.chunks[c]!;
-    const at = lowerBound(chunk.keys, key);
-    chunk.keys.splice(at, 0, key);
-    chunk.ids.splice(at, 0, id);
-    if (at === chunk.keys.length - 1) this.lasts[c] = key;
+    const at = lowerBound(chunk, key);
+    chunk.splice(at, 0, key);
+    if (at === chunk.length - 1) this.lasts[c] = key;
     this.count++;
-    if (chunk.keys.length > CHUNK) this.split(c);
+    if (chunk.length > CHUNK) this.split(c);
     else this.resize(c, 1);
   }
 
@@ -68,18 +62,17 @@ export class SortedKeys {
     const c = this.chunkFor(key);
     const chunk = this.chunks[c];
     if (!chunk) return false;
-    const at = lowerBound(chunk.keys, key);
-    if (chunk.keys[at] !== key) return false;
-    chunk.keys.splice(at, 1);
-    chunk.ids.splice(at, 1);
+    const at = lowerBound(chunk, key);
+    if (chunk[at] !== key) return false;
+    chunk.splice(at, 1);
     this.count--;
-    if (chunk.keys.length === 0) {
+    if (chunk.length === 0) {
       this.chunks.splice(c, 1);
       this.lasts.splice(c, 1);
       this.rebuildSizes();
       return true;
     }
-    if (at === chunk.keys.length) this.lasts[c] = chunk.keys[at - 1]!;
+    if (at === chunk.length) this.lasts[c] = chunk[at - 1]!;
     this.resize(c, -1);
     return true;
   }
@@ -92,19 +85,19 @@ export class SortedKeys {
     return this.before(c1) + i1 - (this.before(c0) + i0);
   }
 
-  /** Entries with keys in `[from, to)`, in key order (`backward`: from the last). */
-  *between(from: string, to: string, backward = false): IterableIterator<[key: string, id: string]> {
+  /** The keys in `[from, to)`, in order (`backward`: from the last). */
+  *between(from: string, to: string, backward = false): IterableIterator<string> {
     const [c0, i0] = this.position(from);
     const [c1, i1] = this.position(to);
     if (!backward) {
       for (let c = c0, i = i0; c < c1 || (c === c1 && i < i1); ) {
         const chunk = this.chunks[c]!;
-        if (i >= chunk.keys.length) {
+        if (i >= chunk.length) {
           c++;
           i = 0;
           continue;
         }
-        yield [chunk.keys[i]!, chunk.ids[i]!];
+        yield chunk[i]!;
         i++;
       }
       return;
@@ -112,11 +105,10 @@ export class SortedKeys {
     for (let c = c1, i = i1 - 1; c > c0 || (c === c0 && i >= i0); ) {
       if (i < 0) {
         c--;
-        i = (this.chunks[c]?.keys.length ?? 0) - 1;
+        i = (this.chunks[c]?.length ?? 0) - 1;
         continue;
       }
-      const chunk = this.chunks[c]!;
-      yield [chunk.keys[i]!, chunk.ids[i]!];
+      yield this.chunks[c]![i]!;
       i--;
     }
   }
@@ -130,15 +122,14 @@ export class SortedKeys {
   private position(key: string): [chunk: number, index: number] {
     const c = this.chunkFor(key);
     if (c === this.chunks.length) return [c, 0];
-    return [c, lowerBound(this.chunks[c]!.keys, key)];
+    return [c, lowerBound(this.chunks[c]!, key)];
   }
 
   private split(c: number): void {
     const chunk = this.chunks[c]!;
-    const half = chunk.keys.length >>> 1;
-    const right: Chunk = { keys: chunk.keys.splice(half), ids: chunk.ids.splice(half) };
+    const right = chunk.splice(chunk.length >>> 1);
     this.chunks.splice(c + 1, 0, right);
-    this.lasts.splice(c, 0, chunk.keys[chunk.keys.length - 1]!);
+    this.lasts.splice(c, 0, chunk[chunk.length - 1]!);
     this.rebuildSizes(); // one chunk more: every later chunk moved (once per CHUNK / 2 inserts)
   }
 
@@ -157,7 +148,7 @@ export class SortedKeys {
     const sizes = new Int32Array(this.chunks.length + 1);
     for (let c = 0; c < this.chunks.length; c++) {
       const i = c + 1;
-      sizes[i]! += this.chunks[c]!.keys.length;
+      sizes[i]! += this.chunks[c]!.length;
       const parent = i + (i & -i);
       if (parent < sizes.length) sizes[parent]! += sizes[i]!;
     }
