@@ -28,6 +28,12 @@ import { BackgroundWriter } from './writer';
 
 const BUILT_ON_FAILURE = 'transaction not committed: a transaction committed before it, which it read from, failed';
 
+/** What a plain commit wrote: each document's row (null: deleted), and the rows it deleted (indexes know documents by row). */
+interface WrittenRows {
+  rows: SeqChanges;
+  removed: Map<string, Map<string, number>>;
+}
+
 /**
  * What has been committed: the SQLite file, and a cache of every collection read so far
  * (documents with their row, and unique keys), loaded on first use and updated after each
@@ -35,12 +41,6 @@ const BUILT_ON_FAILURE = 'transaction not committed: a transaction committed bef
  * background writer writes), so the cache never goes stale. Plain commits share a group commit
  * (group-commit.ts); big transactions go to the background writer (background-commits.ts).
  */
-/** What a plain commit wrote: each document's row (null: deleted), and the rows it deleted (indexes know documents by row). */
-interface WrittenRows {
-  rows: SeqChanges;
-  removed: Map<string, Map<string, number>>;
-}
-
 export class CommittedState implements CommittedRows {
   private readonly caches = new Map<string, DocumentCache>();
   /** Bodies the caches hold, within the store's budget. */
