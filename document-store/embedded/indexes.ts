@@ -302,7 +302,7 @@ export class CollectionIndexes {
   }
 
   /** Builds, in one pass over every committed document, the missing indexes that may serve a query on these fields. */
-  build(fields: ReadonlySet<string>, documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
+  build(fields: ReadonlySet<string>, documents: Iterable<{ seq: number; doc: Document }>): void {
     const missing = this.slots.filter(({ definition, index }) => !index && fields.has(definition.fields[0]!));
     if (missing.length === 0) return;
     const built = missing.map(({ definition }) => new SecondaryIndex(definition));
@@ -390,7 +390,7 @@ export class CollectionIndexes {
 }
 
 /** Fills new (empty) indexes in one pass over the documents. */
-function load(indexes: SecondaryIndex[], documents: Iterable<{ id: string; seq: number; doc: Document }>): void {
+function load(indexes: SecondaryIndex[], documents: Iterable<{ seq: number; doc: Document }>): void {
   const keys = indexes.map((): string[] => []);
   for (const { seq, doc } of documents) {
     for (let i = 0; i < indexes.length; i++) indexes[i]!.collect(seq, doc, keys[i]!);
