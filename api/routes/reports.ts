@@ -21,6 +21,7 @@ import {
   ReportOpenWorkDoc,
   reportsProjection,
 } from '../../projections/reports/projection';
+import { addedCounts, histogramOf, MinuteCounts, percentilesOf } from '../../projections/reports/minute-counts';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { AsOfSnapshots, Snapshot, SnapshotBusy, SnapshotPending } from '../../read-models/as-of';
 import { HttpProblem, toProblem } from '../http/problem';
@@ -272,23 +273,9 @@ function distribution(counts: Counters['ratingCounts']): ReportFigures['ratingDi
   return Object.fromEntries(RATINGS.map((r) => [String(r), count(counts?.[`r${r}`])])) as ReportFigures['ratingDistribution'];
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
-function percentiles(values: readonly number[] | undefined): z.infer<typeof PercentilesSchema> {
-  const sorted = [...(values ?? [])].sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), max: sorted.length > 0 ? sorted[sorted.length - 1]! : null };
-}
-
-function histogram(values: readonly number[]): z.infer<typeof HistogramSchema> {
-  const bounds = [0, ...DURATION_BUCKETS];
-  return bounds.map((from, i) => {
-    const to = i + 1 < bounds.length ? bounds[i + 1]! : null;
-    return { fromMinutes: from, toMinutes: to, tickets: values.filter((v) => v >= from && (to === null || v < to)).length };
-  });
+/** The report's buckets of durations. */
+function histogram(counts: MinuteCounts | undefined): z.infer<typeof HistogramSchema> {
+  return histogramOf(counts, [0, ...DURATION_BUCKETS]);
 }
 
 interface PunctualityCounters {
@@ -335,8 +322,8 @@ function figures(c: Counters): ReportFigures {
     firstTimeFixRate: rate(visitsCompleted, visitsCompleted + visitsIncomplete),
     averageRating: average(count(c.ratingSum), count(c.surveys), 2),
     ratingDistribution: distribution(c.ratingCounts),
-    timeToMatchMinutes: percentiles(c.matchMinutes),
-    resolutionMinutes: percentiles(c.resolutionMinutes),
+    timeToMatchMinutes: percentilesOf(c.matchMinuteCounts),
+    resolutionMinutes: percentilesOf(c.resolutionMinuteCounts),
     ...punctuality(c),
   };
 }
@@ -365,8 +352,8 @@ const SUMMED: readonly (keyof Counters)[] = [
 function sum(docs: readonly Counters[]): Counters {
   const total: Record<string, unknown> = {};
   for (const field of SUMMED) total[field] = docs.reduce((s, d) => s + count(d[field] as number | undefined), 0);
-  total.matchMinutes = docs.flatMap((d) => d.matchMinutes ?? []);
-  total.resolutionMinutes = docs.flatMap((d) => d.resolutionMinutes ?? []);
+  total.matchMinuteCounts = addedCounts(docs.map((d) => d.matchMinuteCounts));
+  total.resolutionMinuteCounts = addedCounts(docs.map((d) => d.resolutionMinuteCounts));
   total.openedByPriority = Object.fromEntries(PRIORITIES.map((p) => [p, docs.reduce((s, d) => s + count(d.openedByPriority?.[p]), 0)]));
   total.ratingCounts = Object.fromEntries(RATINGS.map((r) => [`r${r}`, docs.reduce((s, d) => s + count(d.ratingCounts?.[`r${r}`]), 0)]));
   return total as Counters;
@@ -486,7 +473,7 @@ export const reportRoutes: RouteTable<ApiServices> = [
           snapshot: source.snapshot,
           totals: figures(total),
           days,
-          distributions: { timeToMatch: histogram(total.matchMinutes ?? []), resolution: histogram(total.resolutionMinutes ?? []) },
+          distributions: { timeToMatch: histogram(total.matchMinuteCounts), resolution: histogram(total.resolutionMinuteCounts) },
           openWork: {
             tickets: Object.fromEntries(TICKET_STATUSES.map((st) => [st, count(work?.tickets?.[st])])) as Record<TicketStatus, number>,
             visits: Object.fromEntries(VISIT_STATUSES.map((st) => [st, count(work?.visits?.[st])])) as Record<VisitStatus, number>,

@@ -2,6 +2,7 @@ import { Document } from '../../document-store/port';
 import { Priority, TicketEvent, TicketStatus } from '../../domain/ticket/ticket';
 import { VisitEvent, VisitStatus } from '../../domain/visit/visit';
 import { Projection } from '../projection';
+import { MinuteCounts, minuteKey } from './minute-counts';
 
 /**
  * The `reports` read model: the manager's analytics, as counters per UTC day and per expert.
@@ -9,11 +10,14 @@ import { Projection } from '../projection';
  * Every figure is counted on the day the fact happened (the time in the event's data, never the
  * clock): a ticket opened on Monday and matched on Tuesday counts as opened on Monday and as
  * matched, with its time to match, on Tuesday. Durations are whole minutes (rounded) and are
- * stored as a sum and a count, so any range of days adds up to an exact average, and as the list
- * of each day's values, so a range has exact percentiles and histograms too.
+ * stored as a sum and a count, so any range of days adds up to an exact average, and as how many
+ * of the day's values were each number of minutes, so a range has exact percentiles and
+ * histograms too.
  *
  * v2: time-to-match and resolution lists, arrivals (on time or late) and overruns per day and per
  * expert and day, and the open work (tickets and visits by status) as it stands.
+ * v3: the durations counted per number of minutes instead of listed: a day's document grew by a
+ * value with every match, and was rewritten whole at each (9,000 values on a soak's day).
  */
 export interface ReportDayDoc extends Document, ReportCounters {
   /** 'YYYY-MM-DD' (UTC), also the `_id`. */
@@ -28,15 +32,15 @@ export interface ReportCounters {
   matched?: number;
   matchMinutesSum?: number;
   matchMinutesCount?: number;
-  /** Every time to match of the day, in minutes (the order the matches happened in). */
-  matchMinutes?: number[];
+  /** How many of the day's matches took each number of minutes (`minuteKey`). */
+  matchMinuteCounts?: MinuteCounts;
   /** Tickets escalated (no match in time) for the first time that day. */
   escalated?: number;
   /** Tickets completed that day, and opened → completed minutes. */
   completed?: number;
   resolutionMinutesSum?: number;
   resolutionMinutesCount?: number;
-  resolutionMinutes?: number[];
+  resolutionMinuteCounts?: MinuteCounts;
   cancelled?: number;
   visitsCompleted?: number;
   /** Visits closed incomplete (needs parts / more time): the first-time-fix signal. */
@@ -241,7 +245,7 @@ function sortedUnique(ids: readonly string[]): string[] {
 }
 
 interface Writers {
-  bump(day: string, inc: Record<string, number>, push?: Record<string, number>): Promise<unknown>;
+  bump(day: string, inc: Record<string, number>): Promise<unknown>;
   bumpExperts(experts: readonly string[], inc: Record<string, number>): Promise<void>;
   bumpExpertDays(day: string, experts: readonly string[], inc: Record<string, number>): Promise<void>;
   load(): Promise<ReportTicketDoc>;
@@ -256,11 +260,10 @@ async function visitFigures(e: VisitEvent, visit: ReportVisitDoc, w: Writers): P
       const ticket = await w.load();
       if (ticket.firstMatchedAt !== null && ticket.matchedBy !== w.eventId) return;
       const minutes = minutesBetween(ticket.openedAt, e.data.finalizedAt);
-      await w.bump(
-        dayOf(e.data.finalizedAt),
-        { matched: 1, ...(minutes === null ? {} : { matchMinutesSum: minutes, matchMinutesCount: 1 }) },
-        minutes === null ? {} : { matchMinutes: minutes },
-      );
+      await w.bump(dayOf(e.data.finalizedAt), {
+        matched: 1,
+        ...(minutes === null ? {} : { matchMinutesSum: minutes, matchMinutesCount: 1, [`matchMinuteCounts.${minuteKey(minutes)}`]: 1 }),
+      });
       await w.save({ ...ticket, firstMatchedAt: e.data.finalizedAt, matchedBy: w.eventId });
       return;
     }
@@ -292,7 +295,7 @@ async function visitFigures(e: VisitEvent, visit: ReportVisitDoc, w: Writers): P
 
 export const reportsProjection: Projection = {
   name: 'reports',
-  version: 2,
+  version: 3,
   eventTypes: [...TICKET_EVENTS, ...VISIT_EVENTS],
   collections: {
     [REPORT_DAYS]: [],
@@ -315,8 +318,7 @@ export const reportsProjection: Projection = {
     // helper still says "not yet", so applying the event again counts it (the counters' own
     // `_position` guard skips what already landed). That guard also means an event writes each
     // counter document at most once: its increments are gathered into one update.
-    const bump = (day: string, inc: Record<string, number>, push: Record<string, number> = {}) =>
-      days.updateOne({ _id: day }, { $setOnInsert: { day }, $inc: inc, ...(Object.keys(push).length > 0 ? { $push: push } : {}) }, { upsert: true });
+    const bump = (day: string, inc: Record<string, number>) => days.updateOne({ _id: day }, { $setOnInsert: { day }, $inc: inc }, { upsert: true });
     const bumpExperts = async (experts: readonly string[], inc: Record<string, number>) => {
       for (const expertId of sortedUnique(experts)) await expertsCol.updateOne({ _id: expertId }, { $setOnInsert: { expertId }, $inc: inc }, { upsert: true });
     };
@@ -373,11 +375,10 @@ export const reportsProjection: Projection = {
         const ticket = await load();
         if (ticket.completedAt !== null) return;
         const minutes = minutesBetween(ticket.openedAt, t.data.completedAt);
-        await bump(
-          dayOf(t.data.completedAt),
-          { completed: 1, ...(minutes === null ? {} : { resolutionMinutesSum: minutes, resolutionMinutesCount: 1 }) },
-          minutes === null ? {} : { resolutionMinutes: minutes },
-        );
+        await bump(dayOf(t.data.completedAt), {
+          completed: 1,
+          ...(minutes === null ? {} : { resolutionMinutesSum: minutes, resolutionMinutesCount: 1, [`resolutionMinuteCounts.${minuteKey(minutes)}`]: 1 }),
+        });
         await moveTicket(ticket, 'completed', { completedAt: t.data.completedAt });
         return;
       }
