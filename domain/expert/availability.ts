@@ -5,7 +5,7 @@
  * slots of one day join ('08:00–12:00' and '12:00–16:00' take a visit at 11:00–13:00), but a
  * time never runs over local midnight into the next day's slots.
  */
-import { ms, TimeRange } from '../shared/time';
+import { instantsOf, ms, TimeRange } from '../shared/time';
 
 /** 'HH:MM', 24-hour; `to` may be '24:00' (end of the day). */
 export interface DailySlot {
@@ -286,7 +286,7 @@ export class BusyTimes {
   private readonly latestEnd: number[];
 
   constructor(ranges: readonly TimeRange[]) {
-    this.intervals = ranges.map((b) => [ms(b.start), ms(b.end)] as const).sort((x, y) => x[0] - y[0]);
+    this.intervals = ranges.map((b) => instantsOf(b)).sort((x, y) => x[0] - y[0]);
     let latest = -Infinity;
     this.latestEnd = this.intervals.map(([, end]) => (latest = Math.max(latest, end)));
   }

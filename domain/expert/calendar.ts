@@ -3,7 +3,7 @@
  * off and bookings, what conflicts with a time, and the refusal that says why.
  */
 import { DomainError } from '../decider';
-import { ms, overlaps, TimeRange } from '../shared/time';
+import { instantsOf, overlaps, TimeRange } from '../shared/time';
 import { describeSlots, localClock, OpenHours, openHoursOn, WeeklyAvailability, withinWeeklyAvailability } from './availability';
 
 export interface Booking {
@@ -31,12 +31,12 @@ export interface ExpertCalendar {
  */
 export function withBooking(bookings: readonly Booking[], booking: Booking): Booking[] {
   const others = bookings.filter((b) => b.visitId !== booking.visitId);
-  const start = ms(booking.range.start);
+  const [start] = instantsOf(booking.range);
   let low = 0;
   let high = others.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (ms(others[mid]!.range.start) <= start) low = mid + 1;
+    if (instantsOf(others[mid]!.range)[0] <= start) low = mid + 1;
     else high = mid;
   }
   others.splice(low, 0, booking);

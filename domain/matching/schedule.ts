@@ -33,7 +33,7 @@
  * proposals, bookings or dependencies.
  */
 import { DomainError } from '../decider';
-import { isInstant, isValidRange, ms, TimeRange } from '../shared/time';
+import { instantsOf, isInstant, isValidRange, ms, TimeRange } from '../shared/time';
 import { VisitDependency, VisitSpec } from '../shared/visit-plan';
 import { Candidate, Edge, gapHolds, SEARCH_BUDGET, searchSchedule, Slot } from './search';
 
@@ -269,8 +269,7 @@ function bookingsByExpert(bookings: Booking[], visits: VisitSpec[]): Map<string,
   const to = Math.max(...windows.map((w) => ms(w.end)));
   const byExpert = new Map<string, { booking: Booking; start: number; end: number }[]>();
   for (const booking of bookings) {
-    const start = ms(booking.range.start);
-    const end = ms(booking.range.end);
+    const [start, end] = instantsOf(booking.range);
     // A malformed range (NaN fails every test) blocks nothing, and would make the order below depend on the input.
     if (!(start < end) || !(start < to && from < end)) continue;
     const list = byExpert.get(booking.expertId);
@@ -297,7 +296,7 @@ function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, 
     return { usable: false, reason: 'outside-windows', detail: `${iso(start)}–${iso(end)} is outside the customer's windows` };
   }
   // The visit's own booking is where it stands now, not a reason against its new schedule.
-  const clash = (busy.get(p.expertId) ?? []).find((b) => b.visitId !== p.visitId && ms(b.range.start) < end && start < ms(b.range.end));
+  const clash = (busy.get(p.expertId) ?? []).find((b) => b.visitId !== p.visitId && instantsOf(b.range)[0] < end && start < instantsOf(b.range)[1]);
   if (clash) return { usable: false, reason: 'expert-booked', detail: `${p.expertId} is already booked ${clash.range.start}–${clash.range.end}` };
   return { usable: true, position: at, start, proposedAt: ms(p.proposedAt) };
 }
