@@ -1,3 +1,4 @@
+import { REPORT_DAYS, ReportDayDoc } from '../../projections/reports/projection';
 import { reportSnapshots } from '../routes/reports';
 import { startTestSystem, TestSystem } from './harness';
 import { expectProblem, markPaid, onboardExpert, openTicket, propose, ticketBody, walk } from './scenario';
@@ -102,6 +103,21 @@ describe('manager reports over HTTP', () => {
     expect(r.body).toMatchObject({ from: '2026-03-02', to: '2026-03-02', totals: expected, days: [{ day: '2026-03-02', ...expected }] });
     expect(r.body.current).toEqual({ ticketsByStatus: { 'on-hold': 0, open: 1, completed: 3, cancelled: 1 }, escalated: 1, flagged: 1 });
     expect(r.body.snapshot).toBeNull();
+  });
+
+  it("reads a v2 day's lists of times while the v3 counts are rebuilt after an upgrade", async () => {
+    const days = await sys.services.readModels.collection<ReportDayDoc>(REPORT_DAYS);
+    await days.insertOne({ _id: '2026-03-09', day: '2026-03-09', matched: 3, matchMinutes: [5, 90, 5], completed: 1, resolutionMinutes: [600] });
+    await days.insertOne({ _id: '2026-03-10', day: '2026-03-10', matched: 1, matchMinuteCounts: { m7: 1 } });
+    try {
+      const r = await sys.call('GET', '/reports/summary?from=2026-03-09&to=2026-03-10', { token: manager });
+      expect(r.status).toBe(200);
+      expect(r.body.totals).toMatchObject({ timeToMatchMinutes: { count: 4, p50: 5, p90: 90, max: 90 }, resolutionMinutes: { count: 1, p50: 600, p90: 600, max: 600 } });
+      expect(r.body.days[0]).toMatchObject({ day: '2026-03-09', timeToMatchMinutes: { count: 3, p50: 5, p90: 90, max: 90 } });
+      expect(r.body.distributions.timeToMatch.filter((b: { tickets: number }) => b.tickets > 0)).toEqual([expect.objectContaining({ fromMinutes: 0, tickets: 3 }), expect.objectContaining({ fromMinutes: 60, tickets: 1 })]);
+    } finally {
+      await days.deleteMany({ _id: { $in: ['2026-03-09', '2026-03-10'] } });
+    }
   });
 
   it('gives times to match and resolve as percentiles and histograms, arrivals, overruns and the open work', async () => {

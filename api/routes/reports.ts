@@ -21,7 +21,7 @@ import {
   ReportOpenWorkDoc,
   reportsProjection,
 } from '../../projections/reports/projection';
-import { addedCounts, histogramOf, MinuteCounts, percentilesOf } from '../../projections/reports/minute-counts';
+import { addedCounts, countsOfList, histogramOf, MinuteCounts, percentilesOf } from '../../projections/reports/minute-counts';
 import { TICKETS, TicketDoc } from '../../projections/tickets/projection';
 import { AsOfSnapshots, Snapshot, SnapshotBusy, SnapshotPending } from '../../read-models/as-of';
 import { HttpProblem, toProblem } from '../http/problem';
@@ -273,6 +273,15 @@ function distribution(counts: Counters['ratingCounts']): ReportFigures['ratingDi
   return Object.fromEntries(RATINGS.map((r) => [String(r), count(counts?.[`r${r}`])])) as ReportFigures['ratingDistribution'];
 }
 
+/** A day's (or a range's) durations as counts, from v3's counts or v2's lists (read while v3 is rebuilt). */
+function matchCounts(c: Counters): MinuteCounts {
+  return c.matchMinutes ? addedCounts([c.matchMinuteCounts, countsOfList(c.matchMinutes)]) : (c.matchMinuteCounts ?? {});
+}
+
+function resolutionCounts(c: Counters): MinuteCounts {
+  return c.resolutionMinutes ? addedCounts([c.resolutionMinuteCounts, countsOfList(c.resolutionMinutes)]) : (c.resolutionMinuteCounts ?? {});
+}
+
 /** The report's buckets of durations. */
 function histogram(counts: MinuteCounts | undefined): z.infer<typeof HistogramSchema> {
   return histogramOf(counts, [0, ...DURATION_BUCKETS]);
@@ -322,8 +331,8 @@ function figures(c: Counters): ReportFigures {
     firstTimeFixRate: rate(visitsCompleted, visitsCompleted + visitsIncomplete),
     averageRating: average(count(c.ratingSum), count(c.surveys), 2),
     ratingDistribution: distribution(c.ratingCounts),
-    timeToMatchMinutes: percentilesOf(c.matchMinuteCounts),
-    resolutionMinutes: percentilesOf(c.resolutionMinuteCounts),
+    timeToMatchMinutes: percentilesOf(matchCounts(c)),
+    resolutionMinutes: percentilesOf(resolutionCounts(c)),
     ...punctuality(c),
   };
 }
@@ -352,8 +361,8 @@ const SUMMED: readonly (keyof Counters)[] = [
 function sum(docs: readonly Counters[]): Counters {
   const total: Record<string, unknown> = {};
   for (const field of SUMMED) total[field] = docs.reduce((s, d) => s + count(d[field] as number | undefined), 0);
-  total.matchMinuteCounts = addedCounts(docs.map((d) => d.matchMinuteCounts));
-  total.resolutionMinuteCounts = addedCounts(docs.map((d) => d.resolutionMinuteCounts));
+  total.matchMinuteCounts = addedCounts(docs.map(matchCounts));
+  total.resolutionMinuteCounts = addedCounts(docs.map(resolutionCounts));
   total.openedByPriority = Object.fromEntries(PRIORITIES.map((p) => [p, docs.reduce((s, d) => s + count(d.openedByPriority?.[p]), 0)]));
   total.ratingCounts = Object.fromEntries(RATINGS.map((r) => [`r${r}`, docs.reduce((s, d) => s + count(d.ratingCounts?.[`r${r}`]), 0)]));
   return total as Counters;

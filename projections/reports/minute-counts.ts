@@ -32,6 +32,13 @@ function counted(counts: MinuteCounts | undefined): [minutes: number, values: nu
   return found.sort((a, b) => a[0] - b[0]);
 }
 
+/** Values listed one by one (as a v2 day document lists them) as counts. */
+export function countsOfList(values: readonly unknown[] | undefined): MinuteCounts {
+  const counts: MinuteCounts = {};
+  for (const minutes of values ?? []) if (typeof minutes === 'number' && Number.isSafeInteger(minutes) && minutes >= 0) counts[minuteKey(minutes)] = tally(counts[minuteKey(minutes)]) + 1;
+  return counts;
+}
+
 /** Several days' counts added up. */
 export function addedCounts(counts: readonly (MinuteCounts | undefined)[]): MinuteCounts {
   const total: MinuteCounts = {};

@@ -34,6 +34,8 @@ export interface ReportCounters {
   matchMinutesCount?: number;
   /** How many of the day's matches took each number of minutes (`minuteKey`). */
   matchMinuteCounts?: MinuteCounts;
+  /** v2's list of the day's times to match: what the API reads while v3 is rebuilt after an upgrade. */
+  matchMinutes?: number[];
   /** Tickets escalated (no match in time) for the first time that day. */
   escalated?: number;
   /** Tickets completed that day, and opened → completed minutes. */
@@ -41,6 +43,8 @@ export interface ReportCounters {
   resolutionMinutesSum?: number;
   resolutionMinutesCount?: number;
   resolutionMinuteCounts?: MinuteCounts;
+  /** v2's list, as `matchMinutes`. */
+  resolutionMinutes?: number[];
   cancelled?: number;
   visitsCompleted?: number;
   /** Visits closed incomplete (needs parts / more time): the first-time-fix signal. */

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { addedCounts, histogramOf, MinuteCounts, minuteKey, minutesOfKey, percentilesOf } from '../minute-counts';
+import { addedCounts, countsOfList, histogramOf, MinuteCounts, minuteKey, minutesOfKey, percentilesOf } from '../minute-counts';
 
 /** The days' values counted as the projection counts them (one `$inc` of the value's key each). */
 function countsOf(values: readonly number[]): MinuteCounts {
@@ -25,6 +25,7 @@ describe('durations counted per number of minutes', () => {
       fc.property(days, (perDay) => {
         const all = perDay.flat();
         const total = addedCounts(perDay.map(countsOf));
+        expect(countsOfList(all)).toEqual(total); // a v2 day's list reads as the counts v3 keeps
         expect(percentilesOf(total)).toEqual({ count: all.length, p50: nearestRank(all, 50), p90: nearestRank(all, 90), max: all.length > 0 ? Math.max(...all) : null });
         const histogram = histogramOf(total, BOUNDS);
         expect(histogram.map((b) => b.tickets)).toEqual(BOUNDS.map((from, i) => all.filter((v) => v >= from && (i + 1 === BOUNDS.length || v < BOUNDS[i + 1]!)).length));
