@@ -273,13 +273,9 @@ function distribution(counts: Counters['ratingCounts']): ReportFigures['ratingDi
   return Object.fromEntries(RATINGS.map((r) => [String(r), count(counts?.[`r${r}`])])) as ReportFigures['ratingDistribution'];
 }
 
-/** A day's (or a range's) durations as counts, from v3's counts or v2's lists (read while v3 is rebuilt). */
-function matchCounts(c: Counters): MinuteCounts {
-  return c.matchMinutes ? addedCounts([c.matchMinuteCounts, countsOfList(c.matchMinutes)]) : (c.matchMinuteCounts ?? {});
-}
-
-function resolutionCounts(c: Counters): MinuteCounts {
-  return c.resolutionMinutes ? addedCounts([c.resolutionMinuteCounts, countsOfList(c.resolutionMinutes)]) : (c.resolutionMinuteCounts ?? {});
+/** Durations as counts: v3's counts, with v2's list of the same values added (read while v3 is rebuilt after an upgrade). */
+function durations(counts: MinuteCounts | undefined, v2List: readonly number[] | undefined): MinuteCounts {
+  return addedCounts([counts, countsOfList(v2List)]);
 }
 
 /** The report's buckets of durations. */
@@ -331,8 +327,8 @@ function figures(c: Counters): ReportFigures {
     firstTimeFixRate: rate(visitsCompleted, visitsCompleted + visitsIncomplete),
     averageRating: average(count(c.ratingSum), count(c.surveys), 2),
     ratingDistribution: distribution(c.ratingCounts),
-    timeToMatchMinutes: percentilesOf(matchCounts(c)),
-    resolutionMinutes: percentilesOf(resolutionCounts(c)),
+    timeToMatchMinutes: percentilesOf(durations(c.matchMinuteCounts, c.matchMinutes)),
+    resolutionMinutes: percentilesOf(durations(c.resolutionMinuteCounts, c.resolutionMinutes)),
     ...punctuality(c),
   };
 }
@@ -361,8 +357,8 @@ const SUMMED: readonly (keyof Counters)[] = [
 function sum(docs: readonly Counters[]): Counters {
   const total: Record<string, unknown> = {};
   for (const field of SUMMED) total[field] = docs.reduce((s, d) => s + count(d[field] as number | undefined), 0);
-  total.matchMinuteCounts = addedCounts(docs.map(matchCounts));
-  total.resolutionMinuteCounts = addedCounts(docs.map(resolutionCounts));
+  total.matchMinuteCounts = addedCounts(docs.map((d) => durations(d.matchMinuteCounts, d.matchMinutes)));
+  total.resolutionMinuteCounts = addedCounts(docs.map((d) => durations(d.resolutionMinuteCounts, d.resolutionMinutes)));
   total.openedByPriority = Object.fromEntries(PRIORITIES.map((p) => [p, docs.reduce((s, d) => s + count(d.openedByPriority?.[p]), 0)]));
   total.ratingCounts = Object.fromEntries(RATINGS.map((r) => [`r${r}`, docs.reduce((s, d) => s + count(d.ratingCounts?.[`r${r}`]), 0)]));
   return total as Counters;

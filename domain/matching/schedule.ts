@@ -296,7 +296,10 @@ function judge(p: Proposal, visits: VisitSpec[], position: Map<string, number>, 
     return { usable: false, reason: 'outside-windows', detail: `${iso(start)}–${iso(end)} is outside the customer's windows` };
   }
   // The visit's own booking is where it stands now, not a reason against its new schedule.
-  const clash = (busy.get(p.expertId) ?? []).find((b) => b.visitId !== p.visitId && instantsOf(b.range)[0] < end && start < instantsOf(b.range)[1]);
+  const clash = (busy.get(p.expertId) ?? []).find((b) => {
+    const [bookedStart, bookedEnd] = instantsOf(b.range);
+    return b.visitId !== p.visitId && bookedStart < end && start < bookedEnd;
+  });
   if (clash) return { usable: false, reason: 'expert-booked', detail: `${p.expertId} is already booked ${clash.range.start}–${clash.range.end}` };
   return { usable: true, position: at, start, proposedAt: ms(p.proposedAt) };
 }
