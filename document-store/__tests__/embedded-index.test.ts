@@ -330,6 +330,23 @@ describe('embedded document store: the planner', () => {
     expect(oldest.examined).toBe(10);
   });
 
+  it('$in on the leading field and a sort that names it: the merged walks give no order, the documents are sorted', async () => {
+    // Found by the property above: the walks, one per value, were merged on the next field only.
+    const col = store.collection('docs');
+    const plain = store.collection('docs_without_index');
+    await col.createIndex({ keys: { b: 1, a: -1 }, name: 'b_a' });
+    for (const doc of [{ _id: 'd0', b: 0 }, { _id: 'd1', a: 0, b: [1, 2] }, { _id: 'd2', a: 5, b: 1 }, { _id: 'd3', a: 1, b: 0 }]) {
+      await col.insertOne(doc);
+      await plain.insertOne(doc);
+    }
+    for (const sort of [{ b: -1, a: 1 }, { b: 1, a: 1 }, { b: 1, a: -1 }] as const) {
+      const found = await store.explain(() => col.find({ b: { $in: [1, 0] } }, { sort }));
+      expect(found.result).toEqual(await plain.find({ b: { $in: [1, 0] } }, { sort }));
+      expect(await col.findOne({ b: { $in: [1, 0] } }, { sort })).toEqual(await plain.findOne({ b: { $in: [1, 0] } }, { sort }));
+      expect(await col.find({ b: { $in: [0, 1] } }, { sort, limit: 2 })).toEqual(await plain.find({ b: { $in: [0, 1] } }, { sort, limit: 2 }));
+    }
+  });
+
   it('ranges, $in, multikey fields and a leading $match examine only what they match', async () => {
     await tickets(4000);
     const col = store.collection('tickets');

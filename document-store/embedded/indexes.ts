@@ -205,7 +205,7 @@ function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [str
   // Conditions on fields the ranges do not cover, and documents with arrays (several keys each), leave the decision to mingo.
   if (used < conditions.fields.size || !distinctKeys(index)) exact = false;
   // One range is in order after its single values; several (an `$in`) each after their values, merged.
-  const order = sort ? (ranges.length === 1 ? orderFor(index, pinned, sort) : orderFor(index, pointed, sort)) : undefined;
+  const order = sort ? (ranges.length === 1 ? orderFor(index, pinned, sort) : orderFor(index, pointed, sort, pinned)) : undefined;
   if (used === 0 && !order) return undefined;
   let entries = 0;
   for (const range of ranges) entries += index.keys.countBetween(range.from, range.to);
@@ -215,9 +215,14 @@ function planFor(index: SecondaryIndex, conditions: FilterConditions, sort: [str
 /**
  * Whether walking the index gives the sort's order: after the fields pinned to one value, the
  * sort's keys (leaving out pinned fields: they are constant) must be the next fields of the index,
- * in one direction, each document holding one scalar in them.
+ * in one direction, each document holding one scalar in them. With several ranges (an `$in`),
+ * `pinned` counts the leading fields each range holds one value of and `single` those with one
+ * value in every range: the sort must not name the others, whose values differ between the walks.
  */
-function orderFor(index: SecondaryIndex, pinned: number, sort: [string, 1 | -1][]): IndexPlan['order'] {
+function orderFor(index: SecondaryIndex, pinned: number, sort: [string, 1 | -1][], single = pinned): IndexPlan['order'] {
+  // Walks merged on what follows their values cannot give an order by the fields whose values they differ in.
+  const varying = new Set(index.fields.slice(single, pinned));
+  if (sort.some(([field]) => varying.has(field))) return undefined;
   const constant = new Set(index.fields.slice(0, pinned));
   const keys = sort.filter(([field]) => !constant.has(field));
   if (keys.length === 0) return undefined; // one value for every candidate: natural order is the order
