@@ -2,6 +2,7 @@ import { Document } from '../../document-store/port';
 import { DomainEvent } from '../../domain/decider';
 import { InvoiceEvent, InvoiceLine } from '../../domain/billing/invoice';
 import { CustomerEvent, PlanTier } from '../../domain/customer/customer';
+import { RecordedEvent } from '../../event-store/port';
 import { Projection } from '../projection';
 
 /**
@@ -195,6 +196,18 @@ class MonthBumps {
   }
 }
 
+/**
+ * On a store without transactions, whether the event is being applied again after a crash and
+ * had already been applied in full: a helper document was written by a later event (`after`),
+ * or the last one it writes was written by this one. Its handling then reads what later events
+ * made, not what it saw the first time: a cancellation that came before its plan's purchase,
+ * applied again, found the plan and counted a cancellation in a month the first pass never had.
+ */
+function appliedBefore(event: RecordedEvent, last: Document | null, after: Document | null): boolean {
+  const at = (doc: Document | null) => (typeof doc?._position === 'number' ? doc._position : -1);
+  return at(last) >= event.position || at(after) > event.position;
+}
+
 function stored<T extends Document>(doc: T | null): T | null {
   if (!doc) return null;
   const { _position: _p, ...rest } = doc;
@@ -225,11 +238,14 @@ export const financeProjection: Projection = {
       const plans = collection<FinancePlanDoc>(FINANCE_PLANS);
       const { customerId } = e.data;
       const planKey = `${customerId}|${e.type === 'SupportPlanPurchased' ? e.data.plan.planId : e.data.planId}`;
-      const plan = stored(await plans.findOne({ _id: planKey }));
+      const planAsStored = await plans.findOne({ _id: planKey });
+      const customerAsStored = await customers.findOne({ _id: customerId });
+      if (appliedBefore(event, planAsStored, customerAsStored)) return;
+      const plan = stored(planAsStored);
       const at = e.type === 'SupportPlanPurchased' ? e.data.purchasedAt : e.data.cancelledAt;
       if (e.type === 'SupportPlanPurchased' ? plan !== null : plan === null || !plan.active) return;
       const { planId, product, tier, monthlyPriceCents } = e.type === 'SupportPlanPurchased' ? e.data.plan : plan!;
-      const customer = stored(await customers.findOne({ _id: customerId }));
+      const customer = stored(customerAsStored);
       // A customer's facts come in stream order; one dated before the month last counted (clocks
       // of two processes apart) counts in that month, so the movements still add up to the MRR.
       const month = customer && customer.month > monthOf(at) ? customer.month : monthOf(at);
