@@ -58,15 +58,18 @@ describe('embedded document store: the plain commits of one turn of the event lo
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('are read back at once, reach the file together when the turn ends, and flush commits them earlier', async () => {
+  it('are read back at once, reach the file together once the turn ends, and flush waits for them', async () => {
     const docs = store.collection('docs');
     await docs.insertOne({ _id: 'a' });
     await docs.updateOne({ _id: 'before' }, { $set: { seen: true } });
     await store.transaction(async (tx) => tx.collection('docs').insertOne({ _id: 'b' }));
     expect((await docs.find()).map((d) => d._id)).toEqual(['before', 'a', 'b']);
     expect(inFile()).toEqual(['before']); // not yet committed: another connection sees none of them
-    await new Promise((resolve) => setImmediate(resolve));
+    const flushed = store.flush();
+    expect(inFile()).toEqual(['before']); // handed to the writer when the turn ends
+    await flushed;
     expect(inFile()).toEqual(['a', 'b', 'before']);
+    expect(file.prepare("SELECT doc FROM documents WHERE id = 'before'").pluck().get()).toBe(JSON.stringify({ _id: 'before', seen: true }));
     await docs.insertOne({ _id: 'c' });
     await store.flush();
     expect(inFile()).toEqual(['a', 'b', 'before', 'c']);
@@ -79,6 +82,66 @@ describe('embedded document store: the plain commits of one turn of the event lo
     await docs.insertOne({ _id: 'b' });
     await store.flush();
     expect(inFile()).toEqual(['a', 'b', 'before']);
+  });
+
+  it('bodies the cache let go of while the writer has their rows read back as last written, deletions included', async () => {
+    const smallPath = join(dir, 'small.db');
+    const small = new EmbeddedDocumentStore({ path: smallPath, cacheBytes: 1 });
+    const docs = small.collection('docs');
+    for (let i = 0; i < 20; i++) await docs.insertOne({ _id: `d${i}`, n: i });
+    await small.flush();
+    const smallFile = new Database(smallPath, { readonly: true });
+    // Documents whose n the file has as ten times their number: d0 only, until the writer commits.
+    const tenfoldInFile = () => smallFile.prepare<[], number>("SELECT count(*) FROM documents WHERE json_extract(doc, '$.n') = 10 * CAST(substr(id, 2) AS INTEGER)").pluck().get();
+    try {
+      // One turn: the cache holds one body at most, so every other read goes back to the rows.
+      for (let i = 0; i < 20; i++) await docs.updateOne({ _id: `d${i}` }, { $set: { n: i * 10 } });
+      for (let i = 20; i < 30; i++) await docs.insertOne({ _id: `d${i}`, n: i * 10 });
+      await docs.deleteOne({ _id: 'd3' });
+      // By id first: a scan waits for the writer, after which the file has them all.
+      for (let i = 0; i < 30; i++) expect(await docs.findOne({ _id: `d${i}` })).toEqual(i === 3 ? null : { _id: `d${i}`, n: i * 10 });
+      expect(tenfoldInFile()).toBe(1); // all of that was read while the writer had the rows
+      const expected = Array.from({ length: 30 }, (_, i) => i * 10).filter((n) => n !== 30);
+      expect((await docs.find({}, { sort: { n: 1 } })).map((d) => d.n)).toEqual(expected);
+      await small.flush();
+      expect(tenfoldInFile()).toBe(29);
+    } finally {
+      smallFile.close();
+      await small.close();
+    }
+    const again = new EmbeddedDocumentStore({ path: smallPath, cacheBytes: 1 });
+    try {
+      expect(await again.collection('docs').count()).toBe(29);
+      expect(await again.collection('docs').findOne({ _id: 'd19' })).toEqual({ _id: 'd19', n: 190 });
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('a batch the writer fails to commit stops every later commit and flush, and the store is no longer sound', async () => {
+    const docs = store.collection('docs');
+    const other = new Database(path);
+    other.exec("CREATE TRIGGER refuse BEFORE INSERT ON documents WHEN NEW.id = 'poison' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END");
+    other.close();
+    await docs.insertOne({ _id: 'poison' });
+    await expect(store.flush()).rejects.toThrow(/committing the last writes failed, the process must restart: refused by the test/);
+    await expect(docs.insertOne({ _id: 'after' })).rejects.toThrow(/must restart/);
+    await expect(store.ping()).rejects.toThrow(/must restart/);
+    expect(await docs.findOne({ _id: 'poison' })).toEqual({ _id: 'poison' }); // what the caches say, until the restart
+    expect(inFile()).toEqual(['before']);
+  });
+
+  it('a commit to a text-indexed collection is written on the main connection after the rows the writer has', async () => {
+    const docs = store.collection('docs');
+    const articles = store.collection('articles');
+    await articles.createIndex({ keys: { title: 'text' } });
+    await docs.insertOne({ _id: 'plain' });
+    await articles.insertOne({ _id: 'k1', title: 'dryer drum noise' });
+    await docs.insertOne({ _id: 'later' });
+    expect((await store.search('articles', 'drum')).map((h) => h.document._id)).toEqual(['k1']);
+    await store.flush();
+    expect(inFile()).toEqual(['before', 'later', 'plain']);
+    expect(file.prepare("SELECT id FROM documents WHERE collection = 'articles'").pluck().all()).toEqual(['k1']);
   });
 
   it('close commits what the turn wrote', async () => {

@@ -22,7 +22,8 @@ import { GroupCommit } from './group-commit';
 import { Candidate, CollectionIndexes, describePlan, idsOf, queriedFields, Selection } from './indexes';
 import { parsed, serialized, Stored } from './json-text';
 import { Changes, Layer, Overlay, QueryStats } from './overlay';
-import { DOCUMENTS_SCHEMA, PRAGMAS } from './schema';
+import { CommitRows, IN_FILE, PlainCommits } from './plain-commits';
+import { DOCUMENTS_SCHEMA, PAGE_SIZE, PRAGMAS } from './schema';
 import { buildKeyMap, UniqueKeys } from './unique-keys';
 import { BackgroundWriter } from './writer';
 
@@ -38,7 +39,9 @@ interface WrittenRows {
  * What has been committed: the SQLite file, and a cache of every collection read so far
  * (documents with their row, and unique keys), loaded on first use and updated after each
  * commit. All writes go through this instance (rows get their seq here, including those the
- * background writer writes), so the cache never goes stale. Plain commits share a group commit
+ * background writer writes), so the cache never goes stale. A plain commit's rows go to the
+ * background writer, a batch per turn of the event loop (plain-commits.ts), or, for text-indexed
+ * collections and stores without a writer, share a group commit on this connection
  * (group-commit.ts); big transactions go to the background writer (background-commits.ts).
  */
 export class CommittedState implements CommittedRows {
@@ -64,6 +67,8 @@ export class CommittedState implements CommittedRows {
   private plainCommits = 0;
   /** The SQLite transaction the plain commits of this turn of the event loop share. */
   private readonly groupCommit: GroupCommit;
+  /** Plain commits whose rows the background writer writes (files only; not those with text indexes). */
+  private readonly plain: PlainCommits | undefined;
 
   private readonly stmt: {
     load: Database.Statement<[string], [number, string]>;
@@ -113,11 +118,15 @@ export class CommittedState implements CommittedRows {
     this.writer = background ? new BackgroundWriter(background.path, PRAGMAS, background.checkpointEveryKiB) : undefined;
     this.commits = this.writer && new BackgroundCommits(this, this.writer, file);
     this.groupCommit = new GroupCommit(db, file, this.writer, walLimit);
+    // A small commit appends a row and its index entry: about two pages of WAL per row.
+    this.plain = this.writer && new PlainCommits(this.writer, 2, () => this.groupCommit.end(), (bytes) => walLimit?.afterCommit(bytes), PAGE_SIZE);
   }
 
   // Where bodies are read back from the file: SQLite's damage reports name the file here.
   readonly rowReader: RowReader = {
     row: (seq) => {
+      const unwritten = this.plain?.row(seq) ?? IN_FILE;
+      if (unwritten !== IN_FILE) return unwritten?.[1];
       try {
         return this.stmt.row.get(seq)?.doc;
       } catch (error) {
@@ -125,6 +134,8 @@ export class CommittedState implements CommittedRows {
       }
     },
     rowAt: (seq) => {
+      const unwritten = this.plain?.row(seq) ?? IN_FILE;
+      if (unwritten !== IN_FILE) return unwritten;
       try {
         return this.stmt.rowAt.get(seq);
       } catch (error) {
@@ -132,6 +143,8 @@ export class CommittedState implements CommittedRows {
       }
     },
     idAt: (seq) => {
+      const unwritten = this.plain?.row(seq) ?? IN_FILE;
+      if (unwritten !== IN_FILE) return unwritten?.[0];
       try {
         return this.stmt.idAt.get(seq);
       } catch (error) {
@@ -170,7 +183,7 @@ export class CommittedState implements CommittedRows {
    */
   commitTransaction(changes: Changes, builtOn: number | undefined, fresh?: Pick<Overlay, 'isNew'>): Promise<void> | undefined {
     const background = this.backgroundFor(changes);
-    if (!background) this.settle();
+    if (!background) this.settleTransactions();
     if (builtOn !== undefined && builtOn !== this.failureCount) {
       throw new Error(BUILT_ON_FAILURE);
     }
@@ -181,14 +194,33 @@ export class CommittedState implements CommittedRows {
     return background.commit(changes, fresh);
   }
 
-  /** Waits (blocking) until every transaction handed to the background writer is committed or failed. */
+  /**
+   * Waits (blocking) until everything handed to the background writer is committed or failed:
+   * the file then holds every commit, for reads of it that the caches do not answer.
+   */
   settle(): void {
+    if (this.plain?.pending) this.plain.settle();
     this.commits?.settle();
   }
 
-  /** Commits the group of plain commits under way, if any (group-commit.ts). */
+  /** Waits (blocking) for the transactions handed to the background writer: their rows reach the cache when committed. */
+  private settleTransactions(): void {
+    this.commits?.settle();
+  }
+
+  /** Commits the group of plain commits under way, if any (group-commit.ts), and hands the writer its batch of them. */
   endGroup(): void {
+    this.plain?.send();
     this.groupCommit.end();
+  }
+
+  /**
+   * Resolves once every plain commit made so far is in the file: the main connection's group is
+   * committed now, the writer's batch when the turn ends (with whatever else the turn commits).
+   */
+  flushed(): Promise<void> {
+    this.groupCommit.end();
+    return this.plain?.flushed() ?? Promise.resolve();
   }
 
   async closeWriter(): Promise<void> {
@@ -303,7 +335,7 @@ export class CommittedState implements CommittedRows {
     let indexes = this.indexesOf(collection);
     if (!indexes?.mayServe(fields)) return undefined;
     if (indexes.missing(fields)) {
-      this.settle(); // the rows of commits under way would not be in the cache yet (settling may drop the indexes)
+      this.settleTransactions(); // the rows of commits under way would not be in the cache yet (settling may drop the indexes)
       indexes = this.indexesOf(collection)!;
       indexes.build(fields, this.load(collection).rows());
     }
@@ -330,13 +362,27 @@ export class CommittedState implements CommittedRows {
     return this.plainCommits;
   }
 
-  /** Checks unique keys, writes everything in one SQLite transaction, then updates the cache. */
+  /**
+   * Checks unique keys, hands the rows to the background writer (or writes them in one SQLite
+   * transaction on this connection), then updates the cache.
+   */
   commit(changes: Changes): void {
     if ([...changes.values()].every((docs) => docs.size === 0)) return;
+    const plain = this.plain;
+    if (plain?.failed) throw plain.failed;
     this.plainCommits++;
-    this.settle(); // after what is being committed in the background
+    this.settleTransactions(); // after what is being committed in the background
     // Throws DuplicateKey before anything is written.
     if ([...changes.keys()].some((collection) => this.uniqueIndexes(collection).length > 0)) new Overlay(this).putAll(changes);
+    if (plain?.available && ![...changes.keys()].some((collection) => this.ftsStatements(collection))) {
+      const rows = new CommitRows();
+      const written = this.writeRows(changes, rows);
+      plain.add(rows);
+      this.applyCommitted(changes, written);
+      return;
+    }
+    // Full-text rows are written on this connection, after the rows the writer has.
+    if (plain?.pending) plain.settle();
     this.groupCommit.leaveCheckpointsToWriter();
     const group = this.groupCommit.join();
     let written: WrittenRows;
@@ -506,11 +552,15 @@ export class CommittedState implements CommittedRows {
   /** Also fails once a read or write has found the file damaged. */
   ping(): void {
     this.file.assertSound();
+    if (this.plain?.failed) throw this.plain.failed;
     this.stmt.ping.get();
   }
 
-  /** Writes rows (inside a transaction) and reports each document's row; the caller records them once committed. */
-  private writeRows(changes: Changes): WrittenRows {
+  /**
+   * Writes rows (inside a transaction, or into rows for the background writer: `plain`) and
+   * reports each document's row; the caller records them once committed.
+   */
+  private writeRows(changes: Changes, plain?: CommitRows): WrittenRows {
     const written: SeqChanges = new Map();
     const removed = new Map<string, Map<string, number>>();
     for (const [collection, docs] of changes) {
@@ -524,12 +574,19 @@ export class CommittedState implements CommittedRows {
         const existing = committed.seq(id);
         if (doc) {
           // A collection is registered once (its name is then known): not by every write.
-          if (!registered && !this.names.has(collection)) this.stmt.register.run(collection);
+          if (!registered && !this.names.has(collection)) {
+            if (plain) plain.register(collection);
+            else this.stmt.register.run(collection);
+          }
           registered = true;
           // Read before the row changes: the cache may have to read it back from the file.
           const before = fts && existing !== undefined ? committed.get(id) : undefined;
           let seq = existing;
-          if (seq === undefined) this.stmt.insert.run((seq = this.nextSeq++), collection, id, serialized(doc));
+          if (seq === undefined) {
+            seq = this.nextSeq++;
+            if (plain) plain.insert(seq, collection, id, serialized(doc));
+            else this.stmt.insert.run(seq, collection, id, serialized(doc));
+          } else if (plain) plain.update(seq, collection, id, serialized(doc));
           else this.stmt.update.run(serialized(doc), seq);
           rows.set(id, seq);
           if (fts) {
@@ -539,7 +596,8 @@ export class CommittedState implements CommittedRows {
             fts.insert.run(seq, text);
           }
         } else if (existing !== undefined) {
-          this.stmt.remove.run(existing);
+          if (plain) plain.remove(existing, collection, id);
+          else this.stmt.remove.run(existing);
           rows.set(id, null);
           let gone = removed.get(collection);
           if (!gone) removed.set(collection, (gone = new Map()));
@@ -558,6 +616,7 @@ export class CommittedState implements CommittedRows {
     cache = new DocumentCache(collection, this.rowReader, this.bodies);
     // Rows only: bodies are read when used.
     let rows: [number, string][];
+    if (this.plain?.pending) this.plain.settle();
     try {
       rows = this.stmt.load.all(collection);
     } catch (error) {

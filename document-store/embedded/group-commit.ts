@@ -5,6 +5,8 @@
  * paying a commit: together they write the pages they share once. Reads on this connection see
  * the rows at once; other connections, and the file after a crash, see the whole group or none
  * of it. Whatever must be on disk before someone is told (an HTTP answer) calls `end` first.
+ * Only commits the background writer does not take use it (plain-commits.ts): those to
+ * text-indexed collections, and every commit of a store in memory.
  */
 import Database from 'better-sqlite3';
 import { StoreFile } from '../../sqlite/store-file';

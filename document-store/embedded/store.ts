@@ -68,6 +68,8 @@ const DEFAULT_CHECKPOINT_EVERY_KIB = 16 * 1024;
  * its writes become visible to plain reads then. If a background commit fails, the
  * transactions built on it fail too. Plain writes, index changes, searches and `close` first
  * wait (blocking) for the commits under way, so the file is only ever written in order.
+ * Plain writes themselves go to the same writer, a batch per turn of the event loop
+ * (plain-commits.ts); `flush` resolves once they are in the file.
  */
 export class EmbeddedDocumentStore implements DocumentStore {
   readonly atomic = true;
@@ -223,7 +225,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
 
   async flush(): Promise<void> {
     this.assertOpen();
-    this.state.endGroup();
+    await this.state.flushed();
   }
 
   async ping(): Promise<void> {

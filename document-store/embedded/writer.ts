@@ -295,8 +295,10 @@ export class BackgroundWriter {
   /**
    * Sends a batch to commit after those sent before it. `settle` is called exactly once, on
    * the main thread, in sending order: without an error once the batch is committed.
+   * `appendedKiB`: what its commit appends to the WAL, about (by default its text; small rows
+   * append whole pages).
    */
-  write(batch: RowBatch, settle: (error?: Error) => void): void {
+  write(batch: RowBatch, settle: (error?: Error) => void, appendedKiB = Math.ceil(batch.bytes / 1024)): void {
     const message = batch.finish();
     if (this.dead) {
       settle(this.dead);
@@ -308,7 +310,7 @@ export class BackgroundWriter {
     this.pending.push({
       id,
       settle: (error) => {
-        if (!error) this.appended(Math.ceil(batch.bytes / 1024));
+        if (!error) this.appended(appendedKiB);
         // A failed batch keeps its memory: transactions built on it may still read from it.
         if (!error && this.buffers.length < 4) this.buffers.push(batch.release());
         settle(error);
