@@ -191,5 +191,7 @@ function createEventStore(config: Config, logger: Logger): EventStore {
   }
   const path = join(config.DATA_DIR, 'events.db');
   logger.info({ adapter: 'sqlite', path, synchronous: config.SQLITE_SYNCHRONOUS }, 'event store: embedded SQLite');
-  return new SqliteEventStore({ path, synchronous: config.SQLITE_SYNCHRONOUS, checkOnOpen: config.SQLITE_CHECK_ON_OPEN });
+  // With the embedded document store, the process holds the data folder's lock (data-lock.ts):
+  // nobody else appends to this file either.
+  return new SqliteEventStore({ path, synchronous: config.SQLITE_SYNCHRONOUS, checkOnOpen: config.SQLITE_CHECK_ON_OPEN, soleWriter: !config.MONGO_URL });
 }

@@ -8,6 +8,7 @@ import { journalSizeLimit, WalLimit } from '../sqlite/wal-limit';
 import { LimitedStatements } from '../sqlite/limited-statements';
 import { AppendSignal, catchUpSubscription } from './catch-up';
 import { AppendWriter, WireAppend, WireCommit } from './append-writer';
+import { KnownStreams } from './known-streams';
 import { RecentEvents } from './recent-events';
 import {
   AllSubscription,
@@ -38,6 +39,12 @@ export interface SqliteEventStoreOptions {
   recentEvents?: number;
   /** Check the file's structure when it opens (default true): see StoreFile.check. */
   checkOnOpen?: boolean;
+  /**
+   * No other process appends to the file: its data folder's lock is held (app/data-lock.ts).
+   * The head and the streams' last revisions are then known without asking the file
+   * (known-streams.ts), and nothing watches for other writers. Default false.
+   */
+  soleWriter?: boolean;
 }
 
 /** What the operator is told to do when the file is damaged. */
@@ -112,6 +119,8 @@ export class SqliteEventStore implements EventStore {
   private readonly walLimit: WalLimit;
   private readonly file: StoreFile;
   private readonly id: string;
+  /** With `soleWriter`: the head and the streams' revisions, known without asking the file. */
+  private readonly known: KnownStreams | undefined;
 
   private readonly stmt: {
     head: Database.Statement<[], { p: number | null }>;
@@ -154,7 +163,8 @@ export class SqliteEventStore implements EventStore {
       this.db.close();
       throw error;
     }
-    if (options.watchOtherWriters ?? true) this.watchWal();
+    this.known = options.soleWriter ? new KnownStreams(this.lastNotifiedHead) : undefined;
+    if (!options.soleWriter && (options.watchOtherWriters ?? true)) this.watchWal();
     // Started now, not at the first append: a thread takes about 130 ms to start and open the
     // file, and the first appends of a new store waited that long (the live-lag bench's p99).
     this.appendWriter = new AppendWriter(options.path, [
@@ -187,6 +197,7 @@ export class SqliteEventStore implements EventStore {
     const recordedAt = new Date().toISOString();
     const wire = batch.map((append) => toWire(append, recordedAt));
     const events = wire.reduce((n, append) => n + append.ids.length, 0);
+    if (this.known) for (const append of batch) this.known.sending(append.stream);
     this.inFlight++;
     this.unsettled += events;
     this.lastSent = this.appendWriter
@@ -200,7 +211,10 @@ export class SqliteEventStore implements EventStore {
           this.unsettled -= events;
           // The transaction rolled back (I/O error, disk full…): nobody's events were written.
           const failure = this.file.failure(error);
-          for (const append of batch) append.reject(failure);
+          for (const append of batch) {
+            this.known?.answered(append.stream, undefined);
+            append.reject(failure);
+          }
           // Readers answered from RecentEvents meanwhile read the file again (another process may have appended).
           this.signal.notify();
         },
@@ -220,11 +234,17 @@ export class SqliteEventStore implements EventStore {
         const n = ids.length;
         // Parsed from the text stored, as a read of the row would be.
         for (let k = 0; k < n; k++) appended.push(toHeld([first + k, ids[k]!, append.stream, revision - n + 1 + k, types[k]!, `[${data[k]},${metadata[k]}]`, recordedAt]));
+        if (this.known) {
+          this.known.answered(append.stream, revision);
+          this.known.head = Math.max(this.known.head, first + n - 1);
+        }
         append.resolve({ nextExpectedRevision: revision, position: first + n - 1 });
       } else if ('repeat' in outcome) {
+        this.known?.answered(append.stream, undefined);
         append.resolve({ nextExpectedRevision: outcome.repeat.revision, position: outcome.repeat.position });
       } else {
         const { current } = outcome.conflict;
+        this.known?.answered(append.stream, current);
         append.reject(new WrongExpectedVersion(append.stream, append.expected, current === -1 ? 'no_stream' : current));
       }
     });
@@ -237,12 +257,18 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const forwards = options.direction !== 'backwards';
+    if (forwards && this.known?.endsBefore(stream, options.fromRevision ?? 0)) return [];
     try {
-      const rows =
-        options.direction === 'backwards'
-          ? this.stmt.streamBackwards.limitedTo(options.maxCount).all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER)
-          : this.stmt.streamForwards.limitedTo(options.maxCount).all(stream, options.fromRevision ?? 0);
-      return (rows as Row[]).map(toRecorded);
+      const rows = (
+        forwards
+          ? this.stmt.streamForwards.limitedTo(options.maxCount).all(stream, options.fromRevision ?? 0)
+          : this.stmt.streamBackwards.limitedTo(options.maxCount).all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER)
+      ) as Row[];
+      // Read to its end: the last row is the stream's last revision (none: it ends before `fromRevision`).
+      const toEnd = forwards && (options.maxCount === undefined || options.maxCount < 0 || rows.length < options.maxCount);
+      if (this.known && toEnd && (rows.length > 0 || (options.fromRevision ?? 0) === 0)) this.known.read(stream, rows.length > 0 ? rows[rows.length - 1]![3] : -1);
+      return rows.map(toRecorded);
     } catch (error) {
       throw this.file.failure(error);
     }
@@ -253,7 +279,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private readAllSync(options: ReadAllOptions): RecordedEvent[] {
-    const held = this.recent.read(options.fromPosition ?? START, options.maxCount, options.filter, () => this.headSync(), this.unsettled);
+    const held = this.recent.read(options.fromPosition ?? START, options.maxCount, options.filter, () => this.head(), this.unsettled);
     if (held) return held;
     const { sql, params } = filterSql(options.filter);
     let statements = this.readAllStatements.get(sql);
@@ -278,7 +304,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Without this process's events whose commit is not answered yet: readAll does not return them either. */
   async headPosition(): Promise<Position> {
-    return this.recent.visibleHead(this.headSync(), this.unsettled);
+    return this.recent.visibleHead(this.head(), this.unsettled);
   }
 
   async eventAt(position: Position): Promise<RecordedEvent | undefined> {
@@ -317,6 +343,11 @@ export class SqliteEventStore implements EventStore {
     this.db.close();
   }
 
+  /** The position of the last event in the file (with `soleWriter`, known without asking it). */
+  private head(): Position {
+    return this.known ? this.known.head : this.headSync();
+  }
+
   private headSync(): Position {
     try {
       return this.stmt.head.get()!.p ?? START;
@@ -326,7 +357,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private wakeSubscribers(): void {
-    this.lastNotifiedHead = this.headSync();
+    this.lastNotifiedHead = this.head();
     this.signal.notify();
   }
 

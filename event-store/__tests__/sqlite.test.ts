@@ -21,6 +21,71 @@ describeEventStoreConformance('sqlite', () => {
   };
 });
 
+// The same suite for the server's store: its data folder is locked, nobody else appends.
+describeEventStoreConformance('sqlite, sole writer of its file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysops-es-sole-'));
+  const path = join(dir, 'events.db');
+  return {
+    open: async () => new SqliteEventStore({ path, soleWriter: true }),
+    reopen: async (previous) => {
+      await previous.close();
+      return new SqliteEventStore({ path, soleWriter: true });
+    },
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+});
+
+describe('sqlite event store: the sole writer of its file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sysops-es-sole-known-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** What the data folder's lock rules out: another connection appending an event. */
+  function sneakIn(path: string, stream: string, revision: number): void {
+    const other = new Database(path);
+    other
+      .prepare("INSERT INTO events (event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, 'Sneaked', '{}', '{}', '2026-01-01T00:00:00.000Z')")
+      .run(`sneaked-${stream}-${revision}`, stream, revision);
+    other.close();
+  }
+
+  it('knows its head and the last revision of the streams it appended to or read, without asking the file', async () => {
+    const path = join(dir, 'known.db');
+    const seeded = new SqliteEventStore({ path });
+    await seeded.appendToStream('read-only', [newEvent('Seeded')]);
+    await seeded.close();
+    const store = new SqliteEventStore({ path, soleWriter: true });
+    try {
+      await store.appendToStream('appended', [newEvent('A'), newEvent('A')]);
+      expect((await store.readStream('read-only')).map((e) => e.type)).toEqual(['Seeded']);
+      expect(await store.readStream('missing')).toEqual([]);
+      sneakIn(path, 'appended', 2);
+      sneakIn(path, 'read-only', 1);
+      sneakIn(path, 'missing', 0);
+      sneakIn(path, 'unseen', 0);
+      // Answered from what it knows: a store that asked the file would see the sneaked events.
+      expect(await store.readStream('appended', { fromRevision: 2 })).toEqual([]);
+      expect(await store.readStream('read-only', { fromRevision: 1 })).toEqual([]);
+      expect(await store.readStream('missing')).toEqual([]);
+      expect(await store.headPosition()).toBe(3);
+      // A stream it knows nothing of, and reads that do not start after the end, go to the file.
+      expect((await store.readStream('unseen')).map((e) => e.type)).toEqual(['Sneaked']);
+      expect((await store.readStream('appended', { fromRevision: 1 })).map((e) => e.revision)).toEqual([1, 2]);
+      // Its next append to a stream it had wrong is refused by the file, and then it knows.
+      await expect(store.appendToStream('read-only', [newEvent('B')], { expectedRevision: 0 })).rejects.toBeInstanceOf(WrongExpectedVersion);
+      expect((await store.readStream('read-only', { fromRevision: 1 })).map((e) => e.type)).toEqual(['Sneaked']);
+    } finally {
+      await store.close();
+    }
+    const plain = new SqliteEventStore({ path });
+    try {
+      expect((await plain.readStream('appended', { fromRevision: 2 })).map((e) => e.type)).toEqual(['Sneaked']);
+      expect(await plain.headPosition()).toBe(7);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describe('sqlite event store: the writer thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sysops-es-writer-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
