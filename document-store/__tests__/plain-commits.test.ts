@@ -25,7 +25,7 @@ function setUp() {
   const writer = new HeldWriter();
   const sends: string[] = [];
   const committed: number[] = [];
-  const plain = new PlainCommits(writer as unknown as BackgroundWriter, 2, () => sends.push('main group ended'), (bytes) => committed.push(bytes), 16384);
+  const plain = new PlainCommits(writer as unknown as BackgroundWriter, 2 * 16384, () => sends.push('main group ended'), (bytes) => committed.push(bytes));
   const commit = (build: (rows: CommitRows) => void) => {
     const rows = new CommitRows();
     build(rows);

@@ -119,7 +119,7 @@ export class CommittedState implements CommittedRows {
     this.commits = this.writer && new BackgroundCommits(this, this.writer, file);
     this.groupCommit = new GroupCommit(db, file, this.writer, walLimit);
     // A small commit appends a row and its index entry: about two pages of WAL per row.
-    this.plain = this.writer && new PlainCommits(this.writer, 2, () => this.groupCommit.end(), (bytes) => walLimit?.afterCommit(bytes), PAGE_SIZE);
+    this.plain = this.writer && new PlainCommits(this.writer, 2 * PAGE_SIZE, () => this.groupCommit.end(), (bytes) => walLimit?.afterCommit(bytes));
   }
 
   // Where bodies are read back from the file: SQLite's damage reports name the file here.

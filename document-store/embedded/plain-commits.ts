@@ -32,7 +32,7 @@ interface OpenBatch {
   readonly rows: RowBatch;
   /** Collection → its place in `rows.collections`. */
   readonly collections: Map<string, number>;
-  /** Rows written: about two pages of WAL each (a row and its index entry). */
+  /** Rows written. */
   count: number;
   readonly committed: Promise<void>;
   settle(error?: Error): void;
@@ -51,13 +51,12 @@ export class PlainCommits {
 
   constructor(
     private readonly writer: BackgroundWriter,
-    /** WAL pages a batch's commit appended, for the checkpointer (and the main connection's bound on the WAL). */
-    private readonly pagesPerRow: number,
+    /** What a row's commit appends to the WAL, about: for the checkpointer and the main connection's bound on the WAL. */
+    private readonly walBytesPerRow: number,
     /** Commits whatever the main connection holds: the writer could not write meanwhile. */
     private readonly beforeSend: () => void,
     /** Told once a batch committed, with the bytes of WAL it appended (about). */
     private readonly afterCommit: (bytes: number) => void,
-    private readonly pageSize: number,
   ) {}
 
   /** Whether commits go to the writer: not once it has stopped (the main connection writes again). */
@@ -118,7 +117,7 @@ export class PlainCommits {
     // (a read model's documents there, its checkpoint here).
     if (this.failure) return batch.settle(this.failure);
     this.beforeSend();
-    this.writer.write(batch.rows, (error) => batch.settle(error), Math.ceil((batch.count * this.pagesPerRow * this.pageSize) / 1024));
+    this.writer.write(batch.rows, (error) => batch.settle(error), Math.ceil((batch.count * this.walBytesPerRow) / 1024));
   }
 
   /** Resolves once everything written so far is committed (the batch being filled is sent when the turn ends). */
@@ -147,7 +146,7 @@ export class PlainCommits {
           return;
         }
         for (const [seq, row] of this.unwritten) if (row.batch <= number) this.unwritten.delete(seq);
-        this.afterCommit(open.count * this.pagesPerRow * this.pageSize);
+        this.afterCommit(open.count * this.walBytesPerRow);
         resolve();
       };
     });
