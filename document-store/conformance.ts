@@ -195,6 +195,30 @@ export function describeDocumentStoreConformance(name: string, harness: () => Do
         listed!.status = 'mutated';
         expect(await col.findOne({ _id: 't1' })).toEqual(TICKETS[0]);
       });
+
+      it('findReadOnly answers as find does: filters, sorts, skip, limit, projections and a lookup by _id', async () => {
+        const col = store.collection<Ticket>(await tickets());
+        const asked: [Filter, Parameters<typeof col.find>[1]][] = [
+          [{ status: 'open', priority: { $gte: 2 } }, { sort: { _id: 1 } }],
+          [{ tags: 'urgent' }, {}],
+          [{}, { sort: { priority: -1, _id: 1 }, skip: 1, limit: 3 }],
+          [{ status: 'open' }, { sort: { priority: -1 }, limit: 2 }],
+          [{ _id: 't1' }, { projection: { status: 1, 'site.city': 1 } }],
+          [{ _id: 't2' }, {}],
+          [{ _id: 'nope' }, {}],
+        ];
+        for (const [filter, options] of asked) expect(await col.findReadOnly(filter, options)).toEqual(await col.find(filter, options));
+      });
+
+      it('a document read with findReadOnly stays what it was when the store changes', async () => {
+        const col = store.collection<Ticket>(await tickets());
+        const [before] = await col.findReadOnly({ _id: 't1' });
+        const [sorted] = await col.findReadOnly({ status: 'open' }, { sort: { priority: -1 }, limit: 1 });
+        await col.updateOne({ _id: 't1' }, { $set: { status: 'closed', 'site.city': 'Bergen' }, $push: { tags: 'later' } });
+        expect(before).toEqual(TICKETS[0]);
+        expect(sorted).toEqual(TICKETS[0]);
+        expect(await col.findReadOnly({ _id: 't1' })).toEqual([{ ...TICKETS[0], status: 'closed', site: { city: 'Bergen' }, tags: ['printer', 'urgent', 'later'] }]);
+      });
     });
 
     describe('update operators', () => {

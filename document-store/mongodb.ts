@@ -129,6 +129,11 @@ class MongoCollection<T extends Document> implements Collection<T> {
     });
   }
 
+  /** The driver answers with documents of their own: nothing to share. */
+  findReadOnly(filter: Filter = {}, options: FindOptions = {}): Promise<readonly Readonly<T>[]> {
+    return this.find(filter, options);
+  }
+
   find(filter: Filter = {}, options: FindOptions = {}): Promise<T[]> {
     return mapped(this.name, async () => {
       const found = await this.driver

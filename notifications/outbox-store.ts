@@ -286,8 +286,9 @@ export class DocumentOutbox implements Outbox {
    * `limit` messages. Sorted by creation, it read every due message to find the first few:
    * under load the backlog the dispatcher had not reached yet, on every batch.
    */
-  due(now: Date, limit: number): Promise<NotificationDoc[]> {
-    return this.collection.find({ status: 'pending', nextAttemptAt: { $lte: now.toISOString() } }, { sort: { nextAttemptAt: 1 }, limit });
+  due(now: Date, limit: number): Promise<readonly Readonly<NotificationDoc>[]> {
+    // Read only: delivery reads a message and records the outcome with writes of its own.
+    return this.collection.findReadOnly({ status: 'pending', nextAttemptAt: { $lte: now.toISOString() } }, { sort: { nextAttemptAt: 1 }, limit });
   }
 
   /** When the earliest pending message becomes due (null: nothing pending). */

@@ -138,6 +138,9 @@ export class PositionGuardedCollection<T extends Document> implements Collection
   find(filter?: Filter, options?: FindOptions): Promise<T[]> {
     return this.inner.find(filter, options);
   }
+  findReadOnly(filter?: Filter, options?: FindOptions): Promise<readonly Readonly<T>[]> {
+    return this.inner.findReadOnly(filter, options);
+  }
   count(filter?: Filter): Promise<number> {
     return this.inner.count(filter);
   }

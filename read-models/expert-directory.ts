@@ -64,8 +64,8 @@ export class ReadModelExpertDirectory implements ExpertDirectory {
       const collection = await this.readModels.collection<ExpertDoc>(EXPERTS);
       this.kept =
         base && base.collection === collection.name
-          ? withChanged(base, token, await collection.find({ projectedThrough: { $gt: base.through } }))
-          : keptFrom(token, collection.name, await collection.find({}, { sort: { _id: 1 } }));
+          ? withChanged(base, token, await collection.findReadOnly({ projectedThrough: { $gt: base.through } }))
+          : keptFrom(token, collection.name, await collection.findReadOnly({}, { sort: { _id: 1 } }));
     }
     return [...this.kept.experts];
   }
@@ -81,12 +81,12 @@ interface KeptExperts {
   experts: readonly ExpertDoc[];
 }
 
-function keptFrom(token: string, collection: string, docs: ExpertDoc[]): KeptExperts {
+function keptFrom(token: string, collection: string, docs: readonly ExpertDoc[]): KeptExperts {
   return { token, collection, through: highestThrough(docs, -1), experts: docs.map(deepFreeze) };
 }
 
 /** `kept` with the documents written since it was read in place of their old versions; the others stay the same objects. */
-function withChanged(kept: KeptExperts, token: string, changed: ExpertDoc[]): KeptExperts {
+function withChanged(kept: KeptExperts, token: string, changed: readonly ExpertDoc[]): KeptExperts {
   if (changed.length === 0) return { ...kept, token };
   const byId = new Map(kept.experts.map((e) => [e._id, e]));
   for (const doc of changed) byId.set(doc._id, deepFreeze(doc));

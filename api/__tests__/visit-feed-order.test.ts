@@ -34,7 +34,7 @@ describe("the feed's open visits, earliest planned first, a chunk at a time", ()
   it('stops reading when the caller stops', async () => {
     const visits = store.collection<VisitDoc>('visits');
     await visits.bulkWrite(Array.from({ length: 500 }, (_, i) => ({ insertOne: { document: { _id: `v-${i}`, status: 'open', plannedAt: new Date(Date.UTC(2026, 2, 2) + i * 60_000).toISOString() } as unknown as VisitDoc } })));
-    const find = jest.spyOn(visits, 'find');
+    const find = jest.spyOn(visits, 'findReadOnly');
     for await (const visit of earliestFirst(visits, { status: 'open' })) if (visit._id === 'v-10') break;
     expect(find).toHaveBeenCalledTimes(1);
   });

@@ -167,11 +167,11 @@ export const helpdeskRoutes: RouteTable<ApiServices> = [
       if (query.area) inQueue.customerId = { $in: (await customersOfArea(services, query.area)).map((c) => c.customerId) };
       if (query.minAgeHours) inQueue.openedAt = { $lte: new Date(services.clock().getTime() - query.minAgeHours * 3_600_000).toISOString() };
       const after = query.cursor === undefined ? {} : { queueKey: { $gt: query.cursor } };
-      const found = await tickets.find({ ...inQueue, ...after }, { sort: { queueKey: 1 }, limit: query.limit + 1 });
+      const found = await tickets.findReadOnly({ ...inQueue, ...after }, { sort: { queueKey: 1 }, limit: query.limit + 1 });
       const page = found.slice(0, query.limit);
       const last = page[page.length - 1];
       const nextCursor = found.length > query.limit && last?.queueKey ? encodeQueueCursor(last.queueKey) : null;
-      const visitDocs = page.length === 0 ? [] : await (await services.readModels.collection<VisitDoc>(VISITS)).find({ ticketId: { $in: page.map((d) => d.ticketId) } });
+      const visitDocs = page.length === 0 ? [] : await (await services.readModels.collection<VisitDoc>(VISITS)).findReadOnly({ ticketId: { $in: page.map((d) => d.ticketId) } });
       const queue: HelpdeskQueue['queue'] = page.map((doc) => ({
         ticket: toTicketView(doc),
         visits: visitDocs.filter((v) => v.ticketId === doc.ticketId).map((v) => ({ ...visitView(v), unfitProposals: unfitProposals(stateOf(v)) })),

@@ -354,7 +354,7 @@ export const ticketRoutes: RouteTable<ApiServices> = [
       if (query.status) filter.status = query.status;
       if (query.flagged) filter.flagged = query.flagged === 'true';
       const col = await services.readModels.collection<TicketDoc>(TICKETS);
-      const docs = await col.find(filter, { sort: { openedAt: -1 }, skip: query.skip, limit: query.limit });
+      const docs = await col.findReadOnly(filter, { sort: { openedAt: -1 }, skip: query.skip, limit: query.limit });
       return { status: 200, body: { tickets: docs.map(toTicketView), total: await col.count(filter) } satisfies z.infer<typeof TicketList> };
     },
   }),

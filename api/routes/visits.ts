@@ -117,7 +117,7 @@ export function visitView(doc: VisitDoc): VisitView {
 async function contactsOf(services: ApiServices, visits: readonly VisitDoc[]): Promise<Map<string, z.infer<typeof VisitContact>>> {
   const ids = [...new Set(visits.map((v) => v.customerId).filter((id): id is string => id !== null))];
   if (ids.length === 0) return new Map();
-  const docs = await (await services.readModels.collection<CustomerDoc>(CUSTOMERS)).find({ _id: { $in: ids } });
+  const docs = await (await services.readModels.collection<CustomerDoc>(CUSTOMERS)).findReadOnly({ _id: { $in: ids } });
   return new Map(docs.map((c) => [c._id, { name: c.name, phone: c.phone, address: { line1: c.address.line1, city: c.address.city, postalCode: c.address.postalCode, country: c.address.country, location: { lat: c.address.location.lat, lon: c.address.location.lon } } }]));
 }
 
@@ -308,18 +308,18 @@ const FEED_CHUNK = 200;
  * A chunk that ends inside a group of visits planned at the same time takes the whole group.
  * `page`: how many the caller is likely to keep (chunks are no bigger).
  */
-export async function* earliestFirst(collection: Collection<VisitDoc>, filter: Filter, page = FEED_CHUNK): AsyncGenerator<VisitDoc> {
+export async function* earliestFirst(collection: Collection<VisitDoc>, filter: Filter, page = FEED_CHUNK): AsyncGenerator<Readonly<VisitDoc>> {
   const size = Math.min(page, FEED_CHUNK);
   let after: string | undefined;
   for (;;) {
-    const chunk = await collection.find(after === undefined ? filter : { ...filter, plannedAt: { $gt: after } }, { sort: { plannedAt: 1 }, limit: size });
+    const chunk = await collection.findReadOnly(after === undefined ? filter : { ...filter, plannedAt: { $gt: after } }, { sort: { plannedAt: 1 }, limit: size });
     if (chunk.length < size) {
       yield* chunk;
       return;
     }
     const last = chunk[chunk.length - 1]!.plannedAt;
     yield* chunk.filter((visit) => visit.plannedAt !== last);
-    yield* await collection.find({ ...filter, plannedAt: last });
+    yield* await collection.findReadOnly({ ...filter, plannedAt: last });
     after = last;
   }
 }
@@ -348,7 +348,7 @@ export const visitRoutes: RouteTable<ApiServices> = [
       const starts = new OpenStarts(expert, services.clock());
       const shapeDocs = await services.readModels.collection<OpenVisitShapeDoc>(OPEN_VISIT_SHAPES);
       const skillSets = skillSetsWithin(expert.skills);
-      const shapes = await shapeDocs.find(skillSets ? { skillSet: { $in: skillSets } } : {});
+      const shapes = await shapeDocs.findReadOnly(skillSets ? { skillSet: { $in: skillSets } } : {});
       const fitting = shapes.filter((shape) => hasSkills(shape.skills, expert.skills) && starts.fits(shape)).map((shape) => shape._id);
       const feed: z.infer<typeof FeedVisit>[] = [];
       if (fitting.length === 0) return { status: 200, body: { visits: feed } satisfies z.infer<typeof VisitFeed> };
@@ -388,10 +388,10 @@ export const visitRoutes: RouteTable<ApiServices> = [
       // with every visit they do, and reading it all made each call cost more.
       const statuses = query.includeClosed === 'true' ? {} : { status: { $in: VisitStatusEnum.options.filter((status) => !CLOSED.includes(status)) } };
       const from = query.from !== undefined ? { $gte: new Date(Date.parse(query.from)).toISOString() } : {};
-      const scheduled = await col.find({ experts: me, ...statuses, start: { ...from, $lt: until } }, { sort: { start: 1 }, limit: 1000 });
-      const [next] = await col.find({ experts: me, ...statuses, start: { $gte: until } }, { sort: { start: 1 }, limit: 1 });
+      const scheduled = await col.findReadOnly({ experts: me, ...statuses, start: { ...from, $lt: until } }, { sort: { start: 1 }, limit: 1000 });
+      const [next] = await col.findReadOnly({ experts: me, ...statuses, start: { $gte: until } }, { sort: { start: 1 }, limit: 1 });
       // Through the by_status_offering index: testing every open visit grew with the backlog.
-      const proposed = await col.find({ status: 'open', offeringExperts: me }, { limit: 5000 });
+      const proposed = await col.findReadOnly({ status: 'open', offeringExperts: me }, { limit: 5000 });
       const contacts = await contactsOf(services, scheduled);
       const withContact = scheduled.map((v) => ({ ...visitView(v), contact: (v.customerId !== null && contacts.get(v.customerId)) || null }));
       const body = { scheduled: withContact, until, nextStart: next?.start ?? null, proposed: proposed.map(visitView) };

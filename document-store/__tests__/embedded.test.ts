@@ -509,6 +509,32 @@ describe('embedded document store', () => {
       (hit!.document.tags as string[]).push('changed');
       expect(await col.findOne({ _id: 'a' })).toEqual({ _id: 'a', title: 'dishwasher', tags: ['x'] });
     });
+
+    it("findReadOnly hands out the store's own documents, frozen: changing one throws and the store keeps its document", async () => {
+      const col = store.collection('shared');
+      await col.bulkWrite([
+        { insertOne: { document: { _id: 'a', n: 1, tags: ['x'], nested: { deep: [{ v: 1 }] } } } },
+        { insertOne: { document: { _id: 'b', n: 2, tags: [], nested: { deep: [] } } } },
+      ]);
+      await col.find({}); // parsed into the cache: read-only reads then hand out the cached objects
+      const [byId] = await col.findReadOnly({ _id: 'a' });
+      const [filtered] = await col.findReadOnly({ n: 1 });
+      const [sorted] = await col.findReadOnly({}, { sort: { n: 1 }, limit: 1 });
+      expect(filtered).toBe(byId);
+      expect(sorted).toBe(byId);
+      const doc = byId as Document & { tags: string[]; nested: { deep: { v: number }[] } };
+      expect(Object.isFrozen(doc) && Object.isFrozen(doc.tags) && Object.isFrozen(doc.nested.deep[0])).toBe(true);
+      expect(() => doc.tags.push('changed')).toThrow(TypeError);
+      expect(() => {
+        doc.nested.deep[0]!.v = 2;
+      }).toThrow(TypeError);
+      // Ordinary reads still answer with copies of their own, and writes go on as before.
+      const copy = (await col.findOne({ _id: 'a' }))! as typeof doc;
+      copy.tags.push('mine');
+      await col.updateOne({ _id: 'a' }, { $push: { tags: 'y' }, $set: { 'nested.deep.0.v': 3 } });
+      expect(doc).toEqual({ _id: 'a', n: 1, tags: ['x'], nested: { deep: [{ v: 1 }] } });
+      expect(await col.findReadOnly({ _id: 'a' })).toEqual([{ _id: 'a', n: 1, tags: ['x', 'y'], nested: { deep: [{ v: 3 }] } }]);
+    });
   });
 
   it('a document read by id is parsed from its stored text, which stays text (one parse per read-modify-write, not two)', async () => {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { Aggregator, ProcessingMode } from 'mingo';
 import { copyOf, knownText, parsedWithText, parseStored } from './json-text';
+import { deepFreeze } from '../../domain/shared/frozen';
 import { Matcher } from './matcher';
 import { Candidate, candidateId } from './indexes';
 import { Changes, Layer, Overlay, Workspace } from './overlay';
@@ -137,6 +138,10 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     return this.findSync(filter, options);
   }
 
+  async findReadOnly(filter: Filter = {}, options: FindOptions = {}): Promise<readonly Readonly<T>[]> {
+    return this.findSync(filter, options, deepFreeze);
+  }
+
   async count(filter: Filter = {}): Promise<number> {
     const layer = this.workspace.layer;
     const known = typeof filter._id === 'string' ? undefined : layer.count(this.name, filter);
@@ -248,7 +253,12 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     this.workspace.dropIndex(this.name, name);
   }
 
-  private findSync(filter: Filter, options: FindOptions): T[] {
+  /**
+   * `handOut` turns a stored document into what the caller gets: a copy by default; for a
+   * read-only caller, the document itself, frozen. Stored documents are never changed in place
+   * (a write stores a new object), so a frozen one stays right for every reader.
+   */
+  private findSync(filter: Filter, options: FindOptions, handOut: (doc: Document) => Document = copyOf): T[] {
     const { sort, skip, limit, projection } = options;
     const plain = !projection || Object.keys(projection).length === 0;
     if (plain && !skip && typeof filter._id === 'string' && onlyKey(filter)) {
@@ -256,14 +266,14 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
       // is parsed from the stored text, which the store keeps as it is, so it is parsed once.
       const stored = this.workspace.layer.stored(this.name, filter._id);
       if (stored === undefined) return [];
-      return [(typeof stored === 'string' ? JSON.parse(stored) : copyOf(stored)) as T];
+      return [(typeof stored === 'string' ? JSON.parse(stored) : handOut(stored)) as T];
     }
     if (plain && (!sort || Object.keys(sort).length === 0)) {
       const found: T[] = [];
       let skipped = 0;
       for (const doc of this.matching(this.workspace.layer, filter)) {
         if (skipped++ < (skip ?? 0)) continue;
-        found.push(copyOf(doc) as T);
+        found.push(handOut(doc) as T);
         if (limit && found.length >= limit) break;
       }
       return found;
@@ -276,7 +286,8 @@ export class EmbeddedCollection<T extends Document = Document> implements Collec
     if (sort && Object.keys(sort).length > 0) cursor.sort(sort);
     if (skip) cursor.skip(skip);
     if (limit) cursor.limit(limit); // 0 means no limit, as in MongoDB
-    return cursor.all().map((doc) => copyOf(doc) as T);
+    // A projection's documents are mingo's own: copied or not, they are nobody else's.
+    return cursor.all().map((doc) => (plain ? handOut(doc as Document) : copyOf(doc)) as T);
   }
 
   /**
