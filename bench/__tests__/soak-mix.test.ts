@@ -1,6 +1,6 @@
 import { Answer, ApiClient } from '../http/api-client';
 import { IntervalRecorder } from '../soak/intervals';
-import { proposedStarts, SoakMix } from '../soak/mix';
+import { proposedStarts, SoakMix, visitToPropose } from '../soak/mix';
 
 describe("the soak's experts propose as real experts would", () => {
   const now = Date.parse('2026-12-09T10:00:00.000Z');
@@ -14,6 +14,21 @@ describe("the soak's experts propose as real experts would", () => {
     expect(proposedStarts({ openStarts: [] }, now)).toEqual([]);
     expect(proposedStarts({}, now)).toEqual([]);
     expect(proposedStarts({ openStarts: ['2026-12-09T11:59:00.000Z'] }, now)).toEqual([]);
+  });
+
+  it('pick one of the visits they can propose for, at random (not all experts the first one)', () => {
+    const later = new Date(now + 3 * 3_600_000).toISOString();
+    const feed = [
+      { proposals: [{ expertId: 'exp-1' }], openStarts: [later] },
+      { proposals: [], openStarts: [later] },
+      { proposals: [], openStarts: [] },
+      { proposals: [{ expertId: 'exp-2' }], openStarts: [later] },
+    ];
+    expect(visitToPropose(feed, 'exp-1', () => 0, now)).toBe(1);
+    expect(visitToPropose(feed, 'exp-1', () => 0.99, now)).toBe(3);
+    expect(visitToPropose(feed, 'exp-2', () => 0.99, now)).toBe(1);
+    expect(visitToPropose(feed.slice(0, 1), 'exp-1', () => 0, now)).toBe(-1);
+    expect(visitToPropose([], 'exp-1')).toBe(-1);
   });
 
   it("propose the feed's starts for a visit they have not proposed for", async () => {
