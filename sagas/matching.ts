@@ -115,9 +115,12 @@ export function matchingTimeoutMinutes(config: MatchingConfig, priority: Priorit
 export function matchingSaga(deps: MatchingDeps): ProcessManager {
   const { config, outbox, experts: directory } = deps;
 
-  // Finalizations run one at a time in this process (an event handler and a firing deadline may
-  // both try, and tickets are handled side by side): two never race over the same group, nor over
-  // the same expert's calendar.
+  // A ticket's finalizations run one at a time in this process (an event handler and a firing
+  // deadline may both try): two never race over the same group. Different tickets' run side by
+  // side, as they do in several worker processes: an expert's calendar refuses a double booking,
+  // and flows/finalize-group then releases what it booked and plans again. One at a time over all
+  // tickets, each waiting for its appends, the saga fell ~500 ms behind under a soak's proposals,
+  // and every ticket answer waits for it.
   const locks = new Map<string, Promise<unknown>>();
   function exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
     const previous = locks.get(key) ?? Promise.resolve();
@@ -131,7 +134,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
   }
 
   function finalize(ctx: SagaContext, ticketId: string, visitId: string): Promise<FinalizeOutcome> {
-    return exclusive('finalization', async () => {
+    return exclusive(ticketId, async () => {
       const outcome = await finalizeGroup(ctx, { ticketId, visitId });
       ctx.logger?.debug({ saga: MATCHING, ticketId, visitId, outcome: outcome.status }, 'finalize group');
       if (outcome.status === 'not-full' && outcome.undecided) {
@@ -455,7 +458,8 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     eventTypes: MATCHING_EVENTS,
     handle,
     // One lane per ticket: a ticket's events in order, different tickets side by side. What
-    // crosses tickets — experts' calendars — is booked by finalization, which runs one at a time.
+    // crosses tickets — experts' calendars — is booked by finalization, which holds against any
+    // interleaving (see `finalize`).
     partitionOf: (event) => {
       const ticketId = (event.data as { ticketId?: unknown }).ticketId;
       return typeof ticketId === 'string' ? ticketId : null;
