@@ -6,6 +6,7 @@
  * the time is not there, the visit is closed incomplete ('needs-more-time'); the matching saga
  * then plans the follow-up visit (`followUpVisitId`) at the same hours on the next days.
  */
+import { bookingOf, isBookedAt } from '../domain/expert/booking-lookup';
 import { experts } from '../commands/expert';
 import { visits } from '../commands/visit';
 import { DomainError } from '../domain/decider';
@@ -32,7 +33,7 @@ export type ExtensionOutcome =
   | { status: 'closed-incomplete'; blockedBy: Blocker[]; followUpVisitId: string };
 
 function hasRange(visitId: string, range: TimeRange): (s: ExpertState) => boolean {
-  return (s) => s.status !== 'unknown' && s.bookings.some((b) => b.visitId === visitId && ms(b.range.start) === ms(range.start) && ms(b.range.end) === ms(range.end));
+  return (s) => s.status !== 'unknown' && isBookedAt(s.bookings, visitId, range);
 }
 
 export async function requestExtension(ctx: FlowContext, request: ExtensionRequest): Promise<ExtensionOutcome> {
@@ -60,7 +61,7 @@ export async function requestExtension(ctx: FlowContext, request: ExtensionReque
     for (const e of visit.experts) {
       try {
         const calendar = await ctx.load(experts, e);
-        const booked = calendar.status !== 'unknown' && calendar.bookings.some((b) => b.visitId === visitId);
+        const booked = calendar.status !== 'unknown' && bookingOf(calendar.bookings, visitId) !== undefined;
         const r = booked
           ? await ensure(ctx, experts, 'extendBooking', { expertId: e, visitId, newEnd: longer.end }, `extend:${key}:${e}`, hasRange(visitId, longer))
           : await ensure(ctx, experts, 'bookTime', { expertId: e, visitId, range: longer }, `extend:${key}:${e}:book`, hasRange(visitId, longer));

@@ -4,6 +4,7 @@
  * swap the experts on the visit, then release the calendar of the expert who drops out.
  * Candidates are tried in order; one booked elsewhere meanwhile is skipped for the next.
  */
+import { isBookedAt } from '../domain/expert/booking-lookup';
 import { experts } from '../commands/expert';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
@@ -89,7 +90,7 @@ export async function replaceExpert(ctx: FlowContext, directory: ExpertDirectory
     let mine: boolean;
     try {
       const booked = await ensure(ctx, experts, 'bookTime', { expertId: inExpertId, visitId, range }, `replace:${visitId}:${outExpertId}:${inExpertId}:book`, (s) =>
-        s.status !== 'unknown' && s.bookings.some((b) => b.visitId === visitId && ms(b.range.start) === ms(range.start) && ms(b.range.end) === ms(range.end)),
+        s.status !== 'unknown' && isBookedAt(s.bookings, visitId, range),
       );
       mine = booked.mine;
     } catch (error) {

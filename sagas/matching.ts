@@ -29,6 +29,7 @@
  * (trigger, recipient, template), or a deadline keyed by the event that scheduled it: handling an
  * event or a deadline again changes nothing.
  */
+import { bookingOf } from '../domain/expert/booking-lookup';
 import { experts } from '../commands/expert';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
@@ -234,7 +235,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     for (const expertId of [...new Set([...expertIds, ...holders])].sort()) {
       if (visit.status !== 'none' && BOOKED.includes(visit.status) && visit.experts.includes(expertId)) continue;
       const calendar = await ctx.load(experts, expertId);
-      if (calendar.status === 'unknown' || !calendar.bookings.some((b) => b.visitId === visitId)) continue;
+      if (calendar.status === 'unknown' || bookingOf(calendar.bookings, visitId) === undefined) continue;
       await sendCommand(ctx, experts, 'releaseBooking', { expertId, visitId }, `${stepPrefix}:release:${visitId}:${expertId}`);
     }
   }
@@ -276,7 +277,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
       const range = { start: visit.start, end: visit.end };
       for (const expertId of d.experts.filter((e) => visit.experts.includes(e))) {
         const calendar = await ctx.load(experts, expertId);
-        if (calendar.status !== 'unknown' && calendar.bookings.some((b) => b.visitId === d.visitId)) continue;
+        if (calendar.status !== 'unknown' && bookingOf(calendar.bookings, d.visitId) !== undefined) continue;
         try {
           await sendCommand(ctx, experts, 'bookTime', { expertId, visitId: d.visitId, range }, `finalized:book:${expertId}`);
         } catch (error) {
@@ -364,7 +365,7 @@ export function matchingSaga(deps: MatchingDeps): ProcessManager {
     const visit = await ctx.load(visits, d.visitId);
     if (visit.status === 'none' || !BOOKED.includes(visit.status) || !visit.experts.includes(d.inExpertId) || visit.start === null || visit.end === null) return;
     const calendar = await ctx.load(experts, d.inExpertId);
-    if (calendar.status !== 'unknown' && calendar.bookings.some((b) => b.visitId === d.visitId)) return;
+    if (calendar.status !== 'unknown' && bookingOf(calendar.bookings, d.visitId) !== undefined) return;
     try {
       await sendCommand(ctx, experts, 'bookTime', { expertId: d.inExpertId, visitId: d.visitId, range: { start: visit.start, end: visit.end } }, `replaced:book:${d.inExpertId}`);
     } catch (error) {

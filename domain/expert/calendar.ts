@@ -3,6 +3,7 @@
  * off and bookings, what conflicts with a time, and the refusal that says why.
  */
 import { DomainError } from '../decider';
+import { bookingOf, bookingOverlapping } from './booking-lookup';
 import { instantsOf, overlaps, TimeRange } from '../shared/time';
 import { describeSlots, localClock, OpenHours, openHoursOn, WeeklyAvailability, withinWeeklyAvailability } from './availability';
 
@@ -30,7 +31,8 @@ export interface ExpertCalendar {
  * Sorting them all again on every booking grew with the expert's history.
  */
 export function withBooking(bookings: readonly Booking[], booking: Booking): Booking[] {
-  const others = bookings.filter((b) => b.visitId !== booking.visitId);
+  // A new visit's booking (the usual case) copies the list without testing each booking.
+  const others = bookingOf(bookings, booking.visitId) ? bookings.filter((b) => b.visitId !== booking.visitId) : bookings.slice();
   const [start] = instantsOf(booking.range);
   let low = 0;
   let high = others.length;
@@ -67,7 +69,7 @@ export function calendarConflict(calendar: ExpertCalendar, range: TimeRange, opt
   const off = calendar.timeOff.find((t) => overlaps(t.range, range));
   if (off) return { conflict: 'time-off', timeOff: off };
   if (options.bookings !== false) {
-    const booking = calendar.bookings.find((b) => b.visitId !== options.exceptVisitId && overlaps(b.range, range));
+    const booking = bookingOverlapping(calendar.bookings, range, options.exceptVisitId);
     if (booking) return { conflict: 'booked', booking };
   }
   return null;

@@ -26,6 +26,7 @@ import { Command, Decider, DomainError, DomainEvent } from '../decider';
 import { distanceKm, GeoPoint, isGeoPoint } from '../shared/geo';
 import { isInstant, isValidRange, ms, overlaps, TimeRange } from '../shared/time';
 import { availabilityProblem, normalizeAvailability, WeeklyAvailability, withinWeeklyAvailability } from './availability';
+import { bookingOf, bookingOverlapping } from './booking-lookup';
 import { Booking, calendarConflict, calendarRefusal, TimeOff, withBooking } from './calendar';
 import { isValidSkillList, normalizeSkills } from './skills';
 
@@ -228,7 +229,7 @@ export const expertDecider: Decider<ExpertState, ExpertCommand, ExpertEvent> = {
           if (sameRange(existing.range, range) && existing.reason === reason) return [];
           throw new DomainError('time-off-already-exists', `time off ${timeOffId} already exists with other details`);
         }
-        const hit = expert.bookings.find((b) => overlaps(b.range, range));
+        const hit = bookingOverlapping(expert.bookings, range);
         if (hit) throw new DomainError('time-off-overlaps-booking', `the time off overlaps the booking for visit ${hit.visitId}`);
         return [{ type: 'ExpertTimeOffAdded', data: { expertId, timeOffId, range, reason } }];
       }
@@ -254,7 +255,7 @@ export const expertDecider: Decider<ExpertState, ExpertCommand, ExpertEvent> = {
       case 'bookTime': {
         const { visitId } = command.data;
         const range = validRange(command.data.range);
-        const current = expert.bookings.find((b) => b.visitId === visitId);
+        const current = bookingOf(expert.bookings, visitId);
         if (current && sameRange(current.range, range)) return [];
         assertActive(expert);
         if (ms(range.end) <= command.metadata.now.getTime()) throw new DomainError('range-in-past', 'a booking must not be over already');
@@ -264,13 +265,13 @@ export const expertDecider: Decider<ExpertState, ExpertCommand, ExpertEvent> = {
         return [{ type: 'ExpertTimeBooked', data: { expertId, visitId, range } }];
       }
       case 'releaseBooking': {
-        const current = expert.bookings.find((b) => b.visitId === command.data.visitId);
+        const current = bookingOf(expert.bookings, command.data.visitId);
         if (!current) return [];
         return [{ type: 'ExpertBookingReleased', data: { expertId, visitId: current.visitId, range: current.range } }];
       }
       case 'extendBooking': {
         const { visitId } = command.data;
-        const current = expert.bookings.find((b) => b.visitId === visitId);
+        const current = bookingOf(expert.bookings, visitId);
         if (!current) throw new DomainError('booking-not-found', `expert ${expertId} has no booking for visit ${visitId}`);
         if (!isInstant(command.data.newEnd)) throw new DomainError('invalid-range', 'the new end must be an ISO instant');
         const newEnd = canonical(command.data.newEnd);
@@ -297,7 +298,7 @@ function assertActive(expert: Onboarded): void {
 }
 
 function assertFree(expert: Onboarded, range: TimeRange, visitId: string): void {
-  const booking = expert.bookings.find((b) => b.visitId !== visitId && overlaps(b.range, range));
+  const booking = bookingOverlapping(expert.bookings, range, visitId);
   if (booking) throw new DomainError('calendar-conflict', `expert ${expert.expertId} is booked for visit ${booking.visitId} then`);
   const off = expert.timeOff.find((t) => overlaps(t.range, range));
   if (off) throw new DomainError('calendar-conflict', `expert ${expert.expertId} is off then (${off.reason})`);
@@ -376,7 +377,7 @@ export function normalizeArea(area: string): string {
  */
 export function isFreeFor(state: ExpertState, range: TimeRange, exceptVisitId?: string): boolean {
   if (state.status !== 'active' || !isValidRange(range)) return false;
-  return !state.bookings.some((b) => b.visitId !== exceptVisitId && overlaps(b.range, range)) && !state.timeOff.some((t) => overlaps(t.range, range));
+  return bookingOverlapping(state.bookings, range, exceptVisitId) === undefined && !state.timeOff.some((t) => overlaps(t.range, range));
 }
 
 /**
@@ -396,7 +397,7 @@ export function bookingsOf(state: ExpertState): Booking[] {
 /** The booking that follows `visitId`'s booking in the calendar, or null (none, or the visit is not booked). */
 export function nextBookingAfter(state: ExpertState, visitId: string): Booking | null {
   if (state.status === 'unknown') return null;
-  const current = state.bookings.find((b) => b.visitId === visitId);
+  const current = bookingOf(state.bookings, visitId);
   if (!current) return null;
   const later = state.bookings.filter((b) => b.visitId !== visitId && ms(b.range.start) >= ms(current.range.start));
   return later.sort((a, b) => ms(a.range.start) - ms(b.range.start))[0] ?? null;
@@ -409,7 +410,7 @@ export function nextBookingAfter(state: ExpertState, visitId: string): Booking |
  */
 export function extensionLimit(state: ExpertState, visitId: string): string | null {
   if (state.status === 'unknown') return null;
-  const current = state.bookings.find((b) => b.visitId === visitId);
+  const current = bookingOf(state.bookings, visitId);
   if (!current) return null;
   const end = ms(current.range.end);
   const starts = [...state.bookings.filter((b) => b.visitId !== visitId).map((b) => b.range.start), ...state.timeOff.map((t) => t.range.start)].filter(

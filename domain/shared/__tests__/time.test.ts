@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { deepFreeze } from '../frozen';
-import { instantsOf, overlaps, TimeRange } from '../time';
+import { instantsOf, ms, overlaps, TimeRange } from '../time';
 
 const instant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }).map((t) => new Date(t).toISOString());
 const range = fc.record({ start: instant, end: instant });
@@ -39,5 +39,34 @@ describe('overlaps', () => {
         expect(overlaps(x, y)).toBe(Date.parse(a.start) < Date.parse(b.end) && Date.parse(b.start) < Date.parse(a.end));
       }),
     );
+  });
+});
+
+describe('ms', () => {
+  // Every instant toISOString writes in four-digit years, leap days and the last millisecond of a year among them.
+  const anyCanonical = fc.integer({ min: Date.parse('0000-01-01T00:00:00.000Z'), max: Date.parse('9999-12-31T23:59:59.999Z') }).map((t) => new Date(t).toISOString());
+  const canonicalChars = fc.constantFrom(...'0123456789-T:.Z+ '.split(''));
+
+  it('reads every instant of the stored form as Date.parse does', () => {
+    fc.assert(
+      fc.property(anyCanonical, (iso) => {
+        expect(ms(iso)).toBe(Date.parse(iso));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads any other text as Date.parse does (NaN for what is not an instant)', () => {
+    // Instants with one character changed: impossible dates, hours and minutes, other separators.
+    const changed = fc.tuple(anyCanonical, fc.nat({ max: 23 }), canonicalChars).map(([iso, at, c]) => iso.slice(0, at) + c + iso.slice(at + 1));
+    fc.assert(
+      fc.property(fc.oneof(changed, fc.string(), anyCanonical.map((iso) => iso.slice(0, 19) + 'Z')), (text) => {
+        expect(Object.is(ms(text), Date.parse(text))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    for (const text of ['2024-02-29T12:00:00.000Z', '2023-02-29T12:00:00.000Z', '2100-02-29T12:00:00.000Z', '2000-02-29T12:00:00.000Z', '2026-04-31T00:00:00.000Z', '2026-12-08T24:00:00.000Z', '2026-00-08T10:00:00.000Z', '0000-01-01T00:00:00.000Z']) {
+      expect(Object.is(ms(text), Date.parse(text))).toBe(true);
+    }
   });
 });

@@ -1,0 +1,73 @@
+import fc from 'fast-check';
+import { deepFreeze } from '../../shared/frozen';
+import { instantsOf, overlaps, TimeRange } from '../../shared/time';
+import { bookingOf, bookingOverlapping, bookingsOverlapping, isBookedAt } from '../booking-lookup';
+import { Booking, withBooking } from '../calendar';
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2026, 11, 8);
+/** Instants on a coarse grid, so that bookings touch, nest and overlap often. */
+const instant = fc.integer({ min: 0, max: 48 }).map((h) => new Date(T0 + h * HOUR).toISOString());
+const malformed = fc.constantFrom('tomorrow', '', '2026-13-01T00:00:00.000Z');
+const range: fc.Arbitrary<TimeRange> = fc.oneof(
+  { weight: 9, arbitrary: fc.record({ start: instant, end: instant }) },
+  { weight: 1, arbitrary: fc.record({ start: fc.oneof(instant, malformed), end: fc.oneof(instant, malformed) }) },
+);
+const visitId = fc.constantFrom('v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8');
+/** Any list, sorted or not, nested, with a visit twice: what the scans answered for any of them, the lookups answer. */
+const bookings = fc.array(fc.record({ visitId, range }), { maxLength: 30 });
+
+/** The scans the lookups replace. */
+const scan = {
+  of: (list: readonly Booking[], id: string) => list.find((b) => b.visitId === id),
+  overlapping: (list: readonly Booking[], r: TimeRange, except?: string) => list.find((b) => b.visitId !== except && overlaps(b.range, r)),
+  all: (list: readonly Booking[], from: number, to: number) => list.filter((b) => overlaps(b.range, { start: new Date(from).toISOString(), end: new Date(to).toISOString() })),
+};
+
+describe('booking lookups', () => {
+  it('answer as the scans do, for lists that may change and for frozen ones', () => {
+    fc.assert(
+      fc.property(bookings, range, fc.option(visitId, { nil: undefined }), visitId, fc.boolean(), (list, r, except, id, frozen) => {
+        const given = frozen ? deepFreeze(list.map((b) => ({ visitId: b.visitId, range: { ...b.range } }))) : list;
+        // Twice: the first builds a frozen list's lookup, the second uses it.
+        for (let round = 0; round < 2; round++) {
+          expect(bookingOf(given, id)).toBe(scan.of(given, id));
+          expect(bookingOverlapping(given, r, except)).toBe(scan.overlapping(given, r, except));
+          const [from, to] = instantsOf(r);
+          if (!Number.isNaN(from) && !Number.isNaN(to)) expect(bookingsOverlapping(given, from, to)).toEqual(scan.all(given, from, to));
+          const held = scan.of(given, id);
+          const same = held !== undefined && instantsOf(held.range)[0] === instantsOf(r)[0] && instantsOf(held.range)[1] === instantsOf(r)[1];
+          expect(isBookedAt(given, id, r)).toBe(same);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('of a calendar kept by withBooking answer for each version of it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ visitId, range: fc.record({ start: instant, end: instant }) }), { maxLength: 40 }), range, (steps, r) => {
+        let calendar: readonly Booking[] = deepFreeze([]);
+        for (const step of steps) {
+          calendar = deepFreeze(withBooking(calendar, step));
+          expect(bookingOf(calendar, step.visitId)).toBe(step);
+          expect(bookingOverlapping(calendar, r)).toBe(scan.overlapping(calendar, r));
+        }
+      }),
+    );
+  });
+
+  it('see a change to a list that is not frozen', () => {
+    const list: Booking[] = [{ visitId: 'v1', range: { start: '2026-12-08T09:00:00.000Z', end: '2026-12-08T10:00:00.000Z' } }];
+    const at = { start: '2026-12-08T11:00:00.000Z', end: '2026-12-08T12:00:00.000Z' };
+    expect(bookingOverlapping(list, at)).toBeUndefined();
+    list.push({ visitId: 'v2', range: at });
+    expect(bookingOverlapping(list, at)?.visitId).toBe('v2');
+    expect(bookingOf(list, 'v2')?.range).toBe(at);
+    // A frozen list of bookings that may still change is not indexed either.
+    const shallow = Object.freeze([{ visitId: 'v3', range: { start: '2026-12-08T09:00:00.000Z', end: '2026-12-08T10:00:00.000Z' } }]);
+    expect(bookingOverlapping(shallow, at)).toBeUndefined();
+    shallow[0]!.range.end = '2026-12-08T11:30:00.000Z';
+    expect(bookingOverlapping(shallow, at)?.visitId).toBe('v3');
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * An expert's bookings looked up by visit and by time, instead of scanned. A calendar keeps
+ * every booking the expert ever had, and each proposal, booking, match and ranking scanned them
+ * all, some once per start: under a steady load every check cost more with each booking, and
+ * those scans became the largest part of what grew.
+ *
+ * A list that is frozen, bookings and ranges included (aggregate states and read-only documents
+ * are deep-frozen), cannot change: its lookup is built once, at its first query, and kept beside
+ * it in a WeakMap that lets go of it with the list. A list that may still change is scanned.
+ * Both answer exactly as the scans did: the first booking in list order.
+ */
+import { instantsOf, TimeRange } from '../shared/time';
+
+/** What the lookups need of a booking (calendar.ts's Booking, or a read model's copy of it). */
+export interface BookedRange {
+  readonly visitId: string;
+  readonly range: TimeRange;
+}
+
+class BookingLookup<B extends BookedRange> {
+  /** Each visit's first booking in the list. */
+  private readonly byVisit = new Map<string, B>();
+  /** Places in the list, by start (bookings with a malformed range left out: they overlap nothing). */
+  private readonly byStart: Int32Array;
+  private readonly starts: Float64Array;
+  private readonly ends: Float64Array;
+  /** latestEnd[i]: the latest end of byStart[0..i] (bookings may nest in a list nobody checked). */
+  private readonly latestEnd: Float64Array;
+
+  constructor(private readonly bookings: readonly B[]) {
+    const places: number[] = [];
+    const starts = new Float64Array(bookings.length);
+    const ends = new Float64Array(bookings.length);
+    for (let i = 0; i < bookings.length; i++) {
+      const booking = bookings[i]!;
+      if (!this.byVisit.has(booking.visitId)) this.byVisit.set(booking.visitId, booking);
+      const [start, end] = instantsOf(booking.range);
+      starts[i] = start;
+      ends[i] = end;
+      if (!Number.isNaN(start) && !Number.isNaN(end)) places.push(i);
+    }
+    // Lists are kept in start order (withBooking): sorting them again is one pass.
+    places.sort((a, b) => starts[a]! - starts[b]! || a - b);
+    this.byStart = Int32Array.from(places);
+    this.starts = Float64Array.from(places, (i) => starts[i]!);
+    this.ends = Float64Array.from(places, (i) => ends[i]!);
+    this.latestEnd = new Float64Array(places.length);
+    let latest = -Infinity;
+    for (let k = 0; k < places.length; k++) this.latestEnd[k] = latest = Math.max(latest, this.ends[k]!);
+  }
+
+  of(visitId: string): B | undefined {
+    return this.byVisit.get(visitId);
+  }
+
+  /** The bookings overlapping [from, to), by their place in the list. */
+  *overlapping(from: number, to: number): IterableIterator<{ place: number; booking: B }> {
+    if (Number.isNaN(from) || Number.isNaN(to)) return;
+    // Before `first` every booking ends by `from`; from `last` on, each starts at `to` or later.
+    const first = firstIndex(this.latestEnd.length, (k) => this.latestEnd[k]! > from);
+    const last = firstIndex(this.starts.length, (k) => this.starts[k]! >= to);
+    for (let k = first; k < last; k++) {
+      if (this.ends[k]! > from) yield { place: this.byStart[k]!, booking: this.bookings[this.byStart[k]!]! };
+    }
+  }
+}
+
+/** The first index in [0, length) at which `holds` (false before it, true from it on), or length. */
+function firstIndex(length: number, holds: (i: number) => boolean): number {
+  let low = 0;
+  let high = length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (holds(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
+
+const lookups = new WeakMap<readonly BookedRange[], BookingLookup<BookedRange>>();
+
+/** The list's lookup, or undefined when the list may still change (then callers scan it). */
+function lookupOf<B extends BookedRange>(bookings: readonly B[]): BookingLookup<B> | undefined {
+  const kept = lookups.get(bookings);
+  if (kept) return kept as unknown as BookingLookup<B>;
+  if (!Object.isFrozen(bookings) || !bookings.every((b) => Object.isFrozen(b) && Object.isFrozen(b.range))) return undefined;
+  const lookup = new BookingLookup(bookings);
+  lookups.set(bookings, lookup as unknown as BookingLookup<BookedRange>);
+  return lookup;
+}
+
+/** The first booking of `visitId` in the list, as `bookings.find((b) => b.visitId === visitId)`. */
+export function bookingOf<B extends BookedRange>(bookings: readonly B[], visitId: string): B | undefined {
+  const lookup = lookupOf(bookings);
+  return lookup ? lookup.of(visitId) : bookings.find((b) => b.visitId === visitId);
+}
+
+/**
+ * The first booking in the list that overlaps `range`, leaving out `exceptVisitId`'s, as
+ * `bookings.find((b) => b.visitId !== exceptVisitId && overlaps(b.range, range))`.
+ */
+export function bookingOverlapping<B extends BookedRange>(bookings: readonly B[], range: TimeRange, exceptVisitId?: string): B | undefined {
+  const lookup = lookupOf(bookings);
+  const [from, to] = instantsOf(range);
+  if (!lookup) return bookings.find((b) => b.visitId !== exceptVisitId && overlapsInstants(b.range, from, to));
+  let found: { place: number; booking: B } | undefined;
+  for (const hit of lookup.overlapping(from, to)) {
+    if (hit.booking.visitId !== exceptVisitId && (found === undefined || hit.place < found.place)) found = hit;
+  }
+  return found?.booking;
+}
+
+/** The bookings that overlap [from, to) (epoch ms), in list order. */
+export function bookingsOverlapping<B extends BookedRange>(bookings: readonly B[], from: number, to: number): B[] {
+  const lookup = lookupOf(bookings);
+  if (!lookup) return bookings.filter((b) => overlapsInstants(b.range, from, to));
+  return [...lookup.overlapping(from, to)].sort((a, b) => a.place - b.place).map((hit) => hit.booking);
+}
+
+function overlapsInstants(range: TimeRange, from: number, to: number): boolean {
+  const [start, end] = instantsOf(range);
+  return start < to && from < end;
+}
+
+/**
+ * Whether the list books `visitId` at exactly `range` (a list holds one booking per visit:
+ * withBooking replaces the old one).
+ */
+export function isBookedAt(bookings: readonly BookedRange[], visitId: string, range: TimeRange): boolean {
+  const booking = bookingOf(bookings, visitId);
+  if (!booking) return false;
+  const [start, end] = instantsOf(booking.range);
+  const [wantedStart, wantedEnd] = instantsOf(range);
+  return start === wantedStart && end === wantedEnd;
+}
