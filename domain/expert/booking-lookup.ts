@@ -5,9 +5,9 @@
  * those scans became the largest part of what grew.
  *
  * A list that is frozen, bookings and ranges included (aggregate states and read-only documents
- * are deep-frozen), cannot change: its lookup is built once, at its first query, and kept beside
- * it in a WeakMap that lets go of it with the list. A list that may still change is scanned.
- * Both answer exactly as the scans did: the first booking in list order.
+ * are deep-frozen), cannot change: once it has been read a few times, its lookup is built and
+ * kept beside it in a WeakMap that lets go of it with the list. A list that may still change is
+ * scanned. Both answer exactly as the scans did: the first booking in list order.
  */
 import { instantsOf, TimeRange } from '../shared/time';
 
@@ -77,13 +77,31 @@ function firstIndex(length: number, holds: (i: number) => boolean): number {
   return low;
 }
 
-const lookups = new WeakMap<readonly BookedRange[], BookingLookup<BookedRange>>();
+/**
+ * Scans of a frozen list before its lookup is built. Building one costs about two scans, and
+ * many versions of a calendar are read only once or twice (the check after each booking).
+ */
+const SCANS_BEFORE_LOOKUP = 2;
+/** Never built: a frozen list whose bookings may still change. */
+const UNFIT = -1;
 
-/** The list's lookup, or undefined when the list may still change (then callers scan it). */
+/** Each frozen list's lookup, or how many times it was scanned so far (UNFIT: it always is). */
+const lookups = new WeakMap<readonly BookedRange[], BookingLookup<BookedRange> | number>();
+
+/** The list's lookup, or undefined when the caller scans it (a list that may change, or one seldom read). */
 function lookupOf<B extends BookedRange>(bookings: readonly B[]): BookingLookup<B> | undefined {
   const kept = lookups.get(bookings);
-  if (kept) return kept as unknown as BookingLookup<B>;
-  if (!Object.isFrozen(bookings) || !bookings.every((b) => Object.isFrozen(b) && Object.isFrozen(b.range))) return undefined;
+  if (typeof kept === 'object') return kept as unknown as BookingLookup<B>;
+  if (kept === UNFIT || !Object.isFrozen(bookings)) return undefined;
+  const scans = kept ?? 0;
+  if (scans < SCANS_BEFORE_LOOKUP) {
+    lookups.set(bookings, scans + 1);
+    return undefined;
+  }
+  if (!bookings.every((b) => Object.isFrozen(b) && Object.isFrozen(b.range))) {
+    lookups.set(bookings, UNFIT);
+    return undefined;
+  }
   const lookup = new BookingLookup(bookings);
   lookups.set(bookings, lookup as unknown as BookingLookup<BookedRange>);
   return lookup;
@@ -102,7 +120,7 @@ export function bookingOf<B extends BookedRange>(bookings: readonly B[], visitId
 export function bookingOverlapping<B extends BookedRange>(bookings: readonly B[], range: TimeRange, exceptVisitId?: string): B | undefined {
   const lookup = lookupOf(bookings);
   const [from, to] = instantsOf(range);
-  if (!lookup) return bookings.find((b) => b.visitId !== exceptVisitId && overlapsInstants(b.range, from, to));
+  if (!lookup) return Number.isNaN(from) || Number.isNaN(to) ? undefined : bookings.find((b) => b.visitId !== exceptVisitId && overlapsInstants(b.range, from, to));
   let found: { place: number; booking: B } | undefined;
   for (const hit of lookup.overlapping(from, to)) {
     if (hit.booking.visitId !== exceptVisitId && (found === undefined || hit.place < found.place)) found = hit;

@@ -70,21 +70,14 @@ export function isValidRange(range: TimeRange): boolean {
 }
 
 /**
- * The instants of frozen ranges, parsed once. Calendars keep every booking the expert has and are
- * checked booking by booking at each proposal, booking and match: parsing four ISO strings per
- * booking each time (about 270 ns apiece) cost more with every booking, while the ranges of a
- * calendar's state are frozen and the same objects from one version of it to the next.
+ * A range's start and end in epoch milliseconds (NaN for a malformed instant), read each time.
+ * They were kept per frozen range in a WeakMap: with a range per booking of every calendar
+ * version read, the map held about a million entries, and a lookup in it (200–300 ns) cost more
+ * than reading the stored form again (about 60 ns, canonicalMs); adding an entry cost microseconds
+ * and the collector had to sweep them all.
  */
-const instantsOfFrozen = new WeakMap<TimeRange, readonly [start: number, end: number]>();
-
-/** A range's start and end in epoch milliseconds (NaN for a malformed instant). */
 export function instantsOf(range: TimeRange): readonly [start: number, end: number] {
-  const known = instantsOfFrozen.get(range);
-  if (known) return known;
-  const instants = [ms(range.start), ms(range.end)] as const;
-  // Only a frozen range cannot change after it was parsed.
-  if (Object.isFrozen(range)) instantsOfFrozen.set(range, instants);
-  return instants;
+  return [ms(range.start), ms(range.end)];
 }
 
 /** Half-open ranges overlap when each starts before the other ends. */
