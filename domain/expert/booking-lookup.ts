@@ -128,13 +128,6 @@ export function bookingOverlapping<B extends BookedRange>(bookings: readonly B[]
   return found?.booking;
 }
 
-/** The bookings that overlap [from, to) (epoch ms), in list order. */
-export function bookingsOverlapping<B extends BookedRange>(bookings: readonly B[], from: number, to: number): B[] {
-  const lookup = lookupOf(bookings);
-  if (!lookup) return bookings.filter((b) => overlapsInstants(b.range, from, to));
-  return [...lookup.overlapping(from, to)].sort((a, b) => a.place - b.place).map((hit) => hit.booking);
-}
-
 function overlapsInstants(range: TimeRange, from: number, to: number): boolean {
   const [start, end] = instantsOf(range);
   return start < to && from < end;

@@ -257,12 +257,6 @@ function toEdges(dependencies: VisitDependency[], position: Map<string, number>)
   return edges.sort((a, b) => a.before - b.before || a.after - b.after || a.min - b.min || compareNumbers(a.max ?? Infinity, b.max ?? Infinity));
 }
 
-/** From the earliest start to the latest end of the visits' windows (epoch ms): no booking outside it can clash with a start inside them. */
-export function bookingSpan(visits: readonly VisitSpec[]): [from: number, to: number] {
-  const windows = visits.flatMap((v) => v.windows).filter(isValidRange);
-  return [Math.min(...windows.map((w) => ms(w.start))), Math.max(...windows.map((w) => ms(w.end)))];
-}
-
 /**
  * Each expert's bookings that could clash with a start inside the visits' windows, earliest first
  * (then by visit, so the one named in `unfit` never depends on input order). A calendar keeps
@@ -270,7 +264,9 @@ export function bookingSpan(visits: readonly VisitSpec[]): [from: number, to: nu
  * all of them grew with each expert's history.
  */
 function bookingsByExpert(bookings: Booking[], visits: VisitSpec[]): Map<string, Booking[]> {
-  const [from, to] = bookingSpan(visits);
+  const windows = visits.flatMap((v) => v.windows).filter(isValidRange);
+  const from = Math.min(...windows.map((w) => ms(w.start)));
+  const to = Math.max(...windows.map((w) => ms(w.end)));
   const byExpert = new Map<string, { booking: Booking; start: number; end: number }[]>();
   for (const booking of bookings) {
     const [start, end] = instantsOf(booking.range);
