@@ -50,6 +50,21 @@ describe('rows by id hash: every document’s row without an object per document
     expect(table.mayHold(idHash('never-added'))).toBe(false);
   });
 
+  it('keeps rows past 2^32 exactly, added or moved to, with the smaller ones', () => {
+    const table = new RowsById();
+    const big = 2 ** 32 + 7;
+    for (let i = 1; i <= 1000; i++) table.add(idHash(`id-${i}`), i);
+    table.add(idHash('id-big'), big);
+    table.move(idHash('id-5'), 5, 2 ** 40);
+    for (let i = 1001; i <= 2000; i++) table.add(idHash(`id-${i}`), i); // and through a resize
+    expect(table.find(idHash('id-big'), (row) => row === big)).toBe(big);
+    expect(table.find(idHash('id-5'), (row) => row === 2 ** 40)).toBe(2 ** 40);
+    expect(table.find(idHash('id-5'), (row) => row === 5)).toBeUndefined();
+    for (let i = 1; i <= 2000; i += 37) if (i !== 5) expect(table.find(idHash(`id-${i}`), (row) => row === i)).toBe(i);
+    expect(table.remove(idHash('id-big'), big)).toBe(true);
+    expect(table.size).toBe(2000);
+  });
+
   it('the hash is never 0, the empty slot', () => {
     fc.assert(fc.property(fc.string(), (id) => idHash(id) !== 0));
   });

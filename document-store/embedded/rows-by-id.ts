@@ -1,8 +1,8 @@
 /**
  * Every document's row (seq) by a 32-bit hash of its id, in two typed arrays: no JS object and
  * no string per document, so the garbage collector has nothing to mark however many documents a
- * collection holds, and a document costs about 16 bytes instead of the hundred or so of an entry
- * in a Map of id strings. The ids themselves stay in the file: two ids may share a hash, so the
+ * collection holds, and a slot costs 8 bytes (a document 11 to 21, as the table fills between
+ * doublings) instead of the hundred or so of an entry in a Map of id strings. The ids themselves stay in the file: two ids may share a hash, so the
  * caller checks a row's id (cache.ts reads it back) before it believes it.
  */
 
@@ -19,15 +19,19 @@ export function idHash(id: string): number {
 }
 
 /** Open addressing with linear probing; a delete shifts the rest of its cluster back (no tombstones). */
+/** Rows up to this fit the 4-byte array every table starts with; a larger one widens it to 8 bytes a slot. */
+const MAX_SMALL_ROW = 0xffff_ffff;
+
 export class RowsById {
   private hashes: Int32Array;
-  private rows: Float64Array;
+  /** Rows are SQLite rowids, which stay below 2^32 for billions of inserts: 4 bytes a slot until one does not. */
+  private rows: Uint32Array | Float64Array;
   private count = 0;
 
   constructor(capacity = 16) {
     const size = 2 ** Math.max(4, Math.ceil(Math.log2(capacity / 0.75)));
     this.hashes = new Int32Array(size);
-    this.rows = new Float64Array(size);
+    this.rows = new Uint32Array(size);
   }
 
   get size(): number {
@@ -52,6 +56,7 @@ export class RowsById {
 
   /** Adds an entry (for an id not here yet). */
   add(hash: number, row: number): void {
+    this.fit(row);
     if ((this.count + 1) / this.hashes.length > 0.75) this.resize(this.hashes.length * 2);
     const mask = this.hashes.length - 1;
     let slot = hash & mask;
@@ -65,6 +70,7 @@ export class RowsById {
   move(hash: number, from: number, to: number): void {
     const slot = this.slotOf(hash, from);
     if (slot === undefined) throw new Error(`document store: no entry for row ${from}`);
+    this.fit(to);
     this.rows[slot] = to;
   }
 
@@ -98,10 +104,15 @@ export class RowsById {
     return undefined;
   }
 
+  /** Widens the rows to 8 bytes a slot before a row the 4-byte array cannot hold is stored. */
+  private fit(row: number): void {
+    if (this.rows instanceof Uint32Array && !(Number.isInteger(row) && row >= 0 && row <= MAX_SMALL_ROW)) this.rows = Float64Array.from(this.rows);
+  }
+
   private resize(size: number): void {
     const { hashes, rows } = this;
     this.hashes = new Int32Array(size);
-    this.rows = new Float64Array(size);
+    this.rows = rows instanceof Uint32Array ? new Uint32Array(size) : new Float64Array(size);
     this.count = 0;
     for (let i = 0; i < hashes.length; i++) if (hashes[i] !== EMPTY) this.add(hashes[i]!, rows[i]!);
   }
