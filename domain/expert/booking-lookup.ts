@@ -1,6 +1,6 @@
 /**
  * An expert's bookings looked up by visit and by time, instead of scanned. A calendar keeps
- * every booking the expert ever had, and each proposal, booking, match and ranking scanned them
+ * every booking the expert ever had, and each proposal, booking and match scanned them
  * all, some once per start: under a steady load every check cost more with each booking, and
  * those scans became the largest part of what grew.
  *
