@@ -303,7 +303,7 @@ export class BusyTimes {
 }
 
 /** The first index in [0, length) at which `holds` (false before it, true from it on), or length. */
-function firstIndex(length: number, holds: (i: number) => boolean): number {
+export function firstIndex(length: number, holds: (i: number) => boolean): number {
   let low = 0;
   let high = length;
   while (low < high) {

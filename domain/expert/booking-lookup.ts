@@ -10,6 +10,7 @@
  * scanned. Both answer exactly as the scans did: the first booking in list order.
  */
 import { instantsOf, TimeRange } from '../shared/time';
+import { firstIndex } from './availability';
 
 /** What the lookups need of a booking (calendar.ts's Booking, or a read model's copy of it). */
 export interface BookedRange {
@@ -63,18 +64,6 @@ class BookingLookup<B extends BookedRange> {
       if (this.ends[k]! > from) yield { place: this.byStart[k]!, booking: this.bookings[this.byStart[k]!]! };
     }
   }
-}
-
-/** The first index in [0, length) at which `holds` (false before it, true from it on), or length. */
-function firstIndex(length: number, holds: (i: number) => boolean): number {
-  let low = 0;
-  let high = length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (holds(mid)) high = mid;
-    else low = mid + 1;
-  }
-  return low;
 }
 
 /**
