@@ -9,7 +9,7 @@
  * kept beside it in a WeakMap that lets go of it with the list. A list that may still change is
  * scanned. Both answer exactly as the scans did: the first booking in list order.
  */
-import { instantsOf, TimeRange } from '../shared/time';
+import { instantsOf, ms, TimeRange } from '../shared/time';
 import { firstIndex } from './availability';
 
 /** What the lookups need of a booking (calendar.ts's Booking, or a read model's copy of it). */
@@ -29,25 +29,39 @@ class BookingLookup<B extends BookedRange> {
   private readonly latestEnd: Float64Array;
 
   constructor(private readonly bookings: readonly B[]) {
-    const places: number[] = [];
-    const starts = new Float64Array(bookings.length);
-    const ends = new Float64Array(bookings.length);
-    for (let i = 0; i < bookings.length; i++) {
+    // Lists are kept in start order (withBooking): filled in list order, and sorted only when
+    // they are not. Sorting places through a comparator and copying through Array.from
+    // callbacks was most of what building cost.
+    const n = bookings.length;
+    let byStart = new Int32Array(n);
+    let starts = new Float64Array(n);
+    let ends = new Float64Array(n);
+    let count = 0;
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
       const booking = bookings[i]!;
       if (!this.byVisit.has(booking.visitId)) this.byVisit.set(booking.visitId, booking);
-      const [start, end] = instantsOf(booking.range);
-      starts[i] = start;
-      ends[i] = end;
-      if (!Number.isNaN(start) && !Number.isNaN(end)) places.push(i);
+      const start = ms(booking.range.start);
+      const end = ms(booking.range.end);
+      if (Number.isNaN(start) || Number.isNaN(end)) continue;
+      if (count > 0 && start < starts[count - 1]!) sorted = false;
+      byStart[count] = i;
+      starts[count] = start;
+      ends[count] = end;
+      count++;
     }
-    // Lists are kept in start order (withBooking): sorting them again is one pass.
-    places.sort((a, b) => starts[a]! - starts[b]! || a - b);
-    this.byStart = Int32Array.from(places);
-    this.starts = Float64Array.from(places, (i) => starts[i]!);
-    this.ends = Float64Array.from(places, (i) => ends[i]!);
-    this.latestEnd = new Float64Array(places.length);
+    if (!sorted) {
+      const places = Array.from(byStart.subarray(0, count)).sort((a, b) => ms(bookings[a]!.range.start) - ms(bookings[b]!.range.start) || a - b);
+      byStart = Int32Array.from(places);
+      starts = Float64Array.from(places, (i) => ms(bookings[i]!.range.start));
+      ends = Float64Array.from(places, (i) => ms(bookings[i]!.range.end));
+    }
+    this.byStart = byStart.subarray(0, count);
+    this.starts = starts.subarray(0, count);
+    this.ends = ends.subarray(0, count);
+    this.latestEnd = new Float64Array(count);
     let latest = -Infinity;
-    for (let k = 0; k < places.length; k++) this.latestEnd[k] = latest = Math.max(latest, this.ends[k]!);
+    for (let k = 0; k < count; k++) this.latestEnd[k] = latest = Math.max(latest, this.ends[k]!);
   }
 
   of(visitId: string): B | undefined {
@@ -100,6 +114,16 @@ function lookupOf<B extends BookedRange>(bookings: readonly B[]): BookingLookup<
 export function bookingOf<B extends BookedRange>(bookings: readonly B[], visitId: string): B | undefined {
   const lookup = lookupOf(bookings);
   return lookup ? lookup.of(visitId) : bookings.find((b) => b.visitId === visitId);
+}
+
+/**
+ * As `bookingOf`, through the list's lookup if it has one, without counting as a read of the
+ * list: for withBooking, which reads a calendar's list once more only to copy it. Counted, that
+ * read was the third of every booking command's list, so each built a lookup nobody used.
+ */
+export function bookingOfOnce<B extends BookedRange>(bookings: readonly B[], visitId: string): B | undefined {
+  const kept = lookups.get(bookings);
+  return typeof kept === 'object' ? (kept as unknown as BookingLookup<B>).of(visitId) : bookings.find((b) => b.visitId === visitId);
 }
 
 /**

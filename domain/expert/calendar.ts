@@ -3,7 +3,7 @@
  * off and bookings, what conflicts with a time, and the refusal that says why.
  */
 import { DomainError } from '../decider';
-import { bookingOf, bookingOverlapping } from './booking-lookup';
+import { bookingOfOnce, bookingOverlapping } from './booking-lookup';
 import { instantsOf, overlaps, TimeRange } from '../shared/time';
 import { describeSlots, localClock, OpenHours, openHoursOn, WeeklyAvailability, withinWeeklyAvailability } from './availability';
 
@@ -32,7 +32,7 @@ export interface ExpertCalendar {
  */
 export function withBooking(bookings: readonly Booking[], booking: Booking): Booking[] {
   // A new visit's booking (the usual case) copies the list without testing each booking.
-  const others = bookingOf(bookings, booking.visitId) ? bookings.filter((b) => b.visitId !== booking.visitId) : bookings.slice();
+  const others = bookingOfOnce(bookings, booking.visitId) ? bookings.filter((b) => b.visitId !== booking.visitId) : bookings.slice();
   const [start] = instantsOf(booking.range);
   let low = 0;
   let high = others.length;

@@ -138,7 +138,9 @@ async function handleExpertEvent(e: ExpertEvent, recorded: RecordedEvent, { coll
     );
     return;
   }
-  const current = await experts.findOne({ _id: id });
+  // Read-only: the shared version the expert directory parsed already, not a copy of it. Every
+  // booking rewrites the document, which holds every booking: a copy was one more parse each.
+  const [current] = await experts.findReadOnly({ _id: id }, { limit: 1 });
   if (!current) return; // events of an expert never onboarded: nothing to show
   let next: ExpertDoc;
   switch (e.type) {
@@ -204,7 +206,7 @@ async function handleTicketEvent(e: TicketEvent, recorded: RecordedEvent, { coll
   if (!crew) return;
   const experts = collection<ExpertDoc>(EXPERTS);
   for (const expertId of crew.experts) {
-    const current = await experts.findOne({ _id: expertId });
+    const [current] = await experts.findReadOnly({ _id: expertId }, { limit: 1 });
     if (!current) continue;
     const ratings = [...current.ratings.filter((r) => r.ticketId !== e.data.ticketId), { ticketId: e.data.ticketId, rating: e.data.rating }].sort((a, b) =>
       a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0,

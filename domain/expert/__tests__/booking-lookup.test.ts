@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { deepFreeze } from '../../shared/frozen';
 import { instantsOf, overlaps, TimeRange } from '../../shared/time';
-import { bookingOf, bookingOverlapping, isBookedAt } from '../booking-lookup';
+import { bookingOf, bookingOfOnce, bookingOverlapping, isBookedAt } from '../booking-lookup';
 import { Booking, withBooking } from '../calendar';
 
 const HOUR = 3_600_000;
@@ -74,5 +74,40 @@ describe('booking lookups', () => {
     for (let round = 0; round < 4; round++) expect(bookingOverlapping(rangesOpen, at)).toBeUndefined();
     range.end = '2026-12-08T11:30:00.000Z';
     expect(bookingOverlapping(rangesOpen, at)?.visitId).toBe('v4');
+  });
+  it('answer once (withBooking) as the scans do, through a lookup only when one is built, never building one', () => {
+    fc.assert(
+      fc.property(bookings, visitId, (list, id) => {
+        const given = deepFreeze(list.map((b) => ({ visitId: b.visitId, range: { ...b.range } })));
+        for (let round = 0; round < 4; round++) expect(bookingOfOnce(given, id)).toBe(scan.of(given, id));
+        for (let round = 0; round < 4; round++) expect(bookingOf(given, id)).toBe(scan.of(given, id));
+        expect(bookingOfOnce(given, id)).toBe(scan.of(given, id));
+      }),
+      { numRuns: 300 },
+    );
+    // Counted by the elements read: a scan reads the list, a lookup does not.
+    const frozen = deepFreeze(
+      Array.from({ length: 6 }, (_, i) => ({ visitId: `v${i}`, range: { start: new Date(T0 + i * HOUR).toISOString(), end: new Date(T0 + (i + 1) * HOUR).toISOString() } })),
+    );
+    let reads = 0;
+    const list = new Proxy(frozen, {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const readsOf = (read: () => unknown) => {
+      reads = 0;
+      read();
+      return reads;
+    };
+    expect(readsOf(() => bookingOf(list, 'v5'))).toBeGreaterThan(0);
+    expect(readsOf(() => bookingOf(list, 'v5'))).toBeGreaterThan(0);
+    // Reads once do not bring the lookup closer: the next counted read builds it.
+    for (let round = 0; round < 3; round++) expect(readsOf(() => bookingOfOnce(list, 'v5'))).toBeGreaterThan(0);
+    bookingOf(list, 'v5');
+    expect(readsOf(() => bookingOf(list, 'v5'))).toBe(0);
+    expect(readsOf(() => bookingOfOnce(list, 'v5'))).toBe(0);
+    expect(bookingOfOnce(list, 'v5')).toBe(frozen[5]);
   });
 });
