@@ -156,10 +156,13 @@ async function soak(options: Options, target: Target, recorder: IntervalRecorder
     const now = performance.now();
     const samples = sampler.samples.filter((s) => s.at >= intervalStart);
     const last = samples[samples.length - 1];
-    const figures = intervalFigures(i, (now - intervalStart) / 1000, recorder.take(), {
+    const taken = recorder.take();
+    const openVisits = await mix.openVisits();
+    const figures = intervalFigures(i, (now - intervalStart) / 1000, taken, {
       rssMb: target.pid ? rssMb(target.pid) : Number.NaN,
       walBytes: wal ? Object.fromEntries(wal.maxByFile) : undefined,
       lag: last ? { p99Ms: sagaLags(samples).p99, behind: last.head - last.slowest, source: sampler.source ?? '?' } : undefined,
+      openVisits,
     });
     wal?.reset();
     intervals.push(figures);

@@ -1,4 +1,4 @@
-import { IntervalRecorder, intervalFigures, summaryLines } from '../soak/intervals';
+import { IntervalRecorder, intervalFigures, intervalLine, summaryLines } from '../soak/intervals';
 
 describe("the soak's summary", () => {
   const server = { rssMb: 500, walBytes: undefined, lag: undefined };
@@ -28,6 +28,15 @@ describe("the soak's summary", () => {
       '  POST /tickets: 0 → 1 requests, p50 - → 30 ms (-), p99 - → 30 ms (-)',
       '  GET /helpdesk/queue: 1 → 0 requests, p50 5 ms → - (-), p99 5 ms → - (-)',
     ]);
+  });
+
+  it('shows the open visits of each interval, and how the backlog moved from the first to the last', () => {
+    const recorder = new IntervalRecorder();
+    const at = (index: number, openVisits: number | undefined) => intervalFigures(index, 60, recorder.take(), { ...server, openVisits });
+    const [first, last] = [at(1, 120), at(2, 135)];
+    expect(intervalLine(last, 2)).toMatch(/ {2}open visits 135$/);
+    expect(summaryLines([first, last], 4)).toContain('drift (last interval ÷ first): p99 -, rss 1.00, wal -, open visits 120 → 135');
+    expect(intervalLine(at(3, undefined), 3)).toMatch(/ {2}open visits -$/);
   });
 
   it('counts each request of an interval once, with its own percentiles', () => {

@@ -106,3 +106,35 @@ describe("the soak's sessions renew as the web app does", () => {
     expect(asked[0]!.token).toBe('access-0');
   });
 });
+
+describe("the soak's open backlog", () => {
+  const helpdesk = { role: 'helpdesk' as const, email: 'helpdesk@soak.test', password: 'soak-test-password' };
+  function fakeApi(answer: Answer) {
+    const asked: { path: string; token?: string }[] = [];
+    const api = {
+      async signIn() {
+        return { token: 'access-0', refreshToken: 'refresh-0', user: {} };
+      },
+      async call(_method: string, path: string, options: { token?: string } = {}): Promise<Answer> {
+        asked.push({ path, ...options });
+        return answer;
+      },
+    };
+    return { api: api as unknown as ApiClient, asked };
+  }
+
+  it("is the staff report's open visits, read as the helpdesk, outside the mix's figures", async () => {
+    const { api, asked } = fakeApi({ status: 200, body: { openWork: { visits: { open: 42, finalized: 7 } } }, ms: 5 });
+    const recorder = new IntervalRecorder();
+    const mix = await SoakMix.start(api, recorder, [helpdesk]);
+    expect(await mix.openVisits()).toBe(42);
+    expect(asked).toEqual([{ path: '/reports/summary', token: 'access-0' }]);
+    expect(recorder.take().latencies).toEqual([]);
+  });
+
+  it('is unknown when the report is refused, or there is no helpdesk login', async () => {
+    expect(await (await SoakMix.start(fakeApi({ status: 403, body: {}, ms: 5 }).api, new IntervalRecorder(), [helpdesk])).openVisits()).toBeUndefined();
+    const expert = { role: 'expert' as const, email: 'expert@soak.test', password: 'soak-test-password' };
+    expect(await (await SoakMix.start(fakeApi({ status: 200, body: {}, ms: 5 }).api, new IntervalRecorder(), [expert])).openVisits()).toBeUndefined();
+  });
+});

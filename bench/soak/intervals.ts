@@ -51,6 +51,8 @@ export interface IntervalFigures {
   byRequest: Record<string, { requests: number; p50: number; p99: number }>;
   /** Server VmRSS at the interval's end; NaN when unknown (a server given by --url without --pid). */
   rssMb: number;
+  /** Visits open for matching at the interval's end (the open backlog every feed reads); undefined when unknown. */
+  openVisits?: number | undefined;
   /** Largest size of each WAL during the interval; undefined when the data folder is unknown. */
   walBytes: Record<string, number> | undefined;
   /** p99 of the saga lag samples of the interval (ms), events behind at its end, and where positions came from. */
@@ -61,7 +63,7 @@ export function intervalFigures(
   index: number,
   seconds: number,
   taken: ReturnType<IntervalRecorder['take']>,
-  server: Pick<IntervalFigures, 'rssMb' | 'walBytes' | 'lag'>,
+  server: Pick<IntervalFigures, 'rssMb' | 'walBytes' | 'lag' | 'openVisits'>,
 ): IntervalFigures {
   const failures: Record<string, number> = {};
   for (const [status, n] of taken.statuses) if (status < 200 || status >= 300) failures[status === 0 ? 'no answer' : String(status)] = n;
@@ -83,7 +85,7 @@ export function largestWal(f: IntervalFigures): number {
   return f.walBytes ? Math.max(0, ...Object.values(f.walBytes)) : Number.NaN;
 }
 
-/** "[ 3/10] 215.4 req/s  p50 12 ms  p99 240 ms  non-2xx 0  rss 512 MB  wal documents.db 12.0 MB, events.db 4.1 MB  saga lag p99 180 ms, 3 behind (sagas)" */
+/** "[ 3/10] 215.4 req/s  p50 12 ms  p99 240 ms  non-2xx 0  rss 512 MB  wal documents.db 12.0 MB, events.db 4.1 MB  saga lag p99 180 ms, 3 behind (sagas)  open visits 120" */
 export function intervalLine(f: IntervalFigures, of: number): string {
   const wal = f.walBytes
     ? Object.entries(f.walBytes)
@@ -101,6 +103,7 @@ export function intervalLine(f: IntervalFigures, of: number): string {
     `rss ${Number.isFinite(f.rssMb) ? `${Math.round(f.rssMb)} MB` : '-'}`,
     `wal ${wal}`,
     lag,
+    `open visits ${f.openVisits ?? '-'}`,
   ].join('  ');
 }
 
@@ -120,7 +123,7 @@ export function summaryLines(intervals: readonly IntervalFigures[], clients: num
   return [
     `soak: ${intervals.length} intervals, ${Math.round(seconds)} s, ${clients} clients: ${requests} requests (${(requests / seconds).toFixed(1)} req/s), ${failureText(failures)}`,
     ...[...failuresByRequest].sort((a, b) => b[1].count - a[1].count).map(([request, { count, first }]) => `  ${count}× ${request}, first: ${first.slice(0, 200)}`),
-    `drift (last interval ÷ first): p99 ${drift(last.p99, first.p99)}, rss ${drift(last.rssMb, first.rssMb)}, wal ${drift(largestWal(last), largestWal(first))}`,
+    `drift (last interval ÷ first): p99 ${drift(last.p99, first.p99)}, rss ${drift(last.rssMb, first.rssMb)}, wal ${drift(largestWal(last), largestWal(first))}, open visits ${first.openVisits ?? '-'} → ${last.openVisits ?? '-'}`,
     ...requestDrift(first, last),
   ];
 }
