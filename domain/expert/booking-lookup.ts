@@ -6,8 +6,10 @@
  *
  * A list that is frozen, bookings and ranges included (aggregate states and read-only documents
  * are deep-frozen), cannot change: once it has been read a few times, its lookup is built and
- * kept beside it in a WeakMap that lets go of it with the list. A list that may still change is
- * scanned. Both answer exactly as the scans did: the first booking in list order.
+ * kept beside it in a WeakMap that lets go of it with the list. A version withBooking or
+ * withoutBooking made of a list with a lookup gets its own from that one, moved over, when first
+ * read (once it is frozen and checked to hold the same bookings but the change). A list that may
+ * still change is scanned. All answer exactly as the scans did: the first booking in list order.
  */
 import { instantsOf, ms, TimeRange } from '../shared/time';
 import { firstIndex } from './availability';
@@ -19,19 +21,28 @@ export interface BookedRange {
 }
 
 class BookingLookup<B extends BookedRange> {
-  /** Each visit's first booking in the list. */
-  private readonly byVisit = new Map<string, B>();
-  /** Places in the list, by start (bookings with a malformed range left out: they overlap nothing). */
-  private readonly byStart: Int32Array;
-  private readonly starts: Float64Array;
-  private readonly ends: Float64Array;
-  /** latestEnd[i]: the latest end of byStart[0..i] (bookings may nest in a list nobody checked). */
+  private constructor(
+    private readonly bookings: readonly B[],
+    /** Each visit's first booking in the list. */
+    private readonly byVisit: Map<string, B>,
+    /** Places in the list, by start (bookings with a malformed range left out: they overlap nothing). */
+    private readonly byStart: Int32Array,
+    private readonly starts: Float64Array,
+    private readonly ends: Float64Array,
+  ) {
+    /** latestEnd[i]: the latest end of byStart[0..i] (bookings may nest in a list nobody checked). */
+    this.latestEnd = new Float64Array(ends.length);
+    let latest = -Infinity;
+    for (let k = 0; k < ends.length; k++) this.latestEnd[k] = latest = Math.max(latest, ends[k]!);
+  }
+
   private readonly latestEnd: Float64Array;
 
-  constructor(private readonly bookings: readonly B[]) {
+  static of<B extends BookedRange>(bookings: readonly B[]): BookingLookup<B> {
     // Lists are kept in start order (withBooking): filled in list order, and sorted only when
     // they are not. Sorting places through a comparator and copying through Array.from
     // callbacks was most of what building cost.
+    const byVisit = new Map<string, B>();
     const n = bookings.length;
     let byStart = new Int32Array(n);
     let starts = new Float64Array(n);
@@ -40,7 +51,7 @@ class BookingLookup<B extends BookedRange> {
     let sorted = true;
     for (let i = 0; i < n; i++) {
       const booking = bookings[i]!;
-      if (!this.byVisit.has(booking.visitId)) this.byVisit.set(booking.visitId, booking);
+      if (!byVisit.has(booking.visitId)) byVisit.set(booking.visitId, booking);
       const start = ms(booking.range.start);
       const end = ms(booking.range.end);
       if (Number.isNaN(start) || Number.isNaN(end)) continue;
@@ -56,12 +67,57 @@ class BookingLookup<B extends BookedRange> {
       starts = Float64Array.from(places, (i) => ms(bookings[i]!.range.start));
       ends = Float64Array.from(places, (i) => ms(bookings[i]!.range.end));
     }
-    this.byStart = byStart.subarray(0, count);
-    this.starts = starts.subarray(0, count);
-    this.ends = ends.subarray(0, count);
-    this.latestEnd = new Float64Array(count);
-    let latest = -Infinity;
-    for (let k = 0; k < count; k++) this.latestEnd[k] = latest = Math.max(latest, this.ends[k]!);
+    return new BookingLookup(bookings, byVisit, byStart.subarray(0, count), starts.subarray(0, count), ends.subarray(0, count));
+  }
+
+  /**
+   * The lookup of `list`, which is this one's list with `change` made: entries moved over, the
+   * added booking's instants the only ones parsed. `change` was checked against both lists.
+   */
+  derive(list: readonly B[], change: ListChange<B>): BookingLookup<B> {
+    const { removed, added } = change;
+    const byVisit = new Map(this.byVisit);
+    if (removed >= 0) byVisit.delete(this.bookings[removed]!.visitId); // the visit's only booking
+    // Its place in `list`, where the parent's places after the removed one moved down by one.
+    const childPlace = (place: number): number => {
+      const kept = removed >= 0 && place > removed ? place - 1 : place;
+      return added && kept >= added.at ? kept + 1 : kept;
+    };
+    const newStart = added ? ms(added.booking.range.start) : Number.NaN;
+    const newEnd = added ? ms(added.booking.range.end) : Number.NaN;
+    const adding = added !== undefined && !Number.isNaN(newStart) && !Number.isNaN(newEnd);
+    if (added && !byVisit.has(added.booking.visitId)) byVisit.set(added.booking.visitId, added.booking);
+    const size = this.byStart.length - (removed >= 0 && this.sortedIndexOf(removed) >= 0 ? 1 : 0) + (adding ? 1 : 0);
+    const byStart = new Int32Array(size);
+    const starts = new Float64Array(size);
+    const ends = new Float64Array(size);
+    let k = 0;
+    const put = (place: number, start: number, end: number) => {
+      byStart[k] = place;
+      starts[k] = start;
+      ends[k] = end;
+      k++;
+    };
+    let pending = adding;
+    for (let j = 0; j < this.byStart.length; j++) {
+      const place = this.byStart[j]!;
+      if (place === removed) continue;
+      const at = childPlace(place);
+      const start = this.starts[j]!;
+      // By start, then place, as BookingLookup.of sorts them.
+      if (pending && (newStart < start || (newStart === start && added!.at < at))) {
+        put(added!.at, newStart, newEnd);
+        pending = false;
+      }
+      put(at, start, this.ends[j]!);
+    }
+    if (pending) put(added!.at, newStart, newEnd);
+    return new BookingLookup(list, byVisit, byStart, starts, ends);
+  }
+
+  /** The index in the sorted arrays of a place (-1: a malformed range, not in them). */
+  private sortedIndexOf(place: number): number {
+    return this.byStart.indexOf(place);
   }
 
   of(visitId: string): B | undefined {
@@ -91,11 +147,70 @@ const UNFIT = -1;
 /** Each frozen list's lookup, or how many times it was scanned so far (UNFIT: it always is). */
 const lookups = new WeakMap<readonly BookedRange[], BookingLookup<BookedRange> | number>();
 
+/** What withBooking or withoutBooking changed in a list: the place removed (-1: none), and the booking added at its place in the new list. */
+export interface ListChange<B extends BookedRange> {
+  removed: number;
+  added?: { booking: B; at: number };
+}
+
+/**
+ * Lists made from a list with a lookup (or with one of these), and how: each version of an
+ * aggregate's calendar is read a few times and then replaced by the next booking, so building
+ * each one's lookup afresh (every booking's instants parsed again) was most of what the Expert
+ * decider's checks cost. A version's lookup is derived from its parent's when it is first read.
+ */
+const derivations = new WeakMap<readonly BookedRange[], { parent: readonly BookedRange[]; change: ListChange<BookedRange>; depth: number }>();
+/** Versions noted in a row that nobody read: each holds its parent, so the chain is kept short. */
+const MAX_UNREAD_VERSIONS = 4;
+
+/** Notes that `list` is `parent` with `change` made, when the parent's lookup is known or can be derived. */
+export function noteListChange<B extends BookedRange>(list: readonly B[], parent: readonly B[], change: ListChange<B>): void {
+  if (typeof lookups.get(parent) === 'object') {
+    derivations.set(list, { parent, change, depth: 1 });
+    return;
+  }
+  const pending = derivations.get(parent);
+  if (pending && pending.depth < MAX_UNREAD_VERSIONS) derivations.set(list, { parent, change, depth: pending.depth + 1 });
+}
+
+/** A frozen list's lookup derived from its parent's, if it was noted and holds exactly the parent's bookings with the change made. */
+function derivedLookup<B extends BookedRange>(list: readonly B[]): BookingLookup<B> | undefined {
+  const derivation = derivations.get(list);
+  if (!derivation) return undefined;
+  derivations.delete(list);
+  const { parent, change } = derivation;
+  const kept = lookups.get(parent);
+  const base = typeof kept === 'object' ? kept : Object.isFrozen(parent) ? derivedLookup(parent) : undefined;
+  if (!base || !holdsChange(list, parent, change)) return undefined;
+  const lookup = (base as unknown as BookingLookup<B>).derive(list, change as ListChange<B>);
+  lookups.set(list, lookup as unknown as BookingLookup<BookedRange>);
+  return lookup;
+}
+
+/** Whether `list` is `parent` with `change` made, the same booking objects in the same order (the added one frozen). */
+function holdsChange(list: readonly BookedRange[], parent: readonly BookedRange[], { removed, added }: ListChange<BookedRange>): boolean {
+  if (added && !(Object.isFrozen(added.booking) && Object.isFrozen(added.booking.range))) return false;
+  if (list.length !== parent.length - (removed >= 0 ? 1 : 0) + (added ? 1 : 0)) return false;
+  let j = 0;
+  for (let i = 0; i < list.length; i++) {
+    if (added && i === added.at) {
+      if (list[i] !== added.booking) return false;
+      continue;
+    }
+    if (j === removed) j++;
+    if (list[i] !== parent[j]) return false;
+    j++;
+  }
+  return true;
+}
+
 /** The list's lookup, or undefined when the caller scans it (a list that may change, or one seldom read). */
 function lookupOf<B extends BookedRange>(bookings: readonly B[]): BookingLookup<B> | undefined {
   const kept = lookups.get(bookings);
   if (typeof kept === 'object') return kept as unknown as BookingLookup<B>;
   if (kept === UNFIT || !Object.isFrozen(bookings)) return undefined;
+  const derived = derivedLookup(bookings);
+  if (derived) return derived;
   const scans = kept ?? 0;
   if (scans < SCANS_BEFORE_LOOKUP) {
     lookups.set(bookings, scans + 1);
@@ -105,7 +220,7 @@ function lookupOf<B extends BookedRange>(bookings: readonly B[]): BookingLookup<
     lookups.set(bookings, UNFIT);
     return undefined;
   }
-  const lookup = new BookingLookup(bookings);
+  const lookup = BookingLookup.of(bookings);
   lookups.set(bookings, lookup as unknown as BookingLookup<BookedRange>);
   return lookup;
 }

@@ -3,7 +3,7 @@
  * off and bookings, what conflicts with a time, and the refusal that says why.
  */
 import { DomainError } from '../decider';
-import { bookingOfOnce, bookingOverlapping } from './booking-lookup';
+import { bookingOfOnce, bookingOverlapping, noteListChange } from './booking-lookup';
 import { instantsOf, overlaps, TimeRange } from '../shared/time';
 import { describeSlots, localClock, OpenHours, openHoursOn, WeeklyAvailability, withinWeeklyAvailability } from './availability';
 
@@ -32,7 +32,8 @@ export interface ExpertCalendar {
  */
 export function withBooking(bookings: readonly Booking[], booking: Booking): Booking[] {
   // A new visit's booking (the usual case) copies the list without testing each booking.
-  const others = bookingOfOnce(bookings, booking.visitId) ? bookings.filter((b) => b.visitId !== booking.visitId) : bookings.slice();
+  const old = bookingOfOnce(bookings, booking.visitId);
+  const others = old ? bookings.filter((b) => b.visitId !== booking.visitId) : bookings.slice();
   const [start] = instantsOf(booking.range);
   let low = 0;
   let high = others.length;
@@ -42,7 +43,16 @@ export function withBooking(bookings: readonly Booking[], booking: Booking): Boo
     else high = mid;
   }
   others.splice(low, 0, booking);
+  // The new list's lookup comes from the old one's (a visit booked twice is left to be built).
+  if (!old || others.length === bookings.length) noteListChange(others, bookings, { removed: old ? bookings.indexOf(old) : -1, added: { booking, at: low } });
   return others;
+}
+
+/** The bookings without the visit's. */
+export function withoutBooking(bookings: readonly Booking[], visitId: string): Booking[] {
+  const rest = bookings.filter((b) => b.visitId !== visitId);
+  if (rest.length === bookings.length - 1) noteListChange(rest, bookings, { removed: bookings.findIndex((b) => b.visitId === visitId) });
+  return rest;
 }
 
 /** Why a time does not fit an expert's calendar. */

@@ -27,7 +27,7 @@ import { distanceKm, GeoPoint, isGeoPoint } from '../shared/geo';
 import { isInstant, isValidRange, ms, overlaps, TimeRange } from '../shared/time';
 import { availabilityProblem, normalizeAvailability, WeeklyAvailability, withinWeeklyAvailability } from './availability';
 import { bookingOf, bookingOverlapping } from './booking-lookup';
-import { Booking, calendarConflict, calendarRefusal, TimeOff, withBooking } from './calendar';
+import { Booking, calendarConflict, calendarRefusal, TimeOff, withBooking, withoutBooking } from './calendar';
 import { isValidSkillList, normalizeSkills } from './skills';
 
 export type { DailySlot, WeeklyAvailability } from './availability';
@@ -159,7 +159,7 @@ export const expertDecider: Decider<ExpertState, ExpertCommand, ExpertEvent> = {
       case 'ExpertBookingExtended':
         return { ...state, bookings: withBooking(state.bookings, { visitId: event.data.visitId, range: event.data.range }) };
       case 'ExpertBookingReleased':
-        return { ...state, bookings: state.bookings.filter((b) => b.visitId !== event.data.visitId) };
+        return { ...state, bookings: withoutBooking(state.bookings, event.data.visitId) };
     }
   },
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { deepFreeze } from '../../shared/frozen';
 import { instantsOf, overlaps, TimeRange } from '../../shared/time';
 import { bookingOf, bookingOfOnce, bookingOverlapping, isBookedAt } from '../booking-lookup';
-import { Booking, withBooking } from '../calendar';
+import { Booking, withBooking, withoutBooking } from '../calendar';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 11, 8);
@@ -54,6 +54,63 @@ describe('booking lookups', () => {
         }
       }),
     );
+  });
+
+  it('of each version of a calendar, derived from the version before, answer as the scans do, however often each is read', () => {
+    const step = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ add: fc.record({ visitId, range }) }) },
+      { weight: 1, arbitrary: fc.record({ remove: visitId }) },
+    );
+    // How many times each version is read before the next: not at all, once (the decider), or more.
+    const reads = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 60, maxLength: 60 });
+    fc.assert(
+      fc.property(bookings, fc.array(step, { maxLength: 60 }), reads, range, fc.option(visitId, { nil: undefined }), (start, steps, readsOf, r, except) => {
+        let calendar: readonly Booking[] = deepFreeze(start.map((b) => ({ visitId: b.visitId, range: { ...b.range } })));
+        for (let round = 0; round < 3; round++) bookingOf(calendar, 'v1'); // built: the next versions derive from it
+        steps.forEach((s, i) => {
+          const before = calendar;
+          calendar = deepFreeze('add' in s ? withBooking(calendar, { visitId: s.add.visitId, range: { ...s.add.range } }) : withoutBooking(calendar, s.remove));
+          if ('remove' in s) expect(calendar).toEqual(before.filter((b) => b.visitId !== s.remove));
+          for (let round = 0; round < readsOf[i]!; round++) {
+            for (const id of ['v1', 'v2', 'v3', 'v4']) expect(bookingOf(calendar, id)).toBe(scan.of(calendar, id));
+            expect(bookingOverlapping(calendar, r, except)).toBe(scan.overlapping(calendar, r, except));
+          }
+        });
+        for (const id of ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8']) expect(bookingOf(calendar, id)).toBe(scan.of(calendar, id));
+        expect(bookingOverlapping(calendar, r, except)).toBe(scan.overlapping(calendar, r, except));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('of a version changed before it was frozen are built afresh, not derived', () => {
+    const at = (h: number) => ({ start: new Date(T0 + h * HOUR).toISOString(), end: new Date(T0 + (h + 1) * HOUR).toISOString() });
+    const base = deepFreeze([{ visitId: 'v1', range: at(0) }, { visitId: 'v2', range: at(2) }]);
+    for (let round = 0; round < 3; round++) bookingOf(base, 'v1');
+    // Another booking slipped in after withBooking, before the version was frozen.
+    const changed = withBooking(base, { visitId: 'v3', range: at(4) });
+    changed.splice(0, 0, { visitId: 'v4', range: at(6) });
+    deepFreeze(changed);
+    for (let round = 0; round < 4; round++) {
+      expect(bookingOf(changed, 'v4')?.range).toEqual(at(6));
+      expect(bookingOverlapping(changed, at(6))?.visitId).toBe('v4');
+      expect(bookingOverlapping(changed, at(4))?.visitId).toBe('v3');
+    }
+    // A booking replaced in place.
+    const replaced = withoutBooking(base, 'v2');
+    replaced[0] = { visitId: 'v5', range: at(8) };
+    deepFreeze(replaced);
+    for (let round = 0; round < 4; round++) {
+      expect(bookingOf(replaced, 'v1')).toBeUndefined();
+      expect(bookingOverlapping(replaced, at(8))?.visitId).toBe('v5');
+    }
+    // An added booking whose range may still change.
+    const open = { visitId: 'v6', range: at(10) };
+    const unfrozen = Object.freeze(withBooking(base, open));
+    Object.freeze(open);
+    for (let round = 0; round < 4; round++) expect(bookingOverlapping(unfrozen, at(10))?.visitId).toBe('v6');
+    open.range.end = at(12).end;
+    expect(bookingOverlapping(unfrozen, at(11))?.visitId).toBe('v6');
   });
 
   it('see a change to a list that is not frozen', () => {
