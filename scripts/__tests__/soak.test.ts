@@ -89,17 +89,17 @@ describe('npm run soak (scripts/soak.ts) against a running server', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('prints a line per interval with req/s, latency, errors, RSS, WAL and saga lag, then the drift', async () => {
+  it('prints a line per interval with req/s, latency, errors, RSS, WAL, saga lag and open visits, then the drift', async () => {
     const { code, out, err } = await runSoak(['--url', server!.url, '--pid', String(server!.pid), '--data-dir', dataDir, '--logins', join(dir, 'logins.json'), '--minutes', '0.05', '--interval-seconds', '1', '--concurrency', '4']);
     expect([code, err]).toEqual([0, expect.any(String)]);
     expect(out).toContain(`soak: 3 intervals of 1 s, 4 clients, ${logins.length} logins, ${server!.url}`);
     const lines = out.split('\n').filter((line) => /^\[\d\/3\]/.test(line));
     expect(lines).toHaveLength(3);
     for (const line of lines) {
-      expect(line).toMatch(/^\[\d\/3\] +\d+\.\d req\/s {2}p50 (\d+ ms|-) {2}p99 (\d+ ms|-) {2}non-2xx \d+.* {2}rss \d+ MB {2}wal .*events\.db \d+\.\d MB.* {2}saga lag (p99 (\d+ ms|-), \d+ behind \(.+\)|-)$/);
+      expect(line).toMatch(/^\[\d\/3\] +\d+\.\d req\/s {2}p50 (\d+ ms|-) {2}p99 (\d+ ms|-) {2}non-2xx \d+.* {2}rss \d+ MB {2}wal .*events\.db \d+\.\d MB.* {2}saga lag (p99 (\d+ ms|-), \d+ behind \(.+\)|-) {2}open visits \d+$/);
     }
     expect(out).toMatch(/^soak: 3 intervals, \d+ s, 4 clients: \d+ requests \(\d+\.\d req\/s\), non-2xx \d+/m);
-    expect(out).toMatch(/^drift \(last interval ÷ first\): p99 (\d+\.\d\d|-), rss \d+\.\d\d, wal (\d+\.\d\d|-)$/m);
+    expect(out).toMatch(/^drift \(last interval ÷ first\): p99 (\d+\.\d\d|-), rss \d+\.\d\d, wal (\d+\.\d\d|-), open visits \d+ → \d+$/m);
     expect(out).toMatch(/^by request \(first interval → last\):\n {2}(GET|POST) \/\S+: \d+ → \d+ requests, p50 \d+ ms → \d+ ms \(\d+\.\d\d\), p99 \d+ ms → \d+ ms \(\d+\.\d\d\)$/m);
   }, 90_000);
 
