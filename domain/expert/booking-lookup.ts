@@ -87,10 +87,10 @@ class BookingLookup<B extends BookedRange> {
     const newEnd = added ? ms(added.booking.range.end) : Number.NaN;
     const adding = added !== undefined && !Number.isNaN(newStart) && !Number.isNaN(newEnd);
     if (added && !byVisit.has(added.booking.visitId)) byVisit.set(added.booking.visitId, added.booking);
-    const size = this.byStart.length - (removed >= 0 && this.sortedIndexOf(removed) >= 0 ? 1 : 0) + (adding ? 1 : 0);
-    const byStart = new Int32Array(size);
-    const starts = new Float64Array(size);
-    const ends = new Float64Array(size);
+    const room = this.byStart.length + (adding ? 1 : 0);
+    const byStart = new Int32Array(room);
+    const starts = new Float64Array(room);
+    const ends = new Float64Array(room);
     let k = 0;
     const put = (place: number, start: number, end: number) => {
       byStart[k] = place;
@@ -112,12 +112,7 @@ class BookingLookup<B extends BookedRange> {
       put(at, start, this.ends[j]!);
     }
     if (pending) put(added!.at, newStart, newEnd);
-    return new BookingLookup(list, byVisit, byStart, starts, ends);
-  }
-
-  /** The index in the sorted arrays of a place (-1: a malformed range, not in them). */
-  private sortedIndexOf(place: number): number {
-    return this.byStart.indexOf(place);
+    return new BookingLookup(list, byVisit, byStart.subarray(0, k), starts.subarray(0, k), ends.subarray(0, k));
   }
 
   of(visitId: string): B | undefined {
