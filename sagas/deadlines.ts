@@ -42,10 +42,12 @@ export class Deadlines {
         // Only pending deadlines: every query for due ones asks for pending ones, and the fired
         // and cancelled ones (most of them, growing with every ticket) cost memory and writes.
         { keys: { status: 1, dueAt: 1 }, name: 'pending_by_due', partialFilterExpression: { status: 'pending' } },
-        { keys: { 'payload.ticketId': 1 }, name: 'by_ticket' },
-        { keys: { 'payload.visitId': 1 }, name: 'by_visit' },
+        // The sagas cancel pending deadlines only: the fired and cancelled ones stay out of these too.
+        { keys: { 'payload.ticketId': 1 }, name: 'pending_by_ticket', partialFilterExpression: { status: 'pending' } },
+        { keys: { 'payload.visitId': 1 }, name: 'pending_by_visit', partialFilterExpression: { status: 'pending' } },
       ],
-      ['due'], // the same keys over every deadline
+      // 'due': the same keys over every deadline; by_ticket and by_visit held every deadline ever scheduled.
+      ['due', 'by_ticket', 'by_visit'],
     );
   }
 

@@ -1,7 +1,7 @@
 import { Document } from '../../document-store/port';
 import { Actor } from '../../domain/decider';
 import { Position } from '../../event-store/port';
-import { parseStreamName } from '../../event-store/streams';
+import { parseStreamName, StreamCategory } from '../../event-store/streams';
 import { Projection } from '../projection';
 
 /** One document per event: the full, ordered history of any ticket, visit or expert, for audits. */
@@ -20,6 +20,9 @@ export interface AuditEntry extends Document {
 }
 
 export const AUDIT_TRAIL = 'audit_trail';
+
+/** The categories of the streams a ticket's history is made of (its own and its visits'). */
+export const HISTORY_CATEGORIES = [StreamCategory.ticket, StreamCategory.visit] as const;
 
 /** Secrets some events carry (a password hash, a payment gateway token): never shown in audits. */
 const SECRET_FIELDS = new Set(['passwordHash', 'gatewayToken']);
@@ -54,10 +57,11 @@ export const auditTrailProjection: Projection = {
   collections: {
     // A ticket's history is read by stream; nothing reads the trail by correlation or by category
     // and time. The trail holds a document per event: on MongoDB each index is one more write of
-    // every event (the embedded store builds an index only once a query needs it).
-    [AUDIT_TRAIL]: [{ keys: { stream: 1, revision: 1 }, name: 'by_stream' }],
+    // every event (the embedded store builds an index only once a query needs it, and keeps it in
+    // memory). Partial: only the streams a history reads, not the experts', invoices' or customers'.
+    [AUDIT_TRAIL]: [{ keys: { stream: 1, revision: 1 }, name: 'history_by_stream', partialFilterExpression: { category: { $in: [...HISTORY_CATEGORIES] } } }],
   },
-  retiredIndexes: { [AUDIT_TRAIL]: ['by_correlation', 'by_category_time'] },
+  retiredIndexes: { [AUDIT_TRAIL]: ['by_correlation', 'by_category_time', 'by_stream'] },
   async handle(event, { collection }) {
     const { category, id } = parseStreamName(event.stream);
     await collection<AuditEntry>(AUDIT_TRAIL).replaceOne(

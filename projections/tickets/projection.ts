@@ -114,13 +114,16 @@ export const ticketsProjection: Projection = {
       { keys: { flagged: 1 }, name: 'by_flagged' },
       { keys: { escalated: 1 }, name: 'by_escalated' },
       // The helpdesk queue, in its order (paged by the key), and by flag reason.
-      { keys: { inQueue: 1, queueKey: 1 }, name: 'by_queue' },
+      // Partial: the queue is the few tickets in it, not every ticket ever opened.
+      { keys: { inQueue: 1, queueKey: 1 }, name: 'queue_by_key', partialFilterExpression: { inQueue: true } },
       { keys: { flagReasons: 1, queueKey: 1 }, name: 'by_flag_reason' },
       { keys: { 'visits.visitId': 1 }, name: 'by_visit' },
       // Staff's list of every ticket, newest first.
       { keys: { openedAt: -1 }, name: 'by_opened' },
     ],
   },
+  // Replaced by the partial queue_by_key above.
+  retiredIndexes: { [TICKETS]: ['by_queue'] },
   async handle(event, { collection }) {
     const tickets = collection<TicketDoc>(TICKETS);
     if (event.type.startsWith('Ticket')) {

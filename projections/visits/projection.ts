@@ -131,20 +131,24 @@ export const visitsProjection: Projection = {
   collections: {
     [VISITS]: [
       { keys: { status: 1 }, name: 'by_status' },
-      // The experts' feed: open visits, earliest first.
-      { keys: { status: 1, plannedAt: 1 }, name: 'by_status_planned' },
+      // The experts' feed: open visits, earliest first. This and the other indexes of open visits
+      // are partial: the closed and finalized visits, most of them and growing with every ticket,
+      // cost memory and writes there and no query of them reads them.
+      { keys: { status: 1, plannedAt: 1 }, name: 'open_by_planned', partialFilterExpression: { status: 'open' } },
       { keys: { ticketId: 1 }, name: 'by_ticket' },
       // The expert's schedule: the visits they are on (that are not over), by start.
       { keys: { experts: 1, status: 1, start: 1 }, name: 'by_expert_status_start' },
       { keys: { customerId: 1 }, name: 'by_customer' },
       // The expert's schedule: open visits they proposed for or were assigned to.
-      { keys: { status: 1, offeringExperts: 1 }, name: 'by_status_offering' },
+      { keys: { status: 1, offeringExperts: 1 }, name: 'open_by_offering', partialFilterExpression: { status: 'open' } },
       // The feed: the open visits of the shapes an expert fits, earliest first.
-      { keys: { status: 1, shape: 1, plannedAt: 1 }, name: 'by_status_shape_planned' },
+      { keys: { status: 1, shape: 1, plannedAt: 1 }, name: 'open_by_shape_planned', partialFilterExpression: { status: 'open' } },
     ],
     [VISIT_TICKETS]: [],
     [OPEN_VISIT_SHAPES]: [{ keys: { skillSet: 1 }, name: 'by_skill_set' }],
   },
+  // Replaced by the partial open_by_* indexes above.
+  retiredIndexes: { [VISITS]: ['by_status_planned', 'by_status_offering', 'by_status_shape_planned'] },
   async handle(event, { collection }) {
     if (event.type === 'TicketOpened') {
       const d = (event as unknown as Extract<TicketEvent, { type: 'TicketOpened' }>).data;
