@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { encodeSeq, seqOf } from '../embedded/index-keys';
 import { SortedKeys } from '../embedded/sorted-keys';
 
 /** Keys from a small alphabet: thousands of them fill many chunks, and ranges often meet keys exactly. */
@@ -55,6 +56,49 @@ describe('sorted index keys', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it("property: a row's key is found again after any writes of rows, reloads and the splits they cause", () => {
+    // Rows from a small range are written again and again (their one key, several keys, or none),
+    // as an index's documents are: each write takes out what keyOf and the row's other keys say.
+    type Write = { row: number; values: string[] } | { reload: true };
+    const write: fc.Arbitrary<Write> = fc.oneof(
+      { weight: 300, arbitrary: fc.record({ row: fc.integer({ min: 0, max: 3000 }), values: fc.array(key, { maxLength: 3 }) }) },
+      { weight: 1, arbitrary: fc.constant({ reload: true as const }) },
+    );
+    fc.assert(
+      fc.property(fc.array(write, { minLength: 1, maxLength: 6000, size: 'max' }), (writes) => {
+        const keys = new SortedKeys(seqOf);
+        const model = new Map<number, string[]>();
+        const several = new Map<number, string[]>();
+        for (const w of writes) {
+          if ('reload' in w) {
+            keys.load(
+              [...model.values()].flat(),
+              (row) => !several.has(row),
+            );
+            continue;
+          }
+          const before = several.get(w.row) ?? (keys.keyOf(w.row) === undefined ? [] : [keys.keyOf(w.row)!]);
+          expect([...before].sort()).toEqual([...(model.get(w.row) ?? [])].sort());
+          for (const k of before) expect(keys.delete(k)).toBe(true);
+          const next = [...new Set(w.values)].map((v) => v + encodeSeq(w.row));
+          if (next.length === 1) keys.insert(next[0]!, true);
+          else for (const k of next) keys.insert(k);
+          if (next.length > 1) several.set(w.row, next);
+          else several.delete(w.row);
+          if (next.length === 0) model.delete(w.row);
+          else model.set(w.row, next);
+        }
+        const all = [...model.values()].flat().sort();
+        expect(keys.size).toBe(all.length);
+        expect([...keys.between('', '\uffff')]).toEqual(all);
+        expect(keys.trackedRows).toBe([...model.values()].filter((k) => k.length === 1).length);
+        for (const [row, k] of model) expect(keys.keyOf(row)).toBe(k.length === 1 ? k[0] : undefined);
+      }),
+      // Shrinking thousands of writes takes many minutes: the first failing run is reported as it is.
+      { numRuns: 40, endOnFailure: true },
     );
   });
 });

@@ -10,8 +10,9 @@
  * Readers learn a candidate's id from the document cache when they read it.
  */
 import { Document } from '../port';
-import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, scalarAt } from './index-keys';
+import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, scalarAt, seqOf } from './index-keys';
 import { Matcher } from './matcher';
+import { RowPlaces } from './row-places';
 import { SortedKeys } from './sorted-keys';
 
 /** One condition of a partial index's filter: the field holds one of these values. */
@@ -43,11 +44,12 @@ const MAX_KEYS_PER_DOCUMENT = 64;
 
 /** One index over a collection's committed documents. */
 export class SecondaryIndex {
-  readonly keys = new SortedKeys();
-  /** row → its document's key (or keys): what to take out when the document changes. */
-  private readonly postings = new Map<number, string | string[]>();
+  /** A document with one key is found again through `keys.keyOf` when it changes. */
+  readonly keys = new SortedKeys(seqOf);
+  /** row → the keys of a document with several (what to take out when it changes). */
+  private readonly multikeys = new Map<number, string[]>();
   /** row → bit mask of the fields whose values are not one scalar, for the documents that have any. */
-  private readonly irregular = new Map<number, number>();
+  private readonly irregular = new RowPlaces();
   private readonly irregularPerField: number[];
   /** The rows of documents with too many keys to list: proposed to every query. */
   readonly unlisted = new Set<number>();
@@ -98,15 +100,16 @@ export class SecondaryIndex {
 
   /** Records the current version of the document at row `seq` (null: deleted). */
   write(seq: number, doc: Document | null): void {
-    const before = this.postings.get(seq);
+    const before = this.multikeys.get(seq) ?? this.keys.keyOf(seq);
     const next = doc && this.holds(doc) ? this.keysOf(doc, seq) : { keys: [], mask: 0 };
     const keys = next.keys ?? [];
     if (!sameKeys(before, keys)) {
       if (typeof before === 'string') this.keys.delete(before);
       else if (before) for (const key of before) this.keys.delete(key);
-      for (const key of keys) this.keys.insert(key);
-      if (keys.length === 0) this.postings.delete(seq);
-      else this.postings.set(seq, keys.length === 1 ? keys[0]! : keys);
+      if (keys.length === 1) this.keys.insert(keys[0]!, true);
+      else for (const key of keys) this.keys.insert(key);
+      if (keys.length > 1) this.multikeys.set(seq, keys);
+      else this.multikeys.delete(seq);
     }
     if (next.keys === undefined) this.unlisted.add(seq);
     else this.unlisted.delete(seq);
@@ -120,13 +123,13 @@ export class SecondaryIndex {
     if (keys === undefined) this.unlisted.add(seq);
     else {
       for (const key of keys) all.push(key);
-      if (keys.length > 0) this.postings.set(seq, keys.length === 1 ? keys[0]! : keys);
+      if (keys.length > 1) this.multikeys.set(seq, keys);
     }
     this.setMask(seq, mask);
   }
 
   loaded(all: string[]): void {
-    this.keys.load(all);
+    this.keys.load(all, (seq) => !this.multikeys.has(seq));
   }
 
   /** Whether the document belongs in the index: always, unless the index is partial. */

@@ -6,7 +6,13 @@
  * range holds is read from running totals of the chunks' sizes (a Fenwick tree), not by visiting
  * every chunk in it: the planner counts each candidate index's ranges for every query, and
  * counting chunk by chunk made queries over a growing range (the open visits) slower as it grew.
+ *
+ * Given the row a key ends with (`rowOf`), it also finds the key of a row inserted `tracked` (a
+ * row with one key): the chunk that holds it is kept per row in typed arrays (row-places.ts),
+ * and the chunk is searched for the key ending with the row. The index needs the keys a document
+ * had when it changes; keeping each in a map by row cost more memory than the key itself.
  */
+import { RowPlaces } from './row-places';
 
 const CHUNK = 512;
 
@@ -17,6 +23,15 @@ export class SortedKeys {
   private count = 0;
   /** Fenwick tree over the chunks' sizes (1-based): the keys before any chunk in O(log chunks). */
   private sizes = new Int32Array(1);
+  /** With `rowOf`: each chunk's id by place, the chunks by id, and the chunk of each tracked row. */
+  private ids: number[] = [];
+  private readonly byId = new Map<number, string[]>();
+  private nextId = 1;
+  private readonly places: RowPlaces | undefined;
+
+  constructor(private readonly rowOf?: (key: string) => number) {
+    if (rowOf) this.places = new RowPlaces();
+  }
 
   get size(): number {
     return this.count;
@@ -26,25 +41,40 @@ export class SortedKeys {
    * Replaces the content with `keys` (distinct, in any order): one sort instead of one insert
    * each, by the engine's own string order (no comparison callback).
    */
-  load(keys: string[]): void {
+  load(keys: string[], tracked?: (row: number) => boolean): void {
     keys.sort();
     this.chunks = [];
     this.lasts = [];
+    this.ids = [];
+    this.byId.clear();
+    this.places?.clear();
     for (let i = 0; i < keys.length; i += CHUNK / 2) {
       const part = keys.slice(i, i + CHUNK / 2);
       this.chunks.push(part);
       this.lasts.push(part[part.length - 1]!);
+      if (!this.places) continue;
+      const id = this.newId(part);
+      this.ids.push(id);
+      if (tracked) {
+        for (const key of part) {
+          const row = this.rowOf!(key);
+          if (tracked(row)) this.places.set(row, id);
+        }
+      }
     }
     this.count = keys.length;
     this.rebuildSizes();
   }
 
-  insert(key: string): void {
+  /** Adds a key (`tracked`: the only key of its row, found again by `keyOf`). */
+  insert(key: string, tracked = false): void {
     if (this.chunks.length === 0) {
       this.chunks.push([key]);
       this.lasts.push(key);
+      if (this.places) this.ids.push(this.newId(this.chunks[0]!));
       this.count = 1;
       this.rebuildSizes();
+      if (tracked) this.places?.set(this.rowOf!(key), this.ids[0]!);
       return;
     }
     const c = Math.min(this.chunkFor(key), this.chunks.length - 1);
@@ -53,6 +83,7 @@ export class SortedKeys {
     chunk.splice(at, 0, key);
     if (at === chunk.length - 1) this.lasts[c] = key;
     this.count++;
+    if (tracked) this.places?.set(this.rowOf!(key), this.ids[c]!);
     if (chunk.length > CHUNK) this.split(c);
     else this.resize(c, 1);
   }
@@ -66,15 +97,34 @@ export class SortedKeys {
     if (chunk[at] !== key) return false;
     chunk.splice(at, 1);
     this.count--;
+    if (this.places) {
+      const row = this.rowOf!(key);
+      if (this.places.get(row) === this.ids[c]) this.places.delete(row);
+    }
     if (chunk.length === 0) {
       this.chunks.splice(c, 1);
       this.lasts.splice(c, 1);
+      if (this.places) this.byId.delete(this.ids.splice(c, 1)[0]!);
       this.rebuildSizes();
       return true;
     }
     if (at === chunk.length) this.lasts[c] = chunk[at - 1]!;
     this.resize(c, -1);
     return true;
+  }
+
+  /** The key of a row inserted `tracked` (and not deleted since), or undefined. */
+  keyOf(row: number): string | undefined {
+    const id = this.places?.get(row);
+    if (id === undefined) return undefined;
+    const chunk = this.byId.get(id)!;
+    for (const key of chunk) if (this.rowOf!(key) === row) return key;
+    throw new Error(`index keys: row ${row} is not in its chunk`);
+  }
+
+  /** How many rows are tracked (for tests). */
+  get trackedRows(): number {
+    return this.places?.size ?? 0;
   }
 
   /** How many keys lie in `[from, to)`. */
@@ -130,7 +180,22 @@ export class SortedKeys {
     const right = chunk.splice(chunk.length >>> 1);
     this.chunks.splice(c + 1, 0, right);
     this.lasts.splice(c, 0, chunk[chunk.length - 1]!);
+    if (this.places) {
+      const from = this.ids[c]!;
+      const to = this.newId(right);
+      this.ids.splice(c + 1, 0, to);
+      for (const key of right) {
+        const row = this.rowOf!(key);
+        if (this.places.get(row) === from) this.places.set(row, to);
+      }
+    }
     this.rebuildSizes(); // one chunk more: every later chunk moved (once per CHUNK / 2 inserts)
+  }
+
+  private newId(chunk: string[]): number {
+    const id = this.nextId++;
+    this.byId.set(id, chunk);
+    return id;
   }
 
   /** The keys in the chunks before chunk `c`. */
