@@ -82,9 +82,10 @@ export class SortedKeys {
       this.rebuildSizes();
       if (this.places) {
         const rows = this.newRowChunk(this.chunks[0]!);
+        const row = this.rowOf!(key);
         this.rowChunks.push(rows);
-        rows.low[0] = this.rowOf!(key);
-        if (tracked) this.places.set(this.rowOf!(key), rows.id);
+        rows.low[0] = row;
+        if (tracked) this.places.set(row, rows.id);
       }
       return;
     }
