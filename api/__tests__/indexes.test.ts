@@ -95,6 +95,12 @@ describe('hot queries read through indexes', () => {
     expect(history).toContain('index history_by_stream');
   });
 
+  it("reports: the summary's tickets by status, escalated and flagged are counted through indexes", async () => {
+    // The days' figures are one document a day, read whole.
+    const plans = await indexed(() => get('/reports/summary', tokens.helpdesk), 40, ['report_days']);
+    expect(plans).toEqual(expect.arrayContaining(['count by_status', 'count by_escalated', 'count by_flagged']));
+  });
+
   it('helpdesk queue: a page of flagged or escalated tickets in the queue\'s order, its total, and the visits of each', async () => {
     const first = await indexed(() => get('/helpdesk/queue?limit=20', tokens.helpdesk), 21 + 20);
     expect(first).toEqual(expect.arrayContaining(['index queue_by_key in sort order', 'count queue_by_key']));
