@@ -20,7 +20,7 @@
  * Steps are named after the attempt's content (visit, expert, start), so running the flow again
  * for the same trigger (at-least-once delivery) repeats nothing that still holds.
  */
-import { bookingOf, isBookedAt } from '../domain/expert/booking-lookup';
+import { bookingOf, bookingsOverlapping, isBookedAt } from '../domain/expert/booking-lookup';
 import { experts } from '../commands/expert';
 import { tickets } from '../commands/ticket';
 import { visits } from '../commands/visit';
@@ -28,7 +28,7 @@ import { ExpertState } from '../domain/expert/expert';
 import { withinWeeklyAvailability } from '../domain/expert/availability';
 import { groupsOf } from '../domain/matching/groups';
 import { Booking, matchGroup, Proposal, ScheduledVisit, UnfitVerdict } from '../domain/matching/schedule';
-import { ms, rangeOf, TimeRange } from '../domain/shared/time';
+import { isValidRange, ms, rangeOf, TimeRange } from '../domain/shared/time';
 import { VisitDependency, VisitSpec } from '../domain/shared/visit-plan';
 import { Ticket, UnfitProposal } from '../domain/ticket/ticket';
 import { fitsSomeWindow } from '../domain/visit/plan-rules';
@@ -221,13 +221,19 @@ async function matchInput(ctx: FlowContext, group: LoadedGroup, excluded: readon
     for (const expertId of visit.experts) proposals.push({ visitId: visit.visitId, expertId, start: visit.start, proposedAt: PINNED_AT });
   }
 
+  const visits = [...group.pinned.map(pinnedSpec), ...group.open.map(openSpec)].sort(planOrder(group.visitIds));
+  // Matching looks only at bookings that overlap its windows' span: the others, most of a
+  // calendar that keeps every booking, were copied and parsed on every attempt.
+  const windows = visits.flatMap((v) => v.windows).filter(isValidRange);
+  const from = Math.min(...windows.map((w) => ms(w.start)));
+  const to = Math.max(...windows.map((w) => ms(w.end)));
   const bookings: Booking[] = [...excluded];
   for (const [expertId, calendar] of calendars) {
     if (calendar.status === 'unknown') continue;
-    for (const b of calendar.bookings) bookings.push({ expertId, range: b.range, visitId: b.visitId });
+    for (const b of bookingsOverlapping(calendar.bookings, from, to)) bookings.push({ expertId, range: b.range, visitId: b.visitId });
     for (const t of calendar.timeOff) bookings.push({ expertId, range: t.range });
   }
-  return { visits: [...group.pinned.map(pinnedSpec), ...group.open.map(openSpec)].sort(planOrder(group.visitIds)), proposals, bookings, unfit };
+  return { visits, proposals, bookings, unfit };
 }
 
 function planOrder(order: string[]): (a: VisitSpec, b: VisitSpec) => number {

@@ -251,6 +251,19 @@ export function bookingOverlapping<B extends BookedRange>(bookings: readonly B[]
   return found?.booking;
 }
 
+/**
+ * Every booking in the list that overlaps [from, to) (instants in ms), in list order, as
+ * `bookings.filter((b) => overlaps(b.range, [from, to)))`: matching reads only the bookings its
+ * visits' windows could clash with, and a calendar keeps every booking the expert ever had.
+ */
+export function bookingsOverlapping<B extends BookedRange>(bookings: readonly B[], from: number, to: number): B[] {
+  if (Number.isNaN(from) || Number.isNaN(to)) return [];
+  const lookup = lookupOf(bookings);
+  if (!lookup) return bookings.filter((b) => overlapsInstants(b.range, from, to));
+  const places = [...lookup.overlapping(from, to)].map((hit) => hit.place).sort((a, b) => a - b);
+  return places.map((place) => bookings[place]!);
+}
+
 function overlapsInstants(range: TimeRange, from: number, to: number): boolean {
   const [start, end] = instantsOf(range);
   return start < to && from < end;

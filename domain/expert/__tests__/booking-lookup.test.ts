@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { deepFreeze } from '../../shared/frozen';
 import { instantsOf, overlaps, TimeRange } from '../../shared/time';
-import { bookingOf, bookingOfOnce, bookingOverlapping, isBookedAt } from '../booking-lookup';
+import { bookingOf, bookingOfOnce, bookingOverlapping, bookingsOverlapping, isBookedAt } from '../booking-lookup';
 import { Booking, withBooking, withoutBooking } from '../calendar';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,16 @@ const bookings = fc.array(fc.record({ visitId, range }), { maxLength: 30 });
 const scan = {
   of: (list: readonly Booking[], id: string) => list.find((b) => b.visitId === id),
   overlapping: (list: readonly Booking[], r: TimeRange, except?: string) => list.find((b) => b.visitId !== except && overlaps(b.range, r)),
+  everyOverlapping: (list: readonly Booking[], r: TimeRange) => list.filter((b) => overlaps(b.range, r)),
 };
+
+/** bookingsOverlapping as matching calls it: the same objects, in list order, as the scan. */
+function expectEveryOverlapping(list: readonly Booking[], r: TimeRange): void {
+  const found = bookingsOverlapping(list, ...instantsOf(r));
+  const scanned = scan.everyOverlapping(list, r);
+  expect(found).toHaveLength(scanned.length);
+  found.forEach((b, i) => expect(b).toBe(scanned[i]));
+}
 
 describe('booking lookups', () => {
   it('answer as the scans do, for lists that may change and for frozen ones', () => {
@@ -32,6 +41,7 @@ describe('booking lookups', () => {
         for (let round = 0; round < 4; round++) {
           expect(bookingOf(given, id)).toBe(scan.of(given, id));
           expect(bookingOverlapping(given, r, except)).toBe(scan.overlapping(given, r, except));
+          expectEveryOverlapping(given, r);
           const held = scan.of(given, id);
           const same = held !== undefined && instantsOf(held.range)[0] === instantsOf(r)[0] && instantsOf(held.range)[1] === instantsOf(r)[1];
           expect(isBookedAt(given, id, r)).toBe(same);
@@ -74,10 +84,12 @@ describe('booking lookups', () => {
           for (let round = 0; round < readsOf[i]!; round++) {
             for (const id of ['v1', 'v2', 'v3', 'v4']) expect(bookingOf(calendar, id)).toBe(scan.of(calendar, id));
             expect(bookingOverlapping(calendar, r, except)).toBe(scan.overlapping(calendar, r, except));
+            expectEveryOverlapping(calendar, r);
           }
         });
         for (const id of ['v1', 'v2', 'v3', 'v4', 'v5', 'v6', 'v7', 'v8']) expect(bookingOf(calendar, id)).toBe(scan.of(calendar, id));
         expect(bookingOverlapping(calendar, r, except)).toBe(scan.overlapping(calendar, r, except));
+        expectEveryOverlapping(calendar, r);
       }),
       { numRuns: 300 },
     );
