@@ -1,12 +1,16 @@
 import { BusyTimes } from '../domain/expert/availability';
+import { bookingOf, sortedInstants } from '../domain/expert/booking-lookup';
+import { Booking, withBooking } from '../domain/expert/calendar';
 import { ExpertProfile as RankProfile, isEligible, rankExperts, RankedExpert } from '../domain/matching/relevance';
 import { deepFreeze } from '../domain/shared/frozen';
 import { GeoPoint } from '../domain/shared/geo';
+import { ms } from '../domain/shared/time';
 import { VisitSpec } from '../domain/shared/visit-plan';
-import { EXPERTS, ExpertDoc } from '../projections/experts/projection';
+import { Collection } from '../document-store/port';
+import { EXPERT_BOOKINGS, ExpertBookingDoc, ExpertDoc, ExpertProfileDoc, EXPERTS } from '../projections/experts/projection';
 import { ReadModelSource } from './read-models';
 
-/** The experts read model as matching needs it. */
+/** The experts read model as matching needs it: experts with their calendars. */
 export interface ExpertDirectory {
   /** Experts who have every one of `skills` (active or not). */
   withSkills(skills: readonly string[]): Promise<ExpertDoc[]>;
@@ -17,17 +21,19 @@ export interface ExpertDirectory {
 }
 
 /**
- * Experts from the `experts` read model. When this process's projection engine writes it, the
- * documents are read once per change (ReadModelSource.changeToken) and shared, frozen, until the
- * next: matching ranks every expert for every new visit, and re-reading and copying the 50
- * calendars each time was a fifth of the server's time under a burst of new tickets. The API
- * reads the calling expert's from it too (the feed, proposals), for the same reason.
+ * Experts from the `experts` read model, each with their bookings from `expert_bookings`. When
+ * this process's projection engine writes it, the experts are read once per change
+ * (ReadModelSource.changeToken) and shared, frozen, until the next: matching ranks every expert
+ * for every new visit, and re-reading and copying the 50 calendars each time was a fifth of the
+ * server's time under a burst of new tickets. The API reads the calling expert's from it too
+ * (the feed, proposals), for the same reason.
  *
- * After a change only the experts written since are read again (`projectedThrough`, through an
- * index): every visit finalized books a calendar, and calendars keep every past booking, so
- * reading all of them at each booking cost more with every visit done — in a 4-minute soak,
- * 2,400 full reads of about 2,300 bookings each, 25 ms apiece. The read model never deletes
- * an expert; a rebuild is a new collection (another name), read in full.
+ * After a change only what was written since is read again (`projectedThrough`, through an
+ * index): the profiles changed, and the bookings made, moved or extended, each put into its
+ * expert's calendar (withBooking). A booking released deletes its document and marks its
+ * expert's profile (`releasedThrough`), so that expert's bookings are read again whole; a
+ * profile changed otherwise (a survey rating, new skills) keeps the calendar held. The read model
+ * never deletes an expert; a rebuild is a new collection (another name), read in full.
  */
 export class ReadModelExpertDirectory implements ExpertDirectory {
   private kept: KeptExperts | undefined;
@@ -38,34 +44,52 @@ export class ReadModelExpertDirectory implements ExpertDirectory {
     const all = await this.keptExperts();
     if (all) return all.filter((e) => skills.every((skill) => e.skills.includes(skill)));
     const filter = skills.length > 0 ? { skills: { $all: [...skills] } } : {};
-    return (await this.readModels.collection<ExpertDoc>(EXPERTS)).find(filter, { sort: { _id: 1 } });
+    return withCalendars(this.readModels, await (await this.profiles()).find(filter, { sort: { _id: 1 } }));
   }
 
   async holdingBookings(visitIds: readonly string[]): Promise<ExpertDoc[]> {
     if (visitIds.length === 0) return [];
     const all = await this.keptExperts();
-    if (all) return all.filter((e) => e.bookings.some((b) => visitIds.includes(b.visitId)));
-    return (await this.readModels.collection<ExpertDoc>(EXPERTS)).find({ 'bookings.visitId': { $in: [...visitIds] } }, { sort: { _id: 1 } });
+    if (all) return all.filter((e) => visitIds.some((visitId) => bookingOf(e.bookings, visitId) !== undefined));
+    const bookings = await (await this.readModels.collection<ExpertBookingDoc>(EXPERT_BOOKINGS)).find({ visitId: { $in: [...visitIds] } });
+    const ids = [...new Set(bookings.map((b) => b.expertId))];
+    if (ids.length === 0) return [];
+    return withCalendars(this.readModels, await (await this.profiles()).find({ _id: { $in: ids } }, { sort: { _id: 1 } }));
   }
 
   async get(expertId: string): Promise<ExpertDoc | null> {
     const all = await this.keptExperts();
     if (all) return all.find((e) => e.expertId === expertId) ?? null;
-    return (await this.readModels.collection<ExpertDoc>(EXPERTS)).findOne({ _id: expertId });
+    const profile = await (await this.profiles()).findOne({ _id: expertId });
+    return profile ? ((await withCalendars(this.readModels, [profile]))[0] ?? null) : null;
+  }
+
+  private profiles(): Promise<Collection<ExpertProfileDoc>> {
+    return this.readModels.collection<ExpertProfileDoc>(EXPERTS);
   }
 
   /** Every expert by id, as of the read model's current change token; undefined when it has none. */
   private async keptExperts(): Promise<ExpertDoc[] | undefined> {
     // The token is taken before reading: a change landing meanwhile moves it, so the next call reads again.
+    // Both collections are the experts projection's: one token.
     const token = this.readModels.changeToken?.(EXPERTS);
     if (token === undefined) return undefined;
     if (this.kept?.token !== token) {
       const base = this.kept;
-      const collection = await this.readModels.collection<ExpertDoc>(EXPERTS);
-      this.kept =
-        base && base.collection === collection.name
-          ? withChanged(base, token, await collection.findReadOnly({ projectedThrough: { $gt: base.through } }))
-          : keptFrom(token, collection.name, await collection.findReadOnly({}, { sort: { _id: 1 } }));
+      const profiles = await this.profiles();
+      const bookings = await this.readModels.collection<ExpertBookingDoc>(EXPERT_BOOKINGS);
+      const names = `${profiles.name} ${bookings.name}`;
+      if (base && base.collections === names) {
+        const changed = await profiles.findReadOnly({ projectedThrough: { $gt: base.through } });
+        const booked = await bookings.findReadOnly({ projectedThrough: { $gt: base.bookingsThrough } });
+        // Calendars read again whole: a new expert's, and those a booking was released from since.
+        const known = new Set(base.experts.map((e) => e.expertId));
+        const rereadIds = changed.filter((p) => !known.has(p.expertId) || p.releasedThrough > base.through).map((p) => p.expertId);
+        const reread = rereadIds.length === 0 ? [] : await bookings.findReadOnly({ expertId: { $in: rereadIds } });
+        this.kept = withChanged(base, token, changed, new Set(rereadIds), reread, booked);
+      } else {
+        this.kept = keptFrom(token, names, await profiles.findReadOnly({}, { sort: { _id: 1 } }), await bookings.findReadOnly({}));
+      }
     }
     return [...this.kept.experts];
   }
@@ -73,28 +97,100 @@ export class ReadModelExpertDirectory implements ExpertDirectory {
 
 interface KeptExperts {
   token: string;
-  /** The physical collection read: another one after a rebuild. */
-  collection: string;
-  /** The highest `projectedThrough` read (-1: none). */
+  /** The physical collections read: others after a rebuild. */
+  collections: string;
+  /** The highest `projectedThrough` read of the profiles, and of the bookings (-1: none). */
   through: number;
+  bookingsThrough: number;
   /** By id. */
   experts: readonly ExpertDoc[];
 }
 
-function keptFrom(token: string, collection: string, docs: readonly ExpertDoc[]): KeptExperts {
-  return { token, collection, through: highestThrough(docs, -1), experts: docs.map(deepFreeze) };
+/** Each expert's bookings, earliest first (by start, then visit: the order withBooking keeps), frozen. */
+function calendarsOf(bookings: readonly Readonly<ExpertBookingDoc>[]): Map<string, Booking[]> {
+  const byExpert = new Map<string, Readonly<ExpertBookingDoc>[]>();
+  for (const b of bookings) {
+    const list = byExpert.get(b.expertId);
+    if (list) list.push(b);
+    else byExpert.set(b.expertId, [b]);
+  }
+  const calendars = new Map<string, Booking[]>();
+  for (const [expertId, list] of byExpert) {
+    const sorted = list
+      .map((b) => ({ b, start: ms(b.range.start) }))
+      .sort((x, y) => x.start - y.start || (x.b.visitId < y.b.visitId ? -1 : x.b.visitId > y.b.visitId ? 1 : 0));
+    calendars.set(expertId, deepFreeze(sorted.map(({ b }) => asBooking(b))));
+  }
+  return calendars;
 }
 
-/** `kept` with the documents written since it was read in place of their old versions; the others stay the same objects. */
-function withChanged(kept: KeptExperts, token: string, changed: readonly ExpertDoc[]): KeptExperts {
-  if (changed.length === 0) return { ...kept, token };
+function asBooking(doc: Readonly<ExpertBookingDoc>): Booking {
+  return { visitId: doc.visitId, range: { start: doc.range.start, end: doc.range.end } };
+}
+
+function withCalendar(profile: Readonly<ExpertProfileDoc>, bookings: readonly Booking[]): ExpertDoc {
+  return deepFreeze({ ...profile, bookings }) as ExpertDoc;
+}
+
+/** The profiles with their calendars (as a reader without a change token reads them: afresh each time). */
+export async function withCalendars(readModels: ReadModelSource, profiles: readonly ExpertProfileDoc[]): Promise<ExpertDoc[]> {
+  if (profiles.length === 0) return [];
+  const bookings = await (await readModels.collection<ExpertBookingDoc>(EXPERT_BOOKINGS)).find({ expertId: { $in: profiles.map((p) => p.expertId) } });
+  const calendars = calendarsOf(bookings);
+  return profiles.map((p) => ({ ...p, bookings: [...(calendars.get(p.expertId) ?? [])] }));
+}
+
+function keptFrom(token: string, collections: string, profiles: readonly Readonly<ExpertProfileDoc>[], bookings: readonly Readonly<ExpertBookingDoc>[]): KeptExperts {
+  const calendars = calendarsOf(bookings);
+  return {
+    token,
+    collections,
+    through: highestThrough(profiles, -1),
+    bookingsThrough: highestThrough(bookings, -1),
+    experts: profiles.map((p) => withCalendar(p, calendars.get(p.expertId) ?? deepFreeze([]))),
+  };
+}
+
+/**
+ * `kept` with what was written since it was read: the profiles changed, the calendars of
+ * `rereadIds` read again whole (`reread`), and the bookings made, moved or extended (`booked`)
+ * put into the other calendars. The experts nothing was written for stay the same objects.
+ */
+function withChanged(
+  kept: KeptExperts,
+  token: string,
+  changed: readonly Readonly<ExpertProfileDoc>[],
+  rereadIds: ReadonlySet<string>,
+  reread: readonly Readonly<ExpertBookingDoc>[],
+  booked: readonly Readonly<ExpertBookingDoc>[],
+): KeptExperts {
+  // Only the bookings read since `bookingsThrough` move it: those read again whole may be newer
+  // than another expert's booking not read yet.
+  const bookingsThrough = highestThrough(booked, kept.bookingsThrough);
+  if (changed.length === 0 && booked.length === 0) return { ...kept, token };
   const byId = new Map(kept.experts.map((e) => [e._id, e]));
-  for (const doc of changed) byId.set(doc._id, deepFreeze(doc));
+  const calendars = calendarsOf(reread);
+  for (const profile of changed) {
+    const calendar = rereadIds.has(profile.expertId) ? calendars.get(profile.expertId) : byId.get(profile._id)?.bookings;
+    byId.set(profile._id, withCalendar(profile, calendar ?? deepFreeze([])));
+  }
+  const bookedByExpert = new Map<string, Readonly<ExpertBookingDoc>[]>();
+  for (const b of booked) {
+    if (rereadIds.has(b.expertId)) continue; // already in the calendar read again
+    bookedByExpert.set(b.expertId, [...(bookedByExpert.get(b.expertId) ?? []), b]);
+  }
+  for (const [expertId, docs] of bookedByExpert) {
+    const expert = byId.get(expertId);
+    if (!expert) continue; // a profile not read yet: its calendar is read whole with it
+    let bookings: readonly Booking[] = expert.bookings;
+    for (const doc of docs) bookings = deepFreeze(withBooking(bookings, asBooking(doc)));
+    byId.set(expertId, withCalendar(expert, bookings));
+  }
   const experts = [...byId.values()].sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
-  return { token, collection: kept.collection, through: highestThrough(changed, kept.through), experts };
+  return { token, collections: kept.collections, through: highestThrough(changed, kept.through), bookingsThrough, experts };
 }
 
-function highestThrough(docs: readonly ExpertDoc[], from: number): number {
+function highestThrough(docs: readonly { projectedThrough?: number }[], from: number): number {
   return docs.reduce((highest, doc) => Math.max(highest, doc.projectedThrough ?? -1), from);
 }
 
@@ -115,16 +211,20 @@ export function rankProfile(doc: ExpertDoc): RankProfile {
 /**
  * An expert's bookings and time off, parsed. The directory's documents are frozen until the
  * experts change, and every new visit ranks every candidate expert (every feed request tests the
- * expert's): each one's calendar (which keeps every past booking) is parsed once per version of
- * the document, not once per visit or request. A
+ * expert's): each one's calendar is parsed once per version of the document, not once per visit
+ * or request. A version made by a booking gets the bookings' instants from its calendar's lookup,
+ * derived from the version before (a calendar keeps every booking the expert ever had). A
  * document that is not frozen may still change, so it is parsed afresh.
  */
 const parsedCalendars = new WeakMap<ExpertDoc, BusyTimes>();
 export function busyTimesOf(doc: ExpertDoc): BusyTimes {
   const kept = parsedCalendars.get(doc);
   if (kept) return kept;
-  const busy = new BusyTimes([...doc.bookings.map((b) => b.range), ...doc.timeOff.map((t) => t.range)]);
-  if (Object.isFrozen(doc) && Object.isFrozen(doc.bookings) && Object.isFrozen(doc.timeOff)) parsedCalendars.set(doc, busy);
+  const frozen = Object.isFrozen(doc) && Object.isFrozen(doc.bookings) && Object.isFrozen(doc.timeOff);
+  const instants = frozen ? sortedInstants(doc.bookings) : undefined;
+  const timeOff = doc.timeOff.map((t) => t.range);
+  const busy = instants ? BusyTimes.merged(instants, timeOff) : BusyTimes.of([...doc.bookings.map((b) => b.range), ...timeOff]);
+  if (frozen) parsedCalendars.set(doc, busy);
   return busy;
 }
 

@@ -3,7 +3,7 @@ import { availableStretches } from '../../domain/expert/availability';
 import { servesLocation } from '../../domain/expert/expert';
 import { ms, TimeRange } from '../../domain/shared/time';
 import { CUSTOMERS, CustomerDoc } from '../../projections/customers/projection';
-import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
+import { EXPERT_BOOKINGS, ExpertBookingDoc, EXPERTS, ExpertProfileDoc } from '../../projections/experts/projection';
 import { VISITS, VisitDoc } from '../../projections/visits/projection';
 import { route, RouteTable } from '../http/route';
 import { HttpProblem } from '../http/problem';
@@ -95,11 +95,21 @@ export const dispatchRoutes: RouteTable<ApiServices> = [
       const skill = query.skill?.toLowerCase().replace(/\s+/g, ' ');
       // An expert serves an area when they serve one of its customers' places.
       const there = query.area ? await customersOfArea(services, query.area) : null;
-      const serves = (e: ExpertDoc) => there === null || there.some((c) => servesLocation({ homeLocation: e.home, serviceArea: e.serviceArea }, { location: c.address.location, areaCode: c.address.postalCode }));
+      const serves = (e: ExpertProfileDoc) => there === null || there.some((c) => servesLocation({ homeLocation: e.home, serviceArea: e.serviceArea }, { location: c.address.location, areaCode: c.address.postalCode }));
 
-      const active = await (await services.readModels.collection<ExpertDoc>(EXPERTS)).find({ active: true }, { sort: { name: 1, _id: 1 } });
+      const active = await (await services.readModels.collection<ExpertProfileDoc>(EXPERTS)).find({ active: true }, { sort: { name: 1, _id: 1 } });
       const shown = active.filter((e) => (!skill || e.skills.includes(skill)) && serves(e));
-      const booked = shown.flatMap((e) => e.bookings.filter((b) => overlaps(b.range, day)).map((b) => b.visitId));
+      // Through (expert, end): the bookings ending after the day starts, not every past one.
+      const dayBookings =
+        shown.length === 0
+          ? []
+          : await (await services.readModels.collection<ExpertBookingDoc>(EXPERT_BOOKINGS)).find({
+              expertId: { $in: shown.map((e) => e.expertId) },
+              'range.end': { $gt: day.start },
+              'range.start': { $lt: day.end },
+            });
+      const bookingsOf = (expertId: string) => dayBookings.filter((b) => b.expertId === expertId && overlaps(b.range, day));
+      const booked = dayBookings.map((b) => b.visitId);
       const visitsCol = await services.readModels.collection<VisitDoc>(VISITS);
       const bookedVisits = new Map((booked.length > 0 ? await visitsCol.find({ _id: { $in: booked } }) : []).map((v) => [v.visitId, v]));
 
@@ -109,8 +119,7 @@ export const dispatchRoutes: RouteTable<ApiServices> = [
         skills: e.skills,
         workingHours: availableStretches(e.availability, day),
         timeOff: e.timeOff.filter((t) => overlaps(t.range, day)).map((t) => ({ range: t.range, reason: t.reason })),
-        bookings: e.bookings
-          .filter((b) => overlaps(b.range, day))
+        bookings: bookingsOf(e.expertId)
           .sort((a, b) => ms(a.range.start) - ms(b.range.start))
           .map((b) => {
             const v = bookedVisits.get(b.visitId);

@@ -6,7 +6,8 @@ import { userAccounts } from '../../commands/user-account';
 import { isTimeZone } from '../../domain/expert/availability';
 import { Booking } from '../../domain/expert/calendar';
 import { ExpertCommand } from '../../domain/expert/expert';
-import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
+import { EXPERTS, ExpertDoc, ExpertProfileDoc } from '../../projections/experts/projection';
+import { withCalendars } from '../../read-models/expert-directory';
 import { AuthUser, route, RouteRequest, RouteTable, written } from '../http/route';
 import { HttpProblem } from '../http/problem';
 import { ApiServices } from '../services';
@@ -116,7 +117,7 @@ export const ExpertDeactivatedSchema = ExpertStateSchema.extend({
 export const OnboardedExpertSchema = z.strictObject({ expertId: z.string(), userId: z.string().describe("The expert's login account"), email: z.string().describe('The login e-mail') });
 
 function view(doc: ExpertDoc): Expert {
-  const { _id, projectedThrough: _through, ...rest } = doc;
+  const { _id, projectedThrough: _through, releasedThrough: _released, ...rest } = doc;
   return rest;
 }
 
@@ -218,12 +219,12 @@ export const expertRoutes: RouteTable<ApiServices> = [
     operationId: 'listExperts',
     response: ExpertListSchema,
     async handler({ query }, services: ApiServices) {
-      const collection = await services.readModels.collection<ExpertDoc>(EXPERTS);
+      const collection = await services.readModels.collection<ExpertProfileDoc>(EXPERTS);
       const filter = {
         ...(query.skill ? { skills: query.skill.toLowerCase().replace(/\s+/g, ' ') } : {}),
         ...(query.active !== undefined ? { active: query.active } : {}),
       };
-      const docs = await collection.find(filter, { sort: { name: 1, _id: 1 }, limit: query.limit, skip: query.skip });
+      const docs = await withCalendars(services.readModels, await collection.find(filter, { sort: { name: 1, _id: 1 }, limit: query.limit, skip: query.skip }));
       const body: z.infer<typeof ExpertListSchema> = { experts: docs.map(view), total: await collection.count(filter) };
       return { status: 200, body };
     },
@@ -240,9 +241,10 @@ export const expertRoutes: RouteTable<ApiServices> = [
     response: ExpertSchema,
     async handler({ params, user }, services: ApiServices) {
       assertSelfOr(user, params.expertId, STAFF);
-      const doc = await (await services.readModels.collection<ExpertDoc>(EXPERTS)).findOne({ _id: params.expertId });
-      if (!doc) throw new HttpProblem(404, 'Not found', `No expert ${params.expertId}.`);
-      return { status: 200, body: view(doc) };
+      const profile = await (await services.readModels.collection<ExpertProfileDoc>(EXPERTS)).findOne({ _id: params.expertId });
+      if (!profile) throw new HttpProblem(404, 'Not found', `No expert ${params.expertId}.`);
+      const [doc] = await withCalendars(services.readModels, [profile]);
+      return { status: 200, body: view(doc!) };
     },
   }),
   route({

@@ -4,7 +4,7 @@ import { ServiceArea } from '../../domain/expert/expert';
 import { PRIORITIES } from '../../domain/visit/plan-rules';
 import { Priority, TicketStatus } from '../../domain/ticket/ticket';
 import { VisitStatus } from '../../domain/visit/visit';
-import { EXPERTS, ExpertDoc } from '../../projections/experts/projection';
+import { EXPERTS, ExpertProfileDoc } from '../../projections/experts/projection';
 import {
   count,
   ON_TIME_GRACE_MINUTES,
@@ -513,7 +513,7 @@ export const reportRoutes: RouteTable<ApiServices> = [
       const sort = query.sort === 'rating' ? { _rating: -1, _surveys: -1, _visits: -1, _id: 1 } : { _visits: -1, _rating: -1, _surveys: -1, _id: 1 };
       const docs = await reports.aggregate<ReportExpertDoc>([rank, { $sort: sort }, { $limit: query.limit }]);
       const ids = docs.map((d) => d._id);
-      const profiles = ids.length === 0 ? [] : await (await services.readModels.collection<ExpertDoc>(EXPERTS)).find({ _id: { $in: ids } });
+      const profiles = ids.length === 0 ? [] : await (await services.readModels.collection<ExpertProfileDoc>(EXPERTS)).find({ _id: { $in: ids } });
       const names = new Map(profiles.map((p) => [p._id, p]));
       const body: ExpertLeaderboard = {
         sort: query.sort,
@@ -549,7 +549,7 @@ export const reportRoutes: RouteTable<ApiServices> = [
         for (const d of days) byExpert.set(d.expertId, [...(byExpert.get(d.expertId) ?? []), d]);
         const ids = [...byExpert.keys()];
         // Names, areas and skills as they are now: an audit is about the figures.
-        const profiles = ids.length === 0 ? [] : await (await services.readModels.collection<ExpertDoc>(EXPERTS)).find({ _id: { $in: ids } });
+        const profiles = ids.length === 0 ? [] : await (await services.readModels.collection<ExpertProfileDoc>(EXPERTS)).find({ _id: { $in: ids } });
         const profileOf = new Map(profiles.map((p) => [p._id, p]));
         const experts = ids.map((expertId) => {
           const profile = profileOf.get(expertId);

@@ -280,24 +280,60 @@ export function localClock(instant: string, timeZone: string): string {
  * search rather than by testing them all.
  */
 export class BusyTimes {
-  /** [start, end) in ms, by start. */
-  private readonly intervals: (readonly [number, number])[];
-  /** latestEnd[i]: the latest end among intervals[0..i] (ranges may nest: time off around bookings). */
-  private readonly latestEnd: number[];
+  private constructor(
+    /** [starts[i], ends[i]) in ms, by start. */
+    private readonly starts: Float64Array,
+    private readonly ends: Float64Array,
+    /** latestEnd[i]: the latest end among ranges 0..i (ranges may nest: time off around bookings). */
+    private readonly latestEnd: Float64Array,
+  ) {}
 
-  constructor(ranges: readonly TimeRange[]) {
-    this.intervals = ranges.map((b) => instantsOf(b)).sort((x, y) => x[0] - y[0]);
+  static of(ranges: readonly TimeRange[]): BusyTimes {
+    const parsed = ranges.map((r) => instantsOf(r)).sort((x, y) => x[0] - y[0]);
+    return BusyTimes.from(
+      Float64Array.from(parsed, ([start]) => start),
+      Float64Array.from(parsed, ([, end]) => end),
+    );
+  }
+
+  /**
+   * `sorted` (instants by start, as a calendar's booking lookup keeps them) with `others` merged
+   * in: a new version of a long calendar is not parsed and sorted again, only copied.
+   */
+  static merged(sorted: { starts: Float64Array; ends: Float64Array }, others: readonly TimeRange[]): BusyTimes {
+    const extra = BusyTimes.of(others);
+    const n = sorted.starts.length + extra.starts.length;
+    const starts = new Float64Array(n);
+    const ends = new Float64Array(n);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < n; k++) {
+      // Sorted ones first at equal starts, as a stable sort of them followed by the others.
+      if (j >= extra.starts.length || (i < sorted.starts.length && sorted.starts[i]! <= extra.starts[j]!)) {
+        starts[k] = sorted.starts[i]!;
+        ends[k] = sorted.ends[i++]!;
+      } else {
+        starts[k] = extra.starts[j]!;
+        ends[k] = extra.ends[j++]!;
+      }
+    }
+    return BusyTimes.from(starts, ends);
+  }
+
+  private static from(starts: Float64Array, ends: Float64Array): BusyTimes {
+    const latestEnd = new Float64Array(ends.length);
     let latest = -Infinity;
-    this.latestEnd = this.intervals.map(([, end]) => (latest = Math.max(latest, end)));
+    for (let i = 0; i < ends.length; i++) latestEnd[i] = latest = Math.max(latest, ends[i]!);
+    return new BusyTimes(starts, ends, latestEnd);
   }
 
   /** The ranges overlapping [from, to), by start. */
   overlapping(from: number, to: number): (readonly [number, number])[] {
     // Ranges before `first` all end by `from`; those from `last` on start at `to` or later.
     const first = firstIndex(this.latestEnd.length, (i) => this.latestEnd[i]! > from);
-    const last = firstIndex(this.intervals.length, (i) => this.intervals[i]![0] >= to);
+    const last = firstIndex(this.starts.length, (i) => this.starts[i]! >= to);
     const found: (readonly [number, number])[] = [];
-    for (let i = first; i < last; i++) if (this.intervals[i]![1] > from) found.push(this.intervals[i]!);
+    for (let i = first; i < last; i++) if (this.ends[i]! > from) found.push([this.starts[i]!, this.ends[i]!]);
     return found;
   }
 }
@@ -315,7 +351,7 @@ export function firstIndex(length: number, holds: (i: number) => boolean): numbe
 }
 
 function busyIn(busy: readonly TimeRange[] | BusyTimes, start: number, end: number): (readonly [number, number])[] {
-  return (busy instanceof BusyTimes ? busy : new BusyTimes(busy)).overlapping(start, end);
+  return (busy instanceof BusyTimes ? busy : BusyTimes.of(busy)).overlapping(start, end);
 }
 
 /**

@@ -20,11 +20,46 @@ export interface BookedRange {
   readonly range: TimeRange;
 }
 
+/**
+ * Each visit's first booking in a list: a map shared by versions of a calendar, and the changes
+ * made since it was copied. Copying the whole map for each version (one per booking) cost more
+ * with every booking the expert ever had; it is copied once every MAX_CHANGES changes instead.
+ */
+class FirstByVisit<B> {
+  constructor(
+    private readonly base: ReadonlyMap<string, B>,
+    /** Set since `base` (null: none). */
+    private readonly changes: ReadonlyMap<string, B | null> = new Map(),
+  ) {}
+
+  get(visitId: string): B | undefined {
+    const changed = this.changes.get(visitId);
+    return changed === undefined ? this.base.get(visitId) : (changed ?? undefined);
+  }
+
+  /** With `edits` made in order (null: the visit has none). */
+  with(edits: readonly (readonly [string, B | null])[]): FirstByVisit<B> {
+    if (this.changes.size + edits.length <= MAX_CHANGES) {
+      const changes = new Map(this.changes);
+      for (const [visitId, booking] of edits) changes.set(visitId, booking);
+      return new FirstByVisit(this.base, changes);
+    }
+    const base = new Map(this.base);
+    for (const [visitId, booking] of [...this.changes, ...edits]) {
+      if (booking === null) base.delete(visitId);
+      else base.set(visitId, booking);
+    }
+    return new FirstByVisit(base);
+  }
+}
+
+const MAX_CHANGES = 32;
+
 class BookingLookup<B extends BookedRange> {
   private constructor(
     private readonly bookings: readonly B[],
     /** Each visit's first booking in the list. */
-    private readonly byVisit: Map<string, B>,
+    private readonly byVisit: FirstByVisit<B>,
     /** Places in the list, by start (bookings with a malformed range left out: they overlap nothing). */
     private readonly byStart: Int32Array,
     private readonly starts: Float64Array,
@@ -67,7 +102,7 @@ class BookingLookup<B extends BookedRange> {
       starts = Float64Array.from(places, (i) => ms(bookings[i]!.range.start));
       ends = Float64Array.from(places, (i) => ms(bookings[i]!.range.end));
     }
-    return new BookingLookup(bookings, byVisit, byStart.subarray(0, count), starts.subarray(0, count), ends.subarray(0, count));
+    return new BookingLookup(bookings, new FirstByVisit(byVisit), byStart.subarray(0, count), starts.subarray(0, count), ends.subarray(0, count));
   }
 
   /**
@@ -76,8 +111,9 @@ class BookingLookup<B extends BookedRange> {
    */
   derive(list: readonly B[], change: ListChange<B>): BookingLookup<B> {
     const { removed, added } = change;
-    const byVisit = new Map(this.byVisit);
-    if (removed >= 0) byVisit.delete(this.bookings[removed]!.visitId); // the visit's only booking
+    const edits: [string, B | null][] = [];
+    const removedVisit = removed >= 0 ? this.bookings[removed]!.visitId : undefined;
+    if (removedVisit !== undefined) edits.push([removedVisit, null]); // the visit's only booking
     // Its place in `list`, where the parent's places after the removed one moved down by one.
     const childPlace = (place: number): number => {
       const kept = removed >= 0 && place > removed ? place - 1 : place;
@@ -86,7 +122,8 @@ class BookingLookup<B extends BookedRange> {
     const newStart = added ? ms(added.booking.range.start) : Number.NaN;
     const newEnd = added ? ms(added.booking.range.end) : Number.NaN;
     const adding = added !== undefined && !Number.isNaN(newStart) && !Number.isNaN(newEnd);
-    if (added && !byVisit.has(added.booking.visitId)) byVisit.set(added.booking.visitId, added.booking);
+    if (added && (added.booking.visitId === removedVisit || this.byVisit.get(added.booking.visitId) === undefined)) edits.push([added.booking.visitId, added.booking]);
+    const byVisit = this.byVisit.with(edits);
     const room = this.byStart.length + (adding ? 1 : 0);
     const byStart = new Int32Array(room);
     const starts = new Float64Array(room);
@@ -117,6 +154,11 @@ class BookingLookup<B extends BookedRange> {
 
   of(visitId: string): B | undefined {
     return this.byVisit.get(visitId);
+  }
+
+  /** The bookings' instants, by start (malformed ranges left out). Shared: not to be changed. */
+  instants(): { starts: Float64Array; ends: Float64Array } {
+    return { starts: this.starts, ends: this.ends };
   }
 
   /** The bookings overlapping [from, to), by their place in the list. */
@@ -199,15 +241,18 @@ function holdsChange(list: readonly BookedRange[], parent: readonly BookedRange[
   return true;
 }
 
-/** The list's lookup, or undefined when the caller scans it (a list that may change, or one seldom read). */
-function lookupOf<B extends BookedRange>(bookings: readonly B[]): BookingLookup<B> | undefined {
+/**
+ * The list's lookup, or undefined when the caller scans it (a list that may change, or one seldom
+ * read; `now`: read once only, so build it at once unless it can be derived).
+ */
+function lookupOf<B extends BookedRange>(bookings: readonly B[], now = false): BookingLookup<B> | undefined {
   const kept = lookups.get(bookings);
   if (typeof kept === 'object') return kept as unknown as BookingLookup<B>;
   if (kept === UNFIT || !Object.isFrozen(bookings)) return undefined;
   const derived = derivedLookup(bookings);
   if (derived) return derived;
   const scans = kept ?? 0;
-  if (scans < SCANS_BEFORE_LOOKUP) {
+  if (scans < SCANS_BEFORE_LOOKUP && !now) {
     lookups.set(bookings, scans + 1);
     return undefined;
   }
@@ -218,6 +263,15 @@ function lookupOf<B extends BookedRange>(bookings: readonly B[]): BookingLookup<
   const lookup = BookingLookup.of(bookings);
   lookups.set(bookings, lookup as unknown as BookingLookup<BookedRange>);
   return lookup;
+}
+
+/**
+ * A frozen list's instants by start (malformed ranges left out), through its lookup: a version
+ * made by withBooking from one with a lookup gets them moved over, not parsed again. Undefined
+ * for a list that may change. Shared: not to be changed.
+ */
+export function sortedInstants(bookings: readonly BookedRange[]): { starts: Float64Array; ends: Float64Array } | undefined {
+  return lookupOf(bookings, true)?.instants();
 }
 
 /** The first booking of `visitId` in the list, as `bookings.find((b) => b.visitId === visitId)`. */

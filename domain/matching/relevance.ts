@@ -96,7 +96,7 @@ function rank(visit: VisitSpec, customer: GeoPoint, expert: ExpertProfile, now: 
   const { required, missingSkills, km, radius, ineligible } = eligibility(visit, customer, expert);
   // The bookings parsed once for all the factors: per window and again for the load, parsing
   // every booking's times was most of ranking an expert with a full calendar.
-  const busy = expert.bookings instanceof BusyTimes ? expert.bookings : new BusyTimes(expert.bookings);
+  const busy = expert.bookings instanceof BusyTimes ? expert.bookings : BusyTimes.of(expert.bookings);
   const factors: RankFactors = {
     skills: required.length === 0 ? 1 : (required.length - missingSkills.length) / required.length,
     distance: km > radius ? 0 : radius === 0 ? 1 : 1 - km / radius,

@@ -95,6 +95,32 @@ describe('booking lookups', () => {
     );
   });
 
+  it('of a long calendar, version after version, each derived from the one before, find every visit as the scans do', () => {
+    // Many visits, so that the changes kept beside a shared map outgrow it and it is copied again.
+    const many = fc.integer({ min: 0, max: 150 }).map((n) => `visit-${n}`);
+    const step = fc.oneof(
+      { weight: 3, arbitrary: fc.record({ add: fc.record({ visitId: many, at: fc.integer({ min: 0, max: 400 }) }) }) },
+      { weight: 1, arbitrary: fc.record({ remove: many }) },
+    );
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 50, maxLength: 300 }), fc.array(many, { minLength: 1, maxLength: 10 }), (steps, probes) => {
+        let calendar: readonly Booking[] = deepFreeze([{ visitId: 'first', range: { start: new Date(T0).toISOString(), end: new Date(T0 + HOUR).toISOString() } }]);
+        for (let round = 0; round < 3; round++) bookingOf(calendar, 'first'); // built: each version after derives from the one before
+        for (const s of steps) {
+          calendar = deepFreeze(
+            'add' in s
+              ? withBooking(calendar, { visitId: s.add.visitId, range: { start: new Date(T0 + s.add.at * HOUR).toISOString(), end: new Date(T0 + (s.add.at + 1) * HOUR).toISOString() } })
+              : withoutBooking(calendar, s.remove),
+          );
+          for (const id of probes) expect(bookingOf(calendar, id)).toBe(scan.of(calendar, id));
+        }
+        for (const b of calendar) expect(bookingOf(calendar, b.visitId)).toBe(b);
+        for (const id of probes) expect(bookingOf(calendar, id)).toBe(scan.of(calendar, id));
+      }),
+      { numRuns: 100, endOnFailure: true },
+    );
+  });
+
   it('of a version changed before it was frozen are built afresh, not derived', () => {
     const at = (h: number) => ({ start: new Date(T0 + h * HOUR).toISOString(), end: new Date(T0 + (h + 1) * HOUR).toISOString() });
     const base = deepFreeze([{ visitId: 'v1', range: at(0) }, { visitId: 'v2', range: at(2) }]);

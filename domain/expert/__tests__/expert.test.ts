@@ -5,6 +5,8 @@ import { Actor, DomainError } from '../../decider';
 import { overlaps, TimeRange } from '../../shared/time';
 import { availableStretches, BusyTimes, hasOpenStart, openHoursOn, openStarts, openStartTimes, withinWeeklyAvailability } from '../availability';
 import { Booking, calendarConflict } from '../calendar';
+import { sortedInstants } from '../booking-lookup';
+import { deepFreeze } from '../../shared/frozen';
 import {
   bookingsOf,
   canTake,
@@ -486,7 +488,7 @@ describe('Expert', () => {
           expect(openStartTimes(newYork, busy, Date.parse(window.start), Date.parse(window.end), minutes).map((at) => new Date(at).toISOString())).toEqual(starts);
           expect(openStartTimes(newYork, busy, Date.parse(window.start), Date.parse(window.end), minutes, 30, 1)).toEqual(starts.slice(0, 1).map(Date.parse));
           // The same calendar read once (BusyTimes) answers alike.
-          const once = new BusyTimes(busy);
+          const once = BusyTimes.of(busy);
           expect(openStarts(newYork, once, window, minutes)).toEqual(starts);
           expect(hasOpenStart(newYork, once, window, minutes)).toBe(hasOpenStart(newYork, busy, window, minutes));
         }),
@@ -503,11 +505,26 @@ describe('Expert', () => {
             .map((r) => [Date.parse(r.start), Date.parse(r.end)] as const)
             .filter(([start, end]) => start < b && a < end)
             .sort((x, y) => x[0] - y[0] || x[1] - y[1]);
-          const found = [...new BusyTimes(ranges).overlapping(a, b)].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+          const found = [...BusyTimes.of(ranges).overlapping(a, b)].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
           expect(found).toEqual(expected);
         }),
         { numRuns: 1000 },
       );
+    });
+    it('BusyTimes.merged of a calendar\'s sorted instants and its time off answers as BusyTimes.of all the ranges, in the same order', () => {
+      const minute = 60_000;
+      const someRange = fc.tuple(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 600 })).map(([start, length]) => ({ start: new Date(start * minute).toISOString(), end: new Date((start + length) * minute).toISOString() }));
+      fc.assert(
+        fc.property(fc.array(someRange, { maxLength: 40 }), fc.array(someRange, { maxLength: 5 }), fc.integer({ min: -10, max: 2700 }), fc.integer({ min: 0, max: 900 }), (ranges, others, from, length) => {
+          const [a, b] = [from * minute, (from + length) * minute];
+          const calendar = deepFreeze(ranges.map((range, i) => ({ visitId: `v${i}`, range })));
+          const merged = BusyTimes.merged(sortedInstants(calendar)!, others);
+          expect(merged.overlapping(a, b)).toEqual(BusyTimes.of([...ranges, ...others]).overlapping(a, b));
+          expect(merged.overlapping(-Infinity, Infinity)).toEqual(BusyTimes.of([...ranges, ...others]).overlapping(-Infinity, Infinity));
+        }),
+        { numRuns: 500 },
+      );
+      expect(sortedInstants([{ visitId: 'v', range: { start: new Date(0).toISOString(), end: new Date(minute).toISOString() } }])).toBeUndefined(); // may change: scanned
     });
     it('calendarConflict: outside the hours, time off, other bookings (optionally not)', () => {
       const state = fold(onboarded, hoursChanged(newYork), booked('v1', range('15:00', '16:00')), timeOff('t1', range('18:00', '19:00'), 'school run'));

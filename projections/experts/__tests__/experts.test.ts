@@ -8,11 +8,11 @@ import { deepFreeze } from '../../../domain/shared/frozen';
 import { TicketEvent } from '../../../domain/ticket/ticket';
 import { InMemoryEventStore } from '../../../event-store/memory';
 import { CommandData } from '../../../flows/context';
-import { busyTimesOf, rankProfile } from '../../../read-models/expert-directory';
+import { busyTimesOf, rankProfile, withCalendars } from '../../../read-models/expert-directory';
 import { inStream, specifyProjection } from '../../../testing/projection-specification';
 import { rebuild } from '../../rebuild';
 import { physicalName } from '../../registry';
-import { EXPERTS, ExpertDoc, expertsProjection } from '../projection';
+import { bookingDocId, EXPERT_BOOKINGS, EXPERTS, ExpertProfileDoc, expertsProjection } from '../projection';
 
 const now = new Date('2026-03-02T08:00:00.000Z');
 const admin = { userId: 'admin', role: 'admin' as const };
@@ -58,7 +58,13 @@ describe('experts read model', () => {
 
     const documents = new EmbeddedDocumentStore({ path: ':memory:' });
     const { target } = await rebuild(events, documents, expertsProjection, 'rebuild');
-    const doc = await documents.collection<ExpertDoc>(physicalName(EXPERTS, target.suffix)).findOne({ _id: 'e1' });
+    const profile = await documents.collection<ExpertProfileDoc>(physicalName(EXPERTS, target.suffix)).findOne({ _id: 'e1' });
+    // One document per booking: v1 moved and extended, v2 released.
+    expect(await documents.collection(physicalName(EXPERT_BOOKINGS, target.suffix)).find({})).toEqual([
+      { _id: bookingDocId('e1', 'v1'), expertId: 'e1', visitId: 'v1', range: { start: day('10:00'), end: day('11:30') }, projectedThrough: expect.any(Number) },
+    ]);
+    expect(profile).not.toHaveProperty('bookings');
+    const [doc] = await withCalendars({ collection: async (logical) => documents.collection(physicalName(logical, target.suffix)) as never }, [profile!]);
     expect(doc).toMatchObject({
       name: 'Ada L.',
       email: 'ada@y.example',
@@ -93,8 +99,9 @@ describe('experts read model', () => {
 
     await exec('deactivateExpert', { expertId: 'e1', reason: 'retired', force: true });
     const again = await rebuild(events, documents, expertsProjection, 'rebuild', { label: 'second' });
-    const after = await documents.collection<ExpertDoc>(physicalName(EXPERTS, again.target.suffix)).findOne({ _id: 'e1' });
-    expect(after).toMatchObject({ active: false, deactivationReason: 'retired', bookings: [] });
+    const after = await documents.collection<ExpertProfileDoc>(physicalName(EXPERTS, again.target.suffix)).findOne({ _id: 'e1' });
+    expect(after).toMatchObject({ active: false, deactivationReason: 'retired' });
+    expect(await documents.collection(physicalName(EXPERT_BOOKINGS, again.target.suffix)).count({})).toBe(0);
     await documents.close();
   });
 });
