@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MAX_AGE_DAYS, tooOld } from '../http/demo-store';
 import { describeFailures, LoadResult } from '../http/load';
 import { percentile } from '../http/percentile';
+import { inheritedFlags } from '../http/server-process';
 import { sagaLags, sagaProgress } from '../http/saga-lag';
 import { targetsTable, verdict } from '../http/targets';
 
@@ -159,5 +160,16 @@ describe('the demo store: rebuilt once its billing has moved on', () => {
     expect(tooOld(dir)).toBe(true);
     writeFileSync(join(dir, '.built-at'), 'yesterday\n');
     expect(tooOld(dir)).toBe(true);
+  });
+});
+
+describe('inheritedFlags: the Node options a child process of the bench takes from it', () => {
+  it('keeps flags and loaders, and leaves out a script given with -e or -p (the child would run it, not its entry)', () => {
+    expect(inheritedFlags(['--enable-source-maps', '-r', 'ts-node/register', '--max-old-space-size=512'])).toEqual(['--enable-source-maps', '-r', 'ts-node/register', '--max-old-space-size=512']);
+    expect(inheritedFlags(['-e', "require('./dist/bench/http/demo-store')"])).toEqual([]);
+    expect(inheritedFlags(['--enable-source-maps', '-p', '-e', '1 + 1'])).toEqual(['--enable-source-maps']);
+    expect(inheritedFlags(['--print', 'process.pid', '--trace-warnings'])).toEqual(['--trace-warnings']);
+    expect(inheritedFlags(['--eval=1', '--print=2', '--inspect'])).toEqual(['--inspect']);
+    expect(inheritedFlags(['-pe', 'process.pid'])).toEqual([]);
   });
 });

@@ -23,7 +23,26 @@ export interface NodeEntry {
  */
 export function entryOfThisBuild(path: string): NodeEntry {
   const root = join(__dirname, '..', '..');
-  return { entry: join(root, `${path}${extname(__filename)}`), execArgv: process.execArgv };
+  return { entry: join(root, `${path}${extname(__filename)}`), execArgv: inheritedFlags(process.execArgv) };
+}
+
+/**
+ * This process's Node options that a child started on another entry takes too: not a script
+ * given with -e or -p, which the child would run instead of its entry. Run from `node -e`, the
+ * demo store's build started itself again, and again, until the machine ran out of processes.
+ */
+export function inheritedFlags(execArgv: readonly string[]): string[] {
+  const flags: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const flag = execArgv[i]!;
+    if (/^--(eval|print)=/.test(flag)) continue;
+    if (['-e', '--eval', '-p', '--print', '-pe'].includes(flag)) {
+      if (i + 1 < execArgv.length && !execArgv[i + 1]!.startsWith('-')) i++; // its script
+      continue;
+    }
+    flags.push(flag);
+  }
+  return flags;
 }
 
 /** The server (`app/main`) of this build, with the V8 flags `npm start` gives it. */
