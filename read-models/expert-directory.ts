@@ -183,7 +183,8 @@ function withChanged(
     const expert = byId.get(expertId);
     if (!expert) continue; // a profile not read yet: its calendar is read whole with it
     let bookings: readonly Booking[] = expert.bookings;
-    for (const doc of docs) bookings = deepFreeze(withBooking(bookings, asBooking(doc)));
+    // Only the new booking and the list are not frozen yet: the others are the held calendar's.
+    for (const doc of docs) bookings = Object.freeze(withBooking(bookings, deepFreeze(asBooking(doc))));
     byId.set(expertId, withCalendar(expert, bookings));
   }
   const experts = [...byId.values()].sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
