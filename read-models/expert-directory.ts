@@ -137,7 +137,7 @@ export async function withCalendars(readModels: ReadModelSource, profiles: reado
   if (profiles.length === 0) return [];
   const bookings = await (await readModels.collection<ExpertBookingDoc>(EXPERT_BOOKINGS)).find({ expertId: { $in: profiles.map((p) => p.expertId) } });
   const calendars = calendarsOf(bookings);
-  return profiles.map((p) => ({ ...p, bookings: [...(calendars.get(p.expertId) ?? [])] }));
+  return profiles.map((p) => ({ ...p, bookings: calendars.get(p.expertId) ?? [] }));
 }
 
 function keptFrom(token: string, collections: string, profiles: readonly Readonly<ExpertProfileDoc>[], bookings: readonly Readonly<ExpertBookingDoc>[]): KeptExperts {

@@ -100,15 +100,16 @@ export const dispatchRoutes: RouteTable<ApiServices> = [
       const active = await (await services.readModels.collection<ExpertProfileDoc>(EXPERTS)).find({ active: true }, { sort: { name: 1, _id: 1 } });
       const shown = active.filter((e) => (!skill || e.skills.includes(skill)) && serves(e));
       // Through (expert, end): the bookings ending after the day starts, not every past one.
-      const dayBookings =
+      const dayBookings = (
         shown.length === 0
           ? []
           : await (await services.readModels.collection<ExpertBookingDoc>(EXPERT_BOOKINGS)).find({
               expertId: { $in: shown.map((e) => e.expertId) },
               'range.end': { $gt: day.start },
               'range.start': { $lt: day.end },
-            });
-      const bookingsOf = (expertId: string) => dayBookings.filter((b) => b.expertId === expertId && overlaps(b.range, day));
+            })
+      ).filter((b) => overlaps(b.range, day));
+      const bookingsOf = (expertId: string) => dayBookings.filter((b) => b.expertId === expertId);
       const booked = dayBookings.map((b) => b.visitId);
       const visitsCol = await services.readModels.collection<VisitDoc>(VISITS);
       const bookedVisits = new Map((booked.length > 0 ? await visitsCol.find({ _id: { $in: booked } }) : []).map((v) => [v.visitId, v]));
