@@ -108,20 +108,25 @@ interface KeptExperts {
 
 /** Each expert's bookings, earliest first (by start, then visit: the order withBooking keeps), frozen. */
 function calendarsOf(bookings: readonly Readonly<ExpertBookingDoc>[]): Map<string, Booking[]> {
-  const byExpert = new Map<string, Readonly<ExpertBookingDoc>[]>();
-  for (const b of bookings) {
-    const list = byExpert.get(b.expertId);
-    if (list) list.push(b);
-    else byExpert.set(b.expertId, [b]);
-  }
   const calendars = new Map<string, Booking[]>();
-  for (const [expertId, list] of byExpert) {
+  for (const [expertId, list] of byExpert(bookings)) {
     const sorted = list
       .map((b) => ({ b, start: ms(b.range.start) }))
       .sort((x, y) => x.start - y.start || (x.b.visitId < y.b.visitId ? -1 : x.b.visitId > y.b.visitId ? 1 : 0));
     calendars.set(expertId, deepFreeze(sorted.map(({ b }) => asBooking(b))));
   }
   return calendars;
+}
+
+/** The bookings by expert, in the order given. */
+function byExpert(bookings: readonly Readonly<ExpertBookingDoc>[]): Map<string, Readonly<ExpertBookingDoc>[]> {
+  const grouped = new Map<string, Readonly<ExpertBookingDoc>[]>();
+  for (const b of bookings) {
+    const list = grouped.get(b.expertId);
+    if (list) list.push(b);
+    else grouped.set(b.expertId, [b]);
+  }
+  return grouped;
 }
 
 function asBooking(doc: Readonly<ExpertBookingDoc>): Booking {
@@ -174,12 +179,8 @@ function withChanged(
     const calendar = rereadIds.has(profile.expertId) ? calendars.get(profile.expertId) : byId.get(profile._id)?.bookings;
     byId.set(profile._id, withCalendar(profile, calendar ?? deepFreeze([])));
   }
-  const bookedByExpert = new Map<string, Readonly<ExpertBookingDoc>[]>();
-  for (const b of booked) {
-    if (rereadIds.has(b.expertId)) continue; // already in the calendar read again
-    bookedByExpert.set(b.expertId, [...(bookedByExpert.get(b.expertId) ?? []), b]);
-  }
-  for (const [expertId, docs] of bookedByExpert) {
+  for (const [expertId, docs] of byExpert(booked)) {
+    if (rereadIds.has(expertId)) continue; // already in the calendar read again
     const expert = byId.get(expertId);
     if (!expert) continue; // a profile not read yet: its calendar is read whole with it
     let bookings: readonly Booking[] = expert.bookings;
