@@ -65,7 +65,7 @@ export function documentedRoutes(devOutbox: boolean): readonly RouteDefinition[]
 export function createApi(services: ApiServices, options: ApiOptions): Express {
   const app = express();
   const pipeline = new PipelineStatus(services);
-  const metrics = new ApiMetrics(pipeline, services.passwords);
+  const metrics = new ApiMetrics(pipeline, services.passwords, services.documents);
   app.use(metrics.timeRequests());
   app.disable('x-powered-by');
   // The client is the connection's peer unless TRUST_PROXY names the proxies in front: trusting

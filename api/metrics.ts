@@ -8,6 +8,7 @@
  */
 import { RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { DocumentStore, DocumentStoreMemory } from '../document-store/port';
 import { PipelineReading, PipelineStatus } from './pipeline-status';
 
 /** Seconds: from a cached read (1 ms) to a write waiting on a busy store (10 s). */
@@ -41,6 +42,7 @@ export class ApiMetrics {
   constructor(
     private readonly pipeline: PipelineStatus,
     passwords?: { load(): { running: number; waiting: number } },
+    documents?: Pick<DocumentStore, 'memoryUse'>,
   ) {
     this.requestDuration = new Histogram({
       name: 'sysops_http_request_duration_seconds',
@@ -70,6 +72,8 @@ export class ApiMetrics {
         },
       });
     }
+    const memory = documents?.memoryUse?.bind(documents);
+    if (memory) this.documentStoreGauges(memory);
     this.registry = Registry.merge([processMetrics(), this.own]);
   }
 
@@ -138,6 +142,32 @@ export class ApiMetrics {
     this.gauge('sysops_deadline_oldest_overdue_seconds', 'How long the earliest unfired due deadline has been due.', [], (g, r) =>
       g.set(r.outbox.oldestDeadlineOverdueSeconds),
     );
+  }
+
+  /** The embedded document store's memory: what it holds within its budgets, and how often index keys go to and come back from its temporary file. */
+  private documentStoreGauges(memory: () => DocumentStoreMemory): void {
+    const held: Gauge<'part'> = new Gauge({
+      name: 'sysops_document_store_memory_bytes',
+      help: 'Bytes the embedded document store holds in memory, roughly: document bodies and index keys (each within its budget).',
+      labelNames: ['part'],
+      registers: [this.own],
+      collect() {
+        const { bodies, indexKeys } = memory();
+        held.set({ part: 'bodies' }, bodies.bytes);
+        held.set({ part: 'index_keys' }, indexKeys.bytes);
+      },
+    });
+    const transfers: Gauge<'direction'> = new Gauge({
+      name: 'sysops_document_store_index_chunks_moved',
+      help: 'Chunks of index keys read back from the temporary file (read) or written out to it (write) since the store opened.',
+      labelNames: ['direction'],
+      registers: [this.own],
+      collect() {
+        const { indexKeys } = memory();
+        transfers.set({ direction: 'read' }, indexKeys.reads);
+        transfers.set({ direction: 'write' }, indexKeys.writes);
+      },
+    });
   }
 
   private gauge<L extends string>(name: string, help: string, labelNames: L[], fill: (gauge: Gauge<L>, reading: PipelineReading) => void): void {

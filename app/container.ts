@@ -177,7 +177,7 @@ function createDocumentStore(config: Config, logger: Logger): DocumentStore {
   }
   const path = join(config.DATA_DIR, 'documents.db');
   logger.info({ adapter: 'embedded', path }, 'document store: embedded SQLite + mingo');
-  return new EmbeddedDocumentStore({ path, checkOnOpen: config.SQLITE_CHECK_ON_OPEN });
+  return new EmbeddedDocumentStore({ path, checkOnOpen: config.SQLITE_CHECK_ON_OPEN, indexCacheBytes: config.DOCUMENT_INDEX_MEMORY_MB * 1024 * 1024 });
 }
 
 function createEventStore(config: Config, logger: Logger): EventStore {

@@ -81,6 +81,13 @@ export const EnvSchema = z
       .describe(
         '`true`: both SQLite files are checked when they open (PRAGMA quick_check reads each once: on the 100 MB of demo data about 50 ms with the files in the page cache, 1 s without) and a damaged one is refused, naming it and what to do; `false` skips the check (damage is still reported when a read comes across it)',
       ),
+    DOCUMENT_INDEX_MEMORY_MB: z.coerce
+      .number()
+      .positive()
+      .default(16)
+      .describe(
+        'Megabytes of index keys the embedded document store keeps in memory, all indexes together: the chunks of keys used least lately go to a temporary file, deleted when the process ends, and are read back when a query or a write needs them (a larger budget reads them back less often)',
+      ),
     EVENTSTORE_URL: z
       .string()
       .regex(/^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover):\/\/.+/, 'must be an esdb:// or esdb+discover:// connection string')

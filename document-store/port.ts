@@ -135,6 +135,22 @@ export interface DocumentStore {
   flush(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** What the adapter keeps in this process's memory, where it keeps its own (the embedded store). */
+  memoryUse?(): DocumentStoreMemory;
+}
+
+/** The embedded store's memory within its budgets: bodies held, and index keys (the rest of them in a temporary file). */
+export interface DocumentStoreMemory {
+  bodies: { bytes: number; budget: number; documents: number };
+  indexKeys: {
+    bytes: number;
+    budget: number;
+    /** Chunks of keys in memory. */
+    chunks: number;
+    /** Chunks read back from the temporary file, and written to it, since the store opened. */
+    reads: number;
+    writes: number;
+  };
 }
 
 /** A unique key (the `_id` or a unique index) is already taken. Maps to HTTP 409. */

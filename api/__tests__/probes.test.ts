@@ -160,6 +160,10 @@ describe('ops probes', () => {
       expect(value(samples, 'sysops_deadlines_due')).toBeGreaterThanOrEqual(0);
       expect(value(samples, 'sysops_password_hashes', { state: 'running' })).toBe(0);
       expect(value(samples, 'sysops_password_hashes', { state: 'waiting' })).toBe(0);
+      // The embedded document store's memory: bodies and index keys within their budgets, none of them written out yet.
+      expect(value(samples, 'sysops_document_store_memory_bytes', { part: 'bodies' })).toBeGreaterThan(0);
+      expect(value(samples, 'sysops_document_store_memory_bytes', { part: 'index_keys' })).toBeGreaterThan(0);
+      expect(value(samples, 'sysops_document_store_index_chunks_moved', { direction: 'write' })).toBe(0);
 
       expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
       expect(types.get('nodejs_gc_duration_seconds')).toBe('histogram');

@@ -179,6 +179,7 @@ describe('embedded document store: indexed queries return exactly what a scan re
 
   it('property: random documents, writes, transactions and queries, with a tiny memory budget', async () => {
     let round = 0;
+    let pagesRead = 0;
     const used = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), fc.boolean(), async (ops, indexFirst) => {
@@ -186,7 +187,8 @@ describe('embedded document store: indexed queries return exactly what a scan re
         const indexedPath = join(dir, `indexed-${round}.db`);
         const plainPath = join(dir, `plain-${round}.db`);
         // Transactions of 4 documents or more go to the background writer, on both sides alike.
-        const openIndexed = () => new EmbeddedDocumentStore({ path: indexedPath, cacheBytes: 2000, backgroundCommitRows: 4 });
+        // indexCacheBytes 1: every chunk of index keys but the last one used is written out to the pages' file.
+        const openIndexed = () => new EmbeddedDocumentStore({ path: indexedPath, cacheBytes: 2000, indexCacheBytes: 1, backgroundCommitRows: 4 });
         const openPlain = () => new EmbeddedDocumentStore({ path: plainPath, backgroundCommitRows: 4 });
         let indexed = openIndexed();
         let plain = openPlain();
@@ -201,6 +203,7 @@ describe('embedded document store: indexed queries return exactly what a scan re
             if (!indexFirst && step === Math.floor(ops.length / 2)) await declare();
             const context = `step ${step}: ${JSON.stringify(op)}`;
             if (op.kind === 'reopen') {
+              pagesRead += indexed.indexPages().reads;
               await indexed.close();
               await plain.close();
               indexed = openIndexed();
@@ -237,6 +240,8 @@ describe('embedded document store: indexed queries return exactly what a scan re
           const everything: Query = { filter: {}, options: { skip: 0, limit: 0 } };
           expect(await ask(indexed, name, everything)).toEqual(await ask(plain, name, everything));
           expect(indexed.heldBodies().bytes).toBeLessThanOrEqual(2000 + 1000); // the last one read stays even if bigger
+          expect(indexed.indexPages().resident).toBeLessThanOrEqual(1);
+          pagesRead += indexed.indexPages().reads;
         } finally {
           await indexed.close();
           await plain.close();
@@ -250,6 +255,7 @@ describe('embedded document store: indexed queries return exactly what a scan re
       expect([plan, uses(plan) > 0]).toEqual([plan, true]);
     }
     expect(uses('index a in sort order') + uses('index b_a in sort order')).toBeGreaterThan(0);
+    expect(pagesRead).toBeGreaterThan(0); // keys were read back from the file, not only written out
   }, 300_000);
 });
 

@@ -603,7 +603,7 @@ describe('embedded document store', () => {
     }
     const reopened = new EmbeddedDocumentStore({ path: join(dir, 'small.db'), cacheBytes: budget });
     try {
-      expect(reopened.heldBodies()).toEqual({ bytes: 0, documents: 0 }); // rows only, until read
+      expect(reopened.heldBodies()).toEqual({ bytes: 0, budget, documents: 0 }); // rows only, until read
       expect(await reopened.collection('big').count({ group: { $lt: 5 } })).toBe(1500);
       expect(reopened.heldBodies().bytes).toBeLessThanOrEqual(budget);
     } finally {

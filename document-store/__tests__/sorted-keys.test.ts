@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { encodeSeq, seqOf } from '../embedded/index-keys';
+import { IndexPages } from '../embedded/index-pages';
 import { SortedKeys } from '../embedded/sorted-keys';
+
+/**
+ * Where the keys live: all in memory, or within a budget of pages (1 byte: every chunk but the
+ * last one used goes out to the file; 40 kB: a few chunks stay).
+ */
+const budget = fc.constantFrom(Infinity, 1, 40_000);
 
 /** Keys from a small alphabet: thousands of them fill many chunks, and ranges often meet keys exactly. */
 const key = fc.string({ minLength: 1, maxLength: 6 }).map((s) => [...s].map((ch) => 'abcdefgh'[ch.charCodeAt(0) % 8]).join(''));
@@ -22,14 +29,29 @@ function countIn(model: Set<string>, from: string, to: string): string[] {
 
 describe('sorted index keys', () => {
   let largest = 0;
-  // The runs must reach many chunks (512 keys at most each, 256 after a load) for the counts across chunks to be tested:
+  /** Chunks read back from the pages' file, over all runs with a budget. */
+  let pagesRead = 0;
+  afterAll(() => expect(pagesRead).toBeGreaterThan(0));
+
+  /** After a run: within its budget, the pages held nothing more once the keys are cleared, and their file is closed. */
+  function paged(pages: IndexPages, keys: SortedKeys): void {
+    const { bytes, resident, reads } = pages.reading();
+    if (Number.isFinite(pages.budget)) expect(resident <= 1 || bytes <= pages.budget).toBe(true);
+    pagesRead += reads;
+    keys.clear();
+    expect(keys.size).toBe(0);
+    expect(pages.reading()).toMatchObject({ bytes: 0, resident: 0 });
+    pages.close();
+  }
+  // The runs must reach many chunks (128 keys at most each, 64 after a load) for the counts across chunks to be tested:
   // about half of them end with a bulk of 1,600 distinct inserts, so this cannot depend on what the random operations happen to do.
   afterAll(() => expect(largest).toBeGreaterThan(1500));
 
   it('property: after any inserts, deletes and reloads, every range holds and counts exactly the keys a sorted list does', () => {
     fc.assert(
-      fc.property(fc.array(op, { minLength: 1, maxLength: 5000, size: 'max' }), bulk, fc.array(fc.tuple(key, key), { minLength: 1, maxLength: 20 }), (ops, tail, ranges) => {
-        const keys = new SortedKeys();
+      fc.property(fc.array(op, { minLength: 1, maxLength: 5000, size: 'max' }), bulk, fc.array(fc.tuple(key, key), { minLength: 1, maxLength: 20 }), budget, (ops, tail, ranges, bytes) => {
+        const pages = new IndexPages(bytes);
+        const keys = new SortedKeys(undefined, pages);
         const model = new Set<string>();
         for (const o of [...ops, ...tail.map((k): Op => ({ insert: k }))]) {
           if ('insert' in o) {
@@ -54,6 +76,7 @@ describe('sorted index keys', () => {
           expect([...keys.between(from, to)]).toEqual(expected);
           expect([...keys.between(from, to, true)]).toEqual(expected.reverse());
         }
+        paged(pages, keys);
       }),
       { numRuns: 60 },
     );
@@ -68,8 +91,9 @@ describe('sorted index keys', () => {
       { weight: 1, arbitrary: fc.constant({ reload: true as const }) },
     );
     fc.assert(
-      fc.property(fc.array(write, { minLength: 1, maxLength: 6000, size: 'max' }), (writes) => {
-        const keys = new SortedKeys(seqOf);
+      fc.property(fc.array(write, { minLength: 1, maxLength: 6000, size: 'max' }), budget, (writes, bytes) => {
+        const pages = new IndexPages(bytes);
+        const keys = new SortedKeys(seqOf, pages);
         const model = new Map<number, string[]>();
         const several = new Map<number, string[]>();
         for (const w of writes) {
@@ -96,6 +120,7 @@ describe('sorted index keys', () => {
         expect([...keys.between('', '\uffff')]).toEqual(all);
         expect(keys.trackedRows).toBe([...model.values()].filter((k) => k.length === 1).length);
         for (const [row, k] of model) expect(keys.keyOf(row)).toBe(k.length === 1 ? k[0] : undefined);
+        paged(pages, keys);
       }),
       // Shrinking thousands of writes takes many minutes: the first failing run is reported as it is.
       { numRuns: 40, endOnFailure: true },

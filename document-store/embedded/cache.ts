@@ -6,6 +6,7 @@
 import { idHash as hashOfId, RowsById } from './rows-by-id';
 import { knownText, parseStored, serialized, Stored } from './json-text';
 import { Document } from '../port';
+import { RecentlyUsed } from './recently-used';
 
 /** Reads committed rows back from the file, for documents the cache does not hold. */
 export interface RowReader {
@@ -52,76 +53,13 @@ const SCAN_PAGE = 512;
  * The bodies every cache of a store holds, least recently used first out once their bytes pass
  * the budget. The most recently used one stays even if it alone is bigger.
  */
-export class HeldBodies {
-  private newest: Held | undefined;
-  private oldest: Held | undefined;
-  private used = 0;
-  private count = 0;
-
-  constructor(readonly budget: number) {}
-
-  get bytes(): number {
-    return this.used;
+export class HeldBodies extends RecentlyUsed<Held> {
+  constructor(budget: number) {
+    super(budget, (victim) => victim.cache.release(victim));
   }
 
   get documents(): number {
     return this.count;
-  }
-
-  /** Whether `bytes` more fit without pushing anything out. */
-  hasRoom(bytes: number): boolean {
-    return this.used + bytes <= this.budget;
-  }
-
-  add(held: Held): void {
-    this.link(held);
-    this.used += held.bytes;
-    this.count++;
-    this.trim();
-  }
-
-  /** Marks it most recently used. */
-  touch(held: Held): void {
-    if (this.newest === held) return;
-    this.unlink(held);
-    this.link(held);
-  }
-
-  resize(held: Held, bytes: number): void {
-    this.used += bytes - held.bytes;
-    held.bytes = bytes;
-    this.touch(held);
-    this.trim();
-  }
-
-  remove(held: Held): void {
-    this.unlink(held);
-    this.used -= held.bytes;
-    this.count--;
-  }
-
-  private trim(): void {
-    while (this.used > this.budget && this.oldest && this.oldest !== this.newest) {
-      const victim = this.oldest;
-      this.remove(victim);
-      victim.cache.release(victim);
-    }
-  }
-
-  private link(held: Held): void {
-    held.older = this.newest;
-    held.newer = undefined;
-    if (this.newest) this.newest.newer = held;
-    this.newest = held;
-    this.oldest ??= held;
-  }
-
-  private unlink(held: Held): void {
-    if (held.newer) held.newer.older = held.older;
-    else this.newest = held.older;
-    if (held.older) held.older.newer = held.newer;
-    else this.oldest = held.newer;
-    held.newer = held.older = undefined;
   }
 }
 

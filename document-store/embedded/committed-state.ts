@@ -19,6 +19,7 @@ import { DocumentCache, HeldBodies, RowReader } from './cache';
 import { DeclaredIndexes, validateIndexSpec } from './declared-indexes';
 import { createFtsTable, FtsStatements, ftsTable, prepareFts, rankedHits, textOf } from './full-text';
 import { GroupCommit } from './group-commit';
+import { IndexPages, IndexPagesReading } from './index-pages';
 import { Candidate, CollectionIndexes, describePlan, idsOf, queriedFields, Selection } from './indexes';
 import { parsed, serialized, Stored } from './json-text';
 import { Changes, Layer, Overlay, QueryStats } from './overlay';
@@ -53,6 +54,8 @@ export class CommittedState implements CommittedRows {
    * them, then kept up to date by every commit (and dropped when the collection's indexes change).
    */
   private readonly secondary = new Map<string, CollectionIndexes>();
+  /** The indexes' keys, in memory within the store's budget, the rest in a temporary file. */
+  private readonly pages: IndexPages;
   readonly stats: QueryStats = { examined: 0, plans: undefined };
   private readonly uniqueKeys = new UniqueKeys();
   private readonly declared = new DeclaredIndexes();
@@ -91,8 +94,10 @@ export class CommittedState implements CommittedRows {
     cacheBytes: number,
     walLimit: WalLimit | undefined,
     private readonly file: StoreFile,
+    indexCacheBytes = Infinity,
   ) {
     this.bodies = new HeldBodies(cacheBytes);
+    this.pages = new IndexPages(indexCacheBytes);
     db.exec(DOCUMENTS_SCHEMA);
     this.stmt = {
       load: db.prepare<[string], [number, string]>('SELECT seq, id FROM documents WHERE collection = ? ORDER BY seq').raw(true),
@@ -223,9 +228,19 @@ export class CommittedState implements CommittedRows {
     return this.plain?.flushed() ?? Promise.resolve();
   }
 
-  async closeWriter(): Promise<void> {
+  /** Bytes of index keys in memory, and the chunks of them read from and written to the temporary file. */
+  indexPages(): IndexPagesReading {
+    return this.pages.reading();
+  }
+
+  /** Closes the background writer and the index pages' file (the caller closes the connection). */
+  async close(): Promise<void> {
     this.endGroup();
-    await this.writer?.close();
+    try {
+      await this.writer?.close();
+    } finally {
+      this.pages.close();
+    }
   }
 
   private backgroundFor(changes: Changes): BackgroundCommits | undefined {
@@ -321,8 +336,8 @@ export class CommittedState implements CommittedRows {
   }
 
   /** Bytes and number of document bodies held in memory. */
-  heldBodies(): { bytes: number; documents: number } {
-    return { bytes: this.bodies.bytes, documents: this.bodies.documents };
+  heldBodies(): { bytes: number; budget: number; documents: number } {
+    return { bytes: this.bodies.bytes, budget: this.bodies.budget, documents: this.bodies.documents };
   }
 
   /**
@@ -342,13 +357,18 @@ export class CommittedState implements CommittedRows {
     return indexes;
   }
 
+  private forgetIndexes(collection: string): void {
+    this.secondary.get(collection)?.clear();
+    this.secondary.delete(collection);
+  }
+
   /** The collection's ordinary indexes (none built until a query needs them); undefined if it declares none. */
   private indexesOf(collection: string): CollectionIndexes | undefined {
     const known = this.secondary.get(collection);
     if (known) return known;
     const definitions = this.declared.ordinaryIndexes(collection);
     if (definitions.length === 0) return undefined;
-    const indexes = new CollectionIndexes(definitions);
+    const indexes = new CollectionIndexes(definitions, this.pages);
     this.secondary.set(collection, indexes);
     return indexes;
   }
@@ -405,7 +425,7 @@ export class CommittedState implements CommittedRows {
     }
     // Indexes are built only once the commits under way have landed (indexesFor settles first), so
     // none should have appeared since this commit was handed over; if one did, it lacks these keys.
-    for (const collection of rows.keys()) if (!indexed.has(collection)) this.secondary.delete(collection);
+    for (const collection of rows.keys()) if (!indexed.has(collection)) this.forgetIndexes(collection);
     for (const [collection, written] of rows) {
       const cache = this.load(collection);
       const docs = changes.get(collection);
@@ -481,7 +501,7 @@ export class CommittedState implements CommittedRows {
       }
     })();
     this.declared.add(collection, spec);
-    this.secondary.delete(collection); // built again, with the new one, when a query needs them
+    this.forgetIndexes(collection); // built again, with the new one, when a query needs them
     if (keyMap) {
       this.load(collection);
       this.uniqueKeys.add(collection, spec.name!, keyMap);
@@ -500,7 +520,7 @@ export class CommittedState implements CommittedRows {
       if (text) this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
     })();
     this.declared.remove(collection, name);
-    this.secondary.delete(collection); // built again, without it, when a query needs them
+    this.forgetIndexes(collection); // built again, without it, when a query needs them
     if (text) this.fts.delete(collection);
     if (spec.unique && this.caches.has(collection)) this.uniqueKeys.load(collection, this.load(collection), this.uniqueIndexes(collection));
   }
@@ -514,7 +534,7 @@ export class CommittedState implements CommittedRows {
       this.db.exec(`DROP TABLE IF EXISTS ${ftsTable(collection)}`);
     })();
     this.caches.delete(collection);
-    this.secondary.delete(collection);
+    this.forgetIndexes(collection);
     this.uniqueKeys.forget(collection);
     this.declared.forget(collection);
     this.names.delete(collection);

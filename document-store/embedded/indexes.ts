@@ -14,6 +14,7 @@ import { Document, Filter } from '../port';
 import { encodeValue, IndexValue, isIndexValue, keyPrefix, PAST, seqOf, typeRange } from './index-keys';
 import { isPlainObject } from '../semantics';
 import { IndexDefinition, SecondaryIndex } from './secondary-index';
+import { IndexPages } from './index-pages';
 
 /** `$in` values (times those of earlier fields) an index looks up one by one; more, and it stops at that field. */
 const MAX_RANGES = 256;
@@ -287,8 +288,16 @@ export class CollectionIndexes {
   /** The built ones, in declaration order. */
   indexes: SecondaryIndex[] = [];
 
-  constructor(definitions: readonly IndexDefinition[]) {
+  constructor(
+    definitions: readonly IndexDefinition[],
+    private readonly pages?: IndexPages,
+  ) {
     this.slots = definitions.map((definition) => ({ definition }));
+  }
+
+  /** Gives the built indexes' keys back to the pages (the collection's indexes are dropped or built again). */
+  clear(): void {
+    for (const index of this.indexes) index.keys.clear();
   }
 
   /** Whether any index is built (those take every write). */
@@ -310,7 +319,7 @@ export class CollectionIndexes {
   build(fields: ReadonlySet<string>, documents: Iterable<{ seq: number; doc: Document }>): void {
     const missing = this.slots.filter(({ definition, index }) => !index && fields.has(definition.fields[0]!));
     if (missing.length === 0) return;
-    const built = missing.map(({ definition }) => new SecondaryIndex(definition));
+    const built = missing.map(({ definition }) => new SecondaryIndex(definition, this.pages));
     load(built, documents);
     missing.forEach((slot, i) => (slot.index = built[i]));
     this.indexes = this.slots.flatMap(({ index }) => (index ? [index] : []));

@@ -11,6 +11,7 @@
  */
 import { Document } from '../port';
 import { atomsAt, encodeSeq, encodeValue, FieldShape, IndexValue, scalarAt, seqOf } from './index-keys';
+import { IndexPages } from './index-pages';
 import { Matcher } from './matcher';
 import { RowPlaces } from './row-places';
 import { SortedKeys } from './sorted-keys';
@@ -45,7 +46,7 @@ const MAX_KEYS_PER_DOCUMENT = 64;
 /** One index over a collection's committed documents. */
 export class SecondaryIndex {
   /** A document with one key is found again through `keys.keyOf` when it changes. */
-  readonly keys = new SortedKeys(seqOf);
+  readonly keys: SortedKeys;
   /** row → the keys of a document with several (what to take out when it changes). */
   private readonly multikeys = new Map<number, string[]>();
   /** row → bit mask of the fields whose values are not one scalar, for the documents that have any. */
@@ -59,7 +60,12 @@ export class SecondaryIndex {
   /** The partial filter's values per field, encoded as index atoms. */
   private readonly partialAtoms: [field: string, atoms: Set<string>][] | undefined;
 
-  constructor(readonly definition: IndexDefinition) {
+  /** `pages`: where the keys are kept (the store's, within its budget; by default all in memory). */
+  constructor(
+    readonly definition: IndexDefinition,
+    pages?: IndexPages,
+  ) {
+    this.keys = new SortedKeys(seqOf, pages);
     this.paths = definition.fields.map((field) => field.split('.'));
     this.irregularPerField = definition.fields.map(() => 0);
     if (definition.partial) {

@@ -13,32 +13,44 @@
  * keys a document had when it changes; keeping each in a map by row cost more memory than the
  * key itself, and decoding the row of every key of the chunk took 3.6% of the main thread.
  */
+import { IndexPages, KeyChunk } from './index-pages';
 import { RowPlaces } from './row-places';
 
-const CHUNK = 512;
+/**
+ * 128 keys at most: a chunk read back from the pages' file or written out to it costs about
+ * 50 µs (parse, rows, SQLite) instead of about 200 at 512, and under random inserts (the audit
+ * trail by stream) that is paid on nearly every write once an index outgrows the budget: at
+ * 512 keys and a 4 MB budget the soak lost 15% of its throughput to it.
+ */
+const CHUNK = 128;
 
-/** A chunk's keys, with the low 32 bits of each key's row at the same place (room for CHUNK + 1, before a split). */
-interface RowChunk {
-  readonly id: number;
-  readonly keys: string[];
-  readonly low: Uint32Array;
-}
+/** Pages for keys that all stay in memory (tests, and indexes built outside a store). */
+const IN_MEMORY = new IndexPages(Infinity);
 
 export class SortedKeys {
-  private chunks: string[][] = [];
+  private chunks: KeyChunk[] = [];
   /** The last key of each chunk. */
   private lasts: string[] = [];
   private count = 0;
   /** Fenwick tree over the chunks' sizes (1-based): the keys before any chunk in O(log chunks). */
   private sizes = new Int32Array(1);
-  /** With `rowOf`: each chunk's rows by place, the same by id, and the chunk of each tracked row. */
-  private rowChunks: RowChunk[] = [];
-  private readonly byId = new Map<number, RowChunk>();
-  private nextId = 1;
+  /** With `rowOf`: the chunks by id, and the chunk of each tracked row. */
+  private readonly byId = new Map<number, KeyChunk>();
   private readonly places: RowPlaces | undefined;
+  /** Rebuilds a chunk's rows when its keys are read back from the pages' file. */
+  private readonly rowsOf: ((keys: readonly string[]) => Uint32Array) | undefined;
 
-  constructor(private readonly rowOf?: (key: string) => number) {
-    if (rowOf) this.places = new RowPlaces();
+  constructor(
+    private readonly rowOf?: (key: string) => number,
+    private readonly pages: IndexPages = IN_MEMORY,
+  ) {
+    if (!rowOf) return;
+    this.places = new RowPlaces();
+    this.rowsOf = (keys) => {
+      const low = new Uint32Array(CHUNK + 1);
+      for (let at = 0; at < keys.length; at++) low[at] = rowOf(keys[at]!);
+      return low;
+    };
   }
 
   get size(): number {
@@ -51,58 +63,64 @@ export class SortedKeys {
    */
   load(keys: string[], tracked?: (row: number) => boolean): void {
     keys.sort();
-    this.chunks = [];
-    this.lasts = [];
-    this.rowChunks = [];
-    this.byId.clear();
-    this.places?.clear();
+    this.clear();
     for (let i = 0; i < keys.length; i += CHUNK / 2) {
       const part = keys.slice(i, i + CHUNK / 2);
-      this.chunks.push(part);
       this.lasts.push(part[part.length - 1]!);
+      const chunk = this.pages.created(part, this.rowsOf?.(part));
+      this.chunks.push(chunk);
       if (!this.places) continue;
-      const rows = this.newRowChunk(part);
-      this.rowChunks.push(rows);
-      part.forEach((key, at) => {
+      this.byId.set(chunk.id, chunk);
+      if (!tracked) continue;
+      for (const key of part) {
         const row = this.rowOf!(key);
-        rows.low[at] = row;
-        if (tracked?.(row)) this.places!.set(row, rows.id);
-      });
+        if (tracked(row)) this.places.set(row, chunk.id);
+      }
     }
     this.count = keys.length;
+    this.rebuildSizes();
+  }
+
+  /** Gives back the pages' room and file space (the index is dropped). */
+  clear(): void {
+    for (const chunk of this.chunks) this.pages.dropped(chunk);
+    this.chunks = [];
+    this.lasts = [];
+    this.count = 0;
+    this.byId.clear();
+    this.places?.clear();
     this.rebuildSizes();
   }
 
   /** Adds a key (`tracked`: the only key of its row, found again by `keyOf`). */
   insert(key: string, tracked = false): void {
     if (this.chunks.length === 0) {
-      this.chunks.push([key]);
+      const chunk = this.pages.created([key], this.rowsOf?.([key]));
+      this.chunks.push(chunk);
       this.lasts.push(key);
       this.count = 1;
       this.rebuildSizes();
       if (this.places) {
-        const rows = this.newRowChunk(this.chunks[0]!);
-        const row = this.rowOf!(key);
-        this.rowChunks.push(rows);
-        rows.low[0] = row;
-        if (tracked) this.places.set(row, rows.id);
+        this.byId.set(chunk.id, chunk);
+        if (tracked) this.places.set(this.rowOf!(key), chunk.id);
       }
       return;
     }
     const c = Math.min(this.chunkFor(key), this.chunks.length - 1);
     const chunk = this.chunks[c]!;
-    const at = lowerBound(chunk, key);
-    chunk.splice(at, 0, key);
-    if (at === chunk.length - 1) this.lasts[c] = key;
+    const keys = this.keysOf(chunk);
+    const at = lowerBound(keys, key);
+    keys.splice(at, 0, key);
+    if (at === keys.length - 1) this.lasts[c] = key;
     this.count++;
     if (this.places) {
-      const rows = this.rowChunks[c]!;
       const row = this.rowOf!(key);
-      rows.low.copyWithin(at + 1, at, chunk.length - 1);
-      rows.low[at] = row;
-      if (tracked) this.places.set(row, rows.id);
+      chunk.low!.copyWithin(at + 1, at, keys.length - 1);
+      chunk.low![at] = row;
+      if (tracked) this.places.set(row, chunk.id);
     }
-    if (chunk.length > CHUNK) this.split(c);
+    this.pages.changed(chunk);
+    if (keys.length > CHUNK) this.split(c);
     else this.resize(c, 1);
   }
 
@@ -111,24 +129,26 @@ export class SortedKeys {
     const c = this.chunkFor(key);
     const chunk = this.chunks[c];
     if (!chunk) return false;
-    const at = lowerBound(chunk, key);
-    if (chunk[at] !== key) return false;
-    chunk.splice(at, 1);
+    const keys = this.keysOf(chunk);
+    const at = lowerBound(keys, key);
+    if (keys[at] !== key) return false;
+    keys.splice(at, 1);
     this.count--;
     if (this.places) {
-      const rows = this.rowChunks[c]!;
-      rows.low.copyWithin(at, at + 1, chunk.length + 1);
+      chunk.low!.copyWithin(at, at + 1, keys.length + 1);
       const row = this.rowOf!(key);
-      if (this.places.get(row) === rows.id) this.places.delete(row);
+      if (this.places.get(row) === chunk.id) this.places.delete(row);
     }
-    if (chunk.length === 0) {
+    if (keys.length === 0) {
       this.chunks.splice(c, 1);
       this.lasts.splice(c, 1);
-      if (this.places) this.byId.delete(this.rowChunks.splice(c, 1)[0]!.id);
+      this.byId.delete(chunk.id);
+      this.pages.dropped(chunk);
       this.rebuildSizes();
       return true;
     }
-    if (at === chunk.length) this.lasts[c] = chunk[at - 1]!;
+    if (at === keys.length) this.lasts[c] = keys[at - 1]!;
+    this.pages.changed(chunk);
     this.resize(c, -1);
     return true;
   }
@@ -137,7 +157,9 @@ export class SortedKeys {
   keyOf(row: number): string | undefined {
     const id = this.places?.get(row);
     if (id === undefined) return undefined;
-    const { keys, low } = this.byId.get(id)!;
+    const chunk = this.byId.get(id)!;
+    const keys = this.keysOf(chunk);
+    const low = chunk.low!;
     // The low 32 bits of the rows, side by side: no key string is read but the one sought.
     const sought = row >>> 0;
     for (let at = low.indexOf(sought); at !== -1 && at < keys.length; at = low.indexOf(sought, at + 1)) {
@@ -159,31 +181,26 @@ export class SortedKeys {
     return this.before(c1) + i1 - (this.before(c0) + i0);
   }
 
-  /** The keys in `[from, to)`, in order (`backward`: from the last). */
+  /**
+   * The keys in `[from, to)`, in order (`backward`: from the last). A chunk read back from the
+   * pages' file may push out one another walk is in: that walk goes on with the keys it holds,
+   * unchanged as long as nothing is written while the walks are under way.
+   */
   *between(from: string, to: string, backward = false): IterableIterator<string> {
     const [c0, i0] = this.position(from);
     const [c1, i1] = this.position(to);
     if (!backward) {
-      for (let c = c0, i = i0; c < c1 || (c === c1 && i < i1); ) {
-        const chunk = this.chunks[c]!;
-        if (i >= chunk.length) {
-          c++;
-          i = 0;
-          continue;
-        }
-        yield chunk[i]!;
-        i++;
+      for (let c = c0; c <= c1 && c < this.chunks.length; c++) {
+        const keys = this.keysOf(this.chunks[c]!);
+        const end = c === c1 ? i1 : keys.length;
+        for (let i = c === c0 ? i0 : 0; i < end; i++) yield keys[i]!;
       }
       return;
     }
-    for (let c = c1, i = i1 - 1; c > c0 || (c === c0 && i >= i0); ) {
-      if (i < 0) {
-        c--;
-        i = (this.chunks[c]?.length ?? 0) - 1;
-        continue;
-      }
-      yield this.chunks[c]![i]!;
-      i--;
+    for (let c = Math.min(c1, this.chunks.length - 1); c >= c0; c--) {
+      const keys = this.keysOf(this.chunks[c]!);
+      const start = c === c0 ? i0 : 0;
+      for (let i = (c === c1 ? i1 : keys.length) - 1; i >= start; i--) yield keys[i]!;
     }
   }
 
@@ -196,31 +213,36 @@ export class SortedKeys {
   private position(key: string): [chunk: number, index: number] {
     const c = this.chunkFor(key);
     if (c === this.chunks.length) return [c, 0];
-    return [c, lowerBound(this.chunks[c]!, key)];
+    return [c, lowerBound(this.keysOf(this.chunks[c]!), key)];
   }
 
+  private keysOf(chunk: KeyChunk): string[] {
+    return this.pages.keysOf(chunk, this.rowsOf);
+  }
+
+  /** Splits an overfull chunk (in memory: an insert just changed it) in two. */
   private split(c: number): void {
-    const chunk = this.chunks[c]!;
-    const right = chunk.splice(chunk.length >>> 1);
+    const left = this.chunks[c]!;
+    const keys = left.keys!;
+    const moved = keys.splice(keys.length >>> 1);
+    let low: Uint32Array | undefined;
+    if (left.low) {
+      low = new Uint32Array(CHUNK + 1);
+      low.set(left.low.subarray(keys.length, keys.length + moved.length));
+    }
+    this.lasts.splice(c, 0, keys[keys.length - 1]!);
+    this.pages.changed(left);
+    // Created last: the pages may write the left chunk out to make room for it.
+    const right = this.pages.created(moved, low);
     this.chunks.splice(c + 1, 0, right);
-    this.lasts.splice(c, 0, chunk[chunk.length - 1]!);
     if (this.places) {
-      const from = this.rowChunks[c]!;
-      const to = this.newRowChunk(right);
-      to.low.set(from.low.subarray(chunk.length, chunk.length + right.length));
-      this.rowChunks.splice(c + 1, 0, to);
-      for (const key of right) {
+      this.byId.set(right.id, right);
+      for (const key of moved) {
         const row = this.rowOf!(key);
-        if (this.places.get(row) === from.id) this.places.set(row, to.id);
+        if (this.places.get(row) === left.id) this.places.set(row, right.id);
       }
     }
     this.rebuildSizes(); // one chunk more: every later chunk moved (once per CHUNK / 2 inserts)
-  }
-
-  private newRowChunk(keys: string[]): RowChunk {
-    const rows: RowChunk = { id: this.nextId++, keys, low: new Uint32Array(CHUNK + 1) };
-    this.byId.set(rows.id, rows);
-    return rows;
   }
 
   /** The keys in the chunks before chunk `c`. */
@@ -238,7 +260,7 @@ export class SortedKeys {
     const sizes = new Int32Array(this.chunks.length + 1);
     for (let c = 0; c < this.chunks.length; c++) {
       const i = c + 1;
-      sizes[i]! += this.chunks[c]!.length;
+      sizes[i]! += this.chunks[c]!.size;
       const parent = i + (i & -i);
       if (parent < sizes.length) sizes[parent]! += sizes[i]!;
     }

@@ -4,8 +4,9 @@ import { dirname } from 'node:path';
 import { ConnectionDurability } from '../../sqlite/durability';
 import { StoreFile } from '../../sqlite/store-file';
 import { WalLimit } from '../../sqlite/wal-limit';
-import { Collection, Document, DocumentStore, SearchHit, SearchOptions } from '../port';
+import { Collection, Document, DocumentStore, DocumentStoreMemory, SearchHit, SearchOptions } from '../port';
 import { EmbeddedCollection } from './collection';
+import { IndexPagesReading } from './index-pages';
 import { CommittedState } from './committed-state';
 import { Overlay, Workspace } from './overlay';
 import { PAGE_SIZE, PRAGMAS } from './schema';
@@ -33,9 +34,15 @@ export interface EmbeddedDocumentStoreOptions {
   /**
    * Bytes of document bodies kept in memory, roughly, for every collection together (default
    * 32 MiB): the least recently used are read back from the file when needed again. Every
-   * document's id and row, and the indexes, are kept whatever this says.
+   * document's row is kept whatever this says; index keys have a budget of their own (indexCacheBytes).
    */
   cacheBytes?: number;
+  /**
+   * Bytes of index keys kept in memory, roughly, for every index together (default 16 MiB): the
+   * chunks of keys used least lately go to a temporary file, read back when needed again
+   * (index-pages.ts). Infinity keeps them all in memory.
+   */
+  indexCacheBytes?: number;
   /** Check the file's structure when it opens (default true): see StoreFile.check. */
   checkOnOpen?: boolean;
 }
@@ -49,6 +56,7 @@ export const DOCUMENT_STORE_DAMAGE_REMEDY =
 
 const DEFAULT_BACKGROUND_COMMIT_ROWS = 256;
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
+const DEFAULT_INDEX_CACHE_BYTES = 16 * 1024 * 1024;
 const DEFAULT_CHECKPOINT_EVERY_KIB = 16 * 1024;
 
 /**
@@ -95,7 +103,8 @@ export class EmbeddedDocumentStore implements DocumentStore {
           ? { path: options.path, rows: backgroundRows, checkpointEveryKiB: options.checkpointEveryKiB ?? DEFAULT_CHECKPOINT_EVERY_KIB }
           : undefined;
       const walLimit = options.path === ':memory:' ? undefined : new WalLimit(this.db, `${options.path}-wal`, options.walLimitBytes);
-      this.state = new CommittedState(this.db, background, options.cacheBytes ?? DEFAULT_CACHE_BYTES, walLimit, this.file);
+      const indexCacheBytes = options.indexCacheBytes ?? DEFAULT_INDEX_CACHE_BYTES;
+      this.state = new CommittedState(this.db, background, options.cacheBytes ?? DEFAULT_CACHE_BYTES, walLimit, this.file, indexCacheBytes);
     } catch (error) {
       this.db.close();
       throw this.file.failure(error);
@@ -205,8 +214,18 @@ export class EmbeddedDocumentStore implements DocumentStore {
   }
 
   /** Document bodies held in memory: their approximate bytes and how many. */
-  heldBodies(): { bytes: number; documents: number } {
+  heldBodies(): { bytes: number; budget: number; documents: number } {
     return this.state.heldBodies();
+  }
+
+  /** Index keys in memory (bytes, chunks) and the chunks read back from the temporary file or written to it. */
+  indexPages(): IndexPagesReading {
+    return this.state.indexPages();
+  }
+
+  memoryUse(): DocumentStoreMemory {
+    const { bytes, budget, resident, reads, writes } = this.state.indexPages();
+    return { bodies: this.state.heldBodies(), indexKeys: { bytes, budget, chunks: resident, reads, writes } };
   }
 
   /** The indexes built so far (each by the first query it may serve), with their keys. */
@@ -245,7 +264,7 @@ export class EmbeddedDocumentStore implements DocumentStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.state.closeWriter();
+    await this.state.close();
     this.db.close();
   }
 
