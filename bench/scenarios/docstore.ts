@@ -103,6 +103,7 @@ export const docstoreScenario: Scenario = {
     const scan = Number(process.hrtime.bigint() - start) / 1e6;
     bar.done();
     const held = large.heldBodies();
+    const keys = large.indexPages();
     await small.close();
     await large.close();
 
@@ -115,6 +116,12 @@ export const docstoreScenario: Scenario = {
       { name: 'docstore.index_build_200k', value: build, unit: 'ms', note: 'first query after opening: the index is built from the file' },
       { name: 'docstore.scan_find_200k', value: scan, unit: 'ms', note: 'find({ priority }, sort openedAt -1, limit 20): no index, scans' },
       { name: 'docstore.held_bodies_200k', value: held.bytes / 2 ** 20, unit: 'MiB', note: `document bodies in memory after the run (${held.documents} documents; budget 32 MiB)` },
+      {
+        name: 'docstore.index_keys_200k',
+        value: keys.bytes / 2 ** 20,
+        unit: 'MiB',
+        note: `index keys in memory after the run (budget ${keys.budget / 2 ** 20} MiB; ${keys.resident} chunks; ${keys.writes} written out to the temporary file, ${keys.reads} read back)`,
+      },
     ];
   },
 };
