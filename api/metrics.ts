@@ -60,16 +60,9 @@ export class ApiMetrics {
     });
     this.pipelineGauges();
     if (passwords) {
-      const hashes: Gauge<'state'> = new Gauge({
-        name: 'sysops_password_hashes',
-        help: 'Password hashes (logins, sign-ups, password changes) running and waiting their turn (PASSWORD_HASH_CONCURRENCY).',
-        labelNames: ['state'],
-        registers: [this.own],
-        collect() {
-          const { running, waiting } = passwords.load();
-          hashes.set({ state: 'running' }, running);
-          hashes.set({ state: 'waiting' }, waiting);
-        },
+      this.gaugeOf(passwords.load.bind(passwords), 'sysops_password_hashes', 'Password hashes (logins, sign-ups, password changes) running and waiting their turn (PASSWORD_HASH_CONCURRENCY).', ['state'], (g, { running, waiting }) => {
+        g.set({ state: 'running' }, running);
+        g.set({ state: 'waiting' }, waiting);
       });
     }
     const memory = documents?.memoryUse?.bind(documents);
@@ -146,39 +139,32 @@ export class ApiMetrics {
 
   /** The embedded document store's memory: what it holds within its budgets, and how often index keys go to and come back from its temporary file. */
   private documentStoreGauges(memory: () => DocumentStoreMemory): void {
-    const held: Gauge<'part'> = new Gauge({
-      name: 'sysops_document_store_memory_bytes',
-      help: 'Bytes the embedded document store holds in memory, roughly: document bodies and index keys (each within its budget).',
-      labelNames: ['part'],
-      registers: [this.own],
-      collect() {
-        const { bodies, indexKeys } = memory();
-        held.set({ part: 'bodies' }, bodies.bytes);
-        held.set({ part: 'index_keys' }, indexKeys.bytes);
-      },
+    const help = 'Bytes the embedded document store holds in memory, roughly: document bodies and index keys (each within its budget).';
+    this.gaugeOf(memory, 'sysops_document_store_memory_bytes', help, ['part'], (g, { bodies, indexKeys }) => {
+      g.set({ part: 'bodies' }, bodies.bytes);
+      g.set({ part: 'index_keys' }, indexKeys.bytes);
     });
-    const transfers: Gauge<'direction'> = new Gauge({
-      name: 'sysops_document_store_index_chunks_moved',
-      help: 'Chunks of index keys read back from the temporary file (read) or written out to it (write) since the store opened.',
-      labelNames: ['direction'],
-      registers: [this.own],
-      collect() {
-        const { indexKeys } = memory();
-        transfers.set({ direction: 'read' }, indexKeys.reads);
-        transfers.set({ direction: 'write' }, indexKeys.writes);
-      },
+    const moved = 'Chunks of index keys read back from the temporary file (read) or written out to it (write) since the store opened.';
+    this.gaugeOf(memory, 'sysops_document_store_index_chunks_moved', moved, ['direction'], (g, { indexKeys }) => {
+      g.set({ direction: 'read' }, indexKeys.reads);
+      g.set({ direction: 'write' }, indexKeys.writes);
     });
   }
 
+  /** A pipeline gauge: filled from the reading every gauge of a scrape shares. */
   private gauge<L extends string>(name: string, help: string, labelNames: L[], fill: (gauge: Gauge<L>, reading: PipelineReading) => void): void {
-    const reading = () => this.reading();
+    this.gaugeOf(() => this.reading(), name, help, labelNames, fill);
+  }
+
+  /** A gauge filled at scrape time from what `read` answers then. */
+  private gaugeOf<R, L extends string>(read: () => R | Promise<R>, name: string, help: string, labelNames: L[], fill: (gauge: Gauge<L>, reading: R) => void): void {
     const gauge: Gauge<L> = new Gauge<L>({
       name,
       help,
       labelNames,
       registers: [this.own],
       async collect() {
-        const r = await reading();
+        const r = await read();
         // Only what this reading says: a series that is gone does not linger.
         gauge.reset();
         fill(gauge, r);
